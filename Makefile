@@ -1,0 +1,28 @@
+# Everything builds from the project's own files: `make demo` and `make test`
+# create .venv on first use and refresh it when pyproject.toml changes.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench check clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/scn run scenarios/ai_capex.scn --all-scenarios
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+check: $(STAMP)
+	$(BIN)/scn check scenarios/*.scn
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

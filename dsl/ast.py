@@ -1,0 +1,266 @@
+"""The syntax tree of a .scn file: frozen dataclasses, each with a source span.
+
+Spans never take part in equality, so two definitions that mean the same
+thing compare equal wherever they stand in the file (scn diff relies on it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a node stands: 1-based line and column, end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def to(self, other: Span) -> Span:
+        """The span from the start of this one to the end of `other`."""
+        return Span(self.line, self.col, other.end_line, other.end_col)
+
+
+NO_SPAN = Span(1, 1, 1, 1)
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False)
+
+
+# ---------------------------------------------------------------- years
+
+
+@dataclass(frozen=True, slots=True)
+class Years:
+    """A year selector on a definition or a year-map key.
+
+    `start`/`end` are None for an open side (`2028..`, `..2025`).
+    `single` is True for `x[2026]` and a map key written as one year.
+    """
+
+    start: int | None
+    end: int | None
+    single: bool = False
+    span: Span = _span()
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    value: float
+    text: str  # as written, suffix included: the formatter keeps it
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A variable in the current year."""
+
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentYear:
+    """`t`: the year being computed, as a number."""
+
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Shifted:
+    """`x[t-k]` (offset -k) or `x[t+k]` (offset +k)."""
+
+    name: str
+    offset: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class AtYear:
+    """`x[2025]`: x in that year, whatever the current year."""
+
+    name: str
+    year: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class YearRange:
+    """`x[2025..2030]`: only valid as the argument of sum/mean/min/max."""
+
+    name: str
+    years: Years
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: str  # "-" or "not"
+    operand: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: str  # + - * / ^ < <= > >= == != and or
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    """`a to b`: a normal distribution with 5th/95th percentiles a and b."""
+
+    low: Expr
+    high: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class MapEntry:
+    years: Years
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class YearMap:
+    entries: tuple[MapEntry, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Paren:
+    """Parentheses as written: kept so the formatter can keep them."""
+
+    expr: Expr
+    span: Span = _span()
+
+
+Expr = Union[
+    Number, Name, CurrentYear, Shifted, AtYear, YearRange, Unary, Binary,
+    Between, Call, YearMap, Paren,
+]
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True, slots=True)
+class ModelTitle:
+    title: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class YearsDecl:
+    start: int
+    end: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioOpen:
+    name: str
+    parent: str | None
+    title: str | None
+    span: Span = _span()
+    name_span: Span = _span()
+    parent_span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class BlockClose:
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """`name = expr`, `name[years] = expr`; `years` is None for the whole series."""
+
+    name: str
+    years: Years | None
+    expr: Expr
+    span: Span = _span()
+    name_span: Span = _span()
+    doc: str | None = field(default=None, compare=False)
+
+
+Statement = Union[ModelTitle, YearsDecl, Section, ScenarioOpen, BlockClose, Definition]
+
+
+# ---------------------------------------------------------------- a whole file
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A definition with where it stands: its section and its scenario layer."""
+
+    definition: Definition
+    section: str | None
+    scenario: str  # "base" outside any block
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioDecl:
+    name: str
+    parent: str  # "base" when no `extends`
+    title: str | None
+    span: Span = _span()
+    parent_span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed file: header, scenario declarations and every definition in order."""
+
+    title: str | None
+    years: YearsDecl | None
+    scenarios: tuple[ScenarioDecl, ...]
+    definitions: tuple[Placed, ...]
+    sections: tuple[str, ...]
+
+
+def walk(expr: Expr):
+    """Every node of an expression, parents before children."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+def children(node: Expr) -> tuple[Expr, ...]:
+    if isinstance(node, (Unary, Paren)):
+        return (node.operand,) if isinstance(node, Unary) else (node.expr,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Between):
+        return (node.low, node.high)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, YearMap):
+        return tuple(e.value for e in node.entries)
+    return ()

@@ -1,0 +1,59 @@
+"""One diagnostic value and one error type, for every mistake a user can make.
+
+Checks return lists of `Diagnostic`; a pass that finds any raises a single
+`ScnError` holding all of them. Only front ends turn them into text, with
+`render`, in the `FILE:LINE:COL: error: MESSAGE` form plus the line and a caret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dsl.ast import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    message: str
+    span: Span
+    hint: str | None = None
+    severity: str = "error"  # or "warning"
+    source: str = ""  # label of the text it points into: a path, "--set", "edit"
+    related: tuple[tuple[str, Span], ...] = field(default=(), compare=False)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.source, self.span.line, self.span.col, self.message)
+
+
+class ScnError(Exception):
+    """Raised with every diagnostic a pass found; never for a bug of ours."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        unique = sorted(set(diagnostics), key=Diagnostic.sort_key)
+        super().__init__("\n".join(d.message for d in unique))
+        self.diagnostics = unique
+
+
+def render(diag: Diagnostic, text: str | None) -> str:
+    """`FILE:LINE:COL: error: MESSAGE`, the source line, a caret, a hint."""
+    span = diag.span
+    out = [f"{diag.source}:{span.line}:{span.col}: {diag.severity}: {diag.message}"]
+    line = source_line(text, span.line) if text is not None else None
+    if line is not None:
+        shown = line.expandtabs(1).rstrip()
+        width = 1
+        if span.end_line == span.line and span.end_col > span.col:
+            width = span.end_col - span.col
+        width = max(1, min(width, len(shown) - span.col + 1))
+        out.append(f"  {shown}")
+        out.append("  " + " " * (span.col - 1) + "^" * width)
+    if diag.hint:
+        out.append(f"  hint: {diag.hint}")
+    return "\n".join(out)
+
+
+def source_line(text: str, line: int) -> str | None:
+    lines = text.splitlines()
+    if 1 <= line <= len(lines):
+        return lines[line - 1]
+    return None

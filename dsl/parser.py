@@ -1,0 +1,357 @@
+"""Text to AST: lark LALR over one statement at a time, then the file's structure.
+
+`parse_statement` parses one statement; `parse_document` splits a file with
+`dsl.statements`, parses every statement (collecting all errors), then checks
+the file's shape: one `years` before the first definition, scenario blocks
+opened and closed, definitions placed in their section and layer.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from dsl import ast as A
+from dsl.errors import Diagnostic, ScnError
+from dsl.numbers import BadNumber, parse_number
+from dsl.statements import RawStatement, split_statements
+from dsl.syntax_messages import describe_expected, describe_token, match_message
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
+
+
+def _span(first, last) -> A.Span:
+    """From the start of `first` to the end of `last` (tokens, nodes or spans)."""
+    return _as_span(first).to(_as_span(last))
+
+
+def _as_span(x) -> A.Span:
+    if isinstance(x, Token):
+        return A.Span(x.line, x.column, x.end_line, x.end_column)
+    return x if isinstance(x, A.Span) else x.span
+
+
+def _tok(t: Token) -> A.Span:
+    return A.Span(t.line, t.column, t.end_line, t.end_column)
+
+
+class _SyntaxProblem(Exception):
+    """Raised inside the transformer for a mistake the grammar cannot see."""
+
+    def __init__(self, message: str, span: A.Span, hint: str | None = None):
+        super().__init__(message)
+        self.diagnostic = Diagnostic(message, span, hint)
+
+
+def _number(tok: Token) -> float:
+    try:
+        return parse_number(str(tok))
+    except BadNumber as e:
+        col = tok.column + e.offset
+        raise _SyntaxProblem(str(e), A.Span(tok.line, col, tok.line, tok.end_column), e.hint)
+
+
+RESERVED = frozenset("model years section scenario extends t if and or not to".split())
+
+
+def _name(tok: Token) -> str:
+    """A variable or scenario name; the contextual lexer lets keywords through as names."""
+    if tok in RESERVED:
+        raise _SyntaxProblem(f"'{tok}' is a reserved word, not a name", _tok(tok),
+                             "reserved: " + " ".join(sorted(RESERVED)))
+    return str(tok)
+
+
+def _year(tok: Token) -> int:
+    text = str(tok)
+    if not text.isdigit():
+        raise _SyntaxProblem(f"expected a year, found '{text}'", _tok(tok),
+                             "years are whole numbers such as 2026")
+    return int(text)
+
+
+class _ToAst(Transformer):
+    """One callback per grammar rule (or alias), each returning an AST node."""
+
+    # -- statements
+    def model_stmt(self, c):
+        return A.ModelTitle(c[1][1:-1], _span(c[0], c[1]))
+
+    def years_stmt(self, c):
+        start, end = _year(c[1]), _year(c[3])
+        if start > end:
+            raise _SyntaxProblem(f"years {start}..{end} run backwards", _span(c[1], c[3]),
+                                 f"write years {end}..{start}")
+        return A.YearsDecl(start, end, _span(c[0], c[3]))
+
+    def section_stmt(self, c):
+        return A.Section(c[1][1:-1], _span(c[0], c[1]))
+
+    def scenario_open(self, c):
+        _, name, _ext, parent, title, brace = c
+        return A.ScenarioOpen(
+            _name(name), _name(parent) if parent else None, title[1:-1] if title else None,
+            _span(c[0], brace), _tok(name), _tok(parent) if parent else _tok(name),
+        )
+
+    def block_close(self, c):
+        return A.BlockClose(_tok(c[0]))
+
+    def definition(self, c):
+        name, _lb, years, _rb, _eq, expr = c
+        if years is not None and not isinstance(years, A.Years):
+            raise _SyntaxProblem("a definition's years must be written as a year or a range",
+                                 _span(_lb, _rb), "write x[2026], x[2026..2028] or x[2028..]")
+        return A.Definition(_name(name), years, expr, _span(name, expr), _tok(name))
+
+    # -- year selectors (definition targets and map keys)
+    def year_single(self, c):
+        return A.Years(_year(c[0]), _year(c[0]), True, _tok(c[0]))
+
+    def year_closed(self, c):
+        a, b = _year(c[0]), _year(c[2])
+        if a > b:
+            raise _SyntaxProblem(f"year range {a}..{b} runs backwards", _span(c[0], c[2]),
+                                 f"write {b}..{a}")
+        return A.Years(a, b, False, _span(c[0], c[2]))
+
+    def year_from(self, c):
+        return A.Years(_year(c[0]), None, False, _span(c[0], c[1]))
+
+    def year_until(self, c):
+        return A.Years(None, _year(c[1]), False, _span(c[0], c[1]))
+
+    # -- expressions
+    def number(self, c):
+        return A.Number(_number(c[0]), str(c[0]), _tok(c[0]))
+
+    def name(self, c):
+        return A.Name(_name(c[0]), _tok(c[0]))
+
+    def current_year(self, c):
+        return A.CurrentYear(_tok(c[0]))
+
+    def paren(self, c):
+        return A.Paren(c[1], _span(c[0], c[2]))
+
+    def neg(self, c):
+        return A.Unary("-", c[1], _span(c[0], c[1]))
+
+    def negation(self, c):
+        return A.Unary("not", c[1], _span(c[0], c[1]))
+
+    def binary(self, c):
+        op = "^" if c[1] == "**" else str(c[1])
+        return A.Binary(op, c[0], c[2], _span(c[0], c[2]))
+
+    compare = binary
+
+    def logic(self, c):
+        return A.Binary(str(c[1]), c[0], c[2], _span(c[0], c[2]))
+
+    def to_range(self, c):
+        return A.Between(c[0], c[2], _span(c[0], c[2]))
+
+    def call(self, c):
+        name, _lp, args, rp = c
+        return A.Call(str(name), tuple(args or ()), _span(name, rp), _tok(name))
+
+    def args(self, c):
+        return [x for x in c if not isinstance(x, Token)]
+
+    def year_map(self, c):
+        return A.YearMap(tuple(c[1] or ()), _span(c[0], c[2]))
+
+    def map_entries(self, c):
+        return [x for x in c if isinstance(x, A.MapEntry)]
+
+    def map_entry(self, c):
+        return A.MapEntry(c[0], c[2], _span(c[0].span, c[2]))
+
+    def ref(self, c):
+        name, _lb, sel, rb = c
+        span = _span(name, rb)
+        _name(name)
+        kind, value = sel
+        if kind == "offset":
+            if value == 0:
+                return A.Name(str(name), span)
+            return A.Shifted(str(name), value, span)
+        if kind == "year":
+            return A.AtYear(str(name), value, span)
+        return A.YearRange(str(name), value, span)
+
+    def sel_same(self, c):
+        return ("offset", 0)
+
+    def sel_offset(self, c):
+        text = str(c[2])
+        if not text.isdigit():
+            raise _SyntaxProblem(f"a year offset must be a whole number, found '{text}'",
+                                 _tok(c[2]), "write x[t-1] or x[t+2]")
+        k = int(text)
+        return ("offset", -k if c[1] == "-" else k)
+
+    def sel_year(self, c):
+        return ("year", _year(c[0]))
+
+    def sel_closed(self, c):
+        return ("range", self.year_closed(c))
+
+    def sel_from(self, c):
+        return ("range", self.year_from(c))
+
+    def sel_until(self, c):
+        return ("range", self.year_until(c))
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(
+        GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
+        lexer="contextual", transformer=_ToAst(), maybe_placeholders=True,
+    )
+
+
+def parse_statement(text: str, line: int = 1) -> A.Statement:
+    """Parse one statement whose first line is line `line` of its file.
+
+    Raises ScnError with one diagnostic (positions in the file's terms).
+    """
+    try:
+        # Leading newlines put lark's line numbers in the file's terms.
+        node = _parser().parse("\n" * (line - 1) + text)
+    except _SyntaxProblem as e:
+        raise ScnError([e.diagnostic]) from None
+    except UnexpectedInput as e:
+        raise ScnError([_syntax_diagnostic(e, text, line)]) from None
+    if isinstance(node, A.Definition):
+        _check_depth(node)
+    return node
+
+
+def _check_depth(d: A.Definition) -> None:
+    stack = [(d.expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScnError([Diagnostic(
+                f"expression nested more than {MAX_DEPTH} levels deep", node.span,
+                "split it into intermediate variables",
+            )])
+        stack.extend((ch, depth + 1) for ch in A.children(node))
+
+
+def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
+    label = match_message(e, _parser(), text)
+    if isinstance(e, UnexpectedCharacters):
+        ch = text.split("\n")[e.line - line][e.column - 1] if e.line >= line else "?"
+        span = A.Span(e.line, e.column, e.line, e.column + 1)
+        what = "a string" if ch == '"' else f"'{ch}'"
+        message = label[0] if label else f"unexpected {what}"
+        hint = label[1] if label else describe_expected(e.allowed)
+        return Diagnostic(message, span, hint)
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END":
+        tok = e.token
+        span = _tok(tok)
+        message = label[0] if label else f"unexpected {describe_token(tok)}"
+        hint = label[1] if label else describe_expected(e.expected)
+        return Diagnostic(message, span, hint)
+    # The statement ended too early: point just past its last character.
+    last_line = line + text.count("\n")
+    last = text.split("\n")[-1].rstrip()
+    code_end = len(last.split("#")[0].rstrip()) if "#" in last else len(last)
+    span = A.Span(last_line, code_end + 1, last_line, code_end + 2)
+    expected = e.expected if isinstance(e, UnexpectedEOF) else getattr(e, "expected", set())
+    message = label[0] if label else "unexpected end of line"
+    hint = label[1] if label else describe_expected(expected)
+    return Diagnostic(message, span, hint)
+
+
+# ---------------------------------------------------------------- whole files
+
+
+def parse_document(text: str, source: str = "<text>") -> A.Document:
+    """Parse a whole file; raise one ScnError with every error it holds."""
+    errors: list[Diagnostic] = []
+    statements: list[tuple[RawStatement, A.Statement]] = []
+    for raw in split_statements(text):
+        try:
+            statements.append((raw, parse_statement(raw.text, raw.line)))
+        except ScnError as e:
+            errors.extend(e.diagnostics)
+    doc = _structure(statements, errors)
+    if errors:
+        raise ScnError([_with_source(d, source) for d in errors])
+    return doc
+
+
+def _with_source(d: Diagnostic, source: str) -> Diagnostic:
+    from dataclasses import replace
+
+    return replace(d, source=source)
+
+
+def _structure(statements, errors: list[Diagnostic]) -> A.Document:
+    title = years = None
+    section: str | None = None
+    sections: list[str] = []
+    scenarios: list[A.ScenarioDecl] = []
+    placed: list[A.Placed] = []
+    open_block: A.ScenarioOpen | None = None
+    for raw, node in statements:
+        if isinstance(node, A.ModelTitle):
+            if title is not None:
+                errors.append(Diagnostic("'model' is given twice", node.span,
+                                         "a file has at most one model title"))
+            else:
+                title = node.title
+        elif isinstance(node, A.YearsDecl):
+            if years is not None:
+                errors.append(Diagnostic(
+                    f"'years' is given twice (first on line {years.span.line})", node.span,
+                    "a file has exactly one years line"))
+            else:
+                if placed:
+                    errors.append(Diagnostic(
+                        "'years' must come before the first definition", node.span,
+                        f"move it above line {placed[0].definition.span.line}"))
+                years = node
+        elif isinstance(node, A.Section):
+            section = node.name
+            if node.name not in sections:
+                sections.append(node.name)
+        elif isinstance(node, A.ScenarioOpen):
+            if open_block is not None:
+                errors.append(Diagnostic(
+                    f"scenario '{node.name}' starts inside scenario '{open_block.name}'",
+                    node.span, f"close '{open_block.name}' with '}}' on its own line first"))
+            open_block = node
+            scenarios.append(A.ScenarioDecl(node.name, node.parent or "base", node.title,
+                                            node.name_span, node.parent_span))
+        elif isinstance(node, A.BlockClose):
+            if open_block is None:
+                errors.append(Diagnostic("'}' closes no scenario block", node.span))
+            open_block = None
+        else:
+            if raw.doc is not None:
+                node = _with_doc(node, raw.doc)
+            scenario = open_block.name if open_block is not None else "base"
+            placed.append(A.Placed(node, section, scenario))
+    if open_block is not None:
+        errors.append(Diagnostic(f"scenario '{open_block.name}' is never closed",
+                                 open_block.span, "end the block with '}' on a line of its own"))
+    if years is None:
+        errors.append(Diagnostic("the file has no 'years' line", A.Span(1, 1, 1, 2),
+                                 "add a line such as: years 2024..2030"))
+    return A.Document(title, years, tuple(scenarios), tuple(placed), tuple(sections))
+
+
+def _with_doc(d: A.Definition, doc: str) -> A.Definition:
+    from dataclasses import replace
+
+    return replace(d, doc=doc)

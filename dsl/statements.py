@@ -1,0 +1,101 @@
+"""Split a file into statements, before any parsing.
+
+One statement per line; a statement continues over several lines only inside
+an open `(`, `[` or `{` (a year map). Parsing statement by statement means a
+bad line yields one error, not a cascade. A continuation line that plainly
+starts a new statement (`name = ...`, a keyword, a block's `}`) ends the open
+one, so an unclosed bracket cannot swallow the rest of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {")", "]", "}"}
+_NEW_STATEMENT = re.compile(
+    r"\s*(?:[A-Za-z_]\w*\s*(?:\[[^\]]*\])?\s*=(?!=)|(?:section|scenario|model|years)\b)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RawStatement:
+    text: str  # the statement's lines, comments included, joined by "\n"
+    line: int  # 1-based line of its first line
+    end_line: int
+    doc: str | None  # the `##` lines directly above it
+
+
+@dataclass(frozen=True, slots=True)
+class LineInfo:
+    code: str  # the line without its comment
+    comment: str | None  # the comment, `#` included
+    opens: tuple[str, ...]  # brackets still open at the end of the line, in order
+    closes_first: bool  # the line's code starts with a closing bracket
+
+
+def scan_line(line: str, stack: list[str]) -> LineInfo:
+    """Strip the comment (outside strings) and follow the brackets."""
+    in_string = False
+    code_end = len(line)
+    comment = None
+    for i, ch in enumerate(line):
+        if in_string:
+            if ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "#":
+            code_end, comment = i, line[i:]
+            break
+        elif ch in _OPEN:
+            stack.append(ch)
+        elif ch in _CLOSE:
+            if stack and _OPEN[stack[-1]] == ch:
+                stack.pop()
+            else:
+                stack.clear()  # unbalanced: the parser reports it
+    code = line[:code_end]
+    return LineInfo(code, comment, tuple(stack), code.lstrip().startswith(tuple(_CLOSE)))
+
+
+def split_statements(text: str) -> list[RawStatement]:
+    lines = text.splitlines()
+    out: list[RawStatement] = []
+    doc: list[str] = []
+    i = 0
+    while i < len(lines):
+        stack: list[str] = []
+        info = scan_line(lines[i], stack)
+        code = info.code.strip()
+        if not code:
+            comment = (info.comment or "").strip()
+            if comment.startswith("##"):
+                doc.append(comment[2:].strip())
+            else:
+                doc = []
+            i += 1
+            continue
+        start = i
+        # A scenario header's `{` opens a block of statements, not a continuation.
+        if not code.startswith("scenario"):
+            while stack and i + 1 < len(lines):
+                nxt = lines[i + 1]
+                if _starts_new_statement(nxt, stack):
+                    break
+                i += 1
+                scan_line(nxt, stack)
+        out.append(RawStatement(
+            "\n".join(lines[start:i + 1]), start + 1, i + 1, "\n".join(doc) or None,
+        ))
+        doc = []
+        i += 1
+    return out
+
+
+def _starts_new_statement(line: str, stack: list[str]) -> bool:
+    stripped = line.strip()
+    if stripped.startswith("}"):
+        return stack[-1] != "{"
+    return bool(_NEW_STATEMENT.match(line))

@@ -1,0 +1,96 @@
+"""Syntax errors in words: terminal names as an analyst would say them, and a
+table of malformed snippets with the message each deserves (fed to lark's
+`match_examples`; each snippet is also a test in tests/test_syntax_errors.py).
+"""
+
+from __future__ import annotations
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedInput
+
+WORDS = {
+    "NUMBER": "a number", "NAME": "a name", "STRING": 'a "quoted title"',
+    "RANGE": "'..'", "COMPARE": "a comparison", "POWER": "'^'", "STAR": "'*'",
+    "SLASH": "'/'", "PLUS": "'+'", "MINUS": "'-'", "EQUALS": "'='", "LPAREN": "'('",
+    "RPAREN": "')'", "LBRACKET": "'['", "RBRACKET": "']'", "LBRACE": "'{'", "RBRACE": "'}'",
+    "COMMA": "','", "COLON": "':'", "MODEL": "'model'", "YEARS": "'years'",
+    "SECTION": "'section'", "SCENARIO": "'scenario'", "EXTENDS": "'extends'", "T": "'t'",
+    "IF": "'if'", "AND": "'and'", "OR": "'or'", "NOT": "'not'", "TO": "'to'",
+    "$END": "the end of the line",
+}
+_KEYWORDS = {"MODEL", "YEARS", "SECTION", "SCENARIO", "EXTENDS", "T", "IF", "AND", "OR",
+             "NOT", "TO"}
+
+# (message, hint): [snippets that fail in the parser state that deserves it]
+EXAMPLES: dict[tuple[str, str], list[str]] = {
+    ("comparisons do not chain", "write 1 < x and x < 3"): [
+        "y = 1 < x < 3", "y = a == b == c", "y = a < b > c", "y = a <= b != c",
+    ],
+    ("a year offset is written t-k or t+k", "write x[t-1] for last year, x[t+1] for next"): [
+        "y = x[t*1]", "y = x[t/1]", "y = x[t 1]",
+    ],
+    ("expected a value after the operator", "expected a number, a name or '('"): [
+        "y = 1 +", "y = a *", "y = a /", "y = a -", "y = a ^", "y = a **", "y = a < ",
+        "y = a and", "y = a or", "y = not", "y = a to",
+    ],
+    ("missing operator between two values", "join them with + - * / or ^"): [
+        "y = a b", "y = 1 2", "y = a 2", "y = (a) b", "y = a (b)", "y = 2 (a)",
+        "y = f(a) b", "y = x[t-1] b", "y = 1 a",
+    ],
+    ("a definition needs '=' and an expression", "write name = expression, e.g. capex = 230B"): [
+        "y", "y 5", "y[2025]", "y[2025] 5", "y +", "y == 1",
+    ],
+    ("a definition starts with the variable's name", "write name = expression"): [
+        "5 = y", "(y) = 1", "= 3", "+ y", "- y = 1",
+    ],
+    ("reserved word used as a name",
+     "model years section scenario extends t if and or not to are reserved"): [
+        "t = 5", "to = 5", "if = 1", "and = 1", "or = 1", "not = 1", "extends = 1",
+    ],
+    ("missing ')'", "every '(' needs a matching ')'"): [
+        "y = (a + b", "y = f(a, b", "y = (a", "y = ((a)",
+    ],
+    ("missing '}'", "every '{' needs a matching '}'"): [
+        "y = {2025: 1", "y = {2025: 1, 2026: 2",
+    ],
+    ("a year-map entry is written YEAR: value", "write {2025: 45%, 2026..: 12%}"): [
+        "y = {2025 1}", "y = {a: 1}", "y = {2025}", "y = {2025: 1 2026: 2}",
+        "y = {2025:}",
+    ],
+    ("a scenario header is: scenario NAME [extends PARENT] [\"Title\"] {",
+     "open the block with '{' at the end of the line"): [
+        "scenario", "scenario bull", "scenario bull \"Bull\"", "scenario bull extends",
+        "scenario bull extends base \"Bull\"", "scenario \"Bull\" {",
+    ],
+}
+
+
+def describe_token(tok: Token) -> str:
+    if tok.type in _KEYWORDS:
+        return f"reserved word '{tok}'"
+    if tok.type == "NAME":
+        return f"name '{tok}'"
+    if tok.type == "NUMBER":
+        return f"number '{tok}'"
+    if tok.type == "STRING":
+        return f"string {tok}"
+    return f"'{tok}'"
+
+
+def describe_expected(expected) -> str | None:
+    names = set(expected or ())
+    if {"NUMBER", "NAME", "LPAREN"} <= names:
+        return "expected a number, a name or '('"
+    words = sorted(WORDS.get(n, n) for n in names if not n.startswith("__"))
+    if not words:
+        return None
+    if len(words) > 6:
+        words = words[:6] + ["..."]
+    return "expected " + ", ".join(words)
+
+
+def match_message(e: UnexpectedInput, parser: Lark, text: str) -> tuple[str, str] | None:
+    try:
+        return e.match_examples(parser.parse, EXAMPLES, use_accepts=True)
+    except Exception:  # a failed match only costs the nicer message
+        return None

@@ -1,0 +1,240 @@
+"""The pure API the front ends call: text in, model out; model and overrides in, frame out.
+
+    model = load_model(text, "scenarios/ai_capex.scn")     # raises ScnError with every error
+    result = evaluate(model, "bull", parse_overrides(model, ["capex_growth = 25%"]))
+    result.frame            # polars: a row per year, a column per variable
+    result.warnings         # non-finite values, as Diagnostics
+    result2 = recompute(result, edited_model)   # only what the edit can reach
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping, Sequence
+
+import numpy as np
+import polars as pl
+
+from dsl import ast as A
+from dsl.errors import Diagnostic, ScnError
+from dsl.parser import parse_document, parse_statement
+from engine.check import check_scenario
+from engine.graph import Graph
+from engine.model import OVERRIDES, Model, Piece, cover, pieces_of
+from engine.plan import YEAR, Plan, compile_plan, run
+from engine.resolve import BASE, overlaps, resolve
+from engine.uses import Use, UseCollector
+
+Overrides = Mapping[str, tuple[Piece, ...]]
+
+
+def load_model(text: str, source: str = "<text>") -> Model:
+    """Parse, resolve and check a whole file; raise one ScnError with all its errors."""
+    doc = parse_document(text, source)
+    errors: list[Diagnostic] = []
+    model = resolve(doc, source, errors)
+    errors.extend(_structure_errors(model))
+    if not errors:
+        seen: set[tuple[str, A.Span]] = set()
+        for name in model.scenarios:
+            for e in _checked(model, name, None)[2]:
+                if (e.message, e.span) not in seen:
+                    seen.add((e.message, e.span))
+                    errors.append(_in_scenario(e, name))
+    if errors:
+        raise ScnError([_sourced(d, source) for d in errors])
+    return model
+
+
+def _sourced(d: Diagnostic, source: str) -> Diagnostic:
+    return d if d.source else replace(d, source=source)
+
+
+def uses_of(model: Model, piece: Piece) -> tuple[Use, ...]:
+    table = model.cache.setdefault("uses", {})
+    hit = table.get(id(piece))
+    if hit is None:
+        hit = (piece, _collect(model, piece)[0])
+        table[id(piece)] = hit
+    return hit[1]
+
+
+def _collect(model: Model, piece: Piece) -> tuple[tuple[Use, ...], list[Diagnostic]]:
+    collector = model.cache.get("collector")
+    if collector is None:
+        collector = UseCollector(set(model.variables), model.years[0], model.years[-1])
+        model.cache["collector"] = collector
+    uses, errors = collector.collect(piece.expr, whole_definition=False)
+    return tuple(uses), errors
+
+
+def _structure_errors(model: Model) -> list[Diagnostic]:
+    errors: list[Diagnostic] = []
+    table = model.cache.setdefault("uses", {})
+    for layer in model.layers.values():
+        for pieces in layer.values():
+            for p in pieces:
+                uses, errs = _collect(model, p)
+                table[id(p)] = (p, uses)
+                errors.extend(errs)
+    return errors
+
+
+def _checked(model: Model, scenario: str, overrides: Overrides | None):
+    """(cover, graph, errors) of a scenario; cached per model when there are no overrides."""
+    key = ("checked", scenario)
+    if overrides is None and key in model.cache:
+        return model.cache[key]
+    cov = cover(model, scenario, overrides)
+    graph, errors = check_scenario(model, cov, lambda p: uses_of(model, p))
+    out = (cov, graph, errors)
+    if overrides is None:
+        model.cache[key] = out
+    return out
+
+
+def _in_scenario(e: Diagnostic, scenario: str) -> Diagnostic:
+    if scenario == BASE:
+        return e
+    return replace(e, message=f"{e.message} (in scenario '{scenario}')")
+
+
+def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES) -> Overrides:
+    """`--set` definitions, one layer on top of the chosen scenario, as a scenario block would be.
+
+    Each text is reported as its own line 1 of `source`.
+    """
+    errors: list[Diagnostic] = []
+    layer: dict[str, list[Piece]] = {}
+    first, last = model.years[0], model.years[-1]
+    for text in texts:
+        try:
+            node = parse_statement(text, 1)
+        except ScnError as e:
+            errors.extend(replace(d, source=source) for d in e.diagnostics)
+            continue
+        if not isinstance(node, A.Definition):
+            errors.append(Diagnostic("expected a definition such as: asic_share[2030] = 55%",
+                                     node.span, source=source))
+            continue
+        if node.name not in model.info:
+            from engine.uses import suggest
+            errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span,
+                                     suggest(node.name, model.variables), source=source))
+            continue
+        errs: list[Diagnostic] = []
+        pieces = pieces_of(node, OVERRIDES, first, last, errs)
+        for p in pieces:
+            errs.extend(_collect(model, p)[1])
+        errors.extend(replace(d, source=source) for d in errs)
+        layer.setdefault(node.name, []).extend(pieces)
+    for pieces in layer.values():
+        errors.extend(replace(d, source=source) for d in overlaps(pieces, first))
+    if errors:
+        raise ScnError(errors)
+    return {k: tuple(v) for k, v in layer.items()}
+
+
+@dataclass
+class Result:
+    plan: Plan
+    raw: pl.DataFrame  # with helper columns: what recompute reuses
+    warnings: list[Diagnostic]
+
+    @property
+    def model(self) -> Model:
+        return self.plan.model
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """A row per year (per batch and year when batched), a column per variable."""
+        cols = [YEAR, *self.model.variables]
+        if self.raw.height > len(self.model.years):
+            return self.raw.select(pl.col("__batch").alias("batch"), *cols)
+        return self.raw.select(cols)
+
+    def value(self, variable: str, year: int, batch: int = 0) -> float | None:
+        i = batch * len(self.model.years) + (year - self.model.years[0])
+        return self.raw.get_column(variable)[i]
+
+    def series(self, variable: str) -> list[float | None]:
+        return self.raw.get_column(variable).head(len(self.model.years)).to_list()
+
+
+def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = None,
+            reuse: Plan | None = None) -> Plan:
+    if scenario not in model.scenarios:
+        from engine.uses import suggest
+        raise ScnError([Diagnostic(f"unknown scenario '{scenario}'", A.NO_SPAN,
+                                   suggest(scenario, model.scenarios)
+                                   or "scenarios: " + ", ".join(model.scenarios),
+                                   source=model.source)])
+    cov, graph, errors = _checked(model, scenario, overrides or None)
+    if errors:
+        raise ScnError([_sourced(_in_scenario(d, scenario), _source_of(d, model, overrides))
+                        for d in errors])
+    key = ("plan", scenario)
+    if not overrides and reuse is None and key in model.cache:
+        return model.cache[key]
+    plan = compile_plan(model, scenario, cov, graph, reuse)
+    if not overrides:
+        model.cache[key] = plan
+    return plan
+
+
+def _source_of(d: Diagnostic, model: Model, overrides: Overrides | None) -> str:
+    """An error found with overrides points into --set when it stands on an override's line."""
+    if overrides:
+        for pieces in overrides.values():
+            if any(p.span.line == d.span.line and p.definition.span.col <= d.span.col
+                   and d.span.line == 1 for p in pieces):
+                return OVERRIDES
+    return model.source
+
+
+def evaluate(model: Model, scenario: str = BASE, overrides: Overrides | None = None,
+             batch: int = 1, given: dict[str, np.ndarray] | None = None) -> Result:
+    plan = prepare(model, scenario, overrides)
+    raw = run(plan, batch=batch, given=given)
+    return Result(plan, raw, nonfinite_warnings(plan, raw))
+
+
+def recompute(previous: Result, model: Model, scenario: str | None = None,
+              overrides: Overrides | None = None) -> Result:
+    """Evaluate `model` reusing every column of `previous` that no change can reach."""
+    old = previous.plan
+    scenario = scenario or old.scenario
+    plan = prepare(model, scenario, overrides, reuse=old)
+    if plan.model.years != old.model.years or set(plan.cover) != set(old.cover):
+        raw = run(plan, batch=previous.raw.height // len(model.years))
+        return Result(plan, raw, nonfinite_warnings(plan, raw))
+    changed = {v for v in plan.cover if plan.cover[v] != old.cover[v]}
+    raw = run(plan, previous=previous.raw, changed=changed) if changed else previous.raw
+    return Result(plan, raw, nonfinite_warnings(plan, raw))
+
+
+def nonfinite_warnings(plan: Plan, raw: pl.DataFrame) -> list[Diagnostic]:
+    """One warning per variable, at the first year it is not a finite number."""
+    model = plan.model
+    names = model.variables
+    if not names:
+        return []
+    flags = raw.select([
+        (pl.col(v).is_nan() | pl.col(v).is_infinite()).fill_null(False).alias(v) for v in names
+    ]).to_numpy()
+    bad = flags.any(axis=0)
+    out = []
+    n = len(model.years)
+    for j in np.flatnonzero(bad):
+        v = names[j]
+        row = int(np.argmax(flags[:, j]))
+        i = row % n
+        value = raw.get_column(v)[row]
+        what = "n/a (not a number)" if value != value else ("inf" if value > 0 else "-inf")
+        piece = plan.cover[v][i]
+        source = OVERRIDES if piece.layer == OVERRIDES else model.source
+        out.append(Diagnostic(
+            f"{v} is {what} in {model.years[i]} (definition on line {piece.line})", piece.span,
+            "look for a division by zero, ln or sqrt of a negative number, or an overflow",
+            severity="warning", source=source))
+    return out

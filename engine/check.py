@@ -1,0 +1,118 @@
+"""Static checks of one scenario, before anything is evaluated.
+
+For every winning piece and every variable it reads: the years it reaches
+must lie inside the model years, and the cells it reads must have a value.
+Then the dependency graph, whose cycles are reported with their lines.
+"""
+
+from __future__ import annotations
+
+from dsl import ast as A
+from dsl.errors import Diagnostic
+from engine.graph import Cycle, Graph, build
+from engine.model import Model, Piece
+from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, Use
+
+
+def masks(cover: dict[str, tuple[Piece | None, ...]]) -> dict[str, int]:
+    """Per variable, a bit per year index that has a value."""
+    out = {}
+    for v, row in cover.items():
+        m = 0
+        for i, p in enumerate(row):
+            if p is not None:
+                m |= 1 << i
+        out[v] = m
+    return out
+
+
+def check_cover(model: Model, cover, uses_of, defined: dict[str, int]) -> list[Diagnostic]:
+    errors: list[Diagnostic] = []
+    n = len(model.years)
+    for v in model.variables:
+        won: dict[int, tuple[Piece, int]] = {}
+        for i, p in enumerate(cover[v]):
+            if p is not None:
+                piece, m = won.get(id(p), (p, 0))
+                won[id(p)] = (piece, m | (1 << i))
+        for piece, mask in won.values():
+            for use in uses_of(piece):
+                errors.extend(_check_use(model, piece, mask, use, defined, n))
+    return errors
+
+
+def _lowest(mask: int) -> int:
+    return (mask & -mask).bit_length() - 1
+
+
+def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> list[Diagnostic]:
+    first = model.years[0]
+    line = piece.line
+    have = defined[use.name]
+    kind = use.kind
+    if kind == SHIFT:
+        k = use.a
+        if k < 0 and _lowest(mask) + k < 0:
+            reach = first + _lowest(mask) + k
+            return [Diagnostic(
+                f"{use.name}[t{k}] reaches {reach}, before the first model year {first} "
+                f"(in the definition on line {line})", use.span,
+                f"define the first year explicitly: {use.name}[{first}] = ..., "
+                f"or start this definition later: {piece.name}[{first - k}..] = ...")]
+        if k > 0 and mask.bit_length() - 1 + k >= n:
+            reach = first + mask.bit_length() - 1 + k
+            return [Diagnostic(
+                f"{use.name}[t+{k}] reaches {reach}, after the last model year {model.years[-1]} "
+                f"(in the definition on line {line})", use.span,
+                f"define the last years explicitly: {piece.name}[{reach - k}..] = ...")]
+        need = mask >> -k if k < 0 else mask << k
+    elif kind == SAME:
+        need = mask
+    elif kind == AT:
+        need = 1 << use.a
+    elif kind in (RANGE, CAGR):
+        need = (1 << use.a) | (1 << use.b) if kind == CAGR else ((1 << (use.b + 1)) - (1 << use.a))
+    elif kind == CUMSUM:
+        need = (1 << mask.bit_length()) - 1
+    else:  # GROWTH
+        if mask & 1:
+            return [Diagnostic(
+                f"growth({use.name}) has no previous year in {first}, the first model year "
+                f"(in the definition on line {line})", use.span,
+                f"start the definition later: {piece.name}[{first + 1}..] = ...")]
+        need = mask | (mask >> 1)
+    missing = need & ~have
+    if not missing:
+        return []
+    year = first + _lowest(missing)
+    return [Diagnostic(f"{use.name} has no value for {year}, used by line {line}", use.span,
+                       f"give {use.name} a value in {year}, e.g. {use.name}[{year}] = ...")]
+
+
+def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:
+    return [_cycle(model, c, cover) for c in graph.cycles]
+
+
+def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
+    first = model.years[0]
+    spans: list[A.Span] = []
+    parts = []
+    for v, i in cycle.cells:
+        p = cover[v][i]
+        spans.append(p.span)
+        parts.append(f"{v} (line {p.line})" if cycle.same_year else f"{v}[{first + i}] (line {p.line})")
+    ordered = sorted(set(spans), key=lambda s: (s.line, s.col))
+    where = "in the same year" if cycle.same_year else "through the years"
+    year = f" in {first + cycle.cells[0][1]}" if cycle.same_year else ""
+    return Diagnostic(
+        f"circular reference {where}: {' -> '.join(parts)}{year}", ordered[0],
+        "a variable may depend on itself only through earlier or later years, e.g. x[t-1]",
+        related=tuple(("in the cycle", s) for s in ordered[1:]))
+
+
+def check_scenario(model: Model, cover, uses_of) -> tuple[Graph, list[Diagnostic]]:
+    defined = masks(cover)
+    errors = check_cover(model, cover, uses_of, defined)
+    graph = build(model.variables, cover, uses_of)
+    errors.extend(cycle_diagnostics(model, graph, cover))
+    return graph, errors

@@ -1,0 +1,147 @@
+"""The one registry of built-in functions.
+
+Each entry says how a function is called (arity, signature text for
+messages), what kind it is, and how to compute it element-wise on numpy
+arrays. The polars back-end (`engine.polars_expr`), the year-by-year back-end
+(`engine.cells`), the checker and, later, the sympy back-end all read this
+table: adding a function is one entry here plus its builders.
+
+Kinds:
+- "element": element-wise in the current year.
+- "time": needs other years of its argument (interp, step, cumsum, growth,
+  cagr); each back-end handles these by name.
+- "aggregate": sum/mean/min/max over `x[A..B]` (min and max are also
+  element-wise when called without a year range).
+- "distribution": a random quantity; a plain run uses its mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    min_args: int
+    max_args: int | None  # None: any number
+    signature: str
+    kind: str
+    numpy: Callable[..., np.ndarray] | None = None  # element-wise on float64 arrays
+    mean: Callable[..., np.ndarray] | None = None  # distributions: value in a plain run
+
+    def arity_ok(self, n: int) -> bool:
+        return n >= self.min_args and (self.max_args is None or n <= self.max_args)
+
+    def arity_text(self) -> str:
+        if self.max_args is None:
+            return f"at least {self.min_args} arguments"
+        if self.min_args == self.max_args:
+            n = self.min_args
+            return f"{n} argument" + ("" if n == 1 else "s")
+        return f"{self.min_args} to {self.max_args} arguments"
+
+
+def _nan_any(*arrays: np.ndarray) -> np.ndarray:
+    out = np.zeros(np.broadcast(*arrays).shape, dtype=bool)
+    for a in arrays:
+        out |= np.isnan(a)
+    return out
+
+
+def np_min(*args: np.ndarray) -> np.ndarray:
+    """min that propagates NaN (a NaN argument makes the result NaN)."""
+    return _fold(np.fmin, args)
+
+
+def np_max(*args: np.ndarray) -> np.ndarray:
+    return _fold(np.fmax, args)
+
+
+def _fold(op, args):
+    out = np.asarray(args[0], dtype=float)
+    for a in args[1:]:
+        out = op(out, a)
+    return np.where(_nan_any(*args), np.nan, out)
+
+
+def np_clamp(x, lo, hi):
+    return np_min(np_max(x, lo), hi)
+
+
+def np_if(cond, a, b):
+    cond = np.asarray(cond, dtype=float)
+    return np.where(np.isnan(cond), np.nan, np.where(cond != 0, a, b))
+
+
+def np_round(x, n=0.0):
+    """Half away from zero on the number as written in decimal: round(2.675, 2) = 2.68.
+
+    Binary floats sit just below or above a decimal tie (2.675 is
+    2.67499999...). Away from ties the plain float computation is exact
+    enough; for values that land near a tie we fall back to the shortest
+    decimal representation, which is what the user wrote.
+    """
+    x = np.asarray(x, dtype=float)
+    n = np.broadcast_to(np.asarray(n, dtype=float), x.shape)
+    out = np.empty(x.shape)
+    flat_x, flat_n, flat = x.ravel(), n.ravel(), out.reshape(-1)
+    for i in range(flat_x.size):
+        flat[i] = round_half_away(float(flat_x[i]), flat_n[i])
+    return out
+
+
+def round_half_away(x: float, n: float) -> float:
+    if not np.isfinite(x) or not np.isfinite(n):
+        return float("nan") if np.isnan(n) else x
+    digits = int(n)
+    q = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def _unary(f):
+    def run(x):
+        with np.errstate(all="ignore"):
+            return f(np.asarray(x, dtype=float))
+    return run
+
+
+def _mean_between(lo, hi):
+    return (lo + hi) / 2
+
+
+FUNCTIONS: dict[str, Function] = {f.name: f for f in [
+    Function("min", 1, None, "min(a, b, ...) or min(x[A..B])", "aggregate", np_min),
+    Function("max", 1, None, "max(a, b, ...) or max(x[A..B])", "aggregate", np_max),
+    Function("sum", 1, 1, "sum(x[A..B])", "aggregate"),
+    Function("mean", 1, 1, "mean(x[A..B])", "aggregate"),
+    Function("abs", 1, 1, "abs(x)", "element", _unary(np.abs)),
+    Function("round", 1, 2, "round(x) or round(x, n)", "element", np_round),
+    Function("floor", 1, 1, "floor(x)", "element", _unary(np.floor)),
+    Function("ceil", 1, 1, "ceil(x)", "element", _unary(np.ceil)),
+    Function("exp", 1, 1, "exp(x)", "element", _unary(np.exp)),
+    Function("ln", 1, 1, "ln(x)", "element", _unary(np.log)),
+    Function("log10", 1, 1, "log10(x)", "element", _unary(np.log10)),
+    Function("sqrt", 1, 1, "sqrt(x)", "element", _unary(np.sqrt)),
+    Function("clamp", 3, 3, "clamp(x, lo, hi)", "element", np_clamp),
+    Function("if", 3, 3, "if(condition, then, else)", "element", np_if),
+    Function("interp", 1, 1, "interp({YEAR: value, ...})", "time"),
+    Function("step", 1, 1, "step({YEAR: value, ...})", "time"),
+    Function("cumsum", 1, 1, "cumsum(x)", "time"),
+    Function("growth", 1, 1, "growth(x)", "time"),
+    Function("cagr", 3, 3, "cagr(x, A, B)", "time"),
+    Function("normal", 2, 2, "normal(mean, sd)", "distribution",
+             mean=lambda m, sd: m),
+    Function("uniform", 2, 2, "uniform(lo, hi)", "distribution", mean=_mean_between),
+    Function("triangular", 3, 3, "triangular(lo, mode, hi)", "distribution",
+             mean=lambda lo, mode, hi: (lo + mode + hi) / 3),
+    Function("lognormal", 2, 2, "lognormal(mu, sigma)", "distribution",
+             mean=lambda mu, s: np.exp(mu + s ** 2 / 2)),
+]}
+
+# `a to b` is a normal distribution whose 5th and 95th percentiles are a and b.
+BETWEEN_MEAN = _mean_between

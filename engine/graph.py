@@ -1,0 +1,209 @@
+"""The dependency graph of one scenario.
+
+Variables are nodes; an edge runs from a variable to each variable its
+winning definitions read, in any year. Strongly connected components in
+dependency order decide how each variable is computed:
+
+- a variable that does not reach itself is one vectorized column, computed
+  once every variable it reads is done (`levels`);
+- a group that reaches itself (a recurrence such as `x = x[t-1] * (1 + g)`,
+  or variables feeding each other through time) is computed cell by cell in
+  an order found here; a cell that reaches itself is a cycle, reported with
+  the lines involved.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from engine.model import Piece
+from engine.uses import SAME, Use
+
+
+@dataclass(frozen=True)
+class Block:
+    """Variables computed together: one (a column) or a cycle through time (cells)."""
+
+    variables: tuple[str, ...]
+    cyclic: bool
+    cells: tuple[tuple[str, int], ...] = ()  # evaluation order when cyclic
+
+
+@dataclass(frozen=True)
+class Cycle:
+    cells: tuple[tuple[str, int], ...]  # (variable, year index), closing back on the first
+    same_year: bool
+
+
+@dataclass
+class Graph:
+    order: dict[str, int]  # file order
+    deps: dict[str, tuple[str, ...]]  # variable -> the variables it reads
+    levels: list[list[Block]]
+    cycles: list[Cycle]
+
+    def dependents(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {v: [] for v in self.deps}
+        for v, ds in self.deps.items():
+            for d in ds:
+                out[d].append(v)
+        return out
+
+    def downstream(self, changed: set[str]) -> set[str]:
+        """Every variable whose value can change when `changed` change (them included)."""
+        rev = self.dependents()
+        seen, stack = set(changed), list(changed)
+        while stack:
+            for w in rev.get(stack.pop(), ()):
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return seen
+
+    def upstream(self, targets: set[str]) -> set[str]:
+        seen, stack = set(targets), list(targets)
+        while stack:
+            for w in self.deps.get(stack.pop(), ()):
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return seen
+
+
+UsesOf = "Callable[[Piece], tuple[Use, ...]]"
+
+
+def build(variables: tuple[str, ...], cover: dict[str, tuple[Piece | None, ...]],
+          uses_of) -> Graph:
+    order = {v: i for i, v in enumerate(variables)}
+    deps: dict[str, tuple[str, ...]] = {}
+    for v in variables:
+        names: set[str] = set()
+        for p in _distinct(cover[v]):
+            names.update(u.name for u in uses_of(p))
+        deps[v] = tuple(sorted(names, key=order.__getitem__))
+    components = _tarjan(variables, deps)
+    levels: list[list[Block]] = []
+    level_of: dict[str, int] = {}
+    cycles: list[Cycle] = []
+    for comp in components:
+        members = set(comp)
+        cyclic = len(comp) > 1 or comp[0] in deps[comp[0]]
+        outside = [level_of[d] for v in comp for d in deps[v] if d not in members]
+        level = 1 + max(outside) if outside else 0
+        cells: tuple[tuple[str, int], ...] = ()
+        if cyclic:
+            cells, cycle = _cell_order(comp, members, cover, uses_of, order)
+            if cycle is not None:
+                cycles.append(cycle)
+        for v in comp:
+            level_of[v] = level
+        while len(levels) <= level:
+            levels.append([])
+        comp_sorted = tuple(sorted(comp, key=order.__getitem__))
+        levels[level].append(Block(comp_sorted, cyclic, cells))
+    return Graph(order, deps, levels, cycles)
+
+
+def _distinct(row: tuple[Piece | None, ...]) -> list[Piece]:
+    seen: dict[int, Piece] = {}
+    for p in row:
+        if p is not None and id(p) not in seen:
+            seen[id(p)] = p
+    return list(seen.values())
+
+
+def _tarjan(variables, deps) -> list[list[str]]:
+    """Strongly connected components, each after every component it reads."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in variables:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, i = work.pop()
+            if i == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on_stack.add(v)
+            ds = deps[v]
+            if i < len(ds):
+                work.append((v, i + 1))
+                w = ds[i]
+                if w not in index:
+                    work.append((w, 0))
+                elif w in on_stack:
+                    low[v] = min(low[v], index[w])
+                continue
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(comp)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+    return out
+
+
+def _cell_order(comp, members, cover, uses_of, order):
+    """Topological order of the cells of a cyclic group, or the cycle that prevents one."""
+    n = len(next(iter(cover.values()))) if cover else 0
+    cells = [(v, i) for v in comp for i in range(n) if cover[v][i] is not None]
+    preds: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    succs: dict[tuple[str, int], list[tuple[str, int]]] = {c: [] for c in cells}
+    for v, i in cells:
+        ps = []
+        for u in uses_of(cover[v][i]):
+            if u.name in members:
+                for j in u.cells(i):
+                    if 0 <= j < n and cover[u.name][j] is not None:
+                        ps.append((u.name, j))
+        preds[(v, i)] = ps
+        for p in ps:
+            succs[p].append((v, i))
+    indeg = {c: len(preds[c]) for c in cells}
+    heap = [(i, order[v], v) for v, i in cells if indeg[(v, i)] == 0]
+    heapq.heapify(heap)
+    done: list[tuple[str, int]] = []
+    while heap:
+        i, _, v = heapq.heappop(heap)
+        done.append((v, i))
+        for s in succs[(v, i)]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                heapq.heappush(heap, (s[1], order[s[0]], s[0]))
+    if len(done) == len(cells):
+        return tuple(done), None
+    left = {c for c in cells if indeg[c] > 0}
+    return tuple(done), _find_cycle(left, preds, order)
+
+
+def _find_cycle(left, preds, order) -> Cycle:
+    """Walk predecessors inside the unresolved cells until one repeats."""
+    start = min(left, key=lambda c: (order[c[0]], c[1]))
+    path, seen = [start], {start: 0}
+    cur = start
+    while True:
+        nxt = min((p for p in preds[cur] if p in left), key=lambda c: (c != cur, order[c[0]], c[1]))
+        if nxt in seen:
+            loop = path[seen[nxt]:]
+            break
+        seen[nxt] = len(path)
+        path.append(nxt)
+        cur = nxt
+    # path follows "reads" edges: a reads b reads ... reads a
+    loop.append(loop[0])
+    same = len({i for _, i in loop}) == 1
+    return Cycle(tuple(loop), same)

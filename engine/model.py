@@ -1,0 +1,161 @@
+"""Resolve a parsed document into a model: which definition gives each
+variable its value in each year, for the base and every scenario layer.
+
+A definition (or one entry of a year map) becomes a `Piece`: an expression,
+the years it covers and how specific it is. Within one layer the most
+specific piece covering a year wins; a scenario layer replaces its parent's
+value in the years its pieces cover. `cover()` computes, for one scenario
+(and optional overrides), the winning piece of every variable in every year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from dsl import ast as A
+from dsl.errors import Diagnostic
+
+SINGLE, RANGE, SERIES = 2, 1, 0  # how specific a piece is: higher wins
+OVERRIDES = "--set"  # the layer name of command-line overrides
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One rule giving a variable its value over a run of years (indices into model years)."""
+
+    name: str
+    expr: A.Expr
+    start: int
+    end: int  # inclusive
+    rank: int
+    layer: str
+    definition: A.Definition = field(compare=False)
+    span: A.Span = field(compare=False)  # the definition, or the map entry
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
+@dataclass(frozen=True)
+class VariableInfo:
+    name: str
+    section: str | None
+    doc: str | None
+    definitions: tuple[A.Definition, ...]  # base definitions, file order
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    parent: str | None  # None for base
+    title: str | None
+    span: A.Span | None
+
+
+@dataclass(frozen=True)
+class Model:
+    """A checked model: everything evaluation needs, nothing it must recompute."""
+
+    source: str
+    title: str | None
+    years: tuple[int, ...]
+    variables: tuple[str, ...]  # file order
+    info: Mapping[str, VariableInfo]
+    scenarios: Mapping[str, Scenario]  # base first, then file order
+    layers: Mapping[str, Mapping[str, tuple[Piece, ...]]]  # layer -> variable -> pieces
+    sections: tuple[str, ...] = ()
+    # Derived data computed once per model (uses per piece, checked scenarios).
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def first(self) -> int:
+        return self.years[0]
+
+    def chain(self, scenario: str) -> list[str]:
+        """The layers of a scenario, bottom first: base, ..., scenario."""
+        out: list[str] = []
+        name: str | None = scenario
+        while name is not None and name not in out:
+            out.append(name)
+            name = self.scenarios[name].parent
+        return out[::-1]
+
+
+def year_span(years: A.Years | None, first: int, last: int) -> tuple[int, int] | None:
+    """Clip a selector to the model years; None when it selects nothing."""
+    if years is None:
+        return (0, last - first)
+    lo = first if years.start is None else max(years.start, first)
+    hi = last if years.end is None else min(years.end, last)
+    if lo > hi:
+        return None
+    return (lo - first, hi - first)
+
+
+def pieces_of(d: A.Definition, layer: str, first: int, last: int,
+              errors: list[Diagnostic]) -> list[Piece]:
+    """A definition as pieces: a year map whole definition gives one per entry."""
+    out: list[Piece] = []
+    if isinstance(d.expr, A.YearMap) and d.years is None:
+        for entry in d.expr.entries:
+            _check_selector(entry.years, first, last, errors)
+            span = year_span(entry.years, first, last)
+            if span is not None:
+                out.append(Piece(d.name, entry.value, *span, RANGE, layer, d, entry.span))
+        return out
+    if d.years is not None:
+        _check_selector(d.years, first, last, errors)
+    span = year_span(d.years, first, last)
+    if span is None:
+        return out
+    rank = SERIES if d.years is None else (SINGLE if d.years.single else RANGE)
+    out.append(Piece(d.name, d.expr, *span, rank, layer, d, d.span))
+    return out
+
+
+def _check_selector(years: A.Years, first: int, last: int, errors: list[Diagnostic]) -> None:
+    for y in (years.start, years.end):
+        if y is not None and not first <= y <= last:
+            errors.append(Diagnostic(
+                f"year {y} is outside the model years {first}..{last}", years.span,
+                "change the year or widen the 'years' line"))
+            return
+
+
+def winners(pieces: tuple[Piece, ...], n: int) -> list[Piece | None]:
+    """The most specific piece per year within one layer (overlaps are checked elsewhere)."""
+    best: list[Piece | None] = [None] * n
+    for p in pieces:
+        for i in range(p.start, p.end + 1):
+            b = best[i]
+            if b is None or p.rank > b.rank:
+                best[i] = p
+    return best
+
+
+def cover(model: Model, scenario: str,
+          overrides: Mapping[str, tuple[Piece, ...]] | None = None,
+          ) -> dict[str, tuple[Piece | None, ...]]:
+    """For one scenario: each variable's winning piece in each year."""
+    n = len(model.years)
+    layers = [model.layers[name] for name in model.chain(scenario)]
+    if overrides:
+        layers.append(overrides)
+    out: dict[str, tuple[Piece | None, ...]] = {}
+    base = layers[0]
+    for var in model.variables:
+        row = winners(base.get(var, ()), n)
+        for layer in layers[1:]:
+            pieces = layer.get(var)
+            if pieces:
+                top = winners(pieces, n)
+                row = [t if t is not None else r for t, r in zip(top, row)]
+        out[var] = tuple(row)
+    return out
+
+
+def freeze(d: dict) -> Mapping:
+    return MappingProxyType(d)

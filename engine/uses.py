@@ -1,0 +1,199 @@
+"""What an expression reads: every reference to another variable, with the
+years it reaches, plus the checks that need no scenario (unknown names and
+functions, arity, where year maps and year ranges may stand).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from dsl import ast as A
+from dsl.errors import Diagnostic
+from engine.functions import FUNCTIONS
+
+# How a use reaches into time. Year arguments are indices into the model years.
+SAME, SHIFT, AT, RANGE, CUMSUM, GROWTH, CAGR = "same", "shift", "at", "range", "cumsum", "growth", "cagr"
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    name: str
+    kind: str
+    a: int = 0  # SHIFT: offset; AT: index; RANGE/CAGR: first index
+    b: int = 0  # RANGE/CAGR: last index
+    span: A.Span = A.NO_SPAN
+
+    def cells(self, i: int) -> list[int]:
+        """The year indices of `name` that this use reads when computing year i."""
+        k = self.kind
+        if k == SAME:
+            return [i]
+        if k == SHIFT:
+            return [i + self.a]
+        if k == AT:
+            return [self.a]
+        if k == RANGE:
+            return list(range(self.a, self.b + 1))
+        if k == CUMSUM:
+            return list(range(0, i + 1))
+        if k == GROWTH:
+            return [i - 1, i]
+        return [self.a, self.b]  # CAGR
+
+
+def suggest(name: str, known) -> str | None:
+    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+class UseCollector:
+    """Walks one expression; collects uses and structural diagnostics."""
+
+    def __init__(self, variables, first: int, last: int):
+        self.variables = variables
+        self.first, self.last = first, last
+
+    def collect(self, expr: A.Expr, whole_definition: bool = False
+                ) -> tuple[list[Use], list[Diagnostic]]:
+        self.uses: list[Use] = []
+        self.errors: list[Diagnostic] = []
+        self._visit(expr, top=whole_definition)
+        return self.uses, self.errors
+
+    # -- helpers
+    def _err(self, message: str, span: A.Span, hint: str | None = None) -> None:
+        self.errors.append(Diagnostic(message, span, hint))
+
+    def _known(self, name: str, span: A.Span) -> bool:
+        if name in self.variables:
+            return True
+        self._err(f"unknown variable '{name}'", span, suggest(name, self.variables))
+        return False
+
+    def _index(self, year: int, span: A.Span) -> int | None:
+        if not self.first <= year <= self.last:
+            self._err(f"year {year} is outside the model years {self.first}..{self.last}", span,
+                      "change the year or widen the 'years' line")
+            return None
+        return year - self.first
+
+    def _visit(self, node: A.Expr, top: bool = False) -> None:
+        if isinstance(node, A.Name):
+            if self._known(node.name, node.span):
+                self.uses.append(Use(node.name, SAME, span=node.span))
+        elif isinstance(node, A.Shifted):
+            if self._known(node.name, node.span):
+                self.uses.append(Use(node.name, SHIFT, node.offset, span=node.span))
+        elif isinstance(node, A.AtYear):
+            i = self._index(node.year, node.span)
+            if self._known(node.name, node.span) and i is not None:
+                self.uses.append(Use(node.name, AT, i, span=node.span))
+        elif isinstance(node, A.YearRange):
+            self._err("a year range is only valid inside sum, mean, min or max", node.span,
+                      f"write sum({node.name}[...]) or pick one year")
+        elif isinstance(node, A.YearMap):
+            if not top:
+                self._err("a year map is only valid as a whole definition or inside interp or step",
+                          node.span, "write x = {2025: 1, 2026: 2} or interp({2024: a, 2030: b})")
+            for e in node.entries:
+                self._visit(e.value)
+        elif isinstance(node, A.Call):
+            self._call(node)
+        else:
+            for child in A.children(node):
+                self._visit(child)
+
+    def _call(self, node: A.Call) -> None:
+        f = FUNCTIONS.get(node.func)
+        if f is None:
+            hint = suggest(node.func, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS))
+            if node.func in self.variables:
+                hint = f"'{node.func}' is a variable; a name followed by '(' calls a function"
+            self._err(f"unknown function '{node.func}'", node.name_span, hint)
+            for a in node.args:
+                self._visit(a)
+            return
+        args = node.args
+        ranged = len(args) == 1 and isinstance(args[0], A.YearRange)
+        if f.kind == "aggregate" and (ranged or f.name in ("sum", "mean")):
+            return self._aggregate(node)
+        if not f.arity_ok(len(args)) or (f.name in ("min", "max") and len(args) < 2):
+            need = f.arity_text() if f.name not in ("min", "max") else "at least 2 arguments or a year range"
+            self._err(f"{f.name} takes {need}: {f.signature}", node.span)
+            for a in args:
+                self._visit(a)
+            return
+        if f.kind == "time":
+            return self._time(node)
+        for a in args:
+            self._visit(a)
+
+    def _aggregate(self, node: A.Call) -> None:
+        f = FUNCTIONS[node.func]
+        args = node.args
+        if len(args) != 1 or not isinstance(args[0], A.YearRange):
+            self._err(f"{f.name} takes a variable over a year range: {f.signature}", node.span,
+                      f"write {f.name}(x[2025..2030])")
+            return
+        r = args[0]
+        if not self._known(r.name, r.span):
+            return
+        start = self.first if r.years.start is None else r.years.start
+        end = self.last if r.years.end is None else r.years.end
+        a = self._index(start, r.years.span) if r.years.start is not None else 0
+        b = self._index(end, r.years.span) if r.years.end is not None else self.last - self.first
+        if a is None or b is None:
+            return
+        self.uses.append(Use(r.name, RANGE, a, b, span=r.span))
+
+    def _time(self, node: A.Call) -> None:
+        name, args = node.func, node.args
+        if name in ("interp", "step"):
+            m = args[0]
+            if not isinstance(m, A.YearMap) or not m.entries:
+                self._err(f"{name} takes a year map: {FUNCTIONS[name].signature}", node.span,
+                          f"write {name}({{2024: 10%, 2030: 40%}})")
+                if not isinstance(m, A.YearMap):
+                    self._visit(m)
+                return
+            seen: dict[int, A.Span] = {}
+            for e in m.entries:
+                if not e.years.single:
+                    self._err(f"the keys of {name} must be single years", e.years.span,
+                              "write each year on its own, e.g. {2024: 10%, 2030: 40%}")
+                elif e.years.start in seen:
+                    self._err(f"year {e.years.start} is given twice in {name}", e.years.span)
+                else:
+                    seen[e.years.start] = e.years.span
+                self._visit(e.value)
+            return
+        target = args[0]
+        if not isinstance(target, A.Name):
+            self._err(f"the argument of {name} must be a variable name: {FUNCTIONS[name].signature}",
+                      target.span, "give the expression a name of its own, then use that name")
+            self._visit(target)
+            return
+        if not self._known(target.name, target.span):
+            return
+        if name == "cumsum":
+            self.uses.append(Use(target.name, CUMSUM, span=node.span))
+        elif name == "growth":
+            self.uses.append(Use(target.name, GROWTH, span=node.span))
+        else:
+            years = [self._year_literal(a) for a in args[1:]]
+            if None in years:
+                return
+            ia, ib = (self._index(y, a.span) for y, a in zip(years, args[1:]))
+            if ia is None or ib is None:
+                return
+            if ia == ib:
+                self._err("cagr needs two different years", node.span, "write cagr(x, 2024, 2030)")
+                return
+            self.uses.append(Use(target.name, CAGR, ia, ib, span=node.span))
+
+    def _year_literal(self, node: A.Expr) -> int | None:
+        if isinstance(node, A.Number) and node.text.isdigit():
+            return int(node.text)
+        self._err("the years of cagr must be written as years", node.span, "write cagr(x, 2024, 2030)")
+        return None
