@@ -217,6 +217,13 @@ def _parser() -> Lark:
     )
 
 
+@lru_cache(maxsize=1)
+def _plain_parser() -> Lark:
+    """The grammar without the transformer: matches error examples by parser state."""
+    return Lark(GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
+                lexer="contextual", maybe_placeholders=True)
+
+
 def parse_statement(text: str, line: int = 1) -> A.Statement:
     """Parse one statement whose first line is line `line` of its file.
 
@@ -247,7 +254,7 @@ def _check_depth(d: A.Definition) -> None:
 
 
 def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
-    label = match_message(e, _parser(), text)
+    label = match_message(_plain_parser(), text)
     if isinstance(e, UnexpectedCharacters):
         ch = text.split("\n")[e.line - line][e.column - 1] if e.line >= line else "?"
         span = A.Span(e.line, e.column, e.line, e.column + 1)
@@ -275,8 +282,12 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
 # ---------------------------------------------------------------- whole files
 
 
-def parse_document(text: str, source: str = "<text>") -> A.Document:
-    """Parse a whole file; raise one ScnError with every error it holds."""
+def parse_document(text: str, source: str = "<text>", collect: bool = False):
+    """Parse a whole file; raise one ScnError with every error it holds.
+
+    With `collect`, return (document of what parsed, errors) instead of raising,
+    so that later passes can report their errors too.
+    """
     errors: list[Diagnostic] = []
     statements: list[tuple[RawStatement, A.Statement]] = []
     for raw in split_statements(text):
@@ -285,8 +296,11 @@ def parse_document(text: str, source: str = "<text>") -> A.Document:
         except ScnError as e:
             errors.extend(e.diagnostics)
     doc = _structure(statements, errors)
+    errors = [_with_source(d, source) for d in errors]
+    if collect:
+        return doc, errors
     if errors:
-        raise ScnError([_with_source(d, source) for d in errors])
+        raise ScnError(errors)
     return doc
 
 

@@ -30,11 +30,16 @@ Overrides = Mapping[str, tuple[Piece, ...]]
 
 def load_model(text: str, source: str = "<text>") -> Model:
     """Parse, resolve and check a whole file; raise one ScnError with all its errors."""
-    doc = parse_document(text, source)
-    errors: list[Diagnostic] = []
+    doc, errors = parse_document(text, source, collect=True)
+    parsed_ok = not errors
     model = resolve(doc, source, errors)
-    errors.extend(_structure_errors(model))
-    if not errors:
+    structure = _structure_errors(model)
+    if not parsed_ok:
+        # A definition that failed to parse would show up again as an unknown name.
+        lost = {s.split("[")[0].split("=")[0].strip() for s in doc_failed_heads(text, errors)}
+        structure = [d for d in structure if not _about_unknown(d, lost)]
+    errors.extend(structure)
+    if parsed_ok:
         seen: set[tuple[str, A.Span]] = set()
         for name in model.scenarios:
             for e in _checked(model, name, None)[2]:
@@ -44,6 +49,15 @@ def load_model(text: str, source: str = "<text>") -> Model:
     if errors:
         raise ScnError([_sourced(d, source) for d in errors])
     return model
+
+
+def doc_failed_heads(text: str, errors: list[Diagnostic]) -> list[str]:
+    lines = text.splitlines()
+    return [lines[d.span.line - 1] for d in errors if 0 < d.span.line <= len(lines)]
+
+
+def _about_unknown(d: Diagnostic, names: set[str]) -> bool:
+    return d.message.startswith("unknown variable '") and d.message[18:-1] in names
 
 
 def _sourced(d: Diagnostic, source: str) -> Diagnostic:
@@ -102,14 +116,15 @@ def _in_scenario(e: Diagnostic, scenario: str) -> Diagnostic:
 def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES) -> Overrides:
     """`--set` definitions, one layer on top of the chosen scenario, as a scenario block would be.
 
-    Each text is reported as its own line 1 of `source`.
+    The texts are numbered as the lines of a file named `source`: an error in
+    the second one is reported at `--set:2:COL`.
     """
     errors: list[Diagnostic] = []
     layer: dict[str, list[Piece]] = {}
     first, last = model.years[0], model.years[-1]
-    for text in texts:
+    for k, text in enumerate(texts):
         try:
-            node = parse_statement(text, 1)
+            node = parse_statement(text, k + 1)  # the k-th override is line k+1 of `source`
         except ScnError as e:
             errors.extend(replace(d, source=source) for d in e.diagnostics)
             continue
@@ -171,8 +186,7 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
                                    source=model.source)])
     cov, graph, errors = _checked(model, scenario, overrides or None)
     if errors:
-        raise ScnError([_sourced(_in_scenario(d, scenario), _source_of(d, model, overrides))
-                        for d in errors])
+        raise ScnError([_sourced(_in_scenario(d, scenario), model.source) for d in errors])
     key = ("plan", scenario)
     if not overrides and reuse is None and key in model.cache:
         return model.cache[key]
@@ -180,16 +194,6 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
     if not overrides:
         model.cache[key] = plan
     return plan
-
-
-def _source_of(d: Diagnostic, model: Model, overrides: Overrides | None) -> str:
-    """An error found with overrides points into --set when it stands on an override's line."""
-    if overrides:
-        for pieces in overrides.values():
-            if any(p.span.line == d.span.line and p.definition.span.col <= d.span.col
-                   and d.span.line == 1 for p in pieces):
-                return OVERRIDES
-    return model.source
 
 
 def evaluate(model: Model, scenario: str = BASE, overrides: Overrides | None = None,

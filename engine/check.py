@@ -7,10 +7,12 @@ Then the dependency graph, whose cycles are reported with their lines.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dsl import ast as A
 from dsl.errors import Diagnostic
 from engine.graph import Cycle, Graph, build
-from engine.model import Model, Piece
+from engine.model import OVERRIDES, Model, Piece
 from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, Use
 
 
@@ -37,7 +39,10 @@ def check_cover(model: Model, cover, uses_of, defined: dict[str, int]) -> list[D
                 won[id(p)] = (piece, m | (1 << i))
         for piece, mask in won.values():
             for use in uses_of(piece):
-                errors.extend(_check_use(model, piece, mask, use, defined, n))
+                found = _check_use(model, piece, mask, use, defined, n)
+                if found and piece.layer == OVERRIDES:
+                    found = [replace(d, source=OVERRIDES) for d in found]
+                errors.extend(found)
     return errors
 
 
@@ -95,19 +100,22 @@ def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:
 
 def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
     first = model.years[0]
-    spans: list[A.Span] = []
-    parts = []
-    for v, i in cycle.cells:
-        p = cover[v][i]
-        spans.append(p.span)
-        parts.append(f"{v} (line {p.line})" if cycle.same_year else f"{v}[{first + i}] (line {p.line})")
-    ordered = sorted(set(spans), key=lambda s: (s.line, s.col))
-    where = "in the same year" if cycle.same_year else "through the years"
-    year = f" in {first + cycle.cells[0][1]}" if cycle.same_year else ""
+    pieces = [cover[v][i] for v, i in cycle.cells]
+    if cycle.same_year:
+        path = " -> ".join(v for v, _ in cycle.cells)
+    else:
+        path = " -> ".join(f"{v}[{first + i}]" for v, i in cycle.cells)
+    lines: dict[str, int] = {}
+    for (v, _), p in zip(cycle.cells, pieces):
+        lines.setdefault(v, p.line)
+    where = ", ".join(f"{v} on line {n}" for v, n in lines.items())
+    kind = "in the same year" if cycle.same_year else "through the years"
+    spans = sorted({p.span for p in pieces}, key=lambda s: (s.line, s.col))
+    source = OVERRIDES if any(p.layer == OVERRIDES for p in pieces) else ""
     return Diagnostic(
-        f"circular reference {where}: {' -> '.join(parts)}{year}", ordered[0],
+        f"circular reference {kind}: {path} ({where})", spans[0],
         "a variable may depend on itself only through earlier or later years, e.g. x[t-1]",
-        related=tuple(("in the cycle", s) for s in ordered[1:]))
+        source=source, related=tuple(("in the cycle", s) for s in spans[1:]))
 
 
 def check_scenario(model: Model, cover, uses_of) -> tuple[Graph, list[Diagnostic]]:

@@ -1,0 +1,99 @@
+"""Numbers for people: `345.0B`, `32.0%`, `n/a`; and which variables read as percentages.
+
+A variable displays as a percentage when its definitions are written in
+percent: `%` literals (alone, in year maps, interp, step, distributions),
+growth and cagr, sums and differences of percentages, min/max/if/clamp
+over percentages, and other percentage variables. Everything else is an
+amount, scaled with k, M, B, T.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dsl import ast as A
+
+PERCENT, AMOUNT = "percent", "amount"
+
+
+def format_value(v: float | None, kind: str = AMOUNT) -> str:
+    if v is None:
+        return ""
+    if math.isnan(v):
+        return "n/a"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if kind == PERCENT:
+        return f"{v * 100:,.1f}%"
+    a = abs(v)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= scale:
+            return f"{v / scale:,.1f}{suffix}"
+    if a == 0:
+        return "0"
+    if a >= 100:
+        return f"{v:.1f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3g}"
+
+
+def kinds(model) -> dict[str, str]:
+    """The display kind of every variable of a model (from its base definitions)."""
+    out: dict[str, str] = {}
+
+    def kind_of(name: str, visiting: frozenset[str]) -> str:
+        if name in out:
+            return out[name]
+        if name in visiting:
+            return AMOUNT
+        info = model.info.get(name)
+        defs = info.definitions if info else ()
+        seen = visiting | {name}
+        k = PERCENT if defs and all(_pct(d.expr, seen, kind_of) for d in defs) else AMOUNT
+        out[name] = k
+        return k
+
+    for v in model.variables:
+        kind_of(v, frozenset())
+    return out
+
+
+def _pct(e: A.Expr, seen, kind_of) -> bool:
+    t = type(e)
+    if t is A.Number:
+        return e.text.endswith("%")
+    if t is A.Paren:
+        return _pct(e.expr, seen, kind_of)
+    if t in (A.Name, A.Shifted, A.AtYear):
+        return kind_of(e.name, seen) == PERCENT
+    if t is A.Unary:
+        return e.op == "-" and _pct(e.operand, seen, kind_of)
+    if t is A.Between:
+        return _pct(e.low, seen, kind_of) and _pct(e.high, seen, kind_of)
+    if t is A.YearMap:
+        return all(_pct(x.value, seen, kind_of) for x in e.entries)
+    if t is A.Binary:
+        if e.op in ("+", "-"):
+            return _pct(e.left, seen, kind_of) and _pct(e.right, seen, kind_of)
+        if e.op == "*":
+            return _pct(e.left, seen, kind_of) and _pct(e.right, seen, kind_of)
+        return False
+    if t is A.Call:
+        f, args = e.func, e.args
+        if f in ("growth", "cagr"):
+            return True
+        if f in ("interp", "step"):
+            return bool(args) and _pct(args[0], seen, kind_of)
+        if f in ("min", "max", "clamp", "round", "abs"):
+            vals = args[:1] if f in ("round", "abs") else args
+            if len(args) == 1 and isinstance(args[0], A.YearRange):
+                return kind_of(args[0].name, seen) == PERCENT
+            return bool(vals) and all(_pct(a, seen, kind_of) for a in vals)
+        if f == "if":
+            return len(args) == 3 and _pct(args[1], seen, kind_of) and _pct(args[2], seen, kind_of)
+        if f in ("normal", "uniform", "triangular"):
+            return bool(args) and _pct(args[0], seen, kind_of)
+        if f in ("mean", "sum") and args and isinstance(args[0], A.YearRange):
+            return f == "mean" and kind_of(args[0].name, seen) == PERCENT
+    return False
