@@ -254,14 +254,12 @@ def _check_depth(d: A.Definition) -> None:
 
 
 def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
-    label = match_message(_plain_parser(), text)
     if isinstance(e, UnexpectedCharacters):
         ch = text.split("\n")[e.line - line][e.column - 1] if e.line >= line else "?"
         span = A.Span(e.line, e.column, e.line, e.column + 1)
         what = "a string" if ch == '"' else f"'{ch}'"
-        message = label[0] if label else f"unexpected {what}"
-        hint = label[1] if label else describe_expected(e.allowed)
-        return Diagnostic(message, span, hint)
+        return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed))
+    label = match_message(_plain_parser(), text)
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         tok = e.token
         span = _tok(tok)

@@ -34,7 +34,7 @@ EXAMPLES: dict[tuple[str, str], list[str]] = {
         "y = a and", "y = a or", "y = not", "y = a to",
     ],
     ("missing operator between two values", "join them with + - * / or ^"): [
-        "y = a b", "y = 1 2", "y = a 2", "y = (a) b", "y = a (b)", "y = 2 (a)",
+        "y = a b", "y = 1 2", "y = a 2", "y = (a) b", "y = 2 (a)",
         "y = f(a) b", "y = x[t-1] b", "y = 1 a",
     ],
     ("a definition needs '=' and an expression", "write name = expression, e.g. capex = 230B"): [
@@ -44,7 +44,7 @@ EXAMPLES: dict[tuple[str, str], list[str]] = {
         "5 = y", "(y) = 1", "= 3", "+ y", "- y = 1",
     ],
     ("missing ')'", "every '(' needs a matching ')'"): [
-        "y = (a + b", "y = f(a, b", "y = (a", "y = ((a)",
+        "y = (a + b", "y = f(a, b", "y = (a", "y = ((a)", "y = f(a,", "y = max(1,",
     ],
     ("missing '}'", "every '{' needs a matching '}'"): [
         "y = {2025: 1", "y = {2025: 1, 2026: 2",

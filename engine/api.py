@@ -32,20 +32,25 @@ def load_model(text: str, source: str = "<text>") -> Model:
     """Parse, resolve and check a whole file; raise one ScnError with all its errors."""
     doc, errors = parse_document(text, source, collect=True)
     parsed_ok = not errors
+    if doc.years is None:  # nothing can be checked without the model's years
+        raise ScnError(errors)
     model = resolve(doc, source, errors)
     structure = _structure_errors(model)
     if not parsed_ok:
         # A definition that failed to parse would show up again as an unknown name.
         lost = {s.split("[")[0].split("=")[0].strip() for s in doc_failed_heads(text, errors)}
         structure = [d for d in structure if not _about_unknown(d, lost)]
+    else:
+        lost = set()
     errors.extend(structure)
-    if parsed_ok:
-        seen: set[tuple[str, A.Span]] = set()
-        for name in model.scenarios:
-            for e in _checked(model, name, None)[2]:
-                if (e.message, e.span) not in seen:
-                    seen.add((e.message, e.span))
-                    errors.append(_in_scenario(e, name))
+    seen: set[tuple[str, A.Span]] = set()
+    for name in model.scenarios:
+        for e in _checked(model, name, None)[2]:
+            if any(e.message.startswith(f"{v} has no value") for v in lost):
+                continue
+            if (e.message, e.span) not in seen:
+                seen.add((e.message, e.span))
+                errors.append(_in_scenario(e, name))
     if errors:
         raise ScnError([_sourced(d, source) for d in errors])
     return model

@@ -66,6 +66,24 @@ def _nan_guard(value: pl.Expr, *operands: pl.Expr) -> pl.Expr:
     return pl.when(cond).then(NAN).otherwise(value)
 
 
+def exact_div(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """a / b for a constant b, correctly rounded.
+
+    polars divides a column by a scalar as a multiplication by its
+    reciprocal (28 / 3 gives 9.333333333333332, not ...334); dividing by a
+    column of the same value is exact, as a spreadsheet is. `year * 0 + b`
+    is such a column (polars sees through `when(...).then(b)`); it turns a
+    divisor of -0 into +0, which only changes the sign of an infinity.
+    """
+    return a / (pl.col(YEAR_FLOAT) * 0.0 + b)
+
+
+def is_constant(node: A.Expr) -> bool:
+    """No variable, no `t`: polars would evaluate it as a scalar."""
+    return not any(isinstance(n, (A.Name, A.Shifted, A.AtYear, A.YearRange, A.CurrentYear))
+                   for n in A.walk(node))
+
+
 def _truth(x: pl.Expr) -> pl.Expr:
     return x != 0
 
@@ -81,6 +99,8 @@ def to_polars(node: A.Expr, first: int, last: int) -> pl.Expr:
     if t is A.Binary:
         a, b = to_polars(node.left, first, last), to_polars(node.right, first, last)
         op = node.op
+        if op == "/" and is_constant(node.right):
+            return exact_div(a, b)
         if op in _ARITH:
             return _ARITH[op](a, b)
         if op == "^":
@@ -143,8 +163,10 @@ def _call(node: A.Call, first: int, last: int) -> pl.Expr:
         return pl.when(c.is_nan()).then(NAN).when(c != 0).then(a).otherwise(b)
     if name == "round":
         digits = xs[1] if len(xs) == 2 else pl.lit(0.0, dtype=F64)
+        # A UDF does not broadcast a literal: give it full columns.
+        full = pl.col(YEAR_INDEX) >= 0
         return pl.map_batches(
-            [xs[0], digits],
+            [pl.when(full).then(xs[0]), pl.when(full).then(digits)],
             lambda s: pl.Series(np_round(s[0].to_numpy(), s[1].to_numpy()), dtype=F64),
             return_dtype=F64)
     unary = {"abs": pl.Expr.abs, "floor": pl.Expr.floor, "ceil": pl.Expr.ceil,
@@ -163,7 +185,7 @@ def _aggregate(func: str, r: A.YearRange, first: int, last: int) -> pl.Expr:
         total = items[0]
         for x in items[1:]:
             total = total + x
-        return total / len(items) if func == "mean" else total
+        return exact_div(total, pl.lit(float(len(items)), dtype=F64)) if func == "mean" else total
     fold = pl.min_horizontal(items) if func == "min" else pl.max_horizontal(items)
     return _nan_guard(fold, *items)
 
@@ -186,7 +208,8 @@ def _interp(m: A.YearMap, first: int, last: int) -> pl.Expr:
     chain = pl.when(y <= ks[0]).then(vs[0])
     for j in range(1, len(ks)):
         k0, k1, v0, v1 = ks[j - 1], ks[j], vs[j - 1], vs[j]
-        chain = chain.when(y < k1).then(v0 + (v1 - v0) * ((y - k0) / (k1 - k0)))
+        weight = exact_div(y - k0, pl.lit(k1 - k0, dtype=F64))
+        chain = chain.when(y < k1).then(v0 + (v1 - v0) * weight)
         chain = chain.when(y == k1).then(v1)
     return chain.otherwise(vs[-1])
 
