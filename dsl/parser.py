@@ -343,6 +343,12 @@ def _structure(statements, errors: list[Diagnostic]) -> A.Document:
                     f"scenario '{node.name}' starts inside scenario '{open_block.name}'",
                     node.span, f"close '{open_block.name}' with '}}' on its own line first"))
             open_block = node
+            if node.name == "base":
+                errors.append(Diagnostic("'base' is reserved for the definitions outside any block",
+                                         node.name_span, "pick another scenario name"))
+                # Its definitions belong to no layer: they must not merge into base.
+                open_block = A.ScenarioOpen("#base", None, None, node.span)
+                continue
             scenarios.append(A.ScenarioDecl(node.name, node.parent or "base", node.title,
                                             node.name_span, node.parent_span))
         elif isinstance(node, A.BlockClose):

@@ -30,13 +30,13 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
     layers: dict[str, dict[str, list[Piece]]] = {name: {} for name in scenarios}
     for p in doc.definitions:
         d = p.definition
+        if p.scenario not in layers:  # a block that was refused (its name is reserved)
+            continue
         if p.scenario != BASE and d.name not in variables:
             hint = suggest(d.name, variables) or "a scenario may only redefine variables of the base"
             errors.append(Diagnostic(
                 f"scenario '{p.scenario}' redefines '{d.name}', which the base does not define",
                 d.name_span, hint))
-            continue
-        if p.scenario not in layers:
             continue
         layers[p.scenario].setdefault(d.name, []).extend(pieces_of(d, p.scenario, first, last, errors))
     for layer in layers.values():

@@ -3,7 +3,9 @@
 A variable displays as a percentage when its definitions are written in
 percent: `%` literals (alone, in year maps, interp, step, distributions),
 growth and cagr, sums and differences of percentages, min/max/if/clamp
-over percentages, and other percentage variables. Everything else is an
+over percentages, and other percentage variables; or when its name says so
+(`..._share`, `share_of_...`, `..._rate`, `..._growth`, `..._margin`,
+`..._pct`, `..._cagr`), as analysts name ratios. Everything else is an
 amount, scaled with k, M, B, T.
 """
 
@@ -14,6 +16,11 @@ import math
 from dsl import ast as A
 
 PERCENT, AMOUNT = "percent", "amount"
+_PERCENT_ENDINGS = ("share", "_rate", "growth", "margin", "_pct", "cagr")
+
+
+def _named_as_ratio(name: str) -> bool:
+    return name.endswith(_PERCENT_ENDINGS) or "share_of" in name
 
 
 def format_value(v: float | None, kind: str = AMOUNT) -> str:
@@ -50,7 +57,8 @@ def kinds(model) -> dict[str, str]:
         info = model.info.get(name)
         defs = info.definitions if info else ()
         seen = visiting | {name}
-        k = PERCENT if defs and all(_pct(d.expr, seen, kind_of) for d in defs) else AMOUNT
+        by_formula = bool(defs) and all(_pct(d.expr, seen, kind_of) for d in defs)
+        k = PERCENT if by_formula or _named_as_ratio(name) else AMOUNT
         out[name] = k
         return k
 
