@@ -105,7 +105,11 @@ def _checked(model: Model, scenario: str, overrides: Overrides | None):
     if overrides is None and key in model.cache:
         return model.cache[key]
     cov = cover(model, scenario, overrides)
-    graph, errors = check_scenario(model, cov, lambda p: uses_of(model, p))
+    base = None
+    if scenario != BASE or overrides:
+        base_cover, base_graph, _ = _checked(model, BASE, None)
+        base = (base_cover, base_graph)
+    graph, errors = check_scenario(model, cov, lambda p: uses_of(model, p), base)
     out = (cov, graph, errors)
     if overrides is None:
         model.cache[key] = out

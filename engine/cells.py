@@ -5,6 +5,9 @@ vectorized column; they are computed cell by cell in the order the graph
 found, each cell vectorized over the batch. `compile_cell(expr)` returns
 `f(arrays, i) -> values of the batch in year index i`, where `arrays[name]`
 is a (batch, years) float array. Same semantics as `engine.polars_expr`.
+Callers run the closures inside `np.errstate(all="ignore")`: non-finite
+results are values here, not warnings. Constants are numpy floats so that
+arithmetic on them follows IEEE (Python floats raise on 1 / 0).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def _guard(value, *operands):
 def compile_cell(node: A.Expr, first: int, last: int) -> Cell:
     t = type(node)
     if t is A.Number:
-        v = node.value
+        v = np.float64(node.value)
         return lambda arrays, i: v
     if t is A.Name:
         name = node.name
@@ -49,7 +52,7 @@ def compile_cell(node: A.Expr, first: int, last: int) -> Cell:
         name, j = node.name, node.year - first
         return lambda arrays, i: arrays[name][:, j]
     if t is A.CurrentYear:
-        return lambda arrays, i: float(first + i)
+        return lambda arrays, i: np.float64(first + i)
     if t is A.Unary:
         f = compile_cell(node.operand, first, last)
         if node.op == "-":
@@ -77,8 +80,7 @@ def _binary(node: A.Binary, first: int, last: int) -> Cell:
         f = _ARITH[op]
 
         def arith(arrays, i):
-            with np.errstate(all="ignore"):
-                return f(np.asarray(fa(arrays, i), dtype=float), fb(arrays, i))
+            return f(fa(arrays, i), fb(arrays, i))
         return arith
     if op in _COMPARE:
         c = _COMPARE[op]
@@ -109,23 +111,20 @@ def _call(node: A.Call, first: int, last: int) -> Cell:
         x = args[0].name
 
         def growth(arrays, i):
-            with np.errstate(all="ignore"):
-                return arrays[x][:, i] / arrays[x][:, i - 1] - 1
+            return arrays[x][:, i] / arrays[x][:, i - 1] - 1
         return growth
     if name == "cagr":
         x, a, b = args[0].name, int(args[1].text), int(args[2].text)
         ia, ib = a - first, b - first
 
         def cagr(arrays, i):
-            with np.errstate(all="ignore"):
-                return np.power(arrays[x][:, ib] / arrays[x][:, ia], 1 / (b - a)) - 1
+            return np.power(arrays[x][:, ib] / arrays[x][:, ia], 1 / (b - a)) - 1
         return cagr
     fs = [compile_cell(a, first, last) for a in args]
     fn = f.mean if f.kind == "distribution" else f.numpy
 
     def call(arrays, i):
-        with np.errstate(all="ignore"):
-            return fn(*(np.asarray(g(arrays, i), dtype=float) for g in fs))
+        return fn(*(np.asarray(g(arrays, i), dtype=float) for g in fs))
     return call
 
 

@@ -28,10 +28,13 @@ def masks(cover: dict[str, tuple[Piece | None, ...]]) -> dict[str, int]:
     return out
 
 
-def check_cover(model: Model, cover, uses_of, defined: dict[str, int]) -> list[Diagnostic]:
+def check_cover(model: Model, cover, uses_of, defined: dict[str, int],
+                only: set[str] | None = None) -> list[Diagnostic]:
     errors: list[Diagnostic] = []
     n = len(model.years)
     for v in model.variables:
+        if only is not None and v not in only:
+            continue
         won: dict[int, tuple[Piece, int]] = {}
         for i, p in enumerate(cover[v]):
             if p is not None:
@@ -118,9 +121,19 @@ def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
         source=source, related=tuple(("in the cycle", s) for s in spans[1:]))
 
 
-def check_scenario(model: Model, cover, uses_of) -> tuple[Graph, list[Diagnostic]]:
+def check_scenario(model: Model, cover, uses_of, base=None) -> tuple[Graph, list[Diagnostic]]:
+    """Check one scenario. With `base` = (base cover, base graph), only what
+    differs from base is checked again: the variables whose cover changed and
+    those that read them (the others' findings were reported for base)."""
     defined = masks(cover)
-    errors = check_cover(model, cover, uses_of, defined)
-    graph = build(model.variables, cover, uses_of)
+    reuse = only = None
+    if base is not None:
+        base_cover, base_graph = base
+        changed = {v for v in model.variables if cover[v] != base_cover[v]}
+        rev = base_graph.dependents()
+        only = set(changed).union(*(rev[v] for v in changed)) if changed else set()
+        reuse = (base_graph, changed)
+    errors = check_cover(model, cover, uses_of, defined, only)
+    graph = build(model.variables, cover, uses_of, reuse)
     errors.extend(cycle_diagnostics(model, graph, cover))
     return graph, errors

@@ -75,10 +75,23 @@ UsesOf = "Callable[[Piece], tuple[Use, ...]]"
 
 
 def build(variables: tuple[str, ...], cover: dict[str, tuple[Piece | None, ...]],
-          uses_of) -> Graph:
+          uses_of, reuse: tuple[Graph, set[str]] | None = None) -> Graph:
+    """The graph of one scenario.
+
+    `reuse` = (the base scenario's graph, the variables whose cover differs
+    from base): every other variable keeps its edges, and a cyclic group none
+    of whose members changed keeps its cell order.
+    """
     order = {v: i for i, v in enumerate(variables)}
     deps: dict[str, tuple[str, ...]] = {}
+    base, changed = reuse if reuse else (None, set())
+    known_blocks = {}
+    if base is not None:
+        known_blocks = {frozenset(b.variables): b for level in base.levels for b in level if b.cyclic}
     for v in variables:
+        if base is not None and v not in changed:
+            deps[v] = base.deps[v]
+            continue
         names: set[str] = set()
         for p in _distinct(cover[v]):
             names.update(u.name for u in uses_of(p))
@@ -93,7 +106,10 @@ def build(variables: tuple[str, ...], cover: dict[str, tuple[Piece | None, ...]]
         outside = [level_of[d] for v in comp for d in deps[v] if d not in members]
         level = 1 + max(outside) if outside else 0
         cells: tuple[tuple[str, int], ...] = ()
-        if cyclic:
+        known = known_blocks.get(frozenset(comp)) if not members & changed else None
+        if known is not None:
+            cells = known.cells
+        elif cyclic:
             cells, cycle = _cell_order(comp, members, cover, uses_of, order)
             if cycle is not None:
                 cycles.append(cycle)

@@ -120,11 +120,12 @@ def _cyclic(plan: Plan, frame: pl.DataFrame, blocks: list[Block], batch: int,
                 arrays[v] = np.asarray(given[v], dtype=float).reshape(batch, n).copy()
             else:
                 arrays[v] = np.full((batch, n), np.nan)
-        for v, i in block.cells:
-            if v in given:
-                continue
-            fn = plan.cell_fns[id(plan.cover[v][i])]
-            arrays[v][:, i] = fn(arrays, i)
+        with np.errstate(all="ignore"):
+            for v, i in block.cells:
+                if v in given:
+                    continue
+                fn = plan.cell_fns[id(plan.cover[v][i])]
+                arrays[v][:, i] = fn(arrays, i)
         for v in block.variables:
             if v in given:
                 continue
