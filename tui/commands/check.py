@@ -1,0 +1,38 @@
+"""`scn check`: every error in every file; a one-line summary for each good one."""
+
+from __future__ import annotations
+
+import sys
+
+from dsl.errors import ScnError
+from tui import common
+from tui.loader import UsageError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="report every error in scenario files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=run)
+
+
+def run(args, texts) -> int:
+    status = common.OK
+    for path in args.files:
+        try:
+            model = common.load(path, texts)
+        except ScnError as e:
+            texts.report(e.diagnostics)
+            n = len(e.diagnostics)
+            print(f"{path}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
+            status = common.MODEL_ERROR
+            continue
+        except UsageError as e:
+            print(f"scn: error: {e}", file=sys.stderr)
+            if status == common.OK:
+                status = common.USAGE_ERROR
+            continue
+        names = ", ".join(model.scenarios)
+        n = len(model.scenarios)
+        print(f"{path}: ok: {len(model.variables)} variables, {n} scenario{'s' if n != 1 else ''} "
+              f"({names}), years {model.years[0]}..{model.years[-1]}")
+    return status

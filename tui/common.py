@@ -1,0 +1,80 @@
+"""What several commands share: loading a model, picking scenarios and variables, writing output."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+from tui.loader import Texts, UsageError, read_text
+
+OK, MODEL_ERROR, USAGE_ERROR = 0, 1, 2
+
+
+def load(path: str, texts: Texts):
+    """Read and check a scenario file; its text is kept in `texts` for messages."""
+    from engine import load_model
+
+    text = read_text(path)
+    texts.by_source[path] = text
+    return load_model(text, path)
+
+
+def variables(model, wanted: str | None) -> list[str]:
+    """The variables named in a comma-separated list, in file order; all when none."""
+    if not wanted:
+        return list(model.variables)
+    from engine.uses import suggest
+
+    names = [w.strip() for w in wanted.split(",") if w.strip()]
+    for n in names:
+        if n not in model.info:
+            hint = suggest(n, model.variables)
+            raise UsageError(f"--vars: unknown variable '{n}'" + (f" ({hint})" if hint else ""))
+    keep = set(names)
+    return [v for v in model.variables if v in keep]
+
+
+def scenario_name(model, name: str) -> str:
+    if name not in model.scenarios:
+        from engine.uses import suggest
+
+        hint = suggest(name, model.scenarios)
+        known = ", ".join(model.scenarios)
+        raise UsageError(f"unknown scenario '{name}' "
+                         f"({hint + ' ' if hint else ''}scenarios: {known})")
+    return name
+
+
+def scenarios(model, args) -> list[str]:
+    """--all-scenarios or --scenario NAME (checked, with a did-you-mean)."""
+    if getattr(args, "all_scenarios", False):
+        return list(model.scenarios)
+    return [scenario_name(model, args.scenario)]
+
+
+def overrides(model, texts: Texts, sets: list[str]):
+    """--set definitions as one layer; their text is kept for messages as `--set`."""
+    if not sets:
+        return None
+    from engine import parse_overrides
+    from engine.model import OVERRIDES
+
+    texts.by_source[OVERRIDES] = "\n".join(sets)
+    return parse_overrides(model, sets)
+
+
+def write(text: str, path: str | None) -> None:
+    """To stdout, or atomically to a file (a temporary file, then a rename)."""
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = os.path.abspath(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".scn-")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write: {e.strerror}") from None
