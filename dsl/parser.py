@@ -8,6 +8,7 @@ opened and closed, definitions placed in their section and layer.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,19 +25,32 @@ GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
 
 
+# Lark counts lines from the statement's own first line; the transformer adds
+# the statement's line in its file. Per thread, as the UI parses in a worker.
+_where = threading.local()
+
+
+def _offset() -> int:
+    return getattr(_where, "offset", 0)
+
+
 def _span(first, last) -> A.Span:
     """From the start of `first` to the end of `last` (tokens, nodes or spans)."""
-    return _as_span(first).to(_as_span(last))
-
-
-def _as_span(x) -> A.Span:
-    if isinstance(x, Token):
-        return A.Span(x.line, x.column, x.end_line, x.end_column)
-    return x if isinstance(x, A.Span) else x.span
+    if isinstance(first, Token):
+        o = _where.offset
+        line, col = first.line + o, first.column
+    else:
+        a = first if isinstance(first, A.Span) else first.span
+        line, col = a.line, a.col
+    if isinstance(last, Token):
+        return A.Span(line, col, last.end_line + _where.offset, last.end_column)
+    b = last if isinstance(last, A.Span) else last.span
+    return A.Span(line, col, b.end_line, b.end_col)
 
 
 def _tok(t: Token) -> A.Span:
-    return A.Span(t.line, t.column, t.end_line, t.end_column)
+    o = _offset()
+    return A.Span(t.line + o, t.column, t.end_line + o, t.end_column)
 
 
 class _SyntaxProblem(Exception):
@@ -52,7 +66,8 @@ def _number(tok: Token) -> float:
         return parse_number(str(tok))
     except BadNumber as e:
         col = tok.column + e.offset
-        raise _SyntaxProblem(str(e), A.Span(tok.line, col, tok.line, tok.end_column), e.hint)
+        line = tok.line + _offset()
+        raise _SyntaxProblem(str(e), A.Span(line, col, line, tok.end_column), e.hint)
 
 
 RESERVED = frozenset("model years section scenario extends t if and or not to".split())
@@ -229,14 +244,15 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
 
     Raises ScnError with one diagnostic (positions in the file's terms).
     """
+    _where.offset = line - 1
     try:
-        # Leading newlines put lark's line numbers in the file's terms.
-        node = _parser().parse("\n" * (line - 1) + text)
+        node = _parser().parse(text)
     except _SyntaxProblem as e:
         raise ScnError([e.diagnostic]) from None
     except UnexpectedInput as e:
         raise ScnError([_syntax_diagnostic(e, text, line)]) from None
-    if isinstance(node, A.Definition):
+    # Nesting cannot be deeper than the text is long: walk only long statements.
+    if len(text) > MAX_DEPTH and isinstance(node, A.Definition):
         _check_depth(node)
     return node
 
@@ -255,8 +271,9 @@ def _check_depth(d: A.Definition) -> None:
 
 def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
     if isinstance(e, UnexpectedCharacters):
-        ch = text.split("\n")[e.line - line][e.column - 1] if e.line >= line else "?"
-        span = A.Span(e.line, e.column, e.line, e.column + 1)
+        ch = text.split("\n")[e.line - 1][e.column - 1]
+        at = e.line + line - 1
+        span = A.Span(at, e.column, at, e.column + 1)
         what = "a string" if ch == '"' else f"'{ch}'"
         return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed))
     label = match_message(_plain_parser(), text)

@@ -35,8 +35,13 @@ class LineInfo:
     closes_first: bool  # the line's code starts with a closing bracket
 
 
+_PLAIN = re.compile(r'[^"#()\[\]{}]*')
+
+
 def scan_line(line: str, stack: list[str]) -> LineInfo:
     """Strip the comment (outside strings) and follow the brackets."""
+    if _PLAIN.fullmatch(line):  # most lines: no bracket, string or comment
+        return LineInfo(line, None, tuple(stack), False)
     in_string = False
     code_end = len(line)
     comment = None

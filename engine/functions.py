@@ -18,7 +18,7 @@ Kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Callable
 
 import numpy as np
@@ -99,8 +99,14 @@ def round_half_away(x: float, n: float) -> float:
     if not np.isfinite(x) or not np.isfinite(n):
         return float("nan") if np.isnan(n) else x
     digits = int(n)
-    q = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+    if digits > 340:  # finer than any float's decimal expansion: nothing to round
+        return x
+    if digits < -340:  # coarser than any float's magnitude
+        return 0.0 * x
+    with localcontext() as ctx:
+        ctx.prec = 800  # enough digits for any float at any allowed position
+        q = Decimal(1).scaleb(-digits)
+        return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
 
 
 def _unary(f):
