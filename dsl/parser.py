@@ -37,13 +37,13 @@ def _offset() -> int:
 def _span(first, last) -> A.Span:
     """From the start of `first` to the end of `last` (tokens, nodes or spans)."""
     if isinstance(first, Token):
-        o = _where.offset
+        o = _offset()
         line, col = first.line + o, first.column
     else:
         a = first if isinstance(first, A.Span) else first.span
         line, col = a.line, a.col
     if isinstance(last, Token):
-        return A.Span(line, col, last.end_line + _where.offset, last.end_column)
+        return A.Span(line, col, last.end_line + _offset(), last.end_column)
     b = last if isinstance(last, A.Span) else last.span
     return A.Span(line, col, b.end_line, b.end_col)
 

@@ -18,7 +18,7 @@ import heapq
 from dataclasses import dataclass
 
 from engine.model import Piece
-from engine.uses import SAME, Use
+from engine.uses import SHIFT, Use
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,12 @@ def _tarjan(variables, deps) -> list[list[str]]:
 def _cell_order(comp, members, cover, uses_of, order):
     """Topological order of the cells of a cyclic group, or the cycle that prevents one."""
     n = len(next(iter(cover.values()))) if cover else 0
+    if _only_backward(comp, members, cover, uses_of):
+        # Every cell reads the group only in earlier years (x = x[t-1] * ...):
+        # year by year is an order, and no cell can reach itself.
+        cells = [(v, i) for i in range(n) for v in sorted(comp, key=order.__getitem__)
+                 if cover[v][i] is not None]
+        return tuple(cells), None
     cells = [(v, i) for v in comp for i in range(n) if cover[v][i] is not None]
     preds: dict[tuple[str, int], list[tuple[str, int]]] = {}
     succs: dict[tuple[str, int], list[tuple[str, int]]] = {c: [] for c in cells}
@@ -204,6 +210,20 @@ def _cell_order(comp, members, cover, uses_of, order):
         return tuple(done), None
     left = {c for c in cells if indeg[c] > 0}
     return tuple(done), _find_cycle(left, preds, order)
+
+
+def _only_backward(comp, members, cover, uses_of) -> bool:
+    """True when the group reads itself only through lags (x[t-k], k > 0)."""
+    seen: set[int] = set()
+    for v in comp:
+        for p in cover[v]:
+            if p is None or id(p) in seen:
+                continue
+            seen.add(id(p))
+            for u in uses_of(p):
+                if u.name in members and not (u.kind == SHIFT and u.a < 0):
+                    return False
+    return True
 
 
 def _find_cycle(left, preds, order) -> Cycle:
