@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
@@ -28,8 +30,31 @@ from engine.uses import Use, UseCollector
 Overrides = Mapping[str, tuple[Piece, ...]]
 
 
+@contextmanager
+def _without_cycle_collector():
+    """Pause Python's cycle collector while building a model.
+
+    Models are trees of small frozen objects with no reference cycles, so
+    the collector finds nothing, yet each of its passes walks every object
+    built so far: on a 10,000-variable file it was a third of the load
+    time. Memory is still freed by reference counting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_model(text: str, source: str = "<text>") -> Model:
     """Parse, resolve and check a whole file; raise one ScnError with all its errors."""
+    with _without_cycle_collector():
+        return _load_model(text, source)
+
+
+def _load_model(text: str, source: str) -> Model:
     doc, errors = parse_document(text, source, collect=True)
     parsed_ok = not errors
     if doc.years is None:  # nothing can be checked without the model's years
@@ -199,7 +224,8 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
     key = ("plan", scenario)
     if not overrides and reuse is None and key in model.cache:
         return model.cache[key]
-    plan = compile_plan(model, scenario, cov, graph, reuse)
+    with _without_cycle_collector():
+        plan = compile_plan(model, scenario, cov, graph, reuse)
     if not overrides:
         model.cache[key] = plan
     return plan

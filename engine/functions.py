@@ -1,10 +1,16 @@
 """The one registry of built-in functions.
 
 Each entry says how a function is called (arity, signature text for
-messages), what kind it is, and how to compute it element-wise on numpy
-arrays. The polars back-end (`engine.polars_expr`), the year-by-year back-end
-(`engine.cells`), the checker and, later, the sympy back-end all read this
-table: adding a function is one entry here plus its builders.
+messages), what kind it is, how to compute it element-wise on numpy arrays,
+and how to build it as a sympy expression (sensitivities, goal seek). The
+polars back-end (`engine.polars_expr`), the year-by-year back-end
+(`engine.cells`), the checker and the sympy back-end (`engine.symbolic`) all
+read this table: adding a function is one entry here plus its builders.
+
+The sympy builders import sympy when first called, never at import time:
+`scn run` and `scn check` must not pay for it. A `flat` function is constant
+between jumps (round, floor, ceil): its derivative is 0, and the
+sensitivity output says so.
 
 Kinds:
 - "element": element-wise in the current year.
@@ -18,7 +24,7 @@ Kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Callable
 
 import numpy as np
@@ -33,6 +39,12 @@ class Function:
     kind: str
     numpy: Callable[..., np.ndarray] | None = None  # element-wise on float64 arrays
     mean: Callable[..., np.ndarray] | None = None  # distributions: value in a plain run
+    # sympy builder from the arguments' sympy expressions; for a distribution,
+    # its mean (what a plain run computes, so where derivatives are taken).
+    # `if` receives its condition as a sympy boolean. Time functions and
+    # aggregates over year ranges are built by name in engine.symbolic.
+    symbolic: Callable[..., object] | None = None
+    flat: bool = False  # derivative 0 wherever it exists (round, floor, ceil)
 
     def arity_ok(self, n: int) -> bool:
         return n >= self.min_args and (self.max_args is None or n <= self.max_args)
@@ -66,7 +78,8 @@ def _fold(op, args):
     out = np.asarray(args[0], dtype=float)
     for a in args[1:]:
         out = op(out, a)
-    return np.where(_nan_any(*args), np.nan, out)
+    # NaN in, NaN out; and never -0 (which zero min(0, -0) picks is up to the library)
+    return np.where(_nan_any(*args), np.nan, out + 0.0)
 
 
 def np_clamp(x, lo, hi):
@@ -120,33 +133,77 @@ def _mean_between(lo, hi):
     return (lo + hi) / 2
 
 
+def _sympy():
+    import sympy
+
+    return sympy
+
+
+def _flat(name: str):
+    def build(*xs):
+        from engine.symbolic import flat_function
+
+        return flat_function(name)(*xs)
+    return build
+
+
+def _sym(attr: str):
+    """The sympy function of that name (a fixed name from this table, never user text)."""
+    return lambda *xs: getattr(_sympy(), attr)(*xs)
+
+
+def _sym_clamp(x, lo, hi):
+    sp = _sympy()
+    return sp.Min(sp.Max(x, lo), hi)
+
+
+def _sym_if(cond, a, b):
+    return _sympy().Piecewise((a, cond), (b, True))
+
+
+def _sym_log10(x):
+    sp = _sympy()
+    return sp.log(x) / sp.log(10)
+
+
+def _sym_lognormal_mean(mu, sigma):
+    return _sympy().exp(mu + sigma ** 2 / 2)
+
+
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [
-    Function("min", 1, None, "min(a, b, ...) or min(x[A..B])", "aggregate", np_min),
-    Function("max", 1, None, "max(a, b, ...) or max(x[A..B])", "aggregate", np_max),
+    Function("min", 1, None, "min(a, b, ...) or min(x[A..B])", "aggregate", np_min,
+             symbolic=_sym("Min")),
+    Function("max", 1, None, "max(a, b, ...) or max(x[A..B])", "aggregate", np_max,
+             symbolic=_sym("Max")),
     Function("sum", 1, 1, "sum(x[A..B])", "aggregate"),
     Function("mean", 1, 1, "mean(x[A..B])", "aggregate"),
-    Function("abs", 1, 1, "abs(x)", "element", _unary(np.abs)),
-    Function("round", 1, 2, "round(x) or round(x, n)", "element", np_round),
-    Function("floor", 1, 1, "floor(x)", "element", _unary(np.floor)),
-    Function("ceil", 1, 1, "ceil(x)", "element", _unary(np.ceil)),
-    Function("exp", 1, 1, "exp(x)", "element", _unary(np.exp)),
-    Function("ln", 1, 1, "ln(x)", "element", _unary(np.log)),
-    Function("log10", 1, 1, "log10(x)", "element", _unary(np.log10)),
-    Function("sqrt", 1, 1, "sqrt(x)", "element", _unary(np.sqrt)),
-    Function("clamp", 3, 3, "clamp(x, lo, hi)", "element", np_clamp),
-    Function("if", 3, 3, "if(condition, then, else)", "element", np_if),
+    Function("abs", 1, 1, "abs(x)", "element", _unary(np.abs), symbolic=_sym("Abs")),
+    Function("round", 1, 2, "round(x) or round(x, n)", "element", np_round,
+             symbolic=_flat("round"), flat=True),
+    Function("floor", 1, 1, "floor(x)", "element", _unary(np.floor),
+             symbolic=_flat("floor"), flat=True),
+    Function("ceil", 1, 1, "ceil(x)", "element", _unary(np.ceil),
+             symbolic=_flat("ceil"), flat=True),
+    Function("exp", 1, 1, "exp(x)", "element", _unary(np.exp), symbolic=_sym("exp")),
+    Function("ln", 1, 1, "ln(x)", "element", _unary(np.log), symbolic=_sym("log")),
+    Function("log10", 1, 1, "log10(x)", "element", _unary(np.log10), symbolic=_sym_log10),
+    Function("sqrt", 1, 1, "sqrt(x)", "element", _unary(np.sqrt), symbolic=_sym("sqrt")),
+    Function("clamp", 3, 3, "clamp(x, lo, hi)", "element", np_clamp, symbolic=_sym_clamp),
+    Function("if", 3, 3, "if(condition, then, else)", "element", np_if, symbolic=_sym_if),
     Function("interp", 1, 1, "interp({YEAR: value, ...})", "time"),
     Function("step", 1, 1, "step({YEAR: value, ...})", "time"),
     Function("cumsum", 1, 1, "cumsum(x)", "time"),
     Function("growth", 1, 1, "growth(x)", "time"),
     Function("cagr", 3, 3, "cagr(x, A, B)", "time"),
     Function("normal", 2, 2, "normal(mean, sd)", "distribution",
-             mean=lambda m, sd: m),
-    Function("uniform", 2, 2, "uniform(lo, hi)", "distribution", mean=_mean_between),
+             mean=lambda m, sd: m, symbolic=lambda m, sd: m),
+    Function("uniform", 2, 2, "uniform(lo, hi)", "distribution", mean=_mean_between,
+             symbolic=_mean_between),
     Function("triangular", 3, 3, "triangular(lo, mode, hi)", "distribution",
-             mean=lambda lo, mode, hi: (lo + mode + hi) / 3),
+             mean=lambda lo, mode, hi: (lo + mode + hi) / 3,
+             symbolic=lambda lo, mode, hi: (lo + mode + hi) / 3),
     Function("lognormal", 2, 2, "lognormal(mu, sigma)", "distribution",
-             mean=lambda mu, s: np.exp(mu + s ** 2 / 2)),
+             mean=lambda mu, s: np.exp(mu + s ** 2 / 2), symbolic=_sym_lognormal_mean),
 ]}
 
 # `a to b` is a normal distribution whose 5th and 95th percentiles are a and b.

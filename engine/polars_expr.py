@@ -152,12 +152,13 @@ def _call(node: A.Call, first: int, last: int) -> pl.Expr:
             return (xs[0] + xs[1] ** 2 / 2).exp()
         return f.mean(*xs)
     if name in ("min", "max"):
+        # `+ 0.0` turns -0 into 0: which zero min(0, -0) picks is otherwise up to the library
         fold = pl.min_horizontal(xs) if name == "min" else pl.max_horizontal(xs)
-        return _nan_guard(fold, *xs)
+        return _nan_guard(fold + 0.0, *xs)
     if name == "clamp":
         x, lo, hi = xs
         inner = _nan_guard(pl.max_horizontal(x, lo), x, lo)
-        return _nan_guard(pl.min_horizontal(inner, hi), inner, hi)
+        return _nan_guard(pl.min_horizontal(inner, hi) + 0.0, inner, hi)
     if name == "if":
         c, a, b = xs
         return pl.when(c.is_nan()).then(NAN).when(c != 0).then(a).otherwise(b)
@@ -187,7 +188,7 @@ def _aggregate(func: str, r: A.YearRange, first: int, last: int) -> pl.Expr:
             total = total + x
         return exact_div(total, pl.lit(float(len(items)), dtype=F64)) if func == "mean" else total
     fold = pl.min_horizontal(items) if func == "min" else pl.max_horizontal(items)
-    return _nan_guard(fold, *items)
+    return _nan_guard(fold + 0.0, *items)
 
 
 def _cumsum(name: str) -> pl.Expr:
