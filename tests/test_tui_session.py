@@ -1,0 +1,264 @@
+"""The terminal UI's controller, without the UI: edits, checks, undo, save, reload.
+
+The incremental path (one definition re-parsed, only what it reaches re-checked
+and recomputed) is compared with the plain one (`load_model` of the saved text,
+then `evaluate`) on random edits of the bundled scenarios.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dsl.errors import ScnError
+from engine import evaluate, load_model
+from tui.session import ENTRY, NEW, RHS, DiskChanged, EditRefused, Session, same
+
+ROOT = Path(__file__).resolve().parent.parent
+AI = ROOT / "scenarios" / "ai_capex.scn"
+
+
+@pytest.fixture
+def ai(tmp_path):
+    path = tmp_path / "ai_capex.scn"
+    shutil.copy(AI, path)
+    return Session.open(str(path))
+
+
+def diff(a: str, b: str) -> list[str]:
+    return [line for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def full_values(text: str) -> dict[str, dict[str, list]]:
+    model = load_model(text, "full.scn")
+    return {s: evaluate(model, s).raw.head(len(model.years)).select(model.variables)
+            .to_dict(as_series=False) for s in model.scenarios}
+
+
+def assert_same_values(session: Session) -> None:
+    expected = full_values(session.render_text())
+    for scenario, table in expected.items():
+        got = session.values(scenario)
+        for v, row in table.items():
+            assert all(same(a, b) for a, b in zip(got[v], row)), (scenario, v, got[v], row)
+
+
+# ------------------------------------------------------------------ editing
+
+
+def test_enter_edits_the_definition_that_covers_the_cell(ai):
+    request = ai.editor("base", "asic_share", 2027, single_year=False)
+    assert request.target.kind == RHS
+    assert request.prefill == "interp({2024: 10%, 2030: 45%})"
+    assert request.covers == "2024..2030"
+    assert request.where.endswith("ai_capex.scn:61")
+    before = ai.values("base")["optics_tam"][-1]
+    ai.apply(request.target, "interp({2024: 10%, 2030: 60%})")
+    after = ai.values("base")["optics_tam"][-1]
+    assert after > before
+    assert ai.values("base", ai.root)["optics_tam"][-1] == before  # the file's value is kept
+    assert_same_values(ai)
+    assert diff(ai.disk_text, ai.render_text()) == [
+        "-asic_share = interp({2024: 10%, 2030: 45%})  # assumption: ~10% in 2024, 45% by 2030",
+        "+asic_share = interp({2024: 10%, 2030: 60%})  # assumption: ~10% in 2024, 45% by 2030",
+    ]
+
+
+def test_a_cell_of_a_year_map_edits_its_entry_and_keeps_the_comments(ai):
+    request = ai.editor("base", "capex_growth", 2027, single_year=False)
+    assert (request.target.kind, request.prefill, request.covers) == (ENTRY, "20%", "2027")
+    ai.apply(request.target, "28%")
+    ai.apply(ai.editor("base", "capex_growth", 2028, False).target, "18%")
+    assert diff(ai.disk_text, ai.render_text()) == [
+        "-  2027: 20%,  # assumption", "-  2028: 15%,  # assumption",
+        "+  2027: 28%,  # assumption", "+  2028: 18%,  # assumption",
+    ]
+    assert ai.values("base")["capex_growth"][3:5] == [0.28, 0.18]
+    assert_same_values(ai)
+
+
+def test_equals_creates_a_line_for_that_year_after_the_variables_last_definition(ai):
+    request = ai.editor("base", "asic_share", 2027, single_year=True)
+    assert request.target.kind == NEW and request.head == "asic_share[2027] = "
+    ai.apply(request.target, "30%")
+    assert ai.values("base")["asic_share"][3] == 0.3
+    assert diff(ai.disk_text, ai.render_text()) == ["+asic_share[2027] = 30%"]
+    lines = ai.render_text().splitlines()
+    assert lines[lines.index("asic_share[2027] = 30%") - 1].startswith("asic_share = interp(")
+    # `=` again on the same cell edits that new line
+    again = ai.editor("base", "asic_share", 2027, single_year=True)
+    assert again.target == request.target and again.prefill == "30%"
+    assert_same_values(ai)
+
+
+def test_equals_in_a_scenario_adds_the_line_to_its_block(ai):
+    request = ai.editor("bear", "accel_share", 2028, single_year=True)
+    ai.apply(request.target, "65%")
+    assert diff(ai.disk_text, ai.render_text()) == ["+  accel_share[2028] = 65%"]
+    text = ai.render_text().splitlines()
+    assert text[text.index("  accel_share[2028] = 65%") + 1] == "}"
+    assert ai.values("bear")["accel_share"][4] == 0.65
+    assert ai.values("base")["accel_share"][4] == 0.6
+    assert_same_values(ai)
+
+
+def test_enter_in_a_scenario_on_a_base_definition_says_it_applies_everywhere(ai):
+    request = ai.editor("bull", "accel_share", 2027, single_year=False)
+    assert request.target.layer == "base"
+    assert "every scenario" in request.note
+
+
+@pytest.mark.parametrize("text, message", [
+    ("optics_tam", "circular reference in the same year: asic_share -> optics_tam"),
+    ("capex_grwth", "unknown variable 'capex_grwth'"),
+    ("capex_growth", "capex_growth has no value for 2024, used by line 61"),
+    ("1 +", "expected a value after the operator"),
+    ("", "the value is empty"),
+])
+def test_an_invalid_edit_is_refused_with_the_checkers_message_and_changes_nothing(ai, text, message):
+    request = ai.editor("base", "asic_share", 2027, False)
+    before = ai.state
+    with pytest.raises(EditRefused) as e:
+        ai.apply(request.target, text)
+    assert message in "\n".join(e.value.lines)
+    first = e.value.lines[0]
+    assert first.split(":")[1] == "61"  # FILE:LINE:COL at the edited line
+    assert ai.state is before and not ai.dirty
+
+
+def test_an_edit_that_breaks_another_scenario_is_refused(tmp_path):
+    path = tmp_path / "s.scn"
+    path.write_text("years 2024..2026\na = 1\nb = a * 2\nc = 5\nscenario s {\n  a = c\n}\n")
+    session = Session.open(str(path))
+    request = session.editor("base", "c", 2025, single_year=False)
+    with pytest.raises(EditRefused) as e:  # fine in base; a cycle a -> c -> b -> a in s
+        session.apply(request.target, "b")
+    assert "(in scenario 's')" in e.value.lines[0] and "circular reference" in e.value.lines[0]
+    assert not session.dirty
+
+
+def test_typing_the_files_text_back_removes_the_edit(ai):
+    request = ai.editor("base", "accel_share", 2027, False)
+    ai.apply(request.target, "70%")
+    assert ai.dirty
+    ai.apply(request.target, "60%")
+    assert not ai.dirty and ai.render_text() == ai.disk_text
+
+
+def test_undo_and_redo_step_through_the_edits(ai):
+    t1 = ai.editor("base", "accel_share", 2027, False).target
+    ai.apply(t1, "70%")
+    t2 = ai.editor("base", "ai_share", 2027, False).target
+    ai.apply(t2, "interp({2024: 55%, 2030: 85%})")
+    edited = ai.values("base")["optics_tam"]
+    assert ai.undo() and ai.undo() and not ai.undo()
+    assert not ai.dirty and ai.values("base")["optics_tam"] == ai.values("base", ai.root)["optics_tam"]
+    assert ai.redo() and ai.redo() and not ai.redo()
+    assert ai.values("base")["optics_tam"] == edited
+    assert_same_values(ai)
+
+
+def test_changed_cells_are_those_that_differ_from_the_file(ai):
+    ai.apply(ai.editor("base", "asic_optics_multiplier", 2027, False).target, "4")
+    changed = ai.changed_cells("base")
+    assert "optics_tam" in changed and "capex" not in changed
+    assert changed["asic_optics_multiplier"][0] == 3.8
+
+
+def test_the_inspector_knows_the_cell(ai):
+    info = ai.cell("base", "asic_spend", 2027)
+    assert info.definition == "asic_spend = accel_spend * asic_share"
+    assert info.where.endswith("ai_capex.scn:64") and info.kind == "formula"
+    assert [link.name for link in info.precedents] == ["accel_spend", "asic_share"]
+    assert [link.name for link in info.dependents] == ["gpu_spend", "asic_compute"]
+    assert ai.cell("base", "capex", 2024).kind == "input"
+    assert ai.cell("base", "capex", 2025).precedents[0].year == 2024  # capex[t-1]
+    assert ai.cell("base", "capex_growth", 2024).kind == "empty"
+
+
+# ------------------------------------------------------------------ the file
+
+
+def test_save_changes_exactly_the_edited_line(ai):
+    original = Path(ai.path).read_text()
+    os.chmod(ai.path, 0o644)
+    ai.apply(ai.editor("base", "asic_share", 2030, False).target, "interp({2024: 10%, 2030: 60%})")
+    ai.save()
+    saved = Path(ai.path).read_text()
+    assert len(diff(original, saved)) == 2
+    assert not ai.dirty and ai.disk_text == saved
+    assert os.stat(ai.path).st_mode & 0o777 == 0o644
+    assert not [p for p in Path(ai.path).parent.iterdir() if p.name.startswith(".scn-")]
+
+
+def test_save_refuses_to_overwrite_a_file_changed_on_disk(ai, tmp_path):
+    ai.apply(ai.editor("base", "accel_share", 2027, False).target, "70%")
+    Path(ai.path).write_text(ai.disk_text + "\n# edited elsewhere\n")
+    with pytest.raises(DiskChanged):
+        ai.save()
+    assert Path(ai.path).read_text().endswith("# edited elsewhere\n")
+    other = tmp_path / "copy.scn"
+    assert ai.save(str(other)) == str(other)  # saving elsewhere is allowed
+    assert "accel_share = 70%" in other.read_text()
+
+
+def test_a_change_on_disk_is_seen_and_reloaded(ai):
+    assert ai.disk_change() is None
+    text = Path(ai.path).read_text().replace("accel_share = 60%", "accel_share = 65%")
+    Path(ai.path).write_text(text)
+    os.utime(ai.path, ns=(1, 1))
+    new = ai.disk_change()
+    assert new == text and ai.disk_change() is None
+    ai.reload(new)
+    assert ai.values("base")["accel_share"][0] == 0.65
+
+
+def test_a_broken_reload_keeps_the_last_good_model(ai):
+    before = ai.model
+    with pytest.raises(ScnError):
+        ai.reload(ai.disk_text.replace("accel_share = 60%", "accel_share = 60% +"))
+    assert ai.model is before
+
+
+# ------------------------------------------------------------------ the fast path is exact
+
+EDITS = ["45%", "capex * 55%", "interp({2024: 10%, 2030: 40%})", "{2025: 1, 2026..: 2}",
+         "optics_tam", "capex_growth", "nosuch", "1 +", "x[t-1]", "asic_share[t-1] * 1.1",
+         "gpu_spend / 2", "max(capex, 3)", "cumsum(ai_share)", "growth(capex)", "0"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_random_edits_match_a_full_reload(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fast") / "ai_capex.scn"
+    shutil.copy(AI, path)
+    session = Session.open(str(path))
+    model = session.model
+    for _ in range(data.draw(st.integers(1, 4))):
+        scenario = data.draw(st.sampled_from(list(model.scenarios)))
+        name = data.draw(st.sampled_from(model.variables))
+        year = data.draw(st.sampled_from(model.years))
+        request = session.editor(scenario, name, year, data.draw(st.booleans()))
+        text = data.draw(st.sampled_from(EDITS))
+        changes = {**session.state.changes, request.target: text}
+        full = session.render_text(SimpleNamespace(changes=changes))
+        try:
+            load_model(full, "full.scn")
+            loads = True
+        except ScnError:
+            loads = False
+        try:
+            session.apply(request.target, text)
+            accepted = True
+        except EditRefused:
+            accepted = False
+        assert accepted == loads, (request.target, text)
+    assert_same_values(session)
