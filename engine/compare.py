@@ -1,0 +1,487 @@
+"""What changed between two versions of a model: its assumptions, and its numbers.
+
+Pure: parsed documents and value tables in, plain data out (`scn diff`
+renders it). Three questions, one function each:
+
+- `compare_documents`: which definitions changed in meaning, per scenario
+  layer. Definitions are compared as parsed trees with the parentheses and
+  the way numbers are spelled left out (`30%` is `0.3`), so moving,
+  reformatting or re-spelling a line is no change. An entry of a year map
+  (`capex_growth = {2027: 20%, ...}`) is an assumption of its own: editing
+  one year of a long map reports that year, not the whole map.
+- `compare_values`: every cell whose value moved beyond a tolerance.
+- `attribute`: how much of each moved cell each changed assumption explains.
+  With one change, all of it (exact). With several, each change is applied
+  alone to the old model and re-evaluated (exact for that change alone); what
+  the separate effects do not add up to is the interaction between them.
+  This is the seam where a first-order sensitivity estimate can replace the
+  re-evaluation: `attribute` takes the function that computes the effects.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Sequence
+
+from dsl import ast as A
+from dsl.format import expr_text, statement_text, years_text
+
+BASE = "base"
+
+
+# ---------------------------------------------------------------- assumptions
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One definition of one layer, or one entry of a whole-definition year map."""
+
+    layer: str  # "base" or the scenario's name
+    name: str
+    years: A.Years | None  # the definition's selector, or the map entry's key
+    in_map: bool
+    expr: A.Expr
+    line: int
+    section: str | None = field(default=None, compare=False)
+    map_size: int = field(default=1, compare=False)  # entries of the map it belongs to
+
+    @property
+    def key(self) -> tuple:
+        return (self.layer, self.name, self.years, self.in_map)
+
+    @property
+    def label(self) -> str:
+        """The variable and its years: `capex`, `capex[2024]`, `capex_growth[2027]`."""
+        return self.name + (f"[{years_text(self.years)}]" if self.years is not None else "")
+
+    @property
+    def text(self) -> str:
+        """As it reads in the file: `capex[2024] = 265B`, `capex_growth = {2027: 20%, ...}`."""
+        if self.in_map:
+            more = ", ..." if self.map_size > 1 else ""
+            return f"{self.name} = {{{years_text(self.years)}: {expr_text(self.expr)}{more}}}"
+        return statement_text(A.Definition(self.name, self.years, self.expr))
+
+
+@dataclass(frozen=True)
+class DefinitionChange:
+    kind: str  # "added", "removed" or "edited"
+    old: Assumption | None
+    new: Assumption | None
+
+    @property
+    def layer(self) -> str:
+        return (self.new or self.old).layer
+
+    @property
+    def name(self) -> str:
+        return (self.new or self.old).name
+
+    @property
+    def label(self) -> str:
+        return (self.new or self.old).label
+
+
+@dataclass(frozen=True)
+class DocumentDiff:
+    changes: tuple[DefinitionChange, ...]
+    notes: tuple[str, ...]  # header and scenario changes, in words
+
+
+def assumptions(doc: A.Document) -> list[Assumption]:
+    """Every assumption of a document, in file order."""
+    out: list[Assumption] = []
+    for p in doc.definitions:
+        d = p.definition
+        if isinstance(d.expr, A.YearMap) and d.years is None:
+            n = len(d.expr.entries)
+            out.extend(Assumption(p.scenario, d.name, e.years, True, e.value, e.span.line,
+                                  p.section, n) for e in d.expr.entries)
+        else:
+            out.append(Assumption(p.scenario, d.name, d.years, False, d.expr, d.span.line,
+                                  p.section))
+    return out
+
+
+def meaning(expr: A.Expr) -> tuple:
+    """A hashable form of what an expression computes: no parentheses, numbers by value."""
+    if isinstance(expr, A.Paren):
+        return meaning(expr.expr)
+    if isinstance(expr, A.Number):
+        return ("number", expr.value)
+    parts: list = [type(expr).__name__]
+    for name in expr.__dataclass_fields__:
+        if name in ("span", "name_span"):
+            continue
+        value = getattr(expr, name)
+        if isinstance(value, tuple):
+            value = tuple(_meaning_of_item(v) for v in value)
+        elif not isinstance(value, (str, int, float, type(None), A.Years)):
+            value = meaning(value)
+        parts.append(value)
+    return tuple(parts)
+
+
+def _meaning_of_item(item):
+    if isinstance(item, A.MapEntry):
+        return (item.years, meaning(item.value))
+    return meaning(item)
+
+
+def compare_documents(old: A.Document, new: A.Document,
+                      unparsed: Sequence[str] = ()) -> DocumentDiff:
+    """The assumptions that changed in meaning, per layer, plus header and scenario notes.
+
+    `unparsed` names variables whose definitions failed to parse on one side:
+    their definitions are left out rather than reported as removed or added.
+    """
+    skip = set(unparsed)
+    olds = [a for a in assumptions(old) if a.name not in skip]
+    news = [a for a in assumptions(new) if a.name not in skip]
+    new_by_key = {a.key: a for a in news}
+    old_keys = {a.key for a in olds}
+    changes: list[DefinitionChange] = []
+    removed: list[Assumption] = []
+    for a in olds:
+        b = new_by_key.get(a.key)
+        if b is None:
+            removed.append(a)
+        elif meaning(a.expr) != meaning(b.expr):
+            changes.append(DefinitionChange("edited", a, b))
+    added = [b for b in news if b.key not in old_keys]
+    changes.extend(_pair(removed, added))
+    layers: dict[str, int] = {}
+    for name in [BASE, *(s.name for s in new.scenarios), *(s.name for s in old.scenarios)]:
+        layers.setdefault(name, len(layers))
+    changes.sort(key=lambda c: (layers[c.layer], (c.new or c.old).line, c.old is not None))
+    return DocumentDiff(tuple(changes), tuple(_notes(old, new)))
+
+
+def _pair(removed: list[Assumption], added: list[Assumption]) -> list[DefinitionChange]:
+    """A variable that lost one definition and gained one in a layer: an edit of its years."""
+    out: list[DefinitionChange] = []
+    by_var: dict[tuple[str, str], tuple[list, list]] = {}
+    for a in removed:
+        by_var.setdefault((a.layer, a.name), ([], []))[0].append(a)
+    for b in added:
+        by_var.setdefault((b.layer, b.name), ([], []))[1].append(b)
+    for gone, came in by_var.values():
+        if len(gone) == 1 and len(came) == 1:
+            out.append(DefinitionChange("edited", gone[0], came[0]))
+            continue
+        out.extend(DefinitionChange("removed", a, None) for a in gone)
+        out.extend(DefinitionChange("added", None, b) for b in came)
+    return out
+
+
+def _notes(old: A.Document, new: A.Document) -> list[str]:
+    notes = []
+    if old.title != new.title:
+        notes.append(f"model title: {old.title!r} -> {new.title!r}")
+    oy, ny = old.years, new.years
+    if oy and ny and (oy.start, oy.end) != (ny.start, ny.end):
+        notes.append(f"years {oy.start}..{oy.end} -> {ny.start}..{ny.end}")
+    olds = {s.name: s for s in old.scenarios}
+    news = {s.name: s for s in new.scenarios}
+    for name, s in news.items():
+        if name not in olds:
+            notes.append(f"scenario {name} added")
+        elif olds[name].parent != s.parent:
+            notes.append(f"scenario {name} now extends {s.parent} (was {olds[name].parent})")
+    notes.extend(f"scenario {name} removed" for name in olds if name not in news)
+    return notes
+
+
+# ---------------------------------------------------------------- values
+
+
+Series = tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Values:
+    """Evaluated outputs: per scenario, per variable, a value per year (None: empty)."""
+
+    years: tuple[int, ...]
+    variables: tuple[str, ...]  # display order
+    scenarios: Mapping[str, Mapping[str, Series]]
+
+
+def values_of(model, scenarios: Sequence[str] | None = None,
+              warnings: list | None = None) -> Values:
+    """Evaluate a model in the given scenarios (all by default).
+
+    Non-finite warnings are appended to `warnings` when given (once each).
+    """
+    from engine.api import evaluate
+
+    names = list(model.scenarios) if scenarios is None else list(scenarios)
+    table = {}
+    for s in names:
+        result = evaluate(model, s)
+        table[s] = {v: tuple(result.series(v)) for v in model.variables}
+        if warnings is not None:
+            warnings.extend(w for w in result.warnings if w not in warnings)
+    return Values(tuple(model.years), tuple(model.variables), table)
+
+
+@dataclass(frozen=True)
+class CellChange:
+    scenario: str
+    variable: str
+    year: int
+    old: float | None
+    new: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.old is None or self.new is None:
+            return None
+        return self.new - self.old
+
+    @property
+    def relative(self) -> float | None:
+        """(new - old) / |old|; inf when it moved off zero; None when a side is empty."""
+        d = self.delta
+        if d is None:
+            return None
+        if self.old == 0:
+            return math.copysign(math.inf, d) if d else 0.0
+        return d / abs(self.old)
+
+    @property
+    def size(self) -> float:
+        """How large the move is, for sorting: |relative|, inf for empty or non-finite sides."""
+        r = self.relative
+        return math.inf if r is None or math.isnan(r) else abs(r)
+
+
+@dataclass(frozen=True)
+class ValueDiff:
+    cells: tuple[CellChange, ...]  # grouped by variable, largest move first; years in order
+    years: tuple[int, ...]  # the years compared (common to both sides)
+    scenarios: tuple[str, ...]  # the scenarios compared
+    notes: tuple[str, ...]  # years, scenarios or variables found on one side only
+
+    def groups(self) -> list[tuple[str, str, list[CellChange]]]:
+        """(scenario, variable, cells) in report order."""
+        out: list[tuple[str, str, list[CellChange]]] = []
+        for c in self.cells:
+            if not out or out[-1][:2] != (c.scenario, c.variable):
+                out.append((c.scenario, c.variable, []))
+            out[-1][2].append(c)
+        return out
+
+
+def moved(old: float | None, new: float | None, rtol: float, atol: float) -> bool:
+    """Whether a cell changed beyond the tolerance; NaN equals NaN, an empty cell only itself."""
+    if old is None or new is None:
+        return (old is None) != (new is None)
+    if math.isnan(old) or math.isnan(new):
+        return math.isnan(old) != math.isnan(new)
+    if math.isinf(old) or math.isinf(new):
+        return old != new
+    return abs(new - old) > atol + rtol * abs(old)
+
+
+def compare_values(old: Values, new: Values, rtol: float = 1e-9, atol: float = 0.0,
+                   scenarios: Sequence[str] | None = None) -> ValueDiff:
+    """Every cell of the common years, scenarios and variables that moved beyond the tolerance."""
+    notes: list[str] = []
+    years = tuple(y for y in new.years if y in set(old.years))
+    if years != old.years or years != new.years:
+        notes.append(f"years differ ({_span_text(old.years)} and {_span_text(new.years)}): "
+                     f"compared {_span_text(years)}" if years else
+                     f"no year in common ({_span_text(old.years)} and {_span_text(new.years)})")
+    wanted = list(scenarios) if scenarios is not None else list(new.scenarios)
+    common = [s for s in wanted if s in old.scenarios and s in new.scenarios]
+    for s in wanted:
+        if s not in common:
+            side = "OLD" if s in old.scenarios else "NEW" if s in new.scenarios else "neither side"
+            notes.append(f"scenario {s} is only in {side}: its values are not compared")
+    added = [v for v in new.variables if v not in set(old.variables)]
+    gone = [v for v in old.variables if v not in set(new.variables)]
+    if added:
+        notes.append("variables only in NEW (not compared): " + ", ".join(added))
+    if gone:
+        notes.append("variables only in OLD (not compared): " + ", ".join(gone))
+    oi = {y: k for k, y in enumerate(old.years)}
+    ni = {y: k for k, y in enumerate(new.years)}
+    order = {v: k for k, v in enumerate(new.variables)}
+    groups: list[tuple[float, int, int, list[CellChange]]] = []
+    for si, s in enumerate(common):
+        for v in new.variables:
+            if v not in old.scenarios[s] or v not in new.scenarios[s]:
+                continue
+            a, b = old.scenarios[s][v], new.scenarios[s][v]
+            cells = [CellChange(s, v, y, a[oi[y]], b[ni[y]]) for y in years
+                     if moved(a[oi[y]], b[ni[y]], rtol, atol)]
+            if cells:
+                groups.append((-max(c.size for c in cells), si, order[v], cells))
+    groups.sort(key=lambda g: g[:3])
+    cells_out = tuple(c for g in groups for c in g[3])
+    return ValueDiff(cells_out, years, tuple(common), tuple(notes))
+
+
+def _span_text(years: Sequence[int]) -> str:
+    if not years:
+        return "none"
+    return f"{years[0]}..{years[-1]}" if len(years) > 1 else str(years[0])
+
+
+# ---------------------------------------------------------------- attribution
+
+
+Effects = Mapping[str, Mapping[str, Series]]  # scenario -> variable -> delta per year
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Each changed assumption's share of each moved cell."""
+
+    method: str  # "exact" (one change), "each change alone", or "none"
+    years: tuple[int, ...]  # the years the effect series are indexed by (OLD's)
+    effects: tuple[Effects | None, ...]  # per change, in the changes' order; None: unknown
+    failures: tuple[str | None, ...]  # per change: why its effect is unknown
+
+    @property
+    def exact(self) -> bool:
+        return self.method == "exact"
+
+    def shares(self, cell: CellChange, rtol: float = 1e-9, atol: float = 0.0
+               ) -> list[tuple[int, float]]:
+        """(change index, delta) of the changes that move this cell beyond the tolerance,
+        largest first (a change that reaches the cell only through rounding noise is left out)."""
+        if cell.year not in self.years:
+            return []
+        k = self.years.index(cell.year)
+        out = []
+        for i, eff in enumerate(self.effects):
+            series = (eff or {}).get(cell.scenario, {}).get(cell.variable)
+            d = series[k] if series is not None else None
+            if d is not None and cell.old is not None and moved(cell.old, cell.old + d, rtol, atol):
+                out.append((i, d))
+        return sorted(out, key=lambda p: -abs(p[1]))
+
+
+EffectFn = Callable[[int, DefinitionChange], Effects]
+
+
+def attribute(changes: Sequence[DefinitionChange], diff: ValueDiff, years: Sequence[int],
+              effect_alone: EffectFn | None, exact_ok: bool = True) -> Attribution:
+    """Split each moved cell among the changed assumptions (`years`: OLD's years).
+
+    One change (and nothing else, `exact_ok`): it explains everything, exactly.
+    Otherwise `effect_alone(i, change)` gives the deltas change i causes on its
+    own (re-evaluation now; a sensitivity estimate later); it raises ValueError
+    with a reason when it cannot.
+    """
+    years = tuple(years)
+    if not changes or not diff.cells:
+        return Attribution("none", years, (), ())
+    if len(changes) == 1 and exact_ok:
+        table: dict[str, dict[str, list[float | None]]] = {}
+        for c in diff.cells:
+            row = table.setdefault(c.scenario, {}).setdefault(c.variable, [0.0] * len(years))
+            row[years.index(c.year)] = c.delta
+        frozen = {s: {v: tuple(r) for v, r in t.items()} for s, t in table.items()}
+        return Attribution("exact", years, (frozen,), (None,))
+    if effect_alone is None:
+        return Attribution("none", years, (), ())
+    effects: list[Effects | None] = []
+    failures: list[str | None] = []
+    for i, change in enumerate(changes):
+        try:
+            effects.append(effect_alone(i, change))
+            failures.append(None)
+        except ValueError as e:
+            effects.append(None)
+            failures.append(str(e))
+    return Attribution("each change alone", years, tuple(effects), tuple(failures))
+
+
+def reevaluation(old_doc: A.Document, old_values: Values, changes: Sequence[DefinitionChange],
+                 scenarios: Sequence[str]) -> EffectFn:
+    """Effects by re-evaluation: OLD with one change applied, minus OLD.
+
+    Variables that only NEW defines come along with every change (alone they
+    move nothing that OLD has), so an edit that reads a new variable still loads.
+    """
+    from dsl.errors import ScnError
+    from dsl.format import document_text
+    from engine.api import load_model
+
+    old_names = {p.definition.name for p in old_doc.definitions}
+    old_layers = {BASE} | {s.name for s in old_doc.scenarios}
+    support = [c for c in changes if c.kind == "added" and c.name not in old_names]
+
+    def effect(i: int, change: DefinitionChange) -> Effects:
+        if change.layer not in old_layers:
+            return {}
+        doc = old_doc
+        for c in [change, *(s for s in support if s is not change)]:
+            doc = apply_change(doc, c)
+        try:
+            model = load_model(document_text(doc), f"<OLD with change {i + 1} alone>")
+        except ScnError as e:
+            raise ValueError(e.diagnostics[0].message) from None
+        wanted = [s for s in scenarios if s in model.scenarios]
+        alone = values_of(model, wanted)
+        return _deltas(old_values, alone)
+
+    return effect
+
+
+def _deltas(old: Values, new: Values) -> Effects:
+    out: dict[str, dict[str, Series]] = {}
+    for s, table in new.scenarios.items():
+        if s not in old.scenarios:
+            continue
+        out[s] = {}
+        for v, b in table.items():
+            a = old.scenarios[s].get(v)
+            if a is not None:
+                out[s][v] = tuple(None if x is None or y is None else y - x for x, y in zip(a, b))
+    return out
+
+
+def apply_change(doc: A.Document, change: DefinitionChange) -> A.Document:
+    """`doc` with one assumption removed, added or replaced."""
+    placed = list(doc.definitions)
+    if change.old is not None:
+        placed = _without(placed, change.old)
+    if change.new is not None:
+        placed = _with(placed, change.new)
+    return replace(doc, definitions=tuple(placed))
+
+
+def _without(placed: list[A.Placed], a: Assumption) -> list[A.Placed]:
+    out = []
+    for p in placed:
+        d = p.definition
+        if p.scenario != a.layer or d.name != a.name:
+            out.append(p)
+        elif a.in_map and isinstance(d.expr, A.YearMap) and d.years is None:
+            entries = tuple(e for e in d.expr.entries if e.years != a.years)
+            if entries:
+                out.append(replace(p, definition=replace(d, expr=A.YearMap(entries))))
+        elif a.in_map or d.years != a.years or isinstance(d.expr, A.YearMap) and d.years is None:
+            out.append(p)
+    return out
+
+
+def _with(placed: list[A.Placed], a: Assumption) -> list[A.Placed]:
+    if a.in_map:
+        entry = A.MapEntry(a.years, a.expr)
+        for k, p in enumerate(placed):
+            d = p.definition
+            if (p.scenario == a.layer and d.name == a.name and d.years is None
+                    and isinstance(d.expr, A.YearMap)):
+                placed[k] = replace(p, definition=replace(
+                    d, expr=A.YearMap(d.expr.entries + (entry,))))
+                return placed
+        definition = A.Definition(a.name, None, A.YearMap((entry,)))
+    else:
+        definition = A.Definition(a.name, a.years, a.expr)
+    return [*placed, A.Placed(definition, a.section, a.layer)]

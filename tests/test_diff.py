@@ -1,0 +1,259 @@
+"""`scn diff`: assumptions compared as parsed, moved cells, attribution, and the command.
+
+The pure part (engine.compare) is tested on small models whose answers can
+be worked out by hand, plus a differential property: on random models with
+one number edited, applying that one change to OLD (what attribution does)
+gives exactly NEW's values. The command is tested through the real `scn`
+entry point: formats, exit codes, snapshots and bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from dsl import ast as A
+from dsl.errors import ScnError
+from dsl.parser import parse_document
+from engine import load_model
+from engine.compare import (Values, apply_change, attribute, compare_documents, compare_values,
+                            reevaluation, values_of)
+from strategies import models
+
+ROOT = Path(__file__).resolve().parent.parent
+SCN = Path(sys.executable).with_name("scn")
+AI = ROOT / "scenarios" / "ai_capex.scn"
+
+BASE = textwrap.dedent("""\
+    years 2024..2026
+    x = 10
+    y = 2
+    growth_rate = {2025: 10%, 2026: 20%}
+    total = x + y
+    product = x * y
+    scenario bull {
+      y = 3
+    }
+""")
+
+
+def doc(text: str):
+    return parse_document(textwrap.dedent(text))
+
+
+def changes_between(old: str, new: str):
+    return [(c.kind, c.layer, c.label, c.old.text if c.old else None, c.new.text if c.new else None)
+            for c in compare_documents(doc(old), doc(new)).changes]
+
+
+# ---------------------------------------------------------------- assumptions, as parsed
+
+
+def test_moved_reformatted_or_respelled_lines_are_no_change():
+    new = textwrap.dedent("""\
+        years 2024..2026
+        # a comment, a blank line and a new order change nothing
+
+        product = (x * y)
+        total = x+y
+        growth_rate = {
+          2026: 0.2,
+          2025: 10%,
+        }
+        y = 2
+        x = 1e1
+        scenario bull {
+          y = 3.0
+        }
+    """)
+    assert changes_between(BASE, new) == []
+
+
+def test_one_year_of_a_map_is_one_assumption():
+    new = BASE.replace("2026: 20%", "2026: 25%")
+    assert changes_between(BASE, new) == [
+        ("edited", "base", "growth_rate[2026]", "growth_rate = {2026: 20%, ...}",
+         "growth_rate = {2026: 25%, ...}")]
+
+
+def test_added_removed_and_scenario_layers():
+    new = BASE.replace("y = 3", "y = 4\n  x[2026] = 11").replace("product = x * y\n", "")
+    assert changes_between(BASE, new) == [
+        ("removed", "base", "product", "product = x * y", None),
+        ("edited", "bull", "y", "y = 3", "y = 4"),
+        ("added", "bull", "x[2026]", None, "x[2026] = 11"),
+    ]
+
+
+def test_a_new_selector_is_an_edit_of_the_same_definition():
+    assert changes_between("years 2024..2026\nx[2025..] = 1\n", "years 2024..2026\nx[2026..] = 1\n") \
+        == [("edited", "base", "x[2026..]", "x[2025..] = 1", "x[2026..] = 1")]
+
+
+def test_structure_notes():
+    new = BASE.replace("2024..2026", "2024..2027").replace("scenario bull {", "scenario bull extends moon {")
+    new = new.replace("years 2024..2027", 'model "M"\nyears 2024..2027') + "scenario moon {\n}\n"
+    notes = compare_documents(doc(BASE), doc(new)).notes
+    assert notes == ("model title: None -> 'M'", "years 2024..2026 -> 2024..2027",
+                     "scenario bull now extends moon (was base)", "scenario moon added")
+
+
+def test_definitions_that_did_not_parse_are_left_out():
+    old, new = doc(BASE), doc(BASE)
+    assert compare_documents(old, new, unparsed=["x"]).changes == ()
+
+
+# ---------------------------------------------------------------- values
+
+
+def vals(table: dict, years=(2024, 2025)) -> Values:
+    variables = tuple(dict.fromkeys(v for t in table.values() for v in t))
+    return Values(years, variables, table)
+
+
+def test_tolerance_nan_and_empty_cells():
+    old = vals({"base": {"a": (1.0, None), "b": (math.nan, math.inf), "c": (100.0, 0.0)}})
+    new = vals({"base": {"a": (1.0 + 1e-12, 5.0), "b": (math.nan, math.inf), "c": (101.0, 0.0)}})
+    got = [(c.variable, c.year) for c in compare_values(old, new).cells]
+    assert got == [("a", 2025), ("c", 2024)]  # an empty cell that fills moves the most
+    assert compare_values(old, new, rtol=0.02).cells[0].variable == "a"
+    assert [c.variable for c in compare_values(old, new, rtol=0.02).cells] == ["a"]
+    assert compare_values(old, new, atol=2.0, rtol=0).cells[0].year == 2025
+
+
+def test_groups_sorted_by_largest_relative_move_years_in_order():
+    old = vals({"base": {"small": (100.0, 100.0), "large": (1.0, 1.0)}})
+    new = vals({"base": {"small": (101.0, 110.0), "large": (2.0, 1.0)}})
+    d = compare_values(old, new)
+    assert [(c.variable, c.year, c.relative) for c in d.cells] == [
+        ("large", 2024, 1.0), ("small", 2024, 0.01), ("small", 2025, 0.1)]
+
+
+def test_different_years_compare_the_common_ones_and_say_so():
+    old = vals({"base": {"a": (1.0, 2.0)}}, years=(2024, 2025))
+    new = vals({"base": {"a": (5.0, 3.0)}}, years=(2025, 2026))
+    d = compare_values(old, new)
+    assert d.years == (2025,) and [c.year for c in d.cells] == [2025]
+    assert d.notes == ("years differ (2024..2025 and 2025..2026): compared 2025",)
+
+
+def test_scenarios_and_variables_on_one_side_only_are_noted():
+    old = vals({"base": {"a": (1.0, 1.0), "gone": (1.0, 1.0)}, "bear": {"a": (1.0, 1.0)}})
+    new = vals({"base": {"a": (1.0, 1.0), "fresh": (1.0, 1.0)}})
+    d = compare_values(old, new, scenarios=["base", "bear"])
+    assert d.cells == () and d.scenarios == ("base",)
+    assert d.notes == ("scenario bear is only in OLD: its values are not compared",
+                       "variables only in NEW (not compared): fresh",
+                       "variables only in OLD (not compared): gone")
+
+
+# ---------------------------------------------------------------- attribution
+
+
+def attribution(old_text: str, new_text: str):
+    old_doc, new_doc = doc(old_text), doc(new_text)
+    old_m, new_m = load_model(textwrap.dedent(old_text)), load_model(textwrap.dedent(new_text))
+    old_v, new_v = values_of(old_m), values_of(new_m)
+    changes = compare_documents(old_doc, new_doc).changes
+    diff = compare_values(old_v, new_v)
+    att = attribute(changes, diff, old_v.years,
+                    reevaluation(old_doc, old_v, changes, list(diff.scenarios)))
+    return changes, diff, att
+
+
+def test_one_change_explains_everything_exactly():
+    changes, diff, att = attribution(BASE, BASE.replace("x = 10", "x = 11"))
+    assert att.exact and len(changes) == 1
+    cell = next(c for c in diff.cells if c.variable == "product" and c.scenario == "base")
+    assert att.shares(cell) == [(0, pytest.approx(2.0))]
+
+
+def test_several_changes_each_alone_and_the_interaction():
+    changes, diff, att = attribution(BASE, BASE.replace("x = 10", "x = 11").replace("y = 2", "y = 5"))
+    assert att.method == "each change alone"
+    assert [c.label for c in changes] == ["x", "y"]
+    base = {(c.variable, c.year): c for c in diff.cells if c.scenario == "base"}
+    # total = x + y: the two effects add up exactly
+    assert att.shares(base[("total", 2024)]) == [(1, 3.0), (0, 1.0)]
+    # product = x * y: 10*2 -> 11*5; alone: +2 (x) and +30 (y); together +35: interaction +3
+    product = base[("product", 2024)]
+    assert product.delta == 35.0
+    assert att.shares(product) == [(1, 30.0), (0, 2.0)]
+    # bull overrides y, so only the change to x reaches it
+    bull = next(c for c in diff.cells if c.scenario == "bull" and c.variable == "product")
+    assert att.shares(bull) == [(0, 3.0)]
+
+
+def test_a_change_that_reads_a_new_variable_is_evaluated_with_it():
+    new = BASE.replace("x = 10", "x = 10 + extra\nextra = 1").replace("y = 2", "y = 4")
+    changes, diff, att = attribution(BASE, new)
+    assert {c.kind for c in changes} == {"edited", "added"}
+    assert att.failures == (None, None, None)
+    total = next(c for c in diff.cells if c.variable == "total" and c.scenario == "base")
+    assert sorted(att.shares(total)) == [(0, 1.0), (2, 2.0)]
+
+
+def test_a_change_that_cannot_stand_alone_is_reported():
+    # b's new formula needs a's new first year: each alone fails to load
+    old = "years 2024..2026\na = 1\nb = 1\n"
+    new = "years 2024..2026\na[2024] = 1\na = a[t-1] + b\nb = 2\n"
+    changes, _, att = attribution(old, new)
+    assert att.method == "each change alone"
+    assert any(f and "reaches 2023" in f for f in att.failures)
+
+
+def test_apply_change_on_map_entries():
+    old, new = doc(BASE), doc(BASE.replace("{2025: 10%, 2026: 20%}", "{2025: 10%}"))
+    (change,) = compare_documents(old, new).changes
+    assert change.kind == "removed"
+    applied = apply_change(old, change)
+    d = next(p.definition for p in applied.definitions if p.definition.name == "growth_rate")
+    assert [e.years.start for e in d.expr.entries] == [2025]
+    back = apply_change(applied, type(change)("added", None, change.old))
+    assert compare_documents(old, back).changes == ()
+
+
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                       HealthCheck.data_too_large,
+                                                       HealthCheck.filter_too_much])
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(models(risky=False), st.data())
+def test_one_change_applied_alone_gives_new(gm, data):
+    """Differential: NEW = OLD with one number edited; apply_change(OLD) must evaluate as NEW."""
+    old_doc = parse_document(gm.text)
+    numbers = [(p, n) for p in old_doc.definitions for n in A.walk(p.definition.expr)
+               if isinstance(n, A.Number)]
+    assume(numbers)
+    _, number = data.draw(st.sampled_from(numbers))
+    lines = gm.text.splitlines()
+    line = lines[number.span.line - 1]
+    replacement = data.draw(st.sampled_from(["7", "0.5", "123", "2%"]))
+    assume(replacement != number.text)
+    lines[number.span.line - 1] = (line[:number.span.col - 1] + replacement
+                                   + line[number.span.end_col - 1:])
+    new_text = "\n".join(lines) + "\n"
+    try:
+        old_m, new_m = load_model(gm.text), load_model(new_text)
+    except ScnError:
+        assume(False)
+    changes = compare_documents(old_doc, parse_document(new_text)).changes
+    assert len(changes) <= 1
+    assume(changes)
+    old_v, new_v = values_of(old_m), values_of(new_m)
+    effect = reevaluation(old_doc, old_v, changes, list(new_m.scenarios))(0, changes[0])
+    for s, table in new_v.scenarios.items():
+        for v, series in table.items():
+            for a, b, d in zip(old_v.scenarios[s][v], series, effect[s][v]):
+                if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
+                    continue
+                assert d == pytest.approx(b - a, rel=1e-9, abs=1e-12), (s, v)
