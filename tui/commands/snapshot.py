@@ -1,0 +1,26 @@
+"""`scn snapshot`: every output as TOML, to commit beside the scenario file."""
+
+from __future__ import annotations
+
+from tui import common
+from tui.snapshot import add_scenario_options, chosen_scenarios
+
+
+def register(sub) -> None:
+    p = sub.add_parser("snapshot", help="write every output as TOML, to commit beside the file")
+    p.add_argument("file")
+    add_scenario_options(p)
+    p.add_argument("-o", "--output", metavar="OUT.toml", help="write to OUT.toml, not stdout")
+    p.set_defaults(run=run)
+
+
+def run(args, texts) -> int:
+    from engine.compare import values_of
+    from tui.snapshot import snapshot_text
+
+    model = common.load(args.file, texts)
+    warnings: list = []
+    values = values_of(model, chosen_scenarios(model, args), warnings)
+    texts.report(warnings)
+    common.write(snapshot_text(model.title, values), args.output)
+    return common.OK

@@ -1,0 +1,167 @@
+"""Snapshots: every output of a model as TOML, to commit beside the scenario file.
+
+    [model]
+    title = "AI capex and optics (call 2025-08-16)"
+    first_year = 2024
+    last_year = 2030
+    scn_version = "0.1.0"
+    snapshot_format = 1
+
+    [base.capex]
+    2024 = 265000000000.0
+    2025 = 344500000000.0
+
+A table per scenario and variable, in file order; a key per year (written as
+a string: TOML keys are strings, tomli-w refuses integers); floats in
+shortest round-trip form; `nan`, `inf`, `-inf` for non-finite values; an
+empty year has no key. The header table is `[model]`: `model` is a reserved
+word of the language, so no scenario can take its name. The same model gives
+the same bytes on any machine running the same scn.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from dsl.ast import Span
+from dsl.errors import Diagnostic, ScnError
+from engine.compare import Values
+
+FORMAT = 1  # bump when the layout changes; readers refuse formats they do not know
+VERSION_FALLBACK = "0.1.0"  # when scn runs from a checkout that is not installed
+HEADER = "model"
+
+
+def scn_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scn")
+    except PackageNotFoundError:
+        return VERSION_FALLBACK
+
+
+def add_scenario_options(parser) -> None:
+    """`--scenario S | --all-scenarios`; unlike `scn run`, every scenario by default."""
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--scenario", metavar="S", help="only this scenario (default: all)")
+    which.add_argument("--all-scenarios", action="store_true",
+                       help="base and every scenario (the default)")
+
+
+def chosen_scenarios(model, args) -> list[str]:
+    """The scenarios picked by `add_scenario_options`, checked against the model."""
+    from tui import common
+
+    if args.scenario is None:
+        return list(model.scenarios)
+    return [common.scenario_name(model, args.scenario)]
+
+
+def snapshot_text(title: str | None, values: Values) -> str:
+    """The TOML text of a snapshot."""
+    import tomli_w
+
+    header: dict = {}
+    if title is not None:
+        header["title"] = title
+    header.update(first_year=values.years[0], last_year=values.years[-1],
+                  scn_version=scn_version(), snapshot_format=FORMAT)
+    doc: dict = {HEADER: header}
+    for scenario, table in values.scenarios.items():
+        doc[scenario] = {
+            v: {str(y): float(x) for y, x in zip(values.years, table[v]) if x is not None}
+            for v in values.variables
+        }
+    return tomli_w.dumps(doc)
+
+
+def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
+    """The values of a snapshot, and warnings (written by another version of scn).
+
+    Raises ScnError for text that is not a snapshot this scn can read.
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line, col = _position(str(e), text)
+        raise ScnError([Diagnostic(f"not valid TOML: {_reason(str(e))}", Span(line, col, line, col + 1),
+                                   "snapshots are written by: scn snapshot FILE -o OUT.toml",
+                                   source=label)]) from None
+    header = doc.pop(HEADER, None)
+    if not isinstance(header, dict) or "snapshot_format" not in header:
+        raise _error(label, text, HEADER, "not an scn snapshot: no [model] table with "
+                     "snapshot_format", "write one with: scn snapshot FILE -o OUT.toml")
+    fmt, version = header.get("snapshot_format"), header.get("scn_version", "unknown")
+    if fmt != FORMAT:
+        raise _error(label, text, "snapshot_format", f"snapshot format {fmt} (written by scn "
+                     f"{version}); this scn ({scn_version()}) reads format {FORMAT}",
+                     "write the snapshot again with this scn: scn snapshot FILE -o OUT.toml")
+    first, last = header.get("first_year"), header.get("last_year")
+    if not isinstance(first, int) or not isinstance(last, int) or first > last:
+        raise _error(label, text, "first_year", "the [model] table needs first_year <= last_year",
+                     "write the snapshot again: scn snapshot FILE -o OUT.toml")
+    years = tuple(range(first, last + 1))
+    scenarios: dict[str, dict[str, tuple[float | None, ...]]] = {}
+    variables: dict[str, None] = {}
+    for scenario, table in doc.items():
+        if not isinstance(table, dict):
+            raise _error(label, text, scenario, f"'{scenario}' is not a scenario table",
+                         "a snapshot holds [model] and [SCENARIO.VARIABLE] tables")
+        scenarios[scenario] = {}
+        for variable, cells in table.items():
+            scenarios[scenario][variable] = _series(cells, years, label, text,
+                                                    f"{scenario}.{variable}")
+            variables.setdefault(variable)
+    warnings = []
+    if version != scn_version():
+        warnings.append(Diagnostic(
+            f"written by scn {version}, read by scn {scn_version()}: values may differ because "
+            "the engine changed, not the model", Span(1, 1, 1, 2),
+            "write the snapshot again with this scn to compare like with like",
+            severity="warning", source=label))
+    return Values(years, tuple(variables), scenarios), warnings
+
+
+def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):
+    if not isinstance(cells, dict):
+        raise _error(label, text, table, f"'{table}' is not a table of years",
+                     "write [SCENARIO.VARIABLE] with a key per year: 2024 = 1.5")
+    out: list[float | None] = [None] * len(years)
+    for key, value in cells.items():
+        if not key.isdigit() or not years[0] <= int(key) <= years[-1]:
+            raise _error(label, text, f"{table}.{key}", f"'{table}' has year {key!r} outside "
+                         f"{years[0]}..{years[-1]}", "keys are the model's years")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _error(label, text, f"{table}.{key}", f"{table}.{key} is not a number",
+                         "values are numbers, nan or inf")
+        out[int(key) - years[0]] = float(value)
+    return tuple(out)
+
+
+def _error(label: str, text: str, near: str, message: str, hint: str) -> ScnError:
+    """An error at the line of `near`: a table (`base.x`), a key in one (`base.x.2024`) or a
+    header key; line 1 when it cannot be found."""
+    lines = text.splitlines()
+    table, _, key = near.rpartition(".") if near.count(".") == 2 else (near, "", "")
+    line = next((k for k, t in enumerate(lines, 1) if t.strip() == f"[{table}]"), None)
+    if line is not None and key:
+        line = next((k for k, t in enumerate(lines[line:], line + 1)
+                     if t.split("=")[0].strip().strip('"') == key), line)
+    if line is None:
+        line = next((k for k, t in enumerate(lines, 1) if t.split("=")[0].strip() == near), 1)
+    return ScnError([Diagnostic(message, Span(line, 1, line, 2), hint, source=label)])
+
+
+def _position(message: str, text: str) -> tuple[int, int]:
+    m = re.search(r"at line (\d+), column (\d+)", message)
+    if m:
+        return int(m.group(1)), int(m.group(2))
+    lines = text.splitlines() or [""]
+    return len(lines), len(lines[-1]) + 1  # "at end of document"
+
+
+def _reason(message: str) -> str:
+    reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+    return reason[:1].lower() + reason[1:]
