@@ -171,6 +171,7 @@ def test_changed_cells_are_those_that_differ_from_the_file(ai):
     changed = ai.changed_cells("base")
     assert "optics_tam" in changed and "capex" not in changed
     assert changed["asic_optics_multiplier"][0] == 3.8
+    assert set(changed["optics_tam"]) == set(range(7))
 
 
 def test_the_inspector_knows_the_cell(ai):

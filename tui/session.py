@@ -20,6 +20,7 @@ undo and redo are a step along a stack.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -36,6 +37,7 @@ from engine.plan import compile_plan, run
 from engine.resolve import BASE, overlaps
 from engine.uses import UseCollector
 from tui.loader import UsageError, read_text
+from tui.numbers import kinds
 
 RHS, ENTRY, NEW = "rhs", "entry", "new"
 
@@ -136,13 +138,15 @@ class Session:
 
     def __init__(self, path: str, text: str, model: Model | None = None):
         self.path = path
+        # Held by whoever computes (the app's worker threads): the engine caches on models.
+        self.lock = threading.RLock()
         self._reset(text, model or load_model(text, path))
 
     @classmethod
     def open(cls, path: str) -> Session:
         """Read and check a file; raises ScnError (every error) or UsageError."""
         session = cls(path, read_text(path))
-        session.stamp = _stamp(path)
+        session.stamp = file_stamp(path)
         return session
 
     def _reset(self, text: str, model: Model) -> None:
@@ -151,7 +155,7 @@ class Session:
         self.state = self.root
         self.undo_stack: list[State] = []
         self.redo_stack: list[State] = []
-        self.stamp = _stamp(self.path)
+        self.stamp = file_stamp(self.path)
         self._collector = UseCollector(set(model.variables), model.years[0], model.years[-1])
         self._disk: dict[tuple, tuple[A.Definition, str]] = {}
         for layer, by_name in model.layers.items():
@@ -214,37 +218,50 @@ class Session:
             state.views[key] = raw.head(n).select(state.model.variables).to_dict(as_series=False)
         return state.views[key]
 
-    def inputs(self, scenario: str) -> dict[str, int]:
+    def inputs(self, scenario: str, state: State | None = None) -> dict[str, int]:
         """Per variable, a bit per year whose definition reads no other variable (an input)."""
-        state = self.state
+        state = state or self.state
         key = ("inputs", scenario)
         if key not in state.views:
-            cov = self.checked(scenario)[0]
-            masks = {}
+            cov = self.checked(scenario, state)[0]
+            before = state.parent.views.get(key) if state.parent is not None else None
+            masks = dict(before) if before is not None else {}
             for v, row in cov.items():
-                m = 0
-                for i, p in enumerate(row):
-                    if p is not None and not uses_of(state.model, p):
-                        m |= 1 << i
-                masks[v] = m
+                if before is not None and v not in state.changed:
+                    continue
+                masks[v] = sum(1 << i for i, p in enumerate(row)
+                               if p is not None and not uses_of(state.model, p))
             state.views[key] = masks
         return state.views[key]
 
-    def changed_cells(self, scenario: str) -> dict[str, list]:
-        """Cells whose value differs from the file's: {variable: [file value or MISSING]}."""
-        if not self.state.changes:
+    def kinds(self, state: State | None = None) -> dict[str, str]:
+        """How each variable reads: percent or amount (tui.numbers.kinds)."""
+        state = state or self.state
+        if "kinds" not in state.views:
+            state.views["kinds"] = kinds(state.model)
+        return state.views["kinds"]
+
+    def warned(self, scenario: str, state: State | None = None) -> frozenset[str]:
+        """The variables with a non-finite value somewhere."""
+        warnings = self.result(scenario, state).warnings
+        return frozenset(w.message.split(" ", 1)[0] for w in warnings)
+
+    def changed_cells(self, scenario: str, state: State | None = None) -> dict[str, dict]:
+        """Cells whose value differs from the file's: {variable: {year index: file value}}."""
+        state = state or self.state
+        if not state.changes:
             return {}
-        now, then = self.values(scenario), self.values(scenario, self.root)
-        names = {t.name for t in self.state.changes}
+        now, then = self.values(scenario, state), self.values(scenario, self.root)
+        names = {t.name for t in state.changes}
         # What the edits reach now, and what they reached in the file (edges may have gone).
-        reach = self.checked(scenario)[1].downstream(names)
+        reach = self.checked(scenario, state)[1].downstream(names)
         reach |= self.checked(scenario, self.root)[1].downstream(names)
         out = {}
-        for v in self.model.variables:
+        for v in state.model.variables:
             if v in reach:
-                row = [a if not same(a, b) else MISSING for a, b in zip(then[v], now[v])]
-                if any(x is not MISSING for x in row):
-                    out[v] = row
+                moved = {i: a for i, (a, b) in enumerate(zip(then[v], now[v])) if not same(a, b)}
+                if moved:
+                    out[v] = moved
         return out
 
     # ------------------------------------------------------------ the inspector
@@ -629,19 +646,20 @@ class Session:
 
         Raises ScnError when the new text is not UTF-8.
         """
-        stamp = _stamp(self.path)
+        stamp = file_stamp(self.path)
         if stamp is None or stamp == self.stamp:
             return None
         self.stamp = stamp
         text = read_text(self.path)
         return None if text == self.disk_text else text
 
+    def render_error(self, diag: Diagnostic) -> str:
+        """A message about the edited text (from `save`), with its line and a caret."""
+        return render(diag, self.render_text())
+
     def reload(self, text: str) -> None:
         """Start over from a new text of the file; raises ScnError and keeps the old one."""
         self._reset(text, load_model(text, self.path))
-
-
-MISSING = object()  # a cell that did not change
 
 
 def same(a, b) -> bool:
@@ -670,7 +688,8 @@ def _year_list(years: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
 
 
-def _stamp(path: str) -> tuple[int, int] | None:
+def file_stamp(path: str) -> tuple[int, int] | None:
+    """What tells that a file changed on disk: its modification time and size."""
     try:
         st = os.stat(path)
     except OSError:
