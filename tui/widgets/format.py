@@ -1,0 +1,33 @@
+"""How a change reads: `+3.2B`, `-1.5pt`, `+5.2%`; shared by the grid and the inspector."""
+
+from __future__ import annotations
+
+import math
+
+from tui.numbers import PERCENT, format_value
+
+
+def format_change(old: float | None, new: float | None, kind: str) -> str:
+    """The change from `old` to `new`: points for percentages, scaled amounts otherwise."""
+    if old is None and new is None:
+        return ""
+    if old is None:
+        return "new"
+    if new is None:
+        return "emptied"
+    if math.isnan(old) or math.isnan(new) or math.isinf(old) or math.isinf(new):
+        return f"was {format_value(old, kind)}"
+    delta = new - old
+    if delta == 0:
+        return "="
+    if kind == PERCENT:
+        return f"{delta * 100:+,.1f}pt"
+    text = format_value(delta)
+    return text if text.startswith("-") else "+" + text
+
+
+def format_relative(old: float | None, new: float | None) -> str:
+    """The change as a percentage of the old value, when that means something."""
+    if old is None or new is None or old == 0 or not (math.isfinite(old) and math.isfinite(new)):
+        return ""
+    return f"{(new - old) / abs(old) * 100:+,.1f}%"

@@ -1,0 +1,49 @@
+"""`?`: the keys, from one table (docs/tui.md shows the same)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = (
+    ("arrows, PageUp/PageDown", "move; the header and the variable column stay in view"),
+    ("Home / End", "first / last year"),
+    ("ctrl+Home / ctrl+End", "first / last variable"),
+    ("Enter", "edit the definition that covers the cell (every year it covers)"),
+    ("=", "edit or create the definition of this year alone: x[2027] = ..."),
+    ("Escape", "cancel the editor (or any dialog)"),
+    ("ctrl+z / ctrl+y", "undo / redo an edit"),
+    ("ctrl+s", "save the edits into the file (only the edited lines change)"),
+    ("[ / ]", "previous / next scenario"),
+    ("c", "compare: the scenario's values as changes against its parent"),
+    ("t", "chart: the variable over the years / the tornado of the cell"),
+    ("/", "find a variable by fuzzy name (ctrl+p: the command palette)"),
+    ("Tab", "to the inspector's links (Enter jumps to the cell)"),
+    ("ctrl+r", "reload the file from disk (discards unsaved edits)"),
+    ("?", "this help"),
+    ("q", "quit (asks first when edits are unsaved)"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "close", "close")]
+
+    def compose(self) -> ComposeResult:
+        table = Table(show_header=False, box=None, padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column()
+        for key, what in KEYS:
+            table.add_row(key, what)
+        with VerticalScroll(classes="dialog", id="help"):
+            yield Static("Keys", classes="dialog-title")
+            yield Static(table)
+            yield Static("Inputs are blue, formulas plain; a second line under a variable shows "
+                         "each cell's change against the file until the edits are saved or undone.",
+                         classes="dialog-message")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

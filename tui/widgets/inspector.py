@@ -1,0 +1,124 @@
+"""The inspector: what the selected cell is, where it comes from, what it feeds.
+
+Shows the variable's description (its `##` comment), the definition that
+covers this year (as written, with `file:line`), the value and its change
+against the file, the cells it reads and the cells that read it (select one
+to jump to it), and the cell's sensitivities.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.numbers import format_value
+from tui.sens_adapter import Sensitivities
+from tui.session import CellInfo, Link
+from tui.widgets.format import format_change, format_relative
+
+
+class Inspector(VerticalScroll, can_focus=False):
+    """The selected cell, explained."""
+
+    class Jump(Message):
+        """Move the grid's cursor to a precedent or a dependent."""
+
+        def __init__(self, name: str, year: int) -> None:
+            super().__init__()
+            self.name, self.year = name, year
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="cell-title")
+        yield Static(id="cell-doc")
+        yield Static(id="cell-value")
+        yield Static(id="cell-definition")
+        yield Label("reads", classes="links-label")
+        yield OptionList(id="precedents", classes="links")
+        yield Label("read by", classes="links-label")
+        yield OptionList(id="dependents", classes="links")
+        yield Static(id="cell-sens")
+
+    def show(self, info: CellInfo, kinds: Mapping[str, str],
+             values: Mapping[str, Sequence[float | None]], years: Sequence[int]) -> None:
+        """Fill in the panel for a cell; `values` are the scenario's, for the linked cells."""
+        kind = kinds.get(info.name, "amount")
+        title = Text.assemble((info.name, "bold"), f"  {info.year}  ",
+                              (f"scenario {info.scenario}", "italic"))
+        if info.section:
+            title.append(f"  ·  {info.section}", "dim")
+        self.query_one("#cell-title", Static).update(title)
+        self.query_one("#cell-doc", Static).update(Text((info.doc or "").replace("\n", " "),
+                                                      "italic"))
+        self.query_one("#cell-value", Static).update(self._value(info, kind))
+        definition = Text(info.definition or "no definition covers this year")
+        definition.append(f"\n{info.where}", "dim")
+        if info.layer and info.layer != "base":
+            definition.append(f"  (scenario {info.layer})", "dim")
+        self.query_one("#cell-definition", Static).update(definition)
+        first = years[0] if years else 0
+        for box, links in (("#precedents", info.precedents), ("#dependents", info.dependents)):
+            options = [Option(self._link(link, kinds, values, first), id=f"{link.name}@{link.year}")
+                       for link in links] or [Option(Text("none", "dim"), disabled=True)]
+            self.query_one(box, OptionList).set_options(options)
+        self.query_one("#cell-sens", Static).update(Text("sensitivities: computing…", "dim"))
+
+    def _value(self, info: CellInfo, kind: str) -> Text:
+        text = Text(format_value(info.value, kind) or "empty", "bold")
+        label = {"input": " input", "formula": " formula", "empty": ""}[info.kind]
+        text.append(label, "blue" if info.kind == "input" else "dim")
+        if info.file_value != info.value and not (_nan(info.file_value) and _nan(info.value)):
+            change = format_change(info.file_value, info.value, kind)
+            relative = format_relative(info.file_value, info.value)
+            text.append(f"   file: {format_value(info.file_value, kind) or 'empty'}, "
+                        f"{change}{' (' + relative + ')' if relative else ''}", "yellow")
+        if info.warning:
+            text.append(f"\n! {info.warning}", "red")
+        return text
+
+    @staticmethod
+    def _link(link: Link, kinds, values, first: int) -> Text:
+        row = values.get(link.name, ())
+        i = link.year - first
+        value = row[i] if 0 <= i < len(row) else None
+        shown = format_value(value, kinds.get(link.name, "amount"))
+        return Text.assemble(link.name, (f" {link.year}", "dim"), "  ", (shown, "bold"))
+
+    def show_sensitivities(self, sens: Sensitivities | None, kind: str) -> None:
+        box = self.query_one("#cell-sens", Static)
+        if sens is None:
+            box.update(Text("sensitivities: not available", "dim"))
+            return
+        text = Text("sensitivities", "bold")
+        text.append(f"  ({sens.source})\n", "dim")
+        if not sens.rows:
+            text.append("none: this cell reads no input\n", "dim")
+        for r in sens.rows:
+            d = "n/a" if r.derivative is None else _compact(r.derivative)
+            text.append(f"  {r.input:<26} ")
+            text.append(f"d/dx {d:>9}  ", "dim")
+            text.append(f"{format_change(0, r.low, kind):>9} / {format_change(0, r.high, kind):<9}\n")
+        if sens.formula:
+            text.append(sens.formula + "\n", "italic")
+        if sens.note:
+            text.append(sens.note, "dim")
+        box.update(text)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        name, _, year = (event.option.id or "").partition("@")
+        if name:
+            self.post_message(self.Jump(name, int(year)))
+
+
+def _nan(v) -> bool:
+    return v is not None and v != v
+
+
+def _compact(x: float) -> str:
+    return format_value(x) if abs(x) >= 1000 else f"{x:.3g}"
