@@ -1,0 +1,38 @@
+"""`scn tui`: open a scenario file in the terminal UI (grid, inspector, charts, editing)."""
+
+from __future__ import annotations
+
+from tui import common
+from tui.loader import read_text
+
+
+def register(sub) -> None:
+    p = sub.add_parser("tui", help="explore and edit a scenario file in the terminal")
+    p.add_argument("file")
+    p.add_argument("--scenario", default="base", help="scenario to show first (default: base)")
+    p.set_defaults(run=run)
+
+
+def run(args, texts) -> int:
+    text = read_text(args.file)  # a missing file is a usage error, before any screen
+    if args.scenario != "base":
+        _check_scenario(text, args)
+    from tui.app import ScnApp  # textual is imported here only: `scn run` stays fast
+
+    app = ScnApp(args.file, args.scenario)
+    code = app.run()
+    if app.return_code:  # a crash of ours (Textual printed it) or a usage error
+        return app.return_code
+    return common.OK if code is None else code
+
+
+def _check_scenario(text: str, args) -> None:
+    """An unknown --scenario is a usage error when the file loads (else the app shows why)."""
+    from dsl.errors import ScnError
+    from engine import load_model
+
+    try:
+        model = load_model(text, args.file)
+    except ScnError:
+        return
+    common.scenario_name(model, args.scenario)
