@@ -1,7 +1,12 @@
-"""Evaluated scenarios as text: a readable table, CSV (a contract), JSON and Markdown.
+"""Evaluated scenarios as text: a readable table, CSV (a contract), JSON and Markdown;
+and as polars frames for Parquet, wide or long.
 
 Every renderer takes the same input: the model, and a list of
 (scenario name, {variable: [value per year]}) in the order to print.
+The long layout (`--long`) is a row per scenario, variable and year, with the
+columns `scenario, variable, year, value`: what notebooks and BI tools load.
+An empty year is an empty value (null), not a missing row, so every
+variable has a row for every year.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ def to_csv(model, runs: Runs, variables: Sequence[str], with_scenario: bool) -> 
     return buf.getvalue()
 
 
-def _json_value(v: float | None):
+def json_value(v: float | None):
+    """A float for JSON: null when empty, "nan"/"inf"/"-inf" as strings (JSON has no such numbers)."""
     if v is None:
         return None
     if math.isnan(v) or math.isinf(v):
@@ -54,7 +60,7 @@ def to_json(model, runs: Runs, variables: Sequence[str]) -> str:
         "model": model.title,
         "years": list(model.years),
         "scenarios": {
-            name: {v: [_json_value(x) for x in values[v]] for v in variables}
+            name: {v: [json_value(x) for x in values[v]] for v in variables}
             for name, values in runs
         },
     }
@@ -114,6 +120,67 @@ def to_markdown(model, runs: Runs, variables: Sequence[str]) -> str:
                 out.append(f"| {v} | {cells} |")
         out.append("")
     return "\n".join(out)
+
+
+LONG_COLUMNS = ("scenario", "variable", "year", "value")
+
+
+def long_rows(model, runs: Runs, variables: Sequence[str]):
+    """(scenario, variable, year, value) in print order: scenarios, then variables, then years."""
+    for name, values in runs:
+        for v in variables:
+            for year, x in zip(model.years, values[v]):
+                yield name, v, year, x
+
+
+def to_long_csv(model, runs: Runs, variables: Sequence[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(LONG_COLUMNS)
+    for name, v, year, x in long_rows(model, runs, variables):
+        w.writerow([name, v, year, full_precision(x)])
+    return buf.getvalue()
+
+
+def to_long_json(model, runs: Runs, variables: Sequence[str]) -> str:
+    rows = [dict(zip(LONG_COLUMNS, (name, v, year, json_value(x))))
+            for name, v, year, x in long_rows(model, runs, variables)]
+    return json.dumps(rows, indent=1) + "\n"
+
+
+def to_long_markdown(model, runs: Runs, variables: Sequence[str]) -> str:
+    kind = kinds(model)
+    out = ["| " + " | ".join(LONG_COLUMNS) + " |", "|---|---|---:|---:|"]
+    out += [f"| {name} | {v} | {year} | {format_value(x, kind[v])} |"
+            for name, v, year, x in long_rows(model, runs, variables)]
+    return "\n".join(out) + "\n"
+
+
+def long_frame(model, runs: Runs, variables: Sequence[str]):
+    """A polars frame: scenario, variable, year, value (Float64, null when empty)."""
+    import polars as pl
+
+    columns = list(zip(*long_rows(model, runs, variables))) or [(), (), (), ()]
+    schema = {"scenario": pl.String, "variable": pl.String, "year": pl.Int64,
+              "value": pl.Float64}
+    return pl.DataFrame(dict(zip(LONG_COLUMNS, columns)), schema=schema)
+
+
+def wide_frame(model, runs: Runs, variables: Sequence[str]):
+    """A polars frame: scenario, year, then a Float64 column per variable (file order)."""
+    import polars as pl
+
+    n = len(model.years)
+    data: dict[str, list] = {"scenario": [], "year": []}
+    for v in variables:
+        data[v] = []
+    for name, values in runs:
+        data["scenario"] += [name] * n
+        data["year"] += list(model.years)
+        for v in variables:
+            data[v] += list(values[v])
+    schema = {"scenario": pl.String, "year": pl.Int64, **{v: pl.Float64 for v in variables}}
+    return pl.DataFrame(data, schema=schema)
 
 
 RENDERERS = ("table", "csv", "json", "md")

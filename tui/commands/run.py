@@ -1,8 +1,19 @@
-"""`scn run`: evaluate a file and print its values as a table, CSV, JSON or Markdown."""
+"""`scn run`: evaluate a file and print its values as a table, CSV, JSON, Markdown or Parquet.
+
+`--long` writes a row per scenario, variable and year (`scenario, variable,
+year, value`) instead of a row per variable: the layout notebooks and BI
+tools load directly. Parquet is binary, so it needs `-o OUT.parquet`.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from tui import common
+from tui.loader import UsageError
+
+FORMATS = ("table", "csv", "json", "md", "parquet")
 
 
 def register(sub) -> None:
@@ -14,7 +25,9 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
                    help="override, e.g. --set 'asic_share[2030] = 55%%' (repeatable)")
     p.add_argument("--vars", help="only these variables, comma-separated")
-    p.add_argument("--format", choices=("table", "csv", "json", "md"), default="table")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--long", action="store_true",
+                   help="a row per scenario, variable and year (csv, json, md, parquet)")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
     p.set_defaults(run=run)
 
@@ -23,6 +36,10 @@ def run(args, texts) -> int:
     from engine import evaluate
     from tui import output
 
+    if args.long and args.format == "table":
+        raise UsageError("--long needs --format csv, json, md or parquet")
+    if args.format == "parquet" and args.output is None:
+        raise UsageError("parquet is binary: give a file with -o OUT.parquet")
     model = common.load(args.file, texts)
     variables = common.variables(model, args.vars)
     scenarios = common.scenarios(model, args)
@@ -32,7 +49,18 @@ def run(args, texts) -> int:
         result = evaluate(model, name, overrides)
         runs.append((name, {v: result.series(v) for v in variables}))
         warnings.extend(w for w in result.warnings if w not in warnings)
-    if args.format == "csv":
+    texts.report(warnings)
+    if args.format == "parquet":
+        if not args.long and {"scenario", "year"} & set(variables):
+            raise UsageError("a variable named 'year' clashes with the year column: use --long")
+        frame = (output.long_frame if args.long else output.wide_frame)(model, runs, variables)
+        _write_parquet(frame, args.output)
+        return common.OK
+    if args.long:
+        render = {"csv": output.to_long_csv, "json": output.to_long_json,
+                  "md": output.to_long_markdown}[args.format]
+        text = render(model, runs, variables)
+    elif args.format == "csv":
         text = output.to_csv(model, runs, variables, with_scenario=args.all_scenarios)
     elif args.format == "json":
         text = output.to_json(model, runs, variables)
@@ -40,6 +68,17 @@ def run(args, texts) -> int:
         text = output.to_markdown(model, runs, variables)
     else:
         text = output.to_table(model, runs, variables)
-    texts.report(warnings)
     common.write(text, args.output)
     return common.OK
+
+
+def _write_parquet(frame, path: str) -> None:
+    """Atomically, as common.write does for text: a temporary file, then a rename."""
+    target = os.path.abspath(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".scn-", suffix=".parquet")
+        with os.fdopen(fd, "wb") as f:
+            frame.write_parquet(f)
+        os.replace(tmp, target)
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write: {e.strerror}") from None
