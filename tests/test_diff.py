@@ -257,3 +257,175 @@ def test_one_change_applied_alone_gives_new(gm, data):
                 if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
                     continue
                 assert d == pytest.approx(b - a, rel=1e-9, abs=1e-12), (s, v)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def scn(*args, cwd=None):
+    return subprocess.run([str(SCN), *args], capture_output=True, text=True, cwd=cwd)
+
+
+def git(repo, *args):
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
+                   check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A fresh git repository holding the bundled scenario, committed once."""
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "ai_capex.scn").write_text(AI.read_text())
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "the call")
+    return tmp_path
+
+
+def edit(repo, old: str, new: str, name="scenarios/ai_capex.scn"):
+    path = repo / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_nothing_changed_exits_0(repo):
+    edit(repo, "capex[2024] = 265B  # assumption", "capex[2024]=265B  # reworded, moved nowhere")
+    r = scn("diff", "--rev", "HEAD", "scenarios/ai_capex.scn", cwd=repo)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ("scn diff HEAD:scenarios/ai_capex.scn scenarios/ai_capex.scn\n"
+                        "0 assumptions changed, 0 variables moved\n")
+
+
+def test_one_assumption_changed(repo):
+    edit(repo, "  2027: 20%,  # assumption", "  2027: 25%,  # assumption")
+    r = scn("diff", "--rev", "HEAD", "scenarios/ai_capex.scn", cwd=repo)
+    assert r.returncode == 1, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[1] == "1 assumption changed, 17 variables moved (65 cells), years 2024..2030 affected"
+    assert lines[3:7] == ["Assumptions changed", "  [1] base: capex_growth[2027]  (line 33)",
+                          "      - capex_growth = {2027: 20%, ...}",
+                          "      + capex_growth = {2027: 25%, ...}"]
+    assert "Every move comes from the one changed assumption, [1]." in lines
+    row = next(x for x in lines if x.split()[:3] == ["base", "capex_growth", "2027"])
+    assert row.split()[3:] == ["20.0%", "25.0%", "+5.0pp", "+25.0%", "[1]"]
+    # the same report through REV:PATH, from the top of the repository or from a subfolder
+    assert scn("diff", "HEAD:scenarios/ai_capex.scn", "scenarios/ai_capex.scn",
+               cwd=repo).stdout == r.stdout
+    sub = scn("diff", "HEAD:ai_capex.scn", "ai_capex.scn", cwd=repo / "scenarios")
+    assert sub.returncode == 1 and sub.stdout.splitlines()[1] == lines[1]
+
+
+def test_two_changes_are_attributed_each_alone(repo):
+    edit(repo, "  2027: 20%,  # assumption", "  2027: 25%,  # assumption")
+    edit(repo, "asic_share = interp({2024: 10%, 2030: 45%})", "asic_share = interp({2024: 10%, 2030: 50%})")
+    r = scn("diff", "--rev", "HEAD", "scenarios/ai_capex.scn", "--scenario", "base", cwd=repo)
+    assert r.returncode == 1
+    assert "each changed assumption applied alone to OLD" in r.stdout
+    lines = r.stdout.splitlines()
+    start = next(k for k, x in enumerate(lines) if x.split()[:2] == ["base", "optics_tam"])
+    assert lines[start].split()[2:] == ["2025", "9.8B", "10.0B", "+183.1M", "+1.9%", "[2]"]
+    assert lines[start + 5].split() == ["2030", "61.1B", "67.9B", "+6.9B", "+11.2%", "[2]",
+                                        "+4.1B,", "[1]", "+2.5B,", "interaction", "+172.4M"]
+
+
+def test_markdown_report(repo):
+    edit(repo, "asic_optics_multiplier = 3.8", "asic_optics_multiplier = 3.5")
+    r = scn("diff", "--rev", "HEAD", "scenarios/ai_capex.scn", "--format", "md", cwd=repo)
+    assert r.returncode == 1
+    md = r.stdout
+    assert md.startswith("### scn diff `HEAD:scenarios/ai_capex.scn` → `scenarios/ai_capex.scn`\n\n"
+                         "**1 assumption changed, 11 variables moved (150 cells), years 2024..2030 "
+                         "affected**\n")
+    assert ("| 1 | base | asic_optics_multiplier | line 109 | `asic_optics_multiplier = 3.8` | "
+            "`asic_optics_multiplier = 3.5` |") in md
+    assert "| bull | optics_tam | 2030 | 91.6B | 85.3B | -6.3B | -6.9% | [1] |" in md
+    assert "| bear |" not in md  # bear sets its own multiplier: nothing moves there
+    assert "<details><summary>All 150 moved cells</summary>" in md
+
+
+def test_json_report(repo):
+    edit(repo, "accel_share = 60%", "accel_share = 65%")
+    r = scn("diff", "--rev", "HEAD", "scenarios/ai_capex.scn", "--format", "json", cwd=repo)
+    doc = json.loads(r.stdout)
+    assert doc["changed"] is True and doc["attribution"] == "exact"
+    assert doc["assumptions"] == [{
+        "id": 1, "kind": "edited", "scenario": "base", "variable": "accel_share",
+        "assumption": "accel_share", "old": {"text": "accel_share = 60%", "line": 54},
+        "new": {"text": "accel_share = 65%", "line": 54}}]
+    cell = next(c for c in doc["values"] if c["variable"] == "accel_spend" and c["year"] == 2024)
+    assert cell["from"] == [{"assumption": 1, "change": cell["change"]}]
+    assert cell["relative"] == pytest.approx(5 / 60)
+
+
+def test_new_side_does_not_parse(repo):
+    edit(repo, "  2027: 20%,  # assumption", "  2027: 25%,  # assumption")
+    edit(repo, "accel_share = 60%", "accel_share = 60%%")
+    r = scn("diff", "--rev", "HEAD", "scenarios/ai_capex.scn", cwd=repo)
+    assert r.returncode == 2
+    assert r.stderr.startswith("scenarios/ai_capex.scn:54:17: error: unknown number suffix '%%'")
+    assert "  [1] base: capex_growth[2027]  (line 33)" in r.stdout  # still compared
+    assert "accel_share" not in r.stdout
+    assert ("note: NEW scenarios/ai_capex.scn does not parse: values not compared "
+            "(the definitions that parse are)") in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_different_years(tmp_path):
+    old, new = tmp_path / "old.scn", tmp_path / "new.scn"
+    old.write_text("years 2024..2026\nx = t - 2000\n")
+    new.write_text("years 2025..2027\nx = t - 2000 + 1\n")
+    r = scn("diff", str(old), str(new))
+    assert r.returncode == 1
+    assert "years 2024..2026 -> 2025..2027" in r.stdout.splitlines()[1]
+    assert "note: years differ (2024..2026 and 2025..2027): compared 2025..2026" in r.stdout
+
+
+def test_snapshots_on_either_side(repo, tmp_path):
+    snap = tmp_path / "base.toml"
+    assert scn("snapshot", str(repo / "scenarios" / "ai_capex.scn"), "-o", str(snap)).returncode == 0
+    edit(repo, "accel_share = 60%", "accel_share = 65%")
+    r = scn("diff", str(snap), "scenarios/ai_capex.scn", cwd=repo)
+    assert r.returncode == 1
+    assert "a snapshot holds values only; assumptions not compared" in r.stdout
+    assert "accel_spend" in r.stdout
+    same = scn("diff", str(snap), str(snap))
+    assert same.returncode == 0 and "0 variables moved" in same.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rev", "HEAD~5", "scenarios/ai_capex.scn"], "unknown revision 'HEAD~5'"),
+    (["HEAD:scenarios/nope.scn", "scenarios/ai_capex.scn"],
+     "scenarios/nope.scn does not exist at revision HEAD"),
+    (["nope.scn", "scenarios/ai_capex.scn"], "nope.scn: no such file"),
+    (["scenarios/ai_capex.scn"], "give OLD and NEW"),
+    (["--rev", "HEAD", "a.scn", "b.scn"], "--rev REV takes one FILE"),
+    (["--scenario", "bul", "scenarios/ai_capex.scn", "scenarios/ai_capex.scn"],
+     "unknown scenario 'bul' (did you mean 'bull'?"),
+])
+def test_bad_arguments(repo, args, message):
+    r = scn("diff", *args, cwd=repo)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_outside_a_repository(tmp_path):
+    (tmp_path / "m.scn").write_text("years 2024..2025\nx = 1\n")
+    r = scn("diff", "--rev", "HEAD", "m.scn", cwd=tmp_path)
+    assert r.returncode == 2 and "not inside a git repository" in r.stderr
+
+
+def test_snapshot_from_another_scn(tmp_path):
+    model = tmp_path / "m.scn"
+    model.write_text("years 2024..2025\nx = 1\n")
+    snap = tmp_path / "old.toml"
+    snap.write_text('[model]\nfirst_year = 2024\nlast_year = 2025\nscn_version = "0.0.1"\n'
+                    "snapshot_format = 1\n\n[base.x]\n2024 = 1.0\n2025 = 1.0\n")
+    r = scn("diff", str(snap), str(model))
+    assert r.returncode == 0
+    assert f"{snap}:1:1: warning: written by scn 0.0.1" in r.stderr
+    snap.write_text(snap.read_text().replace("snapshot_format = 1", "snapshot_format = 2"))
+    r = scn("diff", str(snap), str(model))
+    assert r.returncode == 2
+    assert f"{snap}:5:1: error: snapshot format 2 (written by scn 0.0.1)" in r.stderr

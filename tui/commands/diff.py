@@ -1,0 +1,427 @@
+"""`scn diff OLD NEW`: which assumptions changed, and what they moved.
+
+OLD and NEW are scenario files, `REV:PATH` read through git, or snapshot
+`.toml` files; `--rev REV FILE` compares FILE with itself at REV. The report
+has three parts: the assumptions that changed (per scenario layer, compared
+as parsed), every moved output cell (grouped by variable, the variable with
+the largest relative move first, with the assumptions that moved it), and a
+summary line. Exit 0: nothing changed; 1: something did; 2: an error (what
+can still be compared is shown).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+from tui import common
+from tui.loader import UsageError
+from tui.snapshot import add_scenario_options
+
+FORMATS = ("table", "md", "json")
+MD_ROWS = 300  # a pull-request comment has a size limit; the full list stays in `scn diff`
+
+
+def register(sub) -> None:
+    p = sub.add_parser("diff", help="what changed between two versions of a scenario file")
+    p.add_argument("files", nargs="*", metavar="OLD NEW",
+                   help="paths, REV:PATH (read through git) or snapshot .toml files")
+    p.add_argument("--rev", metavar="REV", help="compare FILE with itself at git revision REV")
+    add_scenario_options(p)
+    p.add_argument("--rtol", type=float, default=1e-9, metavar="R",
+                   help="relative tolerance (default 1e-9)")
+    p.add_argument("--atol", type=float, default=0.0, metavar="A",
+                   help="absolute tolerance (default 0)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
+    p.set_defaults(run=run)
+
+
+# ---------------------------------------------------------------- reading both sides
+
+
+@dataclass
+class Side:
+    """One side of the comparison: what could be read, parsed and evaluated."""
+
+    label: str
+    kind: str  # "scn" or "snapshot"
+    document: object = None  # dsl.ast.Document; None for a snapshot
+    model: object = None  # engine Model, when the file loads
+    values: object = None  # engine.compare.Values, when it evaluates
+    unparsed: set[str] = field(default_factory=set)  # variables on lines that did not parse
+    errors: list = field(default_factory=list)
+
+
+def run(args, texts) -> int:
+    from tui.gitfiles import read_spec, read_working_at
+
+    if args.rev is not None:
+        if len(args.files) != 1:
+            raise UsageError("--rev REV takes one FILE: scn diff --rev HEAD scenarios/model.scn")
+        old_file, new_file = read_working_at(args.rev, args.files[0]), read_spec(args.files[0])
+    elif len(args.files) == 2:
+        old_file, new_file = read_spec(args.files[0]), read_spec(args.files[1])
+    else:
+        raise UsageError("give OLD and NEW (paths, REV:PATH or .toml snapshots), "
+                         "or --rev REV FILE")
+    if not (args.rtol >= 0 and args.atol >= 0):
+        raise UsageError("--rtol and --atol must be zero or more")
+    old, new = _side(old_file, texts), _side(new_file, texts)
+    scenarios = _scenarios(args, old, new)
+    for side in (old, new):
+        if side.model is not None:
+            from engine.compare import values_of
+
+            side.values = values_of(side.model, [s for s in scenarios if s in side.model.scenarios])
+    report = _compare(old, new, scenarios, args.rtol, args.atol)
+    texts.report(old.errors + new.errors)
+    render = {"table": table, "md": markdown, "json": json_text}[args.format]
+    common.write(render(report, texts), args.output)
+    if old.errors or new.errors:
+        return common.USAGE_ERROR
+    return common.MODEL_ERROR if report.changed else common.OK
+
+
+def _side(file, texts) -> Side:
+    from dsl.errors import ScnError
+    from dsl.parser import parse_document
+    from engine import load_model
+
+    texts.by_source[file.label] = file.text
+    if file.path.endswith(".toml"):
+        from tui.snapshot import read_snapshot
+
+        side = Side(file.label, "snapshot")
+        try:
+            side.values, warnings = read_snapshot(file.text, file.label)
+            texts.report(warnings)
+        except ScnError as e:
+            side.errors = list(e.diagnostics)
+        return side
+    side = Side(file.label, "scn")
+    side.document, parse_errors = parse_document(file.text, file.label, collect=True)
+    lines = file.text.splitlines()
+    # The variable a line that failed to parse meant to define: what precedes `[` or `=`.
+    side.unparsed = {lines[d.span.line - 1].split("=")[0].split("[")[0].strip()
+                     for d in parse_errors if 0 < d.span.line <= len(lines)}
+    try:
+        side.model = load_model(file.text, file.label)
+    except ScnError as e:
+        side.errors = list(e.diagnostics)
+    return side
+
+
+def _scenarios(args, old: Side, new: Side) -> list[str]:
+    """--scenario S (known on either side), or every scenario of NEW, then OLD's others."""
+    names: list[str] = []
+    for side in (new, old):
+        known = side.model.scenarios if side.model is not None else (
+            side.values.scenarios if side.values is not None else ())
+        names.extend(s for s in known if s not in names)
+    if args.scenario is None:
+        return names
+    if names and args.scenario not in names:
+        from engine.uses import suggest
+
+        hint = suggest(args.scenario, names)
+        raise UsageError(f"unknown scenario '{args.scenario}' "
+                         f"({hint + ' ' if hint else ''}scenarios: {', '.join(names)})")
+    return [args.scenario]
+
+
+# ---------------------------------------------------------------- comparing
+
+
+@dataclass
+class Report:
+    old: Side
+    new: Side
+    rtol: float
+    atol: float
+    changes: tuple = ()  # engine.compare.DefinitionChange, numbered [1], [2], ... in reports
+    structure: tuple[str, ...] = ()  # header and scenario changes (years, extends, ...)
+    notes: list[str] = field(default_factory=list)  # what was not compared, and why
+    values: object = None  # engine.compare.ValueDiff
+    attribution: object = None  # engine.compare.Attribution
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes or self.structure or (self.values and self.values.cells))
+
+
+def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: float) -> Report:
+    from engine.compare import attribute, compare_documents, compare_values, reevaluation
+
+    report = Report(old, new, rtol, atol)
+    if old.document is not None and new.document is not None:
+        diff = compare_documents(old.document, new.document, sorted(old.unparsed | new.unparsed))
+        report.changes, report.structure = diff.changes, diff.notes
+    else:
+        snaps = " and ".join(s.label for s in (old, new) if s.kind == "snapshot")
+        report.notes.append(f"{snaps}: a snapshot holds values only; assumptions not compared")
+    for which, side in (("OLD", old), ("NEW", new)):
+        if side.errors:
+            what = "does not parse" if side.unparsed else "has errors"
+            partial = " (the definitions that parse are)" if side.document is not None else ""
+            report.notes.append(f"{which} {side.label} {what}: values not compared{partial}")
+    if old.values is None or new.values is None:
+        return report
+    report.values = compare_values(old.values, new.values, rtol, atol, scenarios)
+    report.notes.extend(report.values.notes)
+    effect = None
+    if old.model is not None and report.changes:
+        effect = reevaluation(old.document, old.values, report.changes,
+                              list(report.values.scenarios))
+    report.attribution = attribute(report.changes, report.values, old.values.years, effect,
+                                   exact_ok=not report.structure)
+    return report
+
+
+# ---------------------------------------------------------------- words and numbers
+
+
+def _kinds(report: Report) -> dict[str, str]:
+    from tui.numbers import kinds
+
+    model = report.new.model or report.old.model
+    return kinds(model) if model is not None else {}
+
+
+def _amount(v, kind: str) -> str:
+    from tui.numbers import AMOUNT, format_value
+
+    return format_value(v, kind or AMOUNT) if v is not None else "empty"
+
+
+def _delta(d: float | None, kind: str) -> str:
+    from tui.numbers import PERCENT, format_value
+
+    if d is None:
+        return ""
+    if math.isnan(d) or math.isinf(d):
+        return format_value(d)
+    if kind == PERCENT:
+        return f"{d * 100:+,.1f}pp" if abs(d) >= 0.001 else f"{d * 100:+.2g}pp"
+    return ("-" if d < 0 else "+") + format_value(abs(d))
+
+
+def _relative(c) -> str:
+    r = c.relative
+    if r is None:
+        return "new" if c.old is None else "emptied"
+    if math.isnan(r):
+        return "n/a"
+    if math.isinf(r):
+        return "from 0"
+    return f"{r * 100:+,.1f}%" if abs(r) >= 0.001 else f"{r * 100:+.2g}%"
+
+
+def _from(report: Report, c, kind: str) -> str:
+    """Which changed assumptions moved this cell, and by how much when several did."""
+    from engine.compare import moved
+
+    att = report.attribution
+    if att is None or att.method == "none":
+        return ""
+    if att.exact:
+        return "[1]"
+    if c.delta is None:
+        return ""
+    shares = att.shares(c, report.rtol, report.atol)
+    explained = sum(d for _, d in shares)
+    rest_moves = moved(c.old + explained, c.new, report.rtol, report.atol)
+    if len(shares) == 1 and not rest_moves:
+        return f"[{shares[0][0] + 1}]"
+    parts = [f"[{i + 1}] {_delta(d, kind)}" for i, d in shares]
+    if rest_moves:
+        parts.append(f"interaction {_delta(c.new - c.old - explained, kind)}")
+    return ", ".join(parts)
+
+
+def _years_text(years) -> str:
+    """2025..2027, 2030: consecutive years as ranges."""
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in runs)
+
+
+def summary(report: Report) -> str:
+    n = len(report.changes)
+    parts = []
+    if report.old.document is not None and report.new.document is not None:
+        parts.append(f"{n} assumption{'s' if n != 1 else ''} changed")
+    if report.structure:
+        parts.append("; ".join(report.structure))
+    if report.values is None:
+        parts.append("values not compared")
+    else:
+        cells = report.values.cells
+        m = len({c.variable for c in cells})
+        moved_text = f"{m} variable{'s' if m != 1 else ''} moved"
+        if cells:
+            moved_text += f" ({len(cells)} cell{'s' if len(cells) != 1 else ''})"
+            moved_text += f", years {_years_text(c.year for c in cells)} affected"
+        parts.append(moved_text)
+    return ", ".join(parts)
+
+
+def _line(change) -> str:
+    if change.kind == "added":
+        return f"added, line {change.new.line}"
+    if change.kind == "removed":
+        return f"removed, was line {change.old.line}"
+    a, b = change.old.line, change.new.line
+    return f"line {a}" if a == b else f"line {a} -> {b}"
+
+
+def _method(report: Report) -> str | None:
+    att = report.attribution
+    if att is None or att.method == "none":
+        return None
+    if att.exact:
+        return "Every move comes from the one changed assumption, [1]."
+    return ("'from': each changed assumption applied alone to OLD. With several changes this "
+            "is an estimate of each one's share; 'interaction' is what they do only together.")
+
+
+def _failures(report: Report) -> list[str]:
+    att = report.attribution
+    if att is None:
+        return []
+    return [f"[{i + 1}] could not be evaluated alone: {why}"
+            for i, why in enumerate(att.failures) if why]
+
+
+# ---------------------------------------------------------------- table (the terminal)
+
+
+def table(report: Report, texts) -> str:
+    out = [f"scn diff {report.old.label} {report.new.label}", summary(report)]
+    if report.changes:
+        out += ["", "Assumptions changed"]
+        for i, c in enumerate(report.changes, 1):
+            out.append(f"  [{i}] {c.layer}: {c.label}  ({_line(c)})")
+            if c.old is not None:
+                out.append(f"      - {c.old.text}")
+            if c.new is not None:
+                out.append(f"      + {c.new.text}")
+    notes = report.notes + _failures(report)
+    if notes:
+        out += ["", *(f"note: {n}" for n in notes)]
+    if report.values is not None and report.values.cells:
+        out += ["", "Values moved"]
+        method = _method(report)
+        if method:
+            out.append(method)
+        out += _grid(_cell_rows(report), indent="  ")
+    return "\n".join(out) + "\n"
+
+
+HEAD = ("scenario", "variable", "year", "old", "new", "change", "%", "from")
+
+
+def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
+    kinds = _kinds(report)
+    rows = []
+    for scenario, variable, cells in report.values.groups():
+        kind = kinds.get(variable, "")
+        shown = [max(cells, key=lambda c: c.size)] if only_largest else cells
+        for k, c in enumerate(shown):
+            first = k == 0
+            rows.append([scenario if first else "", variable if first else "", str(c.year),
+                         _amount(c.old, kind), _amount(c.new, kind), _delta(c.delta, kind),
+                         _relative(c), _from(report, c, kind)])
+    return rows
+
+
+def _grid(rows: list[list[str]], indent: str) -> list[str]:
+    grid = [list(HEAD), *rows]
+    widths = [max(len(r[k]) for r in grid) for k in range(len(HEAD))]
+    left = {0, 1, 7}
+    return [indent + "  ".join(x.ljust(w) if k in left else x.rjust(w)
+                               for k, (x, w) in enumerate(zip(r, widths))).rstrip()
+            for r in grid]
+
+
+# ---------------------------------------------------------------- Markdown (a PR comment)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown(report: Report, texts) -> str:
+    out = [f"### scn diff `{report.old.label}` → `{report.new.label}`", "",
+           f"**{summary(report)}**", ""]
+    if report.changes:
+        out += ["| # | scenario | assumption | line | old | new |", "|---|---|---|---|---|---|"]
+        for i, c in enumerate(report.changes, 1):
+            old = f"`{_md(c.old.text)}`" if c.old else ""
+            new = f"`{_md(c.new.text)}`" if c.new else ""
+            out.append(f"| {i} | {c.layer} | {c.label} | {_line(c)} | {old} | {new} |")
+        out.append("")
+    errors = [texts.render(d) for d in report.old.errors + report.new.errors]
+    if errors:
+        out += ["```", *errors, "```", ""]
+    out += [f"> {n}" for n in report.notes + _failures(report)]
+    if report.notes or _failures(report):
+        out.append("")
+    if report.values is None or not report.values.cells:
+        return "\n".join(out).rstrip("\n") + "\n"
+    head = "| " + " | ".join(HEAD) + " |"
+    rule = "|---|---|---:|---:|---:|---:|---:|---|"
+    largest = _cell_rows(report, only_largest=True)
+    out += ["**Largest move of each variable**", "", head, rule,
+            *(_md_row(r) for r in largest), ""]
+    method = _method(report)
+    if method:
+        out += [f"_{method}_", ""]
+    rows = _cell_rows(report)
+    out += [f"<details><summary>All {len(report.values.cells)} moved cells</summary>", "",
+            head, rule, *(_md_row(r) for r in rows[:MD_ROWS]), ""]
+    if len(rows) > MD_ROWS:
+        out += [f"{len(rows) - MD_ROWS} more rows: run `scn diff` locally for all of them.", ""]
+    out += ["</details>", ""]
+    return "\n".join(out)
+
+
+def _md_row(row: list[str]) -> str:
+    return "| " + " | ".join(_md(x) for x in row) + " |"
+
+
+# ---------------------------------------------------------------- JSON (for tools)
+
+
+def json_text(report: Report, texts) -> str:
+    from tui.output import json_value
+
+    doc: dict = {"old": report.old.label, "new": report.new.label, "summary": summary(report),
+                 "changed": report.changed, "structure": list(report.structure),
+                 "notes": report.notes + _failures(report),
+                 "errors": [texts.render(d) for d in report.old.errors + report.new.errors],
+                 "attribution": report.attribution.method if report.attribution else "none"}
+    doc["assumptions"] = [
+        {"id": i, "kind": c.kind, "scenario": c.layer, "variable": c.name, "assumption": c.label,
+         "old": {"text": c.old.text, "line": c.old.line} if c.old else None,
+         "new": {"text": c.new.text, "line": c.new.line} if c.new else None}
+        for i, c in enumerate(report.changes, 1)]
+    cells = []
+    att = report.attribution
+    for c in (report.values.cells if report.values is not None else ()):
+        cell = {"scenario": c.scenario, "variable": c.variable, "year": c.year,
+                "old": json_value(c.old), "new": json_value(c.new),
+                "change": json_value(c.delta), "relative": json_value(c.relative)}
+        if att is not None and att.exact:
+            cell["from"] = [{"assumption": 1, "change": json_value(c.delta)}]
+        elif att is not None and att.method != "none":
+            cell["from"] = [{"assumption": i + 1, "change": json_value(d)}
+                            for i, d in att.shares(c, report.rtol, report.atol)]
+        cells.append(cell)
+    doc["values"] = cells
+    return json.dumps(doc, indent=2) + "\n"
