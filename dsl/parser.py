@@ -296,6 +296,23 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
 
 # ---------------------------------------------------------------- whole files
 
+# Parsed statements by (text, line). Re-reading a file after an edit (the UI,
+# live reload) re-parses only the changed lines, and the unchanged ones keep
+# their AST objects, so comparing old and new definitions is an identity check.
+_CACHE: dict[tuple[str, int], A.Statement] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _cached_statement(text: str, line: int) -> A.Statement:
+    key = (text, line)
+    node = _CACHE.get(key)
+    if node is None:
+        node = parse_statement(text, line)
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = node
+    return node
+
 
 def parse_document(text: str, source: str = "<text>", collect: bool = False):
     """Parse a whole file; raise one ScnError with every error it holds.
@@ -307,7 +324,7 @@ def parse_document(text: str, source: str = "<text>", collect: bool = False):
     statements: list[tuple[RawStatement, A.Statement]] = []
     for raw in split_statements(text):
         try:
-            statements.append((raw, parse_statement(raw.text, raw.line)))
+            statements.append((raw, _cached_statement(raw.text, raw.line)))
         except ScnError as e:
             errors.extend(e.diagnostics)
     doc = _structure(statements, errors)

@@ -240,35 +240,55 @@ def evaluate(model: Model, scenario: str = BASE, overrides: Overrides | None = N
 
 def recompute(previous: Result, model: Model, scenario: str | None = None,
               overrides: Overrides | None = None) -> Result:
-    """Evaluate `model` reusing every column of `previous` that no change can reach."""
+    """Evaluate `model` reusing every column of `previous` that no change can reach.
+
+    A variable changed when its winning definitions did; pieces parsed from
+    unchanged lines share their expressions with the previous model (the
+    parser caches statements), so comparing them is cheap.
+    """
     old = previous.plan
     scenario = scenario or old.scenario
+    if model.years != old.model.years or set(model.variables) != set(old.cover):
+        return evaluate(model, scenario, overrides, batch=previous.raw.height // len(model.years))
     plan = prepare(model, scenario, overrides, reuse=old)
-    if plan.model.years != old.model.years or set(plan.cover) != set(old.cover):
-        raw = run(plan, batch=previous.raw.height // len(model.years))
-        return Result(plan, raw, nonfinite_warnings(plan, raw))
     changed = {v for v in plan.cover if plan.cover[v] != old.cover[v]}
-    raw = run(plan, previous=previous.raw, changed=changed) if changed else previous.raw
-    return Result(plan, raw, nonfinite_warnings(plan, raw))
+    if not changed:
+        return Result(plan, previous.raw, previous.warnings)
+    raw = run(plan, previous=previous.raw, changed=changed)
+    redone = plan.graph.downstream(changed)
+    kept = [w for w in previous.warnings if w.message.split(" ", 1)[0] not in redone]
+    fresh = nonfinite_warnings(plan, raw, redone)
+    order = {v: i for i, v in enumerate(model.variables)}
+    warnings = sorted(kept + fresh, key=lambda w: order.get(w.message.split(" ", 1)[0], 0))
+    return Result(plan, raw, warnings)
 
 
-def nonfinite_warnings(plan: Plan, raw: pl.DataFrame) -> list[Diagnostic]:
-    """One warning per variable, at the first year it is not a finite number."""
+def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
+                       ) -> list[Diagnostic]:
+    """One warning per variable, at the first year it is not a finite number.
+
+    Empty years read as NaN from polars: they are masked out using the plan's
+    cover, which knows which years have no definition.
+    """
     model = plan.model
-    names = model.variables
+    names = [v for v in model.variables if only is None or v in only]
     if not names:
         return []
-    flags = raw.select([
-        (pl.col(v).is_nan() | pl.col(v).is_infinite()).fill_null(False).alias(v) for v in names
-    ]).to_numpy()
-    bad = flags.any(axis=0)
-    out = []
     n = len(model.years)
-    for j in np.flatnonzero(bad):
+    values = raw.select(names).to_numpy()
+    bad = ~np.isfinite(values)
+    batch = values.shape[0] // n
+    for j, v in enumerate(names):
+        row = plan.cover[v]
+        if None in row:
+            empty = np.array([p is None for p in row] * batch)
+            bad[:, j] &= ~empty
+    out = []
+    for j in np.flatnonzero(bad.any(axis=0)):
         v = names[j]
-        row = int(np.argmax(flags[:, j]))
-        i = row % n
-        value = raw.get_column(v)[row]
+        at = int(np.argmax(bad[:, j]))
+        i = at % n
+        value = values[at, j]
         what = "n/a (not a number)" if value != value else ("inf" if value > 0 else "-inf")
         piece = plan.cover[v][i]
         source = OVERRIDES if piece.layer == OVERRIDES else model.source

@@ -15,7 +15,7 @@ dependency order decide how each variable is computed:
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.model import Piece
 from engine.uses import SHIFT, Use
@@ -42,13 +42,17 @@ class Graph:
     deps: dict[str, tuple[str, ...]]  # variable -> the variables it reads
     levels: list[list[Block]]
     cycles: list[Cycle]
+    _dependents: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def dependents(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {v: [] for v in self.deps}
-        for v, ds in self.deps.items():
-            for d in ds:
-                out[d].append(v)
-        return out
+        """variable -> the variables that read it (computed once per graph)."""
+        if self._dependents is None:
+            out: dict[str, list[str]] = {v: [] for v in self.deps}
+            for v, ds in self.deps.items():
+                for d in ds:
+                    out[d].append(v)
+            self._dependents = out
+        return self._dependents
 
     def downstream(self, changed: set[str]) -> set[str]:
         """Every variable whose value can change when `changed` change (them included)."""

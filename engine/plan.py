@@ -83,7 +83,10 @@ def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
     todo: set[str] | None = None
     if previous is not None and changed is not None:
         todo = plan.graph.downstream(set(changed))
-        frame = previous.drop([c for c in previous.columns if c in todo])
+        # Work on a narrow frame (what the recomputed variables read), then put
+        # the new columns back: polars copies every column's handle per step.
+        reads = {d for v in todo for d in plan.graph.deps[v]} - todo
+        frame = previous.select([*HELPERS, *(c for c in previous.columns if c in reads)])
         batch = frame.height // n
     else:
         frame = base_frame(plan.years, batch)
@@ -105,6 +108,8 @@ def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
             frame = frame.with_columns(exprs)
         if cyclic:
             frame = frame.with_columns(_cyclic(plan, frame, cyclic, batch, given))
+    if todo is not None:
+        return previous.with_columns(frame.select([c for c in previous.columns if c in todo]))
     return frame
 
 
