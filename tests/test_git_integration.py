@@ -1,0 +1,94 @@
+"""git integration: textconv in a real temporary repository, and the pre-commit hooks file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCN = Path(sys.executable).with_name("scn")
+AI = ROOT / "scenarios" / "ai_capex.scn"
+
+
+def git(repo, *args) -> str:
+    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
+                          check=True, capture_output=True, text=True)
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A new user's repository: the bundled scenario and the two documented lines."""
+    (tmp_path / "ai_capex.scn").write_text(AI.read_text())
+    (tmp_path / ".gitattributes").write_text("*.scn diff=scn\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "config", "diff.scn.textconv", f"{SCN} textconv")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "the call")
+    return tmp_path
+
+
+def change_2027(repo):
+    path = repo / "ai_capex.scn"
+    path.write_text(path.read_text().replace("  2027: 20%,  # assumption", "  2027: 25%,  # assumption"))
+
+
+def test_git_diff_shows_the_assumption_and_the_values_it_moved(repo):
+    change_2027(repo)
+    out = git(repo, "diff")
+    assert "-  2027: 20%,  # assumption\n+  2027: 25%,  # assumption\n" in out
+    lines = out.splitlines()
+    assert ("-base      optics_tam                     5.9B      9.8B     16.6B     24.6B     34.5B"
+            "     46.5B     61.1B") in lines
+    assert ("+base      optics_tam                     5.9B      9.8B     16.6B     25.6B     35.9B"
+            "     48.5B     63.6B") in lines
+    # rows that did not move are not in the diff
+    assert "-base      accel_share" not in out and "-bull      optics_tam " not in out
+
+
+def test_git_log_p_shows_value_changes(repo):
+    change_2027(repo)
+    git(repo, "commit", "-q", "-am", "capex 2027 up")
+    out = git(repo, "log", "-p", "-1")
+    assert "capex 2027 up" in out and "+base      capex_growth" in out
+
+
+def test_without_the_config_line_git_diffs_text(repo):
+    git(repo, "config", "--unset", "diff.scn.textconv")
+    change_2027(repo)
+    out = git(repo, "diff")
+    assert "+  2027: 25%" in out and "scn textconv" not in out
+
+
+def test_textconv_output_is_stable_and_never_fails(tmp_path):
+    first = subprocess.run([str(SCN), "textconv", str(AI)], capture_output=True, text=True)
+    again = subprocess.run([str(SCN), "textconv", str(AI)], capture_output=True, text=True)
+    assert first.returncode == 0 and first.stdout == again.stdout
+    assert first.stdout.startswith(AI.read_text())
+    assert "# ---- scn textconv: values computed from the file above" in first.stdout
+    bad = tmp_path / "bad.scn"
+    bad.write_text("years 2024..2025\nx = y\n")
+    r = subprocess.run([str(SCN), "textconv", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 0  # git needs text back, even for a broken revision
+    assert r.stdout.endswith(f"# the file does not evaluate:\n# {bad}:2:5: error: unknown "
+                             "variable 'y'\n#   x = y\n#       ^\n")
+    binary = tmp_path / "bin.scn"
+    binary.write_bytes(b"years 2024..2025\nx = \xff\n")
+    r = subprocess.run([str(SCN), "textconv", str(binary)], capture_output=True, text=True)
+    assert r.returncode == 0 and "the file is not UTF-8 text" in r.stdout
+
+
+def test_pre_commit_hooks_run_the_documented_commands():
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text()
+    hooks = [block for block in text.split("\n- ")[1:]]
+    entries = {line.split(": ", 1)[1] for h in hooks for line in h.splitlines()
+               if line.strip().startswith("entry:")}
+    assert entries == {"scn fmt --check", "scn check"}
+    assert text.count("files: \\.scn$") == 2 and text.count("language: python") == 2
+
+
+def test_this_repository_marks_its_scenarios():
+    assert "*.scn diff=scn" in (ROOT / ".gitattributes").read_text().splitlines()
