@@ -22,7 +22,7 @@ from dsl.errors import Diagnostic, ScnError
 from dsl.parser import parse_document, parse_statement
 from engine.check import check_scenario
 from engine.graph import Graph
-from engine.model import OVERRIDES, Model, Piece, cover, pieces_of
+from engine.model import OVERRIDES, Model, Piece, cover, pieces_of, same_row
 from engine.plan import YEAR, Plan, compile_plan, run
 from engine.resolve import BASE, overlaps, resolve
 from engine.uses import Use, UseCollector
@@ -251,7 +251,7 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     if model.years != old.model.years or set(model.variables) != set(old.cover):
         return evaluate(model, scenario, overrides, batch=previous.raw.height // len(model.years))
     plan = prepare(model, scenario, overrides, reuse=old)
-    changed = {v for v in plan.cover if plan.cover[v] != old.cover[v]}
+    changed = {v for v in plan.cover if not same_row(plan.cover[v], old.cover[v])}
     if not changed:
         return Result(plan, previous.raw, previous.warnings)
     raw = run(plan, previous=previous.raw, changed=changed)

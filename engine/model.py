@@ -157,5 +157,29 @@ def cover(model: Model, scenario: str,
     return out
 
 
+def same_row(a: tuple[Piece | None, ...], b: tuple[Piece | None, ...]) -> bool:
+    """Do two cover rows give the same value in every year?
+
+    Cheap when the pieces come from the same parsed statements (the parser
+    caches them): expressions are then compared by identity.
+    """
+    if a is b:
+        return True
+    last_p = last_q = None
+    for p, q in zip(a, b):
+        if p is last_p and q is last_q:
+            continue
+        last_p, last_q = p, q
+        if p is q:
+            continue
+        if p is None or q is None:
+            return False
+        if (p.start, p.end, p.rank, p.layer) != (q.start, q.end, q.rank, q.layer):
+            return False
+        if p.expr is not q.expr and p.expr != q.expr:
+            return False
+    return len(a) == len(b)
+
+
 def freeze(d: dict) -> Mapping:
     return MappingProxyType(d)

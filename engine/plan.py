@@ -17,7 +17,7 @@ import polars as pl
 
 from engine import cells, polars_expr
 from engine.graph import Block, Graph
-from engine.model import Model, Piece
+from engine.model import Model, Piece, same_row
 from engine.polars_expr import BATCH, BATCH_BASE, F64, YEAR_FLOAT, YEAR_INDEX
 
 YEAR = "year"
@@ -50,7 +50,7 @@ def compile_plan(model: Model, scenario: str, cover, graph: Graph,
                     for p in set(filter(None, cover[v])):
                         old = reuse.cell_fns.get(id(p)) if reuse else None
                         plan.cell_fns[id(p)] = old or cells.compile_cell(p.expr, first, last)
-                elif reuse is not None and reuse.cover.get(v) == cover[v] and v in reuse.columns:
+                elif reuse is not None and v in reuse.columns and same_row(reuse.cover[v], cover[v]):
                     plan.columns[v] = reuse.columns[v]
                 else:
                     plan.columns[v] = polars_expr.column(v, cover[v], first, last)
