@@ -152,9 +152,20 @@ def _sym(attr: str):
     return lambda *xs: getattr(_sympy(), attr)(*xs)
 
 
+def _sym_min(*xs):
+    from engine.symbolic import minimum
+
+    return minimum(*xs)
+
+
+def _sym_max(*xs):
+    from engine.symbolic import maximum
+
+    return maximum(*xs)
+
+
 def _sym_clamp(x, lo, hi):
-    sp = _sympy()
-    return sp.Min(sp.Max(x, lo), hi)
+    return _sym_min(_sym_max(x, lo), hi)
 
 
 def _sym_if(cond, a, b):
@@ -172,9 +183,9 @@ def _sym_lognormal_mean(mu, sigma):
 
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     Function("min", 1, None, "min(a, b, ...) or min(x[A..B])", "aggregate", np_min,
-             symbolic=_sym("Min")),
+             symbolic=_sym_min),
     Function("max", 1, None, "max(a, b, ...) or max(x[A..B])", "aggregate", np_max,
-             symbolic=_sym("Max")),
+             symbolic=_sym_max),
     Function("sum", 1, 1, "sum(x[A..B])", "aggregate"),
     Function("mean", 1, 1, "mean(x[A..B])", "aggregate"),
     Function("abs", 1, 1, "abs(x)", "element", _unary(np.abs), symbolic=_sym("Abs")),
