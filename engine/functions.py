@@ -24,7 +24,7 @@ Kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Callable
 
 import numpy as np
