@@ -92,3 +92,62 @@ def test_pre_commit_hooks_run_the_documented_commands():
 
 def test_this_repository_marks_its_scenarios():
     assert "*.scn diff=scn" in (ROOT / ".gitattributes").read_text().splitlines()
+
+
+# ---------------------------------------------------------------- the documented CI workflow
+
+
+def workflow_steps() -> dict[str, str]:
+    """The `run:` scripts of docs/review.md's workflow, by step name, as written."""
+    doc = (ROOT / "docs" / "review.md").read_text()
+    block = next(b for b in doc.split("```yaml\n")[1:] if b.startswith("name: scenarios"))
+    block = block.split("```")[0]
+    steps: dict[str, str] = {}
+    name = None
+    lines = block.splitlines()
+    for k, line in enumerate(lines):
+        if line.strip().startswith("- name: "):
+            name = line.split("- name: ", 1)[1]
+        elif line.strip() == "run: |" and name is not None:
+            indent = len(line) - len(line.lstrip()) + 2
+            body = []
+            for nxt in lines[k + 1:]:
+                if nxt.strip() and len(nxt) - len(nxt.lstrip()) < indent:
+                    break
+                body.append(nxt[indent:])
+            steps[name] = "\n".join(body) + "\n"
+    return steps
+
+
+def test_the_documented_ci_workflow_runs(tmp_path):
+    steps = workflow_steps()
+    assert set(steps) == {"check", "report", "comment"}
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "ai_capex.scn").write_text(AI.read_text())
+    (repo / "untouched.scn").write_text("years 2024..2025\nx = 1\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")  # as actions/checkout leaves it
+    git(repo, "checkout", "-q", "-b", "pr")
+    change_2027(repo)
+    (repo / "new.scn").write_text("years 2024..2025\ny = 2\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "capex 2027 up")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "gh-calls"
+    (bin_dir / "gh").write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    (bin_dir / "gh").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:{SCN.parent}:/usr/bin:/bin", "BASE_REF": "main", "PR": "7",
+           "HOME": str(tmp_path)}
+    for name in ("check", "report", "comment"):
+        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                               steps[name]], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (name, done.stdout, done.stderr)
+    report = (repo / "scn-report.md").read_text()
+    assert report.count("### scn diff") == 1  # the modified file only; not the new one
+    assert "**1 assumption changed, 17 variables moved (65 cells)" in report
+    assert "| 1 | base | capex_growth[2027] | line 33 |" in report
+    assert calls.read_text() == "pr comment 7 --body-file scn-report.md\n"

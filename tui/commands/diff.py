@@ -21,6 +21,7 @@ from tui.snapshot import add_scenario_options
 
 FORMATS = ("table", "md", "json")
 MD_ROWS = 300  # a pull-request comment has a size limit; the full list stays in `scn diff`
+MD_LARGEST = 30  # rows of the "largest move of each variable" table
 
 
 def register(sub) -> None:
@@ -331,13 +332,18 @@ def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
     rows = []
     for scenario, variable, cells in report.values.groups():
         kind = kinds.get(variable, "")
-        shown = [max(cells, key=lambda c: c.size)] if only_largest else cells
+        shown = [max(cells, key=_prominence)] if only_largest else cells
         for k, c in enumerate(shown):
             first = k == 0
             rows.append([scenario if first else "", variable if first else "", str(c.year),
                          _amount(c.old, kind), _amount(c.new, kind), _delta(c.delta, kind),
                          _relative(c), _from(report, c, kind)])
     return rows
+
+
+def _prominence(c) -> tuple[float, float]:
+    """The largest relative move; among equal ones (to 6 digits), the largest absolute one."""
+    return (round(c.size, 6), abs(c.delta) if c.delta is not None else math.inf)
 
 
 def _grid(rows: list[list[str]], indent: str) -> list[str]:
@@ -378,7 +384,9 @@ def markdown(report: Report, texts) -> str:
     rule = "|---|---|---:|---:|---:|---:|---:|---|"
     largest = _cell_rows(report, only_largest=True)
     out += ["**Largest move of each variable**", "", head, rule,
-            *(_md_row(r) for r in largest), ""]
+            *(_md_row(r) for r in largest[:MD_LARGEST]), ""]
+    if len(largest) > MD_LARGEST:
+        out += [f"{len(largest) - MD_LARGEST} more variables moved less: see all cells below.", ""]
     method = _method(report)
     if method:
         out += [f"_{method}_", ""]
