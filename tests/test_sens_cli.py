@@ -1,0 +1,127 @@
+"""`scn sens` through its real entry point: golden outputs, the CSV contract,
+errors with positions and exit codes, and no sympy for `scn run`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).with_name("golden")
+SCN = Path(sys.executable).with_name("scn")
+SEED = "scenarios/ai_capex.scn"
+
+
+def scn(*args):
+    return subprocess.run([str(SCN), *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize("golden, args", [
+    ("sens_tornado_optics_tam.txt", ["optics_tam"]),
+    ("sens_tornado_optics_tam_bear.csv", ["optics_tam", "--scenario", "bear", "--format", "csv"]),
+    ("sens_wrt_optics_tam.txt", ["optics_tam", "--wrt", "asic_share", "--wrt", "capex_growth",
+                                 "--wrt", "capex[2024]"]),
+    ("sens_wrt_optics_tam.csv", ["optics_tam", "--wrt", "asic_share", "--wrt", "capex_growth",
+                                 "--wrt", "asic_share[2030]", "--format", "csv"]),
+])
+def test_golden_outputs_are_byte_identical(golden, args, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    assert main(["sens", SEED, *args, "-o", str(out)]) == 0
+    assert out.read_bytes() == (GOLDEN / golden).read_bytes()
+
+
+def test_csv_contract_with_wrt():
+    r = scn("sens", SEED, "optics_tam", "--wrt", "asic_share", "--wrt", "capex_growth",
+            "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0] == ["output", "wrt", "measure", *map(str, range(2024, 2031))]
+    assert [row[:3] for row in rows[1:]] == [
+        ["optics_tam", "asic_share", "derivative"], ["optics_tam", "asic_share", "elasticity"],
+        ["optics_tam", "capex_growth", "derivative"], ["optics_tam", "capex_growth", "elasticity"]]
+    # full precision: the shortest text that reads back as the float
+    for row in rows[1:]:
+        for v in row[3:]:
+            assert v == "" or repr(float(v)) == v
+
+
+def test_csv_leaves_undefined_cells_empty(tmp_path):
+    f = tmp_path / "m.scn"
+    f.write_text("years 2024..2026\nx = 2\ny = x - 2\nz[2025..] = x * 3\n")
+    r = scn("sens", str(f), "y", "--wrt", "x", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[1] == ["y", "x", "derivative", "1.0", "1.0", "1.0"]
+    assert rows[2] == ["y", "x", "elasticity", "", "", ""]  # y is 0: d ln y undefined
+    r = scn("sens", str(f), "z", "--wrt", "x", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[1] == ["z", "x", "derivative", "", "3.0", "3.0"]  # z has no 2024
+
+
+def test_json_tornado_and_formula():
+    r = scn("sens", SEED, "optics_tam[2027]", "--pct", "5", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert doc["year"] == 2027 and doc["pct"] == 0.05
+    assert doc["rows"][0]["input"] == "compute_cost_decline"
+    r = scn("sens", SEED, "optics_tam", "--wrt", "asic_share", "--inline", "--format", "json")
+    w = json.loads(r.stdout)["wrt"][0]
+    assert w["formula"].startswith("accel_share*ai_share*capex*")
+    assert w["note"].startswith("recurrences stay names")
+
+
+@pytest.mark.parametrize("args, code, first", [
+    (["optics_tm"], 1, "OUTPUT:1:1: error: unknown variable 'optics_tm'"),
+    (["optics_tam[2031]"], 1, "OUTPUT:1:12: error: year 2031 is outside the model years"),
+    (["optics_tam", "--year", "2040"], 1, "--year:1:1: error: year 2040 is outside"),
+    (["optics_tam", "--wrt", "asic_shar"], 1, "--wrt:1:1: error: unknown variable 'asic_shar'"),
+    (["optics_tam", "--wrt", "asic_share", "--wrt", "nope[2025]"], 1,
+     "--wrt:2:1: error: unknown variable 'nope'"),
+    (["optics_tam", "--wrt", "capex_growth[2024]"], 1,
+     "--wrt:1:1: error: capex_growth has no value in 2024"),
+    (["google_capex"], 1, "OUTPUT:1:1: error: google_capex has no value in 2030"),
+    (["optics_tam", "--pct", "0"], 2, "scn: error: --pct: expected a percentage"),
+    (["optics_tam", "--scenario", "bul"], 2, "unknown scenario 'bul'"),
+    (["optics_tam", "--set", "asic_share = 1x"], 1, "--set:1:15: error: unknown number suffix"),
+])
+def test_errors_are_clear_and_positioned(args, code, first):
+    r = scn("sens", SEED, *args)
+    assert r.returncode == code, r.stderr
+    assert first in r.stderr.splitlines()[0] or r.stderr.startswith(first), r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_an_output_that_does_not_depend_is_not_an_error():
+    r = scn("sens", SEED, "optics_tam", "--wrt", "google_capex")
+    assert r.returncode == 0
+    assert "note: optics_tam does not depend on google_capex: the derivative is 0" in r.stdout
+
+
+def test_synthetic_model_end_to_end(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from bench.generate import generate
+
+    f = tmp_path / "syn.scn"
+    f.write_text(generate(300))
+    r = scn("sens", str(f), "cost_00300", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0][:3] == ["output", "year", "input"] and len(rows) > 2
+    top = rows[1][2]
+    r = scn("sens", str(f), "cost_00300", "--wrt", top.split("[")[0])
+    assert r.returncode == 0 and f"d cost_00300 / d {top.split('[')[0]}" in r.stdout
+
+
+def test_run_and_check_still_do_not_import_sympy():
+    code = ("import sys; from tui.cli import main; "
+            "rc = main(['check', 'scenarios/ai_capex.scn']); "
+            "print(rc, 'sympy' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.strip().endswith("0 False"), r.stderr

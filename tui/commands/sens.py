@@ -1,0 +1,277 @@
+"""`scn sens`: what moves an output, and by how much.
+
+    scn sens FILE OUTPUT                      # tornado over every input OUTPUT reads
+    scn sens FILE OUTPUT --wrt asic_share     # d OUTPUT / d asic_share: formula and numbers by year
+
+sympy is imported inside `run`: `scn run` and `scn check` never load it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+
+from tui import common
+from tui.output import full_precision
+
+BAR = 20  # characters on each side of the tornado's axis
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sens", help="sensitivities: a tornado, or exact derivatives with --wrt")
+    p.add_argument("file")
+    p.add_argument("output", metavar="OUTPUT", help="the output: a variable, or a cell such as "
+                   "'optics_tam[2030]'")
+    p.add_argument("--wrt", action="append", default=[], metavar="NAME",
+                   help="differentiate with respect to NAME (every year moves by the same "
+                   "amount) or NAME[YEAR] (one cell); repeatable")
+    p.add_argument("--year", help="the output's year (default: the last model year)")
+    p.add_argument("--scenario", default="base", help="scenario (default: base)")
+    p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
+                   help="override, as for scn run (repeatable)")
+    p.add_argument("--pct", default="10", help="tornado: scale each input by -/+ this many "
+                   "percent (default: 10)")
+    p.add_argument("--inline", action="store_true",
+                   help="write the formula in inputs only (inline every computed variable)")
+    p.add_argument("--format", choices=("table", "csv", "json", "md"), default="table")
+    p.add_argument("-o", "--output-file", dest="out", metavar="OUT",
+                   help="write to OUT instead of stdout")
+    p.set_defaults(run=run)
+
+
+def run(args, texts) -> int:
+    from engine.trace import cell
+
+    model = common.load(args.file, texts)
+    scenario = common.scenario_name(model, args.scenario)
+    overrides = common.overrides(model, texts, args.set)
+    texts.by_source["OUTPUT"] = args.output
+    if args.year is not None:
+        texts.by_source["--year"] = args.year
+    y = cell(model, args.output, "OUTPUT", args.year)
+    if args.wrt:
+        text = _derivatives(model, texts, args, y, scenario, overrides)
+    else:
+        text = _tornado(model, args, y, scenario, overrides)
+    common.write(text, args.out)
+    return common.OK
+
+
+# ---------------------------------------------------------------- tornado
+
+
+def _pct(text: str) -> float:
+    raw = text.strip().rstrip("%")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 100:
+        raise common.UsageError(f"--pct: expected a percentage between 0 and 100, not '{text}'")
+    return value / 100
+
+
+def _tornado(model, args, y, scenario, overrides) -> str:
+    from engine.sensitivity import tornado
+    from tui.numbers import kinds
+
+    pct = _pct(args.pct)
+    year = y.year if y.year is not None else model.years[-1]
+    rows = tornado(model, y.name, year, scenario, overrides, pct)
+    if args.format == "csv":
+        return _tornado_csv(y.name, year, rows)
+    if args.format == "json":
+        return _tornado_json(y.name, year, scenario, pct, rows)
+    return _tornado_table(model, kinds(model), y.name, year, scenario, pct, rows,
+                          markdown=args.format == "md")
+
+
+def _tornado_csv(output: str, year: int, rows) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["output", "year", "input", "base_value", "derivative", "estimate_low",
+                "estimate_high", "exact_low", "exact_high"])
+    for r in rows:
+        w.writerow([output, year, r.input, full_precision(r.base_value),
+                    *(full_precision(v) for v in (r.derivative, r.estimate_low, r.estimate_high,
+                                                  r.exact_low, r.exact_high))])
+    return buf.getvalue()
+
+
+def _tornado_json(output: str, year: int, scenario: str, pct: float, rows) -> str:
+    doc = {
+        "output": output, "year": year, "scenario": scenario, "pct": pct,
+        "value": rows[0].output_value if rows else None,
+        "rows": [{"input": r.input, "base_value": _js(r.base_value), "derivative": _js(r.derivative),
+                  "estimate_low": _js(r.estimate_low), "estimate_high": _js(r.estimate_high),
+                  "exact_low": _js(r.exact_low), "exact_high": _js(r.exact_high)} for r in rows],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _js(v):
+    return v if v is None or v == v and abs(v) != float("inf") else full_precision(v)
+
+
+def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: bool) -> str:
+    from tui.numbers import AMOUNT, format_value
+
+    p = f"{pct * 100:g}%"
+    if not rows:
+        return f"{output}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
+    okind = kind[output]
+
+    def base_kind(label: str) -> str:
+        return kind.get(label.split("[")[0], AMOUNT)
+    head = ["input", "base", "d/d input", f"-{p} est", f"-{p} exact", f"+{p} est",
+            f"+{p} exact"]
+    body = [[r.input, format_value(r.base_value, base_kind(r.input)),
+             format_value(r.derivative, AMOUNT),
+             *(format_value(v, okind) for v in (r.estimate_low, r.exact_low, r.estimate_high,
+                                                r.exact_high))] for r in rows]
+    title = (f"Tornado: {output}[{year}] = {format_value(rows[0].output_value, okind)}, "
+             f"scenario {scenario}; each input scaled by -{p} and +{p}")
+    if markdown:
+        lines = [f"### {title}", "", "| " + " | ".join(head) + " |",
+                 "|---|" + "---:|" * (len(head) - 1)]
+        lines += ["| " + " | ".join(r) + " |" for r in body]
+        return "\n".join(lines) + "\n"
+    scale = max((max(abs(r.exact_low), abs(r.exact_high)) for r in rows
+                 if r.swing != float("inf")), default=0.0)
+    grid = [head + [""]] + [b + [_bar(r, scale)] for b, r in zip(body, rows)]
+    widths = [max(len(g[c]) for g in grid) for c in range(len(head))]
+    lines = [title, ""]
+    for g in grid:
+        cells = [g[0].ljust(widths[0])] + [x.rjust(w) for x, w in zip(g[1:-1], widths[1:])]
+        lines.append(("  ".join(cells) + "  " + g[-1]).rstrip())
+    lines += ["", f"bars: exact change of {output}[{year}]; '=' input -{p}, '#' input +{p}; "
+                  "est = first order, from the exact derivative"]
+    return "\n".join(lines) + "\n"
+
+
+def _bar(r, scale: float) -> str:
+    """Both changes drawn from the axis '|': left for a fall, right for a rise."""
+    left, right = [" "] * BAR, [" "] * BAR
+    marks = sorted([(r.exact_low, "="), (r.exact_high, "#")], key=lambda m: -abs(m[0])
+                   if m[0] == m[0] else 0)
+    for value, ch in marks:  # the longer first, the shorter drawn over it
+        if value != value or scale == 0:
+            continue
+        n = min(BAR, round(abs(value) / scale * BAR))
+        side = right if value > 0 else left
+        for k in range(n):
+            if side is right:
+                right[k] = ch
+            else:
+                left[BAR - 1 - k] = ch
+    return "".join(left) + "|" + "".join(right)
+
+
+# ---------------------------------------------------------------- derivatives
+
+
+def _derivatives(model, texts, args, y, scenario, overrides) -> str:
+    from dsl.errors import ScnError
+    from engine.sensitivity import derivative_formula, derivatives
+
+    texts.by_source["--wrt"] = "\n".join(args.wrt)
+    found = []
+    for k, wrt in enumerate(args.wrt):
+        try:
+            d = derivatives(model, y.name, wrt, scenario, overrides)
+            f = None if args.format == "csv" else derivative_formula(
+                model, y.name, wrt, scenario, args.inline, overrides)
+        except ScnError as e:  # the k-th --wrt is line k+1 of "--wrt", as for --set
+            raise ScnError([_on_line(diag, k + 1) for diag in e.diagnostics]) from None
+        found.append((d, f))
+    if args.format == "csv":
+        return _derivatives_csv(model, found)
+    if args.format == "json":
+        return _derivatives_json(model, scenario, found)
+    return _derivatives_table(model, y, scenario, found, markdown=args.format == "md")
+
+
+def _on_line(diag, line: int):
+    if diag.source != "--wrt":
+        return diag
+    s = diag.span
+    return replace(diag, span=replace(s, line=line, end_line=line))
+
+
+def _derivatives_csv(model, found) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["output", "wrt", "measure", *map(str, model.years)])
+    for d, _ in found:
+        w.writerow([d.output, d.wrt, "derivative", *(full_precision(v) for v in d.derivative)])
+        w.writerow([d.output, d.wrt, "elasticity", *(full_precision(v) for v in d.elasticity)])
+    return buf.getvalue()
+
+
+def _derivatives_json(model, scenario, found) -> str:
+    doc = {"output": found[0][0].output, "scenario": scenario, "years": list(model.years),
+           "wrt": [{"wrt": d.wrt, "formula": f.text, "compounds": f.compounds, "note": f.note,
+                    "rules": [{"variable": r.variable, "years": list(r.years),
+                               "formula": r.formula, "compounds": r.compounds} for r in f.rules],
+                    "derivative": [_js(v) for v in d.derivative],
+                    "elasticity": [_js(v) for v in d.elasticity]} for d, f in found]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
+    from tui.numbers import AMOUNT, PERCENT, format_value, kinds
+
+    kind = kinds(model)
+    years = [y.year] if y.year is not None else list(model.years)
+    idx = [yr - model.years[0] for yr in years]
+    out = []
+    for d, f in found:
+        wrt_name = d.wrt.split("[")[0]
+        how = ("moves by the same amount in every year" if "[" not in d.wrt
+               else "alone moves, later years recompute from it")
+        head = f"d {d.output} / d {d.wrt}   (scenario {scenario}; {d.wrt} {how})"
+        lines = [f"### {head}" if markdown else head, ""]
+        body = []
+        formula = f.text.splitlines()
+        if len(formula) == 1 and not f.rules[1:]:
+            body.append(f"  = {formula[0]}")
+        else:
+            body += [f"  {line}" for line in formula]
+            if any(r.variable != d.output for r in f.rules):
+                body.append(f"  where d(v) is d v / d {d.wrt}")
+        body += [f"  note: {note}" for note in filter(None, f.note.split("; "))]
+        lines += ["```", *body, "```"] if markdown else body
+        lines.append("")
+        rows = [(d.output, [format_value(v, kind[d.output]) for v in _pick(d.output_values,
+                                                                          d.years, years)]),
+                (f"d {d.output} / d {d.wrt}", [format_value(v, AMOUNT) for v in _at(d.derivative, idx)])]
+        if kind.get(wrt_name) == PERCENT:
+            rows.append((f"  per point (1%) of {d.wrt}",
+                         [format_value(None if v is None else v / 100, AMOUNT)
+                          for v in _at(d.derivative, idx)]))
+        rows.append(("elasticity", ["" if v is None else f"{v:,.3f}" for v in _at(d.elasticity, idx)]))
+        lines += _grid(years, rows, markdown)
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+def _pick(values, have, years):
+    at = dict(zip(have, values))
+    return [at.get(yr) for yr in years]
+
+
+def _at(values, idx):
+    return [values[i] for i in idx]
+
+
+def _grid(years, rows, markdown: bool) -> list[str]:
+    head = ["", *map(str, years)]
+    if markdown:
+        return ["| | " + " | ".join(head[1:]) + " |", "|---|" + "---:|" * len(years),
+                *("| " + name + " | " + " | ".join(vals) + " |" for name, vals in rows)]
+    grid = [head] + [[name, *vals] for name, vals in rows]
+    widths = [max(len(g[c]) for g in grid) for c in range(len(head))]
+    return ["  ".join([g[0].ljust(widths[0])] + [x.rjust(w) for x, w in zip(g[1:], widths[1:])])
+            .rstrip() for g in grid]
