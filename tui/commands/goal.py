@@ -1,0 +1,90 @@
+"""`scn goal`: the value of an input that makes an output cell hit a target.
+
+    scn goal FILE 'optics_tam[2030] = 120B' --vary asic_share [--vary-year 2030]
+
+Prints the solved value (or the shift added to every year), the input by
+year, the re-evaluated output and a `--set` definition that reproduces it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tui import common
+from tui.output import full_precision
+
+
+def register(sub) -> None:
+    p = sub.add_parser("goal", help="goal seek: solve an input for a target output value")
+    p.add_argument("file")
+    p.add_argument("target", metavar="TARGET", help="e.g. 'optics_tam[2030] = 120B'")
+    p.add_argument("--vary", required=True, metavar="NAME",
+                   help="the input to solve for: NAME (the same shift in every year) or "
+                   "NAME[YEAR] (one cell)")
+    p.add_argument("--vary-year", metavar="YEAR", help="vary only this year of NAME")
+    p.add_argument("--scenario", default="base", help="scenario (default: base)")
+    p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
+                   help="override, as for scn run (repeatable)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
+    p.set_defaults(run=run)
+
+
+def run(args, texts) -> int:
+    from engine.goal import goal_seek
+
+    model = common.load(args.file, texts)
+    scenario = common.scenario_name(model, args.scenario)
+    overrides = common.overrides(model, texts, args.set)
+    texts.by_source.update({"TARGET": args.target, "--vary": args.vary})
+    if args.vary_year is not None:
+        texts.by_source["--year"] = args.vary_year
+    g = goal_seek(model, args.target, args.vary, args.vary_year, scenario, overrides,
+                  texts.by_source[args.file])
+    text = _json(model, scenario, g) if args.format == "json" else _table(model, scenario, g)
+    common.write(text, args.output)
+    return common.OK
+
+
+def _json(model, scenario: str, g) -> str:
+    doc = {"target": f"{g.output}[{g.year}]", "goal": g.target, "scenario": scenario,
+           "vary": g.vary if g.vary_year is None else f"{g.vary}[{g.vary_year}]",
+           "value": g.value, "before": g.base, "shift": g.vary_year is None,
+           "values": {str(y): v for y, v in zip(model.years, g.values) if v is not None},
+           "achieved": g.achieved, "method": g.method, "detail": g.detail,
+           "override": g.override}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _table(model, scenario: str, g) -> str:
+    from tui.numbers import format_value, kinds
+
+    kind = kinds(model)
+    out_kind, in_kind = kind[g.output], kind[g.vary]
+    cell = f"{g.vary}[{g.vary_year}]" if g.vary_year is not None else g.vary
+    lines = [f"goal: {g.output}[{g.year}] = {format_value(g.target, out_kind)}   "
+             f"(scenario {scenario})", ""]
+    if g.vary_year is None:
+        sign = "+" if g.value >= 0 else "-"
+        shift = format_value(abs(g.value), in_kind)
+        if in_kind == "percent":  # a shift of a percentage is in points
+            shift = f"{abs(g.value) * 100:,.2f} points"
+        lines.append(f"  {cell} shifted by {sign}{shift} in every year   "
+                     f"(exactly {full_precision(g.value)})")
+    else:
+        lines.append(f"  {cell} = {format_value(g.value, in_kind)}, was "
+                     f"{format_value(g.base, in_kind)}   (exactly {full_precision(g.value)})")
+    lines.append(f"  solved: {g.method}; {g.detail}")
+    lines.append(f"  check: {g.output}[{g.year}] re-evaluated = "
+                 f"{format_value(g.achieved, out_kind)} ({full_precision(g.achieved)})")
+    lines.append("")
+    years = [str(y) for y in model.years]
+    vals = [format_value(v, in_kind) for v in g.values]
+    widths = [max(len(a), len(b)) for a, b in zip(years, vals)]
+    name_w = len(g.vary)
+    lines.append(" " * (name_w + 4) + "  ".join(y.rjust(w) for y, w in zip(years, widths)))
+    lines.append(f"  {g.vary}" + "  " + "  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+    lines.append("")
+    lines.append("reproduce it with:")
+    lines.append(f"  scn run {model.source} --scenario {scenario} --set '{g.override}'")
+    return "\n".join(lines) + "\n"
