@@ -62,7 +62,7 @@ class ScnApp(App[int]):
 
     def __init__(self, path: str, scenario: str = "base", *, poll: float | None = 1.0,
                  blink: bool = True, sensitivities: Callable = sens_adapter.sensitivities,
-                 sens_delay: float = 0.15) -> None:
+                 sens_delay: float = 0.15, clock: Callable[[], float] = time.perf_counter) -> None:
         super().__init__()
         self.path = path
         self.wanted_scenario = scenario
@@ -70,6 +70,7 @@ class ScnApp(App[int]):
         self.blink = blink
         self.sensitivities = sensitivities
         self.sens_delay = sens_delay
+        self.clock = clock  # times the edits (a fixed clock keeps snapshots stable)
         self.session: Session | None = None
         self.ready = False  # the first grid is on screen
         self.edits_applied = 0  # for tests and benchmarks
@@ -141,6 +142,7 @@ class ScnApp(App[int]):
         self._problems([])
         self._status()
         self.ready = True
+        self.refresh_bindings()  # check_action's answers change once a session is there
         if first_time and self.wanted_scenario not in session.model.scenarios:
             self.notify(f"unknown scenario '{self.wanted_scenario}': showing base", severity="warning")
         self.query_one(Grid).focus()
@@ -324,7 +326,7 @@ class ScnApp(App[int]):
         self.call_from_thread(self.push_screen, EditorScreen(request, self.blink))
 
     def on_editor_screen_confirmed(self, message: EditorScreen.Confirmed) -> None:
-        self.apply_edit(message.target, message.text, time.perf_counter())
+        self.apply_edit(message.target, message.text, self.clock())
 
     @work(thread=True, exclusive=True, group="edit")
     def apply_edit(self, target: Target, text: str, started: float) -> None:
@@ -357,7 +359,7 @@ class ScnApp(App[int]):
             self.refresh_view()
             return
         self.query_one(Grid).show(sheet)
-        self.last_edit_seconds = time.perf_counter() - started
+        self.last_edit_seconds = self.clock() - started
         self.edits_applied += 1
         self._status(f"recalculated in {self.last_edit_seconds * 1000:.0f} ms")
         self._inspect_current()

@@ -16,6 +16,7 @@ scenario instead of the values.
 from __future__ import annotations
 
 import math
+import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
@@ -24,7 +25,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -110,6 +111,8 @@ class Grid(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sheet = EMPTY
+        self.painted_at = 0.0  # perf_counter() when a new sheet was first painted (benchmarks)
+        self._unpainted = False
         self.first_col = 0  # the first year column in view
         self._lines: list[tuple[int, int]] = []  # (row, sub-line) per line below the header
         self._row_line: list[int] = []  # first line of each row
@@ -133,6 +136,7 @@ class Grid(ScrollView, can_focus=True):
         col = sheet.years.index(year) if year in sheet.years else min(
             self.cursor_col, max(len(sheet.years) - 1, 0))
         self._set_cursor(row, col, announce=(name, year) != self.cursor_cell_of(row, col))
+        self._unpainted = True
         self.refresh()
 
     def _layout(self) -> None:
@@ -170,6 +174,15 @@ class Grid(ScrollView, can_focus=True):
                 col = self.sheet.years.index(year) if year in self.sheet.years else self.cursor_col
                 self._set_cursor(k, col)
                 return
+
+    def lines_of(self, name: str) -> list[str]:
+        """The text the grid paints for a variable (its value line, and its change line),
+        with the year columns now in view."""
+        width = self.scrollable_content_region.width
+        k = next(k for k, r in enumerate(self.sheet.rows) if r.name == name)
+        start = self._row_line[k]
+        subs = [sub for row, sub in self._lines[start:start + 2] if row == k]
+        return ["".join(s.text for s in self._row(k, sub, width)) for sub in subs]
 
     # ------------------------------------------------------------ moving
 
@@ -270,6 +283,13 @@ class Grid(ScrollView, can_focus=True):
             self.action_edit(False)
 
     # ------------------------------------------------------------ painting
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if self._unpainted:
+            self._unpainted = False
+            self.painted_at = time.perf_counter()
+        return lines
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -12,20 +12,31 @@ from __future__ import annotations
 import math
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tui.sens_adapter import Sensitivities
 from tui.widgets.format import format_change
 
 
-class Tornado(Static):
+class Tornado(Widget):
     """Bars of the cell's change when each input moves by -/+ pct."""
 
+    DEFAULT_CSS = "Tornado { height: auto; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.sens: Sensitivities | None = None
+        self.kind = "amount"
+
     def show(self, sens: Sensitivities | None, kind: str) -> None:
-        if sens is None:
-            self.update(Text("tornado: not available", "dim"))
-            return
-        self.update(render(sens, kind, max(40, (self.content_region.width or 60) - 1)))
+        self.sens, self.kind = sens, kind
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        if self.sens is None:
+            return Text("tornado: not available", "dim")
+        # Drawn at paint time: the width is only known once the tab is on screen.
+        return render(self.sens, self.kind, max(40, self.content_region.width - 1))
 
 
 def render(sens: Sensitivities, kind: str, width: int) -> Text:

@@ -1,0 +1,1 @@
+"""The terminal UI's widgets, one per module."""
