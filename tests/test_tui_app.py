@@ -1,0 +1,338 @@
+"""The terminal UI through Textual's Pilot: the keys of the contract, as an analyst presses them.
+
+Open the bundled scenario, move, edit an input, see the dependents move on
+screen and in the engine, undo, save (one line changes), refuse a bad edit,
+reload a file changed on disk, switch scenario and compare, find, quit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import functools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import evaluate, load_model
+from tui.app import ScnApp
+from tui.sens_adapter import _fallback
+from tui.widgets.dialogs import ChoiceScreen
+from tui.widgets.editor import EditorScreen
+from tui.widgets.find import FindScreen, rank
+from tui.widgets.grid import Grid
+from tui.widgets.load_errors import LoadErrorScreen
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (120, 40)
+
+
+def sync(test):
+    """Run an async test in its own event loop (no pytest plugin needed)."""
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+    return run
+
+
+def fallback(model, output, year, scenario):
+    return _fallback(model, output, year, scenario, 0.10, 8, "test: re-evaluation only")
+
+
+@pytest.fixture
+def scn_file(tmp_path):
+    path = tmp_path / "ai_capex.scn"
+    shutil.copy(ROOT / "scenarios" / "ai_capex.scn", path)
+    return path
+
+
+def make_app(path, **kw) -> ScnApp:
+    return ScnApp(str(path), poll=None, blink=False, sensitivities=fallback, sens_delay=0.01, **kw)
+
+
+async def settle(pilot) -> None:
+    """Wait until the app has loaded and every worker has finished."""
+    app = pilot.app
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if app.ready or isinstance(app.screen, LoadErrorScreen):
+            break
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+
+
+def grid_text(app) -> str:
+    grid = app.query_one(Grid)
+    return "\n".join("".join(s.text for s in grid.render_line(y))
+                     for y in range(grid.scrollable_content_region.height))
+
+
+def row_text(app, name: str) -> str:
+    return app.query_one(Grid).lines_of(name)[0]
+
+
+def change_text(app, name: str) -> str:
+    lines = app.query_one(Grid).lines_of(name)
+    return lines[1] if len(lines) > 1 else ""
+
+
+async def go_to(pilot, name: str, year: int) -> None:
+    grid = pilot.app.query_one(Grid)
+    grid.move_to(name, year)
+    await settle(pilot)
+    assert grid.cursor_cell == (name, year)
+
+
+async def edit(pilot, key: str, text: str) -> None:
+    await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, EditorScreen)
+    await pilot.press(*text)  # the prefill is selected: typing replaces it
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def file_values(path) -> dict:
+    model = load_model(Path(path).read_text(), str(path))
+    return {v: evaluate(model).series(v) for v in model.variables}
+
+
+def changed_lines(a: str, b: str) -> list[str]:
+    return [line for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+@sync
+async def test_open_move_edit_undo_save(scn_file):
+    original = scn_file.read_text()
+    app = make_app(scn_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.query_one(Grid)
+        assert grid.cursor_cell == ("capex", 2024)
+        assert "265.0B" in row_text(app, "capex") and "790.7B" in row_text(app, "capex")
+        # move with the arrow keys: down to asic_share (section lines are skipped), End to 2030
+        await pilot.press(*["down"] * 8, "end")
+        await settle(pilot)
+        assert grid.cursor_cell == ("asic_share", 2030)
+        before = app.session.values("base")["optics_tam"][-1]
+        assert "61.1B" in row_text(app, "optics_tam")
+
+        await edit(pilot, "enter", "interp({2024: 10%, 2030: 60%})")
+        assert not isinstance(app.screen, EditorScreen)
+        # in the engine: the session's values are those of the edited file, reloaded whole
+        edited = app.session.render_text()
+        expected = load_model(edited, "x.scn")
+        after = evaluate(expected).value("optics_tam", 2030)
+        assert app.session.values("base")["optics_tam"][-1] == after > before
+        # on screen: the new value, and the change against the file on the line below
+        assert "73.5B" in row_text(app, "optics_tam")
+        assert "+12.4B" in change_text(app, "optics_tam")
+        assert "+15.0pt" in change_text(app, "asic_share")
+        assert "1 unsaved edit" in str(app.query_one("#status").render())
+
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert "61.1B" in row_text(app, "optics_tam") and not change_text(app, "optics_tam")
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        assert "73.5B" in row_text(app, "optics_tam")
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = scn_file.read_text()
+        assert changed_lines(original, saved) == [
+            "-asic_share = interp({2024: 10%, 2030: 45%})  # assumption: ~10% in 2024, 45% by 2030",
+            "+asic_share = interp({2024: 10%, 2030: 60%})  # assumption: ~10% in 2024, 45% by 2030",
+        ]
+        assert not app.session.dirty and not change_text(app, "optics_tam")
+        assert file_values(scn_file)["optics_tam"][-1] == after
+        await pilot.press("q")  # nothing unsaved: quits at once
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+@sync
+async def test_an_invalid_edit_shows_the_error_inline_and_changes_nothing(scn_file):
+    original = scn_file.read_text()
+    app = make_app(scn_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "asic_share", 2027)
+        shown = grid_text(app)
+        await edit(pilot, "enter", "capex_grwth * 2")
+        assert isinstance(app.screen, EditorScreen)  # still open, with the message
+        message = str(app.screen.query_one("#editor-error").render())
+        assert "ai_capex.scn:61:14: error: unknown variable 'capex_grwth'" in message
+        assert "did you mean 'capex_growth'?" in message
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not app.session.dirty and grid_text(app) == shown
+        await edit(pilot, "enter", "optics_tam")  # a cycle
+        assert "circular reference" in str(app.screen.query_one("#editor-error").render())
+        await pilot.press("escape")
+        await settle(pilot)
+    assert scn_file.read_text() == original
+
+
+@sync
+async def test_equals_edits_one_year_and_enter_on_a_map_edits_its_entry(scn_file):
+    original = scn_file.read_text()
+    app = make_app(scn_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "asic_share", 2027)
+        await edit(pilot, "=", "30%")
+        assert app.session.values("base")["asic_share"][2:5] == pytest.approx([0.21666666, 0.3, 0.3333333])
+        await go_to(pilot, "capex_growth", 2028)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#editor-input").value == "15%"
+        await pilot.press(*"18%", "enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert sorted(changed_lines(original, scn_file.read_text())) == [
+        "+  2028: 18%,  # assumption", "+asic_share[2027] = 30%", "-  2028: 15%,  # assumption"]
+
+
+@sync
+async def test_scenarios_compare_and_find(scn_file):
+    app = make_app(scn_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")  # base has no parent: compare stays off
+        await settle(pilot)
+        assert not app.compare
+        await pilot.press("]")
+        await settle(pilot)
+        assert app.scenario == "bull"
+        assert "60.0%" in row_text(app, "asic_share")
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.compare
+        assert "+15.0pt" in row_text(app, "asic_share")  # bull against base
+        assert "compare: changes against base" in str(app.query_one("#status").render())
+        await pilot.press("[")
+        await settle(pilot)
+        assert app.scenario == "base" and not app.compare
+
+        await go_to(pilot, "capex", 2027)
+        await pilot.press("/")
+        await settle(pilot)
+        assert isinstance(app.screen, FindScreen)
+        await pilot.press(*"optam", "enter")
+        await settle(pilot)
+        assert app.query_one(Grid).cursor_cell == ("optics_tam", 2027)  # the year column is kept
+
+
+def test_fuzzy_find_prefers_the_tightest_name():
+    names = ["optics_tam_gpu", "optics_tam_asic", "optics_tam", "capex"]
+    assert rank("optam", names)[0] == "optics_tam"
+    assert rank("cpx", names) == ["capex"]
+    assert rank("", names) == names
+
+
+@sync
+async def test_quit_asks_when_edits_are_unsaved(scn_file):
+    original = scn_file.read_text()
+    app = make_app(scn_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "accel_share", 2027)
+        await edit(pilot, "enter", "65%")
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.is_running and app.session.dirty
+        await pilot.press("q")
+        await settle(pilot)
+        await pilot.press("d")  # discard and quit
+        await pilot.pause()
+    assert scn_file.read_text() == original
+
+
+@sync
+async def test_an_external_change_reloads_and_keeps_the_cursor(scn_file):
+    app = make_app(scn_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "accel_spend", 2028)
+        scn_file.write_text(scn_file.read_text().replace("accel_share = 60%", "accel_share = 70%"))
+        os.utime(scn_file, ns=(1, 1))
+        app.check_disk()
+        await settle(pilot)
+        assert "70.0%" in row_text(app, "accel_share")
+        assert app.query_one(Grid).cursor_cell == ("accel_spend", 2028)
+        # a broken text: the errors show, the last good model stays
+        scn_file.write_text(scn_file.read_text().replace("accel_share = 70%", "accel_share = 70% +"))
+        os.utime(scn_file, ns=(2, 2))
+        app.check_disk()
+        await settle(pilot)
+        problems = app.query_one("#problems")
+        assert problems.display and "ai_capex.scn:54:20: error" in str(problems.render())
+        assert "70.0%" in row_text(app, "accel_share")
+
+
+@sync
+async def test_save_does_not_overwrite_a_file_changed_on_disk(scn_file):
+    app = make_app(scn_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "accel_share", 2027)
+        await edit(pilot, "enter", "65%")
+        theirs = scn_file.read_text() + "# someone else's line\n"
+        scn_file.write_text(theirs)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("s")  # save elsewhere
+        await settle(pilot)
+        await pilot.press("enter")  # the proposed path: FILE.new
+        await settle(pilot)
+    assert scn_file.read_text() == theirs
+    assert "accel_share = 65%" in Path(str(scn_file) + ".new").read_text()
+
+
+@sync
+async def test_a_file_that_does_not_load_opens_to_its_errors_then_loads_when_fixed(tmp_path):
+    path = tmp_path / "bad.scn"
+    path.write_text("years 2024..2026\nx = 1 +\ny = z * 2\n")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoadErrorScreen)
+        text = str(app.screen.query_one("#load-messages").render())
+        assert "bad.scn:2:8: error: expected a value after the operator" in text
+        assert "bad.scn:3:5: error: unknown variable 'z'" in text
+        path.write_text("years 2024..2026\nx = 1\ny = x * 2\n")
+        os.utime(path, ns=(1, 1))
+        app.check_disk()
+        await settle(pilot)
+        assert not isinstance(app.screen, LoadErrorScreen)
+        assert "2.00" in row_text(app, "y")
+
+
+@sync
+async def test_help_and_inspector_jump(scn_file):
+    app = make_app(scn_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "HelpScreen" in type(app.screen).__name__
+        await pilot.press("escape")
+        await go_to(pilot, "asic_spend", 2026)
+        inspector_text = str(app.query_one("#cell-definition").render())
+        assert "asic_spend = accel_spend * asic_share" in inspector_text
+        assert "ai_capex.scn:64" in inspector_text
+        await pilot.press("tab")  # to the cells it reads
+        await pilot.press("down", "down", "enter")  # the second: asic_share 2026
+        await settle(pilot)
+        assert app.query_one(Grid).cursor_cell == ("asic_share", 2026)
+        assert app.query_one(Grid).has_focus
