@@ -1,0 +1,129 @@
+"""Benchmarks of the terminal UI (`scn tui`), in a headless Textual app.
+
+    python bench/bench_tui.py          # prints the figures below
+
+- open_seconds(n): from starting the app on a generated n-variable model
+  (bench/generate.py, 30 years) to its grid on screen (target: < 2 s at 2,000).
+- edit_seconds(path, name): from the keypress that confirms an edit (Enter in
+  the editor) to the updated grid painted (targets: < 100 ms for the bundled
+  scenario, < 300 ms at 2,000 variables). The editor is already open and
+  filled in; the figure covers the engine (parse the one definition, re-check
+  what it reaches, recompute downstream), the new sheet and the grid's
+  repaint (`Grid.painted_at`, stamped when its lines are rendered; the test
+  harness's own waiting after a keypress is left out).
+
+Every figure is the best of `reps` runs (time.perf_counter), one fresh app each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate_info  # noqa: E402
+
+BUNDLED = ROOT / "scenarios" / "ai_capex.scn"
+SIZE = (160, 50)
+
+
+def _app(path: str):
+    from tui.app import ScnApp
+
+    def no_sensitivities(*args):
+        return None  # the inspector's sensitivities are not what is measured here
+
+    return ScnApp(path, poll=None, blink=False, sensitivities=no_sensitivities)
+
+
+async def _until(pilot, done, timeout: float = 30.0) -> None:
+    end = time.perf_counter() + timeout
+    while not done():
+        if time.perf_counter() > end:
+            raise TimeoutError("the app did not get there")
+        await pilot.pause(0.001)
+
+
+async def _open(path: str) -> float:
+    app = _app(path)
+    start = time.perf_counter()
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.ready)
+        await pilot.pause()  # the first paint
+        return time.perf_counter() - start
+
+
+async def _edit(path: str, name: str, year: int | None) -> float:
+    from tui.widgets.editor import EditorScreen
+    from tui.widgets.grid import Grid
+
+    app = _app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.ready)
+        await app.workers.wait_for_complete()
+        grid = app.query_one(Grid)
+        grid.move_to(name, year)
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        field = app.screen.query_one("#editor-input")
+        field.value = f"({field.value}) * 1.1"
+        await pilot.pause()
+        start = time.perf_counter()
+        await pilot.press("enter")
+        await _until(pilot, lambda: app.edits_applied == 1 and grid.painted_at > start)
+        return grid.painted_at - start
+
+
+def _best(run, reps: int) -> float:
+    return min(asyncio.run(run()) for _ in range(reps))
+
+
+def _generated(n_vars: int) -> tuple[str, str, str]:
+    """(path of a generated model, an input with < 100 dependents, the busiest input)."""
+    info = generate_info(n_vars, 30, seed=0)
+    folder = Path(tempfile.mkdtemp(prefix="scn-bench-"))
+    path = folder / f"generated_{n_vars}.scn"
+    path.write_text(info.text)
+    return str(path), info.small_input, info.large_input
+
+
+def open_seconds(n_vars: int = 2000, reps: int = 3) -> float:
+    """Open a generated model: start of the app to its grid on screen."""
+    path, _, _ = _generated(n_vars)
+    return _best(lambda: _open(path), reps)
+
+
+def edit_seconds_bundled(reps: int = 5) -> float:
+    """Confirm an edit of asic_share (the ASIC ramp) in the bundled scenario: keypress to grid."""
+    return _best(lambda: _edit(str(BUNDLED), "asic_share", 2030), reps)
+
+
+def edit_seconds_generated(n_vars: int = 2000, reps: int = 3, busiest: bool = False) -> float:
+    """Confirm an edit of an input of a generated model (< 100 dependents, or the busiest)."""
+    path, small, large = _generated(n_vars)
+    return _best(lambda: _edit(path, large if busiest else small, None), reps)
+
+
+def main() -> int:
+    rows = [
+        ("open, 2,000 variables x 30 years", open_seconds(2000), 2.0),
+        ("edit to grid, bundled scenario", edit_seconds_bundled(), 0.100),
+        ("edit to grid, 2,000 variables (input, < 100 dependents)",
+         edit_seconds_generated(2000), 0.300),
+        ("edit to grid, 2,000 variables (busiest input)",
+         edit_seconds_generated(2000, busiest=True), 0.300),
+    ]
+    print("scn tui (headless Textual, best of several runs)")
+    for label, seconds, target in rows:
+        verdict = "ok" if seconds < target else "OVER"
+        print(f"  {label:<58} {seconds * 1000:8.1f} ms   target < {target * 1000:.0f} ms  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
