@@ -630,7 +630,7 @@ class _Formula:
         hubs = self.path if self.chain else self.path & (self.cyclic | summed)
         hubs = set(hubs) | {self.y.name}
         # x moved in every year is held; one moved cell of a recurrence carries on.
-        if self.x.year is None or x not in self.cyclic:
+        if (self.x.year is None or x not in self.cyclic) and x != self.y.name:
             hubs.discard(x)
         self.hubs = hubs
         if self.chain:

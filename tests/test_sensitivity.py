@@ -341,3 +341,11 @@ def test_derivatives_with_overrides_and_scenarios():
                                    - v["optics_per_pflops_gpu"] / v["gpu_cost_per_pflops"])
     assert d.derivative[-1] == pytest.approx(expected, rel=1e-12)
     assert not math.isclose(d.derivative[-1], derivatives(m, "optics_tam", "asic_share").derivative[-1])
+
+
+def test_an_output_against_one_of_its_own_cells():
+    m = load("ai_capex")
+    assert derivative_formula(m, "asic_share", "asic_share[2030]").text == "2024..2029: 0\n2030: 1"
+    f = derivative_formula(m, "capex", "capex[2026]")
+    assert f.compounds and f.text.splitlines()[-1] == "2026: 1"
+    assert derivatives(m, "capex", "capex[2026]").derivative[2:4] == (1.0, 1.2)
