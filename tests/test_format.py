@@ -116,6 +116,12 @@ def test_blank_lines_sections_and_blocks():
         "scenario s {\n  # inside\n  a = 3\n}\n")
 
 
+def test_a_section_that_opens_a_block_gets_no_blank_line():
+    text = 'years 2024..2025\nx = 1\nscenario s {\nsection "In"\nx = 2\n}\n'
+    assert format_text(text) == ('years 2024..2025\nx = 1\n\nscenario s {\n  section "In"\n'
+                                 '  x = 2\n}\n')
+
+
 def test_doc_comments_stay_attached():
     text = "years 2024..2025\n## the doc\nx = 1\n\n## not a doc: a blank line follows\n\ny = 2\n"
     out = format_text(text)
@@ -147,6 +153,24 @@ def test_syntax_errors_are_reported_with_positions():
     got = [(d.source, d.span.line, d.span.col, d.message) for d in e.value.diagnostics]
     assert got == [("bad.scn", 2, 8, "expected a value after the operator"),
                    ("bad.scn", 3, 6, "unknown number suffix 'm' in '5m'")]
+
+
+def test_a_layout_that_would_change_a_statement_is_refused(monkeypatch):
+    """The safety net: a printer bug must never reach the file."""
+    from dsl import ast as A
+    from dsl import format as F
+
+    def wrong(printer, n):  # prints a - b as a + b
+        printer.expr(n.left)
+        printer.put(" + ")
+        printer.expr(n.right)
+
+    monkeypatch.setitem(F._EXPR, A.Binary, wrong)
+    with pytest.raises(ScnError) as e:
+        format_text("years 2024..2025\nx = 1\ny = x - 1\n", "m.scn")
+    (d,) = e.value.diagnostics
+    assert (d.source, d.span.line) == ("m.scn", 3)
+    assert d.message.startswith("scn fmt cannot lay out this statement without changing it")
 
 
 def test_expr_text_is_the_canonical_expression():
