@@ -297,10 +297,11 @@ class _Problem:
         what = f"{self.x} (the same shift in every year)" if self.x.year is None else str(self.x)
         if finite.size == 0:
             reach = "it is not a number for every value tried"
-        elif float(finite.min()) == float(finite.max()):
+        elif float(finite.max() - finite.min()) <= 1e-9 * float(np.abs(finite).max()):
             reach = f"it stays at {_show(float(finite.min()))} whatever the value"
         else:
-            reach = (f"over the values tried ({_show(grid[0])} to {_show(grid[-1])}) it stays "
+            tried = "shifts" if self.x.year is None else "values"
+            reach = (f"over the {tried} tried ({_show(grid[0])} to {_show(grid[-1])}) it stays "
                      f"between {_show(float(finite.min()))} and {_show(float(finite.max()))}")
         return ScnError([Diagnostic(
             f"{self.y} cannot reach {_show(self.goal)} by moving {what}: {reach}", span,

@@ -106,7 +106,7 @@ def test_an_unreachable_target_gives_the_range():
         goal_seek(m, "capped[2025] = 120", "share", text=text)
     (d,) = e.value.diagnostics
     assert d.message.startswith("capped[2025] cannot reach 120 by moving share (the same shift "
-                                "in every year): over the values tried")
+                                "in every year): over the shifts tried")
     assert "between" in d.message and "and 80" in d.message
     assert (d.source, d.span.col) == ("TARGET", 16)
 

@@ -22,7 +22,7 @@ BAR = 20  # characters on each side of the tornado's axis
 def register(sub) -> None:
     p = sub.add_parser("sens", help="sensitivities: a tornado, or exact derivatives with --wrt")
     p.add_argument("file")
-    p.add_argument("output", metavar="OUTPUT", help="the output: a variable, or a cell such as "
+    p.add_argument("cell", metavar="OUTPUT", help="the output: a variable, or a cell such as "
                    "'optics_tam[2030]'")
     p.add_argument("--wrt", action="append", default=[], metavar="NAME",
                    help="differentiate with respect to NAME (every year moves by the same "
@@ -36,7 +36,7 @@ def register(sub) -> None:
     p.add_argument("--inline", action="store_true",
                    help="write the formula in inputs only (inline every computed variable)")
     p.add_argument("--format", choices=("table", "csv", "json", "md"), default="table")
-    p.add_argument("-o", "--output-file", dest="out", metavar="OUT",
+    p.add_argument("-o", "--output", dest="out", metavar="OUT",
                    help="write to OUT instead of stdout")
     p.set_defaults(run=run)
 
@@ -47,10 +47,10 @@ def run(args, texts) -> int:
     model = common.load(args.file, texts)
     scenario = common.scenario_name(model, args.scenario)
     overrides = common.overrides(model, texts, args.set)
-    texts.by_source["OUTPUT"] = args.output
+    texts.by_source["OUTPUT"] = args.cell
     if args.year is not None:
         texts.by_source["--year"] = args.year
-    y = cell(model, args.output, "OUTPUT", args.year)
+    y = cell(model, args.cell, "OUTPUT", args.year)
     if args.wrt:
         text = _derivatives(model, texts, args, y, scenario, overrides)
     else:
@@ -182,7 +182,7 @@ def _derivatives(model, texts, args, y, scenario, overrides) -> str:
         try:
             d = derivatives(model, y.name, wrt, scenario, overrides)
             f = None if args.format == "csv" else derivative_formula(
-                model, y.name, wrt, scenario, args.inline, overrides)
+                model, str(y), wrt, scenario, args.inline, overrides)
         except ScnError as e:  # the k-th --wrt is line k+1 of "--wrt", as for --set
             raise ScnError([_on_line(diag, k + 1) for diag in e.diagnostics]) from None
         found.append((d, f))
