@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -27,9 +26,9 @@ from engine import load_model
 from engine.compare import (Values, apply_change, attribute, compare_documents, compare_values,
                             reevaluation, values_of)
 from strategies import models
+from test_cli import scn
 
 ROOT = Path(__file__).resolve().parent.parent
-SCN = Path(sys.executable).with_name("scn")
 AI = ROOT / "scenarios" / "ai_capex.scn"
 
 BASE = textwrap.dedent("""\
@@ -260,10 +259,6 @@ def test_one_change_applied_alone_gives_new(gm, data):
 
 
 # ---------------------------------------------------------------- the command
-
-
-def scn(*args, cwd=None):
-    return subprocess.run([str(SCN), *args], capture_output=True, text=True, cwd=cwd)
 
 
 def git(repo, *args):

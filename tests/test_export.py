@@ -6,33 +6,15 @@ import csv
 import io
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-SCN = Path(sys.executable).with_name("scn")
+from test_cli import scn
+from test_snapshot import TINY as MODEL
+
 ROOT = Path(__file__).resolve().parent.parent
-
-MODEL = """\
-model "Tiny"
-years 2024..2026
-capex[2024] = 100B
-capex = capex[t-1] * (1 + capex_growth)
-capex_growth = {2025: 50%, 2026: 10%}
-share = interp({2024: 10%, 2026: 30%})
-ratio = 1 / (share - 20%)
-scenario bull {
-  share = 40%
-}
-"""
-
-
-def scn(*args):
-    return subprocess.run([str(SCN), *args], capture_output=True, text=True)
-
 
 @pytest.fixture
 def model_file(tmp_path):

@@ -9,8 +9,6 @@ to the same values, bit for bit.
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,10 +20,10 @@ from dsl.parser import parse_document, parse_statement
 from dsl.statements import split_statements
 from engine import evaluate, load_model
 from strategies import models
+from test_cli import scn
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")
-SCN = Path(sys.executable).with_name("scn")
 PAIRS = sorted(p.name[:-len(".in.scn")] for p in GOLDEN.glob("fmt_*.in.scn"))
 BUNDLED = sorted((ROOT / "scenarios").glob("*.scn"))
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -49,10 +47,6 @@ def outputs(text: str):
 def statements(text: str):
     """What a file says: each statement as parsed, with its doc comment."""
     return [(parse_statement(r.text, r.line), r.doc) for r in split_statements(text)]
-
-
-def scn(*args):
-    return subprocess.run([str(SCN), *args], capture_output=True, text=True)
 
 
 # ---------------------------------------------------------------- golden layout

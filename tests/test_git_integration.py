@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from test_cli import SCN, scn
+
 ROOT = Path(__file__).resolve().parent.parent
-SCN = Path(sys.executable).with_name("scn")
 AI = ROOT / "scenarios" / "ai_capex.scn"
 
 
@@ -64,20 +64,19 @@ def test_without_the_config_line_git_diffs_text(repo):
 
 
 def test_textconv_output_is_stable_and_never_fails(tmp_path):
-    first = subprocess.run([str(SCN), "textconv", str(AI)], capture_output=True, text=True)
-    again = subprocess.run([str(SCN), "textconv", str(AI)], capture_output=True, text=True)
+    first, again = scn("textconv", str(AI)), scn("textconv", str(AI))
     assert first.returncode == 0 and first.stdout == again.stdout
     assert first.stdout.startswith(AI.read_text())
     assert "# ---- scn textconv: values computed from the file above" in first.stdout
     bad = tmp_path / "bad.scn"
     bad.write_text("years 2024..2025\nx = y\n")
-    r = subprocess.run([str(SCN), "textconv", str(bad)], capture_output=True, text=True)
+    r = scn("textconv", str(bad))
     assert r.returncode == 0  # git needs text back, even for a broken revision
     assert r.stdout.endswith(f"# the file does not evaluate:\n# {bad}:2:5: error: unknown "
                              "variable 'y'\n#   x = y\n#       ^\n")
     binary = tmp_path / "bin.scn"
     binary.write_bytes(b"years 2024..2025\nx = \xff\n")
-    r = subprocess.run([str(SCN), "textconv", str(binary)], capture_output=True, text=True)
+    r = scn("textconv", str(binary))
     assert r.returncode == 0 and "the file is not UTF-8 text" in r.stdout
 
 

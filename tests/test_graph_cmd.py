@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-SCN = Path(sys.executable).with_name("scn")
+from test_cli import scn
 
 MODEL = """\
 model "Graph \\ test"
@@ -26,10 +22,6 @@ scenario flat {
   end = base_level
 }
 """
-
-
-def scn(*args):
-    return subprocess.run([str(SCN), *args], capture_output=True, text=True)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -14,11 +12,11 @@ from hypothesis import strategies as st
 
 from dsl.errors import ScnError
 from engine.compare import Values
+from test_cli import scn
 from tui.snapshot import FORMAT, read_snapshot, scn_version, snapshot_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")
-SCN = Path(sys.executable).with_name("scn")
 
 TINY = """\
 model "Tiny"
@@ -32,10 +30,6 @@ scenario bull {
   share = 40%
 }
 """
-
-
-def scn(*args, cwd=None):
-    return subprocess.run([str(SCN), *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_golden_snapshot_is_byte_identical(tmp_path):
