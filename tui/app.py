@@ -4,32 +4,31 @@ The app is a shell over `tui.session.Session`. State flows down (a `Sheet`
 to the grid, a `CellInfo` to the inspector, series to the chart), messages
 flow up (a cell highlighted, an edit requested or confirmed, a jump). The UI
 thread never computes: every call into the session runs in a thread worker
-holding the session's lock, and its result is applied only if the session
-has not moved on since (the stale-result guard).
+holding the session's lock (`compute`), and its result is applied on the UI
+thread only if the session has not moved on since (the stale-result guard).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from rich.text import Text
-from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tab, Tabs
+from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane, Tabs
 from textual.worker import get_current_worker
 
 from dsl.errors import ScnError, render
 from tui import sens_adapter
 from tui.loader import UsageError, read_text
-from tui.session import DiskChanged, EditRefused, Session, State, Target, file_stamp
+from tui.session import DiskChanged, EditRefused, Session, Sheet, State, Target, file_stamp
 from tui.widgets.dialogs import ChoiceScreen, PromptScreen
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, VariableCommands
-from tui.widgets.grid import Grid, Row, Sheet
+from tui.widgets.grid import Grid
 from tui.widgets.help import HelpScreen
 from tui.widgets.inspector import Inspector
 from tui.widgets.load_errors import LoadErrorScreen
@@ -52,8 +51,8 @@ class ScnApp(App[int]):
         Binding("c", "compare", "compare"),
         Binding("t", "chart", "chart"),
         Binding("ctrl+s", "save", "save"),
-        Binding("ctrl+z", "undo", "undo"),
-        Binding("ctrl+y", "redo", "redo"),
+        Binding("ctrl+z", "step('undo')", "undo"),
+        Binding("ctrl+y", "step('redo')", "redo"),
         Binding("ctrl+r", "reload", "reload", show=False),
     ]
 
@@ -66,10 +65,10 @@ class ScnApp(App[int]):
         super().__init__()
         self.path = path
         self.wanted_scenario = scenario
-        self.poll = poll
-        self.blink = blink
+        self.poll = poll  # seconds between looks at the file on disk (None: never)
+        self.blink = blink  # the editor's cursor (snapshots want it still)
         self.sensitivities = sensitivities
-        self.sens_delay = sens_delay
+        self.sens_delay = sens_delay  # let the cursor rest before computing sensitivities
         self.clock = clock  # times the edits (a fixed clock keeps snapshots stable)
         self.session: Session | None = None
         self.ready = False  # the first grid is on screen
@@ -78,8 +77,6 @@ class ScnApp(App[int]):
         self._cell: tuple[str, int] | None = None
         self._sens_timer = None
         self._load_stamp = None
-
-    # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
@@ -100,15 +97,30 @@ class ScnApp(App[int]):
         self.sub_title = self.path
         self.query_one(Grid).focus()
         self.query_one("#problems").display = False
-        self.load()
+        self.run_worker(self._load, thread=True, exclusive=True, group="load")
         if self.poll:
             self.set_interval(self.poll, self.check_disk)
 
+    def compute(self, group: str, work: Callable[[Session], Any],
+                then: Callable[[Any], Any]) -> None:
+        """`work(session)` in a thread worker holding the session's lock, then `then(result)`
+        on the UI thread, unless a newer job of the same group replaced it."""
+        session = self.session
+        if session is None:
+            return
+
+        def job() -> None:
+            with session.lock:
+                out = work(session)
+            if not get_current_worker().is_cancelled:
+                self.call_from_thread(then, out)
+
+        self.run_worker(job, thread=True, exclusive=True, group=group)
+
     # ------------------------------------------------------------ loading
 
-    @work(thread=True, exclusive=True, group="load")
-    def load(self) -> None:
-        """Open the file; on errors, the error screen (kept until the file loads)."""
+    def _load(self) -> None:
+        """(worker) Open the file; on errors, the error screen, kept until the file loads."""
         text = None
         try:
             text = read_text(self.path)
@@ -121,7 +133,7 @@ class ScnApp(App[int]):
             return
         scenario = self.wanted_scenario if self.wanted_scenario in session.model.scenarios else "base"
         with session.lock:
-            sheet = self._sheet(session, scenario, False)
+            sheet = session.sheet(scenario)
         self.call_from_thread(self._loaded, session, scenario, sheet)
 
     async def _loaded(self, session: Session, scenario: str, sheet: Sheet) -> None:
@@ -144,58 +156,33 @@ class ScnApp(App[int]):
         self.ready = True
         self.refresh_bindings()  # check_action's answers change once a session is there
         if first_time and self.wanted_scenario not in session.model.scenarios:
-            self.notify(f"unknown scenario '{self.wanted_scenario}': showing base", severity="warning")
+            self.notify(f"unknown scenario '{self.wanted_scenario}': showing base",
+                        severity="warning")
         self.query_one(Grid).focus()
-        self.fill_scenarios()
+        self.run_worker(self._fill, thread=True, group="fill")
 
-    def _show_load_errors(self, lines: list[str]) -> None:
-        self._load_stamp = file_stamp(self.path)
-        if isinstance(self.screen, LoadErrorScreen):
-            self.screen.show(lines)
-        elif self.session is None:
-            self.push_screen(LoadErrorScreen(self.path, lines))
-        else:
-            self._problems(lines)
-
-    @work(thread=True, group="fill")
-    def fill_scenarios(self) -> None:
-        """Evaluate every scenario in the background: the chart overlays them."""
+    def _fill(self) -> None:
+        """(worker) Every scenario in the background, one at a time: the chart overlays them."""
         session = self.session
         for name in list(session.model.scenarios):
             with session.lock:
                 session.result(name)
 
-    # ------------------------------------------------------------ the sheet
+    def _show_load_errors(self, lines: list[str]) -> None:
+        self._load_stamp = file_stamp(self.path)
+        if isinstance(self.screen, LoadErrorScreen):
+            self.screen.show(lines)
+        else:
+            self.push_screen(LoadErrorScreen(self.path, lines))
 
-    def _sheet(self, session: Session, scenario: str, compare: bool,
-               state: State | None = None) -> Sheet:
-        """What the grid shows (call with the session's lock held)."""
-        state = state or session.state
-        model = state.model
-        parent = model.scenarios[scenario].parent
-        return Sheet(
-            years=model.years,
-            rows=_rows(model),
-            kinds=session.kinds(state),
-            values=session.values(scenario, state),
-            inputs=session.inputs(scenario, state),
-            changes=session.changed_cells(scenario, state),
-            parent=session.values(parent, state) if compare and parent else None,
-            warned=session.warned(scenario, state),
-        )
+    # ------------------------------------------------------------ the grid
 
-    @work(thread=True, exclusive=True, group="view")
     def refresh_view(self) -> None:
-        session, scenario, compare = self.session, self.scenario, self.compare
-        if session is None:
-            return
-        with session.lock:
-            state = session.state
-            sheet = self._sheet(session, scenario, compare)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_sheet, state, scenario, sheet)
+        scenario, compare = self.scenario, self.compare
+        self.compute("view", lambda s: (s.state, s.sheet(scenario, compare)),
+                     lambda out: self._show_sheet(*out, scenario))
 
-    def _show_sheet(self, state: State, scenario: str, sheet: Sheet) -> None:
+    def _show_sheet(self, state: State, sheet: Sheet, scenario: str) -> None:
         if self.session.state is not state or self.scenario != scenario:
             return  # stale: a newer view is on its way
         self.query_one(Grid).show(sheet)
@@ -204,8 +191,6 @@ class ScnApp(App[int]):
 
     def _status(self, message: str | None = None) -> None:
         session = self.session
-        if session is None:
-            return
         s = session.model.scenarios[self.scenario]
         text = Text.assemble(("scenario ", "dim"), (self.scenario, "bold"))
         if s.title:
@@ -235,61 +220,51 @@ class ScnApp(App[int]):
 
     def on_grid_cell_highlighted(self, message: Grid.CellHighlighted) -> None:
         self._cell = (message.name, message.year)
-        self.inspect(message.name, message.year)
+        self._inspect_current()
 
     def _inspect_current(self) -> None:
-        if self._cell is not None:
-            self.inspect(*self._cell)
-
-    @work(thread=True, exclusive=True, group="inspect")
-    def inspect(self, name: str, year: int) -> None:
-        session, scenario = self.session, self.scenario
-        if session is None:
+        if self._cell is None:
             return
-        with session.lock:
-            state = session.state
-            info = session.cell(scenario, name, year)
-            values = session.values(scenario)
-            kinds = session.kinds()
-            series = {s: session.values(s)[name] for s in session.model.scenarios}
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_cell, state, info, values, kinds, series)
+        (name, year), scenario = self._cell, self.scenario
+
+        def work(s: Session):
+            series = {sc: s.values(sc)[name] for sc in s.model.scenarios}
+            return s.state, s.cell(scenario, name, year), s.values(scenario), s.kinds(), series
+        self.compute("inspect", work, lambda out: self._show_cell(*out))
 
     def _show_cell(self, state, info, values, kinds, series) -> None:
         if self.session.state is not state or self._cell != (info.name, info.year):
             return
         years = self.session.model.years
-        self.query_one(Inspector).show(info, kinds, values, years)
+        parent = self.session.model.scenarios[self.scenario].parent
+        against = (parent, series[parent][info.year - years[0]]) if self.compare and parent else None
+        self.query_one(Inspector).show(info, kinds, values, years, against)
         self.query_one(SeriesChart).show(info.name, years, series, self.scenario,
                                          kinds.get(info.name, "amount"))
         if self._sens_timer is not None:
             self._sens_timer.stop()
-        self._sens_timer = self.set_timer(self.sens_delay, self.sensitivities_of_cell)
+        self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
 
-    def sensitivities_of_cell(self) -> None:
-        if self._cell is not None:
-            self.compute_sensitivities(*self._cell, self.scenario)
-
-    @work(thread=True, exclusive=True, group="sens")
-    def compute_sensitivities(self, name: str, year: int, scenario: str) -> None:
-        session = self.session
-        try:  # the sensitivity engine brings sympy: import it outside the lock
+    def _sensitivities(self) -> None:
+        if self._cell is None:
+            return
+        (name, year), scenario = self._cell, self.scenario
+        try:  # the sensitivity engine brings sympy: import it before taking the lock
             import engine.sensitivity  # noqa: F401
         except Exception:
             pass
-        with session.lock:
-            state = session.state
-            try:
-                sens = self.sensitivities(state.model, name, year, scenario)
-            except Exception as e:  # never let a sensitivity take the UI down
-                sens = None
-                self.log.warning(f"sensitivities failed: {e!r}")
-            kind = session.kinds().get(name, "amount")
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_sensitivities, state, (name, year), scenario, sens,
-                                  kind)
 
-    def _show_sensitivities(self, state, cell, scenario, sens, kind) -> None:
+        def work(s: Session):
+            try:
+                sens = self.sensitivities(s.model, name, year, scenario)
+            except Exception as e:  # a sensitivity must never take the UI down
+                self.log.warning(f"sensitivities failed: {e!r}")
+                sens = None
+            return s.state, sens, s.kinds().get(name, "amount")
+        self.compute("sens", work, lambda out: self._show_sensitivities(*out, (name, year),
+                                                                         scenario))
+
+    def _show_sensitivities(self, state, sens, kind, cell, scenario) -> None:
         if self.session.state is not state or self._cell != cell or self.scenario != scenario:
             return
         self.query_one(Inspector).show_sensitivities(sens, kind)
@@ -315,40 +290,28 @@ class ScnApp(App[int]):
     # ------------------------------------------------------------ editing
 
     def on_grid_edit_requested(self, message: Grid.EditRequested) -> None:
-        if self.session is not None:
-            self.open_editor(message.name, message.year, message.single_year)
-
-    @work(thread=True, exclusive=True, group="editor")
-    def open_editor(self, name: str, year: int, single_year: bool) -> None:
-        session, scenario = self.session, self.scenario
-        with session.lock:
-            request = session.editor(scenario, name, year, single_year)
-        self.call_from_thread(self.push_screen, EditorScreen(request, self.blink))
+        name, year, single, scenario = message.name, message.year, message.single_year, self.scenario
+        self.compute("editor", lambda s: s.editor(scenario, name, year, single),
+                     lambda request: self.push_screen(EditorScreen(request, self.blink)))
 
     def on_editor_screen_confirmed(self, message: EditorScreen.Confirmed) -> None:
-        self.apply_edit(message.target, message.text, self.clock())
+        started, scenario, compare = self.clock(), self.scenario, self.compare
+        target, text = message.target, message.text
 
-    @work(thread=True, exclusive=True, group="edit")
-    def apply_edit(self, target: Target, text: str, started: float) -> None:
-        session, scenario, compare = self.session, self.scenario, self.compare
-        with session.lock:
+        def work(s: Session):
             try:
-                state = session.propose(target, text)
+                state = s.propose(target, text)
             except EditRefused as e:
-                lines = e.lines
-                state = None
-            else:
-                sheet = self._sheet(session, scenario, compare, state)
-        if state is None:
-            self.call_from_thread(self._refused, lines)
-        else:
-            self.call_from_thread(self._edited, state, scenario, sheet, started)
+                return e.lines
+            return state, s.sheet(scenario, compare, state)
+        self.compute("edit", work, lambda out: self._edited(out, scenario, started))
 
-    def _refused(self, lines: list[str]) -> None:
-        if isinstance(self.screen, EditorScreen):
-            self.screen.show_error(lines)
-
-    def _edited(self, state: State, scenario: str, sheet: Sheet, started: float) -> None:
+    def _edited(self, out, scenario: str, started: float) -> None:
+        if isinstance(out, list):  # refused: the editor shows why and stays open
+            if isinstance(self.screen, EditorScreen):
+                self.screen.show_error(out)
+            return
+        state, sheet = out
         if isinstance(self.screen, EditorScreen):
             self.pop_screen()
         if state is self.session.state:
@@ -364,36 +327,21 @@ class ScnApp(App[int]):
         self._status(f"recalculated in {self.last_edit_seconds * 1000:.0f} ms")
         self._inspect_current()
 
-    def action_undo(self) -> None:
-        self._step("undo")
-
-    def action_redo(self) -> None:
-        self._step("redo")
-
-    @work(thread=True, exclusive=True, group="edit")
-    def _step(self, which: str) -> None:
-        session = self.session
-        if session is None:
-            return
-        with session.lock:
-            moved = session.undo() if which == "undo" else session.redo()
-        if moved:
-            self.call_from_thread(self.refresh_view)
-        else:
-            self.call_from_thread(self.notify, f"nothing to {which}")
+    def action_step(self, which: str) -> None:
+        def then(moved: bool) -> None:
+            self.refresh_view() if moved else self.notify(f"nothing to {which}")
+        self.compute("edit", lambda s: s.undo() if which == "undo" else s.redo(), then)
 
     # ------------------------------------------------------------ scenarios
 
     def action_scenario(self, step: int) -> None:
         names = self.scenario_names()
         if names:
-            k = (names.index(self.scenario) + step) % len(names)
-            self.switch_scenario(names[k])
+            self.switch_scenario(names[(names.index(self.scenario) + step) % len(names)])
 
     def switch_scenario(self, name: str) -> None:
-        if self.session is None or name == self.scenario:
-            return
-        self.scenario = name
+        if self.session is not None and name != self.scenario:
+            self.scenario = name
 
     def watch_scenario(self, name: str) -> None:
         self.query_one(Tabs).active = f"scenario-{name}"
@@ -402,14 +350,11 @@ class ScnApp(App[int]):
         self.refresh_view()
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        if event.tabs.id != "scenarios" or event.tab is None:
-            return
-        self.switch_scenario(str(event.tab.id).removeprefix("scenario-"))
-        self.query_one(Grid).focus()
+        if event.tabs.id == "scenarios" and event.tab is not None:
+            self.switch_scenario(str(event.tab.id).removeprefix("scenario-"))
+            self.query_one(Grid).focus()
 
     def action_compare(self) -> None:
-        if self.session is None:
-            return
         parent = self.session.model.scenarios[self.scenario].parent
         if parent is None and not self.compare:
             self.notify("base has no parent: compare shows a scenario as changes against the "
@@ -424,62 +369,55 @@ class ScnApp(App[int]):
         charts = self.query_one(TabbedContent)
         charts.active = "pane-tornado" if charts.active == "pane-series" else "pane-series"
 
-    # ------------------------------------------------------------ find, help
-
     def action_find(self) -> None:
-        if self.session is not None:
-            self.push_screen(FindScreen(self.variable_names(), self.blink), self._found)
-
-    def _found(self, name: str | None) -> None:
-        if name:
-            self.jump_to(name)
+        self.push_screen(FindScreen(self.variable_names(), self.blink),
+                         lambda name: self.jump_to(name) if name else None)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Main-screen keys do nothing while a dialog or the editor is open."""
+        if action in ("quit", "command_palette", "help_quit"):
+            return True
+        if self.session is None:  # the error screen of a file that does not load
+            return action in ("quit_app", "help")
+        return len(self.screen_stack) == 1
+
     # ------------------------------------------------------------ saving, quitting
 
     def action_save(self) -> None:
-        if self.session is None:
-            return
         if not self.session.dirty:
             self.notify("nothing to save")
-            return
-        self.save()
+        else:
+            self.save()
 
-    @work(thread=True, exclusive=True, group="save")
     def save(self, path: str | None = None, then_quit: bool = False) -> None:
-        session = self.session
-        with session.lock:
+        def work(s: Session):
             try:
-                written = session.save(path)
+                return "saved", s.save(path)
             except DiskChanged:
-                self.call_from_thread(self._conflict)
-                return
+                return "conflict", None
             except ScnError as e:
-                self.call_from_thread(self._save_failed, [session.render_error(d) for d in
-                                                          e.diagnostics])
-                return
+                return "failed", "\n".join(s.render_error(d) for d in e.diagnostics)
             except UsageError as e:
-                self.call_from_thread(self._save_failed, [str(e)])
-                return
-        if then_quit:
-            self.call_from_thread(self.exit, 0)
-            return
-        self.call_from_thread(self._saved, written)
+                return "failed", str(e)
+        self.compute("save", work, lambda out: self._saved(*out, then_quit))
 
-    def _saved(self, path: str) -> None:
-        self.path = path
-        self._status(f"saved {path}")
-        self.notify(f"saved {path}")
-        self.refresh_view()
-        self.fill_scenarios()
-
-    def _save_failed(self, lines: list[str]) -> None:
-        self.notify("\n".join(lines), title="not saved", severity="error", timeout=10)
+    def _saved(self, outcome: str, detail, then_quit: bool) -> None:
+        if outcome == "conflict":
+            self._conflict()
+        elif outcome == "failed":
+            self.notify(detail, title="not saved", severity="error", timeout=10)
+        elif then_quit:
+            self.exit(0)
+        else:
+            self.path = detail
+            self.notify(f"saved {detail}")
+            self.refresh_view()
 
     def _conflict(self) -> None:
-        def chosen(key: str | None) -> None:
+        def chosen(key: str) -> None:
             if key == "r":
                 self.reload_from_disk()
             elif key == "s":
@@ -496,7 +434,7 @@ class ScnApp(App[int]):
             return
         n = len(self.session.state.changes)
 
-        def chosen(key: str | None) -> None:
+        def chosen(key: str) -> None:
             if key == "s":
                 self.save(then_quit=True)
             elif key == "d":
@@ -505,46 +443,47 @@ class ScnApp(App[int]):
             "Unsaved edits", f"{n} edit{'s are' if n != 1 else ' is'} not saved.",
             [("s", "save and quit"), ("d", "discard and quit")]), chosen)
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Main-screen keys do nothing while a dialog or the editor is open."""
-        if action in ("quit", "command_palette", "help_quit"):
-            return True
-        if self.session is None:  # the error screen of a file that does not load
-            return action in ("quit_app", "help")
-        return len(self.screen_stack) == 1
-
     # ------------------------------------------------------------ the file on disk
 
     def check_disk(self) -> None:
+        """Every `poll` seconds: reload what changed on disk (kept edits are never lost)."""
         if self.session is None:
             if file_stamp(self.path) != self._load_stamp:
-                self.load()
+                self.run_worker(self._load, thread=True, exclusive=True, group="load")
             return
-        self.watch_disk()
 
-    @work(thread=True, exclusive=True, group="disk")
-    def watch_disk(self) -> None:
-        session = self.session
-        with session.lock:
+        def work(s: Session):
             try:
-                text = session.disk_change()
+                text = s.disk_change()
             except ScnError as e:
-                self.call_from_thread(self._problems, [session.render_error(d) for d in
-                                                       e.diagnostics])
-                return
-        if text is None:
-            return
-        if session.dirty:
-            self.call_from_thread(
-                self.notify, f"{self.path} changed on disk. ctrl+r reloads it (discarding your "
-                             "edits); ctrl+s will ask before overwriting.", severity="warning",
-                timeout=10)
-            return
-        self._reload(text)
+                return "broken", [render(d, None) for d in e.diagnostics]
+            if text is None:
+                return "same", None
+            if s.dirty:
+                return "kept", None
+            return self._reload(s, text)
+        self.compute("disk", work, lambda out: self._disk_changed(*out))
+
+    def _reload(self, s: Session, text: str):
+        """(in a worker) A new text of the file; on errors the last good model stays."""
+        try:
+            s.reload(text)
+        except ScnError as e:
+            return "broken", [render(d, text) for d in e.diagnostics]
+        scenario = self.scenario if self.scenario in s.model.scenarios else "base"
+        return "reloaded", (scenario, s.sheet(scenario, self.compare))
+
+    async def _disk_changed(self, outcome: str, detail) -> None:
+        if outcome == "broken":
+            self._problems(detail)
+        elif outcome == "kept":
+            self.notify(f"{self.path} changed on disk. ctrl+r reloads it (discarding your edits); "
+                        "ctrl+s will ask before overwriting.", severity="warning", timeout=10)
+        elif outcome == "reloaded":
+            await self._loaded(self.session, *detail)
+            self.notify(f"reloaded {self.path}")
 
     def action_reload(self) -> None:
-        if self.session is None:
-            return
         if not self.session.dirty:
             self.reload_from_disk()
             return
@@ -552,41 +491,10 @@ class ScnApp(App[int]):
                                       [("r", "reload")]),
                          lambda key: self.reload_from_disk() if key == "r" else None)
 
-    @work(thread=True, exclusive=True, group="disk")
     def reload_from_disk(self) -> None:
-        try:
-            text = read_text(self.path)
-        except (UsageError, ScnError) as e:
-            self.call_from_thread(self.notify, str(e), severity="error")
-            return
-        self._reload(text)
-
-    def _reload(self, text: str) -> None:
-        """(in a worker) Load a new text of the file; on errors keep the last good model."""
-        session = self.session
-        with session.lock:
+        def work(s: Session):
             try:
-                session.reload(text)
-            except ScnError as e:
-                lines = [render(d, text) for d in e.diagnostics]
-                self.call_from_thread(self._problems, lines)
-                return
-            scenario = self.scenario if self.scenario in session.model.scenarios else "base"
-            sheet = self._sheet(session, scenario, self.compare)
-        self.call_from_thread(self._loaded, session, scenario, sheet)
-        self.call_from_thread(self.notify, f"reloaded {self.path}")
-
-
-def _rows(model) -> tuple[Row, ...]:
-    """Variables in file order, a section line wherever the section changes."""
-    out: list[Row] = []
-    current: object = object()
-    for v in model.variables:
-        section = model.info[v].section
-        if section != current and section is not None:
-            out.append(Row(None, section))
-        current = section
-        out.append(Row(v, section))
-    return tuple(out)
-
-
+                return self._reload(s, read_text(self.path))
+            except (UsageError, ScnError) as e:
+                return "broken", [str(e)]
+        self.compute("disk", work, lambda out: self._disk_changed(*out))

@@ -18,8 +18,6 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_right
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -32,38 +30,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.numbers import format_value
+from tui.session.sheet import EMPTY, Sheet
 from tui.widgets.format import format_change
 
 CELL = 10  # a year column: 9 characters of number and a space
 MISSING = object()  # a cell that did not change
-
-
-@dataclass(frozen=True)
-class Row:
-    """A line of the grid: a section header (`name` None) or a variable."""
-
-    name: str | None
-    section: str | None
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """Everything the grid shows, prepared off the UI thread."""
-
-    years: tuple[int, ...]
-    rows: tuple[Row, ...]
-    kinds: Mapping[str, str]
-    values: Mapping[str, Sequence[float | None]]
-    inputs: Mapping[str, int] = field(default_factory=dict)  # a bit per input year
-    changes: Mapping[str, Mapping[int, float | None]] = field(default_factory=dict)  # file values
-    parent: Mapping[str, Sequence[float | None]] | None = None  # compare mode
-    warned: frozenset[str] = frozenset()
-
-    def variables(self) -> list[int]:
-        return [k for k, r in enumerate(self.rows) if r.name is not None]
-
-
-EMPTY = Sheet((), (), {}, {})
 
 
 class Grid(ScrollView, can_focus=True):

@@ -45,8 +45,10 @@ class Inspector(VerticalScroll, can_focus=False):
         yield Static(id="cell-sens")
 
     def show(self, info: CellInfo, kinds: Mapping[str, str],
-             values: Mapping[str, Sequence[float | None]], years: Sequence[int]) -> None:
-        """Fill in the panel for a cell; `values` are the scenario's, for the linked cells."""
+             values: Mapping[str, Sequence[float | None]], years: Sequence[int],
+             parent: tuple[str, float | None] | None = None) -> None:
+        """Fill in the panel for a cell; `values` are the scenario's, for the linked cells;
+        `parent` (compare mode) the parent scenario and its value of the cell."""
         kind = kinds.get(info.name, "amount")
         title = Text.assemble((info.name, "bold"), f"  {info.year}  ",
                               (f"scenario {info.scenario}", "italic"))
@@ -55,7 +57,7 @@ class Inspector(VerticalScroll, can_focus=False):
         self.query_one("#cell-title", Static).update(title)
         self.query_one("#cell-doc", Static).update(Text((info.doc or "").replace("\n", " "),
                                                       "italic"))
-        self.query_one("#cell-value", Static).update(self._value(info, kind))
+        self.query_one("#cell-value", Static).update(self._value(info, kind, parent))
         definition = Text(info.definition or "no definition covers this year")
         definition.append(f"\n{info.where}", "dim")
         if info.layer and info.layer != "base":
@@ -68,7 +70,7 @@ class Inspector(VerticalScroll, can_focus=False):
             self.query_one(box, OptionList).set_options(options)
         self.query_one("#cell-sens", Static).update(Text("sensitivities: computing…", "dim"))
 
-    def _value(self, info: CellInfo, kind: str) -> Text:
+    def _value(self, info: CellInfo, kind: str, parent) -> Text:
         text = Text(format_value(info.value, kind) or "empty", "bold")
         label = {"input": " input", "formula": " formula", "empty": ""}[info.kind]
         text.append(label, "blue" if info.kind == "input" else "dim")
@@ -77,6 +79,11 @@ class Inspector(VerticalScroll, can_focus=False):
             relative = format_relative(info.file_value, info.value)
             text.append(f"   file: {format_value(info.file_value, kind) or 'empty'}, "
                         f"{change}{' (' + relative + ')' if relative else ''}", "yellow")
+        if parent is not None:
+            name, value = parent
+            change = format_change(value, info.value, kind)
+            text.append(f"\n{name}: {format_value(value, kind) or 'empty'}, "
+                        f"{'the same' if change in ('=', '') else change}", "bold yellow")
         if info.warning:
             text.append(f"\n! {info.warning}", "red")
         return text

@@ -1,0 +1,20 @@
+"""The terminal UI's controller: plain Python, no Textual.
+
+The app calls it from worker threads (holding `Session.lock`); the tests
+drive it directly.
+
+- `controller`: the `Session`: states (the model after a set of edits, with
+  what was computed about it), undo and redo, save, reload.
+- `edits`: where an edit goes in the file (`Target`), what the editor shows
+  (`EditorRequest`), the text saved.
+- `rebuild`: the model after one definition changed, re-checked only where
+  the change reaches (what makes an edit fast on a large model).
+- `cells`: what the inspector says about a cell.
+- `sheet`: what the grid shows.
+"""
+
+from tui.session.controller import DiskChanged, Session, State, file_stamp, same  # noqa: F401
+from tui.session.edits import (ENTRY, NEW, RHS, EditorRequest, EditRefused,  # noqa: F401
+                               FileEdits, Target)
+from tui.session.cells import CellInfo, Link  # noqa: F401
+from tui.session.sheet import Row, Sheet  # noqa: F401

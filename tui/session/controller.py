@@ -1,0 +1,422 @@
+"""The session: one file, its model, the analyst's edits, their undo stack, save and reload.
+
+A `State` is the model after a set of edits, with what has been computed
+about it (checks, results, views), filled in lazily and never changed once
+there: undo and redo are a step along a stack of states, instant. A new edit
+is *proposed* (a new state computed from the current one, off the UI thread)
+and *committed* only if the session has not moved on meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from dsl import ast as A
+from dsl.errors import Diagnostic, ScnError, render
+from engine.api import Result, evaluate, load_model, nonfinite_warnings, uses_of
+from engine.graph import Graph
+from engine.model import SINGLE, Model
+from engine.plan import compile_plan, run
+from engine.resolve import BASE
+from tui.loader import UsageError, read_text
+from tui.numbers import kinds
+from tui.session import cells, rebuild
+from tui.session.sheet import Sheet, rows
+from tui.session.edits import NEW, EditorRequest, EditRefused, FileEdits, Target
+
+
+class DiskChanged(Exception):
+    """The file changed on disk since it was loaded: saving would overwrite someone's work."""
+
+
+@dataclass
+class State:
+    """The model after a set of edits. Checks, results and views fill in lazily, once each."""
+
+    changes: Mapping[Target, str]  # target -> the text typed, in the order made
+    model: Model
+    definitions: Mapping[tuple, A.Definition]  # edited definitions in the model, by target key
+    parent: State | None = None
+    changed: frozenset[str] = frozenset()  # variables whose definitions differ from parent's
+    checked: dict[str, tuple[dict, Graph]] = field(default_factory=dict)
+    results: dict[str, Result] = field(default_factory=dict)
+    views: dict = field(default_factory=dict)  # values, input masks, kinds
+
+
+class Session:
+    """One scenario file open for exploring and editing."""
+
+    def __init__(self, path: str, text: str, model: Model | None = None):
+        self.path = path
+        # Held by whoever computes (the app's worker threads): the engine caches on models.
+        self.lock = threading.RLock()
+        self._reset(text, model or load_model(text, path))
+
+    @classmethod
+    def open(cls, path: str) -> Session:
+        """Read and check a file; raises ScnError (every error) or UsageError."""
+        return cls(path, read_text(path))
+
+    def _reset(self, text: str, model: Model) -> None:
+        self.disk_text = text
+        self.file = FileEdits(self.path, text, model)
+        self.root = State({}, model, {})
+        self.state = self.root
+        self.undo_stack: list[State] = []
+        self.redo_stack: list[State] = []
+        self.stamp = file_stamp(self.path)
+
+    @property
+    def model(self) -> Model:
+        return self.state.model
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.state.changes)
+
+    # ------------------------------------------------------------ computed, per state
+
+    def result(self, scenario: str, state: State | None = None) -> Result:
+        """The evaluated scenario: from its parent state's, recomputing only what changed."""
+        state = state or self.state
+        hit = state.results.get(scenario)
+        if hit is not None:
+            return hit
+        parent = state.parent
+        if parent is None:
+            out = evaluate(state.model, scenario)
+        elif scenario not in state.checked and scenario in parent.results:
+            out = parent.results[scenario]  # the edit's layer is not in this scenario
+        else:
+            cov, graph = self.checked(scenario, state)
+            prev = parent.results.get(scenario)
+            plan = compile_plan(state.model, scenario, cov, graph, prev.plan if prev else None)
+            raw = run(plan, previous=prev.raw, changed=set(state.changed)) if prev else run(plan)
+            out = Result(plan, raw, nonfinite_warnings(plan, raw))
+        state.results[scenario] = out
+        return out
+
+    def checked(self, scenario: str, state: State | None = None) -> tuple[dict, Graph]:
+        """(cover, graph) of a scenario."""
+        state = state or self.state
+        hit = state.checked.get(scenario)
+        if hit is None:
+            if state.parent is None:
+                plan = self.result(scenario, state).plan
+                hit = (plan.cover, plan.graph)
+            else:
+                hit = self.checked(scenario, state.parent)
+            state.checked[scenario] = hit
+        return hit
+
+    def values(self, scenario: str, state: State | None = None) -> dict[str, list]:
+        """Every variable's values: floats, NaN for n/a, None for an empty year."""
+        state = state or self.state
+        key = ("values", scenario)
+        if key not in state.views:
+            raw = self.result(scenario, state).raw
+            n = len(state.model.years)
+            state.views[key] = raw.head(n).select(state.model.variables).to_dict(as_series=False)
+        return state.views[key]
+
+    def inputs(self, scenario: str, state: State | None = None) -> dict[str, int]:
+        """Per variable, a bit per year whose definition reads no other variable (an input)."""
+        state = state or self.state
+        key = ("inputs", scenario)
+        if key not in state.views:
+            cov = self.checked(scenario, state)[0]
+            before = state.parent.views.get(key) if state.parent is not None else None
+            masks = dict(before) if before is not None else {}
+            for v, row in cov.items():
+                if before is None or v in state.changed:
+                    masks[v] = sum(1 << i for i, p in enumerate(row)
+                                   if p is not None and not uses_of(state.model, p))
+            state.views[key] = masks
+        return state.views[key]
+
+    def kinds(self, state: State | None = None) -> dict[str, str]:
+        """How each variable reads: percent or amount (tui.numbers.kinds)."""
+        state = state or self.state
+        if "kinds" not in state.views:
+            state.views["kinds"] = kinds(state.model)
+        return state.views["kinds"]
+
+    def warned(self, scenario: str, state: State | None = None) -> frozenset[str]:
+        """The variables with a non-finite value somewhere (each warning names its variable)."""
+        return frozenset(w.message.split(" ", 1)[0] for w in self.result(scenario, state).warnings)
+
+    def changed_cells(self, scenario: str, state: State | None = None) -> dict[str, dict]:
+        """Cells whose value differs from the file's: {variable: {year index: file value}}."""
+        state = state or self.state
+        if not state.changes:
+            return {}
+        now, then = self.values(scenario, state), self.values(scenario, self.root)
+        names = {t.name for t in state.changes}
+        # What the edits reach now, and what they reached in the file (edges may have gone).
+        reach = self.checked(scenario, state)[1].downstream(names)
+        reach |= self.checked(scenario, self.root)[1].downstream(names)
+        out = {}
+        for v in state.model.variables:
+            if v in reach:
+                moved = {i: a for i, (a, b) in enumerate(zip(then[v], now[v])) if not same(a, b)}
+                if moved:
+                    out[v] = moved
+        return out
+
+    def sheet(self, scenario: str, compare: bool = False, state: State | None = None) -> Sheet:
+        """What the grid shows; with `compare`, the parent scenario's values alongside."""
+        state = state or self.state
+        model = state.model
+        parent = model.scenarios[scenario].parent
+        if "rows" not in state.views:
+            state.views["rows"] = rows(model)
+        return Sheet(
+            years=model.years,
+            rows=state.views["rows"],
+            kinds=self.kinds(state),
+            values=self.values(scenario, state),
+            inputs=self.inputs(scenario, state),
+            changes=self.changed_cells(scenario, state),
+            parent=self.values(parent, state) if compare and parent else None,
+            warned=self.warned(scenario, state),
+        )
+
+    # ------------------------------------------------------------ the inspector
+
+    def cell(self, scenario: str, name: str, year: int) -> cells.CellInfo:
+        """Everything the inspector shows about one cell."""
+        model = self.model
+        i = year - model.years[0]
+        cov, graph = self.checked(scenario)
+        piece = cov[name][i]
+        info = model.info[name]
+        value = self.values(scenario)[name][i]
+        file_value = self.values(scenario, self.root)[name][i]
+        warning = next((w.message for w in self.result(scenario).warnings
+                        if w.message.startswith(f"{name} is ")), None)
+        after = cells.dependents(model, cov, graph, name, i)
+        if piece is None:
+            return cells.CellInfo(name, year, scenario, info.section, info.doc, value,
+                                    file_value, "empty", "", "no definition covers this year",
+                                    "", False, (), after, warning)
+        key = self._key_of(piece.definition, piece.layer)
+        target = self.file.target_of(piece, key, self.state.changes)
+        edited = key in self.state.definitions
+        statement, _ = self.file.statement(key, self.state.changes)
+        return cells.CellInfo(
+            name, year, scenario, info.section, info.doc, value, file_value,
+            "formula" if uses_of(model, piece) else "input", _code(statement),
+            self.file.where(target, edited), piece.layer, edited,
+            cells.precedents(model, piece, i), after, warning)
+
+    def _key_of(self, definition: A.Definition, layer: str) -> tuple:
+        for key, d in self.state.definitions.items():
+            if d is definition:
+                return key
+        return ("rhs", layer, definition.span.line, definition.span.col)
+
+    # ------------------------------------------------------------ editing
+
+    def editor(self, scenario: str, name: str, year: int, single_year: bool) -> EditorRequest:
+        """What `Enter` (the covering definition) or `=` (this year alone) edits."""
+        cov, _ = self.checked(scenario)
+        piece = cov[name][year - self.model.years[0]]
+        changes = self.state.changes
+        current = None
+        if piece is not None:
+            current = self.file.target_of(piece, self._key_of(piece.definition, piece.layer),
+                                          changes)
+        if current is not None and (not single_year or (piece.rank == SINGLE
+                                                         and piece.layer == scenario)):
+            target = current
+        else:
+            target = self.file.new_target(scenario, name, year)
+        prefill = changes.get(target)
+        if prefill is None:
+            source = target if target.kind != NEW else current
+            prefill = "" if source is None else changes.get(source, self.file.original_text(source))
+        return EditorRequest(target, prefill, self.file.head(target),
+                             self._covers(scenario, target), self.file.where(target),
+                             _note(scenario, target))
+
+    def _covers(self, scenario: str, t: Target) -> str:
+        if t.kind == NEW:
+            return str(t.year)
+        cov, _ = self.checked(scenario)
+        first = self.model.years[0]
+        definition = self.state.definitions.get(t.key) or self.file.disk[t.key][0]
+        entry = definition.expr.entries[t.entry].span if t.entry >= 0 else None
+        years = [first + i for i, p in enumerate(cov[t.name]) if p is not None
+                 and p.definition is definition and (entry is None or p.span == entry)]
+        return _year_list(years) or "no year in this scenario"
+
+    def propose(self, target: Target, text: str) -> State:
+        """The state after an edit, checked in every scenario; raises EditRefused.
+
+        Nothing changes in the session until `commit`.
+        """
+        old = self.state
+        text = text.strip()
+        if len(text.splitlines()) > 1:
+            raise EditRefused([], ["an edit is one line: a definition's right-hand side"])
+        changes = dict(old.changes)
+        if target.kind != NEW and text == self.file.original_text(target):
+            changes.pop(target, None)  # typed back what the file says: no edit
+        else:
+            changes[target] = text
+        if changes == old.changes:
+            return old  # nothing to do: committing it is a no-op
+        key = target.key
+        new, statement, first = self.file.parse(target, changes)
+        old_def = old.definitions.get(key) or self.file.disk.get(key, (None,))[0]
+        from_file = new is not None and self.file.disk.get(key, (None,))[0] is new
+        reusable = tuple(p for p in self.root.model.layers[target.layer].get(target.name, ())
+                         if p.definition is new) if from_file else ()
+        try:
+            model = rebuild.replace_definition(old.model, target.layer, target.name, old_def,
+                                               new, reusable)
+            checked = rebuild.recheck(model, target.layer, target.name,
+                                      lambda s: self.checked(s, old))
+        except ScnError as e:
+            raise self.file.refused(e.diagnostics, statement, first) from None
+        definitions = dict(old.definitions)
+        if new is None or from_file:
+            definitions.pop(key, None)
+        else:
+            definitions[key] = new
+        return State(changes, model, definitions, old, frozenset({target.name}), checked)
+
+    def commit(self, state: State) -> bool:
+        """Make `state` current, unless the session moved on since it was proposed."""
+        if self.state is not state.parent:
+            return False
+        self.undo_stack.append(self.state)
+        self.redo_stack.clear()
+        self.state = state
+        return True
+
+    def apply(self, target: Target, text: str) -> State:
+        """Propose and commit an edit (what the app does in two steps)."""
+        state = self.propose(target, text)
+        self.commit(state)
+        return state
+
+    def undo(self) -> bool:
+        if not self.undo_stack:
+            return False
+        self.redo_stack.append(self.state)
+        self.state = self.undo_stack.pop()
+        return True
+
+    def redo(self) -> bool:
+        if not self.redo_stack:
+            return False
+        self.undo_stack.append(self.state)
+        self.state = self.redo_stack.pop()
+        return True
+
+    # ------------------------------------------------------------ the file
+
+    def render_text(self, state: State | None = None) -> str:
+        """The file's text with the edits applied; every other byte as loaded."""
+        return self.file.render((state or self.state).changes)
+
+    def save(self, path: str | None = None) -> str:
+        """Write the edits (atomically); returns the path written.
+
+        Raises ScnError when the edited text does not load (nothing is
+        written), DiskChanged when the file changed on disk since it was
+        loaded (saving elsewhere is always allowed), UsageError when the
+        file cannot be written. Saving starts a new undo history.
+        """
+        text = self.render_text()
+        target = path or self.path
+        model = load_model(text, target)
+        if os.path.abspath(target) == os.path.abspath(self.path):
+            try:
+                on_disk = read_text(self.path)
+            except (UsageError, ScnError):  # removed, unreadable, no longer UTF-8
+                on_disk = None
+            if on_disk != self.disk_text:
+                raise DiskChanged(f"{self.path} changed on disk since it was loaded")
+        _write(target, text, self.path)
+        self.path = target
+        self._reset(text, model)
+        return target
+
+    def render_error(self, diag: Diagnostic) -> str:
+        """A message about the edited text (from `save`), with its line and a caret."""
+        return render(diag, self.render_text())
+
+    def disk_change(self) -> str | None:
+        """The file's new text when it changed on disk since it was last read; else None.
+
+        Raises ScnError when the new text is not UTF-8.
+        """
+        stamp = file_stamp(self.path)
+        if stamp is None or stamp == self.stamp:
+            return None
+        self.stamp = stamp
+        text = read_text(self.path)
+        return None if text == self.disk_text else text
+
+    def reload(self, text: str) -> None:
+        """Start over from a new text of the file; raises ScnError and keeps the old one."""
+        self._reset(text, load_model(text, self.path))
+
+
+def same(a, b) -> bool:
+    """Equal values, where two NaNs are the same and None (empty) is only itself."""
+    if a is None or b is None:
+        return a is b
+    return a == b or (a != a and b != b)
+
+
+def _code(statement: str) -> str:
+    from dsl.edit import one_line
+
+    return one_line(statement.strip())
+
+
+def _note(scenario: str, t: Target) -> str:
+    if t.layer == BASE and scenario != BASE:
+        return "a base definition: the edit applies to every scenario that does not redefine it"
+    if t.kind == NEW and t.layer != BASE:
+        return f"a new line in scenario {t.layer}"
+    return ""
+
+
+def _year_list(years: list[int]) -> str:
+    """2024, 2026..2030: runs of consecutive years joined."""
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
+
+
+def file_stamp(path: str) -> tuple[int, int] | None:
+    """What tells that a file changed on disk: its modification time and size."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _write(path: str, text: str, like: str) -> None:
+    """Atomically (a temporary file, then a rename), keeping the permissions of `like`."""
+    from tui.common import write
+
+    try:
+        mode = os.stat(like).st_mode & 0o7777
+    except OSError:
+        mode = None
+    write(text, path)
+    if mode is not None:
+        os.chmod(path, mode)

@@ -1,0 +1,208 @@
+"""Where an edit goes in the file, what the editor shows for it, and the text saved.
+
+Every edit is placed in the coordinates of the file's text as loaded: the
+right-hand side of a definition (named by its first line and column), the
+value of one entry of a year map, or a new line `name[year] = ...` after the
+variable's last definition of its layer (a scenario block without one gets it
+before its closing `}`). The edited text is always rebuilt from the loaded
+text with `dsl.edit`, so the edits never shift each other and every byte
+outside them stays as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping
+
+from dsl import ast as A
+from dsl.edit import (Change, apply_changes, block_last_line, indentation, insertion_after,
+                      one_line, span_text)
+from dsl.errors import Diagnostic, ScnError
+from dsl.format import years_text
+from dsl.parser import parse_statement
+from engine.model import Model, Piece
+from engine.resolve import BASE
+
+RHS, ENTRY, NEW = "rhs", "entry", "new"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an edit changes, in the coordinates of the text as loaded.
+
+    RHS and ENTRY name a definition by its first line and column (ENTRY also
+    the index of the year-map entry); NEW is a line `name[year] = ...` that
+    goes after line `line` of the layer `layer`.
+    """
+
+    kind: str
+    layer: str
+    name: str
+    line: int
+    col: int = 0
+    entry: int = -1
+    year: int = 0
+
+    @property
+    def key(self) -> tuple:
+        """The definition this edit belongs to (several entry edits share one)."""
+        if self.kind == NEW:
+            return (NEW, self.layer, self.name, self.year)
+        return (RHS, self.layer, self.line, self.col)
+
+
+@dataclass(frozen=True)
+class EditorRequest:
+    """What the cell editor shows: the text to edit and where it goes."""
+
+    target: Target
+    prefill: str
+    head: str  # the text before the edited part, e.g. "asic_share = "
+    covers: str  # the years the edit applies to, e.g. "2024..2030"
+    where: str  # "scenarios/ai_capex.scn:61", or where a new line will go
+    note: str = ""
+
+
+class EditRefused(ScnError):
+    """An edit the parser or the checker refused; `lines` are its messages, rendered."""
+
+    def __init__(self, diagnostics: list[Diagnostic], lines: list[str]):
+        super().__init__(diagnostics)
+        self.lines = lines
+
+
+class FileEdits:
+    """The loaded text of one file and its definitions, by the key edits use."""
+
+    def __init__(self, path: str, text: str, model: Model):
+        self.path, self.text, self.model = path, text, model
+        self.disk: dict[tuple, tuple[A.Definition, str]] = {}
+        for layer, by_name in model.layers.items():
+            for pieces in by_name.values():
+                for p in pieces:
+                    d = p.definition
+                    self.disk[(RHS, layer, d.span.line, d.span.col)] = (d, layer)
+
+    def target_of(self, piece: Piece, key: tuple, changes: Mapping[Target, str]) -> Target:
+        """The edit of the definition (or year-map entry) a piece comes from."""
+        if key[0] == NEW:
+            return next(t for t in changes if t.key == key)
+        disk, layer = self.disk[key]
+        if isinstance(disk.expr, A.YearMap) and disk.years is None:
+            k = next(k for k, e in enumerate(piece.definition.expr.entries) if e.span == piece.span)
+            return Target(ENTRY, layer, piece.name, key[2], key[3], entry=k)
+        return Target(RHS, layer, piece.name, key[2], key[3])
+
+    def new_target(self, layer: str, name: str, year: int) -> Target:
+        """A new `name[year] = ...` line of a layer, after the variable's last definition there."""
+        mine = [d for d, lay in self.disk.values() if lay == layer and d.name == name]
+        if mine:
+            after = max(d.span.end_line for d in mine)
+        else:
+            after = block_last_line(self.text, self.model.scenarios[layer].span.line)
+        return Target(NEW, layer, name, after, year=year)
+
+    def original_text(self, target: Target) -> str:
+        """The edited part as the file has it (one line), "" for a new line."""
+        if target.kind == NEW:
+            return ""
+        return one_line(span_text(self.text, self._edited_expr(target).span))
+
+    def _edited_expr(self, t: Target) -> A.Expr:
+        disk, _ = self.disk[t.key]
+        return disk.expr.entries[t.entry].value if t.kind == ENTRY else disk.expr
+
+    def head(self, t: Target) -> str:
+        """What stands before the edited text, for the editor's label."""
+        if t.kind == NEW:
+            return f"{t.name}[{t.year}] = "
+        disk, _ = self.disk[t.key]
+        if t.kind == ENTRY:
+            return f"{t.name} = {{… {years_text(disk.expr.entries[t.entry].years)}: "
+        selector = f"[{years_text(disk.years)}]" if disk.years is not None else ""
+        return f"{t.name}{selector} = "
+
+    def where(self, t: Target, edited: bool = False) -> str:
+        if t.kind == NEW:
+            return f"new line after {self.path}:{t.line}" + (" (unsaved)" if edited else "")
+        return f"{self.path}:{t.line}" + (" (edited, unsaved)" if edited else "")
+
+    def statement(self, key: tuple, changes: Mapping[Target, str]) -> tuple[str, int]:
+        """The text of a definition with its edits applied, and its first line in the file."""
+        mine = [t for t in changes if t.key == key]
+        if key[0] == NEW:
+            t = mine[0]
+            return self.new_line(t, changes[t]), t.line + 1
+        disk, _ = self.disk[key]
+        first, last = disk.span.line, disk.span.end_line
+        snippet = "".join(self.text.splitlines(keepends=True)[first - 1:last]).rstrip("\r\n")
+        edits = []
+        for t in mine:
+            s = self._edited_expr(t).span
+            edits.append(Change(A.Span(s.line - first + 1, s.col, s.end_line - first + 1,
+                                       s.end_col), changes[t]))
+        return apply_changes(snippet, edits), first
+
+    def parse(self, target: Target, changes: Mapping[Target, str]
+              ) -> tuple[A.Definition | None, str, int]:
+        """The edited definition, parsed alone at its place in the file (None: no edit left).
+
+        Raises EditRefused with the parser's message, positioned in the file.
+        """
+        key = target.key
+        if not any(t.key == key for t in changes):
+            return (None if target.kind == NEW else self.disk[key][0]), "", target.line
+        statement, first = self.statement(key, changes)
+        if not changes.get(target, "x"):
+            raise self.refused([Diagnostic("the value is empty", self._value_span(target, first),
+                                           "type a number such as 45% or a formula such as "
+                                           "capex * 55%; Escape cancels")], statement, first)
+        try:
+            node = parse_statement(statement, first)
+        except ScnError as e:
+            raise self.refused(e.diagnostics, statement, first) from None
+        if not isinstance(node, A.Definition) or node.name != target.name or (
+                target.kind != NEW and node.years != self.disk[key][0].years):
+            span = A.Span(first, 1, first, len(statement.splitlines()[0]) + 1)
+            raise self.refused([Diagnostic("the edit must be one expression", span,
+                                           "type a value such as 45% or a formula such as "
+                                           "capex * 55%")], statement, first)
+        if target.kind != NEW:
+            node = replace(node, doc=self.disk[key][0].doc)
+        return node, statement, first
+
+    def _value_span(self, t: Target, first: int) -> A.Span:
+        """Where the edited value starts in its statement (for a message about it)."""
+        if t.kind == NEW:
+            col = len(self.new_line(t, "")) + 1
+            return A.Span(first, col, first, col + 1)
+        s = self._edited_expr(t).span
+        return A.Span(s.line, s.col, s.line, s.col + 1)
+
+    def new_line(self, t: Target, text: str) -> str:
+        """The line a NEW edit inserts, indented like the definitions of its block."""
+        indent = ""
+        if t.layer != BASE:
+            indent = indentation(self.text, t.line)
+            if t.line == self.model.scenarios[t.layer].span.line:
+                indent += "  "  # an empty block: one level in from its header
+        return f"{indent}{t.name}[{t.year}] = {text}"
+
+    def render(self, changes: Mapping[Target, str]) -> str:
+        """The file's text with these edits applied; every other byte unchanged."""
+        out = [Change(self._edited_expr(t).span, text)
+               for t, text in changes.items() if t.kind != NEW]
+        for t in sorted((t for t in changes if t.kind == NEW), key=lambda t: (t.line, t.year)):
+            out.append(insertion_after(self.text, t.line, self.new_line(t, changes[t])))
+        return apply_changes(self.text, out)
+
+    def refused(self, diagnostics, statement: str, first: int) -> EditRefused:
+        """Messages rendered against the edited statement where they point into it."""
+        from dsl.errors import render
+
+        end = first + statement.count("\n")
+        virtual = "\n" * (first - 1) + statement
+        diagnostics = [replace(d, source=self.path) for d in diagnostics]
+        lines = [render(d, virtual if first <= d.span.line <= end else self.text)
+                 for d in diagnostics]
+        return EditRefused(diagnostics, lines)

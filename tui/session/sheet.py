@@ -1,0 +1,50 @@
+"""What the grid shows: rows (variables under their sections) and the numbers of a scenario."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from engine.model import Model
+
+
+@dataclass(frozen=True)
+class Row:
+    """A line of the grid: a section header (`name` None) or a variable."""
+
+    name: str | None
+    section: str | None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """Everything the grid shows, prepared off the UI thread."""
+
+    years: tuple[int, ...]
+    rows: tuple[Row, ...]
+    kinds: Mapping[str, str]
+    values: Mapping[str, Sequence[float | None]]
+    inputs: Mapping[str, int] = field(default_factory=dict)  # a bit per input year
+    changes: Mapping[str, Mapping[int, float | None]] = field(default_factory=dict)  # file values
+    parent: Mapping[str, Sequence[float | None]] | None = None  # compare mode
+    warned: frozenset[str] = frozenset()
+
+    def variables(self) -> list[int]:
+        """The indices of the variable rows."""
+        return [k for k, r in enumerate(self.rows) if r.name is not None]
+
+
+EMPTY = Sheet((), (), {}, {})
+
+
+def rows(model: Model) -> tuple[Row, ...]:
+    """Variables in file order, a section line wherever the section changes."""
+    out: list[Row] = []
+    current: object = object()
+    for v in model.variables:
+        section = model.info[v].section
+        if section != current and section is not None:
+            out.append(Row(None, section))
+        current = section
+        out.append(Row(v, section))
+    return tuple(out)
