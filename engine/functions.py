@@ -164,6 +164,12 @@ def _sym_max(*xs):
     return maximum(*xs)
 
 
+def _sym_abs(x):
+    from engine.symbolic import absolute
+
+    return absolute(x)
+
+
 def _sym_clamp(x, lo, hi):
     return _sym_min(_sym_max(x, lo), hi)
 
@@ -188,7 +194,7 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
              symbolic=_sym_max),
     Function("sum", 1, 1, "sum(x[A..B])", "aggregate"),
     Function("mean", 1, 1, "mean(x[A..B])", "aggregate"),
-    Function("abs", 1, 1, "abs(x)", "element", _unary(np.abs), symbolic=_sym("Abs")),
+    Function("abs", 1, 1, "abs(x)", "element", _unary(np.abs), symbolic=_sym_abs),
     Function("round", 1, 2, "round(x) or round(x, n)", "element", np_round,
              symbolic=_flat("round"), flat=True),
     Function("floor", 1, 1, "floor(x)", "element", _unary(np.floor),

@@ -38,7 +38,8 @@ from engine.model import SERIES, Model, Piece
 from engine.plan import Plan, run
 from engine.sensitivity import (expression, helper_name, moved_cells, restricted, run_tangent,
                                 tangent_plan)
-from engine.symbolic import Builder, T, refs_in, symbol, tree_size
+from engine.symbolic import (Builder, Flat, T, absolute, maximum, minimum, refs_in, symbol,
+                             tree_size)
 from engine.trace import Cell, cell, check_year, has_value
 from engine.uses import UseCollector, suggest
 
@@ -365,6 +366,8 @@ class _Unroll:
 
     def _definition(self, piece: Piece, yr: int, depth: int) -> sp.Expr:
         e = expression(self.p.model, piece)
+        if self._kinked(e):
+            raise _TooBig  # not algebraic in the input (and sympy's Piecewise would grind)
         subs: dict[sp.Basic, sp.Expr] = {T: sp.Integer(yr)}
         for r in refs_in(e):
             at = r.at(yr)
@@ -374,6 +377,16 @@ class _Unroll:
                 value = self.cell(r.var, at, depth + 1)
             subs[symbol(r)] = value
         return e.xreplace(subs)
+
+
+    def _kinked(self, e: sp.Expr) -> bool:
+        """A branch (if, min, max, abs, round...) that the input can move."""
+        def moves(x) -> bool:
+            return any(r.var in self.reach for r in refs_in(x))
+        for pw in e.atoms(sp.Piecewise):
+            if any(moves(c) for _, c in pw.args):
+                return True
+        return any(moves(k) for k in e.atoms(minimum, maximum, absolute, Flat))
 
 
 class _TooBig(Exception):

@@ -130,10 +130,11 @@ def refs_in(expr: sp.Basic) -> list[Ref]:
 # ---------------------------------------------------------------- flat functions
 
 
-class _Flat(sp.Function):
+class Flat(sp.Function):
     """round, floor, ceil: constant between jumps, so their derivative is 0."""
 
     numpy: Callable[..., np.ndarray]
+    is_extended_real = True  # else Abs, Pow and friends differentiate through re() and im()
 
     def fdiff(self, argindex=1):
         return sp.S.Zero
@@ -154,14 +155,14 @@ def flat_function(name: str) -> type:
     cls = _FLAT.get(name)
     if cls is None:
         numpy = FUNCTIONS[name].numpy
-        cls = type(name, (_Flat,), {"numpy": staticmethod(numpy)})
+        cls = type(name, (Flat,), {"numpy": staticmethod(numpy)})
         _FLAT[name] = cls
     return cls
 
 
 def flat_names(expr: sp.Basic) -> list[str]:
     """The flat functions an expression applies to something that can move."""
-    found = {type(f).__name__ for f in expr.atoms(_Flat) if f.free_symbols - {T}}
+    found = {type(f).__name__ for f in expr.atoms(Flat) if f.free_symbols - {T}}
     return sorted(found)
 
 
@@ -170,6 +171,8 @@ class _Extreme(sp.Function):
     the assumptions system on every rebuild (~15 ms each, and inlining
     rebuilds them often); these only fold numbers. The derivative is the
     branch taken, and at a tie the branches share it (Heaviside(0) is 1/2)."""
+
+    is_extended_real = True
 
     @classmethod
     def eval(cls, *args):
@@ -189,6 +192,23 @@ class _Extreme(sp.Function):
 
 minimum = type("min", (_Extreme,), {"pick": staticmethod(min)})
 maximum = type("max", (_Extreme,), {"pick": staticmethod(max)})
+
+
+class absolute(sp.Function):
+    """abs of the model: sympy's Abs differentiates through re() and im() as
+    soon as it cannot prove its argument real (seconds on long formulas)."""
+
+    is_extended_real = True
+
+    @classmethod
+    def eval(cls, x):
+        return abs(x) if x.is_Number else None
+
+    def fdiff(self, argindex=1):
+        return sp.sign(self.args[0])
+
+
+absolute.__name__ = "abs"
 
 
 # ---------------------------------------------------------------- AST to sympy
@@ -422,7 +442,7 @@ class _Polars:
         handler = _VALUE_HANDLERS.get(type(e).__name__)
         if handler is not None:
             return handler(self, e)
-        if isinstance(e, _Flat):
+        if isinstance(e, Flat):
             return self._flat(e)
         raise TypeError(f"no polars form for {type(e).__name__}")  # a bug, not a user error
 
@@ -535,6 +555,7 @@ _VALUE_HANDLERS: dict[str, Callable[[_Polars, sp.Basic], pl.Expr]] = {
     "min": _minmax,
     "max": _minmax,
     "Abs": lambda p, e: p.value(e.args[0]).abs(),
+    "abs": lambda p, e: p.value(e.args[0]).abs(),
     "exp": lambda p, e: p.value(e.args[0]).exp(),
     "log": lambda p, e: p.value(e.args[0]).log(),
     "DiracDelta": lambda p, e: pl.lit(0.0, dtype=F64),  # only at a kink: no slope to add
@@ -554,6 +575,26 @@ class ScnPrinter(StrPrinter):
     """Formulas in the model's own syntax: `^`, `ln`, `if(...)`, `min(...)`, `abs(...)`."""
 
     _default_settings = {**StrPrinter._default_settings, "order": "none"}
+
+    def _print_Add(self, expr, order=None):
+        # As analysts write sums: numbers first when added (1 + g), every
+        # subtracted term last (a/b - c/d, m - 1); otherwise sympy's order.
+        def rank(a):
+            if a.could_extract_minus_sign():
+                return 2
+            return 0 if a.is_Number else 1
+        prec = sp.printing.precedence.precedence(expr)
+        parts: list[str] = []
+        for term in sorted(expr.args, key=rank):
+            text = self._print(term)
+            sign = "+"
+            if text.startswith("-") and not term.is_Add:
+                sign, text = "-", text[1:]
+            if sp.printing.precedence.precedence(term) < prec or term.is_Add:
+                text = f"({text})"
+            parts += [sign, text]
+        first = parts.pop(0)
+        return ("-" if first == "-" else "") + " ".join(parts)
 
     def _print_Pow(self, e, rational=False):
         if e.exp == sp.S.Half:
@@ -638,7 +679,7 @@ class ScnPrinter(StrPrinter):
         return repr(float(e))
 
     def _print_Function(self, e):
-        if isinstance(e, _Flat):
+        if isinstance(e, Flat):
             return f"{type(e).__name__}(" + ", ".join(self._print(a) for a in e.args) + ")"
         return super()._print_Function(e)
 
