@@ -11,6 +11,7 @@ import json
 import math
 
 from tui import common
+from tui.commands.sens import scenario_options
 from tui.output import full_precision
 
 DEPTH = 3  # levels shown unless --depth says otherwise; a recurrence goes back every year
@@ -24,11 +25,7 @@ def register(sub) -> None:
                    help=f"levels of the tree (default {DEPTH}; 0 for the cell alone)")
     p.add_argument("--all", action="store_true", help="the whole tree, down to the inputs")
     p.add_argument("--dependents", action="store_true", help="the cells that read it, instead")
-    p.add_argument("--scenario", default="base", help="scenario (default: base)")
-    p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
-                   help="override, as for scn run (repeatable)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
+    scenario_options(p, ("table", "json"))
     p.set_defaults(run=run)
 
 
@@ -55,7 +52,7 @@ def run(args, texts) -> int:
     view = _View(model, texts, scenario)
     text = view.json(tree, args.dependents) if args.format == "json" else view.table(
         tree, args.dependents, depth)
-    common.write(text, args.output)
+    common.write(text, args.out)
     return common.OK
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from tui import common
+from tui.commands.sens import scenario_options
 from tui.output import full_precision
 
 
@@ -22,11 +23,7 @@ def register(sub) -> None:
                    help="the input to solve for: NAME (the same shift in every year) or "
                    "NAME[YEAR] (one cell)")
     p.add_argument("--vary-year", metavar="YEAR", help="vary only this year of NAME")
-    p.add_argument("--scenario", default="base", help="scenario (default: base)")
-    p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
-                   help="override, as for scn run (repeatable)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
+    scenario_options(p, ("table", "json"))
     p.set_defaults(run=run)
 
 
@@ -42,7 +39,7 @@ def run(args, texts) -> int:
     g = goal_seek(model, args.target, args.vary, args.vary_year, scenario, overrides,
                   texts.by_source[args.file])
     text = _json(model, scenario, g) if args.format == "json" else _table(model, scenario, g)
-    common.write(text, args.output)
+    common.write(text, args.out)
     return common.OK
 
 

@@ -28,17 +28,22 @@ def register(sub) -> None:
                    help="differentiate with respect to NAME (every year moves by the same "
                    "amount) or NAME[YEAR] (one cell); repeatable")
     p.add_argument("--year", help="the output's year (default: the last model year)")
-    p.add_argument("--scenario", default="base", help="scenario (default: base)")
-    p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
-                   help="override, as for scn run (repeatable)")
     p.add_argument("--pct", default="10", help="tornado: scale each input by -/+ this many "
                    "percent (default: 10)")
     p.add_argument("--inline", action="store_true",
                    help="write the formula in inputs only (inline every computed variable)")
-    p.add_argument("--format", choices=("table", "csv", "json", "md"), default="table")
+    scenario_options(p, ("table", "csv", "json", "md"))
+    p.set_defaults(run=run)
+
+
+def scenario_options(p, formats: tuple[str, ...]) -> None:
+    """--scenario, --set, --format and -o, as sens, explain and goal all take them."""
+    p.add_argument("--scenario", default="base", help="scenario (default: base)")
+    p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
+                   help="override, as for scn run (repeatable)")
+    p.add_argument("--format", choices=formats, default=formats[0])
     p.add_argument("-o", "--output", dest="out", metavar="OUT",
                    help="write to OUT instead of stdout")
-    p.set_defaults(run=run)
 
 
 def run(args, texts) -> int:
