@@ -157,6 +157,7 @@ class _Problem:
         self.sub = restricted(self.plan, {y.name})
         self.start = 0.0 if x.year is None else float(self.base[x.year - self.first])
         self.scale = max(abs(self.goal), abs(self._column(y.name)[y.year - self.first]), 1e-300)
+        self.singular = False  # the derivative is 0 where the search starts
 
     def _column(self, v: str) -> np.ndarray:
         return self.raw.get_column(v).head(self.n).to_numpy().astype(float)
@@ -246,6 +247,7 @@ class _Problem:
         for k in range(1, steps + 1):
             slope = self.slope_at(v)
             if slope == 0 or not math.isfinite(slope):
+                self.singular = self.singular or (k == 1 and start is None)
                 return None
             step = -fv / slope
             trials = [v + step * 0.5 ** j for j in range(16)]  # damping, in one run
@@ -304,6 +306,8 @@ class _Problem:
             tried = "shifts" if self.x.year is None else "values"
             reach = (f"over the {tried} tried ({_show(grid[0])} to {_show(grid[-1])}) it stays "
                      f"between {_show(float(finite.min()))} and {_show(float(finite.max()))}")
+        if self.singular:
+            reach += f"; its derivative with respect to {self.x} is 0 at the current value"
         return ScnError([Diagnostic(
             f"{self.y} cannot reach {_show(self.goal)} by moving {what}: {reach}", span,
             "choose a target inside that range, or vary another input", source="TARGET")])

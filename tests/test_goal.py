@@ -111,6 +111,22 @@ def test_an_unreachable_target_gives_the_range():
     assert (d.source, d.span.col) == ("TARGET", 16)
 
 
+def test_a_singular_derivative_is_named():
+    m, text = model("""\
+        years 2024..2025
+        x = 0
+        bowl = x ^ 2 + 1
+    """)
+    with pytest.raises(ScnError) as e:
+        goal_seek(m, "bowl[2025] = 0.5", "x", text=text)
+    message = e.value.diagnostics[0].message
+    assert message.startswith("bowl[2025] cannot reach 0.5 by moving x")
+    assert message.endswith("its derivative with respect to x is 0 at the current value")
+    # the other side of the bowl is reachable, from the same flat start
+    g = goal_seek(m, "bowl[2025] = 5", "x", text=text)
+    assert reproduced(m, g) == pytest.approx(5, rel=1e-9)
+
+
 def test_a_flat_output_is_a_clear_error():
     m, text = model("""\
         years 2024..2025

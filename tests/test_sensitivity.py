@@ -207,12 +207,13 @@ d = if(a > 2, a ^ 2, ln(a) + exp(b)) + round(a * 10) / 10 + sqrt(a)
 e = c * d + cumsum(a) + growth(a)
 e[2024] = 0
 f = sum(e[2025..2027]) + mean(a[..2026]) + cagr(a, 2024, 2027) + normal(a, 1) + (b to a)
+g = step({2024: a, 2026: a * 3}) + interp({2023: e, 2026: a ^ 2, 2030: 1}) + lognormal(a / 10, 0.5)
 """
 
 
 def test_functions_differentiate_along_the_branch_taken():
     m = model(FUNCTIONS_MODEL)
-    for out in ("c", "d", "e", "f"):
+    for out in ("c", "d", "e", "f", "g"):
         d = derivatives(m, out, "a")
         fd, fwd, bwd, y = central(m, "base", "a", 1e-5)
         i = m.variables.index(out)
