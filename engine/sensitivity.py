@@ -485,7 +485,8 @@ def tornado(model: Model, output: str, year: int | None = None, scenario: str = 
         return []
     plan = moved_cells(result.plan, _moved(found))
     base = {v: np.nan_to_num(_values(result.raw, v, n)) for v in {lv.var for lv in found}}
-    exact = _perturbed(plan, y.name, found, base, pct)[:, i] - y0
+    with np.errstate(invalid="ignore"):  # inf - inf: a non-finite output stays NaN, quietly
+        exact = _perturbed(plan, y.name, found, base, pct)[:, i] - y0
     seeds = _tornado_seeds(found, base, n)
     tangent = tangent_plan(plan, frozenset(seeds), frozenset([y.name]))
     dy = run_tangent(tangent, result.raw, seeds, [y.name])[y.name][:, i]

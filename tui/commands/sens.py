@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import replace
 
 from tui import common
@@ -153,6 +154,9 @@ def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: boo
         lines.append(("  ".join(cells) + "  " + g[-1]).rstrip())
     lines += ["", f"bars: exact change of {output}[{year}]; '=' input -{p}, '#' input +{p}; "
                   "est = first order, from the exact derivative"]
+    if not math.isfinite(rows[0].output_value):
+        lines.append(f"note: {output}[{year}] is not a finite number: its changes are not "
+                     "meaningful (a division by zero?)")
     return "\n".join(lines) + "\n"
 
 
@@ -226,7 +230,7 @@ def _derivatives_json(model, scenario, found) -> str:
 
 
 def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
-    from tui.numbers import AMOUNT, PERCENT, format_value, kinds
+    from tui.numbers import PERCENT, format_value, kinds
 
     kind = kinds(model)
     years = [y.year] if y.year is not None else list(model.years)
@@ -251,15 +255,23 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
         lines.append("")
         rows = [(d.output, [format_value(v, kind[d.output]) for v in _pick(d.output_values,
                                                                           d.years, years)]),
-                (f"d {d.output} / d {d.wrt}", [format_value(v, AMOUNT) for v in _at(d.derivative, idx)])]
+                (f"d {d.output} / d {d.wrt}", [_slope(v) for v in _at(d.derivative, idx)])]
         if kind.get(wrt_name) == PERCENT:
             rows.append((f"  per point (1%) of {d.wrt}",
-                         [format_value(None if v is None else v / 100, AMOUNT)
-                          for v in _at(d.derivative, idx)]))
+                         [_slope(None if v is None else v / 100) for v in _at(d.derivative, idx)]))
         rows.append(("elasticity", ["" if v is None else f"{v:,.3f}" for v in _at(d.elasticity, idx)]))
         lines += _grid(years, rows, markdown)
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
+
+
+def _slope(v: float | None) -> str:
+    """A derivative: scaled like an amount, three significant digits below 1."""
+    from tui.numbers import AMOUNT, format_value
+
+    if v is None or v == 0 or not math.isfinite(v) or abs(v) >= 1:
+        return format_value(v, AMOUNT)
+    return f"{v:#.3g}".rstrip(".")
 
 
 def _pick(values, have, years):
