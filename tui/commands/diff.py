@@ -25,9 +25,14 @@ MD_LARGEST = 30  # rows of the "largest move of each variable" table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("diff", help="what changed between two versions of a scenario file")
-    p.add_argument("files", nargs="*", metavar="OLD NEW",
-                   help="paths, REV:PATH (read through git) or snapshot .toml files")
+    p = sub.add_parser(
+        "diff", help="what changed between two versions of a scenario file",
+        usage="scn diff [options] OLD NEW\n       scn diff [options] --rev REV FILE",
+        description="Which assumptions changed and which outputs they moved. Exit 0: no "
+                    "change, 1: a change, 2: an error.")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="OLD and NEW: paths, REV:PATH (read through git) or snapshot .toml "
+                        "files; with --rev, one FILE")
     p.add_argument("--rev", metavar="REV", help="compare FILE with itself at git revision REV")
     add_scenario_options(p)
     p.add_argument("--rtol", type=float, default=1e-9, metavar="R",
