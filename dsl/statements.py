@@ -35,6 +35,7 @@ class LineInfo:
     closes_first: bool  # the line's code starts with a closing bracket
 
 
+_SCENARIO_HEADER = re.compile(r"scenario\b")  # not `scenario1 = {...`
 _PLAIN = re.compile(r'[^"#()\[\]{}]*')
 
 
@@ -84,7 +85,7 @@ def split_statements(text: str) -> list[RawStatement]:
             continue
         start = i
         # A scenario header's `{` opens a block of statements, not a continuation.
-        if not code.startswith("scenario"):
+        if not _SCENARIO_HEADER.match(code):
             while stack and i + 1 < len(lines):
                 nxt = lines[i + 1]
                 if _starts_new_statement(nxt, stack):

@@ -71,17 +71,25 @@ def exact_div(a: pl.Expr, b: pl.Expr) -> pl.Expr:
 
     polars divides a column by a scalar as a multiplication by its
     reciprocal (28 / 3 gives 9.333333333333332, not ...334); dividing by a
-    column of the same value is exact, as a spreadsheet is. `year * 0 + b`
-    is such a column (polars sees through `when(...).then(b)`); it turns a
-    divisor of -0 into +0, which only changes the sign of an infinity.
+    column of the same value is exact, as a spreadsheet is. `b * (year * 0 + 1)`
+    is such a column, equal to b bit for bit (-0, inf and NaN included);
+    polars sees through `when(...).then(b)` and simplifies `b + 0.0`.
     """
-    return a / (pl.col(YEAR_FLOAT) * 0.0 + b)
+    return a / (b * (pl.col(YEAR_FLOAT) * 0.0 + 1.0))
 
 
 def is_constant(node: A.Expr) -> bool:
     """No variable, no `t`: polars would evaluate it as a scalar."""
     return not any(isinstance(n, (A.Name, A.Shifted, A.AtYear, A.YearRange, A.CurrentYear))
                    for n in A.walk(node))
+
+
+def _no_negative_zero(x: pl.Expr) -> pl.Expr:
+    """-0 as 0: which zero min(0, -0) picks is otherwise up to the library.
+
+    (`x + 0.0` would do in IEEE arithmetic, but polars simplifies it away.)
+    """
+    return pl.when(x == 0).then(0.0).otherwise(x)
 
 
 def _truth(x: pl.Expr) -> pl.Expr:
@@ -166,15 +174,16 @@ def _call(node: A.Call, first: int, last: int) -> pl.Expr:
     if f.kind == "distribution":
         if name == "lognormal":
             return (xs[0] + xs[1] ** 2 / 2).exp()
+        if name == "triangular":
+            return exact_div(xs[0] + xs[1] + xs[2], _literal(3.0))
         return f.mean(*xs)
     if name in ("min", "max"):
-        # `+ 0.0` turns -0 into 0: which zero min(0, -0) picks is otherwise up to the library
         fold = pl.min_horizontal(xs) if name == "min" else pl.max_horizontal(xs)
-        return _nan_guard(fold + 0.0, *xs)
+        return _nan_guard(_no_negative_zero(fold), *xs)
     if name == "clamp":
         x, lo, hi = xs
         inner = _nan_guard(pl.max_horizontal(x, lo), x, lo)
-        return _nan_guard(pl.min_horizontal(inner, hi) + 0.0, inner, hi)
+        return _nan_guard(_no_negative_zero(pl.min_horizontal(inner, hi)), inner, hi)
     if name == "if":
         c, a, b = xs
         return pl.when(c.is_nan()).then(NAN).when(c != 0).then(a).otherwise(b)
@@ -204,7 +213,7 @@ def _aggregate(func: str, r: A.YearRange, first: int, last: int) -> pl.Expr:
             total = total + x
         return exact_div(total, pl.lit(float(len(items)), dtype=F64)) if func == "mean" else total
     fold = pl.min_horizontal(items) if func == "min" else pl.max_horizontal(items)
-    return _nan_guard(fold + 0.0, *items)
+    return _nan_guard(_no_negative_zero(fold), *items)
 
 
 def _cumsum(name: str) -> pl.Expr:

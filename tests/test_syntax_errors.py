@@ -86,3 +86,8 @@ def test_deep_nesting_is_refused_not_crashed():
         with pytest.raises(ScnError) as e:
             parse_statement(text, 1)
         assert "nested more than" in e.value.diagnostics[0].message
+
+
+def test_a_name_starting_with_a_keyword_continues_like_any_other():
+    doc = parse_document("years 2024..2025\nscenario1 = {2024: 1,\n  2025: 2}\n", "f.scn")
+    assert [p.definition.name for p in doc.definitions] == ["scenario1"]

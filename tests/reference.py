@@ -1,0 +1,502 @@
+"""A slow, obviously-correct evaluator of .scn models, cell by cell.
+
+It shares only the parser (dsl.parser / dsl.ast) with the engine and exists
+to check it: property tests compare the engine's polars frames with what this
+module computes for random models.
+
+Everything is done one (variable, year) cell at a time, recursively and
+memoized, with numpy float64 scalars so that non-finite values behave as the
+engine's (IEEE, numpy style: 1/0 = inf, 0/0 = nan, (-8)^(1/3) = nan).
+
+Semantics (LANGUAGE.md plus the decisions written in the engine's brief):
+
+- for each year, the most specific definition of a layer wins (x[2026] beats a
+  range or map entry, which beats x = ...); a scenario layer (and an
+  overrides layer on top) replaces its parent's value in the years it covers;
+- a NaN operand makes comparisons, and/or/not, min/max/clamp and the
+  condition of `if` NaN; comparisons and logic give 1.0 / 0.0; min, max and
+  clamp never give -0 (the engine's choice: min(0, -0) is +0 whatever the
+  order, so 1 / min(...) is never -inf by accident of a library);
+- interp / step: values evaluated in the current year, linear (or held)
+  between keys, flat outside them;
+- round(x, n): half away from zero on repr(x), decimal arithmetic;
+- aggregates: left-to-right sums, mean = sum / count, open ranges clipped;
+- distributions are their means; `a to b` is (a + b) / 2.
+
+A model that is statically wrong (cycle, lag outside the years, use of an
+empty cell, overlapping definitions, ...) raises `ReferenceInvalid`; a syntax
+error raises the parser's ScnError.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import numpy as np
+
+from dsl import ast as A
+from dsl.parser import parse_document, parse_statement
+
+F = np.float64
+NAN = F("nan")
+ONE, ZERO = F(1.0), F(0.0)
+
+SINGLE, RANGE, SERIES = 3, 2, 1
+OVERRIDES = "--set"
+
+# name -> (min args, max args or None)
+ARITY = {
+    "abs": (1, 1), "round": (1, 2), "floor": (1, 1), "ceil": (1, 1), "exp": (1, 1),
+    "ln": (1, 1), "log10": (1, 1), "sqrt": (1, 1), "clamp": (3, 3), "if": (3, 3),
+    "min": (2, None), "max": (2, None), "interp": (1, 1), "step": (1, 1),
+    "cumsum": (1, 1), "growth": (1, 1), "cagr": (3, 3), "sum": (1, 1), "mean": (1, 1),
+    "normal": (2, 2), "uniform": (2, 2), "triangular": (3, 3), "lognormal": (2, 2),
+}
+
+
+class ReferenceInvalid(Exception):
+    """The model is not valid per the language (found before evaluation)."""
+
+
+class _Piece:
+    __slots__ = ("lo", "hi", "rank", "expr", "line")
+
+    def __init__(self, lo, hi, rank, expr, line):
+        self.lo, self.hi, self.rank, self.expr, self.line = lo, hi, rank, expr, line
+
+    def __repr__(self):
+        return f"_Piece({self.lo}..{self.hi}, rank={self.rank}, line={self.line})"
+
+
+def _clip(years: A.Years | None, first: int, last: int):
+    if years is None:
+        return first, last
+    for y in (years.start, years.end):
+        if y is not None and not first <= y <= last:
+            raise ReferenceInvalid(f"selector year {y} outside {first}..{last}")
+    lo = first if years.start is None else years.start
+    hi = last if years.end is None else years.end
+    return lo, hi
+
+
+def _pieces(d: A.Definition, first: int, last: int) -> list[_Piece]:
+    if d.years is None and isinstance(d.expr, A.YearMap):
+        out = []
+        for e in d.expr.entries:
+            lo, hi = _clip(e.years, first, last)
+            if lo <= hi:
+                out.append(_Piece(lo, hi, RANGE, e.value, e.span.line))
+        return out
+    lo, hi = _clip(d.years, first, last)
+    if d.years is None:
+        rank = SERIES
+    elif d.years.single:
+        rank = SINGLE
+    else:
+        rank = RANGE
+    return [_Piece(lo, hi, rank, d.expr, d.span.line)] if lo <= hi else []
+
+
+def _check_overlaps(layer: dict[str, list[_Piece]]) -> None:
+    for name, pieces in layer.items():
+        for i, a in enumerate(pieces):
+            for b in pieces[i + 1:]:
+                if a.rank == b.rank and max(a.lo, b.lo) <= min(a.hi, b.hi):
+                    raise ReferenceInvalid(f"{name} defined twice (lines {a.line}, {b.line})")
+
+
+# ---------------------------------------------------------------- scalar ops
+
+
+def _isnan(*xs) -> bool:
+    return any(np.isnan(x) for x in xs)
+
+
+def _bool(x) -> F:
+    return ONE if x else ZERO
+
+
+def _round(x: F, n: F) -> F:
+    if not np.isfinite(x):
+        return x
+    if not np.isfinite(n):
+        return NAN if np.isnan(n) else x
+    with localcontext() as ctx:
+        ctx.prec = 2000  # exact: no InvalidOperation for 1e300 quantized to 0.01
+        q = Decimal(1).scaleb(-int(n))
+        return F(float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)))
+
+
+def _min(xs) -> F:
+    """NaN if any is NaN; never -0 (which zero min(0, -0) gives is no library's business)."""
+    if _isnan(*xs):
+        return NAN
+    out = xs[0]
+    for x in xs[1:]:
+        if x < out:
+            out = x
+    return F(out) + ZERO  # IEEE: -0 + 0 = +0
+
+
+def _max(xs) -> F:
+    if _isnan(*xs):
+        return NAN
+    out = xs[0]
+    for x in xs[1:]:
+        if x > out:
+            out = x
+    return F(out) + ZERO
+
+
+# ---------------------------------------------------------------- the evaluator
+
+
+class _Model:
+    def __init__(self, text: str, scenario: str, overrides_texts):
+        doc = parse_document(text, "<reference>")
+        self.first, self.last = doc.years.start, doc.years.end
+        first, last = self.first, self.last
+        self.years = list(range(first, last + 1))
+
+        # scenarios and their chain
+        parents: dict[str, str | None] = {"base": None}
+        for s in doc.scenarios:
+            if s.name in parents or s.name == OVERRIDES:
+                raise ReferenceInvalid(f"scenario {s.name} declared twice or reserved")
+            parents[s.name] = s.parent
+        for name, parent in parents.items():
+            if parent is not None and parent not in parents:
+                raise ReferenceInvalid(f"scenario {name} extends unknown {parent}")
+        for name in parents:
+            seen, cur = [], name
+            while cur is not None:
+                if cur in seen:
+                    raise ReferenceInvalid(f"extends cycle through {cur}")
+                seen.append(cur)
+                cur = parents[cur]
+        self.scenarios = list(parents)
+        if scenario not in parents:
+            raise ReferenceInvalid(f"unknown scenario {scenario}")
+        chain, cur = [], scenario
+        while cur is not None:
+            chain.append(cur)
+            cur = parents[cur]
+        chain.reverse()
+
+        # layers
+        self.variables: list[str] = []
+        layers: dict[str, dict[str, list[_Piece]]] = {name: {} for name in parents}
+        for p in doc.definitions:
+            if p.scenario == "base" and p.definition.name not in self.variables:
+                self.variables.append(p.definition.name)
+        for p in doc.definitions:
+            d = p.definition
+            if d.name not in self.variables:
+                raise ReferenceInvalid(f"scenario {p.scenario} redefines unknown {d.name}")
+            layers[p.scenario].setdefault(d.name, []).extend(_pieces(d, first, last))
+        over: dict[str, list[_Piece]] = {}
+        for text in overrides_texts:
+            d = parse_statement(text, 1)
+            if not isinstance(d, A.Definition):
+                raise ReferenceInvalid(f"override {text!r} is not a definition")
+            if d.name not in self.variables:
+                raise ReferenceInvalid(f"override of unknown {d.name}")
+            over.setdefault(d.name, []).extend(_pieces(d, first, last))
+        for layer in [*layers.values(), over]:
+            _check_overlaps(layer)
+
+        # the winning piece of every cell
+        stack = [layers[name] for name in chain] + [over]
+        self.cover: dict[str, dict[int, _Piece | None]] = {}
+        for v in self.variables:
+            row: dict[int, _Piece | None] = {}
+            for y in self.years:
+                row[y] = None
+                for layer in reversed(stack):
+                    hits = [p for p in layer.get(v, ()) if p.lo <= y <= p.hi]
+                    if hits:
+                        row[y] = max(hits, key=lambda p: p.rank)
+                        break
+            self.cover[v] = row
+
+        self._static_check()
+        self.memo: dict[tuple[str, int], F] = {}
+
+    # -------------------------------------------------------------- static
+
+    def _need_var(self, name: str) -> None:
+        if name not in self.cover:
+            raise ReferenceInvalid(f"unknown variable {name}")
+
+    def _need_year(self, y: int, what: str) -> int:
+        if not self.first <= y <= self.last:
+            raise ReferenceInvalid(f"{what} reaches {y}, outside the model years")
+        return y
+
+    def _range(self, r: A.YearRange) -> range:
+        self._need_var(r.name)
+        a = self.first if r.years.start is None else self._need_year(r.years.start, r.name)
+        b = self.last if r.years.end is None else self._need_year(r.years.end, r.name)
+        return range(a, b + 1)
+
+    @staticmethod
+    def _year_literal(node: A.Expr) -> int:
+        if isinstance(node, A.Number) and node.text.isdigit():
+            return int(node.text)
+        raise ReferenceInvalid("cagr years must be year literals")
+
+    def refs(self, expr: A.Expr, y: int, top: bool = True) -> list[tuple[str, int]]:
+        """Every cell `expr` reads in year y, whichever branch is taken."""
+        out: list[tuple[str, int]] = []
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, A.Name):
+                self._need_var(node.name)
+                out.append((node.name, y))
+            elif isinstance(node, A.Shifted):
+                self._need_var(node.name)
+                out.append((node.name, self._need_year(y + node.offset, node.name)))
+            elif isinstance(node, A.AtYear):
+                self._need_var(node.name)
+                out.append((node.name, self._need_year(node.year, node.name)))
+            elif isinstance(node, A.YearRange):
+                raise ReferenceInvalid("a year range outside an aggregate")
+            elif isinstance(node, A.YearMap):
+                raise ReferenceInvalid("a year map inside an expression")
+            elif isinstance(node, A.Call):
+                out.extend(self._call_refs(node, y))
+            else:
+                stack.extend(A.children(node))
+        return out
+
+    def _call_refs(self, node: A.Call, y: int) -> list[tuple[str, int]]:
+        f, args = node.func, node.args
+        if f not in ARITY:
+            raise ReferenceInvalid(f"unknown function {f}")
+        if f in ("sum", "mean", "min", "max") and len(args) == 1:
+            if not isinstance(args[0], A.YearRange):
+                raise ReferenceInvalid(f"{f} of a single non-range argument")
+            return [(args[0].name, yy) for yy in self._range(args[0])]
+        lo, hi = ARITY[f]
+        if len(args) < lo or (hi is not None and len(args) > hi):
+            raise ReferenceInvalid(f"{f} with {len(args)} arguments")
+        if f in ("interp", "step"):
+            m = args[0]
+            if not isinstance(m, A.YearMap) or not m.entries:
+                raise ReferenceInvalid(f"{f} needs a year map")
+            keys = [e.years.start for e in m.entries]
+            if not all(e.years.single for e in m.entries) or len(set(keys)) != len(keys):
+                raise ReferenceInvalid(f"{f} keys must be distinct single years")
+            out = []
+            for e in m.entries:
+                out.extend(self.refs(e.value, y))
+            return out
+        if f in ("cumsum", "growth", "cagr"):
+            x = args[0]
+            if not isinstance(x, A.Name):
+                raise ReferenceInvalid(f"{f} takes a variable name")
+            self._need_var(x.name)
+            if f == "cumsum":
+                return [(x.name, yy) for yy in range(self.first, y + 1)]
+            if f == "growth":
+                return [(x.name, y), (x.name, self._need_year(y - 1, "growth"))]
+            a, b = (self._year_literal(n) for n in args[1:])
+            if a == b:
+                raise ReferenceInvalid("cagr over one year")
+            return [(x.name, self._need_year(a, "cagr")), (x.name, self._need_year(b, "cagr"))]
+        out = []
+        for a in args:
+            out.extend(self.refs(a, y))
+        return out
+
+    def _static_check(self) -> None:
+        deps: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for v in self.variables:
+            for y in self.years:
+                p = self.cover[v][y]
+                if p is None:
+                    continue
+                if isinstance(p.expr, A.YearMap):
+                    raise ReferenceInvalid("a year map as a year-specific definition")
+                cells = self.refs(p.expr, y)
+                for name, yy in cells:
+                    if self.cover[name][yy] is None:
+                        raise ReferenceInvalid(f"{name} has no value for {yy}, used by line {p.line}")
+                deps[(v, y)] = cells
+        # cycles between cells (iterative DFS, three colours)
+        state: dict[tuple[str, int], int] = {}
+        for root in deps:
+            if state.get(root):
+                continue
+            state[root] = 1
+            work = [(root, iter(deps[root]))]
+            while work:
+                cell, it = work[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    state[cell] = 2
+                    work.pop()
+                    continue
+                s = state.get(nxt, 0)
+                if s == 1:
+                    raise ReferenceInvalid(f"cycle through {nxt}")
+                if s == 0:
+                    state[nxt] = 1
+                    work.append((nxt, iter(deps[nxt])))
+
+    # -------------------------------------------------------------- values
+
+    def cell(self, v: str, y: int) -> F:
+        key = (v, y)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = F(self.eval(self.cover[v][y].expr, y))
+            self.memo[key] = hit
+        return hit
+
+    def eval(self, e: A.Expr, y: int) -> F:
+        ev = self.eval
+        if isinstance(e, A.Number):
+            return F(e.value)
+        if isinstance(e, A.Paren):
+            return ev(e.expr, y)
+        if isinstance(e, A.Name):
+            return self.cell(e.name, y)
+        if isinstance(e, A.CurrentYear):
+            return F(y)
+        if isinstance(e, A.Shifted):
+            return self.cell(e.name, y + e.offset)
+        if isinstance(e, A.AtYear):
+            return self.cell(e.name, e.year)
+        if isinstance(e, A.Unary):
+            x = ev(e.operand, y)
+            if e.op == "-":
+                return -x
+            return NAN if np.isnan(x) else _bool(x == 0)
+        if isinstance(e, A.Binary):
+            a, b = ev(e.left, y), ev(e.right, y)
+            op = e.op
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            if op == "/":
+                return np.divide(a, b)
+            if op == "^":
+                return np.power(a, b)
+            if _isnan(a, b):
+                return NAN
+            if op == "and":
+                return _bool(a != 0 and b != 0)
+            if op == "or":
+                return _bool(a != 0 or b != 0)
+            return _bool({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b,
+                          "==": a == b, "!=": a != b}[op])
+        if isinstance(e, A.Between):
+            return (ev(e.low, y) + ev(e.high, y)) / F(2)
+        if isinstance(e, A.Call):
+            return self.call(e, y)
+        raise AssertionError(f"reference cannot evaluate {e!r}")
+
+    def call(self, e: A.Call, y: int) -> F:
+        f, args = e.func, e.args
+        if f in ("sum", "mean", "min", "max") and len(args) == 1:
+            r = args[0]
+            xs = [self.cell(r.name, yy) for yy in self._range(r)]
+            if f == "min":
+                return _min(xs)
+            if f == "max":
+                return _max(xs)
+            total = xs[0]
+            for x in xs[1:]:
+                total = total + x
+            return total if f == "sum" else total / F(len(xs))
+        if f in ("interp", "step"):
+            entries = sorted(((en.years.start, self.eval(en.value, y)) for en in args[0].entries),
+                             key=lambda kv: kv[0])
+            keys = [k for k, _ in entries]
+            vals = [v for _, v in entries]
+            if y <= keys[0]:
+                return vals[0]
+            if y >= keys[-1]:
+                return vals[-1]
+            i = max(j for j, k in enumerate(keys) if k <= y)
+            if keys[i] == y or f == "step":
+                return vals[i]
+            k0, k1, v0, v1 = keys[i], keys[i + 1], vals[i], vals[i + 1]
+            return v0 + (v1 - v0) * F((y - k0) / (k1 - k0))
+        if f == "cumsum":
+            name = args[0].name
+            total = self.cell(name, self.first)
+            for yy in range(self.first + 1, y + 1):
+                total = total + self.cell(name, yy)
+            return total
+        if f == "growth":
+            name = args[0].name
+            return self.cell(name, y) / self.cell(name, y - 1) - ONE
+        if f == "cagr":
+            name = args[0].name
+            a, b = int(args[1].text), int(args[2].text)
+            return np.power(self.cell(name, b) / self.cell(name, a), ONE / F(b - a)) - ONE
+        xs = [self.eval(a, y) for a in args]
+        if f == "min":
+            return _min(xs)
+        if f == "max":
+            return _max(xs)
+        if f == "clamp":
+            if _isnan(*xs):
+                return NAN
+            return _min([_max([xs[0], xs[1]]), xs[2]])
+        if f == "if":
+            c, a, b = xs
+            if np.isnan(c):
+                return NAN
+            return a if c != 0 else b
+        if f == "round":
+            return _round(xs[0], xs[1] if len(xs) > 1 else ZERO)
+        unary = {"abs": np.abs, "floor": np.floor, "ceil": np.ceil, "exp": np.exp,
+                 "ln": np.log, "log10": np.log10, "sqrt": np.sqrt}
+        if f in unary:
+            return unary[f](xs[0])
+        if f == "normal":
+            return xs[0]
+        if f == "uniform":
+            return (xs[0] + xs[1]) / F(2)
+        if f == "triangular":
+            return (xs[0] + xs[1] + xs[2]) / F(3)
+        if f == "lognormal":
+            return np.exp(xs[0] + xs[1] ** 2 / F(2))
+        raise AssertionError(f"reference cannot call {f}")
+
+    def values(self) -> dict[str, list[float | None]]:
+        out = {}
+        for v in self.variables:
+            out[v] = [None if self.cover[v][y] is None else float(self.cell(v, y))
+                      for y in self.years]
+        return out
+
+
+def reference_model(text: str, scenario: str = "base", overrides_texts=()) -> _Model:
+    """The resolved and checked model (raises ReferenceInvalid or ScnError)."""
+    return _Model(text, scenario, tuple(overrides_texts))
+
+
+def reference_eval(text: str, scenario: str = "base",
+                   overrides_texts=()) -> dict[str, list[float | None]]:
+    """Each variable's values, one per model year (None for an empty year)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        with np.errstate(all="ignore"):
+            return reference_model(text, scenario, overrides_texts).values()
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def scenario_names(text: str) -> list[str]:
+    doc = parse_document(text, "<reference>")
+    return ["base", *(s.name for s in doc.scenarios)]
