@@ -31,7 +31,6 @@ import polars as pl
 import sympy as sp
 
 from dsl import ast as A
-from dsl.errors import Diagnostic, ScnError
 from engine.api import Overrides, evaluate, prepare, uses_of
 from engine.functions import FUNCTIONS
 from engine.graph import Block, Graph

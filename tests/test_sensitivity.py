@@ -71,7 +71,6 @@ def test_every_derivative_of_the_bundled_scenarios_matches_finite_differences(na
         result = evaluate(m, scenario)
         plan = result.plan
         outputs = frozenset(m.variables)
-        n = len(m.years)
         for lever in levers(m, plan, m.variables[-1]) + [
                 S.Lever(v, v, (), True) for v in m.variables
                 if S.is_input(m, plan.cover[v])]:
