@@ -336,3 +336,11 @@ async def test_help_and_inspector_jump(scn_file):
         await settle(pilot)
         assert app.query_one(Grid).cursor_cell == ("asic_share", 2026)
         assert app.query_one(Grid).has_focus
+
+
+def test_the_guide_lists_the_keys_the_help_screen_shows():
+    from tui.widgets.help import KEYS
+
+    guide = (ROOT / "docs" / "tui.md").read_text()
+    for key, what in KEYS:
+        assert f"| {key} | {what} |" in guide

@@ -42,18 +42,19 @@ class ScnApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "scn"
     COMMANDS = App.COMMANDS | {VariableCommands}
+    # The footer shows the first keys an analyst needs; `?` lists them all.
     BINDINGS = [
-        Binding("q", "quit_app", "quit"),
-        Binding("question_mark", "help", "keys", key_display="?"),
-        Binding("slash", "find", "find", key_display="/"),
-        Binding("left_square_bracket", "scenario(-1)", "scenario", key_display="["),
         Binding("right_square_bracket", "scenario(1)", "scenario", key_display="]"),
+        Binding("left_square_bracket", "scenario(-1)", "scenario", key_display="[", show=False),
         Binding("c", "compare", "compare"),
-        Binding("t", "chart", "chart"),
+        Binding("slash", "find", "find", key_display="/"),
         Binding("ctrl+s", "save", "save"),
         Binding("ctrl+z", "step('undo')", "undo"),
-        Binding("ctrl+y", "step('redo')", "redo"),
+        Binding("ctrl+y", "step('redo')", "redo", show=False),
+        Binding("t", "chart", "chart", show=False),
         Binding("ctrl+r", "reload", "reload", show=False),
+        Binding("question_mark", "help", "keys", key_display="?"),
+        Binding("q", "quit_app", "quit"),
     ]
 
     scenario: reactive[str] = reactive("base", init=False)

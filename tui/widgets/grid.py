@@ -59,7 +59,7 @@ class Grid(ScrollView, can_focus=True):
         Binding("ctrl+home", "top", "first variable", show=False),
         Binding("ctrl+end", "bottom", "last variable", show=False),
         Binding("enter", "edit(False)", "edit"),
-        Binding("equals_sign", "edit(True)", "edit this year", key_display="="),
+        Binding("equals_sign", "edit(True)", "this year", key_display="="),
     ]
 
     class CellHighlighted(Message):

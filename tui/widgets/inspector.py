@@ -105,11 +105,14 @@ class Inspector(VerticalScroll, can_focus=False):
         text.append(f"  ({sens.source})\n", "dim")
         if not sens.rows:
             text.append("none: this cell reads no input\n", "dim")
+        if sens.rows:
+            text.append(f"  {'input':<24} {'-' + format(sens.pct, '.0%'):>8} "
+                        f"{'+' + format(sens.pct, '.0%'):>8}  d/d input\n", "dim")
         for r in sens.rows:
             d = "n/a" if r.derivative is None else _compact(r.derivative)
-            text.append(f"  {r.input:<26} ")
-            text.append(f"d/dx {d:>9}  ", "dim")
-            text.append(f"{format_change(0, r.low, kind):>9} / {format_change(0, r.high, kind):<9}\n")
+            text.append(f"  {r.input[:24]:<24} {format_change(0, r.low, kind):>8} "
+                        f"{format_change(0, r.high, kind):>8}  ")
+            text.append(f"{d}\n", "dim")
         if sens.formula:
             text.append(sens.formula + "\n", "italic")
         if sens.note:

@@ -47,7 +47,7 @@ def render(sens: Sensitivities, kind: str, width: int) -> Text:
     if not sens.rows:
         out.append("no inputs: this cell is typed in", "dim")
         return out
-    label_w = min(24, max(len(r.input) for r in sens.rows))
+    label_w = min(26, max(len(r.input) for r in sens.rows))
     value_w = 8
     half = max(4, (width - label_w - 2 * value_w - 4) // 2)
     scale = max((r.swing for r in sens.rows if math.isfinite(r.swing)), default=0) or 1
