@@ -8,6 +8,7 @@ reload a file changed on disk, switch scenario and compare, find, quit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import functools
 import os
@@ -50,6 +51,15 @@ def scn_file(tmp_path):
 
 def make_app(path, **kw) -> ScnApp:
     return ScnApp(str(path), poll=None, blink=False, sensitivities=fallback, sens_delay=0.01, **kw)
+
+
+@contextlib.asynccontextmanager
+async def opened(path, **kw):
+    """The app on a file, loaded and idle: yields (app, pilot)."""
+    app = make_app(path, **kw)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        yield app, pilot
 
 
 async def settle(pilot) -> None:
@@ -108,9 +118,7 @@ def changed_lines(a: str, b: str) -> list[str]:
 @sync
 async def test_open_move_edit_undo_save(scn_file):
     original = scn_file.read_text()
-    app = make_app(scn_file)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(scn_file) as (app, pilot):
         grid = app.query_one(Grid)
         assert grid.cursor_cell == ("capex", 2024)
         assert "265.0B" in row_text(app, "capex") and "790.7B" in row_text(app, "capex")
@@ -158,9 +166,7 @@ async def test_open_move_edit_undo_save(scn_file):
 @sync
 async def test_an_invalid_edit_shows_the_error_inline_and_changes_nothing(scn_file):
     original = scn_file.read_text()
-    app = make_app(scn_file)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(scn_file) as (app, pilot):
         await go_to(pilot, "asic_share", 2027)
         shown = grid_text(app)
         await edit(pilot, "enter", "capex_grwth * 2")
@@ -181,9 +187,7 @@ async def test_an_invalid_edit_shows_the_error_inline_and_changes_nothing(scn_fi
 @sync
 async def test_equals_edits_one_year_and_enter_on_a_map_edits_its_entry(scn_file):
     original = scn_file.read_text()
-    app = make_app(scn_file)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(scn_file) as (app, pilot):
         await go_to(pilot, "asic_share", 2027)
         await edit(pilot, "=", "30%")
         assert app.session.values("base")["asic_share"][2:5] == pytest.approx([0.21666666, 0.3, 0.3333333])
@@ -201,9 +205,7 @@ async def test_equals_edits_one_year_and_enter_on_a_map_edits_its_entry(scn_file
 
 @sync
 async def test_scenarios_compare_and_find(scn_file):
-    app = make_app(scn_file)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(scn_file) as (app, pilot):
         await pilot.press("c")  # base has no parent: compare stays off
         await settle(pilot)
         assert not app.compare
@@ -239,9 +241,7 @@ def test_fuzzy_find_prefers_the_tightest_name():
 @sync
 async def test_quit_asks_when_edits_are_unsaved(scn_file):
     original = scn_file.read_text()
-    app = make_app(scn_file)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(scn_file) as (app, pilot):
         await go_to(pilot, "accel_share", 2027)
         await edit(pilot, "enter", "65%")
         await pilot.press("q")
@@ -259,9 +259,7 @@ async def test_quit_asks_when_edits_are_unsaved(scn_file):
 
 @sync
 async def test_an_external_change_reloads_and_keeps_the_cursor(scn_file):
-    app = make_app(scn_file)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(scn_file) as (app, pilot):
         await go_to(pilot, "accel_spend", 2028)
         scn_file.write_text(scn_file.read_text().replace("accel_share = 60%", "accel_share = 70%"))
         os.utime(scn_file, ns=(1, 1))
@@ -281,9 +279,7 @@ async def test_an_external_change_reloads_and_keeps_the_cursor(scn_file):
 
 @sync
 async def test_save_does_not_overwrite_a_file_changed_on_disk(scn_file):
-    app = make_app(scn_file)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(scn_file) as (app, pilot):
         await go_to(pilot, "accel_share", 2027)
         await edit(pilot, "enter", "65%")
         theirs = scn_file.read_text() + "# someone else's line\n"
@@ -303,9 +299,7 @@ async def test_save_does_not_overwrite_a_file_changed_on_disk(scn_file):
 async def test_a_file_that_does_not_load_opens_to_its_errors_then_loads_when_fixed(tmp_path):
     path = tmp_path / "bad.scn"
     path.write_text("years 2024..2026\nx = 1 +\ny = z * 2\n")
-    app = make_app(path)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(path) as (app, pilot):
         assert isinstance(app.screen, LoadErrorScreen)
         text = str(app.screen.query_one("#load-messages").render())
         assert "bad.scn:2:8: error: expected a value after the operator" in text
@@ -320,9 +314,7 @@ async def test_a_file_that_does_not_load_opens_to_its_errors_then_loads_when_fix
 
 @sync
 async def test_help_and_inspector_jump(scn_file):
-    app = make_app(scn_file)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(scn_file) as (app, pilot):
         await pilot.press("question_mark")
         await settle(pilot)
         assert "HelpScreen" in type(app.screen).__name__

@@ -21,6 +21,7 @@ from engine.graph import Graph
 from engine.model import SINGLE, Model
 from engine.plan import compile_plan, run
 from engine.resolve import BASE
+from engine.trace import years_label
 from tui.loader import UsageError, read_text
 from tui.numbers import kinds
 from tui.session import cells, rebuild
@@ -251,7 +252,7 @@ class Session:
         entry = definition.expr.entries[t.entry].span if t.entry >= 0 else None
         years = [first + i for i, p in enumerate(cov[t.name]) if p is not None
                  and p.definition is definition and (entry is None or p.span == entry)]
-        return _year_list(years) or "no year in this scenario"
+        return years_label(years) or "no year in this scenario"
 
     def propose(self, target: Target, text: str) -> State:
         """The state after an edit, checked in every scenario; raises EditRefused.
@@ -387,17 +388,6 @@ def _note(scenario: str, t: Target) -> str:
     if t.kind == NEW and t.layer != BASE:
         return f"a new line in scenario {t.layer}"
     return ""
-
-
-def _year_list(years: list[int]) -> str:
-    """2024, 2026..2030: runs of consecutive years joined."""
-    runs: list[list[int]] = []
-    for y in years:
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
 
 
 def file_stamp(path: str) -> tuple[int, int] | None:
