@@ -336,3 +336,17 @@ def test_the_guide_lists_the_keys_the_help_screen_shows():
     guide = (ROOT / "docs" / "tui.md").read_text()
     for key, what in KEYS:
         assert f"| {key} | {what} |" in guide
+
+
+def test_the_command_refuses_a_missing_file_and_an_unknown_scenario_before_any_screen(tmp_path):
+    import subprocess
+    import sys
+
+    scn = Path(sys.executable).with_name("scn")
+    missing = subprocess.run([str(scn), "tui", str(tmp_path / "nope.scn")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "nope.scn: no such file" in missing.stderr
+    unknown = subprocess.run([str(scn), "tui", str(ROOT / "scenarios" / "ai_capex.scn"),
+                              "--scenario", "bul"], capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2
+    assert "unknown scenario 'bul' (did you mean 'bull'?" in unknown.stderr
