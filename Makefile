@@ -18,11 +18,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# One run prints every figure beside its target: the engine (with the reference
+# evaluator's time as a ratio), sensitivities, and the terminal UI's edit path.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/bench_sens.py
+	@test ! -f bench/bench_tui.py || $(BIN)/python bench/bench_tui.py
 
 check: $(STAMP)
 	$(BIN)/scn check scenarios/*.scn
+	$(BIN)/scn fmt --check scenarios/*.scn
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
