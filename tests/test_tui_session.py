@@ -263,3 +263,11 @@ def test_random_edits_match_a_full_reload(tmp_path_factory, data):
             accepted = False
         assert accepted == loads, (request.target, text)
     assert_same_values(session)
+
+
+def test_an_editor_opened_before_a_save_cannot_place_its_edit(ai):
+    request = ai.editor("base", "asic_share", 2027, single_year=True)
+    ai.apply(ai.editor("base", "ai_share", 2027, False).target, "interp({2024: 50%, 2030: 80%})")
+    ai.save()
+    with pytest.raises(EditRefused, match="saved or reloaded"):
+        ai.propose(request.target, "30%", request.generation)

@@ -111,12 +111,17 @@ class ScnApp(App[int]):
             return
 
         def job() -> None:
-            with session.lock:
-                out = work(session)
+            try:
+                with session.lock:
+                    out = work(session)
+            except Exception as e:  # a bug of ours: say so, keep the edits and the file safe
+                self.call_from_thread(self.notify, f"internal error ({group}): {e!r}",
+                                      severity="error", timeout=15)
+                raise
             if not get_current_worker().is_cancelled:
                 self.call_from_thread(then, out)
 
-        self.run_worker(job, thread=True, exclusive=True, group=group)
+        self.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
 
     # ------------------------------------------------------------ loading
 
@@ -297,11 +302,11 @@ class ScnApp(App[int]):
 
     def on_editor_screen_confirmed(self, message: EditorScreen.Confirmed) -> None:
         started, scenario, compare = self.clock(), self.scenario, self.compare
-        target, text = message.target, message.text
+        target, text, generation = message.target, message.text, message.generation
 
         def work(s: Session):
             try:
-                state = s.propose(target, text)
+                state = s.propose(target, text, generation)
             except EditRefused as e:
                 return e.lines
             return state, s.sheet(scenario, compare, state)

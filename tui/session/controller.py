@@ -52,6 +52,7 @@ class Session:
 
     def __init__(self, path: str, text: str, model: Model | None = None):
         self.path = path
+        self.generation = 0  # counts the texts loaded: an edit is placed in one of them
         # Held by whoever computes (the app's worker threads): the engine caches on models.
         self.lock = threading.RLock()
         self._reset(text, model or load_model(text, path))
@@ -62,6 +63,7 @@ class Session:
         return cls(path, read_text(path))
 
     def _reset(self, text: str, model: Model) -> None:
+        self.generation += 1
         self.disk_text = text
         self.file = FileEdits(self.path, text, model)
         self.root = State({}, model, {})
@@ -241,7 +243,7 @@ class Session:
             prefill = "" if source is None else changes.get(source, self.file.original_text(source))
         return EditorRequest(target, prefill, self.file.head(target),
                              self._covers(scenario, target), self.file.where(target),
-                             _note(scenario, target))
+                             _note(scenario, target), self.generation)
 
     def _covers(self, scenario: str, t: Target) -> str:
         if t.kind == NEW:
@@ -254,11 +256,16 @@ class Session:
                  and p.definition is definition and (entry is None or p.span == entry)]
         return years_label(years) or "no year in this scenario"
 
-    def propose(self, target: Target, text: str) -> State:
+    def propose(self, target: Target, text: str, generation: int | None = None) -> State:
         """The state after an edit, checked in every scenario; raises EditRefused.
 
-        Nothing changes in the session until `commit`.
+        `generation` is that of the editor request the target came from: a
+        target made for a text since saved or reloaded is refused, as its
+        lines may have moved. Nothing changes in the session until `commit`.
         """
+        if generation is not None and generation != self.generation:
+            raise EditRefused([], ["the file was saved or reloaded since this editor opened: "
+                                   "press Escape and edit the cell again"])
         old = self.state
         text = text.strip()
         if len(text.splitlines()) > 1:

@@ -61,6 +61,7 @@ class EditorRequest:
     covers: str  # the years the edit applies to, e.g. "2024..2030"
     where: str  # "scenarios/ai_capex.scn:61", or where a new line will go
     note: str = ""
+    generation: int = 0  # the text it was made for (a save or a reload starts a new one)
 
 
 class EditRefused(ScnError):
@@ -69,6 +70,9 @@ class EditRefused(ScnError):
     def __init__(self, diagnostics: list[Diagnostic], lines: list[str]):
         super().__init__(diagnostics)
         self.lines = lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
 
 
 class FileEdits:

@@ -28,9 +28,9 @@ class EditorScreen(ModalScreen[bool]):
     class Confirmed(Message):
         """The analyst pressed Enter: apply `text` to `target`."""
 
-        def __init__(self, target: Target, text: str) -> None:
+        def __init__(self, target: Target, text: str, generation: int) -> None:
             super().__init__()
-            self.target, self.text = target, text
+            self.target, self.text, self.generation = target, text, generation
 
     def __init__(self, request: EditorRequest, blink: bool = True) -> None:
         super().__init__()
@@ -59,7 +59,8 @@ class EditorScreen(ModalScreen[bool]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.query_one("#editor-error", Static).update(Text("checking…", "dim"))
-        self.post_message(self.Confirmed(self.request.target, event.value))
+        self.post_message(self.Confirmed(self.request.target, event.value,
+                                         self.request.generation))
 
     def show_error(self, lines: list[str]) -> None:
         """The parser's or the checker's messages; the edit changed nothing."""
