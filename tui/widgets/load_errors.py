@@ -22,16 +22,20 @@ class LoadErrorScreen(Screen[None]):
         self.path, self.lines = path, lines
 
     def compose(self) -> ComposeResult:
-        n = sum(1 for line in self.lines if ": error: " in line.split("\n")[0])
-        title = Text.assemble((f"{self.path} does not load: ", "bold"),
-                              (f"{n} error{'s' if n != 1 else ''}", "bold red"))
-        yield Static(title, id="load-title")
+        yield Static(self._title(), id="load-title")
         with VerticalScroll(id="load-errors"):
             yield Static(Text("\n\n".join(self.lines)), id="load-messages")
         yield Static(Text("Fix the file in your editor: this screen reloads when it is saved. "
                           "q quits.", "italic"), id="load-help")
         yield Footer()
 
+    def _title(self) -> Text:
+        n = sum(1 for line in self.lines if ": error: " in line.split("\n")[0])
+        return Text.assemble((f"{self.path} does not load: ", "bold"),
+                             (f"{n} error{'s' if n != 1 else ''}", "bold red"))
+
     def show(self, lines: list[str]) -> None:
+        """The errors of the file's latest text (it changed, and still does not load)."""
         self.lines = lines
+        self.query_one("#load-title", Static).update(self._title())
         self.query_one("#load-messages", Static).update(Text("\n\n".join(lines)))
