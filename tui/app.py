@@ -62,9 +62,11 @@ class ScnApp(App[int]):
 
     def __init__(self, path: str, scenario: str = "base", *, poll: float | None = 1.0,
                  blink: bool = True, sensitivities: Callable = sens_adapter.sensitivities,
-                 sens_delay: float = 0.15, clock: Callable[[], float] = time.perf_counter) -> None:
+                 sens_delay: float = 0.15, clock: Callable[[], float] = time.perf_counter,
+                 session: Session | None = None) -> None:
         super().__init__()
         self.path = path
+        self._opened = session  # already loaded by the command (to check --scenario)
         self.wanted_scenario = scenario
         self.poll = poll  # seconds between looks at the file on disk (None: never)
         self.blink = blink  # the editor's cursor (snapshots want it still)
@@ -129,8 +131,10 @@ class ScnApp(App[int]):
         """(worker) Open the file; on errors, the error screen, kept until the file loads."""
         text = None
         try:
-            text = read_text(self.path)
-            session = Session(self.path, text)
+            session, self._opened = self._opened, None
+            if session is None:
+                text = read_text(self.path)
+                session = Session(self.path, text)
         except UsageError as e:
             self.call_from_thread(self.exit, 2, message=f"scn: error: {e}")
             return

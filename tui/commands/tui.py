@@ -15,24 +15,25 @@ def register(sub) -> None:
 
 def run(args, texts) -> int:
     text = read_text(args.file)  # a missing file is a usage error, before any screen
-    if args.scenario != "base":
-        _check_scenario(text, args)
+    session = _checked_scenario(text, args) if args.scenario != "base" else None
     from tui.app import ScnApp  # textual is imported here only: `scn run` stays fast
 
-    app = ScnApp(args.file, args.scenario)
+    app = ScnApp(args.file, args.scenario, session=session)
     code = app.run()
     if app.return_code:  # a crash of ours (Textual printed it) or a usage error
         return app.return_code
     return common.OK if code is None else code
 
 
-def _check_scenario(text: str, args) -> None:
-    """An unknown --scenario is a usage error when the file loads (else the app shows why)."""
+def _checked_scenario(text: str, args):
+    """The loaded file when it loads, after checking --scenario (an unknown one is a
+    usage error); None when it does not load (the app shows why)."""
     from dsl.errors import ScnError
-    from engine import load_model
+    from tui.session import Session
 
     try:
-        model = load_model(text, args.file)
+        session = Session(args.file, text)
     except ScnError:
-        return
-    common.scenario_name(model, args.scenario)
+        return None
+    common.scenario_name(session.model, args.scenario)
+    return session
