@@ -24,6 +24,7 @@ from engine.check import check_scenario
 from engine.graph import Graph
 from engine.model import OVERRIDES, Model, Piece, cover, pieces_of, same_row
 from engine.plan import YEAR, Plan, compile_plan, run
+from engine.polars_expr import BATCH
 from engine.resolve import BASE, overlaps, resolve
 from engine.uses import Use, UseCollector
 
@@ -196,10 +197,17 @@ class Result:
 
     @property
     def frame(self) -> pl.DataFrame:
-        """A row per year (per batch and year when batched), a column per variable."""
-        cols = [YEAR, *self.model.variables]
+        """A row per year (per batch and year when batched), a column per variable.
+
+        The year column is `year` (`batch` for the batch), or `year_`
+        (`batch_`) when a variable already has that name.
+        """
+        names = set(self.model.variables)
+        year = "year" if "year" not in names else "year_"
+        cols = [pl.col(YEAR).alias(year), *self.model.variables]
         if self.raw.height > len(self.model.years):
-            return self.raw.select(pl.col("__batch").alias("batch"), *cols)
+            batch = "batch" if "batch" not in names else "batch_"
+            return self.raw.select(pl.col(BATCH).alias(batch), *cols)
         return self.raw.select(cols)
 
     def value(self, variable: str, year: int, batch: int = 0) -> float | None:

@@ -106,7 +106,8 @@ def _call(node: A.Call, first: int, last: int) -> Cell:
         return _interp(args[0], first, last, name == "step")
     if name == "cumsum":
         x = args[0].name
-        return lambda arrays, i: np.cumsum(arrays[x][:, : i + 1], axis=1)[:, -1]
+        # a running total starts at 0, as polars' cum_sum does: never -0
+        return lambda arrays, i: np.cumsum(arrays[x][:, : i + 1], axis=1)[:, -1] + 0.0
     if name == "growth":
         x = args[0].name
 

@@ -20,7 +20,7 @@ from engine.graph import Block, Graph
 from engine.model import Model, Piece, same_row
 from engine.polars_expr import BATCH, BATCH_BASE, F64, YEAR_FLOAT, YEAR_INDEX
 
-YEAR = "year"
+YEAR = "#year"
 HELPERS = (BATCH, YEAR, YEAR_INDEX, YEAR_FLOAT, BATCH_BASE)
 
 

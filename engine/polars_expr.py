@@ -1,7 +1,7 @@
 """AST to polars expressions: one vectorized column per variable.
 
 The frame has one row per (batch, year), batch-major, with helper columns
-`__yi` (year index), `__yf` (the year as a float) and `__base` (the row of
+`#yi` (year index), `#yf` (the year as a float) and `#base` (the row of
 the batch's first year). Lags are `shift`, absolute years a `gather` from
 `__base`; no `.over()` on the hot path. The checker guarantees that every
 row a covered year reads lies in the same batch.
@@ -24,7 +24,8 @@ from engine.model import Piece
 
 F64 = pl.Float64
 NAN = pl.lit(float("nan"), dtype=F64)
-YEAR_INDEX, YEAR_FLOAT, BATCH_BASE, BATCH = "__yi", "__yf", "__base", "__batch"
+# Helper columns start with '#', which no variable name can: they never clash.
+YEAR_INDEX, YEAR_FLOAT, BATCH_BASE, BATCH = "#yi", "#yf", "#base", "#batch"
 
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,

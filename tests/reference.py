@@ -431,7 +431,7 @@ class _Model:
             return v0 + (v1 - v0) * F((y - k0) / (k1 - k0))
         if f == "cumsum":
             name = args[0].name
-            total = self.cell(name, self.first)
+            total = ZERO + self.cell(name, self.first)  # a running total starts at 0 (so never -0)
             for yy in range(self.first + 1, y + 1):
                 total = total + self.cell(name, yy)
             return total

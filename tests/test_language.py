@@ -206,3 +206,15 @@ def test_continuation_lines():
         """)
     assert v["x"] == approx([1, 2, 3])
     assert v["y"] == approx([2, 2, 3])
+
+
+def test_variables_named_like_frame_columns():
+    from engine import evaluate
+    from tests.helpers import model
+
+    m = model("years 2024..2025\nyear = t * 2\nbatch = year + 1\n__yi = 5\n")
+    r = evaluate(m)
+    assert r.series("year") == [4048, 4050]
+    assert r.series("batch") == [4049, 4051]
+    assert r.frame.columns == ["year_", "year", "batch", "__yi"]
+    assert r.frame["year_"].to_list() == [2024, 2025]
