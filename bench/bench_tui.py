@@ -35,7 +35,7 @@ SIZE = (160, 50)
 def _app(path: str):
     from tui.app import ScnApp
 
-    def no_sensitivities(*args):
+    def no_sensitivities(*args, **kwargs):
         return None  # the inspector's sensitivities are not what is measured here
 
     return ScnApp(path, poll=None, blink=False, sensitivities=no_sensitivities)

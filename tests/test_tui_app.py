@@ -38,7 +38,7 @@ def sync(test):
     return run
 
 
-def fallback(model, output, year, scenario):
+def fallback(model, output, year, scenario, wrt=None):
     return _fallback(model, output, year, scenario, 0.10, 8, "test: re-evaluation only")
 
 

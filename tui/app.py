@@ -265,8 +265,10 @@ class ScnApp(App[int]):
             pass
 
         def work(s: Session):
+            edited = [t.name for t in s.state.changes]  # explain the last edit first
             try:
-                sens = self.sensitivities(s.model, name, year, scenario)
+                sens = self.sensitivities(s.model, name, year, scenario,
+                                          wrt=edited[-1] if edited else None)
             except Exception as e:  # a sensitivity must never take the UI down
                 self.log.warning(f"sensitivities failed: {e!r}")
                 sens = None

@@ -49,8 +49,10 @@ class Sensitivities:
 
 
 def sensitivities(model: Model, output: str, year: int, scenario: str,
-                  pct: float = 0.10, limit: int = 8) -> Sensitivities:
-    """The tornado of `output[year]` and, when the engine has it, the top derivative's formula."""
+                  pct: float = 0.10, limit: int = 12, wrt: str | None = None) -> Sensitivities:
+    """The tornado of `output[year]` and, when the engine has it, a derivative's formula:
+    with respect to `wrt` when the cell depends on it (the input just edited), else the
+    input that moves the cell most."""
     try:
         from engine import sensitivity
     except ImportError:
@@ -64,16 +66,17 @@ def sensitivities(model: Model, output: str, year: int, scenario: str,
     rows = tuple(Row(r.input, r.base_value, r.derivative, r.exact_low, r.exact_high)
                  for r in found[:limit])
     value = found[0].output_value if found else evaluate(model, scenario).value(output, year)
-    formula, note = _formula(sensitivity, model, output, rows, scenario)
+    inputs = [r.input.split("[")[0] for r in found]
+    formula, note = _formula(sensitivity, model, output,
+                             wrt if wrt in inputs else (inputs[0] if inputs else None), scenario)
     return Sensitivities(output, year, scenario, value, rows, pct, formula,
                          "engine.sensitivity", note)
 
 
-def _formula(sensitivity, model, output: str, rows, scenario: str):
+def _formula(sensitivity, model, output: str, wrt: str | None, scenario: str):
     derivative_formula = getattr(sensitivity, "derivative_formula", None)
-    if derivative_formula is None or not rows:
-        return None, None if rows else "this cell reads no input"
-    wrt = rows[0].input.split("[")[0]
+    if derivative_formula is None or wrt is None:
+        return None, None if wrt else "this cell reads no input"
     try:
         found = derivative_formula(model, output, wrt, scenario)
     except Exception as e:
@@ -82,7 +85,7 @@ def _formula(sensitivity, model, output: str, rows, scenario: str):
 
 
 def _fallback(model: Model, output: str, year: int, scenario: str, pct: float, limit: int,
-              note: str) -> Sensitivities:
+              note: str, wrt: str | None = None) -> Sensitivities:
     result = evaluate(model, scenario)
     plan = result.plan
     n, i = len(model.years), year - model.years[0]

@@ -62,6 +62,8 @@ def render(sens: Sensitivities, kind: str, width: int) -> Text:
         out.append("█" * right, rise_style)
         out.append(" " * (half - right) + " ")
         out.append((format_change(0, rise, kind) if rise else "").ljust(value_w) + "\n", "dim")
+    if sens.formula:  # why the cell moves with the input just edited (or the top one)
+        out.append(sens.formula, "italic")
     return out
 
 
