@@ -44,7 +44,7 @@ def column(name: str, row: tuple[Piece | None, ...], first: int, last: int) -> p
             return to_polars(piece.expr, first, last).alias(name)
     chain = None
     for piece, years in groups.values():
-        cond = _years_condition(years)
+        cond = years_condition(years)
         value = to_polars(piece.expr, first, last)
         chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
     if chain is None:
@@ -52,7 +52,7 @@ def column(name: str, row: tuple[Piece | None, ...], first: int, last: int) -> p
     return chain.otherwise(EMPTY).alias(name)
 
 
-def _years_condition(years: list[int]) -> pl.Expr:
+def years_condition(years: list[int]) -> pl.Expr:
     if years[-1] - years[0] + 1 == len(years):
         if len(years) == 1:
             return pl.col(YEAR_INDEX) == years[0]

@@ -37,7 +37,7 @@ from engine.graph import Block, Graph
 from engine.model import Model, Piece
 from engine.plan import Plan, run
 from engine.cells import compile_cell
-from engine.polars_expr import F64, _years_condition, column
+from engine.polars_expr import F64, years_condition, column
 from engine.symbolic import (T, Builder, Ref, column_ref, flat_names, readable, ref_of, reframe,
                              refs_in, symbol, tangent_symbol, to_polars, to_text, tree_size)
 from engine.trace import Cell, cell, has_value, years_label
@@ -218,7 +218,7 @@ def _tangent_column(model: Model, v: str, row, path, read) -> pl.Expr:
             return _tangent_sum(model, piece, path, read).alias(name)
     chain = None
     for piece, years in groups.values():
-        cond = _years_condition(years)
+        cond = years_condition(years)
         value = _tangent_sum(model, piece, path, read)
         chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
     return chain.otherwise(pl.lit(None, dtype=F64)).alias(name)

@@ -78,3 +78,13 @@ def write(text: str, path: str | None) -> None:
         os.replace(tmp, target)
     except OSError as e:
         raise UsageError(f"{path}: cannot write: {e.strerror}") from None
+
+
+def scenario_options(p, formats: tuple[str, ...]) -> None:
+    """--scenario, --set, --format and -o, as sens, explain and goal all take them."""
+    p.add_argument("--scenario", default="base", help="scenario (default: base)")
+    p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
+                   help="override, as for scn run (repeatable)")
+    p.add_argument("--format", choices=formats, default=formats[0])
+    p.add_argument("-o", "--output", dest="out", metavar="OUT",
+                   help="write to OUT instead of stdout")

@@ -11,7 +11,6 @@ import json
 import math
 
 from tui import common
-from tui.commands.sens import scenario_options
 from tui.output import full_precision
 
 DEPTH = 3  # levels shown unless --depth says otherwise; a recurrence goes back every year
@@ -25,7 +24,7 @@ def register(sub) -> None:
                    help=f"levels of the tree (default {DEPTH}; 0 for the cell alone)")
     p.add_argument("--all", action="store_true", help="the whole tree, down to the inputs")
     p.add_argument("--dependents", action="store_true", help="the cells that read it, instead")
-    scenario_options(p, ("table", "json"))
+    common.scenario_options(p, ("table", "json"))
     p.set_defaults(run=run)
 
 

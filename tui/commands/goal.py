@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 from tui import common
-from tui.commands.sens import scenario_options
 from tui.output import full_precision
 
 
@@ -23,7 +22,7 @@ def register(sub) -> None:
                    help="the input to solve for: NAME (the same shift in every year) or "
                    "NAME[YEAR] (one cell)")
     p.add_argument("--vary-year", metavar="YEAR", help="vary only this year of NAME")
-    scenario_options(p, ("table", "json"))
+    common.scenario_options(p, ("table", "json"))
     p.set_defaults(run=run)
 
 

@@ -33,18 +33,8 @@ def register(sub) -> None:
                    "percent (default: 10)")
     p.add_argument("--inline", action="store_true",
                    help="write the formula in inputs only (inline every computed variable)")
-    scenario_options(p, ("table", "csv", "json", "md"))
+    common.scenario_options(p, ("table", "csv", "json", "md"))
     p.set_defaults(run=run)
-
-
-def scenario_options(p, formats: tuple[str, ...]) -> None:
-    """--scenario, --set, --format and -o, as sens, explain and goal all take them."""
-    p.add_argument("--scenario", default="base", help="scenario (default: base)")
-    p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
-                   help="override, as for scn run (repeatable)")
-    p.add_argument("--format", choices=formats, default=formats[0])
-    p.add_argument("-o", "--output", dest="out", metavar="OUT",
-                   help="write to OUT instead of stdout")
 
 
 def run(args, texts) -> int:
