@@ -99,8 +99,7 @@ def np_round(x, n=0.0):
     enough; for values that land near a tie we fall back to the shortest
     decimal representation, which is what the user wrote.
     """
-    x = np.asarray(x, dtype=float)
-    n = np.broadcast_to(np.asarray(n, dtype=float), x.shape)
+    x, n = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(n, dtype=float))
     out = np.empty(x.shape)
     flat_x, flat_n, flat = x.ravel(), n.ravel(), out.reshape(-1)
     for i in range(flat_x.size):

@@ -218,3 +218,9 @@ def test_variables_named_like_frame_columns():
     assert r.series("batch") == [4049, 4051]
     assert r.frame.columns == ["year_", "year", "batch", "__yi"]
     assert r.frame["year_"].to_list() == [2024, 2025]
+
+
+def test_round_inside_a_recurrence():
+    v = values("years 2024..2026\nb[2024] = 1\nb = b[t-1] + round(2.675, 2)\nc = b + round(b, -1)\n")
+    assert v["b"] == approx([1, 3.68, 6.36])
+    assert v["c"] == approx([1, 3.68, 16.36])
