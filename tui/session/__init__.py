@@ -13,8 +13,8 @@ drive it directly.
 - `sheet`: what the grid shows.
 """
 
-from tui.session.controller import DiskChanged, Session, State, file_stamp, same  # noqa: F401
+from tui.session.controller import DiskChanged, Session, State, file_stamp  # noqa: F401
 from tui.session.edits import (ENTRY, NEW, RHS, EditorRequest, EditRefused,  # noqa: F401
                                FileEdits, Target)
 from tui.session.cells import CellInfo, Link  # noqa: F401
-from tui.session.sheet import Row, Sheet  # noqa: F401
+from tui.session.sheet import Row, Sheet, same  # noqa: F401

@@ -25,7 +25,7 @@ from engine.trace import years_label
 from tui.loader import UsageError, read_text
 from tui.numbers import kinds
 from tui.session import cells, rebuild
-from tui.session.sheet import Sheet, rows
+from tui.session.sheet import Sheet, rows, same
 from tui.session.edits import NEW, EditorRequest, EditRefused, FileEdits, Target
 
 
@@ -374,13 +374,6 @@ class Session:
     def reload(self, text: str) -> None:
         """Start over from a new text of the file; raises ScnError and keeps the old one."""
         self._reset(text, load_model(text, self.path))
-
-
-def same(a, b) -> bool:
-    """Equal values, where two NaNs are the same and None (empty) is only itself."""
-    if a is None or b is None:
-        return a is b
-    return a == b or (a != a and b != b)
 
 
 def _code(statement: str) -> str:

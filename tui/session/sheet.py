@@ -48,3 +48,14 @@ def rows(model: Model) -> tuple[Row, ...]:
         current = section
         out.append(Row(v, section))
     return tuple(out)
+
+
+def same(a: float | None, b: float | None) -> bool:
+    """The same value for a reader: equal, both NaN, or apart by float noise only
+    (1e-12 relative: a different order of the same operations); None (empty) is
+    only itself."""
+    if a is None or b is None:
+        return a is b
+    if a == b or (a != a and b != b):
+        return True
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from tui.numbers import PERCENT, format_value
+from tui.session.sheet import same
 
 
 def format_change(old: float | None, new: float | None, kind: str) -> str:
@@ -17,9 +18,9 @@ def format_change(old: float | None, new: float | None, kind: str) -> str:
         return "emptied"
     if math.isnan(old) or math.isnan(new) or math.isinf(old) or math.isinf(new):
         return f"was {format_value(old, kind)}"
-    delta = new - old
-    if delta == 0:
+    if same(old, new):
         return "="
+    delta = new - old
     if kind == PERCENT:
         return f"{delta * 100:+,.1f}pt"
     text = format_value(delta)

@@ -30,7 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.numbers import format_value
-from tui.session.sheet import EMPTY, Sheet
+from tui.session.sheet import EMPTY, Sheet, same
 from tui.widgets.format import format_change
 
 CELL = 10  # a year column: 9 characters of number and a space
@@ -344,8 +344,7 @@ class Grid(ScrollView, can_focus=True):
     def _compare_cell(self, parent, value, kind: str) -> tuple[str, Style]:
         if parent is None and value is None:
             return "", self._style("grid--same")
-        if parent == value or (parent is not None and value is not None
-                               and math.isnan(parent) and math.isnan(value)):
+        if same(parent, value):
             return "·", self._style("grid--same")
         up = value is not None and parent is not None and value > parent
         return format_change(parent, value, kind), self._style("grid--up" if up else "grid--down")
