@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -58,4 +59,6 @@ def same(a: float | None, b: float | None) -> bool:
         return a is b
     if a == b or (a != a and b != b):
         return True
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
     return abs(a - b) <= 1e-12 * max(abs(a), abs(b))
