@@ -110,5 +110,6 @@ class VariableCommands(Provider):
         matcher = self.matcher(query)
         for text, callback, help_text in self._entries():
             score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+            if score > 0:  # among equal matches the shorter name first, as in `rank`
+                yield Hit(score - len(text) * 1e-6, matcher.highlight(text), callback,
+                          help=help_text)
