@@ -1,13 +1,15 @@
 """The model after one definition changed, checked only where the change reaches.
 
-`load_model` of the edited text would re-parse the whole file (about 1.2 s
-for 2,000 variables). Here the edited definition alone is turned into
-pieces; every other piece (and what the engine caches about it) is kept; and
-each scenario is re-checked with the engine's own passes against its checked
-state before the edit: `check_scenario` with that state as its reference
-re-checks only the edited variable and its readers, and rebuilds the graph
-reusing every other variable's edges. A test compares the outcome with
-`load_model` of the saved text on random edits.
+The edited definition alone is turned into pieces; every other piece (and
+what the engine caches about it) is kept; and each scenario is re-checked
+with the engine's own passes against its checked state before the edit:
+`check_scenario` with that state as its reference re-checks only the edited
+variable and its readers, and rebuilds the graph reusing every other
+variable's edges. On 2,000 variables an edit and its recompute take 49 ms,
+against 97 ms for `load_model` of the edited text and `recompute` (with the
+parser's statement cache; 1.2 s without it). The model's positions stay
+those of the file as loaded, which is where every edit is placed. A test
+compares the outcome with `load_model` of the saved text on random edits.
 
 This belongs in the engine (a `replace_definition` beside `recompute`); it
 lives here until the lead moves it.
