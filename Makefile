@@ -5,14 +5,19 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench check clean
+.PHONY: demo run test bench check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
+# The README's first command: the bundled scenario in the terminal UI.
 demo: $(STAMP)
+	$(BIN)/scn tui scenarios/ai_capex.scn
+
+# The same scenario printed, every scenario one after the other.
+run: $(STAMP)
 	$(BIN)/scn run scenarios/ai_capex.scn --all-scenarios
 
 test: $(STAMP)
@@ -23,7 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bench_sens.py
-	@test ! -f bench/bench_tui.py || $(BIN)/python bench/bench_tui.py
+	$(BIN)/python bench/bench_tui.py
 
 check: $(STAMP)
 	$(BIN)/scn check scenarios/*.scn

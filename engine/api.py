@@ -185,6 +185,12 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
     return {k: tuple(v) for k, v in layer.items()}
 
 
+def _free_name(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name
+
+
 @dataclass
 class Result:
     plan: Plan
@@ -199,14 +205,14 @@ class Result:
     def frame(self) -> pl.DataFrame:
         """A row per year (per batch and year when batched), a column per variable.
 
-        The year column is `year` (`batch` for the batch), or `year_`
-        (`batch_`) when a variable already has that name.
+        The year column is `year` (`batch` for the batch), with `_` added
+        until no variable has that name.
         """
         names = set(self.model.variables)
-        year = "year" if "year" not in names else "year_"
+        year = _free_name("year", names)
         cols = [pl.col(YEAR).alias(year), *self.model.variables]
         if self.raw.height > len(self.model.years):
-            batch = "batch" if "batch" not in names else "batch_"
+            batch = _free_name("batch", names | {year})
             return self.raw.select(pl.col(BATCH).alias(batch), *cols)
         return self.raw.select(cols)
 

@@ -71,13 +71,24 @@ def write(text: str, path: str | None) -> None:
         sys.stdout.flush()
         return
     target = os.path.abspath(path)
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".scn-")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before it takes the file's name
+        try:  # keep the mode of the file it replaces (mkstemp makes 0600)
+            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+        except FileNotFoundError:
+            os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+        tmp = None
     except OSError as e:
         raise UsageError(f"{path}: cannot write: {e.strerror}") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def scenario_options(p, formats: tuple[str, ...]) -> None:

@@ -66,9 +66,13 @@ def sensitivities(model: Model, output: str, year: int, scenario: str,
     rows = tuple(Row(r.input, r.base_value, r.derivative, r.exact_low, r.exact_high)
                  for r in found[:limit])
     value = found[0].output_value if found else evaluate(model, scenario).value(output, year)
-    inputs = [r.input.split("[")[0] for r in found]
-    formula, note = _formula(sensitivity, model, output,
-                             wrt if wrt in inputs else (inputs[0] if inputs else None), scenario)
+    # A row may be a starting value such as `capex[2024]`: the formula must be
+    # taken against that cell, not against the whole variable.
+    labels = [r.input for r in found]
+    chosen = (next((x for x in labels if x == wrt), None)
+              or next((x for x in labels if x.split("[")[0] == wrt), None)
+              or (labels[0] if labels else None))
+    formula, note = _formula(sensitivity, model, output, chosen, scenario)
     return Sensitivities(output, year, scenario, value, rows, pct, formula,
                          "engine.sensitivity", note)
 
