@@ -248,7 +248,8 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
 def evaluate(model: Model, scenario: str = BASE, overrides: Overrides | None = None,
              batch: int = 1, given: dict[str, np.ndarray] | None = None) -> Result:
     plan = prepare(model, scenario, overrides)
-    raw = run(plan, batch=batch, given=given)
+    with _without_cycle_collector():
+        raw = run(plan, batch=batch, given=given)
     return Result(plan, raw, nonfinite_warnings(plan, raw))
 
 
@@ -265,10 +266,12 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     if model.years != old.model.years or set(model.variables) != set(old.cover):
         return evaluate(model, scenario, overrides, batch=previous.raw.height // len(model.years))
     plan = prepare(model, scenario, overrides, reuse=old)
-    changed = {v for v in plan.cover if not same_row(plan.cover[v], old.cover[v])}
+    changed = plan.changed if plan.changed is not None else {
+        v for v in plan.cover if not same_row(plan.cover[v], old.cover[v])}
     if not changed:
         return Result(plan, previous.raw, previous.warnings)
-    raw = run(plan, previous=previous.raw, changed=changed)
+    with _without_cycle_collector():
+        raw = run(plan, previous=previous.raw, changed=changed)
     redone = plan.graph.downstream(changed)
     kept = [w for w in previous.warnings if w.message.split(" ", 1)[0] not in redone]
     fresh = nonfinite_warnings(plan, raw, redone)

@@ -32,6 +32,7 @@ class Plan:
     graph: Graph
     columns: dict[str, pl.Expr] = field(default_factory=dict)
     cell_fns: dict[int, cells.Cell] = field(default_factory=dict)  # id(piece) -> closure
+    changed: set[str] | None = None  # set by compile_plan(reuse=...): what differs from it
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -40,21 +41,52 @@ class Plan:
 
 def compile_plan(model: Model, scenario: str, cover, graph: Graph,
                  reuse: Plan | None = None) -> Plan:
-    """Build expressions and closures; reuse those of `reuse` whose pieces did not change."""
+    """Build expressions and closures; reuse those of `reuse` whose pieces did not change.
+
+    With `reuse`, `plan.changed` lists the variables whose winning
+    definitions differ from `reuse`'s (what a recompute must start from).
+    """
     first, last = model.years[0], model.years[-1]
     plan = Plan(model, scenario, cover, graph)
+    old_fns = _closures_by_expression(reuse) if reuse is not None else {}
+    changed: set[str] = set()
     for level in graph.levels:
         for block in level:
             for v in block.variables:
+                same = reuse is not None and v in reuse.cover and same_row(reuse.cover[v], cover[v])
+                if not same:
+                    changed.add(v)
                 if block.cyclic:
-                    for p in set(filter(None, cover[v])):
-                        old = reuse.cell_fns.get(id(p)) if reuse else None
-                        plan.cell_fns[id(p)] = old or cells.compile_cell(p.expr, first, last)
-                elif reuse is not None and v in reuse.columns and same_row(reuse.cover[v], cover[v]):
+                    for p in _distinct(cover[v]):
+                        hit = old_fns.get(id(p.expr))
+                        fn = hit[1] if hit is not None and hit[0] is p.expr else None
+                        plan.cell_fns[id(p)] = fn or cells.compile_cell(p.expr, first, last)
+                elif same and v in reuse.columns:
                     plan.columns[v] = reuse.columns[v]
                 else:
                     plan.columns[v] = polars_expr.column(v, cover[v], first, last)
+    plan.changed = changed if reuse is not None else None
     return plan
+
+
+def _distinct(row) -> list[Piece]:
+    """The pieces of a cover row, once each (by identity: hashing an AST is deep)."""
+    return list({id(p): p for p in row if p is not None}.values())
+
+
+def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
+    """A plan's year-by-year closures by expression identity: the parser's
+    statement cache keeps unchanged expressions the same objects across edits."""
+    out = {}
+    for level in plan.graph.levels:
+        for block in level:
+            if block.cyclic:
+                for v in block.variables:
+                    for p in _distinct(plan.cover[v]):
+                        fn = plan.cell_fns.get(id(p))
+                        if fn is not None:
+                            out[id(p.expr)] = (p.expr, fn)
+    return out
 
 
 def base_frame(years: tuple[int, ...], batch: int) -> pl.DataFrame:
