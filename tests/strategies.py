@@ -36,6 +36,7 @@ NAME_POOL = [
     "a", "b", "c", "x", "y", "z", "rev", "cost", "capex", "growth_rate", "share", "v1",
     "x_2", "_tmp", "T", "If", "min", "sum", "interp", "to_x", "and1", "tt", "years_x",
     "Model", "notional", "orders", "ln2", "t0", "exp", "s", "ord", "or_", "scenario1", "sectional",
+    "year", "year_", "batch", "__yi", "index",  # names an engine might use for its own columns
 ]
 SCENARIO_POOL = ["bull", "bear", "moon", "s1", "Base2", "high_case", "low", "sum"]
 TITLES = ['"Faster ASIC ramp"', '"x # not a comment"', '"brace { inside"', '""', '"Ünïcode ok"']

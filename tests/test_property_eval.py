@@ -2,11 +2,19 @@
 
 (a) the polars evaluation equals tests/reference.py on random well-formed
     models, in every scenario and with --set overrides; a model the reference
-    finds invalid (a cycle, an empty use) must be refused by the engine;
-(b) recompute after an edit equals a full evaluation of the edited model;
-(c) junk text never raises anything but ScnError, with diagnostics inside
-    the text; a model that loads evaluates in every scenario;
+    finds invalid (a cycle, an empty use) must be refused by the engine; the
+    warnings name each variable's first non-finite year; the cases the
+    search found are kept in FOUND and checked on every run;
+(b) recompute after edits (and into another scenario) equals a full
+    evaluation of the edited model;
+(c) junk text (and junk --set texts) never raises anything but ScnError,
+    with diagnostics inside the text; a model that loads evaluates in every
+    scenario, and a mutated model the engine accepts matches the reference;
 (d) nothing in a .scn file executes code.
+
+Tolerance: math.isclose(rel_tol=1e-9, abs_tol=1e-12); NaN equals NaN, inf
+equals inf of the same sign, an empty year (null) equals only None.
+SCN_PROPERTY_SCALE=20 runs twenty times as many examples.
 """
 
 from __future__ import annotations
@@ -29,7 +37,6 @@ from strategies import junk_text, models, numbers, show
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                        HealthCheck.data_too_large])
-# SCN_PROPERTY_SCALE=20 runs twenty times as many examples (bug hunting).
 SCALE = float(os.environ.get("SCN_PROPERTY_SCALE", "1"))
 
 
@@ -62,6 +69,17 @@ def assert_same_series(got: dict[str, list], want: dict[str, list], what: str) -
 def engine_series(result, model) -> dict[str, list]:
     frame = result.frame
     return {v: frame.get_column(v).to_list() for v in model.variables}
+
+
+def check_frame(result, model, years) -> None:
+    """A column per variable plus one for the year ("year" unless a variable has that name)."""
+    frame = result.frame
+    assert len(frame.columns) == len(set(frame.columns)) == len(model.variables) + 1
+    extra = [c for c in frame.columns if c not in model.variables]
+    assert len(extra) == 1 and extra[0] == frame.columns[0], frame.columns
+    if "year" not in model.variables:
+        assert extra[0] == "year"
+    assert frame.get_column(extra[0]).to_list() == years
 
 
 def nonfinite_firsts(series: dict[str, list], years) -> set[tuple[str, int]]:
@@ -115,7 +133,7 @@ def test_engine_matches_reference(gm, data):
     years = list(range(gm.first, gm.last + 1))
     for s in gm.scenarios:
         result = evaluate(model, s)
-        assert result.frame.get_column("year").to_list() == years
+        check_frame(result, model, years)
         got = engine_series(result, model)
         assert_same_series(got, refs[s], f"scenario {s}")
         assert warned(result) == nonfinite_firsts(refs[s], years), f"warnings in {s}"
@@ -149,15 +167,20 @@ FOUND = {
     # triangular's mean is (lo + mode + hi) / 3, correctly rounded (growth shows the last bit)
     "triangular": "years 2020..2021\na = triangular(2B, t, 0)\n"
                   "g[2020] = 0\ng[2021..] = growth(a) * 1B\n",
+    # variables named like the frame's own columns
+    "year_names": "years 2020..2021\nyear = 7\nyear_ = 3\nbatch = year + year_\n",
 }
 
 
 @pytest.mark.parametrize("text", FOUND.values(), ids=FOUND.keys())
 def test_found_cases_match_reference(text):
     model = load_model(text, "found.scn")
+    years = list(model.years)
     for s in model.scenarios:
         want = reference_eval(text, s)
-        assert_same_series(engine_series(evaluate(model, s), model), want, f"scenario {s}")
+        result = evaluate(model, s)
+        check_frame(result, model, years)
+        assert_same_series(engine_series(result, model), want, f"scenario {s}")
 
 
 # ---------------------------------------------------------------- (b) recompute
@@ -175,18 +198,13 @@ def _excluded(expr: A.Expr) -> set[int]:
     """Nodes that must stay as written: names given to cumsum/growth/cagr, years, ranges."""
     out = set()
     for node in A.walk(expr):
-        if isinstance(node, A.Call) and node.func in ("cumsum", "growth", "cagr", "round",
-                                                      "sum", "mean", "min", "max", "interp",
-                                                      "step", "lognormal"):
-            if node.func in ("round",):
-                out.update(id(a) for a in node.args[1:])
-            elif node.func in ("min", "max") and not (
+        if isinstance(node, A.Call) and node.func in ("cumsum", "growth", "cagr", "sum",
+                                                      "mean", "min", "max", "interp", "step"):
+            if node.func in ("min", "max") and not (
                     len(node.args) == 1 and isinstance(node.args[0], A.YearRange)):
                 continue
-            elif node.func in ("interp", "step"):
-                out.update(id(a) for a in node.args)  # the map itself (its values stay open)
-            else:
-                out.update(id(a) for a in node.args)
+            # the name or range argument; for interp/step the map itself (its values stay open)
+            out.update(id(a) for a in node.args)
         if isinstance(node, (A.YearMap, A.YearRange)):
             out.add(id(node))
     return out
@@ -194,10 +212,12 @@ def _excluded(expr: A.Expr) -> set[int]:
 
 @st.composite
 def edits(draw, text: str):
-    """The text with one expression (a whole right-hand side or a part) replaced by a number.
+    """The text with one expression (a whole right-hand side or a part) replaced.
 
-    Removing references never makes a valid model invalid, so the edited
-    model still loads; the odd case that does not (a year map replaced) is skipped.
+    Mostly by a number: removing references never makes a valid model
+    invalid, so the edited model still loads (the odd case that does not, a
+    year map replaced, is skipped). Sometimes by a reference to a variable,
+    which adds a dependency (and may make a cycle: skipped as well).
     """
     doc = parse_document(text)
     candidates = []
@@ -211,6 +231,9 @@ def edits(draw, text: str):
             candidates.append(d.expr)
     node = draw(st.sampled_from(candidates))
     literal = show(draw(numbers()))
+    names = sorted({p.definition.name for p in doc.definitions if p.scenario == "base"})
+    if draw(st.integers(0, 3)) == 0:
+        literal = draw(st.sampled_from(names)) + draw(st.sampled_from(["", "[t-1]", "[t+1]"]))
     starts = _offsets(text)
     sp = node.span
     a = starts[sp.line] + sp.col - 1
