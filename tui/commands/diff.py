@@ -248,13 +248,9 @@ def _from(report: Report, c, kind: str) -> str:
 
 def _years_text(years) -> str:
     """2025..2027, 2030: consecutive years as ranges."""
-    runs: list[list[int]] = []
-    for y in sorted(set(years)):
-        if runs and y == runs[-1][1] + 1:
-            runs[-1][1] = y
-        else:
-            runs.append([y, y])
-    return ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in runs)
+    from engine.trace import years_label
+
+    return years_label(sorted(set(years)))
 
 
 def summary(report: Report) -> str:
