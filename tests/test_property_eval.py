@@ -183,6 +183,19 @@ def test_found_cases_match_reference(text):
         assert_same_series(engine_series(result, model), want, f"scenario {s}")
 
 
+def test_large_model_matches_reference():
+    """A century of years and a hundred variables feeding each other through time."""
+    lines = ["years 1900..2000", "v0[1900] = 1", "v0 = v0[t-1] * 1.01 + w[t-1] / 100",
+             "w = v0 / 2"]
+    lines += [f"v{i} = v{i - 1} + cumsum(v{i - 1}) / 1000 + w - mean(w[1950..])"
+              for i in range(1, 100)]
+    text = "\n".join(lines) + "\n"
+    model = load_model(text)
+    result = evaluate(model)
+    check_frame(result, model, list(range(1900, 2001)))
+    assert_same_series(engine_series(result, model), reference_eval(text), "large model")
+
+
 # ---------------------------------------------------------------- (b) recompute
 
 
@@ -354,6 +367,32 @@ def test_junk_overrides_only_raise_scn_error(gm, sets):
         event("overrides refused")
         return
     event("overrides accepted")
+
+
+DEEP = {
+    "parens": "(" * 1000 + "1" + ")" * 1000,
+    "minus": "-" * 5000 + "1",
+    "long_sum": "+".join(["t"] * 20000),
+    "power": "^".join(["1"] * 300),
+    "not": "not " * 300 + "1",
+    "calls": "abs(" * 300 + "1" + ")" * 300,
+    "maps": "{" * 300 + "2020: 1" + "}" * 300,
+    "refs": "x[" * 300 + "t-1" + "]" * 300,
+    "huge_number": "1" * 100000 + "e99999",
+}
+
+
+@pytest.mark.parametrize("rhs", DEEP.values(), ids=DEEP.keys())
+def test_deep_or_huge_text_only_raises_scn_error(rhs):
+    """Nesting and length never reach Python's recursion limit or anything but ScnError."""
+    text = f"years 2020..2021\nx = {rhs}\n"
+    try:
+        model = load_model(text, "deep.scn")
+    except ScnError as e:
+        _check_diagnostics(text, e)
+        return
+    for s in model.scenarios:
+        evaluate(model, s)
 
 
 # ---------------------------------------------------------------- (d) no code execution
