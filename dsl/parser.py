@@ -264,6 +264,7 @@ def _check_depth(d: A.Definition) -> None:
         if depth > MAX_DEPTH:
             raise ScnError([Diagnostic(
                 f"expression nested more than {MAX_DEPTH} levels deep", node.span,
+                f"a chain of over {MAX_DEPTH} operators (a + b + c ...) counts as nesting: "
                 "split it into intermediate variables",
             )])
         stack.extend((ch, depth + 1) for ch in A.children(node))
