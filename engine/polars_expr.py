@@ -85,6 +85,12 @@ def is_constant(node: A.Expr) -> bool:
                    for n in A.walk(node))
 
 
+def _is_zero(node: A.Expr) -> bool:
+    while isinstance(node, A.Paren):
+        node = node.expr
+    return isinstance(node, A.Number) and node.value == 0
+
+
 def _no_negative_zero(x: pl.Expr) -> pl.Expr:
     """-0 as 0: which zero min(0, -0) picks is otherwise up to the library.
 
@@ -124,6 +130,13 @@ def to_polars(node: A.Expr, first: int, last: int) -> pl.Expr:
     if t is A.Binary:
         a, b = to_polars(node.left, first, last), to_polars(node.right, first, last)
         op = node.op
+        if op in "+-":
+            # polars rewrites 0 + x and 0 - x as x and -x, which differ from
+            # IEEE for x = -0 (0 + -0 is +0): add a zero column instead.
+            if _is_zero(node.left):
+                a = pl.col(YEAR_FLOAT) * 0.0
+            if op == "+" and _is_zero(node.right):
+                b = pl.col(YEAR_FLOAT) * 0.0
         if op == "/" and is_constant(node.right):
             return exact_div(a, b)
         if op in _ARITH:
