@@ -150,9 +150,11 @@ def test_binary_file_is_a_clear_error(tmp_path):
     assert f"{bad}:2:5: error: the file is not UTF-8 text" in r.stderr
 
 
-def test_run_imports_neither_sympy_nor_textual():
+def test_run_imports_neither_sympy_nor_textual(tmp_path):
+    # Never -o /dev/null: an atomic rename over it replaces the device.
+    out = tmp_path / "out.csv"
     code = ("import sys; from tui.cli import main; "
-            "rc = main(['run', 'scenarios/ai_capex.scn', '--format', 'csv', '-o', '/dev/null']); "
+            f"rc = main(['run', 'scenarios/ai_capex.scn', '--format', 'csv', '-o', {str(out)!r}]); "
             "print(rc, 'sympy' in sys.modules, 'textual' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.strip() == "0 False False", r.stderr
