@@ -53,16 +53,15 @@ def single_years(n: int) -> str:
 
 
 def many_years(n: int) -> str:
-    """A small model over n years: a recurrence, cumsum, growth, a lag, a range sum."""
-    return (f"years 1..{n}\n"
-            "g = 1%\n"
-            "a = t * 2\n"
-            "b[1] = 100\n"
-            "b = b[t-1] * (1 + g)\n"
-            "c = cumsum(a)\n"
-            "d[2..] = growth(b)\n"
-            f"e[2..] = a[t-1] + b + sum(a[1..{min(n, 3)}])\n"
-            "f = if(a > b, a, b) + c\n")
+    """A small model over n years, eight times over: a recurrence, cumsum,
+    growth, a lag, a range sum, an if."""
+    out = [f"years 1..{n}"]
+    for k in range(8):
+        out += [f"g{k} = 1%", f"a{k} = t * 2", f"b{k}[1] = 100", f"b{k} = b{k}[t-1] * (1 + g{k})",
+                f"c{k} = cumsum(a{k})", f"d{k}[2..] = growth(b{k})",
+                f"e{k}[2..] = a{k}[t-1] + b{k} + sum(a{k}[1..{min(n, 3)}])",
+                f"f{k} = if(a{k} > b{k}, a{k}, b{k}) + c{k}"]
+    return "\n".join(out) + "\n"
 
 
 def scenario_chain(n: int) -> str:
