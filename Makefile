@@ -24,11 +24,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # One run prints every figure beside its target: the engine (with the reference
-# evaluator's time as a ratio), sensitivities, and the terminal UI's edit path.
+# evaluator's time as a ratio), sensitivities, the terminal UI's edit path, and
+# the growth of time and memory on hostile inputs of growing size.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bench_sens.py
 	$(BIN)/python bench/bench_tui.py
+	$(BIN)/python bench/bench_scale.py
 
 check: $(STAMP)
 	$(BIN)/scn check scenarios/*.scn

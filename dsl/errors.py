@@ -8,6 +8,7 @@ Checks return lists of `Diagnostic`; a pass that finds any raises a single
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dsl.ast import Span
 
@@ -53,7 +54,14 @@ def render(diag: Diagnostic, text: str | None) -> str:
 
 
 def source_line(text: str, line: int) -> str | None:
-    lines = text.splitlines()
+    lines = _lines(text)
     if 1 <= line <= len(lines):
         return lines[line - 1]
     return None
+
+
+@lru_cache(maxsize=8)
+def _lines(text: str) -> tuple[str, ...]:
+    """A text's lines, split once: a file with 40,000 errors renders 40,000
+    of its lines, and splitting the whole text for each was quadratic."""
+    return tuple(text.splitlines())

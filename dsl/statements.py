@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {")", "]", "}"}
+# Each whitespace run is matched once (`\s*` after the selector belongs to
+# it): `name \s* (\[..\])? \s* =` tried every split of one run of spaces
+# between the two `\s*`, quadratic on a line of `a` and 100,000 spaces.
 _NEW_STATEMENT = re.compile(
-    r"\s*(?:[A-Za-z_]\w*\s*(?:\[[^\]]*\])?\s*=(?!=)|(?:section|scenario|model|years)\b)"
+    r"\s*(?:[A-Za-z_]\w*\s*(?:\[[^\]]*\]\s*)?=(?!=)|(?:section|scenario|model|years)\b)"
 )
 
 

@@ -6,7 +6,7 @@ table of malformed snippets with the message each deserves (fed to lark's
 from __future__ import annotations
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 WORDS = {
     "NUMBER": "a number", "NAME": "a name", "STRING": 'a "quoted title"',
@@ -95,7 +95,66 @@ def match_message(parser: Lark, text: str) -> tuple[str, str] | None:
         parser.parse(text)
     except UnexpectedInput as e:
         try:
-            return e.match_examples(parser.parse, EXAMPLES, use_accepts=True)
+            return _match(e, _example_errors(parser))
         except Exception:  # a failed match only costs the nicer message
             return None
     return None
+
+
+_EXAMPLE_ERRORS: dict[int, tuple[Lark, list[tuple[tuple[str, str], UnexpectedInput]]]] = {}
+
+
+def _example_errors(parser: Lark) -> list[tuple[tuple[str, str], UnexpectedInput]]:
+    """Each example's error, parsed once per parser (not once per syntax error:
+    a file of 40,000 bad lines re-parsed every example 40,000 times)."""
+    hit = _EXAMPLE_ERRORS.get(id(parser))
+    if hit is None or hit[0] is not parser:
+        found = []
+        for label, snippets in EXAMPLES.items():
+            for snippet in snippets:
+                try:
+                    parser.parse(snippet)
+                except UnexpectedInput as ut:
+                    if isinstance(ut, UnexpectedToken):
+                        ut.accepts  # noqa: B018 -- computed now, while its parser state is fresh
+                    found.append((label, ut))
+        hit = _EXAMPLE_ERRORS[id(parser)] = (parser, found)
+    return hit[1]
+
+
+def _match(e: UnexpectedInput, examples) -> tuple[str, str] | None:
+    """lark's `match_examples(use_accepts=True)` over examples parsed beforehand:
+    the first example failing in the same state (with the same expected tokens)
+    and on the same token; else the first in the same state."""
+    candidate = None
+    for label, ut in examples:
+        if ut.state != e.state:
+            continue
+        if (isinstance(e, UnexpectedToken) and isinstance(ut, UnexpectedToken)
+                and ut.accepts != _accepts(e)):
+            continue
+        if (isinstance(e, (UnexpectedToken, UnexpectedEOF))
+                and isinstance(ut, (UnexpectedToken, UnexpectedEOF)) and ut.token == e.token):
+            return label
+        if candidate is None:
+            candidate = label
+    return candidate
+
+
+_ACCEPTS: dict[tuple[int, ...], set[str]] = {}  # (parse table, *state stack) -> tokens
+
+
+def _accepts(e: UnexpectedToken) -> set[str]:
+    """The tokens the parser would have taken, by parser state stack: the same
+    mistake on many lines is worked out once (lark tries every terminal)."""
+    try:
+        state = e.interactive_parser.parser_state
+        key = (id(state.parse_conf.parse_table), *state.state_stack)
+    except AttributeError:  # another lark: no shortcut
+        return e.accepts
+    hit = _ACCEPTS.get(key)
+    if hit is None:
+        if len(_ACCEPTS) > 10_000:
+            _ACCEPTS.clear()
+        hit = _ACCEPTS[key] = e.accepts
+    return hit

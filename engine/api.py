@@ -22,7 +22,7 @@ from dsl.errors import Diagnostic, ScnError
 from dsl.parser import parse_document, parse_statement
 from engine.check import check_scenario
 from engine.graph import Graph
-from engine.model import OVERRIDES, Model, Piece, cover, pieces_of, same_row
+from engine.model import OVERRIDES, Model, Piece, cover, cover_over, pieces_of, same_row
 from engine.plan import YEAR, Plan, compile_plan, run
 from engine.polars_expr import BATCH
 from engine.resolve import BASE, overlaps, resolve
@@ -130,7 +130,9 @@ def _checked(model: Model, scenario: str, overrides: Overrides | None):
     key = ("checked", scenario)
     if overrides is None and key in model.cache:
         return model.cache[key]
-    cov = cover(model, scenario, overrides)
+    cov = _scenario_cover(model, scenario)
+    if overrides:
+        cov = cover_over(model, cov, overrides)
     base = None
     if scenario != BASE or overrides:
         base_cover, base_graph, _ = _checked(model, BASE, None)
@@ -140,6 +142,22 @@ def _checked(model: Model, scenario: str, overrides: Overrides | None):
     if overrides is None:
         model.cache[key] = out
     return out
+
+
+def _scenario_cover(model: Model, scenario: str) -> dict[str, tuple[Piece | None, ...]]:
+    """A scenario's cover, from its parent's (cached per model): a chain of N
+    scenarios costs N layers, not N^2/2. Callers must not change it."""
+    todo: list[str] = []  # this scenario and its ancestors not yet covered, child first
+    name: str | None = scenario
+    while name is not None and ("cover", name) not in model.cache:
+        todo.append(name)
+        name = model.scenarios[name].parent  # resolve broke every extends cycle
+    for name in reversed(todo):
+        parent = model.scenarios[name].parent
+        model.cache[("cover", name)] = (
+            cover(model, name) if parent is None
+            else cover_over(model, model.cache[("cover", parent)], model.layers[name]))
+    return model.cache[("cover", scenario)]
 
 
 def _in_scenario(e: Diagnostic, scenario: str) -> Diagnostic:

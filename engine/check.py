@@ -18,14 +18,33 @@ from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, Use
 
 def masks(cover: dict[str, tuple[Piece | None, ...]]) -> dict[str, int]:
     """Per variable, a bit per year index that has a value."""
-    out = {}
-    for v, row in cover.items():
-        m = 0
-        for i, p in enumerate(row):
-            if p is not None:
-                m |= 1 << i
-        out[v] = m
-    return out
+    return {v: _mask([i for i, p in enumerate(row) if p is not None]) for v, row in cover.items()}
+
+
+def _mask(indices: list[int]) -> int:
+    """An int with the given bits set (indices ascending), built from runs of
+    consecutive bits: one shift per run, not per bit (per-bit `m |= 1 << i`
+    rebuilt an int as wide as the years for every year: quadratic)."""
+    if not indices:
+        return 0
+    lo, hi = indices[0], indices[-1]
+    if hi - lo + 1 == len(indices):  # one run: the common case
+        return (1 << (hi + 1)) - (1 << lo)
+    runs: list[tuple[int, int]] = []
+    for i in indices:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    if len(runs) > 64:  # scattered bits: via a binary string, linear in the width
+        bits = bytearray(b"0" * (runs[-1][1] + 1))
+        for lo, hi in runs:
+            bits[lo:hi + 1] = b"1" * (hi - lo + 1)
+        return int(bits[::-1].decode(), 2)
+    m = 0
+    for lo, hi in runs:
+        m |= (1 << (hi + 1)) - (1 << lo)
+    return m
 
 
 def check_cover(model: Model, cover, uses_of, defined: dict[str, int],
@@ -35,12 +54,12 @@ def check_cover(model: Model, cover, uses_of, defined: dict[str, int],
     for v in model.variables:
         if only is not None and v not in only:
             continue
-        won: dict[int, tuple[Piece, int]] = {}
+        won: dict[int, tuple[Piece, list[int]]] = {}
         for i, p in enumerate(cover[v]):
             if p is not None:
-                piece, m = won.get(id(p), (p, 0))
-                won[id(p)] = (piece, m | (1 << i))
-        for piece, mask in won.values():
+                won.setdefault(id(p), (p, []))[1].append(i)
+        for piece, years in won.values():
+            mask = _mask(years)
             for use in uses_of(piece):
                 found = _check_use(model, piece, mask, use, defined, n)
                 if found and piece.layer == OVERRIDES:

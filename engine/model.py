@@ -77,9 +77,11 @@ class Model:
     def chain(self, scenario: str) -> list[str]:
         """The layers of a scenario, bottom first: base, ..., scenario."""
         out: list[str] = []
+        seen: set[str] = set()  # a set: a chain of 1,000 scenarios is walked in 1,000 steps
         name: str | None = scenario
-        while name is not None and name not in out:
+        while name is not None and name not in seen:
             out.append(name)
+            seen.add(name)
             name = self.scenarios[name].parent
         return out[::-1]
 
@@ -154,6 +156,22 @@ def cover(model: Model, scenario: str,
                 top = winners(pieces, n)
                 row = [t if t is not None else r for t, r in zip(top, row)]
         out[var] = tuple(row)
+    return out
+
+
+def cover_over(model: Model, below: Mapping[str, tuple[Piece | None, ...]],
+               layer: Mapping[str, tuple[Piece, ...]]) -> dict[str, tuple[Piece | None, ...]]:
+    """`below` (a scenario's cover) with one more layer on top: its child's cover.
+
+    The same rows as `cover(model, child)`, built from the parent's cover in
+    the size of the layer instead of from base through the whole chain.
+    """
+    n = len(model.years)
+    out = dict(below)
+    for var, pieces in layer.items():
+        if pieces and var in out:
+            top = winners(pieces, n)
+            out[var] = tuple(t if t is not None else r for t, r in zip(top, out[var]))
     return out
 
 

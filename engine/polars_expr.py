@@ -32,6 +32,9 @@ _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operato
             "==": operator.eq, "!=": operator.ne}
 
 
+CHAIN_LIMIT = 16  # definitions of one variable evaluated as when/then branches
+
+
 def column(name: str, row: tuple[Piece | None, ...], first: int, last: int) -> pl.Expr:
     """The column of one variable: each piece's expression in the years it wins."""
     groups: dict[int, tuple[Piece, list[int]]] = {}
@@ -43,13 +46,27 @@ def column(name: str, row: tuple[Piece | None, ...], first: int, last: int) -> p
         if len(years) == len(row):
             return to_polars(piece.expr, first, last).alias(name)
     chain = None
-    for piece, years in groups.values():
+    otherwise = EMPTY
+    pieces = list(groups.values())
+    if len(pieces) > CHAIN_LIMIT:
+        # Many definitions (`x[2031] = 5` for each of 10,000 years): a chain
+        # of when/then evaluates every branch over every row, quadratic. The
+        # plain numbers become one lookup by year; the rest stay branches.
+        values: list[float | None] = [None] * len(row)
+        for piece, years in pieces:
+            if type(piece.expr) is A.Number:
+                for i in years:
+                    values[i] = piece.expr.value
+        if any(v is not None for v in values):
+            otherwise = pl.lit(pl.Series(values, dtype=F64)).gather(pl.col(YEAR_INDEX))
+            pieces = [(p, ys) for p, ys in pieces if type(p.expr) is not A.Number]
+    for piece, years in pieces:
         cond = years_condition(years)
         value = to_polars(piece.expr, first, last)
         chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
     if chain is None:
-        return EMPTY.alias(name)
-    return chain.otherwise(EMPTY).alias(name)
+        return otherwise.alias(name)
+    return chain.otherwise(otherwise).alias(name)
 
 
 def years_condition(years: list[int]) -> pl.Expr:

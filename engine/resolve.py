@@ -77,30 +77,37 @@ def _scenarios(doc: A.Document, errors: list[Diagnostic]) -> dict[str, Scenario]
                 related=(("first declared here", first),)))
         else:
             out[s.name] = Scenario(s.name, s.parent, s.title, s.span)
+    parent_spans: dict[str, A.Span] = {}
+    for s in doc.scenarios:
+        parent_spans.setdefault(s.name, s.parent_span)
     for s in list(out.values()):
         if s.parent is not None and s.parent not in out:
             errors.append(Diagnostic(f"scenario '{s.name}' extends unknown scenario '{s.parent}'",
-                                     doc_parent_span(doc, s.name), suggest(s.parent, out)))
+                                     parent_spans[s.name], suggest(s.parent, out)))
             out[s.name] = Scenario(s.name, BASE, s.title, s.span)
     _extends_cycles(out, errors)
     return out
 
 
-def doc_parent_span(doc: A.Document, name: str) -> A.Span:
-    return next(s.parent_span for s in doc.scenarios if s.name == name)
-
-
 def _extends_cycles(scenarios: dict[str, Scenario], errors: list[Diagnostic]) -> None:
-    reported: set[str] = set()
+    """Report each `extends` cycle once, and make its members extend base.
+
+    Every scenario is walked once: a walk stops at a scenario an earlier walk
+    finished (it leads to base), so a chain of N scenarios costs N steps, not N^2.
+    """
+    done: set[str] = set()
     for start in scenarios:
-        path, name = [], start
-        while name is not None and name not in path:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        name = start
+        while name is not None and name not in done and name not in on_path:
+            on_path[name] = len(path)
             path.append(name)
             name = scenarios[name].parent
-        if name is None or name in reported:
+        done.update(path)
+        if name is None or name not in on_path:
             continue
-        cycle = path[path.index(name):]
-        reported.update(cycle)
+        cycle = path[on_path[name]:]
         spans = sorted((scenarios[c].span for c in cycle), key=lambda s: (s.line, s.col))
         text = " -> ".join(f"{c} (line {scenarios[c].span.line})" for c in cycle + [cycle[0]])
         errors.append(Diagnostic(f"scenarios extend each other in a cycle: {text}", spans[0],
@@ -110,18 +117,83 @@ def _extends_cycles(scenarios: dict[str, Scenario], errors: list[Diagnostic]) ->
             scenarios[c] = Scenario(c, BASE, scenarios[c].title, scenarios[c].span)
 
 
+SHOWN_OVERLAPS = 5  # pairs reported per variable and specificity; the rest are counted
+
+
 def overlaps(pieces: list[Piece], first: int) -> list[Diagnostic]:
-    """Two pieces of the same specificity covering the same year, in one layer."""
-    out = []
-    for rank in {p.rank for p in pieces}:
-        same = sorted((p for p in pieces if p.rank == rank), key=lambda p: (p.span.line, p.span.col))
-        for i, a in enumerate(same):
-            for b in same[i + 1:]:
+    """Two pieces of the same specificity covering the same year, in one layer.
+
+    Each overlapping pair is one diagnostic, at the earlier line; past
+    SHOWN_OVERLAPS pairs of one variable and specificity, one more says how
+    many other definitions overlap. N copies of `x = 1` hold N^2/2 pairs:
+    the work is a sweep over the pieces sorted by first year, and the pairs
+    are listed only until the limit.
+    """
+    out: list[Diagnostic] = []
+    by_rank: dict[int, list[Piece]] = {}
+    for p in pieces:
+        by_rank.setdefault(p.rank, []).append(p)
+    for rank in sorted(by_rank):
+        same = sorted(by_rank[rank], key=lambda p: (p.span.line, p.span.col))
+        involved = _overlapping(same)
+        if not involved:
+            continue
+        shown: set[int] = set()
+        found = 0
+        candidates = [i for i in range(len(same)) if i in involved]
+        for k, i in enumerate(candidates):
+            a = same[i]
+            for j in candidates[k + 1:]:
+                b = same[j]
                 lo, hi = max(a.start, b.start), min(a.end, b.end)
-                if lo <= hi:
-                    years = str(first + lo) if lo == hi else f"{first + lo}..{first + hi}"
-                    out.append(Diagnostic(
-                        f"'{a.name}' is defined twice for {years}: here and on line {b.span.line}",
-                        a.span, "remove one, or make one of them cover other years",
-                        related=(("also defined here", b.span),)))
+                if lo > hi:
+                    continue
+                if found == SHOWN_OVERLAPS:
+                    break
+                found += 1
+                shown.update((i, j))
+                years = str(first + lo) if lo == hi else f"{first + lo}..{first + hi}"
+                out.append(Diagnostic(
+                    f"'{a.name}' is defined twice for {years}: here and on line {b.span.line}",
+                    a.span, "remove one, or make one of them cover other years",
+                    related=(("also defined here", b.span),)))
+            if found == SHOWN_OVERLAPS:
+                break
+        rest = sorted(involved - shown)
+        more = _pairs(same) - found
+        if more:
+            at = same[rest[0]] if rest else same[max(shown)]
+            what = (f"{len(rest)} more definition{'s' if len(rest) != 1 else ''} of "
+                    f"'{at.name}' overlap{'' if len(rest) != 1 else 's'}" if rest else
+                    f"{more} more pair{'s' if more != 1 else ''} of the definitions above "
+                    f"overlap{'' if more != 1 else 's'}")
+            out.append(Diagnostic(
+                f"... and {what} (not shown)", at.span,
+                "each year may have one definition of each kind: remove the copies"))
     return out
+
+
+def _overlapping(pieces: list[Piece]) -> set[int]:
+    """Indices of the pieces that overlap at least one other (a sweep by first year)."""
+    order = sorted(range(len(pieces)), key=lambda i: (pieces[i].start, pieces[i].end))
+    out: set[int] = set()
+    reach, holder = -1, -1  # the furthest end so far, and its piece
+    for i in order:
+        p = pieces[i]
+        if p.start <= reach:
+            out.add(i)
+            out.add(holder)
+        if p.end > reach:
+            reach, holder = p.end, i
+    return out
+
+
+def _pairs(pieces: list[Piece]) -> int:
+    """How many pairs of pieces overlap: all pairs less those that are disjoint."""
+    from bisect import bisect_left
+
+    starts = sorted(p.start for p in pieces)
+    n = len(pieces)
+    # a before b, disjoint: a.end < b.start; count, for each a, the starts after its end
+    disjoint = sum(n - bisect_left(starts, p.end + 1) for p in pieces)
+    return n * (n - 1) // 2 - disjoint

@@ -58,6 +58,7 @@ class Side:
     values: object = None  # engine.compare.Values, when it evaluates
     unparsed: set[str] = field(default_factory=set)  # variables on lines that did not parse
     errors: list = field(default_factory=list)
+    results: dict = field(default_factory=dict)  # engine results by scenario, when evaluated
 
 
 def run(args, texts) -> int:
@@ -76,12 +77,18 @@ def run(args, texts) -> int:
         raise UsageError("--rtol and --atol must be zero or more")
     old, new = _side(old_file, texts), _side(new_file, texts)
     scenarios = _scenarios(args, old, new)
-    for side in (old, new):
-        if side.model is not None:
-            from engine.compare import values_of
+    # The same text twice: nothing can move, and nothing is evaluated.
+    same = old.kind == new.kind == "scn" and old_file.text == new_file.text
+    if not same:
+        from engine.compare import values_of
 
-            side.values = values_of(side.model, [s for s in scenarios if s in side.model.scenarios])
-    report = _compare(old, new, scenarios, args.rtol, args.atol)
+        for side in (old, new):  # NEW is computed from OLD's results, where it differs
+            if side.model is not None:
+                side.values = values_of(side.model,
+                                        [s for s in scenarios if s in side.model.scenarios],
+                                        results=side.results,
+                                        start=old.results if side is new else None)
+    report = _compare(old, new, scenarios, args.rtol, args.atol, same)
     texts.report(old.errors + new.errors)
     render = {"table": table, "md": markdown, "json": json_text}[args.format]
     common.write(render(report, texts), args.output)
@@ -157,8 +164,10 @@ class Report:
         return bool(self.changes or self.structure or (self.values and self.values.cells))
 
 
-def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: float) -> Report:
-    from engine.compare import attribute, compare_documents, compare_values, reevaluation
+def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: float,
+             same: bool = False) -> Report:
+    from engine.compare import (Attribution, ValueDiff, attribute, compare_documents,
+                                compare_values, reevaluation)
 
     report = Report(old, new, rtol, atol)
     if old.document is not None and new.document is not None:
@@ -172,6 +181,12 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
             what = "does not parse" if side.unparsed else "has errors"
             partial = " (the definitions that parse are)" if side.document is not None else ""
             report.notes.append(f"{which} {side.label} {what}: values not compared{partial}")
+    if same and old.model is not None:
+        model = old.model
+        report.values = ValueDiff((), tuple(model.years),
+                                  tuple(s for s in scenarios if s in model.scenarios), ())
+        report.attribution = Attribution("none", tuple(model.years), (), ())
+        return report
     if old.values is None or new.values is None:
         return report
     report.values = compare_values(old.values, new.values, rtol, atol, scenarios)
@@ -179,7 +194,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
     effect = None
     if old.model is not None and report.changes:
         effect = reevaluation(old.document, old.values, report.changes,
-                              list(report.values.scenarios))
+                              list(report.values.scenarios), old.results)
     report.attribution = attribute(report.changes, report.values, old.values.years, effect,
                                    exact_ok=not report.structure)
     return report

@@ -14,6 +14,10 @@ from tui import common
 from tui.output import full_precision
 
 DEPTH = 3  # levels shown unless --depth says otherwise; a recurrence goes back every year
+# Levels of indentation in one block of the tree (and of nesting in JSON):
+# deeper cells continue in a block of their own below, so a chain of 10,000
+# cells prints 10,000 rows of bounded width, not rows 4 x 10,000 wide.
+NESTING = 40
 
 
 def register(sub) -> None:
@@ -61,6 +65,7 @@ class _View:
 
         self.model, self.texts, self.scenario = model, texts, scenario
         self.kind = kinds(model)
+        self._lines: dict[str, list[str]] = {}
 
     def value(self, node) -> str:
         from tui.numbers import format_value
@@ -77,7 +82,9 @@ class _View:
         """The covering definition as written; for one entry of a year map,
         `name = {entry}`; with the line's comment when asked."""
         source, _ = self.where(piece)
-        lines = self.texts.by_source.get(source, "").splitlines()
+        lines = self._lines.get(source)
+        if lines is None:  # split once per source, not once per cell of the tree
+            lines = self._lines[source] = self.texts.by_source.get(source, "").splitlines()
         s = piece.span
         if not 0 < s.line <= len(lines):
             return piece.name
@@ -110,10 +117,13 @@ class _View:
             return "\n".join(out) + "\n"
         out.append(what + ":")
         rows: list[tuple[str, str]] = []
-        self._rows(tree, rows)
+        continued = self._rows(tree, rows)
         width = max(len(a) for a, _ in rows)
         out += [f"{a.ljust(width)}  {b}".rstrip() for a, b in rows]
         marks = []
+        if continued:
+            marks.append(f"(below): more than {NESTING} levels deep, continued in its own "
+                         "block below")
         if _any(tree, "seen"):
             marks.append("(above): shown earlier in the tree")
         if _any(tree, "cut"):
@@ -123,19 +133,33 @@ class _View:
             out += ["", "; ".join(marks)]
         return "\n".join(out) + "\n"
 
-    def _rows(self, root, rows) -> None:
-        # A stack, not recursion: --all on a long recurrence is deeper than Python's limit.
-        stack = [(root, "", "")]
-        while stack:
-            node, lead, child_lead = stack.pop()
-            tag = " (above)" if node.seen else (" (...)" if node.cut else "")
-            _, line = self.where(node.piece)
-            rows.append((f"{lead}{node.cell} = {self.value(node)}{tag}",
-                         f"line {line}: {self.definition(node.piece)}"))
-            last = len(node.children) - 1
-            for k in range(last, -1, -1):
-                stack.append((node.children[k], child_lead + ("`-- " if k == last else "|-- "),
-                              child_lead + ("    " if k == last else "|   ")))
+    def _rows(self, root, rows) -> bool:
+        """The tree's rows; a cell NESTING levels down with more below it starts
+        a block of its own after the others. True when some did."""
+        blocks = [root]
+        k = 0
+        while k < len(blocks):
+            if k:
+                rows.append(("", ""))
+            # A stack, not recursion: --all on a long recurrence is deeper than Python's limit.
+            stack = [(blocks[k], "", "", 0)]
+            k += 1
+            while stack:
+                node, lead, child_lead, level = stack.pop()
+                below = level == NESTING and bool(node.children)
+                tag = (" (above)" if node.seen else " (...)" if node.cut else
+                       " (below)" if below else " (continued)" if level == 0 and k > 1 else "")
+                _, line = self.where(node.piece)
+                rows.append((f"{lead}{node.cell} = {self.value(node)}{tag}",
+                             f"line {line}: {self.definition(node.piece)}"))
+                if below:
+                    blocks.append(node)
+                    continue
+                last = len(node.children) - 1
+                for j in range(last, -1, -1):
+                    stack.append((node.children[j], child_lead + ("`-- " if j == last else "|-- "),
+                                  child_lead + ("    " if j == last else "|   "), level + 1))
+        return len(blocks) > 1
 
     def json(self, tree, dependents: bool) -> str:
         key = "dependents" if dependents else "precedents"
@@ -152,13 +176,23 @@ class _View:
                 out["more"] = True
             return out
         top = node(tree)
-        stack = [(tree, top)]
+        blocks: list[dict] = []  # cells NESTING levels down, with their own trees
+        stack = [(tree, top, 0)]
         while stack:  # no recursion, as in _rows
-            n, out = stack.pop()
-            if n.children:
-                out[key] = [node(c) for c in n.children]
-                stack.extend(zip(n.children, out[key]))
+            n, out, level = stack.pop()
+            if not n.children:
+                continue
+            if level == NESTING:
+                out["continued_in"] = len(blocks)  # an index into doc["continued"]
+                head = node(n)
+                blocks.append(head)
+                stack.append((n, head, 0))
+                continue
+            out[key] = [node(c) for c in n.children]
+            stack.extend((c, o, level + 1) for c, o in zip(n.children, out[key]))
         doc = {"scenario": self.scenario, "doc": self.model.info[tree.cell.name].doc, **top}
+        if blocks:
+            doc["continued"] = blocks
         return json.dumps(doc, indent=2) + "\n"
 
 
