@@ -177,20 +177,36 @@ def _pair(removed: list[Assumption], added: list[Assumption]) -> list[Definition
 
 def _notes(old: A.Document, new: A.Document) -> list[str]:
     notes = []
-    if old.title != new.title:
-        notes.append(f"model title: {old.title!r} -> {new.title!r}")
+    title = _title_note("model title", old.title, new.title)
+    if title:
+        notes.append(title)
     oy, ny = old.years, new.years
     if oy and ny and (oy.start, oy.end) != (ny.start, ny.end):
-        notes.append(f"years {oy.start}..{oy.end} -> {ny.start}..{ny.end}")
+        notes.append(f"years changed from {oy.start}..{oy.end} to {ny.start}..{ny.end}")
     olds = {s.name: s for s in old.scenarios}
     news = {s.name: s for s in new.scenarios}
     for name, s in news.items():
         if name not in olds:
             notes.append(f"scenario {name} added")
-        elif olds[name].parent != s.parent:
+            continue
+        if olds[name].parent != s.parent:
             notes.append(f"scenario {name} now extends {s.parent} (was {olds[name].parent})")
+        title = _title_note(f"scenario {name} title", olds[name].title, s.title)
+        if title:
+            notes.append(title)
     notes.extend(f"scenario {name} removed" for name in olds if name not in news)
     return notes
+
+
+def _title_note(what: str, old: str | None, new: str | None) -> str | None:
+    """A title change in words: added, removed (with what it was) or changed."""
+    if old == new:
+        return None
+    if old is None:
+        return f"{what} added: '{new}'"
+    if new is None:
+        return f"{what} removed (was '{old}')"
+    return f"{what} changed from '{old}' to '{new}'"
 
 
 # ---------------------------------------------------------------- values

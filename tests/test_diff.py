@@ -101,8 +101,36 @@ def test_structure_notes():
     new = BASE.replace("2024..2026", "2024..2027").replace("scenario bull {", "scenario bull extends moon {")
     new = new.replace("years 2024..2027", 'model "M"\nyears 2024..2027') + "scenario moon {\n}\n"
     notes = compare_documents(doc(BASE), doc(new)).notes
-    assert notes == ("model title: None -> 'M'", "years 2024..2026 -> 2024..2027",
+    assert notes == ("model title added: 'M'", "years changed from 2024..2026 to 2024..2027",
                      "scenario bull now extends moon (was base)", "scenario moon added")
+
+
+@pytest.mark.parametrize("old_head, new_head, note", [
+    ('model "Acme Q3"\n', "", "model title removed (was 'Acme Q3')"),
+    ("", 'model "Acme Q3"\n', "model title added: 'Acme Q3'"),
+    ('model "Acme Q3"\n', 'model "Acme Q4"\n', "model title changed from 'Acme Q3' to 'Acme Q4'"),
+])
+def test_a_title_change_is_said_in_words(old_head, new_head, note):
+    notes = compare_documents(doc(old_head + BASE), doc(new_head + BASE)).notes
+    assert notes == (note,)
+
+
+def test_a_scenario_title_change_is_reported():
+    old = BASE.replace("scenario bull {", 'scenario bull "Fast ramp" {')
+    new = BASE.replace("scenario bull {", 'scenario bull "Faster ramp" {')
+    assert compare_documents(doc(old), doc(new)).notes == (
+        "scenario bull title changed from 'Fast ramp' to 'Faster ramp'",)
+    assert compare_documents(doc(old), doc(BASE)).notes == (
+        "scenario bull title removed (was 'Fast ramp')",)
+
+
+def test_diff_says_the_title_was_removed(tmp_path):
+    a, b = tmp_path / "a.scn", tmp_path / "b.scn"
+    a.write_text('model "Acme Q3"\n' + BASE)
+    b.write_text(BASE)
+    r = scn("diff", str(a), str(b))
+    assert r.returncode == 1, r.stderr
+    assert "model title removed (was 'Acme Q3')" in r.stdout and "None" not in r.stdout
 
 
 def test_definitions_that_did_not_parse_are_left_out():
