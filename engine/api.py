@@ -170,7 +170,7 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
         if node.name not in model.info:
             from engine.uses import suggest
             errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span,
-                                     suggest(node.name, model.variables), source=source))
+                                     suggest(node.name, model.variables, loose=True), source=source))
             continue
         errs: list[Diagnostic] = []
         pieces = pieces_of(node, OVERRIDES, first, last, errs)
@@ -229,7 +229,7 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
     if scenario not in model.scenarios:
         from engine.uses import suggest
         raise ScnError([Diagnostic(f"unknown scenario '{scenario}'", A.NO_SPAN,
-                                   suggest(scenario, model.scenarios)
+                                   suggest(scenario, model.scenarios, loose=True)
                                    or "scenarios: " + ", ".join(model.scenarios),
                                    source=model.source)])
     cov, graph, errors = _checked(model, scenario, overrides or None)

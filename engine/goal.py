@@ -112,7 +112,7 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
                                    node.span, source="TARGET")])
     if node.name not in model.info:
         raise ScnError([Diagnostic(f"unknown variable '{node.name}'", node.name_span,
-                                   suggest(node.name, model.variables), source="TARGET")])
+                                   suggest(node.name, model.variables, loose=True), source="TARGET")])
     if node.years is None or not node.years.single:
         raise ScnError([Diagnostic("the target is one cell: give its year",
                                    node.years.span if node.years else node.name_span,

@@ -79,8 +79,11 @@ def _scenarios(doc: A.Document, errors: list[Diagnostic]) -> dict[str, Scenario]
             out[s.name] = Scenario(s.name, s.parent, s.title, s.span)
     for s in list(out.values()):
         if s.parent is not None and s.parent not in out:
+            others = [n for n in out if n != s.name]  # extending itself is no fix
             errors.append(Diagnostic(f"scenario '{s.name}' extends unknown scenario '{s.parent}'",
-                                     doc_parent_span(doc, s.name), suggest(s.parent, out)))
+                                     doc_parent_span(doc, s.name),
+                                     suggest(s.parent, others)
+                                     or "scenarios it can extend: " + ", ".join(others)))
             out[s.name] = Scenario(s.name, BASE, s.title, s.span)
     _extends_cycles(out, errors)
     return out

@@ -42,9 +42,42 @@ class Use:
         return [self.a, self.b]  # CAGR
 
 
-def suggest(name: str, known) -> str | None:
-    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else None
+def suggest(name: str, known, loose: bool = False) -> str | None:
+    """A "did you mean" hint for a name that is not in `known`, or None.
+
+    The same name in another case comes first (`IF` -> `if`), then the
+    closest spelling, in the case written and then ignoring case. `loose`
+    (names typed as option values: `--wrt tax`) also offers the names that
+    start with or contain what was typed (`tax_rate`), when nothing is spelt
+    close to it.
+    """
+    names = [k for k in known if k != name]
+    folded = name.lower()
+    same = [k for k in names if k.lower() == folded]
+    if same:
+        return _did_you_mean(same[:1])
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if not match:
+        lower = {k.lower(): k for k in reversed(names)}  # the first of names equal but for case
+        match = [lower[m] for m in difflib.get_close_matches(folded, list(lower), n=1, cutoff=0.6)]
+    if match:
+        return _did_you_mean(match)
+    if loose and len(folded) >= 2:
+        starts = [k for k in names if k.lower().startswith(folded)]
+        inside = [k for k in names if folded in k.lower() and k not in starts]
+        if starts or inside:
+            return _did_you_mean((starts + inside)[:LOOSE_MATCHES])
+    return None
+
+
+LOOSE_MATCHES = 3  # names offered for a prefix or part of a name
+
+
+def _did_you_mean(names: list[str]) -> str:
+    quoted = [f"'{n}'" for n in names]
+    if len(quoted) == 1:
+        return f"did you mean {quoted[0]}?"
+    return f"did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
 
 
 class UseCollector:
@@ -111,8 +144,13 @@ class UseCollector:
             if node.func in self.variables:
                 hint = f"'{node.func}' is a variable; a name followed by '(' calls a function"
             self._err(f"unknown function '{node.func}'", node.name_span, hint)
+            # SUM(x[2025..2027]), Interp({...}): one mistake, one error; the range or
+            # the map may be right where the function it meant stands.
             for a in node.args:
-                self._visit(a)
+                if isinstance(a, A.YearRange):
+                    self._known(a.name, a.span)
+                else:
+                    self._visit(a, top=True)
             return
         args = node.args
         ranged = len(args) == 1 and isinstance(args[0], A.YearRange)

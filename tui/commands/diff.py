@@ -131,7 +131,7 @@ def _scenarios(args, old: Side, new: Side) -> list[str]:
     if names and args.scenario not in names:
         from engine.uses import suggest
 
-        hint = suggest(args.scenario, names)
+        hint = suggest(args.scenario, names, loose=True)
         raise UsageError(f"unknown scenario '{args.scenario}' "
                          f"({hint + ' ' if hint else ''}scenarios: {', '.join(names)})")
     return [args.scenario]
