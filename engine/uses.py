@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
+from engine.distributions import Draw, check_literal, is_literal, parameters
 from engine.functions import FUNCTIONS
 
 # How a use reaches into time. Year arguments are indices into the model years.
@@ -91,6 +92,10 @@ class UseCollector:
                 ) -> tuple[list[Use], list[Diagnostic]]:
         self.uses: list[Use] = []
         self.errors: list[Diagnostic] = []
+        # Distributions whose parameters read variables or t, each with the `if`
+        # conditions it sits under: (condition, branch taken), outermost first.
+        self.draws: list[tuple[Draw, tuple[tuple[A.Expr, bool], ...]]] = []
+        self.guards: list[tuple[A.Expr, bool]] = []
         self._visit(expr, top=whole_definition)
         return self.uses, self.errors
 
@@ -133,6 +138,8 @@ class UseCollector:
                 self._visit(e.value)
         elif isinstance(node, A.Call):
             self._call(node)
+        elif isinstance(node, A.Between):
+            self._draw(node, (node.low, node.high))
         else:
             for child in A.children(node):
                 self._visit(child)
@@ -164,8 +171,32 @@ class UseCollector:
             return
         if f.kind == "time":
             return self._time(node)
+        if f.kind == "distribution":
+            return self._draw(node, args)
+        if f.name == "if":  # a branch is computed only where the condition takes it
+            self._visit(args[0])
+            for taken, branch in ((True, args[1]), (False, args[2])):
+                self.guards.append((args[0], taken))
+                self._visit(branch)
+                self.guards.pop()
+            return
         for a in args:
             self._visit(a)
+
+    def _draw(self, node: Draw, params: tuple[A.Expr, ...]) -> None:
+        """Literal parameters are checked now; others at run time (see self.draws).
+        Parameters with a mistake of their own (an unknown function) are not."""
+        before = len(self.errors)
+        for p in params:
+            self._visit(p)
+        if len(self.errors) > before:
+            return
+        if all(is_literal(p) for p in params):
+            found = check_literal(node, self.first, self.last)
+            if found is not None:
+                self.errors.append(found)
+        else:
+            self.draws.append((node, tuple(self.guards)))
 
     def _aggregate(self, node: A.Call) -> None:
         f = FUNCTIONS[node.func]
