@@ -18,6 +18,7 @@ from tui import common
 from tui.output import full_precision
 
 BAR = 20  # characters on each side of the tornado's axis
+ZERO_STEP_PERCENT, ZERO_STEP = 0.01, 1.0  # how far an input that is 0 moves instead
 
 
 def register(sub) -> None:
@@ -70,17 +71,21 @@ def _pct(text: str) -> float:
 
 
 def _tornado(model, args, y, scenario, overrides) -> str:
-    from engine.sensitivity import tornado
-    from tui.numbers import kinds
+    from engine.tornado import tornado
+    from tui.numbers import PERCENT, kinds
 
     pct = _pct(args.pct)
     year = y.year if y.year is not None else model.years[-1]
-    rows = tornado(model, y.name, year, scenario, overrides, pct)
+    kind = kinds(model)
+    # An input that is 0 everywhere cannot be scaled: it moves by one point
+    # when it reads as a percentage, else by one unit.
+    steps = {v: ZERO_STEP_PERCENT if k == PERCENT else ZERO_STEP for v, k in kind.items()}
+    rows = tornado(model, y.name, year, scenario, overrides, pct, zero_step=steps)
     if args.format == "csv":
         return _tornado_csv(y.name, year, rows)
     if args.format == "json":
         return _tornado_json(y.name, year, scenario, pct, rows)
-    return _tornado_table(model, kinds(model), y.name, year, scenario, pct, rows,
+    return _tornado_table(model, kind, y.name, year, scenario, pct, rows,
                           markdown=args.format == "md")
 
 
@@ -88,11 +93,11 @@ def _tornado_csv(output: str, year: int, rows) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["output", "year", "input", "base_value", "derivative", "estimate_low",
-                "estimate_high", "exact_low", "exact_high"])
+                "estimate_high", "exact_low", "exact_high", "shift"])
     for r in rows:
         w.writerow([output, year, r.input, full_precision(r.base_value),
                     *(full_precision(v) for v in (r.derivative, r.estimate_low, r.estimate_high,
-                                                  r.exact_low, r.exact_high))])
+                                                  r.exact_low, r.exact_high, r.shift))])
     return buf.getvalue()
 
 
@@ -102,7 +107,8 @@ def _tornado_json(output: str, year: int, scenario: str, pct: float, rows) -> st
         "value": rows[0].output_value if rows else None,
         "rows": [{"input": r.input, "base_value": _js(r.base_value), "derivative": _js(r.derivative),
                   "estimate_low": _js(r.estimate_low), "estimate_high": _js(r.estimate_high),
-                  "exact_low": _js(r.exact_low), "exact_high": _js(r.exact_high)} for r in rows],
+                  "exact_low": _js(r.exact_low), "exact_high": _js(r.exact_high),
+                  "shift": r.shift} for r in rows],
     }
     return json.dumps(doc, indent=2) + "\n"
 
@@ -123,7 +129,8 @@ def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: boo
         return kind.get(label.split("[")[0], AMOUNT)
     head = ["input", "base", "d/d input", f"-{p} est", f"-{p} exact", f"+{p} est",
             f"+{p} exact"]
-    body = [[r.input, format_value(r.base_value, base_kind(r.input)),
+    body = [[r.input + (" *" if r.shift is not None else ""),
+             format_value(r.base_value, base_kind(r.input)),
              format_value(r.derivative, AMOUNT),
              *(format_value(v, okind) for v in (r.estimate_low, r.exact_low, r.estimate_high,
                                                 r.exact_high))] for r in rows]
@@ -133,7 +140,7 @@ def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: boo
         lines = [f"### {title}", "", "| " + " | ".join(head) + " |",
                  "|---|" + "---:|" * (len(head) - 1)]
         lines += ["| " + " | ".join(r) + " |" for r in body]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + _shift_notes(rows, p, base_kind, prefix="\n")) + "\n"
     scale = max((max(abs(r.exact_low), abs(r.exact_high)) for r in rows
                  if r.swing != float("inf")), default=0.0)
     grid = [head + [""]] + [b + [_bar(r, scale)] for b, r in zip(body, rows)]
@@ -144,10 +151,26 @@ def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: boo
         lines.append(("  ".join(cells) + "  " + g[-1]).rstrip())
     lines += ["", f"bars: exact change of {output}[{year}]; '=' input -{p}, '#' input +{p}; "
                   "est = first order, from the exact derivative"]
+    lines += _shift_notes(rows, p, base_kind)
     if not math.isfinite(rows[0].output_value):
         lines.append(f"note: {output}[{year}] is not a finite number: its changes are not "
                      "meaningful (a division by zero?)")
     return "\n".join(lines) + "\n"
+
+
+def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
+    """The footnote of the rows marked '*': moved by a step, not scaled."""
+    from tui.numbers import PERCENT
+
+    moved = []
+    for r in rows:
+        if r.shift is not None:
+            step = f"{r.shift * 100:g}pp" if base_kind(r.input) == PERCENT else f"{r.shift:g}"
+            moved.append(f"{r.input} -{step}/+{step}")
+    if not moved:
+        return []
+    return [f"{prefix}* 0 in every year the output reads, and {p} of 0 is 0: moved by a step "
+            f"instead ({', '.join(moved)})"]
 
 
 def _bar(r, scale: float) -> str:
