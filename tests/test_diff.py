@@ -400,7 +400,7 @@ def test_different_years(tmp_path):
     new.write_text("years 2025..2027\nx = t - 2000 + 1\n")
     r = scn("diff", str(old), str(new))
     assert r.returncode == 1
-    assert "years 2024..2026 -> 2025..2027" in r.stdout.splitlines()[1]
+    assert "years changed from 2024..2026 to 2025..2027" in r.stdout.splitlines()[1]
     assert "note: years differ (2024..2026 and 2025..2027): compared 2025..2026" in r.stdout
 
 

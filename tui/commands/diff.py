@@ -195,36 +195,42 @@ def _kinds(report: Report) -> dict[str, str]:
     return kinds(model) if model is not None else {}
 
 
-def _amount(v, kind: str) -> str:
-    from tui.numbers import AMOUNT, format_value
+@dataclass
+class _Formats:
+    """One variable's columns, each with one number of decimals across its years."""
 
-    return format_value(v, kind or AMOUNT) if v is not None else "empty"
+    value: object  # tui.numbers.RowFormat of old and new values
+    change: object  # ... of the changes (signed, pp for percentages)
+    relative: object  # ... of the relative changes (signed %)
+
+    @classmethod
+    def of(cls, cells, kind: str) -> _Formats:
+        from tui.numbers import AMOUNT, PERCENT, change_format, row_format
+
+        values = [v for c in cells for v in (c.old, c.new)]
+        rel = [c.relative for c in cells if c.relative is not None]
+        return cls(row_format(values, kind or AMOUNT),
+                   change_format([c.delta for c in cells], kind or AMOUNT),
+                   change_format(rel, PERCENT, unit="%"))
+
+    def amount(self, v) -> str:
+        return self.value(v) if v is not None else "empty"
+
+    def delta(self, d) -> str:
+        return "" if d is None else self.change(d)
+
+    def relative_text(self, c) -> str:
+        r = c.relative
+        if r is None:
+            return "new" if c.old is None else "emptied"
+        if math.isnan(r):
+            return "n/a"
+        if math.isinf(r):
+            return "from 0"
+        return self.relative(r)
 
 
-def _delta(d: float | None, kind: str) -> str:
-    from tui.numbers import PERCENT, format_value
-
-    if d is None:
-        return ""
-    if math.isnan(d) or math.isinf(d):
-        return format_value(d)
-    if kind == PERCENT:
-        return f"{d * 100:+,.1f}pp" if abs(d) >= 0.001 else f"{d * 100:+.2g}pp"
-    return ("-" if d < 0 else "+") + format_value(abs(d))
-
-
-def _relative(c) -> str:
-    r = c.relative
-    if r is None:
-        return "new" if c.old is None else "emptied"
-    if math.isnan(r):
-        return "n/a"
-    if math.isinf(r):
-        return "from 0"
-    return f"{r * 100:+,.1f}%" if abs(r) >= 0.001 else f"{r * 100:+.2g}%"
-
-
-def _from(report: Report, c, kind: str) -> str:
+def _from(report: Report, c, fmt: _Formats) -> str:
     """Which changed assumptions moved this cell, and by how much when several did."""
     from engine.compare import moved
 
@@ -240,9 +246,9 @@ def _from(report: Report, c, kind: str) -> str:
     rest_moves = moved(c.old + explained, c.new, report.rtol, report.atol)
     if len(shares) == 1 and not rest_moves:
         return f"[{shares[0][0] + 1}]"
-    parts = [f"[{i + 1}] {_delta(d, kind)}" for i, d in shares]
+    parts = [f"[{i + 1}] {fmt.delta(d)}" for i, d in shares]
     if rest_moves:
-        parts.append(f"interaction {_delta(c.new - c.old - explained, kind)}")
+        parts.append(f"interaction {fmt.delta(c.new - c.old - explained)}")
     return ", ".join(parts)
 
 
@@ -332,13 +338,13 @@ def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
     kinds = _kinds(report)
     rows = []
     for scenario, variable, cells in report.values.groups():
-        kind = kinds.get(variable, "")
+        fmt = _Formats.of(cells, kinds.get(variable, ""))
         shown = [max(cells, key=_prominence)] if only_largest else cells
         for k, c in enumerate(shown):
             first = k == 0
             rows.append([scenario if first else "", variable if first else "", str(c.year),
-                         _amount(c.old, kind), _amount(c.new, kind), _delta(c.delta, kind),
-                         _relative(c), _from(report, c, kind)])
+                         fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
+                         fmt.relative_text(c), _from(report, c, fmt)])
     return rows
 
 

@@ -85,7 +85,16 @@ def _tornado(model, args, y, scenario, overrides) -> str:
         return _tornado_csv(y.name, year, rows)
     if args.format == "json":
         return _tornado_json(y.name, year, scenario, pct, rows)
-    return _tornado_table(model, kind, y.name, year, scenario, pct, rows,
+    if not rows:
+        return f"{y.name}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
+    from engine import evaluate
+    from tui.numbers import row_format
+
+    # an input's base value reads as its row does in `scn run`
+    result = evaluate(model, scenario, overrides)
+    base_format = {v: row_format(result.series(v), kind[v])
+                   for v in {r.input.split("[")[0] for r in rows}}
+    return _tornado_table(kind, base_format, y.name, year, scenario, pct, rows,
                           markdown=args.format == "md")
 
 
@@ -117,12 +126,10 @@ def _js(v):
     return v if v is None or v == v and abs(v) != float("inf") else full_precision(v)
 
 
-def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: bool) -> str:
+def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdown: bool) -> str:
     from tui.numbers import AMOUNT, format_value
 
     p = f"{pct * 100:g}%"
-    if not rows:
-        return f"{output}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
     okind = kind[output]
 
     def base_kind(label: str) -> str:
@@ -130,10 +137,9 @@ def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: boo
     head = ["input", "base", "d/d input", f"-{p} est", f"-{p} exact", f"+{p} est",
             f"+{p} exact"]
     body = [[r.input + (" *" if r.shift is not None else ""),
-             format_value(r.base_value, base_kind(r.input)),
+             base_format[r.input.split("[")[0]](r.base_value),
              format_value(r.derivative, AMOUNT),
-             *(format_value(v, okind) for v in (r.estimate_low, r.exact_low, r.estimate_high,
-                                                r.exact_high))] for r in rows]
+             *_changes(r, okind)] for r in rows]
     title = (f"Tornado: {output}[{year}] = {format_value(rows[0].output_value, okind)}, "
              f"scenario {scenario}; each input scaled by -{p} and +{p}")
     if markdown:
@@ -156,6 +162,15 @@ def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: boo
         lines.append(f"note: {output}[{year}] is not a finite number: its changes are not "
                      "meaningful (a division by zero?)")
     return "\n".join(lines) + "\n"
+
+
+def _changes(r, kind: str) -> list[str]:
+    """The four changes of a row, signed, with one number of decimals (pp for a percentage)."""
+    from tui.numbers import change_format
+
+    values = (r.estimate_low, r.exact_low, r.estimate_high, r.exact_high)
+    fmt = change_format(values, kind)
+    return [fmt(v) for v in values]
 
 
 def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
@@ -243,7 +258,7 @@ def _derivatives_json(model, scenario, found) -> str:
 
 
 def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
-    from tui.numbers import PERCENT, format_value, kinds
+    from tui.numbers import AMOUNT, PERCENT, format_row, kinds
 
     kind = kinds(model)
     years = [y.year] if y.year is not None else list(model.years)
@@ -266,25 +281,17 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
         body += [f"  note: {note}" for note in filter(None, f.note.split("; "))]
         lines += ["```", *body, "```"] if markdown else body
         lines.append("")
-        rows = [(d.output, [format_value(v, kind[d.output]) for v in _pick(d.output_values,
-                                                                          d.years, years)]),
-                (f"d {d.output} / d {d.wrt}", [_slope(v) for v in _at(d.derivative, idx)])]
+        # each row with one number of decimals across its years
+        rows = [(d.output, format_row(_pick(d.output_values, d.years, years), kind[d.output])),
+                (f"d {d.output} / d {d.wrt}", format_row(_at(d.derivative, idx), AMOUNT))]
         if kind.get(wrt_name) == PERCENT:
-            rows.append((f"  per point (1%) of {d.wrt}",
-                         [_slope(None if v is None else v / 100) for v in _at(d.derivative, idx)]))
+            rows.append((f"  per 1pp of {d.wrt}",
+                         format_row([None if v is None else v / 100
+                                     for v in _at(d.derivative, idx)], AMOUNT)))
         rows.append(("elasticity", ["" if v is None else f"{v:,.3f}" for v in _at(d.elasticity, idx)]))
         lines += _grid(years, rows, markdown)
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
-
-
-def _slope(v: float | None) -> str:
-    """A derivative: scaled like an amount, three significant digits below 1."""
-    from tui.numbers import AMOUNT, format_value
-
-    if v is None or v == 0 or not math.isfinite(v) or abs(v) >= 1:
-        return format_value(v, AMOUNT)
-    return f"{v:#.3g}".rstrip(".")
 
 
 def _pick(values, have, years):
