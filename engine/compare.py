@@ -87,6 +87,7 @@ class DefinitionChange:
 class DocumentDiff:
     changes: tuple[DefinitionChange, ...]
     notes: tuple[str, ...]  # header and scenario changes, in words
+    titles: tuple[str, ...] = ()  # title changes, in words: they move no value
 
 
 def assumptions(doc: A.Document) -> list[Assumption]:
@@ -155,7 +156,8 @@ def compare_documents(old: A.Document, new: A.Document,
     for name in [BASE, *(s.name for s in new.scenarios), *(s.name for s in old.scenarios)]:
         layers.setdefault(name, len(layers))
     changes.sort(key=lambda c: (layers[c.layer], (c.new or c.old).line, c.old is not None))
-    return DocumentDiff(tuple(changes), tuple(_notes(old, new)))
+    notes, titles = _notes(old, new)
+    return DocumentDiff(tuple(changes), tuple(notes), tuple(titles))
 
 
 def _pair(removed: list[Assumption], added: list[Assumption]) -> list[DefinitionChange]:
@@ -175,11 +177,12 @@ def _pair(removed: list[Assumption], added: list[Assumption]) -> list[Definition
     return out
 
 
-def _notes(old: A.Document, new: A.Document) -> list[str]:
-    notes = []
+def _notes(old: A.Document, new: A.Document) -> tuple[list[str], list[str]]:
+    """(changes of the header and scenarios that can move values, title changes)."""
+    notes, titles = [], []
     title = _title_note("model title", old.title, new.title)
     if title:
-        notes.append(title)
+        titles.append(title)
     oy, ny = old.years, new.years
     if oy and ny and (oy.start, oy.end) != (ny.start, ny.end):
         notes.append(f"years changed from {oy.start}..{oy.end} to {ny.start}..{ny.end}")
@@ -193,9 +196,9 @@ def _notes(old: A.Document, new: A.Document) -> list[str]:
             notes.append(f"scenario {name} now extends {s.parent} (was {olds[name].parent})")
         title = _title_note(f"scenario {name} title", olds[name].title, s.title)
         if title:
-            notes.append(title)
+            titles.append(title)
     notes.extend(f"scenario {name} removed" for name in olds if name not in news)
-    return notes
+    return notes, titles
 
 
 def _title_note(what: str, old: str | None, new: str | None) -> str | None:

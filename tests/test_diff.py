@@ -100,9 +100,10 @@ def test_a_new_selector_is_an_edit_of_the_same_definition():
 def test_structure_notes():
     new = BASE.replace("2024..2026", "2024..2027").replace("scenario bull {", "scenario bull extends moon {")
     new = new.replace("years 2024..2027", 'model "M"\nyears 2024..2027') + "scenario moon {\n}\n"
-    notes = compare_documents(doc(BASE), doc(new)).notes
-    assert notes == ("model title added: 'M'", "years changed from 2024..2026 to 2024..2027",
-                     "scenario bull now extends moon (was base)", "scenario moon added")
+    found = compare_documents(doc(BASE), doc(new))
+    assert found.titles == ("model title added: 'M'",)
+    assert found.notes == ("years changed from 2024..2026 to 2024..2027",
+                           "scenario bull now extends moon (was base)", "scenario moon added")
 
 
 @pytest.mark.parametrize("old_head, new_head, note", [
@@ -111,16 +112,16 @@ def test_structure_notes():
     ('model "Acme Q3"\n', 'model "Acme Q4"\n', "model title changed from 'Acme Q3' to 'Acme Q4'"),
 ])
 def test_a_title_change_is_said_in_words(old_head, new_head, note):
-    notes = compare_documents(doc(old_head + BASE), doc(new_head + BASE)).notes
-    assert notes == (note,)
+    found = compare_documents(doc(old_head + BASE), doc(new_head + BASE))
+    assert (found.titles, found.notes) == ((note,), ())
 
 
 def test_a_scenario_title_change_is_reported():
     old = BASE.replace("scenario bull {", 'scenario bull "Fast ramp" {')
     new = BASE.replace("scenario bull {", 'scenario bull "Faster ramp" {')
-    assert compare_documents(doc(old), doc(new)).notes == (
+    assert compare_documents(doc(old), doc(new)).titles == (
         "scenario bull title changed from 'Fast ramp' to 'Faster ramp'",)
-    assert compare_documents(doc(old), doc(BASE)).notes == (
+    assert compare_documents(doc(old), doc(BASE)).titles == (
         "scenario bull title removed (was 'Fast ramp')",)
 
 
@@ -131,6 +132,10 @@ def test_diff_says_the_title_was_removed(tmp_path):
     r = scn("diff", str(a), str(b))
     assert r.returncode == 1, r.stderr
     assert "model title removed (was 'Acme Q3')" in r.stdout and "None" not in r.stdout
+    # a title moves no value: one changed assumption still explains every move exactly
+    b.write_text(BASE.replace("y = 2", "y = 4"))
+    r = scn("diff", str(a), str(b))
+    assert "Every move comes from the one changed assumption, [1]." in r.stdout, r.stdout
 
 
 def test_definitions_that_did_not_parse_are_left_out():

@@ -147,7 +147,8 @@ class Report:
     rtol: float
     atol: float
     changes: tuple = ()  # engine.compare.DefinitionChange, numbered [1], [2], ... in reports
-    structure: tuple[str, ...] = ()  # header and scenario changes (years, extends, ...)
+    structure: tuple[str, ...] = ()  # header and scenario changes (titles, years, extends, ...)
+    values_structure: bool = False  # of those, any that can move values (not a title)
     notes: list[str] = field(default_factory=list)  # what was not compared, and why
     values: object = None  # engine.compare.ValueDiff
     attribution: object = None  # engine.compare.Attribution
@@ -163,7 +164,8 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
     report = Report(old, new, rtol, atol)
     if old.document is not None and new.document is not None:
         diff = compare_documents(old.document, new.document, sorted(old.unparsed | new.unparsed))
-        report.changes, report.structure = diff.changes, diff.notes
+        report.changes, report.structure = diff.changes, diff.titles + diff.notes
+        report.values_structure = bool(diff.notes)
     else:
         snaps = " and ".join(s.label for s in (old, new) if s.kind == "snapshot")
         report.notes.append(f"{snaps}: a snapshot holds values only; assumptions not compared")
@@ -181,7 +183,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
         effect = reevaluation(old.document, old.values, report.changes,
                               list(report.values.scenarios))
     report.attribution = attribute(report.changes, report.values, old.values.years, effect,
-                                   exact_ok=not report.structure)
+                                   exact_ok=not report.values_structure)
     return report
 
 
