@@ -90,10 +90,10 @@ def _tornado(model, args, y, scenario, overrides) -> str:
     from engine import evaluate
     from tui.numbers import row_format
 
-    # an input's base value reads as its row does in `scn run`
+    # an input's base value, and the output's, read as their rows do in `scn run`
     result = evaluate(model, scenario, overrides)
     base_format = {v: row_format(result.series(v), kind[v])
-                   for v in {r.input.split("[")[0] for r in rows}}
+                   for v in {y.name, *(r.input.split("[")[0] for r in rows)}}
     return _tornado_table(kind, base_format, y.name, year, scenario, pct, rows,
                           markdown=args.format == "md")
 
@@ -140,7 +140,7 @@ def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdow
              base_format[r.input.split("[")[0]](r.base_value),
              format_value(r.derivative, AMOUNT),
              *_changes(r, okind)] for r in rows]
-    title = (f"Tornado: {output}[{year}] = {format_value(rows[0].output_value, okind)}, "
+    title = (f"Tornado: {output}[{year}] = {base_format[output](rows[0].output_value)}, "
              f"scenario {scenario}; each input scaled by -{p} and +{p}")
     if markdown:
         lines = [f"### {title}", "", "| " + " | ".join(head) + " |",
