@@ -174,8 +174,9 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
             continue
         if node.name not in model.info:
             from engine.uses import suggest
-            errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span,
-                                     suggest(node.name, model.variables, loose=True), source=source))
+            hint = suggest(node.name, model.variables, loose=True)
+            errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span, hint,
+                                     source=source))
             continue
         errs: list[Diagnostic] = []
         pieces = pieces_of(node, OVERRIDES, first, last, errs)
