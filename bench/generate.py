@@ -422,6 +422,32 @@ def edit_input(text: str, name: str, factor: float = 1.1) -> str:
     return "\n".join(out) + "\n"
 
 
-if __name__ == "__main__":  # python bench/generate.py 1000 > /tmp/m.scn
+def main(argv: list[str] | None = None) -> int:
+    """`python bench/generate.py [N] [--years Y] [--seed S] [-o OUT]`: a model on stdout or in OUT."""
+    import argparse
     import sys
-    print(generate(int(sys.argv[1]) if len(sys.argv) > 1 else 1000), end="")
+
+    ap = argparse.ArgumentParser(
+        prog="bench/generate.py",
+        description="Print a deterministic synthetic .scn model (the models `make bench` times).")
+    ap.add_argument("variables", nargs="?", type=int, default=1000, metavar="N",
+                    help="number of variables, at least 20 (default: 1000)")
+    ap.add_argument("--years", type=int, default=30, metavar="Y",
+                    help="number of model years, at least 12 (default: 30, from 2000)")
+    ap.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    ap.add_argument("-o", "--output", metavar="OUT", help="write the model to OUT, not stdout")
+    args = ap.parse_args(argv)
+    try:
+        text = generate(args.variables, args.years, args.seed)
+    except ValueError as e:
+        ap.error(str(e))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":  # python bench/generate.py 1000 > /tmp/m.scn
+    raise SystemExit(main())

@@ -19,7 +19,7 @@ from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from dsl.numbers import BadNumber, parse_number
 from dsl.statements import RawStatement, split_statements
-from dsl.syntax_messages import describe_expected, describe_token, match_message
+from dsl.syntax_messages import describe_expected, describe_token, match_message, misplaced
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
@@ -281,6 +281,7 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         tok = e.token
         span = _tok(tok)
+        label = misplaced(tok, text) or label
         message = label[0] if label else f"unexpected {describe_token(tok)}"
         hint = label[1] if label else describe_expected(e.expected)
         return Diagnostic(message, span, hint)

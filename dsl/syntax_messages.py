@@ -5,6 +5,8 @@ table of malformed snippets with the message each deserves (fed to lark's
 
 from __future__ import annotations
 
+import re
+
 from lark import Lark, Token
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -59,6 +61,35 @@ EXAMPLES: dict[tuple[str, str], list[str]] = {
         "scenario bull extends base \"Bull\"", "scenario \"Bull\" {",
     ],
 }
+
+
+_GROUPED = re.compile(r"(?<![0-9_.])[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+
+
+def misplaced(tok: Token, text: str) -> tuple[str, str] | None:
+    """(message, hint) for a token that says what the writer meant, or None.
+
+    `1,000`: a comma grouping digits, as a spreadsheet shows them. `h = = a`
+    or `h = a = 1`: a second '=' in a definition (the parser state alone
+    would only say that something is missing).
+    """
+    at = tok.start_pos
+    if tok.type == "COMMA":
+        for m in _GROUPED.finditer(text):
+            if m.start() < at < m.end():
+                grouped = m.group()
+                return (f"',' cannot group the digits of a number: {grouped}",
+                        f"write {grouped.replace(',', '_')} ('_' groups digits) "
+                        f"or {grouped.replace(',', '')}")
+        return None
+    if tok.type == "EQUALS" and "=" in text[:at] and text[at - 1] != "=":  # `y == 1`: the table's
+        first = text.index("=")
+        if not text[first + 1:at].strip():  # `h = = a + 1`: one '=' too many
+            fixed = text[:first + 1] + " " + text[at + 1:].lstrip()
+            return "a second '=' in the definition", f"a definition has one '=': write {fixed}"
+        return ("a second '=' in the definition",
+                "a definition has one '='; to compare two values write '=='")
+    return None
 
 
 def describe_token(tok: Token) -> str:

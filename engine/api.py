@@ -21,6 +21,7 @@ from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from dsl.parser import parse_document, parse_statement
 from engine.check import check_scenario
+from engine.distributions import parameter_warnings
 from engine.graph import Graph
 from engine.model import OVERRIDES, Model, Piece, cover, cover_over, pieces_of, same_row
 from engine.plan import YEAR, Plan, compile_plan, run
@@ -110,7 +111,11 @@ def _collect(model: Model, piece: Piece) -> tuple[tuple[Use, ...], list[Diagnost
         collector = UseCollector(set(model.variables), model.years[0], model.years[-1])
         model.cache["collector"] = collector
     uses, errors = collector.collect(piece.expr, whole_definition=False)
+    if collector.draws:
+        model.cache.setdefault("draws", {})[id(piece)] = (piece, tuple(collector.draws))
     return tuple(uses), errors
+
+
 
 
 def _structure_errors(model: Model) -> list[Diagnostic]:
@@ -187,8 +192,9 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
             continue
         if node.name not in model.info:
             from engine.uses import suggest
-            errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span,
-                                     suggest(node.name, model.variables), source=source))
+            hint = suggest(node.name, model.variables, loose=True)
+            errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span, hint,
+                                     source=source))
             continue
         errs: list[Diagnostic] = []
         pieces = pieces_of(node, OVERRIDES, first, last, errs)
@@ -247,7 +253,7 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
     if scenario not in model.scenarios:
         from engine.uses import suggest
         raise ScnError([Diagnostic(f"unknown scenario '{scenario}'", A.NO_SPAN,
-                                   suggest(scenario, model.scenarios)
+                                   suggest(scenario, model.scenarios, loose=True)
                                    or "scenarios: " + ", ".join(model.scenarios),
                                    source=model.source)])
     cov, graph, errors = _checked(model, scenario, overrides or None)
@@ -268,7 +274,7 @@ def evaluate(model: Model, scenario: str = BASE, overrides: Overrides | None = N
     plan = prepare(model, scenario, overrides)
     with _without_cycle_collector():
         raw = run(plan, batch=batch, given=given)
-    return Result(plan, raw, nonfinite_warnings(plan, raw))
+    return Result(plan, raw, run_warnings(plan, raw))
 
 
 def recompute(previous: Result, model: Model, scenario: str | None = None,
@@ -286,16 +292,30 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     plan = prepare(model, scenario, overrides, reuse=old)
     changed = plan.changed if plan.changed is not None else {
         v for v in plan.cover if not same_row(plan.cover[v], old.cover[v])}
+    # What an edit can reach is checked again, and so is every variable that
+    # warned before: its warning may be gone, or its definition on another line.
+    warned = {w.message.split(" ", 1)[0] for w in previous.warnings} & set(plan.cover)
     if not changed:
-        return Result(plan, previous.raw, previous.warnings)
+        return Result(plan, previous.raw, run_warnings(plan, previous.raw, warned))
     with _without_cycle_collector():
         raw = run(plan, previous=previous.raw, changed=changed)
     redone = plan.graph.downstream(changed)
-    kept = [w for w in previous.warnings if w.message.split(" ", 1)[0] not in redone]
-    fresh = nonfinite_warnings(plan, raw, redone)
-    order = {v: i for i, v in enumerate(model.variables)}
-    warnings = sorted(kept + fresh, key=lambda w: order.get(w.message.split(" ", 1)[0], 0))
-    return Result(plan, raw, warnings)
+    return Result(plan, raw, run_warnings(plan, raw, redone | warned))
+
+
+def run_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
+                 ) -> list[Diagnostic]:
+    """What a run found: non-finite values, then distributions whose parameters
+    (read from variables) describe no distribution."""
+    # The checker's walk filled "draws": (piece, distributions whose parameters
+    # read a variable or t), for the few pieces that have one.
+    draws = plan.model.cache.get("draws", {}).values()
+    found = nonfinite_warnings(plan, raw, only)
+    wrong = parameter_warnings(plan, raw, draws, only)
+    if not wrong:
+        return found
+    order = {v: i for i, v in enumerate(plan.model.variables)}
+    return sorted(found + wrong, key=lambda w: order.get(w.message.split(" ", 1)[0], 0))
 
 
 def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None

@@ -87,6 +87,7 @@ class DefinitionChange:
 class DocumentDiff:
     changes: tuple[DefinitionChange, ...]
     notes: tuple[str, ...]  # header and scenario changes, in words
+    titles: tuple[str, ...] = ()  # title changes, in words: they move no value
 
 
 def assumptions(doc: A.Document) -> list[Assumption]:
@@ -155,7 +156,8 @@ def compare_documents(old: A.Document, new: A.Document,
     for name in [BASE, *(s.name for s in new.scenarios), *(s.name for s in old.scenarios)]:
         layers.setdefault(name, len(layers))
     changes.sort(key=lambda c: (layers[c.layer], (c.new or c.old).line, c.old is not None))
-    return DocumentDiff(tuple(changes), tuple(_notes(old, new)))
+    notes, titles = _notes(old, new)
+    return DocumentDiff(tuple(changes), tuple(notes), tuple(titles))
 
 
 def _pair(removed: list[Assumption], added: list[Assumption]) -> list[DefinitionChange]:
@@ -175,22 +177,39 @@ def _pair(removed: list[Assumption], added: list[Assumption]) -> list[Definition
     return out
 
 
-def _notes(old: A.Document, new: A.Document) -> list[str]:
-    notes = []
-    if old.title != new.title:
-        notes.append(f"model title: {old.title!r} -> {new.title!r}")
+def _notes(old: A.Document, new: A.Document) -> tuple[list[str], list[str]]:
+    """(changes of the header and scenarios that can move values, title changes)."""
+    notes, titles = [], []
+    title = _title_note("model title", old.title, new.title)
+    if title:
+        titles.append(title)
     oy, ny = old.years, new.years
     if oy and ny and (oy.start, oy.end) != (ny.start, ny.end):
-        notes.append(f"years {oy.start}..{oy.end} -> {ny.start}..{ny.end}")
+        notes.append(f"years changed from {oy.start}..{oy.end} to {ny.start}..{ny.end}")
     olds = {s.name: s for s in old.scenarios}
     news = {s.name: s for s in new.scenarios}
     for name, s in news.items():
         if name not in olds:
             notes.append(f"scenario {name} added")
-        elif olds[name].parent != s.parent:
+            continue
+        if olds[name].parent != s.parent:
             notes.append(f"scenario {name} now extends {s.parent} (was {olds[name].parent})")
+        title = _title_note(f"scenario {name} title", olds[name].title, s.title)
+        if title:
+            titles.append(title)
     notes.extend(f"scenario {name} removed" for name in olds if name not in news)
-    return notes
+    return notes, titles
+
+
+def _title_note(what: str, old: str | None, new: str | None) -> str | None:
+    """A title change in words: added, removed (with what it was) or changed."""
+    if old == new:
+        return None
+    if old is None:
+        return f"{what} added: '{new}'"
+    if new is None:
+        return f"{what} removed (was '{old}')"
+    return f"{what} changed from '{old}' to '{new}'"
 
 
 # ---------------------------------------------------------------- values

@@ -111,8 +111,9 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
         raise ScnError([Diagnostic("expected a target such as: optics_tam[2030] = 120B",
                                    node.span, source="TARGET")])
     if node.name not in model.info:
-        raise ScnError([Diagnostic(f"unknown variable '{node.name}'", node.name_span,
-                                   suggest(node.name, model.variables), source="TARGET")])
+        hint = suggest(node.name, model.variables, loose=True)
+        raise ScnError([Diagnostic(f"unknown variable '{node.name}'", node.name_span, hint,
+                                   source="TARGET")])
     if node.years is None or not node.years.single:
         raise ScnError([Diagnostic("the target is one cell: give its year",
                                    node.years.span if node.years else node.name_span,

@@ -82,8 +82,11 @@ def _scenarios(doc: A.Document, errors: list[Diagnostic]) -> dict[str, Scenario]
         parent_spans.setdefault(s.name, s.parent_span)
     for s in list(out.values()):
         if s.parent is not None and s.parent not in out:
+            others = [n for n in out if n != s.name]  # extending itself is no fix
             errors.append(Diagnostic(f"scenario '{s.name}' extends unknown scenario '{s.parent}'",
-                                     parent_spans[s.name], suggest(s.parent, out)))
+                                     parent_spans[s.name],
+                                     suggest(s.parent, others)
+                                     or "scenarios it can extend: " + ", ".join(others)))
             out[s.name] = Scenario(s.name, BASE, s.title, s.span)
     _extends_cycles(out, errors)
     return out

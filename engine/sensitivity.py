@@ -1,4 +1,5 @@
-"""Sensitivities: exact derivatives through the graph, by year, and the tornado.
+"""Sensitivities: exact derivatives through the graph, by year (the tornado,
+built on them, is engine.tornado; what it moves, engine.levers).
 
 Forward mode over the graph of one scenario. Each definition is a sympy
 expression of the cells it reads (`engine.symbolic`); its local partials
@@ -9,8 +10,7 @@ evaluated level by level like any other column of a plan (`engine.plan.run`):
 a recurrence's tangent is itself a recurrence, computed cell by cell in the
 recurrence's own order. The batch dimension carries several seeds at once:
 row 0 moves x by the same amount in every year (the derivative), row 1
-scales it (the elasticity); a tornado seeds every input in one run, and
-evaluates every +/- perturbation as the rows of one more run.
+scales it (the elasticity); a tornado seeds every lever in one run.
 
 Conventions (docs/sensitivity.md): `min`, `max`, `clamp`, `abs` and `if`
 differentiate along the branch taken, and at an exact tie the branches
@@ -40,6 +40,7 @@ from engine.cells import compile_cell
 from engine.polars_expr import F64, years_condition, column
 from engine.symbolic import (T, Builder, Ref, column_ref, flat_names, readable, ref_of, reframe,
                              refs_in, symbol, tangent_symbol, to_polars, to_text, tree_size)
+from engine.levers import distinct as _distinct, is_input
 from engine.trace import Cell, cell, has_value, years_label
 
 BASE = "base"
@@ -86,19 +87,6 @@ def _cached(model: Model, table: str, piece: Piece, make):
         hit = (piece, make())
         store[id(piece)] = hit
     return hit[1]
-
-
-def is_input(model: Model, row: tuple[Piece | None, ...]) -> bool:
-    """True when no winning definition of the variable reads another variable."""
-    return all(not uses_of(model, p) for p in _distinct(row))
-
-
-def _distinct(row) -> list[Piece]:
-    seen: dict[int, Piece] = {}
-    for p in row:
-        if p is not None:
-            seen.setdefault(id(p), p)
-    return list(seen.values())
 
 
 # ---------------------------------------------------------------- tangent plan
@@ -408,142 +396,6 @@ def path_notes(model: Model, plan: Plan, path, x: str, y: str) -> list[str]:
     return notes
 
 
-# ---------------------------------------------------------------- tornado
-
-
-@dataclass(frozen=True)
-class TornadoRow:
-    """One input of a tornado: changes of output[year] when the input is
-    scaled by (1 - pct) and (1 + pct) in every year, to first order (from the
-    derivative) and exactly (re-evaluated)."""
-
-    input: str
-    base_value: float | None  # the input in the output's year (None: empty there)
-    derivative: float  # d output[year] / d input, the input shifted in every year
-    estimate_low: float
-    estimate_high: float
-    exact_low: float
-    exact_high: float
-    output_value: float  # output[year] before any change
-
-    @property
-    def swing(self) -> float:
-        """The larger exact change: what the tornado is ranked by (NaN ranks first)."""
-        a, b = abs(self.exact_low), abs(self.exact_high)
-        return math.inf if math.isnan(a) or math.isnan(b) else max(a, b)
-
-
-@dataclass(frozen=True)
-class Lever:
-    """What a tornado moves: an input variable (every cell), or the constant
-    definition of a computed variable (its cells: `capex[2024] = 265B`)."""
-
-    label: str  # "asic_share", "capex[2024]"
-    var: str
-    years: tuple[int, ...]  # year indices it moves
-    whole: bool  # an input variable, held at the moved values
-
-
-def levers(model: Model, plan: Plan, output: str) -> list[Lever]:
-    """Everything `output` depends on that is typed in rather than computed:
-    input variables, then the constant definitions (starting values) of
-    computed ones, in file order."""
-    up = plan.graph.upstream({output})
-    first = model.years[0]
-    out: list[Lever] = []
-    for v in model.variables:
-        if v not in up:
-            continue
-        row = plan.cover[v]
-        if is_input(model, row):
-            out.append(Lever(v, v, tuple(i for i, p in enumerate(row) if p is not None), True))
-            continue
-        for p in _distinct(row):
-            if not uses_of(model, p):
-                years = tuple(i for i, q in enumerate(row) if q is p)
-                out.append(Lever(f"{v}[{years_label(first + i for i in years)}]", v, years, False))
-    return out
-
-
-def tornado(model: Model, output: str, year: int | None = None, scenario: str = BASE,
-            overrides: Overrides | None = None, pct: float = 0.10) -> list[TornadoRow]:
-    """Every input of `output` (and every starting value it reads), ranked by
-    the exact change of output[year] when it is scaled by 1 - pct and 1 + pct.
-
-    All perturbations run as rows of one batch evaluation, all derivatives
-    as rows of one tangent run."""
-    y = cell(model, output if year is None else f"{output}[{year}]", "OUTPUT")
-    year = y.year if y.year is not None else model.years[-1]
-    result = evaluate(model, scenario, overrides)
-    first, n = model.years[0], len(model.years)
-    i = year - first
-    has_value(model, result.plan.cover, Cell(y.name, year), "OUTPUT", output)
-    y0 = result.value(y.name, year)
-    found = levers(model, result.plan, y.name)
-    if not found:
-        return []
-    plan = moved_cells(result.plan, _moved(found))
-    base = {v: np.nan_to_num(_values(result.raw, v, n)) for v in {lv.var for lv in found}}
-    with np.errstate(invalid="ignore"):  # inf - inf: a non-finite output stays NaN, quietly
-        exact = _perturbed(plan, y.name, found, base, pct)[:, i] - y0
-    seeds = _tornado_seeds(found, base, n)
-    tangent = tangent_plan(plan, frozenset(seeds), frozenset([y.name]))
-    dy = run_tangent(tangent, result.raw, seeds, [y.name])[y.name][:, i]
-    rows = []
-    for b, lv in enumerate(found):
-        at = i if i in lv.years else lv.years[0]
-        rows.append(TornadoRow(
-            input=lv.label, base_value=float(base[lv.var][at]),
-            derivative=float(dy[2 * b]),
-            estimate_low=float(-pct * dy[2 * b + 1]), estimate_high=float(pct * dy[2 * b + 1]),
-            exact_low=float(exact[2 * b + 1]), exact_high=float(exact[2 * b + 2]),
-            output_value=float(y0)))
-    # Ranked by swing to 9 significant digits: rounding noise must not reorder
-    # inputs that move the output equally (a stable sort keeps file order).
-    return sorted(rows, key=lambda r: -float(f"{r.swing:.9g}"))
-
-
-def _moved(found: list[Lever]) -> dict[str, tuple[int, ...]]:
-    out: dict[str, tuple[int, ...]] = {}
-    for lv in found:
-        if not lv.whole:
-            out[lv.var] = out.get(lv.var, ()) + lv.years
-    return out
-
-
-def _source(lv: Lever) -> str:
-    return lv.var if lv.whole else helper_name(lv.var)
-
-
-def _tornado_seeds(found: list[Lever], base, n: int) -> dict[str, np.ndarray]:
-    """Rows 2b and 2b+1 seed lever b: shifted by 1 (derivative), scaled (estimate)."""
-    k = len(found)
-    seeds: dict[str, np.ndarray] = {}
-    for b, lv in enumerate(found):
-        s = seeds.setdefault(_source(lv), np.zeros((2 * k, n)))
-        idx = list(lv.years)
-        s[2 * b, idx] = 1.0
-        s[2 * b + 1, idx] = base[lv.var][idx]
-    return seeds
-
-
-def _perturbed(plan: Plan, output: str, found: list[Lever], base, pct: float) -> np.ndarray:
-    """output by year for the base (row 0) and each lever * (1 - pct), * (1 + pct):
-    one run of the part of the plan that output reads."""
-    k = len(found)
-    n = len(plan.model.years)
-    given: dict[str, np.ndarray] = {}
-    for b, lv in enumerate(found):
-        a = given.get(_source(lv))
-        if a is None:
-            a = given[_source(lv)] = np.tile(base[lv.var], (2 * k + 1, 1))
-        idx = list(lv.years)
-        a[2 * b + 1, idx] *= 1 - pct
-        a[2 * b + 2, idx] *= 1 + pct
-    frame = run(restricted(plan, {output}), batch=2 * k + 1, given=given)
-    return frame.get_column(output).to_numpy().astype(float).reshape(2 * k + 1, n)
-
-
 def restricted(plan: Plan, outputs: set[str]) -> Plan:
     """The same plan, computing only what `outputs` read (perturbation runs)."""
     up = plan.graph.upstream(outputs)
@@ -803,3 +655,13 @@ def _rules_text(rules: list[Rule], output: str) -> str:
         many = sum(1 for q in rules if q.variable == r.variable) > 1
         lines.append(f"d({r.variable}) = {r.formula}" + (f"   ({years_label(r.years)})" if many else ""))
     return "\n".join(lines)
+
+
+def __getattr__(name: str):
+    """`tornado` and `TornadoRow` live in engine.tornado (which imports this
+    module); they stay importable from here, as the API docs show them."""
+    if name in ("tornado", "TornadoRow", "Lever", "levers"):
+        from engine import levers, tornado
+
+        return getattr(tornado if hasattr(tornado, name) else levers, name)
+    raise AttributeError(name)

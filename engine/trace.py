@@ -44,8 +44,9 @@ def cell(model: Model, text: str, source: str, year: str | None = None) -> Cell:
                                    "write NAME or NAME[YEAR]", source=source)])
     name = m.group(1)
     if name not in model.info:
-        raise ScnError([Diagnostic(f"unknown variable '{name}'", _span(text, *m.span(1)),
-                                   suggest(name, model.variables), source=source)])
+        hint = suggest(name, model.variables, loose=True)
+        raise ScnError([Diagnostic(f"unknown variable '{name}'", _span(text, *m.span(1)), hint,
+                                   source=source)])
     if m.group(2) is None:
         return Cell(name, None if year is None else check_year(model, year, "--year"))
     return Cell(name, check_year(model, m.group(2), source, text, m.span(2)))

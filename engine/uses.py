@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
+from engine.distributions import Draw, check_literal, is_literal, parameters
 from engine.functions import FUNCTIONS
 
 # How a use reaches into time. Year arguments are indices into the model years.
@@ -42,9 +43,42 @@ class Use:
         return [self.a, self.b]  # CAGR
 
 
-def suggest(name: str, known) -> str | None:
-    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else None
+def suggest(name: str, known, loose: bool = False) -> str | None:
+    """A "did you mean" hint for a name that is not in `known`, or None.
+
+    The same name in another case comes first (`IF` -> `if`), then the
+    closest spelling, in the case written and then ignoring case. `loose`
+    (names typed as option values: `--wrt tax`) also offers the names that
+    start with or contain what was typed (`tax_rate`), when nothing is spelt
+    close to it.
+    """
+    names = [k for k in known if k != name]
+    folded = name.lower()
+    same = [k for k in names if k.lower() == folded]
+    if same:
+        return _did_you_mean(same[:1])
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if not match:
+        lower = {k.lower(): k for k in reversed(names)}  # the first of names equal but for case
+        match = [lower[m] for m in difflib.get_close_matches(folded, list(lower), n=1, cutoff=0.6)]
+    if match:
+        return _did_you_mean(match)
+    if loose and len(folded) >= 2:
+        starts = [k for k in names if k.lower().startswith(folded)]
+        inside = [k for k in names if folded in k.lower() and k not in starts]
+        if starts or inside:
+            return _did_you_mean((starts + inside)[:LOOSE_MATCHES])
+    return None
+
+
+LOOSE_MATCHES = 3  # names offered for a prefix or part of a name
+
+
+def _did_you_mean(names: list[str]) -> str:
+    quoted = [f"'{n}'" for n in names]
+    if len(quoted) == 1:
+        return f"did you mean {quoted[0]}?"
+    return f"did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
 
 
 class UseCollector:
@@ -58,6 +92,10 @@ class UseCollector:
                 ) -> tuple[list[Use], list[Diagnostic]]:
         self.uses: list[Use] = []
         self.errors: list[Diagnostic] = []
+        # Distributions whose parameters read variables or t, each with the `if`
+        # conditions it sits under: (condition, branch taken), outermost first.
+        self.draws: list[tuple[Draw, tuple[tuple[A.Expr, bool], ...]]] = []
+        self.guards: list[tuple[A.Expr, bool]] = []
         self._visit(expr, top=whole_definition)
         return self.uses, self.errors
 
@@ -100,6 +138,8 @@ class UseCollector:
                 self._visit(e.value)
         elif isinstance(node, A.Call):
             self._call(node)
+        elif isinstance(node, A.Between):
+            self._draw(node, (node.low, node.high))
         else:
             for child in A.children(node):
                 self._visit(child)
@@ -111,8 +151,13 @@ class UseCollector:
             if node.func in self.variables:
                 hint = f"'{node.func}' is a variable; a name followed by '(' calls a function"
             self._err(f"unknown function '{node.func}'", node.name_span, hint)
+            # SUM(x[2025..2027]), Interp({...}): one mistake, one error; the range or
+            # the map may be right where the function it meant stands.
             for a in node.args:
-                self._visit(a)
+                if isinstance(a, A.YearRange):
+                    self._known(a.name, a.span)
+                else:
+                    self._visit(a, top=True)
             return
         args = node.args
         ranged = len(args) == 1 and isinstance(args[0], A.YearRange)
@@ -126,8 +171,32 @@ class UseCollector:
             return
         if f.kind == "time":
             return self._time(node)
+        if f.kind == "distribution":
+            return self._draw(node, args)
+        if f.name == "if":  # a branch is computed only where the condition takes it
+            self._visit(args[0])
+            for taken, branch in ((True, args[1]), (False, args[2])):
+                self.guards.append((args[0], taken))
+                self._visit(branch)
+                self.guards.pop()
+            return
         for a in args:
             self._visit(a)
+
+    def _draw(self, node: Draw, params: tuple[A.Expr, ...]) -> None:
+        """Literal parameters are checked now; others at run time (see self.draws).
+        Parameters with a mistake of their own (an unknown function) are not."""
+        before = len(self.errors)
+        for p in params:
+            self._visit(p)
+        if len(self.errors) > before:
+            return
+        if all(is_literal(p) for p in params):
+            found = check_literal(node, self.first, self.last)
+            if found is not None:
+                self.errors.append(found)
+        else:
+            self.draws.append((node, tuple(self.guards)))
 
     def _aggregate(self, node: A.Call) -> None:
         f = FUNCTIONS[node.func]

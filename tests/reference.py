@@ -21,7 +21,12 @@ Semantics (LANGUAGE.md plus the decisions written in the engine's brief):
   between keys, flat outside them;
 - round(x, n): half away from zero on repr(x), decimal arithmetic;
 - aggregates: left-to-right sums, mean = sum / count, open ranges clipped;
-- distributions are their means; `a to b` is (a + b) / 2.
+- distributions are their means; `a to b` is (a + b) / 2. Parameters that
+  describe no distribution (sd < 0, lo > hi, triangular out of order or with
+  lo == hi) are invalid when written as literals (in any definition, used or
+  not); when they read cells, each cell whose computation reaches such a
+  distribution (through the taken branch of `if`) is recorded in
+  `draw_warnings`: (variable, line, col of the distribution) -> first year.
 
 A model that is statically wrong (cycle, lag outside the years, use of an
 empty cell, overlapping definitions, ...) raises `ReferenceInvalid`; a syntax
@@ -53,6 +58,34 @@ ARITY = {
     "cumsum": (1, 1), "growth": (1, 1), "cagr": (3, 3), "sum": (1, 1), "mean": (1, 1),
     "normal": (2, 2), "uniform": (2, 2), "triangular": (3, 3), "lognormal": (2, 2),
 }
+
+
+DRAWS = ("normal", "uniform", "triangular", "lognormal")
+_YEAR_DEPENDENT = (A.Name, A.Shifted, A.AtYear, A.YearRange, A.CurrentYear, A.YearMap)
+
+
+def _literal(e: A.Expr) -> bool:
+    """No cell, no `t`, no time function: the same number in every year."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _YEAR_DEPENDENT):
+            return False
+        if isinstance(node, A.Call) and node.func in ("interp", "step", "cumsum", "growth", "cagr"):
+            return False
+        stack.extend(A.children(node))
+    return True
+
+
+def _bad_draw(node, xs) -> bool:
+    """Parameters (finite numbers) that describe no distribution."""
+    f = "to" if isinstance(node, A.Between) else node.func
+    if f in ("normal", "lognormal"):
+        return xs[1] < 0
+    if f in ("uniform", "to"):
+        return xs[0] > xs[1]
+    lo, mode, hi = xs
+    return not (lo <= mode <= hi) or lo == hi
 
 
 class ReferenceInvalid(Exception):
@@ -196,8 +229,10 @@ class _Model:
                 raise ReferenceInvalid(f"scenario {p.scenario} redefines unknown {d.name}")
             layers[p.scenario].setdefault(d.name, []).extend(_pieces(d, first, last))
         over: dict[str, list[_Piece]] = {}
-        for text in overrides_texts:
-            d = parse_statement(text, 1)
+        overrides_docs = []
+        for k, text in enumerate(overrides_texts):
+            d = parse_statement(text, k + 1)
+            overrides_docs.append(d)
             if not isinstance(d, A.Definition):
                 raise ReferenceInvalid(f"override {text!r} is not a definition")
             if d.name not in self.variables:
@@ -220,10 +255,31 @@ class _Model:
                         break
             self.cover[v] = row
 
-        self._static_check()
         self.memo: dict[tuple[str, int], F] = {}
+        self._cell: tuple[str, int] | None = None  # the cell being computed
+        self._reached = True  # is the node being evaluated on the taken branch of every `if`?
+        self.draw_warnings: dict[tuple[str, int, int], int] = {}
+        for d in [p.definition for p in doc.definitions] + overrides_docs:
+            if isinstance(d, A.Definition):
+                self._check_literal_draws(d.expr)
+        self._static_check()
 
     # -------------------------------------------------------------- static
+
+    def _check_literal_draws(self, expr: A.Expr) -> None:
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            stack.extend(A.children(node))
+            if not (isinstance(node, A.Between) or (isinstance(node, A.Call) and node.func in DRAWS)):
+                continue
+            params = [node.low, node.high] if isinstance(node, A.Between) else list(node.args)
+            if isinstance(node, A.Call) and len(params) != ARITY[node.func][0]:
+                continue  # a wrong number of arguments: invalid for that reason
+            if all(_literal(p) for p in params):
+                values = [self.eval(p, self.first) for p in params]
+                if not all(np.isfinite(v) for v in values) or _bad_draw(node, values):
+                    raise ReferenceInvalid(f"a distribution with literal parameters {values}")
 
     def _need_var(self, name: str) -> None:
         if name not in self.cover:
@@ -352,9 +408,23 @@ class _Model:
         key = (v, y)
         hit = self.memo.get(key)
         if hit is None:
-            hit = F(self.eval(self.cover[v][y].expr, y))
+            outer = self._cell, self._reached
+            self._cell, self._reached = key, True
+            try:
+                hit = F(self.eval(self.cover[v][y].expr, y))
+            finally:
+                self._cell, self._reached = outer
             self.memo[key] = hit
         return hit
+
+    def _drawn(self, node, values) -> None:
+        """A distribution computed in the current cell: record it if its parameters are wrong."""
+        if self._cell is None or not self._reached:
+            return
+        if all(np.isfinite(v) for v in values) and _bad_draw(node, values):
+            v, y = self._cell
+            key = (v, node.span.line, node.span.col)
+            self.draw_warnings[key] = min(y, self.draw_warnings.get(key, y))
 
     def eval(self, e: A.Expr, y: int) -> F:
         ev = self.eval
@@ -397,7 +467,9 @@ class _Model:
             return _bool({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b,
                           "==": a == b, "!=": a != b}[op])
         if isinstance(e, A.Between):
-            return (ev(e.low, y) + ev(e.high, y)) / F(2)
+            lo, hi = ev(e.low, y), ev(e.high, y)
+            self._drawn(e, [lo, hi])
+            return (lo + hi) / F(2)
         if isinstance(e, A.Call):
             return self.call(e, y)
         raise AssertionError(f"reference cannot evaluate {e!r}")
@@ -442,7 +514,20 @@ class _Model:
             name = args[0].name
             a, b = int(args[1].text), int(args[2].text)
             return np.power(self.cell(name, b) / self.cell(name, a), ONE / F(b - a)) - ONE
+        if f == "if":  # each branch is reached only where the condition takes it
+            c = self.eval(args[0], y)
+            outer = self._reached
+            self._reached = outer and not np.isnan(c) and c != 0
+            a = self.eval(args[1], y)
+            self._reached = outer and not np.isnan(c) and c == 0
+            b = self.eval(args[2], y)
+            self._reached = outer
+            if np.isnan(c):
+                return NAN
+            return a if c != 0 else b
         xs = [self.eval(a, y) for a in args]
+        if f in DRAWS:
+            self._drawn(e, xs)
         if f == "min":
             return _min(xs)
         if f == "max":
@@ -451,11 +536,6 @@ class _Model:
             if _isnan(*xs):
                 return NAN
             return _min([_max([xs[0], xs[1]]), xs[2]])
-        if f == "if":
-            c, a, b = xs
-            if np.isnan(c):
-                return NAN
-            return a if c != 0 else b
         if f == "round":
             return _round(xs[0], xs[1] if len(xs) > 1 else ZERO)
         unary = {"abs": np.abs, "floor": np.floor, "ceil": np.ceil, "exp": np.exp,
@@ -485,14 +565,22 @@ def reference_model(text: str, scenario: str = "base", overrides_texts=()) -> _M
     return _Model(text, scenario, tuple(overrides_texts))
 
 
-def reference_eval(text: str, scenario: str = "base",
-                   overrides_texts=()) -> dict[str, list[float | None]]:
-    """Each variable's values, one per model year (None for an empty year)."""
+def reference_eval(text: str, scenario: str = "base", overrides_texts=(),
+                   draws: dict | None = None) -> dict[str, list[float | None]]:
+    """Each variable's values, one per model year (None for an empty year).
+
+    `draws`, when given, receives the run's distribution warnings:
+    (variable, line, col) -> the first year its parameters are wrong.
+    """
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20000))
     try:
         with np.errstate(all="ignore"):
-            return reference_model(text, scenario, overrides_texts).values()
+            m = reference_model(text, scenario, overrides_texts)
+            out = m.values()
+            if draws is not None:
+                draws.update(m.draw_warnings)
+            return out
     finally:
         sys.setrecursionlimit(limit)
 

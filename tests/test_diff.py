@@ -100,9 +100,42 @@ def test_a_new_selector_is_an_edit_of_the_same_definition():
 def test_structure_notes():
     new = BASE.replace("2024..2026", "2024..2027").replace("scenario bull {", "scenario bull extends moon {")
     new = new.replace("years 2024..2027", 'model "M"\nyears 2024..2027') + "scenario moon {\n}\n"
-    notes = compare_documents(doc(BASE), doc(new)).notes
-    assert notes == ("model title: None -> 'M'", "years 2024..2026 -> 2024..2027",
-                     "scenario bull now extends moon (was base)", "scenario moon added")
+    found = compare_documents(doc(BASE), doc(new))
+    assert found.titles == ("model title added: 'M'",)
+    assert found.notes == ("years changed from 2024..2026 to 2024..2027",
+                           "scenario bull now extends moon (was base)", "scenario moon added")
+
+
+@pytest.mark.parametrize("old_head, new_head, note", [
+    ('model "Acme Q3"\n', "", "model title removed (was 'Acme Q3')"),
+    ("", 'model "Acme Q3"\n', "model title added: 'Acme Q3'"),
+    ('model "Acme Q3"\n', 'model "Acme Q4"\n', "model title changed from 'Acme Q3' to 'Acme Q4'"),
+])
+def test_a_title_change_is_said_in_words(old_head, new_head, note):
+    found = compare_documents(doc(old_head + BASE), doc(new_head + BASE))
+    assert (found.titles, found.notes) == ((note,), ())
+
+
+def test_a_scenario_title_change_is_reported():
+    old = BASE.replace("scenario bull {", 'scenario bull "Fast ramp" {')
+    new = BASE.replace("scenario bull {", 'scenario bull "Faster ramp" {')
+    assert compare_documents(doc(old), doc(new)).titles == (
+        "scenario bull title changed from 'Fast ramp' to 'Faster ramp'",)
+    assert compare_documents(doc(old), doc(BASE)).titles == (
+        "scenario bull title removed (was 'Fast ramp')",)
+
+
+def test_diff_says_the_title_was_removed(tmp_path):
+    a, b = tmp_path / "a.scn", tmp_path / "b.scn"
+    a.write_text('model "Acme Q3"\n' + BASE)
+    b.write_text(BASE)
+    r = scn("diff", str(a), str(b))
+    assert r.returncode == 1, r.stderr
+    assert "model title removed (was 'Acme Q3')" in r.stdout and "None" not in r.stdout
+    # a title moves no value: one changed assumption still explains every move exactly
+    b.write_text(BASE.replace("y = 2", "y = 4"))
+    r = scn("diff", str(a), str(b))
+    assert "Every move comes from the one changed assumption, [1]." in r.stdout, r.stdout
 
 
 def test_definitions_that_did_not_parse_are_left_out():
@@ -372,7 +405,7 @@ def test_different_years(tmp_path):
     new.write_text("years 2025..2027\nx = t - 2000 + 1\n")
     r = scn("diff", str(old), str(new))
     assert r.returncode == 1
-    assert "years 2024..2026 -> 2025..2027" in r.stdout.splitlines()[1]
+    assert "years changed from 2024..2026 to 2025..2027" in r.stdout.splitlines()[1]
     assert "note: years differ (2024..2026 and 2025..2027): compared 2025..2026" in r.stdout
 
 

@@ -41,12 +41,26 @@ def test_git_diff_shows_the_assumption_and_the_values_it_moved(repo):
     out = git(repo, "diff")
     assert "-  2027: 20%,  # assumption\n+  2027: 25%,  # assumption\n" in out
     lines = out.splitlines()
-    assert ("-base      optics_tam                     5.9B      9.8B     16.6B     24.6B     34.5B"
-            "     46.5B     61.1B") in lines
-    assert ("+base      optics_tam                     5.9B      9.8B     16.6B     25.6B     35.9B"
-            "     48.5B     63.6B") in lines
+    assert any(line.startswith("-base      optics_tam                     5.9B      9.8B     16.6B"
+                               "     24.6B     34.5B     46.5B     61.1B  #") for line in lines)
+    assert any(line.startswith("+base      optics_tam                     5.9B      9.8B     16.6B"
+                               "     25.6B     35.9B     48.5B     63.6B  #") for line in lines)
     # rows that did not move are not in the diff
     assert "-base      accel_share" not in out and "-bull      optics_tam " not in out
+
+
+def test_a_move_below_the_shown_decimals_still_changes_its_row(repo):
+    """20% to 20.01% reads 20.0% either way: the row's fingerprint still changes."""
+    path = repo / "ai_capex.scn"
+    path.write_text(path.read_text().replace("  2027: 20%,  # assumption",
+                                             "  2027: 20.01%,  # assumption"))
+    out = git(repo, "diff").splitlines()
+    old = [line for line in out if line.startswith("-base      capex_growth ")]
+    new = [line for line in out if line.startswith("+base      capex_growth ")]
+    assert len(old) == len(new) == 1
+    # the same text up to the fingerprint: the move is below one decimal of a percent
+    assert old[0][1:-8] == new[0][1:-8] and old[0][-7:] != new[0][-7:]
+    assert scn("diff", "--rev", "HEAD", str(path), cwd=repo).stdout.count("+0.01pp") == 1
 
 
 def test_git_log_p_shows_value_changes(repo):

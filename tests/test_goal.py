@@ -215,7 +215,7 @@ def test_cli_json_override_is_accepted_by_scn_run_as_is(vary):
 def test_cli_table_and_errors():
     r = scn("goal", str(SEED), "optics_tam[2030] = 75B", "--vary", "asic_share")
     assert r.returncode == 0
-    assert "asic_share shifted by +" in r.stdout and "points in every year" in r.stdout
+    assert "asic_share shifted by +" in r.stdout and "pp in every year" in r.stdout
     assert "solved: exact; optics_tam[2030] is linear in asic_share" in r.stdout
     r = scn("goal", str(SEED), "optics_tam[2030] = 75B", "--vary", "asic_share[2030]",
             "--vary-year", "2029")

@@ -93,17 +93,37 @@ def nonfinite_firsts(series: dict[str, list], years) -> set[tuple[str, int]]:
 
 
 def warned(result) -> set[tuple[str, int]]:
+    """(variable, year) of each non-finite warning."""
     out = set()
     for d in result.warnings:
         m = re.match(r"(\w+) is .* in (\d+) \(", d.message)
-        assert m, d.message
-        out.add((m.group(1), int(m.group(2))))
+        if m:
+            out.add((m.group(1), int(m.group(2))))
+        else:
+            assert DRAW_WARNING.match(d.message), d.message
     return out
 
 
-def reference_or_invalid(text, scenario, overrides=()):
+DRAW_WARNING = re.compile(r"(\w+) in (\d+): .* needs .* \(definition on line \d+\)$")
+
+
+def draws_warned(result) -> set[tuple[str, int, int, int]]:
+    """(variable, year, line, col) of each warning about a distribution's parameters."""
+    out = set()
+    for d in result.warnings:
+        m = DRAW_WARNING.match(d.message)
+        if m:
+            out.add((m.group(1), int(m.group(2)), d.span.line, d.span.col))
+    return out
+
+
+def reference_draws(draws: dict) -> set[tuple[str, int, int, int]]:
+    return {(v, year, line, col) for (v, line, col), year in draws.items()}
+
+
+def reference_or_invalid(text, scenario, overrides=(), draws=None):
     try:
-        return reference_eval(text, scenario, overrides)
+        return reference_eval(text, scenario, overrides, draws)
     except ReferenceInvalid as e:
         return e
     except ScnError as e:  # the generator writes only valid syntax: the parser is wrong
@@ -118,7 +138,8 @@ def reference_or_invalid(text, scenario, overrides=()):
 @given(gm=models(), data=st.data())
 def test_engine_matches_reference(gm, data):
     note(gm.text)
-    refs = {s: reference_or_invalid(gm.text, s) for s in gm.scenarios}
+    draws = {s: {} for s in gm.scenarios}
+    refs = {s: reference_or_invalid(gm.text, s, draws=draws[s]) for s in gm.scenarios}
     invalid = {s: r for s, r in refs.items() if isinstance(r, ReferenceInvalid)}
     try:
         model = load_model(gm.text, "gen.scn")
@@ -137,12 +158,14 @@ def test_engine_matches_reference(gm, data):
         got = engine_series(result, model)
         assert_same_series(got, refs[s], f"scenario {s}")
         assert warned(result) == nonfinite_firsts(refs[s], years), f"warnings in {s}"
+        assert draws_warned(result) == reference_draws(draws[s]), f"distributions in {s}"
 
     # --set overrides on top of one scenario
     if gm.overrides:
         s = data.draw(st.sampled_from(gm.scenarios), label="scenario with --set")
         note(f"--set {gm.overrides} on {s}")
-        want = reference_or_invalid(gm.text, s, gm.overrides)
+        set_draws: dict = {}
+        want = reference_or_invalid(gm.text, s, gm.overrides, set_draws)
         try:
             ov = parse_overrides(model, gm.overrides)
             result = evaluate(model, s, ov)
@@ -153,6 +176,7 @@ def test_engine_matches_reference(gm, data):
         assert not isinstance(want, ReferenceInvalid), f"engine accepted invalid overrides: {want}"
         assert_same_series(engine_series(result, model), want, f"scenario {s} with --set")
         assert warned(result) == nonfinite_firsts(want, years)
+        assert draws_warned(result) == reference_draws(set_draws)
 
 
 # Cases the random search found, kept so that every run checks them.
@@ -165,10 +189,14 @@ FOUND = {
     # IEEE: 1 / -0 is -inf, in a column as year by year
     "div_neg_zero": "years 2020..2021\na = 1 / -0\nb[2020] = 1 / -0\nb = b[t-1] * 0 + 1 / -0\n",
     # triangular's mean is (lo + mode + hi) / 3, correctly rounded (growth shows the last bit)
-    "triangular": "years 2020..2021\na = triangular(2B, t, 0)\n"
+    "triangular": "years 2020..2021\na = triangular(0, t, 2B)\n"
                   "g[2020] = 0\ng[2021..] = growth(a) * 1B\n",
     # variables named like the frame's own columns
     "year_names": "years 2020..2021\nyear = 7\nyear_ = 3\nbatch = year + year_\n",
+    # a distribution is checked only where its `if` branch is taken
+    "guarded_draws": "years 2020..2023\nsd = t - 2022\nx = if(sd >= 0, normal(1, sd), 0)\n"
+                     "y = if(sd < 0, 0, if(sd > 0, uniform(sd, 0), 1 to sd))\n"
+                     "z = if(0 / 0, normal(1, sd), 2)\nw = normal(1, sd) + uniform(2, sd)\n",
 }
 
 
@@ -177,10 +205,13 @@ def test_found_cases_match_reference(text):
     model = load_model(text, "found.scn")
     years = list(model.years)
     for s in model.scenarios:
-        want = reference_eval(text, s)
+        draws: dict = {}
+        want = reference_eval(text, s, draws=draws)
         result = evaluate(model, s)
         check_frame(result, model, years)
         assert_same_series(engine_series(result, model), want, f"scenario {s}")
+        assert warned(result) == nonfinite_firsts(want, years)
+        assert draws_warned(result) == reference_draws(draws)
 
 
 def test_large_model_matches_reference():
@@ -287,14 +318,21 @@ def test_recompute_matches_full_evaluation(gm, data):
         if switch is not None and switch != scenario:
             # recompute may also move to another scenario: compare with a full run of that
             note(f"recompute into scenario {switch}")
+            try:
+                full = evaluate(load_model(edited), switch, ov(load_model(edited)))
+            except ScnError:  # the --set definitions make a mistake there (a cycle): so must recompute
+                event("overrides invalid in the other scenario")
+                with pytest.raises(ScnError):
+                    recompute(previous, new_model, switch, overrides=new_ov)
+                continue
             result = recompute(previous, new_model, switch, overrides=new_ov)
-            full = evaluate(load_model(edited), switch, ov(load_model(edited)))
             scenario = switch
         else:
             result = recompute(previous, new_model, overrides=new_ov)
         assert_same_series(engine_series(result, new_model), engine_series(full, new_model),
                            f"recompute after edit {step} ({scenario})")
         assert warned(result) == warned(full)
+        assert draws_warned(result) == draws_warned(full)
         event("recomputed")
         previous, text = result, edited
 

@@ -292,7 +292,10 @@ def test_tornado_runs_all_perturbations_in_one_batch(monkeypatch):
     def counting(plan, batch=1, given=None, **kw):
         calls.append(batch)
         return real(plan, batch=batch, given=given, **kw)
-    monkeypatch.setattr(S, "run", counting)
+    import engine.tornado as T
+
+    monkeypatch.setattr(S, "run", counting)  # the tangent run
+    monkeypatch.setattr(T, "run", counting)  # the perturbation run
     rows = tornado(m, "optics_tam", 2030)
     k = len(rows)
     assert sorted(calls) == [2 * k, 2 * k + 1]  # derivatives in one run, perturbations in one

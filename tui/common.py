@@ -29,7 +29,7 @@ def variables(model, wanted: str | None) -> list[str]:
     names = [w.strip() for w in wanted.split(",") if w.strip()]
     for n in names:
         if n not in model.info:
-            hint = suggest(n, model.variables)
+            hint = suggest(n, model.variables, loose=True)
             raise UsageError(f"--vars: unknown variable '{n}'" + (f" ({hint})" if hint else ""))
     keep = set(names)
     return [v for v in model.variables if v in keep]
@@ -39,7 +39,7 @@ def scenario_name(model, name: str) -> str:
     if name not in model.scenarios:
         from engine.uses import suggest
 
-        hint = suggest(name, model.scenarios)
+        hint = suggest(name, model.scenarios, loose=True)
         known = ", ".join(model.scenarios)
         raise UsageError(f"unknown scenario '{name}' "
                          f"({hint + ' ' if hint else ''}scenarios: {known})")

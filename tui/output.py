@@ -17,7 +17,7 @@ import json
 import math
 from typing import Sequence
 
-from tui.numbers import format_value, kinds
+from tui.numbers import format_row, kinds, row_format
 
 Values = dict[str, list[float | None]]
 Runs = Sequence[tuple[str, Values]]
@@ -95,7 +95,7 @@ def to_table(model, runs: Runs, variables: Sequence[str]) -> str:
                 grid.append([section] + [""] * len(model.years))
             indent = "  " if section is not None else ""
             for v in names:
-                grid.append([indent + v, *(format_value(x, kind[v]) for x in values[v])])
+                grid.append([indent + v, *format_row(values[v], kind[v])])
         widths = [max(len(r[c]) for r in grid) for c in range(len(grid[0]))]
         out.append(_title(model, name))
         for r in grid:
@@ -116,7 +116,7 @@ def to_markdown(model, runs: Runs, variables: Sequence[str]) -> str:
             if section is not None:
                 out.append(f"| **{section}** |" + " |" * len(model.years))
             for v in names:
-                cells = " | ".join(format_value(x, kind[v]) for x in values[v])
+                cells = " | ".join(format_row(values[v], kind[v]))
                 out.append(f"| {v} | {cells} |")
         out.append("")
     return "\n".join(out)
@@ -150,8 +150,10 @@ def to_long_json(model, runs: Runs, variables: Sequence[str]) -> str:
 
 def to_long_markdown(model, runs: Runs, variables: Sequence[str]) -> str:
     kind = kinds(model)
+    # each variable's values read as its row does in the wide table
+    fmt = {(name, v): row_format(values[v], kind[v]) for name, values in runs for v in variables}
     out = ["| " + " | ".join(LONG_COLUMNS) + " |", "|---|---|---:|---:|"]
-    out += [f"| {name} | {v} | {year} | {format_value(x, kind[v])} |"
+    out += [f"| {name} | {v} | {year} | {fmt[name, v](x)} |"
             for name, v, year, x in long_rows(model, runs, variables)]
     return "\n".join(out) + "\n"
 

@@ -138,7 +138,7 @@ def _scenarios(args, old: Side, new: Side) -> list[str]:
     if names and args.scenario not in names:
         from engine.uses import suggest
 
-        hint = suggest(args.scenario, names)
+        hint = suggest(args.scenario, names, loose=True)
         raise UsageError(f"unknown scenario '{args.scenario}' "
                          f"({hint + ' ' if hint else ''}scenarios: {', '.join(names)})")
     return [args.scenario]
@@ -154,7 +154,8 @@ class Report:
     rtol: float
     atol: float
     changes: tuple = ()  # engine.compare.DefinitionChange, numbered [1], [2], ... in reports
-    structure: tuple[str, ...] = ()  # header and scenario changes (years, extends, ...)
+    structure: tuple[str, ...] = ()  # header and scenario changes (titles, years, extends, ...)
+    values_structure: bool = False  # of those, any that can move values (not a title)
     notes: list[str] = field(default_factory=list)  # what was not compared, and why
     values: object = None  # engine.compare.ValueDiff
     attribution: object = None  # engine.compare.Attribution
@@ -172,7 +173,8 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
     report = Report(old, new, rtol, atol)
     if old.document is not None and new.document is not None:
         diff = compare_documents(old.document, new.document, sorted(old.unparsed | new.unparsed))
-        report.changes, report.structure = diff.changes, diff.notes
+        report.changes, report.structure = diff.changes, diff.titles + diff.notes
+        report.values_structure = bool(diff.notes)
     else:
         snaps = " and ".join(s.label for s in (old, new) if s.kind == "snapshot")
         report.notes.append(f"{snaps}: a snapshot holds values only; assumptions not compared")
@@ -196,7 +198,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
         effect = reevaluation(old.document, old.values, report.changes,
                               list(report.values.scenarios), old.results)
     report.attribution = attribute(report.changes, report.values, old.values.years, effect,
-                                   exact_ok=not report.structure)
+                                   exact_ok=not report.values_structure)
     return report
 
 
@@ -210,36 +212,42 @@ def _kinds(report: Report) -> dict[str, str]:
     return kinds(model) if model is not None else {}
 
 
-def _amount(v, kind: str) -> str:
-    from tui.numbers import AMOUNT, format_value
+@dataclass
+class _Formats:
+    """One variable's columns, each with one number of decimals across its years."""
 
-    return format_value(v, kind or AMOUNT) if v is not None else "empty"
+    value: object  # tui.numbers.RowFormat of old and new values
+    change: object  # ... of the changes (signed, pp for percentages)
+    relative: object  # ... of the relative changes (signed %)
+
+    @classmethod
+    def of(cls, cells, kind: str) -> _Formats:
+        from tui.numbers import AMOUNT, PERCENT, change_format, row_format
+
+        values = [v for c in cells for v in (c.old, c.new)]
+        rel = [c.relative for c in cells if c.relative is not None]
+        return cls(row_format(values, kind or AMOUNT),
+                   change_format([c.delta for c in cells], kind or AMOUNT),
+                   change_format(rel, PERCENT, unit="%"))
+
+    def amount(self, v) -> str:
+        return self.value(v) if v is not None else "empty"
+
+    def delta(self, d) -> str:
+        return "" if d is None else self.change(d)
+
+    def relative_text(self, c) -> str:
+        r = c.relative
+        if r is None:
+            return "new" if c.old is None else "emptied"
+        if math.isnan(r):
+            return "n/a"
+        if math.isinf(r):
+            return "from 0"
+        return self.relative(r)
 
 
-def _delta(d: float | None, kind: str) -> str:
-    from tui.numbers import PERCENT, format_value
-
-    if d is None:
-        return ""
-    if math.isnan(d) or math.isinf(d):
-        return format_value(d)
-    if kind == PERCENT:
-        return f"{d * 100:+,.1f}pp" if abs(d) >= 0.001 else f"{d * 100:+.2g}pp"
-    return ("-" if d < 0 else "+") + format_value(abs(d))
-
-
-def _relative(c) -> str:
-    r = c.relative
-    if r is None:
-        return "new" if c.old is None else "emptied"
-    if math.isnan(r):
-        return "n/a"
-    if math.isinf(r):
-        return "from 0"
-    return f"{r * 100:+,.1f}%" if abs(r) >= 0.001 else f"{r * 100:+.2g}%"
-
-
-def _from(report: Report, c, kind: str) -> str:
+def _from(report: Report, c, fmt: _Formats) -> str:
     """Which changed assumptions moved this cell, and by how much when several did."""
     from engine.compare import moved
 
@@ -255,9 +263,9 @@ def _from(report: Report, c, kind: str) -> str:
     rest_moves = moved(c.old + explained, c.new, report.rtol, report.atol)
     if len(shares) == 1 and not rest_moves:
         return f"[{shares[0][0] + 1}]"
-    parts = [f"[{i + 1}] {_delta(d, kind)}" for i, d in shares]
+    parts = [f"[{i + 1}] {fmt.delta(d)}" for i, d in shares]
     if rest_moves:
-        parts.append(f"interaction {_delta(c.new - c.old - explained, kind)}")
+        parts.append(f"interaction {fmt.delta(c.new - c.old - explained)}")
     return ", ".join(parts)
 
 
@@ -347,13 +355,13 @@ def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
     kinds = _kinds(report)
     rows = []
     for scenario, variable, cells in report.values.groups():
-        kind = kinds.get(variable, "")
+        fmt = _Formats.of(cells, kinds.get(variable, ""))
         shown = [max(cells, key=_prominence)] if only_largest else cells
         for k, c in enumerate(shown):
             first = k == 0
             rows.append([scenario if first else "", variable if first else "", str(c.year),
-                         _amount(c.old, kind), _amount(c.new, kind), _delta(c.delta, kind),
-                         _relative(c), _from(report, c, kind)])
+                         fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
+                         fmt.relative_text(c), _from(report, c, fmt)])
     return rows
 
 

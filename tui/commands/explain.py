@@ -52,7 +52,7 @@ def run(args, texts) -> int:
     depth = None if args.all else args.depth
     walk = dependents if args.dependents else precedents
     tree = walk(result, c, depth)
-    view = _View(model, texts, scenario)
+    view = _View(model, texts, scenario, result)
     text = view.json(tree, args.dependents) if args.format == "json" else view.table(
         tree, args.dependents, depth)
     common.write(text, args.out)
@@ -60,17 +60,24 @@ def run(args, texts) -> int:
 
 
 class _View:
-    def __init__(self, model, texts, scenario: str):
+    def __init__(self, model, texts, scenario: str, result):
         from tui.numbers import kinds
 
-        self.model, self.texts, self.scenario = model, texts, scenario
+        self.model, self.texts, self.scenario, self.result = model, texts, scenario, result
         self.kind = kinds(model)
         self._lines: dict[str, list[str]] = {}
+        self.formats: dict = {}
 
     def value(self, node) -> str:
-        from tui.numbers import format_value
+        """A cell's value as its variable's row shows it (one number of decimals per variable)."""
+        from tui.numbers import row_format
 
-        return format_value(node.value, self.kind[node.cell.name]) if node.value is not None else "empty"
+        name = node.cell.name
+        if node.value is None:
+            return "empty"
+        if name not in self.formats:
+            self.formats[name] = row_format(self.result.series(name), self.kind[name])
+        return self.formats[name](node.value)
 
     def where(self, piece) -> tuple[str, int]:
         from engine.model import OVERRIDES

@@ -53,7 +53,7 @@ def _json(model, scenario: str, g) -> str:
 
 
 def _table(model, scenario: str, g) -> str:
-    from tui.numbers import format_value, kinds
+    from tui.numbers import format_row, format_value, kinds
 
     kind = kinds(model)
     out_kind, in_kind = kind[g.output], kind[g.vary]
@@ -63,8 +63,8 @@ def _table(model, scenario: str, g) -> str:
     if g.vary_year is None:
         sign = "+" if g.value >= 0 else "-"
         shift = format_value(abs(g.value), in_kind)
-        if in_kind == "percent":  # a shift of a percentage is in points
-            shift = f"{abs(g.value) * 100:,.2f} points"
+        if in_kind == "percent":  # a shift of a percentage is in percentage points
+            shift = f"{abs(g.value) * 100:,.2f}pp"
         lines.append(f"  {cell} shifted by {sign}{shift} in every year   "
                      f"(exactly {full_precision(g.value)})")
     else:
@@ -75,7 +75,7 @@ def _table(model, scenario: str, g) -> str:
                  f"{format_value(g.achieved, out_kind)} ({full_precision(g.achieved)})")
     lines.append("")
     years = [str(y) for y in model.years]
-    vals = [format_value(v, in_kind) for v in g.values]
+    vals = format_row(g.values, in_kind)
     widths = [max(len(a), len(b)) for a, b in zip(years, vals)]
     name_w = len(g.vary)
     lines.append(" " * (name_w + 4) + "  ".join(y.rjust(w) for y, w in zip(years, widths)))

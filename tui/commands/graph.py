@@ -60,7 +60,7 @@ def _known(model, name: str) -> str:
     if name not in model.info:
         from engine.uses import suggest
 
-        hint = suggest(name, model.variables)
+        hint = suggest(name, model.variables, loose=True)
         raise UsageError(f"--focus: unknown variable '{name}'" + (f" ({hint})" if hint else ""))
     return name
 

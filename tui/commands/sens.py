@@ -18,6 +18,7 @@ from tui import common
 from tui.output import full_precision
 
 BAR = 20  # characters on each side of the tornado's axis
+ZERO_STEP_PERCENT, ZERO_STEP = 0.01, 1.0  # how far an input that is 0 moves instead
 
 
 def register(sub) -> None:
@@ -70,17 +71,30 @@ def _pct(text: str) -> float:
 
 
 def _tornado(model, args, y, scenario, overrides) -> str:
-    from engine.sensitivity import tornado
-    from tui.numbers import kinds
+    from engine.tornado import tornado
+    from tui.numbers import PERCENT, kinds
 
     pct = _pct(args.pct)
     year = y.year if y.year is not None else model.years[-1]
-    rows = tornado(model, y.name, year, scenario, overrides, pct)
+    kind = kinds(model)
+    # An input that is 0 everywhere cannot be scaled: it moves by one point
+    # when it reads as a percentage, else by one unit.
+    steps = {v: ZERO_STEP_PERCENT if k == PERCENT else ZERO_STEP for v, k in kind.items()}
+    rows = tornado(model, y.name, year, scenario, overrides, pct, zero_step=steps)
     if args.format == "csv":
         return _tornado_csv(y.name, year, rows)
     if args.format == "json":
         return _tornado_json(y.name, year, scenario, pct, rows)
-    return _tornado_table(model, kinds(model), y.name, year, scenario, pct, rows,
+    if not rows:
+        return f"{y.name}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
+    from engine import evaluate
+    from tui.numbers import row_format
+
+    # an input's base value, and the output's, read as their rows do in `scn run`
+    result = evaluate(model, scenario, overrides)
+    base_format = {v: row_format(result.series(v), kind[v])
+                   for v in {y.name, *(r.input.split("[")[0] for r in rows)}}
+    return _tornado_table(kind, base_format, y.name, year, scenario, pct, rows,
                           markdown=args.format == "md")
 
 
@@ -88,11 +102,11 @@ def _tornado_csv(output: str, year: int, rows) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["output", "year", "input", "base_value", "derivative", "estimate_low",
-                "estimate_high", "exact_low", "exact_high"])
+                "estimate_high", "exact_low", "exact_high", "shift"])
     for r in rows:
         w.writerow([output, year, r.input, full_precision(r.base_value),
                     *(full_precision(v) for v in (r.derivative, r.estimate_low, r.estimate_high,
-                                                  r.exact_low, r.exact_high))])
+                                                  r.exact_low, r.exact_high, r.shift))])
     return buf.getvalue()
 
 
@@ -102,7 +116,8 @@ def _tornado_json(output: str, year: int, scenario: str, pct: float, rows) -> st
         "value": rows[0].output_value if rows else None,
         "rows": [{"input": r.input, "base_value": _js(r.base_value), "derivative": _js(r.derivative),
                   "estimate_low": _js(r.estimate_low), "estimate_high": _js(r.estimate_high),
-                  "exact_low": _js(r.exact_low), "exact_high": _js(r.exact_high)} for r in rows],
+                  "exact_low": _js(r.exact_low), "exact_high": _js(r.exact_high),
+                  "shift": r.shift} for r in rows],
     }
     return json.dumps(doc, indent=2) + "\n"
 
@@ -111,29 +126,27 @@ def _js(v):
     return v if v is None or v == v and abs(v) != float("inf") else full_precision(v)
 
 
-def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: bool) -> str:
+def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdown: bool) -> str:
     from tui.numbers import AMOUNT, format_value
 
     p = f"{pct * 100:g}%"
-    if not rows:
-        return f"{output}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
     okind = kind[output]
 
     def base_kind(label: str) -> str:
         return kind.get(label.split("[")[0], AMOUNT)
     head = ["input", "base", "d/d input", f"-{p} est", f"-{p} exact", f"+{p} est",
             f"+{p} exact"]
-    body = [[r.input, format_value(r.base_value, base_kind(r.input)),
+    body = [[r.input + (" *" if r.shift is not None else ""),
+             base_format[r.input.split("[")[0]](r.base_value),
              format_value(r.derivative, AMOUNT),
-             *(format_value(v, okind) for v in (r.estimate_low, r.exact_low, r.estimate_high,
-                                                r.exact_high))] for r in rows]
-    title = (f"Tornado: {output}[{year}] = {format_value(rows[0].output_value, okind)}, "
+             *_changes(r, okind)] for r in rows]
+    title = (f"Tornado: {output}[{year}] = {base_format[output](rows[0].output_value)}, "
              f"scenario {scenario}; each input scaled by -{p} and +{p}")
     if markdown:
         lines = [f"### {title}", "", "| " + " | ".join(head) + " |",
                  "|---|" + "---:|" * (len(head) - 1)]
         lines += ["| " + " | ".join(r) + " |" for r in body]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + _shift_notes(rows, p, base_kind, prefix="\n")) + "\n"
     scale = max((max(abs(r.exact_low), abs(r.exact_high)) for r in rows
                  if r.swing != float("inf")), default=0.0)
     grid = [head + [""]] + [b + [_bar(r, scale)] for b, r in zip(body, rows)]
@@ -144,10 +157,35 @@ def _tornado_table(model, kind, output, year, scenario, pct, rows, markdown: boo
         lines.append(("  ".join(cells) + "  " + g[-1]).rstrip())
     lines += ["", f"bars: exact change of {output}[{year}]; '=' input -{p}, '#' input +{p}; "
                   "est = first order, from the exact derivative"]
+    lines += _shift_notes(rows, p, base_kind)
     if not math.isfinite(rows[0].output_value):
         lines.append(f"note: {output}[{year}] is not a finite number: its changes are not "
                      "meaningful (a division by zero?)")
     return "\n".join(lines) + "\n"
+
+
+def _changes(r, kind: str) -> list[str]:
+    """The four changes of a row, signed, with one number of decimals (pp for a percentage)."""
+    from tui.numbers import change_format
+
+    values = (r.estimate_low, r.exact_low, r.estimate_high, r.exact_high)
+    fmt = change_format(values, kind)
+    return [fmt(v) for v in values]
+
+
+def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
+    """The footnote of the rows marked '*': moved by a step, not scaled."""
+    from tui.numbers import PERCENT
+
+    moved = []
+    for r in rows:
+        if r.shift is not None:
+            step = f"{r.shift * 100:g}pp" if base_kind(r.input) == PERCENT else f"{r.shift:g}"
+            moved.append(f"{r.input} -{step}/+{step}")
+    if not moved:
+        return []
+    return [f"{prefix}* 0 in every year the output reads, and {p} of 0 is 0: moved by a step "
+            f"instead ({', '.join(moved)})"]
 
 
 def _bar(r, scale: float) -> str:
@@ -220,7 +258,7 @@ def _derivatives_json(model, scenario, found) -> str:
 
 
 def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
-    from tui.numbers import PERCENT, format_value, kinds
+    from tui.numbers import AMOUNT, PERCENT, format_row, kinds
 
     kind = kinds(model)
     years = [y.year] if y.year is not None else list(model.years)
@@ -243,25 +281,17 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
         body += [f"  note: {note}" for note in filter(None, f.note.split("; "))]
         lines += ["```", *body, "```"] if markdown else body
         lines.append("")
-        rows = [(d.output, [format_value(v, kind[d.output]) for v in _pick(d.output_values,
-                                                                          d.years, years)]),
-                (f"d {d.output} / d {d.wrt}", [_slope(v) for v in _at(d.derivative, idx)])]
+        # each row with one number of decimals across its years
+        rows = [(d.output, format_row(_pick(d.output_values, d.years, years), kind[d.output])),
+                (f"d {d.output} / d {d.wrt}", format_row(_at(d.derivative, idx), AMOUNT))]
         if kind.get(wrt_name) == PERCENT:
-            rows.append((f"  per point (1%) of {d.wrt}",
-                         [_slope(None if v is None else v / 100) for v in _at(d.derivative, idx)]))
+            rows.append((f"  per 1pp of {d.wrt}",
+                         format_row([None if v is None else v / 100
+                                     for v in _at(d.derivative, idx)], AMOUNT)))
         rows.append(("elasticity", ["" if v is None else f"{v:,.3f}" for v in _at(d.elasticity, idx)]))
         lines += _grid(years, rows, markdown)
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
-
-
-def _slope(v: float | None) -> str:
-    """A derivative: scaled like an amount, three significant digits below 1."""
-    from tui.numbers import AMOUNT, format_value
-
-    if v is None or v == 0 or not math.isfinite(v) or abs(v) >= 1:
-        return format_value(v, AMOUNT)
-    return f"{v:#.3g}".rstrip(".")
 
 
 def _pick(values, have, years):

@@ -7,6 +7,14 @@ and below them every output row whose value moved. One row per scenario and
 variable, fixed-width columns, so a moved value changes its row and nothing
 else. A file that does not load still prints (with its errors): git must
 always get text back, or it stops the whole diff.
+
+Each row ends with a fingerprint of its exact values (`#3f2a91`, the start
+of a SHA-256 of their shortest round-trip text). The values are shown for
+reading, at one decimal count per row; a move smaller than that (20.0% to
+20.04%) would leave the row as it was and a reviewer would miss it. The
+fingerprint changes with any value, so the row shows in the diff, and
+`scn diff` says by how much. More digits on every value could not promise
+that (a move of 1e-9 needs 10 of them) and would make every row wide.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ from tui import common
 from tui.snapshot import add_scenario_options
 
 RULE = "# ---- scn textconv: values computed from the file above (not part of the file) ----"
+LEGEND = ("# 'exact' fingerprints each row's exact values: it changes when any value does, "
+          "even below the shown decimals")
 WIDTH = 10  # fixed value columns: a wider value must not shift every other row
 
 
@@ -39,7 +49,7 @@ def run(args, texts) -> int:
         model = load_model(text, args.file)
         from tui.snapshot import chosen_scenarios
 
-        out += outputs(model, values_of(model, chosen_scenarios(model, args)))
+        out += [LEGEND, *outputs(model, values_of(model, chosen_scenarios(model, args)))]
     except ScnError as e:
         out += ["# the file does not evaluate:"]
         out += ["# " + line for d in e.diagnostics for line in texts.render(d).splitlines()]
@@ -49,15 +59,26 @@ def run(args, texts) -> int:
 
 def outputs(model, values) -> list[str]:
     """A row per scenario and variable: the values per year, formatted for reading."""
-    from tui.numbers import format_value, kinds
+    from tui.numbers import format_row, kinds
 
     kind = kinds(model)
     sw = max(len("scenario"), *(len(s) for s in values.scenarios))
     vw = max(len("variable"), *(len(v) for v in values.variables)) if values.variables else 8
     rows = ["scenario".ljust(sw) + "  " + "variable".ljust(vw)
-            + "".join(str(y).rjust(WIDTH) for y in values.years)]
+            + "".join(str(y).rjust(WIDTH) for y in values.years) + "  exact"]
     for scenario, table in values.scenarios.items():
         for v in values.variables:
-            cells = "".join(format_value(x, kind[v]).rjust(WIDTH) for x in table[v])
-            rows.append((scenario.ljust(sw) + "  " + v.ljust(vw) + cells).rstrip())
+            cells = "".join(x.rjust(WIDTH) for x in format_row(table[v], kind[v]))
+            rows.append(scenario.ljust(sw) + "  " + v.ljust(vw) + cells
+                        + "  #" + fingerprint(table[v]))
     return rows
+
+
+def fingerprint(values) -> str:
+    """Six hex digits that change whenever any of `values` does (-0 is 0, NaN is NaN)."""
+    import hashlib
+
+    from tui.output import full_precision
+
+    exact = ",".join(full_precision(None if v is None else v + 0.0) for v in values)
+    return hashlib.sha256(exact.encode()).hexdigest()[:6]

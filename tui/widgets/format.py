@@ -1,15 +1,16 @@
-"""How a change reads: `+3.2B`, `-1.5pt`, `+5.2%`; shared by the grid and the inspector."""
+"""How a change reads: `+3.2B`, `-1.5pp`, `+5.2%`; shared by the grid and the inspector."""
 
 from __future__ import annotations
 
 import math
 
-from tui.numbers import PERCENT, format_value
+from tui.numbers import change_format, format_value
 from tui.session.sheet import same
 
 
-def format_change(old: float | None, new: float | None, kind: str) -> str:
-    """The change from `old` to `new`: points for percentages, scaled amounts otherwise."""
+def format_change(old: float | None, new: float | None, kind: str, fmt=None) -> str:
+    """The change from `old` to `new`: percentage points (`pp`) for percentages, scaled
+    amounts otherwise; `fmt` (tui.numbers.change_format) gives a whole row one decimal count."""
     if old is None and new is None:
         return ""
     if old is None:
@@ -21,10 +22,7 @@ def format_change(old: float | None, new: float | None, kind: str) -> str:
     if same(old, new):
         return "="
     delta = new - old
-    if kind == PERCENT:
-        return f"{delta * 100:+,.1f}pt"
-    text = format_value(delta)
-    return text if text.startswith("-") else "+" + text
+    return (fmt or change_format((delta,), kind))(delta)
 
 
 def format_relative(old: float | None, new: float | None) -> str:

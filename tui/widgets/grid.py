@@ -8,7 +8,7 @@ and the variable column stay in view; the cursor moves over variable cells
 only (section lines are skipped).
 
 A variable whose values differ from the file's gets a second line under it
-with each cell's change (`+3.2B`, `+15.0pt`), until the edit is saved or
+with each cell's change (`+3.2B`, `+15.0pp`), until the edit is saved or
 undone. In compare mode the cells show the change against the parent
 scenario instead of the values.
 """
@@ -29,7 +29,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.numbers import format_value
+from tui.numbers import change_format, row_format
 from tui.session.sheet import EMPTY, Sheet, same
 from tui.widgets.format import format_change
 
@@ -311,15 +311,23 @@ class Grid(ScrollView, can_focus=True):
         values = sheet.values.get(name, ())
         changes = sheet.changes.get(name)
         inputs = sheet.inputs.get(name, 0)
+        # one number of decimals across the row (values, or their changes)
+        if sub == 1:
+            fmt = _changes_format([(changes.get(c), v) for c, v in enumerate(values)]
+                                  if changes is not None else [], kind)
+        elif sheet.parent is not None:
+            fmt = _changes_format(list(zip(sheet.parent.get(name, ()), values)), kind)
+        else:
+            fmt = row_format(values, kind)
         for c in self._columns():
             value = values[c] if c < len(values) else None
             if sub == 1:
                 old = changes.get(c, MISSING) if changes is not None else MISSING
-                text, style = self._change_cell(old, value, kind)
+                text, style = self._change_cell(old, value, kind, fmt)
             elif sheet.parent is not None:
-                text, style = self._compare_cell(sheet.parent.get(name, ())[c], value, kind)
+                text, style = self._compare_cell(sheet.parent.get(name, ())[c], value, kind, fmt)
             else:
-                text = format_value(value, kind)
+                text = fmt(value)
                 style = self._value_style(value, bool(inputs >> c & 1),
                                           changes is not None and c in changes)
             if on_row and c == self.cursor_col and sub == 0:
@@ -334,20 +342,27 @@ class Grid(ScrollView, can_focus=True):
             style = self._style("grid--input" if is_input else "grid--formula")
         return style + self._style("grid--changed") if changed else style
 
-    def _change_cell(self, old, value, kind: str) -> tuple[str, Style]:
+    def _change_cell(self, old, value, kind: str, fmt) -> tuple[str, Style]:
         if old is MISSING:
             return "", self._style("grid--same")
-        text = format_change(old, value, kind)
+        text = format_change(old, value, kind, fmt)
         up = value is not None and old is not None and value > old
         return text, self._style("grid--up" if up else "grid--down")
 
-    def _compare_cell(self, parent, value, kind: str) -> tuple[str, Style]:
+    def _compare_cell(self, parent, value, kind: str, fmt) -> tuple[str, Style]:
         if parent is None and value is None:
             return "", self._style("grid--same")
         if same(parent, value):
             return "·", self._style("grid--same")
         up = value is not None and parent is not None and value > parent
-        return format_change(parent, value, kind), self._style("grid--up" if up else "grid--down")
+        return format_change(parent, value, kind, fmt), self._style("grid--up" if up else "grid--down")
+
+
+def _changes_format(pairs, kind: str):
+    """The format of a row of changes (old, new): one decimal count, every change visible."""
+    deltas = [new - old for old, new in pairs
+              if old is not None and new is not None and old is not MISSING]
+    return change_format(deltas, kind)
 
 
 def _fit(text: str) -> str:

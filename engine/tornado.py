@@ -1,0 +1,156 @@
+"""The tornado: every lever of one output cell, ranked by how much it moves it.
+
+Each lever (engine.levers: the inputs and starting values the cell reads,
+calendar helpers left out) is scaled by 1 - pct and 1 + pct in every year it
+moves; the output is re-evaluated exactly (all 2k + 1 perturbations are rows
+of one batch run) and estimated to first order from the exact derivative
+(all 2k seeds are rows of one tangent run).
+
+Decided: a lever that is 0 in every cell the output reads cannot be scaled
+(10% of 0 is 0). It is *shifted* instead, by -step and +step in every year:
+pct of the largest size it takes in any year (`5% * (t - 2024)`, read in
+2024, moves by 10% of 30%), or, when it is 0 in every year, the step the
+caller gives for that variable (`zero_step`; the command line passes 1
+percentage point for a variable that reads as a percentage, and 1
+otherwise). The row says so (`shift`), and so does every front end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from engine.api import Overrides, evaluate
+from engine.levers import Lever, levers
+from engine.plan import Plan, run
+from engine.sensitivity import (BASE, _values, helper_name, moved_cells, restricted,
+                                run_tangent, tangent_plan)
+from engine.trace import Cell, cell, has_value
+
+DEFAULT_ZERO_STEP = 1.0
+
+
+@dataclass(frozen=True)
+class TornadoRow:
+    """One lever of a tornado: changes of output[year] when the lever is
+    scaled by (1 - pct) and (1 + pct) in every year (or, when it is 0
+    everywhere, shifted by -shift and +shift), to first order (from the
+    derivative) and exactly (re-evaluated)."""
+
+    input: str
+    base_value: float | None  # the input in the output's year (None: empty there)
+    derivative: float  # d output[year] / d input, the input shifted in every year
+    estimate_low: float
+    estimate_high: float
+    exact_low: float
+    exact_high: float
+    output_value: float  # output[year] before any change
+    shift: float | None = None  # the absolute step, for a lever that is 0 (else scaled)
+
+    @property
+    def swing(self) -> float:
+        """The larger exact change: what the tornado is ranked by (NaN ranks first)."""
+        a, b = abs(self.exact_low), abs(self.exact_high)
+        return math.inf if math.isnan(a) or math.isnan(b) else max(a, b)
+
+
+def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
+            overrides: Overrides | None = None, pct: float = 0.10,
+            zero_step: Mapping[str, float] | None = None) -> list[TornadoRow]:
+    """Every lever of `output[year]`, ranked by the exact change of the cell when
+    it is scaled by 1 - pct and 1 + pct (shifted by its `zero_step` when it is 0)."""
+    y = cell(model, output if year is None else f"{output}[{year}]", "OUTPUT")
+    year = y.year if y.year is not None else model.years[-1]
+    result = evaluate(model, scenario, overrides)
+    n = len(model.years)
+    i = year - model.years[0]
+    has_value(model, result.plan.cover, Cell(y.name, year), "OUTPUT", output)
+    y0 = result.value(y.name, year)
+    found = levers(model, result.plan, y.name, year)
+    if not found:
+        return []
+    plan = moved_cells(result.plan, _moved(found))
+    base = {v: np.nan_to_num(_values(result.raw, v, n)) for v in {lv.var for lv in found}}
+    steps = [_zero_step(lv, base, pct, zero_step) for lv in found]
+    with np.errstate(invalid="ignore"):  # inf - inf: a non-finite output stays NaN, quietly
+        exact = _perturbed(plan, y.name, found, base, pct, steps)[:, i] - y0
+    seeds = _seeds(found, base, n, steps)
+    tangent = tangent_plan(plan, frozenset(seeds), frozenset([y.name]))
+    dy = run_tangent(tangent, result.raw, seeds, [y.name])[y.name][:, i]
+    rows = []
+    for b, (lv, step) in enumerate(zip(found, steps)):
+        at = i if i in lv.years else lv.years[0]
+        move = dy[2 * b + 1] if step is not None else pct * dy[2 * b + 1]
+        rows.append(TornadoRow(
+            input=lv.label, base_value=float(base[lv.var][at]),
+            derivative=float(dy[2 * b]),
+            estimate_low=float(-move), estimate_high=float(move),
+            exact_low=float(exact[2 * b + 1]), exact_high=float(exact[2 * b + 2]),
+            output_value=float(y0), shift=step))
+    # Ranked by swing to 9 significant digits: rounding noise must not reorder
+    # inputs that move the output equally (a stable sort keeps file order).
+    return sorted(rows, key=lambda r: -float(f"{r.swing:.9g}"))
+
+
+def _zero_step(lv: Lever, base, pct: float, zero_step: Mapping[str, float] | None
+               ) -> float | None:
+    """The absolute step of a lever that is 0 in every cell the output reads, else None."""
+    values = base[lv.var]
+    read = lv.years if lv.reads is None else lv.reads
+    if np.any(values[list(read)] != 0):
+        return None
+    size = float(np.max(np.abs(values[list(lv.years)])))
+    if size > 0 and math.isfinite(size):
+        return pct * size
+    return (zero_step or {}).get(lv.var, DEFAULT_ZERO_STEP)
+
+
+def _moved(found: list[Lever]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, tuple[int, ...]] = {}
+    for lv in found:
+        if not lv.whole:
+            out[lv.var] = out.get(lv.var, ()) + lv.years
+    return out
+
+
+def _source(lv: Lever) -> str:
+    return lv.var if lv.whole else helper_name(lv.var)
+
+
+def _seeds(found: list[Lever], base, n: int, steps) -> dict[str, np.ndarray]:
+    """Rows 2b and 2b+1 seed lever b: shifted by 1 (derivative), and moved as
+    the tornado moves it, by its value (scaled) or by its step (shifted)."""
+    k = len(found)
+    seeds: dict[str, np.ndarray] = {}
+    for b, (lv, step) in enumerate(zip(found, steps)):
+        s = seeds.setdefault(_source(lv), np.zeros((2 * k, n)))
+        idx = list(lv.years)
+        s[2 * b, idx] = 1.0
+        s[2 * b + 1, idx] = base[lv.var][idx] if step is None else step
+    return seeds
+
+
+def _perturbed(plan: Plan, output: str, found: list[Lever], base, pct: float,
+               steps) -> np.ndarray:
+    """output by year for the base (row 0) and each lever moved down and up:
+    one run of the part of the plan that output reads."""
+    k = len(found)
+    n = len(plan.model.years)
+    given: dict[str, np.ndarray] = {}
+    for b, (lv, step) in enumerate(zip(found, steps)):
+        a = given.get(_source(lv))
+        if a is None:
+            a = given[_source(lv)] = np.tile(base[lv.var], (2 * k + 1, 1))
+        idx = list(lv.years)
+        if step is None:
+            a[2 * b + 1, idx] *= 1 - pct
+            a[2 * b + 2, idx] *= 1 + pct
+        else:
+            a[2 * b + 1, idx] -= step
+            a[2 * b + 2, idx] += step
+    frame = run(restricted(plan, {output}), batch=2 * k + 1, given=given)
+    return frame.get_column(output).to_numpy().astype(float).reshape(2 * k + 1, n)
+
