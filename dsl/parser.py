@@ -20,6 +20,7 @@ from dsl.errors import Diagnostic, ScnError
 from dsl.numbers import BadNumber, parse_number
 from dsl.statements import RawStatement, split_statements
 from dsl.syntax_messages import describe_expected, describe_token, match_message
+from dsl.text import Hidden, describe, hidden_characters, split_lines
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
@@ -245,6 +246,9 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
     Raises ScnError with one diagnostic (positions in the file's terms).
     """
     _where.offset = line - 1
+    hidden = [h for h in hidden_characters(text, line) if h.place == "code"]
+    if hidden:
+        raise ScnError([hidden_diagnostic(h) for h in hidden])
     try:
         node = _parser().parse(text)
     except _SyntaxProblem as e:
@@ -255,6 +259,38 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
     if len(text) > MAX_DEPTH and isinstance(node, A.Definition):
         _check_depth(node)
     return node
+
+
+_LINE_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def hidden_diagnostic(h: Hidden) -> Diagnostic:
+    """An error for a hidden character in code; a warning in a comment or a string.
+
+    Only a newline ends a line, as in git and editors: a character that some
+    tools take as a line end must not be able to hide a definition in a comment.
+    """
+    more = f" (and {h.count - 1} more on this line)" if h.count > 1 else ""
+    span = A.Span(h.line, h.col, h.line, h.col + 1)
+    if h.char == "\r":
+        why = "a carriage return ends a line only right before a newline (\\r\\n)"
+    elif h.char in _LINE_BREAKS:
+        why = "some tools break the line here (scn, git and editors do not)"
+    else:
+        why = "an invisible character, or one that changes how the text around it shows"
+    if h.place == "code":
+        return Diagnostic(f"{describe(h.char)} is not allowed here{more}", span,
+                          f"{why}: delete it")
+    return Diagnostic(f"{describe(h.char)} in a {h.place}{more}", span,
+                      f"{why}, so a reviewer may not see what this {h.place} holds: delete it",
+                      severity="warning")
+
+
+def text_warnings(text: str, source: str = "<text>") -> list[Diagnostic]:
+    """Hidden characters in comments and strings: the file still loads, but a reviewer
+    reading it in an editor or in `git diff` may not see them."""
+    return [_with_source(hidden_diagnostic(h), source)
+            for h in hidden_characters(text) if h.place != "code"]
 
 
 def _check_depth(d: A.Definition) -> None:
@@ -275,7 +311,12 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
         ch = text.split("\n")[e.line - 1][e.column - 1]
         at = e.line + line - 1
         span = A.Span(at, e.column, at, e.column + 1)
-        what = "a string" if ch == '"' else f"'{ch}'"
+        if ch == '"':
+            what = "quoted text"
+        elif ch.isascii() and ch.isprintable():
+            what = f"'{ch}'"
+        else:  # a no-break space or a look-alike: name it, the terminal cannot show it
+            what = describe(ch)
         return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed))
     label = match_message(_plain_parser(), text)
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
@@ -321,7 +362,8 @@ def parse_document(text: str, source: str = "<text>", collect: bool = False):
     With `collect`, return (document of what parsed, errors) instead of raising,
     so that later passes can report their errors too.
     """
-    errors: list[Diagnostic] = []
+    errors: list[Diagnostic] = [hidden_diagnostic(h) for h in hidden_characters(text)
+                                if h.place == "code"]
     statements: list[tuple[RawStatement, A.Statement]] = []
     for raw in split_statements(text):
         try:

@@ -33,6 +33,7 @@ import sympy as sp
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from dsl.parser import parse_statement
+from dsl.text import split_lines
 from engine.api import Overrides, evaluate, uses_of
 from engine.model import SERIES, Model, Piece
 from engine.plan import Plan, run
@@ -424,7 +425,7 @@ def _written(piece: Piece, text: str, model: Model) -> str | None:
     span = d.expr.span
     if span.line != span.end_line or isinstance(d.expr, A.YearMap):
         return None
-    lines = text.splitlines()
+    lines = split_lines(text)
     if not 0 < span.line <= len(lines):
         return None
     expr = lines[span.line - 1][span.col - 1: span.end_col - 1]

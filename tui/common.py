@@ -12,12 +12,18 @@ OK, MODEL_ERROR, USAGE_ERROR = 0, 1, 2
 
 
 def load(path: str, texts: Texts):
-    """Read and check a scenario file; its text is kept in `texts` for messages."""
+    """Read and check a scenario file; its text is kept in `texts` for messages.
+
+    Its warnings (hidden characters in comments and titles) go to stderr at
+    once, whatever the command: whoever runs it must see them.
+    """
     from engine import load_model
 
     text = read_text(path)
     texts.by_source[path] = text
-    return load_model(text, path)
+    model = load_model(text, path)
+    texts.report(model.warnings)
+    return model
 
 
 def variables(model, wanted: str | None) -> list[str]:

@@ -26,6 +26,7 @@ import tomllib
 
 from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
+from dsl.text import split_lines
 from engine.compare import Values
 
 FORMAT = 1  # bump when the layout changes; readers refuse formats they do not know
@@ -143,7 +144,7 @@ def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):
 def _error(label: str, text: str, near: str, message: str, hint: str) -> ScnError:
     """An error at the line of `near`: a table (`base.x`), a key in one (`base.x.2024`) or a
     header key; line 1 when it cannot be found."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     table, _, key = near.rpartition(".") if near.count(".") == 2 else (near, "", "")
     line = next((k for k, t in enumerate(lines, 1) if t.strip() == f"[{table}]"), None)
     if line is not None and key:
@@ -158,7 +159,7 @@ def _position(message: str, text: str) -> tuple[int, int]:
     m = re.search(r"at line (\d+), column (\d+)", message)
     if m:
         return int(m.group(1)), int(m.group(2))
-    lines = text.splitlines() or [""]
+    lines = split_lines(text) or [""]
     return len(lines), len(lines[-1]) + 1  # "at end of document"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 
+from dsl.text import split_lines
 from tui import common
 from tui.output import full_precision
 
@@ -77,7 +78,7 @@ class _View:
         """The covering definition as written; for one entry of a year map,
         `name = {entry}`; with the line's comment when asked."""
         source, _ = self.where(piece)
-        lines = self.texts.by_source.get(source, "").splitlines()
+        lines = split_lines(self.texts.by_source.get(source, ""))
         s = piece.span
         if not 0 < s.line <= len(lines):
             return piece.name
@@ -99,7 +100,7 @@ class _View:
         info = self.model.info[tree.cell.name]
         out = [f"{tree.cell} = {self.value(tree)}   (scenario {self.scenario})"]
         if info.doc:
-            out += [f"  {line}" for line in info.doc.splitlines()]
+            out += [f"  {line}" for line in info.doc.split("\n")]
         source, line = self.where(tree.piece)
         out.append(f"  {source}:{line}: {self.definition(tree.piece, comment=True)}")
         out.append("")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import sys
 
+from dsl.text import split_lines_keepends
 from tui import common
 from tui.loader import UsageError
 
@@ -52,7 +53,7 @@ def run(args, texts) -> int:
         changed += 1
         if args.diff:
             sys.stdout.writelines(difflib.unified_diff(
-                text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                split_lines_keepends(text), split_lines_keepends(formatted),
                 f"{path} (as written)", f"{path} (formatted)"))
         if args.check or args.diff:
             # The list goes to stdout (scriptable), unless stdout carries the diff.

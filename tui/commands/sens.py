@@ -233,7 +233,7 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
         head = f"d {d.output} / d {d.wrt}   (scenario {scenario}; {d.wrt} {how})"
         lines = [f"### {head}" if markdown else head, ""]
         body = []
-        formula = f.text.splitlines()
+        formula = f.text.split("\n")
         if len(formula) == 1 and not f.rules[1:]:
             body.append(f"  = {formula[0]}")
         else:

@@ -7,10 +7,16 @@ and below them every output row whose value moved. One row per scenario and
 variable, fixed-width columns, so a moved value changes its row and nothing
 else. A file that does not load still prints (with its errors): git must
 always get text back, or it stops the whole diff.
+
+The file is shown as git and scn read it, line by line, with hidden
+characters escaped (`\\u2028`, `\\x1b`), and warnings about them come first
+under the rule: a definition hidden in a comment, or an escape sequence,
+must show in the diff a reviewer reads.
 """
 
 from __future__ import annotations
 
+from dsl.text import split_lines
 from tui import common
 from tui.snapshot import add_scenario_options
 
@@ -27,6 +33,7 @@ def register(sub) -> None:
 
 def run(args, texts) -> int:
     from dsl.errors import ScnError
+    from dsl.text import printable
     from engine import load_model
     from engine.compare import values_of
     from tui.loader import read_text
@@ -35,16 +42,23 @@ def run(args, texts) -> int:
     try:
         text = read_text(args.file)
         texts.by_source[args.file] = text
-        out += [text.rstrip("\n"), "", RULE]
+        out += [printable(line, keep="\t") for line in split_lines(text)]
+        out += ["", RULE]
         model = load_model(text, args.file)
         from tui.snapshot import chosen_scenarios
 
+        out += _comments(texts, model.warnings)
         out += outputs(model, values_of(model, chosen_scenarios(model, args)))
     except ScnError as e:
         out += ["# the file does not evaluate:"]
-        out += ["# " + line for d in e.diagnostics for line in texts.render(d).splitlines()]
+        out += _comments(texts, e.diagnostics)
     common.write("\n".join(out) + "\n", None)
     return common.OK
+
+
+def _comments(texts, diagnostics) -> list[str]:
+    """Diagnostics as they print on stderr, each line a `#` comment."""
+    return ["# " + line for d in diagnostics for line in texts.render(d).split("\n")]
 
 
 def outputs(model, values) -> list[str]:
