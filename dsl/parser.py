@@ -8,6 +8,7 @@ opened and closed, definitions placed in their section and layer.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
-from dsl.numbers import BadNumber, parse_number
+from dsl.numbers import MAX_PERIODS, BadNumber, parse_number, parse_offset, parse_year
 from dsl.statements import RawStatement, split_statements
 from dsl.syntax_messages import describe_expected, describe_token, match_message
 from dsl.text import Hidden, describe, hidden_characters, split_lines
@@ -83,11 +84,10 @@ def _name(tok: Token) -> str:
 
 
 def _year(tok: Token) -> int:
-    text = str(tok)
-    if not text.isdigit():
-        raise _SyntaxProblem(f"expected a year, found '{text}'", _tok(tok),
-                             "years are whole numbers such as 2026")
-    return int(text)
+    try:
+        return parse_year(str(tok))
+    except BadNumber as e:
+        raise _SyntaxProblem(str(e), _tok(tok), e.hint) from None
 
 
 class _ToAst(Transformer):
@@ -102,6 +102,10 @@ class _ToAst(Transformer):
         if start > end:
             raise _SyntaxProblem(f"years {start}..{end} run backwards", _span(c[1], c[3]),
                                  f"write years {end}..{start}")
+        if end - start + 1 > MAX_PERIODS:
+            raise _SyntaxProblem(f"years {start}..{end} are {end - start + 1:,} years; a model "
+                                 f"has at most {MAX_PERIODS:,}", _span(c[1], c[3]),
+                                 "model the years the analysis needs")
         return A.YearsDecl(start, end, _span(c[0], c[3]))
 
     def section_stmt(self, c):
@@ -205,11 +209,10 @@ class _ToAst(Transformer):
         return ("offset", 0)
 
     def sel_offset(self, c):
-        text = str(c[2])
-        if not text.isdigit():
-            raise _SyntaxProblem(f"a year offset must be a whole number, found '{text}'",
-                                 _tok(c[2]), "write x[t-1] or x[t+2]")
-        k = int(text)
+        try:
+            k = parse_offset(str(c[2]))
+        except BadNumber as e:
+            raise _SyntaxProblem(str(e), _tok(c[2]), e.hint) from None
         return ("offset", -k if c[1] == "-" else k)
 
     def sel_year(self, c):
@@ -277,7 +280,7 @@ def hidden_diagnostic(h: Hidden) -> Diagnostic:
     elif h.char in _LINE_BREAKS:
         why = "some tools break the line here (scn, git and editors do not)"
     else:
-        why = "an invisible character, or one that changes how the text around it shows"
+        why = "an invisible or control character"
     if h.place == "code":
         return Diagnostic(f"{describe(h.char)} is not allowed here{more}", span,
                           f"{why}: delete it")
@@ -365,12 +368,14 @@ def parse_document(text: str, source: str = "<text>", collect: bool = False):
     errors: list[Diagnostic] = [hidden_diagnostic(h) for h in hidden_characters(text)
                                 if h.place == "code"]
     statements: list[tuple[RawStatement, A.Statement]] = []
+    years_failed = False  # a malformed years line is its own error, not a missing one
     for raw in split_statements(text):
         try:
             statements.append((raw, _cached_statement(raw.text, raw.line)))
         except ScnError as e:
             errors.extend(e.diagnostics)
-    doc = _structure(statements, errors)
+            years_failed = years_failed or _YEARS_LINE.match(raw.text) is not None
+    doc = _structure(statements, errors, years_failed)
     errors = [_with_source(d, source) for d in errors]
     if collect:
         return doc, errors
@@ -385,7 +390,10 @@ def _with_source(d: Diagnostic, source: str) -> Diagnostic:
     return replace(d, source=source)
 
 
-def _structure(statements, errors: list[Diagnostic]) -> A.Document:
+_YEARS_LINE = re.compile(r"\s*years\b")
+
+
+def _structure(statements, errors: list[Diagnostic], years_failed: bool = False) -> A.Document:
     title = years = None
     section: str | None = None
     sections: list[str] = []
@@ -440,7 +448,7 @@ def _structure(statements, errors: list[Diagnostic]) -> A.Document:
     if open_block is not None:
         errors.append(Diagnostic(f"scenario '{open_block.name}' is never closed",
                                  open_block.span, "end the block with '}' on a line of its own"))
-    if years is None:
+    if years is None and not years_failed:
         errors.append(Diagnostic("the file has no 'years' line", A.Span(1, 1, 1, 2),
                                  "add a line such as: years 2024..2030"))
     return A.Document(title, years, tuple(scenarios), tuple(placed), tuple(sections))

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import sys
 import tempfile
 
 from tui.loader import Texts, UsageError, read_text
 
 OK, MODEL_ERROR, USAGE_ERROR = 0, 1, 2
+
+
+_DECIMAL = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+
+
+def count(text: str) -> int:
+    """An option's whole number (`--depth 3`): ASCII digits only, as in a scenario file
+    (`int` would take `١٢` and full-width digits)."""
+    t = text.strip()
+    if not (t.isascii() and t.isdigit()) or len(t.lstrip("0")) > 9:
+        raise argparse.ArgumentTypeError(f"expected a whole number such as 3, not '{text}'")
+    return int(t)
+
+
+def number(text: str) -> float:
+    """An option's number (`--rtol 1e-6`): ASCII digits, a point, an exponent."""
+    t = text.strip()
+    if not _DECIMAL.fullmatch(t):
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.001 or 1e-9, not '{text}'")
+    return float(t)
 
 
 def load(path: str, texts: Texts):
@@ -28,11 +50,14 @@ def load(path: str, texts: Texts):
 
 def variables(model, wanted: str | None) -> list[str]:
     """The variables named in a comma-separated list, in file order; all when none."""
-    if not wanted:
+    if wanted is None:
         return list(model.variables)
     from engine.uses import suggest
 
     names = [w.strip() for w in wanted.split(",") if w.strip()]
+    if not names:
+        raise UsageError(f"--vars: no variable named in '{wanted}' "
+                         "(write --vars capex,asic_share)")
     for n in names:
         if n not in model.info:
             hint = suggest(n, model.variables)

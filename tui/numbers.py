@@ -23,6 +23,9 @@ def _named_as_ratio(name: str) -> bool:
     return name.endswith(_PERCENT_ENDINGS) or "share_of" in name
 
 
+SCIENTIFIC = 1e15  # from 1,000T on, a number is written 1.0e15: 1e300 is not 300 digits
+
+
 def format_value(v: float | None, kind: str = AMOUNT) -> str:
     if v is None:
         return ""
@@ -31,8 +34,12 @@ def format_value(v: float | None, kind: str = AMOUNT) -> str:
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
     if kind == PERCENT:
+        if abs(v * 100) >= SCIENTIFIC:
+            return _scientific(v * 100) + "%"
         return f"{v * 100:,.1f}%"
     a = abs(v)
+    if a >= SCIENTIFIC:
+        return _scientific(v)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= scale:
             return f"{v / scale:,.1f}{suffix}"
@@ -43,6 +50,12 @@ def format_value(v: float | None, kind: str = AMOUNT) -> str:
     if a >= 1:
         return f"{v:.2f}"
     return f"{v:.3g}"
+
+
+def _scientific(v: float) -> str:
+    """1.0e15, -2.5e300: two significant digits, no '+' in the exponent."""
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def kinds(model) -> dict[str, str]:

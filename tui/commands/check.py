@@ -24,11 +24,11 @@ def run(args, texts) -> int:
         except ScnError as e:
             texts.report(e.diagnostics)
             n = sum(d.severity == "error" for d in e.diagnostics)
-            print(f"{path}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
+            print(printable(f"{path}: {n} error{'s' if n != 1 else ''}"), file=sys.stderr)
             status = common.MODEL_ERROR
             continue
         except UsageError as e:
-            print(f"scn: error: {e}", file=sys.stderr)
+            print(printable(f"scn: error: {e}"), file=sys.stderr)
             if status == common.OK:
                 status = common.USAGE_ERROR
             continue

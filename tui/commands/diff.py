@@ -36,9 +36,9 @@ def register(sub) -> None:
                         "files; with --rev, one FILE")
     p.add_argument("--rev", metavar="REV", help="compare FILE with itself at git revision REV")
     add_scenario_options(p)
-    p.add_argument("--rtol", type=float, default=1e-9, metavar="R",
+    p.add_argument("--rtol", type=common.number, default=1e-9, metavar="R",
                    help="relative tolerance (default 1e-9)")
-    p.add_argument("--atol", type=float, default=0.0, metavar="A",
+    p.add_argument("--atol", type=common.number, default=0.0, metavar="A",
                    help="absolute tolerance (default 0)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 
-from dsl.text import split_lines
+from dsl.text import printable, split_lines
 from tui import common
 from tui.output import full_precision
 
@@ -21,7 +21,7 @@ def register(sub) -> None:
     p = sub.add_parser("explain", help="a cell's definition, value and precedents (or dependents)")
     p.add_argument("file")
     p.add_argument("cell", metavar="CELL", help="a cell such as 'optics_tam[2027]'")
-    p.add_argument("--depth", type=int, default=DEPTH,
+    p.add_argument("--depth", type=common.count, default=DEPTH,
                    help=f"levels of the tree (default {DEPTH}; 0 for the cell alone)")
     p.add_argument("--all", action="store_true", help="the whole tree, down to the inputs")
     p.add_argument("--dependents", action="store_true", help="the cells that read it, instead")
@@ -50,8 +50,10 @@ def run(args, texts) -> int:
     walk = dependents if args.dependents else precedents
     tree = walk(result, c, depth)
     view = _View(model, texts, scenario)
-    text = view.json(tree, args.dependents) if args.format == "json" else view.table(
-        tree, args.dependents, depth)
+    if args.format == "json":
+        text = view.json(tree, args.dependents)
+    else:  # for people: a comment or description holding \x1b must not reach the terminal
+        text = printable(view.table(tree, args.dependents, depth), keep="\n")
     common.write(text, args.out)
     return common.OK
 

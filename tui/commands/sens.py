@@ -8,12 +8,14 @@ sympy is imported inside `run`: `scn run` and `scn check` never load it.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
 import math
 from dataclasses import replace
 
+from dsl.text import printable
 from tui import common
 from tui.output import full_precision
 
@@ -51,6 +53,8 @@ def run(args, texts) -> int:
         text = _derivatives(model, texts, args, y, scenario, overrides)
     else:
         text = _tornado(model, args, y, scenario, overrides)
+    if args.format in ("table", "md"):  # for people: no terminal escape from a file path
+        text = printable(text, keep="\n")
     common.write(text, args.out)
     return common.OK
 
@@ -59,10 +63,10 @@ def run(args, texts) -> int:
 
 
 def _pct(text: str) -> float:
-    raw = text.strip().rstrip("%")
+    raw = text.strip().removesuffix("%")
     try:
-        value = float(raw)
-    except ValueError:
+        value = common.number(raw)
+    except argparse.ArgumentTypeError:
         value = float("nan")
     if not 0 < value < 100:
         raise common.UsageError(f"--pct: expected a percentage between 0 and 100, not '{text}'")
