@@ -17,7 +17,7 @@ _NUMBER = re.compile(r"([0-9][0-9_]*(?:\.[0-9][0-9_]*)?|\.[0-9][0-9_]*)([eE][+-]
 # A year is a plain integer of at most four digits; a model has at most MAX_PERIODS
 # periods (ten thousand years; with months, still over 800 years): no input can ask
 # for a table of billions of rows.
-MIN_YEAR, MAX_YEAR = 1, 9999
+MIN_YEAR, MAX_YEAR = 0, 9999
 MAX_PERIODS = 10_000
 _YEAR_HINT = f"a year is a whole number from {MIN_YEAR} to {MAX_YEAR}, such as 2026"
 
@@ -72,8 +72,8 @@ def parse_year(text: str) -> int:
     """A year written as a plain integer; raises BadNumber for anything else."""
     if not is_plain_integer(text):
         raise BadNumber(f"expected a year, found '{shorten(text)}'", 0, _YEAR_HINT)
-    digits = text.lstrip("0")
-    if len(digits) > 4 or not MIN_YEAR <= int(digits or "0") <= MAX_YEAR:
+    digits = text.lstrip("0") or "0"
+    if len(digits) > 4 or not MIN_YEAR <= int(digits) <= MAX_YEAR:
         raise BadNumber(f"year {shorten(text)} is out of range", 0, _YEAR_HINT)
     return int(digits)
 

@@ -1,7 +1,7 @@
 """Numbers, years and spans at and past their limits: a positioned error, never a traceback.
 
 Every literal goes through `dsl.numbers`: ASCII digits only (`١٢` and
-full-width digits are not numbers), values that fit a float, years from 1 to
+full-width digits are not numbers), values that fit a float, years from 0 to
 9999, offsets and spans below MAX_PERIODS. The same rules hold in a file, in
 `--set`, in a goal target, in a cell named on the command line and in options.
 """
@@ -57,8 +57,8 @@ def test_a_year_past_9999_is_an_error_at_its_place(where):
 def test_the_years_line_is_bounded():
     assert only_error("years 2024..99999999999\nx = 1\n") == (
         1, 13, "year 99999999999 is out of range")
-    assert only_error("years 0..2025\nx = 1\n") == (1, 7, "year 0 is out of range")
-    load_model("years 1..9999\nx = 1\n", "m.scn")  # the widest yearly model loads
+    assert only_error("years 2024..10000\nx = 1\n") == (1, 13, "year 10000 is out of range")
+    load_model("years 0..9999\nx = 1\n", "m.scn")  # the widest yearly model loads
     assert MAX_PERIODS == 10_000
 
 
@@ -164,3 +164,68 @@ def test_goal_on_huge_values_prints_short_numbers_and_no_numpy_warning(tmp_path)
     r = scn("goal", f, "w[2026] = -1e308", "--vary", "x")
     assert r.returncode == 1 and "RuntimeWarning" not in r.stderr
     assert "cannot reach -1e308 by moving x" in r.stderr
+
+
+# ---------------------------------------------------------------- depth
+
+
+def chain(n: int, backwards: bool) -> str:
+    """x0 reads x1 reads ... x{n-1} (or the other way round), written in file order."""
+    if backwards:
+        lines = [f"x{i} = x{i + 1} * 1.0001 + 1" for i in range(n - 1)] + [f"x{n - 1} = 1"]
+    else:
+        lines = ["x0 = 1"] + [f"x{i} = x{i - 1} * 1.0001 + 1" for i in range(1, n)]
+    return "years 2024..2025\n" + "\n".join(lines) + "\n"
+
+
+DEPTH = 700  # past Python's recursion limit (1,000 frames) for any recursion per level
+
+
+def test_a_long_chain_written_output_first_prints_as_a_table(tmp_path):
+    # Before: RecursionError in tui.numbers.kinds (a variable's display kind).
+    f = model_file(tmp_path, chain(DEPTH, backwards=True))
+    r = scn("run", f, "--vars", "x0")
+    assert r.returncode == 0 and r.stdout.splitlines()[-1].split()[0] == "x0", r.stderr
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_the_derivative_along_a_long_chain(tmp_path, backwards):
+    # Before: RecursionError in sensitivity._expand.
+    f = model_file(tmp_path, chain(DEPTH, backwards))
+    out, wrt = ("x0", f"x{DEPTH - 1}") if backwards else (f"x{DEPTH - 1}", "x0")
+    r = scn("sens", f, out, "--wrt", wrt, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    import json
+
+    formula = json.loads(r.stdout)["wrt"][0]["formula"]
+    assert float(formula) == pytest.approx(1.0001 ** (DEPTH - 1))
+
+
+def test_kinds_of_a_chain_match_file_order_and_back():
+    from tui.numbers import PERCENT, kinds
+
+    text = "years 2024..2025\n" + "\n".join(
+        [f"g{i} = g{i + 1} + 1%" for i in range(DEPTH)] + [f"g{DEPTH} = 2%", "a = g0 * 3"]) + "\n"
+    k = kinds(load_model(text, "m.scn"))
+    assert all(k[f"g{i}"] == PERCENT for i in range(DEPTH + 1)) and k["a"] == "amount"
+
+
+def test_a_definition_too_deep_for_sympy_is_an_error_at_it(tmp_path):
+    e = "x"
+    for i in range(190):
+        e = f"if(x > {i}, {e}, 1)"
+    f = model_file(tmp_path, f"years 2024..2026\nx = 0.1\ny = {e}\n")
+    for args in (["sens", f, "y", "--wrt", "x"], ["goal", f, "y[2026] = 5", "--vary", "x"]):
+        r = scn(*args)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert f"{f}:3:1: error: the definition of y is nested too deeply for exact derivatives" \
+            in r.stderr
+
+
+def test_a_derivative_with_a_huge_exact_constant_prints(tmp_path):
+    # sympy keeps 2^20000 exact: 6,021 digits, more than str() of an int allows.
+    f = model_file(tmp_path, "years 2024..2026\nx = 1\ny = x * 2^20000\nz = x * 2^-20000\n")
+    r = scn("sens", f, "y", "--wrt", "x")
+    assert r.returncode == 0 and "= 3.9802768403379666e6020" in r.stdout
+    r = scn("sens", f, "z", "--wrt", "x")
+    assert r.returncode == 0 and "= 2.5123880576987446e-6021" in r.stdout

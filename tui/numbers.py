@@ -12,6 +12,7 @@ amount, scaled with k, M, B, T.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from dsl import ast as A
 
@@ -58,25 +59,42 @@ def _scientific(v: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
+_READS = (A.Name, A.Shifted, A.AtYear, A.YearRange)
+
+
 def kinds(model) -> dict[str, str]:
-    """The display kind of every variable of a model (from its base definitions)."""
-    out: dict[str, str] = {}
+    """The display kind of every variable of a model (from its base definitions).
 
-    def kind_of(name: str, visiting: frozenset[str]) -> str:
-        if name in out:
-            return out[name]
-        if name in visiting:
-            return AMOUNT
-        info = model.info.get(name)
-        defs = info.definitions if info else ()
-        seen = visiting | {name}
-        by_formula = bool(defs) and all(_pct(d.expr, seen, kind_of) for d in defs)
-        k = PERCENT if by_formula or _named_as_ratio(name) else AMOUNT
-        out[name] = k
-        return k
-
+    A variable is a percentage when its name says so, or when every definition
+    is one given the kinds of the variables it reads: the smallest such set,
+    grown from a worklist (no recursion, so a chain of 10,000 variables
+    written in any order is fine; a loop of variables that only read each
+    other stays an amount).
+    """
+    out = {v: PERCENT if _named_as_ratio(v) else AMOUNT for v in model.variables}
+    readers: dict[str, set[str]] = {}
     for v in model.variables:
-        kind_of(v, frozenset())
+        for d in model.info[v].definitions:
+            for node in A.walk(d.expr):
+                if isinstance(node, _READS):
+                    readers.setdefault(node.name, set()).add(v)
+
+    def kind_of(name: str, _seen=None) -> str:
+        return out.get(name, AMOUNT)
+
+    work = deque(model.variables)
+    queued = set(work)
+    while work:
+        v = work.popleft()
+        queued.discard(v)
+        defs = model.info[v].definitions
+        if out[v] == PERCENT or not defs or not all(_pct(d.expr, None, kind_of) for d in defs):
+            continue
+        out[v] = PERCENT
+        for r in readers.get(v, ()):
+            if r not in queued and out[r] != PERCENT:
+                work.append(r)
+                queued.add(r)
     return out
 
 
