@@ -229,3 +229,42 @@ def test_a_derivative_with_a_huge_exact_constant_prints(tmp_path):
     assert r.returncode == 0 and "= 3.9802768403379666e6020" in r.stdout
     r = scn("sens", f, "z", "--wrt", "x")
     assert r.returncode == 0 and "= 2.5123880576987446e-6021" in r.stdout
+
+
+# ---------------------------------------------------------------- hostile snapshots
+
+
+GOOD = """[model]
+first_year = 2024
+last_year = 2026
+scn_version = "0.1.0"
+snapshot_format = 1
+
+[base.x]
+2024 = 1.0
+2025 = 1.0
+2026 = 1.0
+"""
+
+
+@pytest.mark.parametrize("snapshot, where", [
+    (GOOD.replace("first_year = 2024", "first_year = 0").replace("last_year = 2026",
+                                                                 "last_year = 1e12"),
+     "2:1: error: the [model] table needs first_year <= last_year, both years from 0 to 9999"),
+    (GOOD.replace("last_year = 2026", "last_year = 1000000000000"), "2:1: error: the [model]"),
+    (GOOD.replace("first_year = 2024", "first_year = true"), "2:1: error: the [model]"),
+    (GOOD.replace("last_year = 2026", "last_year = " + HUGE),
+     "3:13: error: not a snapshot: an integer of more than 4,300 digits"),
+    (GOOD + "y = " + "[" * 10_000 + "]" * 10_000 + "\n",
+     "11:5: error: not a snapshot: arrays or tables nested too deeply"),
+    (GOOD.replace("2024 = 1.0", f'"{HUGE}" = 1.0'), "8:1: error: 'base.x' has year '9999"),
+    (GOOD.replace("2024 = 1.0", '"２０２４" = 1.0'), "8:1: error: 'base.x' has year '２０２４'"),
+], ids=["float-year", "huge-span", "bool-year", "5000-digits", "deep-arrays", "huge-key",
+        "fullwidth-key"])
+def test_a_hostile_snapshot_is_an_unusable_input(tmp_path, snapshot, where):
+    bad, good = tmp_path / "bad.toml", tmp_path / "good.toml"
+    bad.write_text(snapshot, encoding="utf-8")
+    good.write_text(GOOD)
+    r = scn("diff", str(bad), str(good))
+    assert r.returncode == 2, r.stderr
+    assert f"{bad}:{where}" in r.stderr and "Traceback" not in r.stderr
