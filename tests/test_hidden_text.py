@@ -218,3 +218,36 @@ def test_wc_agrees_with_the_reported_line(tmp_path):
              .stdout.split()[0])
     r = scn("check", str(path))
     assert f"{path}:{wc}:8: error:" in r.stderr
+
+
+ESCAPES = 'model "\x1b[2J\x1b]0;owned\x07Title"\nyears 2024..2025\nsection "S\x1b[31m"\nx = 1\n'
+
+
+def test_escape_sequences_in_a_title_never_reach_the_terminal(tmp_path):
+    path = tmp_path / "m.scn"
+    path.write_text(ESCAPES, encoding="utf-8")
+    for fmt in ("table", "md"):
+        r = scn("run", str(path), "--format", fmt)
+        assert r.returncode == 0
+        assert "\x1b" not in r.stdout + r.stderr and "\x07" not in r.stdout + r.stderr
+        assert "\\x1b[2J\\x1b]0;owned\\x07Title: scenario base" in r.stdout
+        assert "S\\x1b[31m" in r.stdout
+    r = scn("run", str(path), "--format", "json")  # a machine format keeps the exact text
+    assert __import__("json").loads(r.stdout)["model"] == "\x1b[2J\x1b]0;owned\x07Title"
+    r = scn("snapshot", str(path))
+    assert 'title = "\\u001b[2J\\u001b]0;owned\\u0007Title"' in r.stdout
+    assert "warning: U+001B ESCAPE in a string (and 2 more on this line)" in r.stderr
+
+
+def test_a_path_with_an_escape_sequence_is_shown_escaped(tmp_path):
+    r = scn("check", str(tmp_path / "a\x1b[2Jb.scn"))
+    assert r.returncode == 2 and "\x1b" not in r.stderr and "a\\x1b[2Jb.scn" in r.stderr
+
+
+def test_a_megabyte_line_is_clipped_around_the_caret(tmp_path):
+    path = tmp_path / "m.scn"
+    path.write_text("years 2024..2025\nx = " + "1 + " * 250_000 + " *\n")
+    r = scn("check", str(path))
+    assert r.returncode == 1 and len(r.stderr) < 1000
+    line, caret = r.stderr.splitlines()[1:3]
+    assert line.startswith("  …") and line.endswith("*") and caret.index("^") == line.index("*")
