@@ -22,6 +22,7 @@ over the frame's columns; `to_text` prints them in the model's syntax
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -454,7 +455,7 @@ class _Polars:
                 bottom.append(self._pow(a.base, -a.exp))
             elif a.is_Rational and not a.is_Integer and a.p in (1, -1):
                 top.append(pl.lit(float(a.p), dtype=F64))
-                bottom.append(pl.lit(float(a.q), dtype=F64))
+                bottom.append(pl.lit(_float(a.q), dtype=F64))
             else:
                 top.append(self.value(a))
         out = _product(top) if top else pl.lit(1.0, dtype=F64)
@@ -702,6 +703,14 @@ def _rounded(q: sp.Rational) -> str:
         ctx.prec = 17
         text = str(Decimal(int(q.p)) / Decimal(int(q.q)))
     return text.replace("E+", "e").replace("E", "e")
+
+
+def _float(n: int | sp.Integer) -> float:
+    """An exact integer as a float, inf past the largest (2^2000 kept exact by sympy)."""
+    try:
+        return float(n)
+    except OverflowError:
+        return math.inf if n > 0 else -math.inf
 
 
 def _decimal(q: sp.Rational) -> str | None:

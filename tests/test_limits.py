@@ -268,3 +268,12 @@ def test_a_hostile_snapshot_is_an_unusable_input(tmp_path, snapshot, where):
     r = scn("diff", str(bad), str(good))
     assert r.returncode == 2, r.stderr
     assert f"{bad}:{where}" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_exact_constant_past_a_float_evaluates_as_ieee(tmp_path):
+    # 1 / 2^2000 kept exact by sympy: its denominator does not fit a float (OverflowError).
+    f = model_file(tmp_path, "years 2024..2026\nx = 1\nz = x^2 / 2^2000\n")
+    for args in (["sens", f, "z", "--wrt", "x"], ["sens", f, "z"]):
+        r = scn(*args)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "= x/5.7406534763712726e601" in scn("sens", f, "z", "--wrt", "x").stdout
