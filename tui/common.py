@@ -18,9 +18,11 @@ _DECIMAL = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?
 
 def count(text: str) -> int:
     """An option's whole number (`--depth 3`): ASCII digits only, as in a scenario file
-    (`int` would take `١٢` and full-width digits)."""
+    (`int` would take `١٢` and full-width digits). A sign is read, for the command
+    to say what range it takes."""
     t = text.strip()
-    if not (t.isascii() and t.isdigit()) or len(t.lstrip("0")) > 9:
+    digits = t[1:] if t[:1] in "+-" else t
+    if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) > 9:
         raise argparse.ArgumentTypeError(f"expected a whole number such as 3, not '{text}'")
     return int(t)
 
