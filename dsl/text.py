@@ -46,6 +46,7 @@ _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 # Anything but printable ASCII: only these need a closer look (most text is ASCII).
 _NOT_PLAIN = re.compile(r"[^\x20-\x7e]")
+_SUSPECT = re.compile(r"[^\t\n\x20-\x7e]")  # what may be hidden in a text of many lines
 
 
 # ---------------------------------------------------------------- lines
@@ -229,10 +230,8 @@ def hidden_characters(text: str, first_line: int = 1) -> list[Hidden]:
 
 def _has_suspect(text: str) -> bool:
     body = text[1:] if text.startswith(BOM) else text
-    for m in _NOT_PLAIN.finditer(body):
+    for m in _SUSPECT.finditer(body):
         ch = m.group()
-        if ch in "\t\n":
-            continue
         if ch == "\r" and body.startswith("\n", m.end()):
             continue
         if is_hidden(ch):
