@@ -251,3 +251,11 @@ def test_a_megabyte_line_is_clipped_around_the_caret(tmp_path):
     assert r.returncode == 1 and len(r.stderr) < 1000
     line, caret = r.stderr.splitlines()[1:3]
     assert line.startswith("  …") and line.endswith("*") and caret.index("^") == line.index("*")
+
+
+def test_fmt_diff_shows_a_comment_escape_sequence_escaped(tmp_path):
+    path = tmp_path / "m.scn"
+    path.write_text("years 2024..2025\nx=1  # \x1b[31mred\n", encoding="utf-8")
+    r = scn("fmt", "--diff", str(path))
+    assert r.returncode == 1 and "\x1b" not in r.stdout
+    assert "+x = 1  # \\x1b[31mred\n" in r.stdout

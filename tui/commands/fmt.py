@@ -52,7 +52,8 @@ def run(args, texts) -> int:
             continue
         changed += 1
         if args.diff:
-            sys.stdout.writelines(difflib.unified_diff(
+            # Read in a terminal or a CI log: a comment's escape sequence is shown escaped.
+            sys.stdout.writelines(printable(line, keep="\t\n") for line in difflib.unified_diff(
                 split_lines_keepends(text), split_lines_keepends(formatted),
                 f"{path} (as written)", f"{path} (formatted)"))
         if args.check or args.diff:
