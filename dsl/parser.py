@@ -21,7 +21,7 @@ from dsl.errors import Diagnostic, ScnError
 from dsl.numbers import MAX_PERIODS, BadNumber, parse_number, parse_offset, parse_year
 from dsl.statements import RawStatement, split_statements
 from dsl.syntax_messages import describe_expected, describe_token, match_message
-from dsl.text import Hidden, describe, hidden_characters, split_lines
+from dsl.text import Hidden, describe, hidden_characters
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
