@@ -228,7 +228,7 @@ class ScnApp(App[int]):
         box = self.query_one("#problems", Static)
         box.display = bool(lines)
         if lines:
-            head = Text(f"{self.path} changed on disk and does not load; showing the last good "
+            head = Text(f"{printable(self.path)} changed on disk and does not load; showing the last good "
                         "model. Fix it and save: it reloads.\n", "bold")
             box.update(head + Text("\n".join(lines), "red"))
 
@@ -443,7 +443,7 @@ class ScnApp(App[int]):
                                  lambda path: self.save(path) if path else None)
         self.push_screen(ChoiceScreen(
             "The file changed on disk",
-            f"{self.path} changed since it was loaded: saving would overwrite that change.",
+            f"{printable(self.path)} changed since it was loaded: saving would overwrite that change.",
             [("r", "reload it (discard my edits)"), ("s", "save my edits elsewhere")]), chosen)
 
     def action_quit_app(self) -> None:
@@ -495,11 +495,12 @@ class ScnApp(App[int]):
         if outcome == "broken":
             self._problems(detail)
         elif outcome == "kept":
-            self.notify(f"{self.path} changed on disk. ctrl+r reloads it (discarding your edits); "
-                        "ctrl+s will ask before overwriting.", severity="warning", timeout=10)
+            self.notify(f"{printable(self.path)} changed on disk. ctrl+r reloads it (discarding "
+                        "your edits); ctrl+s will ask before overwriting.", severity="warning",
+                        timeout=10, markup=False)
         elif outcome == "reloaded":
             await self._loaded(self.session, *detail)
-            self.notify(f"reloaded {self.path}")
+            self.notify(f"reloaded {printable(self.path)}", markup=False)
 
     def action_reload(self) -> None:
         if not self.session.dirty:
