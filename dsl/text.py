@@ -223,8 +223,8 @@ def hidden_characters(text: str, first_line: int = 1) -> list[Hidden]:
         found: dict[str, list[int]] = {}
         for c in cols:
             found.setdefault(place(c), []).append(c)
-        for place, where in found.items():
-            out.append(Hidden(first_line + k, where[0] + 1, line[where[0]], len(where), place))
+        for kind, where in found.items():
+            out.append(Hidden(first_line + k, where[0] + 1, line[where[0]], len(where), kind))
     return out
 
 
