@@ -7,8 +7,9 @@ Comments, blank lines, order, indentation and line endings of everything else
 stay exactly as they were, so `git diff` shows only the edited lines.
 
 Positions are the parser's: 1-based lines and columns, end exclusive, lines
-numbered as `str.splitlines` numbers them (as `dsl.statements` does). Pure
-text in, text out: no files, no model.
+numbered by `dsl.text.split_lines` (only a newline ends a line, as in git; a
+leading byte-order mark is kept and is not part of line 1). Pure text in,
+text out: no files, no model.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Sequence
 
 from dsl.ast import Span
 from dsl.statements import scan_line, split_statements
+from dsl.text import line_body, split_lines, split_lines_keepends
+from dsl.text import line_starts as line_starts  # re-exported: edits are placed by it
 
 _OPENERS = ("(", "[", "{")
 _CLOSERS = (")", "]", "}", ",")
@@ -29,14 +32,6 @@ class Change:
 
     span: Span
     text: str
-
-
-def line_starts(text: str) -> list[int]:
-    """The offset of the first character of every line, plus the end of the text."""
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
 
 
 def offset(starts: list[int], line: int, col: int) -> int:
@@ -89,11 +84,11 @@ def insertion_after(text: str, after_line: int, line_text: str) -> Change:
     CRLF); after a last line without a final newline, the file still ends
     without one.
     """
-    lines = text.splitlines(keepends=True)
+    lines = split_lines_keepends(text)
     if not 1 <= after_line <= len(lines):
         raise ValueError(f"line {after_line} is outside the text (1..{len(lines)})")
     line = lines[after_line - 1]
-    body = _body(line)
+    body = line_body(line)
     ending = line[len(body):] or _newline_of(text)
     end = Span(after_line, len(body) + 1, after_line, len(body) + 1)
     return Change(end, ending + line_text)
@@ -104,17 +99,11 @@ def insert_line(text: str, after_line: int, line_text: str) -> str:
     return apply_changes(text, [insertion_after(text, after_line, line_text)])
 
 
-def _body(line: str) -> str:
-    """A line without its line ending."""
-    parts = line.splitlines()
-    return parts[0] if parts else ""
-
-
 def _newline_of(text: str) -> str:
     """The file's line ending (that of its first line), "\\n" when it has none."""
-    for line in text.splitlines(keepends=True):
-        if len(line) > len(_body(line)):
-            return line[len(_body(line)):]
+    for line in split_lines_keepends(text):
+        if len(line) > len(line_body(line)):
+            return line[len(line_body(line)):]
     return "\n"
 
 
@@ -125,7 +114,7 @@ def one_line(source: str) -> str:
     written, joined (`interp({\\n 2024: 10%,\\n 2030: 45%\\n})` becomes
     `interp({2024: 10%, 2030: 45%})`). A single line keeps its spacing.
     """
-    lines = source.splitlines()
+    lines = split_lines(source)
     parts: list[str] = []
     for line in lines:
         code = scan_line(line, []).code.strip()
@@ -141,7 +130,7 @@ def one_line(source: str) -> str:
 
 def indentation(text: str, line: int) -> str:
     """The leading whitespace of a line."""
-    body = text.splitlines()[line - 1]
+    body = split_lines(text)[line - 1]
     return body[:len(body) - len(body.lstrip())]
 
 
@@ -160,7 +149,7 @@ def block_last_line(text: str, header_line: int) -> int:
             continue
         if not inside:
             continue
-        code = scan_line(raw.text.splitlines()[0], []).code.strip()
+        code = scan_line(raw.text.split("\n")[0], []).code.strip()
         if code == "}":
             return last
         last = raw.end_line

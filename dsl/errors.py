@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dsl.ast import Span
+from dsl.text import caret_line, printable, split_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,20 +37,24 @@ class ScnError(Exception):
 
 
 def render(diag: Diagnostic, text: str | None) -> str:
-    """`FILE:LINE:COL: error: MESSAGE`, the source line, a caret, a hint."""
+    """`FILE:LINE:COL: error: MESSAGE`, the source line, a caret, a hint.
+
+    Everything from the file is shown with hidden characters escaped (an
+    escape sequence in a comment must not reach the terminal), and a long
+    line is clipped around the caret.
+    """
     span = diag.span
-    out = [f"{diag.source}:{span.line}:{span.col}: {diag.severity}: {diag.message}"]
+    out = [printable(f"{diag.source}:{span.line}:{span.col}: {diag.severity}: {diag.message}")]
     line = source_line(text, span.line) if text is not None else None
     if line is not None:
-        shown = line.expandtabs(1).rstrip()
         width = 1
         if span.end_line == span.line and span.end_col > span.col:
             width = span.end_col - span.col
-        width = max(1, min(width, len(shown) - span.col + 1))
+        shown, at, width = caret_line(line, span.col, width)
         out.append(f"  {shown}")
-        out.append("  " + " " * (span.col - 1) + "^" * width)
+        out.append("  " + " " * at + "^" * width)
     if diag.hint:
-        out.append(f"  hint: {diag.hint}")
+        out.append(printable(f"  hint: {diag.hint}"))
     return "\n".join(out)
 
 
@@ -64,4 +69,4 @@ def source_line(text: str, line: int) -> str | None:
 def _lines(text: str) -> tuple[str, ...]:
     """A text's lines, split once: a file with 40,000 errors renders 40,000
     of its lines, and splitting the whole text for each was quadratic."""
-    return tuple(text.splitlines())
+    return tuple(split_lines(text))

@@ -24,7 +24,7 @@ The layout, decided once:
   block indented two spaces; a blank line before every `section` and
   `scenario` (above the comments that introduce it); runs of blank lines
   collapsed to one; no blank lines at the start or end of a file or block;
-  `\\n` line endings and a final newline.
+  `\\n` line endings and a final newline, no byte-order mark.
 
 A statement whose comments cannot keep their places in that layout (two
 comments that would end up on one line, a comment inside an expression that
@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
-from dsl.parser import parse_statement
+from dsl.parser import hidden_diagnostic, parse_statement
 from dsl.statements import RawStatement, scan_line, split_statements
+from dsl.text import hidden_characters, split_lines
 
 INDENT = "  "
 
@@ -257,9 +258,9 @@ def _doc_lines(d: A.Definition, indent: str) -> list[str]:
 
 def format_text(text: str, source: str = "<text>") -> str:
     """The canonical layout of a whole file; raises ScnError when a statement does not parse."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     raws = split_statements(text)
-    nodes = _parse_all(raws, source)
+    nodes = _parse_all(raws, source, _hidden_in_code(text))
     starts = {raw.line - 1: (raw, node) for raw, node in zip(raws, nodes)}
     out: list[str] = []
     pending: list[str | None] = []  # standalone lines since the last statement; None = blank
@@ -268,7 +269,7 @@ def format_text(text: str, source: str = "<text>") -> str:
     i = 0
     while i < len(lines):
         if i not in starts:
-            pending.append(lines[i].strip() or None)
+            pending.append(lines[i].strip(" \t") or None)  # a comment keeps every other byte
             i += 1
             continue
         raw, node = starts[i]
@@ -287,8 +288,14 @@ def format_text(text: str, source: str = "<text>") -> str:
     return result
 
 
-def _parse_all(raws: list[RawStatement], source: str) -> list[A.Statement]:
-    nodes, errors = [], []
+def _hidden_in_code(text: str) -> list[Diagnostic]:
+    """Errors for hidden characters outside comments, also on lines no statement holds."""
+    return [hidden_diagnostic(h) for h in hidden_characters(text) if h.place == "code"]
+
+
+def _parse_all(raws: list[RawStatement], source: str,
+               errors: list[Diagnostic]) -> list[A.Statement]:
+    nodes = []
     for raw in raws:
         try:
             nodes.append(parse_statement(raw.text, raw.line))
@@ -335,7 +342,7 @@ def _format_statement(raw: RawStatement, node: A.Statement, depth: int) -> list[
     printed = printer.lines
     placed = _place_comments(source_lines, raw.line, printed)
     if placed is None:
-        return [line.rstrip() for line in source_lines]
+        return [line.rstrip(" \t") for line in source_lines]
     return placed
 
 
@@ -353,7 +360,7 @@ def _place_comments(source_lines: list[str], first: int, printed: list[_Line]) -
         info = scan_line(text, [])
         if info.comment is None:
             continue
-        comment = info.comment.rstrip()
+        comment = info.comment.rstrip(" \t")
         line = first + k
         if info.code.strip():
             hosts = ([j for j, p in enumerate(printed) if line in p.marks]

@@ -8,6 +8,7 @@ opened and closed, definitions placed in their section and layer.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -17,9 +18,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
-from dsl.numbers import BadNumber, parse_number
+from dsl.numbers import MAX_PERIODS, BadNumber, parse_number, parse_offset, parse_year
 from dsl.statements import RawStatement, split_statements
 from dsl.syntax_messages import describe_expected, describe_token, match_message, misplaced
+from dsl.text import Hidden, describe, hidden_characters
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
@@ -82,11 +84,10 @@ def _name(tok: Token) -> str:
 
 
 def _year(tok: Token) -> int:
-    text = str(tok)
-    if not text.isdigit():
-        raise _SyntaxProblem(f"expected a year, found '{text}'", _tok(tok),
-                             "years are whole numbers such as 2026")
-    return int(text)
+    try:
+        return parse_year(str(tok))
+    except BadNumber as e:
+        raise _SyntaxProblem(str(e), _tok(tok), e.hint) from None
 
 
 class _ToAst(Transformer):
@@ -101,6 +102,10 @@ class _ToAst(Transformer):
         if start > end:
             raise _SyntaxProblem(f"years {start}..{end} run backwards", _span(c[1], c[3]),
                                  f"write years {end}..{start}")
+        if end - start + 1 > MAX_PERIODS:
+            raise _SyntaxProblem(f"years {start}..{end} are {end - start + 1:,} years; a model "
+                                 f"has at most {MAX_PERIODS:,}", _span(c[1], c[3]),
+                                 "model the years the analysis needs")
         return A.YearsDecl(start, end, _span(c[0], c[3]))
 
     def section_stmt(self, c):
@@ -204,11 +209,10 @@ class _ToAst(Transformer):
         return ("offset", 0)
 
     def sel_offset(self, c):
-        text = str(c[2])
-        if not text.isdigit():
-            raise _SyntaxProblem(f"a year offset must be a whole number, found '{text}'",
-                                 _tok(c[2]), "write x[t-1] or x[t+2]")
-        k = int(text)
+        try:
+            k = parse_offset(str(c[2]))
+        except BadNumber as e:
+            raise _SyntaxProblem(str(e), _tok(c[2]), e.hint) from None
         return ("offset", -k if c[1] == "-" else k)
 
     def sel_year(self, c):
@@ -245,6 +249,9 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
     Raises ScnError with one diagnostic (positions in the file's terms).
     """
     _where.offset = line - 1
+    hidden = [h for h in hidden_characters(text, line) if h.place == "code"]
+    if hidden:
+        raise ScnError([hidden_diagnostic(h) for h in hidden])
     try:
         node = _parser().parse(text)
     except _SyntaxProblem as e:
@@ -255,6 +262,38 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
     if len(text) > MAX_DEPTH and isinstance(node, A.Definition):
         _check_depth(node)
     return node
+
+
+_LINE_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def hidden_diagnostic(h: Hidden) -> Diagnostic:
+    """An error for a hidden character in code; a warning in a comment or a string.
+
+    Only a newline ends a line, as in git and editors: a character that some
+    tools take as a line end must not be able to hide a definition in a comment.
+    """
+    more = f" (and {h.count - 1} more on this line)" if h.count > 1 else ""
+    span = A.Span(h.line, h.col, h.line, h.col + 1)
+    if h.char == "\r":
+        why = "a carriage return ends a line only right before a newline (\\r\\n)"
+    elif h.char in _LINE_BREAKS:
+        why = "some tools break the line here (scn, git and editors do not)"
+    else:
+        why = "an invisible or control character"
+    if h.place == "code":
+        return Diagnostic(f"{describe(h.char)} is not allowed here{more}", span,
+                          f"{why}: delete it")
+    return Diagnostic(f"{describe(h.char)} in a {h.place}{more}", span,
+                      f"{why}, so a reviewer may not see what this {h.place} holds: delete it",
+                      severity="warning")
+
+
+def text_warnings(text: str, source: str = "<text>") -> list[Diagnostic]:
+    """Hidden characters in comments and strings: the file still loads, but a reviewer
+    reading it in an editor or in `git diff` may not see them."""
+    return [_with_source(hidden_diagnostic(h), source)
+            for h in hidden_characters(text) if h.place != "code"]
 
 
 def _check_depth(d: A.Definition) -> None:
@@ -275,7 +314,12 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
         ch = text.split("\n")[e.line - 1][e.column - 1]
         at = e.line + line - 1
         span = A.Span(at, e.column, at, e.column + 1)
-        what = "a string" if ch == '"' else f"'{ch}'"
+        if ch == '"':
+            what = "quoted text"
+        elif ch.isascii() and ch.isprintable():
+            what = f"'{ch}'"
+        else:  # a no-break space or a look-alike: name it, the terminal cannot show it
+            what = describe(ch)
         return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed))
     label = match_message(_plain_parser(), text)
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
@@ -322,14 +366,17 @@ def parse_document(text: str, source: str = "<text>", collect: bool = False):
     With `collect`, return (document of what parsed, errors) instead of raising,
     so that later passes can report their errors too.
     """
-    errors: list[Diagnostic] = []
+    errors: list[Diagnostic] = [hidden_diagnostic(h) for h in hidden_characters(text)
+                                if h.place == "code"]
     statements: list[tuple[RawStatement, A.Statement]] = []
+    years_failed = False  # a malformed years line is its own error, not a missing one
     for raw in split_statements(text):
         try:
             statements.append((raw, _cached_statement(raw.text, raw.line)))
         except ScnError as e:
             errors.extend(e.diagnostics)
-    doc = _structure(statements, errors)
+            years_failed = years_failed or _YEARS_LINE.match(raw.text) is not None
+    doc = _structure(statements, errors, years_failed)
     errors = [_with_source(d, source) for d in errors]
     if collect:
         return doc, errors
@@ -344,7 +391,10 @@ def _with_source(d: Diagnostic, source: str) -> Diagnostic:
     return replace(d, source=source)
 
 
-def _structure(statements, errors: list[Diagnostic]) -> A.Document:
+_YEARS_LINE = re.compile(r"\s*years\b")
+
+
+def _structure(statements, errors: list[Diagnostic], years_failed: bool = False) -> A.Document:
     title = years = None
     section: str | None = None
     sections: list[str] = []
@@ -399,7 +449,7 @@ def _structure(statements, errors: list[Diagnostic]) -> A.Document:
     if open_block is not None:
         errors.append(Diagnostic(f"scenario '{open_block.name}' is never closed",
                                  open_block.span, "end the block with '}' on a line of its own"))
-    if years is None:
+    if years is None and not years_failed:
         errors.append(Diagnostic("the file has no 'years' line", A.Span(1, 1, 1, 2),
                                  "add a line such as: years 2024..2030"))
     return A.Document(title, years, tuple(scenarios), tuple(placed), tuple(sections))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dsl.text import split_lines
+
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {")", "]", "}"}
 # Each whitespace run is matched once (`\s*` after the selector belongs to
@@ -70,7 +72,7 @@ def scan_line(line: str, stack: list[str]) -> LineInfo:
 
 
 def split_statements(text: str) -> list[RawStatement]:
-    lines = text.splitlines()
+    lines = split_lines(text)  # only \n ends a line: as git and editors count them
     out: list[RawStatement] = []
     doc: list[str] = []
     i = 0

@@ -19,7 +19,8 @@ import polars as pl
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
-from dsl.parser import parse_document, parse_statement
+from dsl.text import split_lines
+from dsl.parser import parse_document, parse_statement, text_warnings
 from engine.check import check_scenario
 from engine.distributions import parameter_warnings
 from engine.graph import Graph
@@ -58,10 +59,11 @@ def load_model(text: str, source: str = "<text>") -> Model:
 
 def _load_model(text: str, source: str) -> Model:
     doc, errors = parse_document(text, source, collect=True)
+    warnings = text_warnings(text, source)
     parsed_ok = not errors
     if doc.years is None:  # nothing can be checked without the model's years
-        raise ScnError(errors)
-    model = resolve(doc, source, errors)
+        raise ScnError(errors + warnings)
+    model = replace(resolve(doc, source, errors), warnings=tuple(warnings))
     structure = _structure_errors(model)
     if not parsed_ok:
         # A definition that failed to parse would show up again as an unknown name.
@@ -78,13 +80,13 @@ def _load_model(text: str, source: str) -> Model:
             if (e.message, e.span) not in seen:
                 seen.add((e.message, e.span))
                 errors.append(_in_scenario(e, name))
-    if errors:
-        raise ScnError([_sourced(d, source) for d in errors])
+    if errors:  # with the warnings: an error elsewhere must not hide a hidden character
+        raise ScnError([_sourced(d, source) for d in errors] + warnings)
     return model
 
 
 def doc_failed_heads(text: str, errors: list[Diagnostic]) -> list[str]:
-    lines = text.splitlines()
+    lines = split_lines(text)
     return [lines[d.span.line - 1] for d in errors if 0 < d.span.line <= len(lines)]
 
 

@@ -33,6 +33,7 @@ import sympy as sp
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from dsl.parser import parse_statement
+from dsl.text import split_lines
 from engine.api import Overrides, evaluate, uses_of
 from engine.model import SERIES, Model, Piece
 from engine.plan import Plan, run
@@ -88,10 +89,12 @@ def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None 
         has_value(model, result.plan.cover, x, "--vary", vary)
     has_value(model, result.plan.cover, y, "TARGET", target)
     problem = _Problem(model, result, y, x, goal)
-    problem.check(goal_span)
-    solution, method, detail = problem.solve(goal_span)
-    values = problem.values_at(solution)
-    achieved = problem.output_at(solution)
+    # IEEE arithmetic, as in evaluation: trying huge moves may overflow to inf, quietly.
+    with np.errstate(all="ignore"):
+        problem.check(goal_span)
+        solution, method, detail = problem.solve(goal_span)
+        values = problem.values_at(solution)
+        achieved = problem.output_at(solution)
     base = 0.0 if x.year is None else problem.base[x.year - model.years[0]]
     return GoalResult(
         output=y.name, year=y.year, target=goal, vary=x.name, vary_year=x.year,
@@ -266,7 +269,8 @@ class _Problem:
         outs = self.outputs(grid)
         f = outs - self.goal
         pairs = [(j, j + 1) for j in range(len(grid) - 1)
-                 if math.isfinite(f[j]) and math.isfinite(f[j + 1]) and f[j] * f[j + 1] <= 0]
+                 if math.isfinite(f[j]) and math.isfinite(f[j + 1])
+                 and np.sign(f[j]) * np.sign(f[j + 1]) <= 0]  # f[j] * f[j + 1] may overflow
         if not pairs:
             raise self._unreachable(grid, outs, span)
         j, k = min(pairs, key=lambda p: abs(grid[p[0]] - self.start))
@@ -316,6 +320,8 @@ class _Problem:
 
 def _show(v: float) -> str:
     """A number in the language's own notation: 120B, 5.89B, 0.45."""
+    if abs(v) >= 1e15:  # past the T range: 1e300, not 1e+288T
+        return repr(float(v)).replace("e+", "e")
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
         if abs(v) >= scale:
             return f"{v / scale:.6g}{suffix}"
@@ -425,7 +431,7 @@ def _written(piece: Piece, text: str, model: Model) -> str | None:
     span = d.expr.span
     if span.line != span.end_line or isinstance(d.expr, A.YearMap):
         return None
-    lines = text.splitlines()
+    lines = split_lines(text)
     if not 0 < span.line <= len(lines):
         return None
     expr = lines[span.line - 1][span.col - 1: span.end_col - 1]

@@ -67,6 +67,8 @@ class Model:
     scenarios: Mapping[str, Scenario]  # base first, then file order
     layers: Mapping[str, Mapping[str, tuple[Piece, ...]]]  # layer -> variable -> pieces
     sections: tuple[str, ...] = ()
+    # Hidden characters in comments and titles: the file loads, but a reviewer must see them.
+    warnings: tuple[Diagnostic, ...] = ()
     # Derived data computed once per model (uses per piece, checked scenarios).
     cache: dict = field(default_factory=dict, compare=False, repr=False)
 

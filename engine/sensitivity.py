@@ -31,10 +31,11 @@ import polars as pl
 import sympy as sp
 
 from dsl import ast as A
+from dsl.errors import Diagnostic, ScnError
 from engine.api import Overrides, evaluate, prepare, uses_of
 from engine.functions import FUNCTIONS
 from engine.graph import Block, Graph
-from engine.model import Model, Piece
+from engine.model import OVERRIDES, Model, Piece
 from engine.plan import Plan, run
 from engine.cells import compile_cell
 from engine.polars_expr import F64, years_condition, column
@@ -84,9 +85,20 @@ def _cached(model: Model, table: str, piece: Piece, make):
     store = model.cache.setdefault(table, {})
     hit = store.get(id(piece))
     if hit is None or hit[0] is not piece:
-        hit = (piece, make())
+        try:
+            hit = (piece, make())
+        except RecursionError:
+            raise _too_deep(model, piece) from None
         store[id(piece)] = hit
     return hit[1]
+
+
+def _too_deep(model: Model, piece: Piece) -> ScnError:
+    """sympy recurses several frames per level of an expression: a definition the
+    parser accepts (200 levels) can still be too deep for it. Said at the definition."""
+    return ScnError([Diagnostic(
+        f"the definition of {piece.name} is nested too deeply for exact derivatives",
+        piece.span, "split it into intermediate variables", source=OVERRIDES if piece.layer == OVERRIDES else model.source)])
 
 
 # ---------------------------------------------------------------- tangent plan
@@ -592,19 +604,35 @@ class _Formula:
         return frozenset(parts)
 
     def _expand(self, r: Ref, yr: int, memo: dict) -> sp.Expr:
-        """The cell r (seen from year yr) with every inlinable cell replaced by its definition."""
-        if r in memo:
-            return memo[r]
-        p = self.plan.cover[r.var][r.at(yr) - self.first]
-        e = reframe(expression(self.model, p), r)
-        subs = {symbol(c): self._expand(c, yr, memo) for c in refs_in(e)
-                if c.var in self.expandable and not c.cumsum}
-        if subs:
-            e = e.xreplace(subs)
-            if tree_size(e) > MAX_INLINED:
-                raise _OverBudget
-        memo[r] = e
-        return e
+        """The cell r (seen from year yr) with every inlinable cell replaced by its definition.
+
+        Depth first with a stack of its own, not recursion: a chain of
+        thousands of inlinable variables must not reach Python's stack limit
+        (the budget usually stops it long before).
+        """
+        pending: dict[Ref, tuple[sp.Expr, list[Ref]]] = {}
+        stack = [r]
+        while stack:
+            ref = stack[-1]
+            if ref in memo:
+                stack.pop()
+                continue
+            if ref not in pending:
+                p = self.plan.cover[ref.var][ref.at(yr) - self.first]
+                e = reframe(expression(self.model, p), ref)
+                kids = [c for c in refs_in(e) if c.var in self.expandable and not c.cumsum]
+                pending[ref] = (e, kids)
+                # Inlinable cells are never cyclic: a cell still pending is not read again.
+                stack.extend(c for c in kids if c not in memo and c not in pending)
+                continue
+            stack.pop()
+            e, kids = pending.pop(ref)
+            if kids:
+                e = e.xreplace({symbol(c): memo[c] for c in kids})
+                if tree_size(e) > MAX_INLINED:
+                    raise _OverBudget
+            memo[ref] = e
+        return memo[r]
 
     def _differentiate(self, e: sp.Expr, yr: int) -> sp.Expr:
         terms = []

@@ -22,8 +22,9 @@ over the frame's columns; `to_text` prints them in the model's syntax
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Callable
 
@@ -454,7 +455,7 @@ class _Polars:
                 bottom.append(self._pow(a.base, -a.exp))
             elif a.is_Rational and not a.is_Integer and a.p in (1, -1):
                 top.append(pl.lit(float(a.p), dtype=F64))
-                bottom.append(pl.lit(float(a.q), dtype=F64))
+                bottom.append(pl.lit(_float(a.q), dtype=F64))
             else:
                 top.append(self.value(a))
         out = _product(top) if top else pl.lit(1.0, dtype=F64)
@@ -669,10 +670,14 @@ class ScnPrinter(StrPrinter):
         return "0"
 
     def _print_Rational(self, e):
+        if _huge(e):
+            return _rounded(e)
         text = _decimal(e)
         return text if text is not None else f"{e.p}/{e.q}"
 
     def _print_Integer(self, e):
+        if _huge(e):
+            return _rounded(e)
         return _decimal(e) or str(e.p)
 
     def _print_Float(self, e):
@@ -682,6 +687,30 @@ class ScnPrinter(StrPrinter):
         if isinstance(e, Flat):
             return f"{type(e).__name__}(" + ", ".join(self._print(a) for a in e.args) + ")"
         return super()._print_Function(e)
+
+
+_HUGE_DIGITS = 60  # 1.0001^3000 is exact in sympy: 12,000 digits over 12,000 digits
+
+
+def _huge(q: sp.Rational) -> bool:
+    """An exact number too long to print in full (Python refuses str() of 4,300 digits)."""
+    return max(abs(int(q.p)).bit_length(), int(q.q).bit_length()) > _HUGE_DIGITS * 10 // 3
+
+
+def _rounded(q: sp.Rational) -> str:
+    """A huge exact number to 17 significant digits: 1.3498385611954852e3 style."""
+    with localcontext() as ctx:
+        ctx.prec = 17
+        text = str(Decimal(int(q.p)) / Decimal(int(q.q)))
+    return text.replace("E+", "e").replace("E", "e")
+
+
+def _float(n: int | sp.Integer) -> float:
+    """An exact integer as a float, inf past the largest (2^2000 kept exact by sympy)."""
+    try:
+        return float(n)
+    except OverflowError:
+        return math.inf if n > 0 else -math.inf
 
 
 def _decimal(q: sp.Rational) -> str | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
+from dsl.numbers import is_plain_integer, shorten
 from engine.api import Result, uses_of
 from engine.model import Model, Piece
 from engine.uses import suggest
@@ -58,12 +59,15 @@ def check_year(model: Model, value: str, source: str, text: str | None = None,
     text = value if text is None else text
     where = where or (0, len(text))
     first, last = model.years[0], model.years[-1]
-    if not value.strip().isdigit():
-        raise ScnError([Diagnostic(f"expected a year, not '{value}'", _span(text, *where),
+    digits = value.strip()
+    if not is_plain_integer(digits):
+        raise ScnError([Diagnostic(f"expected a year, not '{shorten(value)}'", _span(text, *where),
                                    f"write a year between {first} and {last}", source=source)])
-    y = int(value)
-    if not first <= y <= last:
-        raise ScnError([Diagnostic(f"year {y} is outside the model years {first}..{last}",
+    digits = digits.lstrip("0") or "0"
+    y = int(digits) if len(digits) <= 5 else None  # int() refuses 4,300 digits and more
+    if y is None or not first <= y <= last:
+        raise ScnError([Diagnostic(f"year {shorten(digits)} is outside the model years "
+                                   f"{first}..{last}",
                                    _span(text, *where), f"pick a year between {first} and {last}",
                                    source=source)])
     return y

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dsl import ast as A
 from dsl.errors import Diagnostic
 from engine.distributions import Draw, check_literal, is_literal, parameters
+from dsl.numbers import is_plain_integer
 from engine.functions import FUNCTIONS
 
 # How a use reaches into time. Year arguments are indices into the model years.
@@ -262,7 +263,7 @@ class UseCollector:
             self.uses.append(Use(target.name, CAGR, ia, ib, span=node.span))
 
     def _year_literal(self, node: A.Expr) -> int | None:
-        if isinstance(node, A.Number) and node.text.isdigit():
-            return int(node.text)
+        if isinstance(node, A.Number) and is_plain_integer(node.text):
+            return int(node.text)  # a literal that parsed: at most 309 digits
         self._err("the years of cagr must be written as years", node.span, "write cagr(x, 2024, 2030)")
         return None

@@ -21,7 +21,7 @@ from test_cli import scn
     ([50, 33.333], AMOUNT, ["50.00", "33.33"]),
     ([750, 2900, 831.8], AMOUNT, ["750.0", "2.9k", "831.8"]),  # a suffix: one decimal for all
     ([0, 7.5e9, 25.1e9], AMOUNT, ["0.0", "7.5B", "25.1B"]),
-    ([1e-5, 2.5e-5], AMOUNT, ["1.00e-05", "2.50e-05"]),
+    ([1e-5, 2.5e-5], AMOUNT, ["1.00e-5", "2.50e-5"]),
     ([-0.0, 1.5], AMOUNT, ["0.00", "1.50"]),  # never -0
     ([None, 0.3, math.nan, math.inf], AMOUNT, ["", "0.300", "n/a", "inf"]),
     ([0.3, 0.35], PERCENT, ["30.0%", "35.0%"]),

@@ -350,3 +350,18 @@ def test_the_command_refuses_a_missing_file_and_an_unknown_scenario_before_any_s
                               "--scenario", "bul"], capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2
     assert "unknown scenario 'bul' (did you mean 'bull'?" in unknown.stderr
+
+
+@sync
+async def test_hidden_characters_show_escaped_and_their_lines_in_the_status_line(tmp_path):
+    path = tmp_path / "m.scn"
+    path.write_text('model "T\x1b[2J"\nyears 2024..2025\nsection "S\x1b[31m"\n'
+                    "# note\u2028x = 9\nx = 1\n", encoding="utf-8")
+    app = ScnApp(str(path), blink=False, sensitivities=fallback, sens_delay=0.01)  # watcher on
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.title == "T\\x1b[2J"
+        assert "! hidden characters on lines 1, 3, 4" in str(app.query_one("#status").render())
+        grid = grid_text(app)
+        assert "S\\x1b[31m" in grid and "\x1b" not in grid
+        assert row_text(app, "x").split() == ["x", "1", "1"]  # the definition after U+2028 stays a comment

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane,
 from textual.worker import get_current_worker
 
 from dsl.errors import ScnError, render
+from dsl.text import printable
 from tui import sens_adapter
 from tui.loader import UsageError, read_text
 from tui.session import DiskChanged, EditRefused, Session, Sheet, State, Target, file_stamp
@@ -151,7 +152,7 @@ class ScnApp(App[int]):
         self.session = session
         if isinstance(self.screen, LoadErrorScreen):
             self.pop_screen()
-        self.title = session.model.title or "scn"
+        self.title = printable(session.model.title or "scn")
         tabs = self.query_one(Tabs)
         wanted = [f"scenario-{name}" for name in session.model.scenarios]
         if [t.id for t in tabs.query(Tab)] != wanted:
@@ -204,7 +205,7 @@ class ScnApp(App[int]):
         s = session.model.scenarios[self.scenario]
         text = Text.assemble(("scenario ", "dim"), (self.scenario, "bold"))
         if s.title:
-            text.append(f" ({s.title})", "dim")
+            text.append(f" ({printable(s.title)})", "dim")
         if self.compare and s.parent:
             text.append(f"  ·  compare: changes against {s.parent}", "bold yellow")
         n = len(session.state.changes)
@@ -213,16 +214,21 @@ class ScnApp(App[int]):
         warned = self.query_one(Grid).sheet.warned
         if warned:
             text.append(f"  ·  ! non-finite values in {', '.join(sorted(warned))}", "red")
+        hidden = sorted({w.span.line for w in session.model.warnings})
+        if hidden:  # a comment or title holds hidden characters: `scn check` lists them
+            lines = ", ".join(map(str, hidden[:5])) + (", ..." if len(hidden) > 5 else "")
+            text.append(f"  ·  ! hidden characters on line{'s' if len(hidden) > 1 else ''} "
+                        f"{lines}", "red")
         if message:
             text.append(f"  ·  {message}", "green")
         self.query_one("#status", Static).update(text)
-        self.sub_title = self.path + (f"  ·  {n} unsaved" if n else "")
+        self.sub_title = printable(self.path) + (f"  ·  {n} unsaved" if n else "")
 
     def _problems(self, lines: list[str]) -> None:
         box = self.query_one("#problems", Static)
         box.display = bool(lines)
         if lines:
-            head = Text(f"{self.path} changed on disk and does not load; showing the last good "
+            head = Text(f"{printable(self.path)} changed on disk and does not load; showing the last good "
                         "model. Fix it and save: it reloads.\n", "bold")
             box.update(head + Text("\n".join(lines), "red"))
 
@@ -437,7 +443,7 @@ class ScnApp(App[int]):
                                  lambda path: self.save(path) if path else None)
         self.push_screen(ChoiceScreen(
             "The file changed on disk",
-            f"{self.path} changed since it was loaded: saving would overwrite that change.",
+            f"{printable(self.path)} changed since it was loaded: saving would overwrite that change.",
             [("r", "reload it (discard my edits)"), ("s", "save my edits elsewhere")]), chosen)
 
     def action_quit_app(self) -> None:
@@ -489,11 +495,12 @@ class ScnApp(App[int]):
         if outcome == "broken":
             self._problems(detail)
         elif outcome == "kept":
-            self.notify(f"{self.path} changed on disk. ctrl+r reloads it (discarding your edits); "
-                        "ctrl+s will ask before overwriting.", severity="warning", timeout=10)
+            self.notify(f"{printable(self.path)} changed on disk. ctrl+r reloads it (discarding "
+                        "your edits); ctrl+s will ask before overwriting.", severity="warning",
+                        timeout=10, markup=False)
         elif outcome == "reloaded":
             await self._loaded(self.session, *detail)
-            self.notify(f"reloaded {self.path}")
+            self.notify(f"reloaded {printable(self.path)}", markup=False)
 
     def action_reload(self) -> None:
         if not self.session.dirty:

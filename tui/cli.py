@@ -14,6 +14,7 @@ import sys
 from typing import Sequence
 
 from dsl.errors import ScnError
+from dsl.text import printable
 from tui.common import MODEL_ERROR, OK, USAGE_ERROR
 from tui.commands import COMMANDS
 from tui.loader import Texts, UsageError
@@ -22,7 +23,7 @@ from tui.loader import Texts, UsageError
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        print(f"scn: error: {message}", file=sys.stderr)
+        print(printable(f"scn: error: {message}"), file=sys.stderr)
         raise SystemExit(USAGE_ERROR)
 
 
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args, texts)
     except UsageError as e:
-        print(f"scn: error: {e}", file=sys.stderr)
+        print(printable(f"scn: error: {e}"), file=sys.stderr)
         return USAGE_ERROR
     except ScnError as e:
         texts.report(e.diagnostics)

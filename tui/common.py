@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import sys
 import tempfile
 
@@ -11,22 +13,53 @@ from tui.loader import Texts, UsageError, read_text
 OK, MODEL_ERROR, USAGE_ERROR = 0, 1, 2
 
 
+_DECIMAL = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+
+
+def count(text: str) -> int:
+    """An option's whole number (`--depth 3`): ASCII digits only, as in a scenario file
+    (`int` would take `١٢` and full-width digits). A sign is read, for the command
+    to say what range it takes."""
+    t = text.strip()
+    digits = t[1:] if t[:1] in "+-" else t
+    if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) > 9:
+        raise argparse.ArgumentTypeError(f"expected a whole number such as 3, not '{text}'")
+    return int(t)
+
+
+def number(text: str) -> float:
+    """An option's number (`--rtol 1e-6`): ASCII digits, a point, an exponent."""
+    t = text.strip()
+    if not _DECIMAL.fullmatch(t):
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.001 or 1e-9, not '{text}'")
+    return float(t)
+
+
 def load(path: str, texts: Texts):
-    """Read and check a scenario file; its text is kept in `texts` for messages."""
+    """Read and check a scenario file; its text is kept in `texts` for messages.
+
+    Its warnings (hidden characters in comments and titles) go to stderr at
+    once, whatever the command: whoever runs it must see them.
+    """
     from engine import load_model
 
     text = read_text(path)
     texts.by_source[path] = text
-    return load_model(text, path)
+    model = load_model(text, path)
+    texts.report(model.warnings)
+    return model
 
 
 def variables(model, wanted: str | None) -> list[str]:
     """The variables named in a comma-separated list, in file order; all when none."""
-    if not wanted:
+    if wanted is None:
         return list(model.variables)
     from engine.uses import suggest
 
     names = [w.strip() for w in wanted.split(",") if w.strip()]
+    if not names:
+        raise UsageError(f"--vars: no variable named in '{wanted}' "
+                         "(write --vars capex,asic_share)")
     for n in names:
         if n not in model.info:
             hint = suggest(n, model.variables, loose=True)

@@ -32,6 +32,7 @@ amount, scaled with k, M, B, T.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from dsl import ast as A
 
@@ -41,6 +42,9 @@ _PERCENT_ENDINGS = ("share", "_rate", "growth", "margin", "_pct", "cagr")
 
 def _named_as_ratio(name: str) -> bool:
     return name.endswith(_PERCENT_ENDINGS) or "share_of" in name
+
+
+SCIENTIFIC = 1e15  # from 1,000T on, a number is written 1.0e15: 1e300 is not 300 digits
 
 
 def format_value(v: float | None, kind: str = AMOUNT) -> str:
@@ -84,6 +88,8 @@ class RowFormat:
                 self.decimals = max(self.decimals, -math.floor(math.log10(small)))
         if self.decimals > MAX_DECIMALS:
             self.scientific, self.decimals = True, (1 if changes else 2)
+        if largest >= SCIENTIFIC:  # 1e300 is not 300 digits
+            self.scientific, self.decimals = True, 1
 
     def __call__(self, v: float | None) -> str:
         if v is None:
@@ -97,10 +103,10 @@ class RowFormat:
         if self.kind == PERCENT:
             unit = self.unit if self.changes else "%"
             if self.scientific:
-                return f"{v * 100:{sign}.{self.decimals}e}{unit}"
+                return _scientific(v * 100, self.decimals, sign) + unit
             return f"{v * 100:{sign},.{self.decimals}f}{unit}"
         if self.scientific:
-            return f"{v:{sign}.{self.decimals}e}"
+            return _scientific(v, self.decimals, sign)
         a = abs(v)
         for scale, suffix in _SCALES:
             if a >= scale:
@@ -134,25 +140,48 @@ def format_change_value(delta: float | None, kind: str = AMOUNT) -> str:
     return RowFormat((delta,), kind, changes=True)(delta)
 
 
+def _scientific(v: float, decimals: int, sign: str = "") -> str:
+    """1.0e15, -2.5e300, 1.00e-5: no '+' and no leading zero in the exponent."""
+    mantissa, exponent = f"{v:{sign}.{decimals}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+_READS = (A.Name, A.Shifted, A.AtYear, A.YearRange)
+
+
 def kinds(model) -> dict[str, str]:
-    """The display kind of every variable of a model (from its base definitions)."""
-    out: dict[str, str] = {}
+    """The display kind of every variable of a model (from its base definitions).
 
-    def kind_of(name: str, visiting: frozenset[str]) -> str:
-        if name in out:
-            return out[name]
-        if name in visiting:
-            return AMOUNT
-        info = model.info.get(name)
-        defs = info.definitions if info else ()
-        seen = visiting | {name}
-        by_formula = bool(defs) and all(_pct(d.expr, seen, kind_of) for d in defs)
-        k = PERCENT if by_formula or _named_as_ratio(name) else AMOUNT
-        out[name] = k
-        return k
-
+    A variable is a percentage when its name says so, or when every definition
+    is one given the kinds of the variables it reads: the smallest such set,
+    grown from a worklist (no recursion, so a chain of 10,000 variables
+    written in any order is fine; a loop of variables that only read each
+    other stays an amount).
+    """
+    out = {v: PERCENT if _named_as_ratio(v) else AMOUNT for v in model.variables}
+    readers: dict[str, set[str]] = {}
     for v in model.variables:
-        kind_of(v, frozenset())
+        for d in model.info[v].definitions:
+            for node in A.walk(d.expr):
+                if isinstance(node, _READS):
+                    readers.setdefault(node.name, set()).add(v)
+
+    def kind_of(name: str, _seen=None) -> str:
+        return out.get(name, AMOUNT)
+
+    work = deque(model.variables)
+    queued = set(work)
+    while work:
+        v = work.popleft()
+        queued.discard(v)
+        defs = model.info[v].definitions
+        if out[v] == PERCENT or not defs or not all(_pct(d.expr, None, kind_of) for d in defs):
+            continue
+        out[v] = PERCENT
+        for r in readers.get(v, ()):
+            if r not in queued and out[r] != PERCENT:
+                work.append(r)
+                queued.add(r)
     return out
 
 

@@ -7,6 +7,10 @@ The long layout (`--long`) is a row per scenario, variable and year, with the
 columns `scenario, variable, year, value`: what notebooks and BI tools load.
 An empty year is an empty value (null), not a missing row, so every
 variable has a row for every year.
+
+The table and Markdown are for people: titles and section names are shown
+with hidden characters escaped (`dsl.text.printable`), so that a title
+holding `\\x1b[2J` cannot clear a terminal. CSV and JSON keep the exact text.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import math
 from typing import Sequence
 
+from dsl.text import printable
 from tui.numbers import format_row, kinds, row_format
 
 Values = dict[str, list[float | None]]
@@ -82,7 +87,7 @@ def _title(model, scenario: str) -> str:
     label = f"scenario {scenario}" + (f" ({s.title})" if s.title else "")
     if s.parent and s.parent != "base":
         label += f", extends {s.parent}"
-    return f"{model.title or model.source}: {label}"
+    return printable(f"{model.title or model.source}: {label}")
 
 
 def to_table(model, runs: Runs, variables: Sequence[str]) -> str:
@@ -92,7 +97,7 @@ def to_table(model, runs: Runs, variables: Sequence[str]) -> str:
         grid: list[list[str]] = [["", *map(str, model.years)]]
         for section, names in _rows(model, variables):
             if section is not None:
-                grid.append([section] + [""] * len(model.years))
+                grid.append([printable(section)] + [""] * len(model.years))
             indent = "  " if section is not None else ""
             for v in names:
                 grid.append([indent + v, *format_row(values[v], kind[v])])
@@ -109,17 +114,22 @@ def to_markdown(model, runs: Runs, variables: Sequence[str]) -> str:
     kind = kinds(model)
     out = []
     for name, values in runs:
-        out.append(f"### {_title(model, name)}\n")
+        out.append(f"### {_md(_title(model, name))}\n")
         out.append("| variable | " + " | ".join(map(str, model.years)) + " |")
         out.append("|---|" + "---:|" * len(model.years))
         for section, names in _rows(model, variables):
             if section is not None:
-                out.append(f"| **{section}** |" + " |" * len(model.years))
+                out.append(f"| **{_md(printable(section))}** |" + " |" * len(model.years))
             for v in names:
                 cells = " | ".join(format_row(values[v], kind[v]))
                 out.append(f"| {v} | {cells} |")
         out.append("")
     return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    """Text in a Markdown table cell or heading: a '|' would end the cell."""
+    return text.replace("|", "\\|")
 
 
 LONG_COLUMNS = ("scenario", "variable", "year", "value")

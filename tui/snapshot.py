@@ -26,6 +26,8 @@ import tomllib
 
 from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
+from dsl.numbers import MAX_PERIODS, MAX_YEAR, MIN_YEAR, is_plain_integer, shorten
+from dsl.text import split_lines
 from engine.compare import Values
 
 FORMAT = 1  # bump when the layout changes; readers refuse formats they do not know
@@ -86,9 +88,15 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         line, col = _position(str(e), text)
-        raise ScnError([Diagnostic(f"not valid TOML: {_reason(str(e))}", Span(line, col, line, col + 1),
-                                   "snapshots are written by: scn snapshot FILE -o OUT.toml",
-                                   source=label)]) from None
+        raise _invalid(label, f"not valid TOML: {_reason(str(e))}", line, col) from None
+    except ValueError:  # tomllib's int() of an integer over 4,300 digits
+        line, col = _where(_LONG_DIGITS, text)
+        raise _invalid(label, "not a snapshot: an integer of more than 4,300 digits",
+                       line, col) from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        line, col = _where(_DEEP, text)
+        raise _invalid(label, "not a snapshot: arrays or tables nested too deeply",
+                       line, col) from None
     header = doc.pop(HEADER, None)
     if not isinstance(header, dict) or "snapshot_format" not in header:
         raise _error(label, text, HEADER, "not an scn snapshot: no [model] table with "
@@ -99,9 +107,14 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
                      f"{version}); this scn ({scn_version()}) reads format {FORMAT}",
                      "write the snapshot again with this scn: scn snapshot FILE -o OUT.toml")
     first, last = header.get("first_year"), header.get("last_year")
-    if not isinstance(first, int) or not isinstance(last, int) or first > last:
-        raise _error(label, text, "first_year", "the [model] table needs first_year <= last_year",
+    if not _year(first) or not _year(last) or first > last:
+        raise _error(label, text, "first_year", "the [model] table needs first_year <= last_year, "
+                     f"both years from {MIN_YEAR} to {MAX_YEAR}",
                      "write the snapshot again: scn snapshot FILE -o OUT.toml")
+    if last - first + 1 > MAX_PERIODS:
+        raise _error(label, text, "last_year", f"years {first}..{last} are more than a model "
+                     f"holds ({MAX_PERIODS:,})", "write the snapshot again: scn snapshot FILE "
+                     "-o OUT.toml")
     years = tuple(range(first, last + 1))
     scenarios: dict[str, dict[str, tuple[float | None, ...]]] = {}
     variables: dict[str, None] = {}
@@ -130,9 +143,10 @@ def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):
                      "write [SCENARIO.VARIABLE] with a key per year: 2024 = 1.5")
     out: list[float | None] = [None] * len(years)
     for key, value in cells.items():
-        if not key.isdigit() or not years[0] <= int(key) <= years[-1]:
-            raise _error(label, text, f"{table}.{key}", f"'{table}' has year {key!r} outside "
-                         f"{years[0]}..{years[-1]}", "keys are the model's years")
+        # ASCII digits (isdigit takes '２０２４'), and few enough for int()
+        if not (is_plain_integer(key) and len(key) <= 4 and years[0] <= int(key) <= years[-1]):
+            raise _error(label, text, f"{table}.{key}", f"'{table}' has year {shorten(key)!r} "
+                         f"outside {years[0]}..{years[-1]}", "keys are the model's years")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _error(label, text, f"{table}.{key}", f"{table}.{key} is not a number",
                          "values are numbers, nan or inf")
@@ -140,10 +154,34 @@ def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):
     return tuple(out)
 
 
+_LONG_DIGITS = re.compile(r"[0-9_]{4000,}")
+_DEEP = re.compile(r"(?:[\[{]\s*(?:[A-Za-z0-9_\"]+\s*=\s*)?){100}")
+
+
+def _year(value) -> bool:
+    """A year as TOML gives it: an int (`true` is an int to Python), 0..9999."""
+    return type(value) is int and MIN_YEAR <= value <= MAX_YEAR
+
+
+def _where(pattern: re.Pattern, text: str) -> tuple[int, int]:
+    """Line and column of the first match of `pattern`; 1, 1 when there is none."""
+    m = pattern.search(text)
+    if m is None:
+        return 1, 1
+    before = text[:m.start()]
+    return before.count("\n") + 1, m.start() - (before.rfind("\n") + 1) + 1
+
+
+def _invalid(label: str, message: str, line: int, col: int) -> ScnError:
+    return ScnError([Diagnostic(message, Span(line, col, line, col + 1),
+                                "snapshots are written by: scn snapshot FILE -o OUT.toml",
+                                source=label)])
+
+
 def _error(label: str, text: str, near: str, message: str, hint: str) -> ScnError:
     """An error at the line of `near`: a table (`base.x`), a key in one (`base.x.2024`) or a
     header key; line 1 when it cannot be found."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     table, _, key = near.rpartition(".") if near.count(".") == 2 else (near, "", "")
     line = next((k for k, t in enumerate(lines, 1) if t.strip() == f"[{table}]"), None)
     if line is not None and key:
@@ -158,7 +196,7 @@ def _position(message: str, text: str) -> tuple[int, int]:
     m = re.search(r"at line (\d+), column (\d+)", message)
     if m:
         return int(m.group(1)), int(m.group(2))
-    lines = text.splitlines() or [""]
+    lines = split_lines(text) or [""]
     return len(lines), len(lines[-1]) + 1  # "at end of document"
 
 

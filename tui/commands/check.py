@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from dsl.errors import ScnError
+from dsl.text import printable
 from tui import common
 from tui.loader import UsageError
 
@@ -22,17 +23,20 @@ def run(args, texts) -> int:
             model = common.load(path, texts)
         except ScnError as e:
             texts.report(e.diagnostics)
-            n = len(e.diagnostics)
-            print(f"{path}: {n} error{'s' if n != 1 else ''}", file=sys.stderr)
+            n = sum(d.severity == "error" for d in e.diagnostics)
+            print(printable(f"{path}: {n} error{'s' if n != 1 else ''}"), file=sys.stderr)
             status = common.MODEL_ERROR
             continue
         except UsageError as e:
-            print(f"scn: error: {e}", file=sys.stderr)
+            print(printable(f"scn: error: {e}"), file=sys.stderr)
             if status == common.OK:
                 status = common.USAGE_ERROR
             continue
         names = ", ".join(model.scenarios)
         n = len(model.scenarios)
-        print(f"{path}: ok: {len(model.variables)} variables, {n} scenario{'s' if n != 1 else ''} "
-              f"({names}), years {model.years[0]}..{model.years[-1]}")
+        w = len(model.warnings)
+        warned = f", {w} warning{'s' if w != 1 else ''}" if w else ""
+        print(printable(f"{path}: ok: {len(model.variables)} variables, {n} "
+                        f"scenario{'s' if n != 1 else ''} ({names}), "
+                        f"years {model.years[0]}..{model.years[-1]}{warned}"))
     return status

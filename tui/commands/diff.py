@@ -15,6 +15,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from dsl.text import printable, split_lines
 from tui import common
 from tui.loader import UsageError
 from tui.snapshot import add_scenario_options
@@ -35,9 +36,9 @@ def register(sub) -> None:
                         "files; with --rev, one FILE")
     p.add_argument("--rev", metavar="REV", help="compare FILE with itself at git revision REV")
     add_scenario_options(p)
-    p.add_argument("--rtol", type=float, default=1e-9, metavar="R",
+    p.add_argument("--rtol", type=common.number, default=1e-9, metavar="R",
                    help="relative tolerance (default 1e-9)")
-    p.add_argument("--atol", type=float, default=0.0, metavar="A",
+    p.add_argument("--atol", type=common.number, default=0.0, metavar="A",
                    help="absolute tolerance (default 0)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
@@ -59,6 +60,7 @@ class Side:
     unparsed: set[str] = field(default_factory=set)  # variables on lines that did not parse
     errors: list = field(default_factory=list)
     results: dict = field(default_factory=dict)  # engine results by scenario, when evaluated
+    warnings: list = field(default_factory=list)  # hidden characters in comments and titles
 
 
 def run(args, texts) -> int:
@@ -89,7 +91,7 @@ def run(args, texts) -> int:
                                         results=side.results,
                                         start=old.results if side is new else None)
     report = _compare(old, new, scenarios, args.rtol, args.atol, same)
-    texts.report(old.errors + new.errors)
+    texts.report(old.warnings + new.warnings + old.errors + new.errors)
     render = {"table": table, "md": markdown, "json": json_text}[args.format]
     common.write(render(report, texts), args.output)
     if old.errors or new.errors:
@@ -115,14 +117,16 @@ def _side(file, texts) -> Side:
         return side
     side = Side(file.label, "scn")
     side.document, parse_errors = parse_document(file.text, file.label, collect=True)
-    lines = file.text.splitlines()
+    lines = split_lines(file.text)
     # The variable a line that failed to parse meant to define: what precedes `[` or `=`.
     side.unparsed = {lines[d.span.line - 1].split("=")[0].split("[")[0].strip()
                      for d in parse_errors if 0 < d.span.line <= len(lines)}
     try:
         side.model = load_model(file.text, file.label)
+        side.warnings = list(side.model.warnings)
     except ScnError as e:
-        side.errors = list(e.diagnostics)
+        side.errors = [d for d in e.diagnostics if d.severity == "error"]
+        side.warnings = [d for d in e.diagnostics if d.severity != "error"]
     return side
 
 
@@ -327,6 +331,7 @@ def _failures(report: Report) -> list[str]:
 
 
 def table(report: Report, texts) -> str:
+    """For the terminal: every label, title and definition with hidden characters escaped."""
     out = [f"scn diff {report.old.label} {report.new.label}", summary(report)]
     if report.changes:
         out += ["", "Assumptions changed"]
@@ -345,7 +350,7 @@ def table(report: Report, texts) -> str:
         if method:
             out.append(method)
         out += _grid(_cell_rows(report), indent="  ")
-    return "\n".join(out) + "\n"
+    return "\n".join(printable(line) for line in out) + "\n"
 
 
 HEAD = ("scenario", "variable", "year", "old", "new", "change", "%", "from")
@@ -383,23 +388,24 @@ def _grid(rows: list[list[str]], indent: str) -> list[str]:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    return printable(text).replace("|", "\\|")
 
 
 def markdown(report: Report, texts) -> str:
-    out = [f"### scn diff `{report.old.label}` → `{report.new.label}`", "",
-           f"**{summary(report)}**", ""]
+    out = [f"### scn diff `{_md(report.old.label)}` → `{_md(report.new.label)}`", "",
+           f"**{_md(summary(report))}**", ""]
     if report.changes:
         out += ["| # | scenario | assumption | line | old | new |", "|---|---|---|---|---|---|"]
         for i, c in enumerate(report.changes, 1):
             old = f"`{_md(c.old.text)}`" if c.old else ""
             new = f"`{_md(c.new.text)}`" if c.new else ""
-            out.append(f"| {i} | {c.layer} | {c.label} | {_line(c)} | {old} | {new} |")
+            out.append(f"| {i} | {c.layer} | {_md(c.label)} | {_line(c)} | {old} | {new} |")
         out.append("")
-    errors = [texts.render(d) for d in report.old.errors + report.new.errors]
+    # The warnings too: a reviewer reading the pull request must see a hidden character.
+    errors = [texts.render(d) for d in _diagnostics(report)]
     if errors:
         out += ["```", *errors, "```", ""]
-    out += [f"> {n}" for n in report.notes + _failures(report)]
+    out += [f"> {_md(n)}" for n in report.notes + _failures(report)]
     if report.notes or _failures(report):
         out.append("")
     if report.values is None or not report.values.cells:
@@ -423,6 +429,10 @@ def markdown(report: Report, texts) -> str:
     return "\n".join(out)
 
 
+def _diagnostics(report: Report) -> list:
+    return report.old.warnings + report.new.warnings + report.old.errors + report.new.errors
+
+
 def _md_row(row: list[str]) -> str:
     return "| " + " | ".join(_md(x) for x in row) + " |"
 
@@ -437,6 +447,7 @@ def json_text(report: Report, texts) -> str:
                  "changed": report.changed, "structure": list(report.structure),
                  "notes": report.notes + _failures(report),
                  "errors": [texts.render(d) for d in report.old.errors + report.new.errors],
+                 "warnings": [texts.render(d) for d in report.old.warnings + report.new.warnings],
                  "attribution": report.attribution.method if report.attribution else "none"}
     doc["assumptions"] = [
         {"id": i, "kind": c.kind, "scenario": c.layer, "variable": c.name, "assumption": c.label,

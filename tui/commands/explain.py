@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 
+from dsl.text import printable, split_lines
 from tui import common
 from tui.output import full_precision
 
@@ -24,7 +25,7 @@ def register(sub) -> None:
     p = sub.add_parser("explain", help="a cell's definition, value and precedents (or dependents)")
     p.add_argument("file")
     p.add_argument("cell", metavar="CELL", help="a cell such as 'optics_tam[2027]'")
-    p.add_argument("--depth", type=int, default=DEPTH,
+    p.add_argument("--depth", type=common.count, default=DEPTH,
                    help=f"levels of the tree (default {DEPTH}; 0 for the cell alone)")
     p.add_argument("--all", action="store_true", help="the whole tree, down to the inputs")
     p.add_argument("--dependents", action="store_true", help="the cells that read it, instead")
@@ -53,8 +54,10 @@ def run(args, texts) -> int:
     walk = dependents if args.dependents else precedents
     tree = walk(result, c, depth)
     view = _View(model, texts, scenario, result)
-    text = view.json(tree, args.dependents) if args.format == "json" else view.table(
-        tree, args.dependents, depth)
+    if args.format == "json":
+        text = view.json(tree, args.dependents)
+    else:  # for people: a comment or description holding \x1b must not reach the terminal
+        text = printable(view.table(tree, args.dependents, depth), keep="\n")
     common.write(text, args.out)
     return common.OK
 
@@ -91,7 +94,7 @@ class _View:
         source, _ = self.where(piece)
         lines = self._lines.get(source)
         if lines is None:  # split once per source, not once per cell of the tree
-            lines = self._lines[source] = self.texts.by_source.get(source, "").splitlines()
+            lines = self._lines[source] = split_lines(self.texts.by_source.get(source, ""))
         s = piece.span
         if not 0 < s.line <= len(lines):
             return piece.name
@@ -113,7 +116,7 @@ class _View:
         info = self.model.info[tree.cell.name]
         out = [f"{tree.cell} = {self.value(tree)}   (scenario {self.scenario})"]
         if info.doc:
-            out += [f"  {line}" for line in info.doc.splitlines()]
+            out += [f"  {line}" for line in info.doc.split("\n")]
         source, line = self.where(tree.piece)
         out.append(f"  {source}:{line}: {self.definition(tree.piece, comment=True)}")
         out.append("")

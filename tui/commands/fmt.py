@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import sys
 
+from dsl.text import printable, split_lines_keepends
 from tui import common
 from tui.loader import UsageError
 
@@ -38,12 +39,12 @@ def run(args, texts) -> int:
             texts.by_source[path] = text
             formatted = format_text(text, path)
         except UsageError as e:
-            print(f"scn: error: {e}", file=sys.stderr)
+            print(printable(f"scn: error: {e}"), file=sys.stderr)
             status = common.USAGE_ERROR
             continue
         except ScnError as e:
             texts.report(e.diagnostics)
-            print(f"{path}: not formatted (fix the errors first)", file=sys.stderr)
+            print(printable(f"{path}: not formatted (fix the errors first)"), file=sys.stderr)
             status = max(status, common.MODEL_ERROR)
             continue
         if formatted == text:
@@ -51,16 +52,17 @@ def run(args, texts) -> int:
             continue
         changed += 1
         if args.diff:
-            sys.stdout.writelines(difflib.unified_diff(
-                text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+            # Read in a terminal or a CI log: a comment's escape sequence is shown escaped.
+            sys.stdout.writelines(printable(line, keep="\t\n") for line in difflib.unified_diff(
+                split_lines_keepends(text), split_lines_keepends(formatted),
                 f"{path} (as written)", f"{path} (formatted)"))
         if args.check or args.diff:
             # The list goes to stdout (scriptable), unless stdout carries the diff.
-            print(f"would reformat {path}", file=sys.stderr if args.diff else sys.stdout)
+            print(printable(f"would reformat {path}"), file=sys.stderr if args.diff else sys.stdout)
             status = max(status, common.MODEL_ERROR)
         else:
             common.write(formatted, path)
-            print(f"reformatted {path}", file=sys.stderr)
+            print(printable(f"reformatted {path}"), file=sys.stderr)
     verb = "would be reformatted" if args.check or args.diff else "reformatted"
     print(f"{changed} file{'s' if changed != 1 else ''} {verb}, {unchanged} left unchanged",
           file=sys.stderr)

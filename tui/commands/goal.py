@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from dsl.text import printable
 from tui import common
 from tui.output import full_precision
 
@@ -37,7 +38,8 @@ def run(args, texts) -> int:
         texts.by_source["--year"] = args.vary_year
     g = goal_seek(model, args.target, args.vary, args.vary_year, scenario, overrides,
                   texts.by_source[args.file])
-    text = _json(model, scenario, g) if args.format == "json" else _table(model, scenario, g)
+    text = _json(model, scenario, g) if args.format == "json" else printable(
+        _table(model, scenario, g), keep="\n")  # for people: no terminal escape from a path
     common.write(text, args.out)
     return common.OK
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from dsl.text import printable
 from tui import common
 from tui.loader import UsageError
 
@@ -22,7 +23,7 @@ def register(sub) -> None:
     p.add_argument("file")
     p.add_argument("--scenario", default="base", help="whose definitions (default: base)")
     p.add_argument("--focus", metavar="NAME", help="only NAME, what it reads and what reads it")
-    p.add_argument("--depth", type=int, metavar="N", help="with --focus: at most N steps each way")
+    p.add_argument("--depth", type=common.count, metavar="N", help="with --focus: at most N steps each way")
     p.add_argument("--format", choices=("dot", "mermaid"), default="dot")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
     p.set_defaults(run=run)
@@ -132,7 +133,8 @@ def _sections(model, keep: list[str]) -> list[tuple[str | None, list[str]]]:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string; hidden characters escaped, as the graph is read by people."""
+    return '"' + printable(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def dot(model, keep, edges, inputs, focus) -> str:
@@ -172,7 +174,7 @@ def mermaid(model, keep, edges, inputs, focus) -> str:
         if section is None:
             out += [f"  {node(v)}" for v in names]
             continue
-        out.append(f'  subgraph s{k}["{section.replace(chr(34), "#quot;")}"]')
+        out.append(f'  subgraph s{k}["{printable(section).replace(chr(34), "#quot;")}"]')
         out += [f"    {node(v)}" for v in names]
         out.append("  end")
     for e in edges:

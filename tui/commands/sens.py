@@ -8,12 +8,14 @@ sympy is imported inside `run`: `scn run` and `scn check` never load it.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
 import math
 from dataclasses import replace
 
+from dsl.text import printable
 from tui import common
 from tui.output import full_precision
 
@@ -52,6 +54,8 @@ def run(args, texts) -> int:
         text = _derivatives(model, texts, args, y, scenario, overrides)
     else:
         text = _tornado(model, args, y, scenario, overrides)
+    if args.format in ("table", "md"):  # for people: no terminal escape from a file path
+        text = printable(text, keep="\n")
     common.write(text, args.out)
     return common.OK
 
@@ -60,10 +64,10 @@ def run(args, texts) -> int:
 
 
 def _pct(text: str) -> float:
-    raw = text.strip().rstrip("%")
+    raw = text.strip().removesuffix("%")
     try:
-        value = float(raw)
-    except ValueError:
+        value = common.number(raw)
+    except argparse.ArgumentTypeError:
         value = float("nan")
     if not 0 < value < 100:
         raise common.UsageError(f"--pct: expected a percentage between 0 and 100, not '{text}'")
@@ -271,7 +275,7 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
         head = f"d {d.output} / d {d.wrt}   (scenario {scenario}; {d.wrt} {how})"
         lines = [f"### {head}" if markdown else head, ""]
         body = []
-        formula = f.text.splitlines()
+        formula = f.text.split("\n")
         if len(formula) == 1 and not f.rules[1:]:
             body.append(f"  = {formula[0]}")
         else:

@@ -15,10 +15,16 @@ reading, at one decimal count per row; a move smaller than that (20.0% to
 fingerprint changes with any value, so the row shows in the diff, and
 `scn diff` says by how much. More digits on every value could not promise
 that (a move of 1e-9 needs 10 of them) and would make every row wide.
+
+The file is shown as git and scn read it, line by line, with hidden
+characters escaped (`\\u2028`, `\\x1b`), and warnings about them come first
+under the rule: a definition hidden in a comment, or an escape sequence,
+must show in the diff a reviewer reads.
 """
 
 from __future__ import annotations
 
+from dsl.text import split_lines
 from tui import common
 from tui.snapshot import add_scenario_options
 
@@ -37,6 +43,7 @@ def register(sub) -> None:
 
 def run(args, texts) -> int:
     from dsl.errors import ScnError
+    from dsl.text import printable
     from engine import load_model
     from engine.compare import values_of
     from tui.loader import read_text
@@ -45,16 +52,23 @@ def run(args, texts) -> int:
     try:
         text = read_text(args.file)
         texts.by_source[args.file] = text
-        out += [text.rstrip("\n"), "", RULE]
+        out += [printable(line, keep="\t") for line in split_lines(text)]
+        out += ["", RULE]
         model = load_model(text, args.file)
         from tui.snapshot import chosen_scenarios
 
+        out += _comments(texts, model.warnings)
         out += [LEGEND, *outputs(model, values_of(model, chosen_scenarios(model, args)))]
     except ScnError as e:
         out += ["# the file does not evaluate:"]
-        out += ["# " + line for d in e.diagnostics for line in texts.render(d).splitlines()]
+        out += _comments(texts, e.diagnostics)
     common.write("\n".join(out) + "\n", None)
     return common.OK
+
+
+def _comments(texts, diagnostics) -> list[str]:
+    """Diagnostics as they print on stderr, each line a `#` comment."""
+    return ["# " + line for d in diagnostics for line in texts.render(d).split("\n")]
 
 
 def outputs(model, values) -> list[str]:

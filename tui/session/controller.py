@@ -16,6 +16,7 @@ from typing import Mapping
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, render
+from dsl.text import split_lines
 from engine.api import Result, evaluate, load_model, nonfinite_warnings, uses_of
 from engine.graph import Graph
 from engine.model import SINGLE, Model
@@ -268,7 +269,7 @@ class Session:
                                    "press Escape and edit the cell again"])
         old = self.state
         text = text.strip()
-        if len(text.splitlines()) > 1:
+        if len(split_lines(text)) > 1:
             raise EditRefused([], ["an edit is one line: a definition's right-hand side"])
         changes = dict(old.changes)
         if target.kind != NEW and text == self.file.original_text(target):

@@ -20,6 +20,7 @@ from dsl.edit import (Change, apply_changes, block_last_line, indentation, inser
 from dsl.errors import Diagnostic, ScnError
 from dsl.format import years_text
 from dsl.parser import parse_statement
+from dsl.text import split_lines_keepends
 from engine.model import Model, Piece
 from engine.resolve import BASE
 
@@ -139,7 +140,7 @@ class FileEdits:
             return self.new_line(t, changes[t]), t.line + 1
         disk, _ = self.disk[key]
         first, last = disk.span.line, disk.span.end_line
-        snippet = "".join(self.text.splitlines(keepends=True)[first - 1:last]).rstrip("\r\n")
+        snippet = "".join(split_lines_keepends(self.text)[first - 1:last]).rstrip("\r\n")
         edits = []
         for t in mine:
             s = self._edited_expr(t).span
@@ -167,7 +168,7 @@ class FileEdits:
             raise self.refused(e.diagnostics, statement, first) from None
         if not isinstance(node, A.Definition) or node.name != target.name or (
                 target.kind != NEW and node.years != self.disk[key][0].years):
-            span = A.Span(first, 1, first, len(statement.splitlines()[0]) + 1)
+            span = A.Span(first, 1, first, len(statement.split("\n")[0]) + 1)
             raise self.refused([Diagnostic("the edit must be one expression", span,
                                            "type a value such as 45% or a formula such as "
                                            "capex * 55%")], statement, first)

@@ -29,6 +29,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from dsl.text import printable
 from tui.numbers import change_format, row_format
 from tui.session.sheet import EMPTY, Sheet, same
 from tui.widgets.format import format_change
@@ -294,7 +295,7 @@ class Grid(ScrollView, can_focus=True):
         base = self.rich_style
         if row.name is None:
             style = self._style("grid--section")
-            return Strip([Segment((row.section or "").ljust(width)[:width], style)])
+            return Strip([Segment(printable(row.section or "").ljust(width)[:width], style)])
         name = row.name
         kind = sheet.kinds.get(name, "amount")
         on_row = k == self.cursor_row

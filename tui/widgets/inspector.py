@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from dsl.text import printable
 from tui.numbers import format_value
 from tui.sens_adapter import Sensitivities
 from tui.session import CellInfo, Link
@@ -53,12 +54,12 @@ class Inspector(VerticalScroll, can_focus=False):
         title = Text.assemble((info.name, "bold"), f"  {info.year}  ",
                               (f"scenario {info.scenario}", "italic"))
         if info.section:
-            title.append(f"  ·  {info.section}", "dim")
+            title.append(f"  ·  {printable(info.section)}", "dim")
         self.query_one("#cell-title", Static).update(title)
-        self.query_one("#cell-doc", Static).update(Text((info.doc or "").replace("\n", " "),
+        self.query_one("#cell-doc", Static).update(Text(printable((info.doc or "").replace("\n", " ")),
                                                       "italic"))
         self.query_one("#cell-value", Static).update(self._value(info, kind, parent))
-        definition = Text(info.definition or "no definition covers this year")
+        definition = Text(printable(info.definition or "no definition covers this year"))
         definition.append(f"\n{info.where}", "dim")
         if info.layer and info.layer != "base":
             definition.append(f"  (scenario {info.layer})", "dim")

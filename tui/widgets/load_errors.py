@@ -13,6 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from dsl.text import printable
+
 
 class LoadErrorScreen(Screen[None]):
     BINDINGS = [Binding("q", "app.quit", "quit")]
@@ -31,7 +33,7 @@ class LoadErrorScreen(Screen[None]):
 
     def _title(self) -> Text:
         n = sum(1 for line in self.lines if ": error: " in line.split("\n")[0])
-        return Text.assemble((f"{self.path} does not load: ", "bold"),
+        return Text.assemble((f"{printable(self.path)} does not load: ", "bold"),
                              (f"{n} error{'s' if n != 1 else ''}", "bold red"))
 
     def show(self, lines: list[str]) -> None:
