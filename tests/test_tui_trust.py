@@ -208,6 +208,16 @@ async def test_ctrl_r_reloads_even_while_the_session_is_busy(scn_file):
 
 
 @sync
+async def test_a_look_that_finds_nothing_leaves_the_status_line_alone(scn_file):
+    async with opened(scn_file) as (app, pilot):
+        await go_to(pilot, "accel_share", 2027)
+        await edit(pilot, "enter", "65%")
+        assert "recalculated in" in status(app)
+        await pilot.pause(2.5)  # the watcher looks twice, finds nothing new
+        assert "recalculated in" in status(app)
+
+
+@sync
 async def test_a_file_broken_then_restored_clears_its_errors(scn_file):
     original = scn_file.read_text()
     async with opened(scn_file) as (app, pilot):

@@ -145,9 +145,9 @@ class FileFlow:
             await self._show_model(*view)
             self.notify(f"reloaded {self.path}")
             return
-        self._show_disk()
         if what != NOTICED and not asked:
-            return
+            return  # nothing new: the status line keeps its message
+        self._show_disk()
         if disk.status == DELETED:
             self.notify(f"{self.path} was deleted on disk. Its model stays on screen; ctrl+s "
                         "writes it back.", severity="warning", timeout=10)
