@@ -423,3 +423,21 @@ def test_tornado_labels_keep_their_year_and_a_legend_says_what_the_sides_are():
     assert "█" in left and "▒" not in left and "▒" in right and "█" not in right
     narrow = render(sens, "amount", 40).plain.splitlines()
     assert any(line.startswith("optics_per_pflops_gpu[2024]") for line in narrow)
+
+
+def test_typed_ahead_keys_come_back_in_order_and_a_stuck_step_lets_go():
+    from tui.typeahead import STALE, TypeAhead
+
+    now = [0.0]
+    ahead = TypeAhead(clock=lambda: now[0])
+    enter = events.Key("enter", "\r")
+    ahead.hold("editor", starter=enter)
+    assert not ahead.keep(enter)  # the key that started the step goes on
+    assert ahead.keep(events.Key("6", "6")) and ahead.keep(events.Key("down", None))
+    assert not ahead.keep(events.Key("ctrl+q", None))  # quitting is never held
+    ahead.hold("edit")
+    assert ahead.release("editor") == []  # another step still holds
+    now[0] = STALE + 1
+    assert ahead.stale() == ["edit"]
+    assert [(k.key, k.character) for k in ahead.release("edit")] == [("6", "6"), ("down", None)]
+    assert not ahead.keep(events.Key("x", "x"))

@@ -119,6 +119,9 @@ class ScnApp(FileFlow, App[int]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
+            for reason in self.typeahead.stale():  # never leave the keyboard dead
+                self.log.warning(f"typeahead: {reason} held for too long, released")
+                self.release(reason)
             if self.typeahead.keep(event):
                 return  # kept: replayed when the step under way is over
             step = None if event.is_forwarded else self._step_of(event.key)
