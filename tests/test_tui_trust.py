@@ -279,6 +279,29 @@ async def test_saving_elsewhere_under_the_name_that_changed_is_refused(scn_file)
     assert scn_file.read_text() == theirs
 
 
+@sync
+async def test_saving_elsewhere_over_another_file_asks_for_a_second_enter(scn_file):
+    other = scn_file.with_name("other.scn")
+    other.write_text("# not mine\n")
+    async with opened(scn_file) as (app, pilot):
+        await go_to(pilot, "accel_share", 2027)
+        await edit(pilot, "enter", "65%")
+        scn_file.write_text(scn_file.read_text() + "# someone else's line\n")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one(Input).value = str(other)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen) and other.read_text() == "# not mine\n"
+        assert "exists: Enter again replaces it" in str(
+            app.screen.query_one("#prompt-problem").render())
+        await pilot.press("enter")
+        await until(pilot, lambda: "accel_share = 65%" in other.read_text())
+        assert app.path == str(other)
+
+
 # ------------------------------------------------------------------ 4. a deleted file
 
 

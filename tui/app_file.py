@@ -26,6 +26,7 @@ from tui.session import (BROKEN, CHANGED, DELETED, NOTICED, RELOADED, SAME, Disk
 from tui.widgets.dialogs import ChoiceScreen, PromptScreen
 from tui.widgets.load_errors import LoadErrorScreen
 
+
 class FileFlow:
     """The file side of `ScnApp` (a mixin: it uses the app's `compute`, `hold`, widgets)."""
 
@@ -33,7 +34,6 @@ class FileFlow:
     path: str
 
     def _init_file_flow(self) -> None:
-        self.loads_started = 0  # for tests: a slow load must not start a second one
         self._loading = False  # a load is under way (the first, or from the error screen)
         self._load_stamp: object = None  # the stamp of the text that did not load
         self._disk_jobs = 0  # looks at the disk (or reloads) under way
@@ -43,7 +43,6 @@ class FileFlow:
 
     def _start_load(self) -> None:
         self._loading = True
-        self.loads_started += 1
         self.run_worker(self._load, thread=True, group="load", exit_on_error=False)
 
     def _load(self) -> None:
@@ -172,16 +171,22 @@ class FileFlow:
         self._status()
 
     def action_reload(self) -> None:
-        def work(s: Session):
-            ok = s.reload_from_disk()
-            return (RELOADED, self._view(s, self.scenario, self.compare)) if ok else (NOTICED, None)
-
         if not self.session.dirty:
-            self._disk_job("reload", work, asked=True)
+            self.reload_from_disk()
             return
         self.push_screen(ChoiceScreen("Reload from disk", "Reloading discards the unsaved edits.",
                                       [("r", "reload")]),
-                         lambda key: self._disk_job("reload", work, True) if key == "r" else None)
+                         lambda key: self.reload_from_disk() if key == "r" else None)
+
+    def reload_from_disk(self) -> None:
+        """Start over from the file (dropping the edits); a file gone or broken is said."""
+        scenario, compare = self.scenario, self.compare
+
+        def work(s: Session):
+            if s.reload_from_disk():
+                return RELOADED, self._view(s, scenario, compare)
+            return NOTICED, None
+        self._disk_job("reload", work, asked=True)
 
     # ------------------------------------------------------------ saving
 
@@ -229,9 +234,7 @@ class FileFlow:
     def _conflict(self, then_quit: bool) -> None:
         def chosen(key: str) -> None:
             if key == "r":
-                self._disk_job("reload", lambda s: (RELOADED, self._view(s, self.scenario,
-                                                                          self.compare))
-                               if s.reload_from_disk() else (NOTICED, None), asked=True)
+                self.reload_from_disk()
             elif key == "s":
                 self.push_screen(PromptScreen("Save the edits to", self.path + ".new", self.blink,
                                               check=self._save_path_problem),
