@@ -1,4 +1,6 @@
-"""Benchmarks of the terminal UI (`scn tui`), in a headless Textual app.
+"""Benchmarks of the terminal UI (`scn tui`), in a headless Textual app run as users run
+it: the file watcher on (it looks at the file every second), a real terminal size
+(200x50).
 
     python bench/bench_tui.py          # prints the figures below
 
@@ -29,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import generate_info  # noqa: E402
 
 BUNDLED = ROOT / "scenarios" / "ai_capex.scn"
-SIZE = (160, 50)
+SIZE = (200, 50)
 
 
 def _app(path: str):
@@ -38,7 +40,7 @@ def _app(path: str):
     def no_sensitivities(*args, **kwargs):
         return None  # the inspector's sensitivities are not what is measured here
 
-    return ScnApp(path, poll=None, blink=False, sensitivities=no_sensitivities)
+    return ScnApp(path, blink=False, sensitivities=no_sensitivities)  # the watcher on
 
 
 async def _until(pilot, done, timeout: float = 30.0) -> None:

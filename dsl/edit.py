@@ -128,6 +128,46 @@ def one_line(source: str) -> str:
     return "".join(parts)
 
 
+def split_comment(typed: str) -> tuple[str, str | None]:
+    """What an analyst typed as a right-hand side: (the code, the comment or None).
+
+    `62% # new note` is the value `62%` and the comment `# new note`; a `#`
+    inside a string is not a comment. A comment of `#` alone (nothing after
+    it) stays `"#"`: it asks for the line's comment to be removed.
+    """
+    info = scan_line(typed, [])
+    if info.comment is None:
+        return typed.strip(), None
+    return info.code.strip(), info.comment.strip()
+
+
+def line_comment(text: str, line: int) -> str | None:
+    """The end-of-line comment of a line (`#` included), None when it has none."""
+    body = split_lines(text)[line - 1]
+    comment = scan_line(body, []).comment
+    return comment.rstrip() if comment is not None else None
+
+
+def comment_change(text: str, line: int, comment: str) -> Change:
+    """The change that gives line `line` the end-of-line comment `comment`.
+
+    An existing comment is replaced where it stands (the spacing before it
+    kept); a line without one gets it after two spaces, as `scn fmt` writes
+    it; a comment of `#` alone removes the line's comment and the spacing
+    before it. Only the comment's part of the line changes, so this combines
+    with a change of the code before it.
+    """
+    body = split_lines(text)[line - 1]
+    info = scan_line(body, [])
+    code_end = len(info.code.rstrip())
+    if comment.strip() == "#":
+        return Change(Span(line, code_end + 1, line, len(body) + 1), "")
+    if info.comment is not None:
+        start = len(info.code) + 1
+        return Change(Span(line, start, line, len(body) + 1), comment)
+    return Change(Span(line, code_end + 1, line, len(body) + 1), "  " + comment)
+
+
 def indentation(text: str, line: int) -> str:
     """The leading whitespace of a line."""
     body = split_lines(text)[line - 1]

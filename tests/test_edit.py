@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsl import ast as A
-from dsl.edit import (Change, apply_changes, block_last_line, insert_line, one_line,
-                      replace_span, span_text)
+from dsl.edit import (Change, apply_changes, block_last_line, comment_change, insert_line,
+                      line_comment, one_line, replace_span, span_text, split_comment)
 from dsl.parser import parse_document, parse_statement
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,3 +126,29 @@ def test_block_last_line_finds_where_a_scenario_definition_goes():
     assert block_last_line(text, 7) == 7
     with pytest.raises(ValueError):
         block_last_line(text, 2)
+
+
+# ------------------------------------------------------------------ comments typed with a value
+
+
+def test_a_typed_value_splits_into_code_and_comment():
+    assert split_comment("62% # new note") == ("62%", "# new note")
+    assert split_comment("  62%  ") == ("62%", None)
+    assert split_comment("62% #") == ("62%", "#")  # `#` alone: remove the line's comment
+    assert split_comment('lookup("a#b") # c') == ('lookup("a#b")', "# c")  # not in a string
+
+
+def test_a_comment_replaces_the_line_s_own_and_the_code_change_combines_with_it():
+    text = "a = 1\naccel_share = 60%  # assumption\nb = 2\n"
+    value = Change(A.Span(2, 15, 2, 18), "62%")
+    out = apply_changes(text, [value, comment_change(text, 2, "# new note")])
+    assert out == "a = 1\naccel_share = 62%  # new note\nb = 2\n"
+    assert line_comment(out, 2) == "# new note" and line_comment(out, 1) is None
+
+
+def test_a_comment_is_added_after_two_spaces_and_removed_with_its_spacing():
+    text = "x = 1\r\ny = 2   # old\r\n"
+    assert apply_changes(text, [comment_change(text, 1, "# new")]) == \
+        "x = 1  # new\r\ny = 2   # old\r\n"
+    assert apply_changes(text, [comment_change(text, 2, "#")]) == "x = 1\r\ny = 2\r\n"
+    assert apply_changes(text, [comment_change(text, 1, "#")]) == text  # none to remove

@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerCancelled
 
 from engine import evaluate, load_model
 from tui.app import ScnApp
@@ -27,7 +28,7 @@ from tui.widgets.grid import Grid
 from tui.widgets.load_errors import LoadErrorScreen
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZE = (120, 40)
+SIZE = (200, 50)  # a real terminal (the small one, 80x24, has its own tests)
 
 
 def sync(test):
@@ -50,16 +51,32 @@ def scn_file(tmp_path):
 
 
 def make_app(path, **kw) -> ScnApp:
-    return ScnApp(str(path), poll=None, blink=False, sensitivities=fallback, sens_delay=0.01, **kw)
+    """The app as users run it: the file watcher on, at its usual pace (`poll`)."""
+    return ScnApp(str(path), blink=False, sensitivities=fallback, sens_delay=0.01, **kw)
 
 
 @contextlib.asynccontextmanager
-async def opened(path, **kw):
+async def opened(path, size=SIZE, **kw):
     """The app on a file, loaded and idle: yields (app, pilot)."""
     app = make_app(path, **kw)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         yield app, pilot
+
+
+async def until(pilot, done, timeout: float = 15.0) -> None:
+    """Wait (the watcher looks every second) until `done()`, then until the app is idle."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not done():
+        assert loop.time() < end, "timed out"
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+def touch(path, n: int) -> None:
+    """A new modification time, whatever the file system's clock resolution."""
+    os.utime(path, ns=(n * 10**9, n * 10**9))
 
 
 async def settle(pilot) -> None:
@@ -70,7 +87,8 @@ async def settle(pilot) -> None:
         if app.ready or isinstance(app.screen, LoadErrorScreen):
             break
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a newer job replaced it: normal
+            await app.workers.wait_for_complete()
         await pilot.pause(0.05)
 
 
@@ -262,18 +280,15 @@ async def test_an_external_change_reloads_and_keeps_the_cursor(scn_file):
     async with opened(scn_file) as (app, pilot):
         await go_to(pilot, "accel_spend", 2028)
         scn_file.write_text(scn_file.read_text().replace("accel_share = 60%", "accel_share = 70%"))
-        os.utime(scn_file, ns=(1, 1))
-        app.check_disk()
-        await settle(pilot)
-        assert "70.0%" in row_text(app, "accel_share")
+        touch(scn_file, 1)
+        await until(pilot, lambda: "70.0%" in row_text(app, "accel_share"))
         assert app.query_one(Grid).cursor_cell == ("accel_spend", 2028)
         # a broken text: the errors show, the last good model stays
         scn_file.write_text(scn_file.read_text().replace("accel_share = 70%", "accel_share = 70% +"))
-        os.utime(scn_file, ns=(2, 2))
-        app.check_disk()
-        await settle(pilot)
+        touch(scn_file, 2)
         problems = app.query_one("#problems")
-        assert problems.display and "ai_capex.scn:54:20: error" in str(problems.render())
+        await until(pilot, lambda: problems.display)
+        assert "ai_capex.scn:54:20: error" in str(problems.render())
         assert "70.0%" in row_text(app, "accel_share")
 
 
@@ -305,10 +320,8 @@ async def test_a_file_that_does_not_load_opens_to_its_errors_then_loads_when_fix
         assert "bad.scn:2:8: error: expected a value after the operator" in text
         assert "bad.scn:3:5: error: unknown variable 'z'" in text
         path.write_text("years 2024..2026\nx = 1\ny = x * 2\n")
-        os.utime(path, ns=(1, 1))
-        app.check_disk()
-        await settle(pilot)
-        assert not isinstance(app.screen, LoadErrorScreen)
+        touch(path, 1)
+        await until(pilot, lambda: not isinstance(app.screen, LoadErrorScreen))
         assert row_text(app, "y").split() == ["y", "2", "2", "2"]  # whole numbers: no decimals
 
 

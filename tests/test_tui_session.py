@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from dsl.errors import ScnError
 from engine import evaluate, load_model
-from tui.session import ENTRY, NEW, RHS, DiskChanged, EditRefused, Session, same
+from tui.session import (BROKEN, CHANGED, DELETED, ENTRY, NEW, NOTHING, NOTICED, RELOADED, RHS,
+                         SAME, Disk, DiskChanged, EditRefused, Session, same)
 
 ROOT = Path(__file__).resolve().parent.parent
 AI = ROOT / "scenarios" / "ai_capex.scn"
@@ -217,21 +218,105 @@ def test_save_refuses_to_overwrite_a_file_changed_on_disk(ai, tmp_path):
 
 
 def test_a_change_on_disk_is_seen_and_reloaded(ai):
-    assert ai.disk_change() is None
+    assert ai.watch() == NOTHING
     text = Path(ai.path).read_text().replace("accel_share = 60%", "accel_share = 65%")
     Path(ai.path).write_text(text)
     os.utime(ai.path, ns=(1, 1))
-    new = ai.disk_change()
-    assert new == text and ai.disk_change() is None
-    ai.reload(new)
-    assert ai.values("base")["accel_share"][0] == 0.65
+    assert ai.watch() == RELOADED and ai.watch() == NOTHING
+    assert ai.disk_text == text and ai.values("base")["accel_share"][0] == 0.65
 
 
-def test_a_broken_reload_keeps_the_last_good_model(ai):
-    before = ai.model
-    with pytest.raises(ScnError):
-        ai.reload(ai.disk_text.replace("accel_share = 60%", "accel_share = 60% +"))
-    assert ai.model is before
+def test_a_broken_text_on_disk_keeps_the_last_good_model(ai):
+    before, text = ai.model, ai.disk_text
+    Path(ai.path).write_text(text.replace("accel_share = 60%", "accel_share = 60% +"))
+    os.utime(ai.path, ns=(1, 1))
+    assert ai.watch() == NOTICED and ai.model is before
+    assert ai.disk.status == BROKEN and ":54:20: error:" in ai.disk.lines[0]
+    Path(ai.path).write_text(text)  # restored: nothing to reload, nothing wrong any more
+    os.utime(ai.path, ns=(2, 2))
+    assert ai.watch() == NOTICED and ai.disk == Disk(SAME) and ai.model is before
+
+
+def test_a_change_made_while_the_file_loads_is_seen_next(tmp_path, monkeypatch):
+    path = tmp_path / "ai_capex.scn"
+    shutil.copy(AI, path)
+    import tui.session.controller as controller
+    real = controller.load_model
+
+    def load_while_someone_saves(text, source):
+        model = real(text, source)
+        path.write_text(text.replace("accel_share = 60%", "accel_share = 65%"))
+        os.utime(path, ns=(1, 1))
+        return model
+    monkeypatch.setattr(controller, "load_model", load_while_someone_saves)
+    session = Session.open(str(path))
+    monkeypatch.setattr(controller, "load_model", real)
+    assert session.values("base")["accel_share"][0] == 0.60
+    assert session.watch() == RELOADED
+    assert session.values("base")["accel_share"][0] == 0.65
+
+
+def test_edits_are_kept_when_the_file_changes_and_ctrl_r_drops_them(ai):
+    ai.apply(ai.editor("base", "accel_share", 2027, False).target, "70%")
+    text = ai.disk_text.replace("ai_share = interp", "ai_share = 1.0 * interp")
+    Path(ai.path).write_text(text)
+    os.utime(ai.path, ns=(1, 1))
+    assert ai.watch() == NOTICED and ai.disk.status == CHANGED and ai.dirty
+    assert ai.reload_from_disk() and not ai.dirty and ai.disk_text == text
+
+
+def test_a_deleted_file_is_noticed_and_saving_writes_it_back(ai):
+    text = ai.disk_text
+    os.remove(ai.path)
+    assert ai.watch() == NOTICED and ai.disk.status == DELETED and ai.watch() == NOTHING
+    assert not ai.reload_from_disk() and ai.disk.status == DELETED  # nothing to reload
+    ai.apply(ai.editor("base", "accel_share", 2027, False).target, "70%")
+    assert ai.save() == ai.path  # no DiskChanged: there is nothing to overwrite
+    assert Path(ai.path).read_text() == text.replace("accel_share = 60%", "accel_share = 70%")
+    assert ai.disk == Disk(SAME) and ai.watch() == NOTHING
+
+
+def test_saved_elsewhere_the_session_stands_for_the_new_file(ai, tmp_path):
+    old = ai.path
+    ai.apply(ai.editor("base", "accel_share", 2027, False).target, "70%")
+    other = str(tmp_path / "copy.scn")
+    ai.save(other)
+    assert ai.path == other and ai.is_own_file(other) and not ai.dirty
+    assert ai.editor("base", "accel_share", 2027, False).where == f"{other}:54"
+    Path(old).write_text("garbage")
+    os.utime(old, ns=(1, 1))
+    assert ai.watch() == NOTHING  # the old file is no longer this session's
+
+
+# ------------------------------------------------------------------ a comment typed with a value
+
+
+def test_a_typed_comment_replaces_the_line_s_comment_and_the_inspector_agrees(ai):
+    target = ai.editor("base", "accel_share", 2027, False).target
+    assert ai.editor("base", "accel_share", 2027, False).comment == "# assumption"
+    ai.apply(target, "62% # new note")
+    line = "accel_share = 62%  # new note"
+    assert diff(ai.disk_text, ai.render_text()) == ["-accel_share = 60%  # assumption", "+" + line]
+    cell = ai.cell("base", "accel_share", 2027)
+    assert f"{cell.definition}  {cell.comment}" == line
+    request = ai.editor("base", "accel_share", 2027, False)
+    assert (request.prefill, request.comment) == ("62%", "# new note")
+    ai.apply(target, "63%")  # no comment typed: the one shown stays
+    assert "accel_share = 63%  # new note" in ai.render_text()
+    ai.apply(target, "60% # assumption")  # typed back what the file says: no edit
+    assert not ai.dirty
+    ai.apply(target, "60% # sourced: call 2025-08-16")  # a comment alone is an edit
+    assert ai.dirty and "accel_share = 60%  # sourced: call 2025-08-16" in ai.render_text()
+    ai.apply(target, "60% #")  # `#` alone removes it
+    assert "\naccel_share = 60%\n" in ai.render_text()
+
+
+def test_a_comment_typed_on_a_map_entry_and_on_a_new_line(ai):
+    ai.apply(ai.editor("base", "capex_growth", 2028, False).target, "18% # mine")
+    ai.apply(ai.editor("base", "capex", 2027, True).target, "500B # a new line")
+    assert sorted(diff(ai.disk_text, ai.render_text())) == [
+        "+  2028: 18%,  # mine", "+capex[2027] = 500B  # a new line", "-  2028: 15%,  # assumption"]
+    assert_same_values(ai)
 
 
 # ------------------------------------------------------------------ the fast path is exact

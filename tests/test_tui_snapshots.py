@@ -1,6 +1,7 @@
 """Snapshots of the terminal UI (pytest-textual-snapshot): the grid, the inspector,
-the error screen and compare mode. Update with `pytest --snapshot-update` and
-look at the report before committing new ones."""
+the error screen and compare mode, at the sizes of real terminals (80x24 and
+200x50), the file watcher on as users run it. Update with `pytest
+--snapshot-update` and look at the report before committing new ones."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tui.app import ScnApp
 from tui.widgets.grid import Grid
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZE = (120, 40)
+SMALL, LARGE = (80, 24), (200, 50)
 
 
 @pytest.fixture
@@ -26,12 +27,11 @@ def here(tmp_path, monkeypatch):
 
 
 def app_for(path: str) -> ScnApp:
-    return ScnApp(path, poll=None, blink=False, sensitivities=fallback, sens_delay=0.01,
-                  clock=lambda: 0.0)
+    return ScnApp(path, blink=False, sensitivities=fallback, sens_delay=0.01, clock=lambda: 0.0)
 
 
 def test_grid(snap_compare, here):
-    assert snap_compare(app_for("ai_capex.scn"), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app_for("ai_capex.scn"), terminal_size=SMALL, run_before=settle)
 
 
 def test_inspector_and_tornado_after_an_edit(snap_compare, here):
@@ -48,7 +48,7 @@ def test_inspector_and_tornado_after_an_edit(snap_compare, here):
         await pilot.press("t")
         await settle(pilot)
 
-    assert snap_compare(app_for("ai_capex.scn"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_for("ai_capex.scn"), terminal_size=LARGE, run_before=run_before)
 
 
 def test_compare_mode(snap_compare, here):
@@ -57,10 +57,10 @@ def test_compare_mode(snap_compare, here):
         await pilot.press("right_square_bracket", "c")
         await settle(pilot)
 
-    assert snap_compare(app_for("ai_capex.scn"), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app_for("ai_capex.scn"), terminal_size=LARGE, run_before=run_before)
 
 
 def test_error_screen(snap_compare, here):
     (here / "bad.scn").write_text(
         "years 2024..2026\nx = 1 +\ny = z * 2\nscenario s {\n  w = 3\n}\n")
-    assert snap_compare(app_for("bad.scn"), terminal_size=(100, 30), run_before=settle)
+    assert snap_compare(app_for("bad.scn"), terminal_size=SMALL, run_before=settle)

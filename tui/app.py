@@ -6,14 +6,18 @@ flow up (a cell highlighted, an edit requested or confirmed, a jump). The UI
 thread never computes: every call into the session runs in a thread worker
 holding the session's lock (`compute`), and its result is applied on the UI
 thread only if the session has not moved on since (the stale-result guard).
+Loading, watching the file, saving and quitting live in `tui.app_file`;
+keys typed while a step is under way are kept and replayed (`tui.typeahead`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Callable
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -21,30 +25,33 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane, Tabs
 from textual.worker import get_current_worker
 
-from dsl.errors import ScnError, render
 from dsl.text import printable
 from tui import sens_adapter
-from tui.loader import UsageError, read_text
-from tui.session import DiskChanged, EditRefused, Session, Sheet, State, Target, file_stamp
-from tui.widgets.dialogs import ChoiceScreen, PromptScreen
+from tui.app_file import FileFlow
+from tui.session import DELETED, EditRefused, Session, Sheet, State
+from tui.typeahead import TypeAhead
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, VariableCommands
 from tui.widgets.grid import Grid
 from tui.widgets.help import HelpScreen
 from tui.widgets.inspector import Inspector
-from tui.widgets.load_errors import LoadErrorScreen
 from tui.widgets.series_chart import SeriesChart
 from tui.widgets.tornado import Tornado
 
 
-class ScnApp(App[int]):
+class ScnApp(FileFlow, App[int]):
     """The grid, the inspector and the charts of one scenario file."""
 
     CSS_PATH = "app.tcss"
     TITLE = "scn"
     COMMANDS = App.COMMANDS | {VariableCommands}
-    # The footer shows the first keys an analyst needs; `?` lists them all.
+    # The footer shows the first keys an analyst needs, `?` and `q` early so that an
+    # 80-column terminal always shows them; `?` lists every key.
     BINDINGS = [
+        Binding("enter", "edit(False)", "edit", key_display="⏎"),
+        Binding("equals_sign", "edit(True)", "this year", key_display="="),
+        Binding("question_mark", "help", "keys", key_display="?"),
+        Binding("q", "quit_app", "quit"),
         Binding("right_square_bracket", "scenario(1)", "scenario", key_display="]"),
         Binding("left_square_bracket", "scenario(-1)", "scenario", key_display="[", show=False),
         Binding("c", "compare", "compare"),
@@ -54,8 +61,6 @@ class ScnApp(App[int]):
         Binding("ctrl+y", "step('redo')", "redo", show=False),
         Binding("t", "chart", "chart", show=False),
         Binding("ctrl+r", "reload", "reload", show=False),
-        Binding("question_mark", "help", "keys", key_display="?"),
-        Binding("q", "quit_app", "quit"),
     ]
 
     scenario: reactive[str] = reactive("base", init=False)
@@ -66,6 +71,9 @@ class ScnApp(App[int]):
                  sens_delay: float = 0.15, clock: Callable[[], float] = time.perf_counter,
                  session: Session | None = None) -> None:
         super().__init__()
+        self._init_file_flow()
+        self.typeahead = TypeAhead()
+        self.typeahead.hold("load")  # keys typed before the first screen act on it
         self.path = path
         self._opened = session  # already loaded by the command (to check --scenario)
         self.wanted_scenario = scenario
@@ -80,7 +88,7 @@ class ScnApp(App[int]):
         self.last_edit_seconds = 0.0
         self._cell: tuple[str, int] | None = None
         self._sens_timer = None
-        self._load_stamp = None
+        self._show_lock = asyncio.Lock()  # one new model on screen at a time (tabs are async)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
@@ -98,93 +106,114 @@ class ScnApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.path
-        self.query_one(Grid).focus()
+        self.sub_title = printable(self.path)
+        grid = self.query_one(Grid)
+        grid.focus()
+        # Said in words, not with Textual's animated indicator: the load runs in a
+        # thread, and an animation on the UI thread would slow it down (one GIL).
+        grid.placeholder = f"loading {printable(self.path)}…"
+        self.query_one(Tabs).display = False  # until the scenarios are known
         self.query_one("#problems").display = False
-        self.run_worker(self._load, thread=True, exclusive=True, group="load")
+        self._start_load()
         if self.poll:
             self.set_interval(self.poll, self.check_disk)
 
-    def compute(self, group: str, work: Callable[[Session], Any],
-                then: Callable[[Any], Any]) -> None:
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            for reason in self.typeahead.stale():  # never leave the keyboard dead
+                self.log.warning(f"typeahead: {reason} held for too long, released")
+                self.release(reason)
+            if self.typeahead.keep(event):
+                return  # kept: replayed when the step under way is over
+            step = None if event.is_forwarded else self._step_of(event.key)
+            if step is not None:  # the keys typed after this one wait for the step
+                self.typeahead.hold(step, starter=event)
+        await super().on_event(event)
+
+    def _step_of(self, key: str) -> str | None:
+        """The step a key read now starts, which moves where the next keys go (the same
+        conditions as the bindings it triggers, so the step always releases its hold)."""
+        if self.session is None:
+            return None
+        if isinstance(self.screen, EditorScreen):
+            return "edit" if key == "enter" else None
+        if len(self.screen_stack) > 1:
+            return None
+        if key in ("enter", "equals_sign") and self.query_one(Grid).has_focus:
+            return "editor"
+        return "save" if key == "ctrl+s" else None
+
+    def hold(self, reason: str) -> None:
+        """Keep the keys typed from now until `release(reason)` (see tui.typeahead)."""
+        self.typeahead.hold(reason)
+
+    def release(self, reason: str) -> None:
+        for key in self.typeahead.release(reason):
+            self.post_message(key)
+
+    def compute(self, group: str, work: Callable[[Session], Any], then: Callable[[Any], Any],
+                *, exclusive: bool = True, done: Callable[[], Any] | None = None) -> None:
         """`work(session)` in a thread worker holding the session's lock, then `then(result)`
-        on the UI thread, unless a newer job of the same group replaced it."""
+        on the UI thread, unless a newer job of the same group replaced it (`exclusive`);
+        then `done()` whatever happened. A job that changes the session must not be
+        exclusive: its outcome must always be shown."""
         session = self.session
         if session is None:
+            if done is not None:
+                done()
             return
 
         def job() -> None:
             try:
-                with session.lock:
-                    out = work(session)
-            except Exception as e:  # a bug of ours: say so, keep the edits and the file safe
-                self.call_from_thread(self.notify, f"internal error ({group}): {e!r}",
-                                      severity="error", timeout=15)
-                raise
-            if not get_current_worker().is_cancelled:
-                self.call_from_thread(then, out)
+                try:
+                    with session.lock:
+                        out = work(session)
+                except Exception as e:  # a bug of ours: say so, keep the edits and the file safe
+                    self.call_from_thread(self.notify, f"internal error ({group}): {e!r}",
+                                          severity="error", timeout=15)
+                    raise
+                if not get_current_worker().is_cancelled:
+                    self.call_from_thread(then, out)
+            finally:
+                if done is not None and self.is_running:
+                    self.call_from_thread(done)
 
-        self.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
+        self.run_worker(job, thread=True, exclusive=exclusive, group=group, exit_on_error=False)
 
-    # ------------------------------------------------------------ loading
+    # ------------------------------------------------------------ a model on screen
 
-    def _load(self) -> None:
-        """(worker) Open the file; on errors, the error screen, kept until the file loads."""
-        text = None
-        try:
-            session, self._opened = self._opened, None
-            if session is None:
-                text = read_text(self.path)
-                session = Session(self.path, text)
-        except UsageError as e:
-            self.call_from_thread(self.exit, 2, message=f"scn: error: {e}")
-            return
-        except ScnError as e:
-            self.call_from_thread(self._show_load_errors, [render(d, text) for d in e.diagnostics])
-            return
-        scenario = self.wanted_scenario if self.wanted_scenario in session.model.scenarios else "base"
-        with session.lock:
-            sheet = session.sheet(scenario)
-        self.call_from_thread(self._loaded, session, scenario, sheet)
+    async def _show_model(self, scenario: str, sheet: Sheet) -> None:
+        """A newly loaded (or reloaded) model: tabs, grid, status, and the cell explained
+        again, so the grid, the inspector and the chart show the same values."""
+        async with self._show_lock:
+            session = self.session
+            self.title = printable(session.model.title or "scn")
+            self.set_reactive(ScnApp.scenario, scenario)
+            if self.compare and not session.model.scenarios[scenario].parent:
+                self.set_reactive(ScnApp.compare, False)
+            await self._scenario_tabs(list(session.model.scenarios))
+            grid = self.query_one(Grid)
+            # Announced even when the cursor stays: the inspector and the chart then
+            # explain the cell again, from the new model.
+            grid.show(sheet, announce=self.scenario == scenario)
+            self._show_disk()
+            self.ready = True
+            self.refresh_bindings()  # check_action's answers change once a session is there
+            grid.focus()
+            if self.scenario != scenario:  # switched while the tabs were rebuilt
+                self.refresh_view()
 
-    async def _loaded(self, session: Session, scenario: str, sheet: Sheet) -> None:
-        first_time = self.session is None
-        self.session = session
-        if isinstance(self.screen, LoadErrorScreen):
-            self.pop_screen()
-        self.title = printable(session.model.title or "scn")
+    async def _scenario_tabs(self, names: list[str]) -> None:
+        """One tab per scenario, the one on screen active (new tabs when the list changed)."""
         tabs = self.query_one(Tabs)
-        wanted = [f"scenario-{name}" for name in session.model.scenarios]
-        if [t.id for t in tabs.query(Tab)] != wanted:
-            await tabs.clear()
-            for name in session.model.scenarios:
-                await tabs.add_tab(Tab(name, id=f"scenario-{name}"))
-        self.set_reactive(ScnApp.scenario, scenario)
-        tabs.active = f"scenario-{scenario}"
-        self.query_one(Grid).show(sheet)
-        self._problems([])
-        self._status()
-        self.ready = True
-        self.refresh_bindings()  # check_action's answers change once a session is there
-        if first_time and self.wanted_scenario not in session.model.scenarios:
-            self.notify(f"unknown scenario '{self.wanted_scenario}': showing base",
-                        severity="warning")
-        self.query_one(Grid).focus()
-        self.run_worker(self._fill, thread=True, group="fill")
-
-    def _fill(self) -> None:
-        """(worker) Every scenario in the background, one at a time: the chart overlays them."""
-        session = self.session
-        for name in list(session.model.scenarios):
-            with session.lock:
-                session.result(name)
-
-    def _show_load_errors(self, lines: list[str]) -> None:
-        self._load_stamp = file_stamp(self.path)
-        if isinstance(self.screen, LoadErrorScreen):
-            self.screen.show(lines)
+        if [t.id for t in tabs.query(Tab)] != [f"scenario-{n}" for n in names]:
+            await tabs.remove()
+            new = Tabs(*[Tab(n, id=f"scenario-{n}") for n in names],
+                       active=f"scenario-{self.scenario}", id="scenarios")
+            await self.mount(new, before=self.query_one(Grid))
         else:
-            self.push_screen(LoadErrorScreen(self.path, lines))
+            tabs.display = True
+            tabs.active = f"scenario-{self.scenario}"
 
     # ------------------------------------------------------------ the grid
 
@@ -219,18 +248,14 @@ class ScnApp(App[int]):
             lines = ", ".join(map(str, hidden[:5])) + (", ..." if len(hidden) > 5 else "")
             text.append(f"  ·  ! hidden characters on line{'s' if len(hidden) > 1 else ''} "
                         f"{lines}", "red")
+        disk = session.disk.summary(self.path)
+        if disk:
+            text.append(f"  ·  {disk}", "bold red" if session.disk.status == DELETED
+                        else "bold yellow")
         if message:
             text.append(f"  ·  {message}", "green")
         self.query_one("#status", Static).update(text)
         self.sub_title = printable(self.path) + (f"  ·  {n} unsaved" if n else "")
-
-    def _problems(self, lines: list[str]) -> None:
-        box = self.query_one("#problems", Static)
-        box.display = bool(lines)
-        if lines:
-            head = Text(f"{printable(self.path)} changed on disk and does not load; showing the last good "
-                        "model. Fix it and save: it reloads.\n", "bold")
-            box.update(head + Text("\n".join(lines), "red"))
 
     # ------------------------------------------------------------ the cell
 
@@ -245,20 +270,25 @@ class ScnApp(App[int]):
 
         def work(s: Session):
             series = {sc: s.values(sc)[name] for sc in s.model.scenarios}
-            return s.state, s.cell(scenario, name, year), s.values(scenario), s.kinds(), series
+            return (s.state, s.cell(scenario, name, year), s.values(scenario), s.kinds(),
+                    s.kinds(s.root), series)
         self.compute("inspect", work, lambda out: self._show_cell(*out))
 
-    def _show_cell(self, state, info, values, kinds, series) -> None:
+    def _show_cell(self, state, info, values, kinds, file_kinds, series) -> None:
         if self.session.state is not state or self._cell != (info.name, info.year):
             return
         years = self.session.model.years
         parent = self.session.model.scenarios[self.scenario].parent
         against = (parent, series[parent][info.year - years[0]]) if self.compare and parent else None
-        self.query_one(Inspector).show(info, kinds, values, years, against)
+        self.query_one(Inspector).show(info, kinds, values, years, against, file_kinds)
         self.query_one(SeriesChart).show(info.name, years, series, self.scenario,
                                          kinds.get(info.name, "amount"))
         if self._sens_timer is not None:
             self._sens_timer.stop()
+        if info.kind == "empty":  # nothing to be sensitive: say so, compute nothing
+            self.query_one(Inspector).show_sensitivities(None, "amount", empty=True)
+            self.query_one(Tornado).show(None, "amount", empty=True)
+            return
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
 
     def _sensitivities(self) -> None:
@@ -307,10 +337,25 @@ class ScnApp(App[int]):
 
     # ------------------------------------------------------------ editing
 
+    def action_edit(self, single_year: bool) -> None:
+        """Enter / =: edit the cell under the cursor."""
+        name, year = self.query_one(Grid).cursor_cell
+        if name is not None:
+            self.open_editor(name, year, single_year)
+        else:
+            self.release("editor")
+
     def on_grid_edit_requested(self, message: Grid.EditRequested) -> None:
-        name, year, single, scenario = message.name, message.year, message.single_year, self.scenario
-        self.compute("editor", lambda s: s.editor(scenario, name, year, single),
-                     lambda request: self.push_screen(EditorScreen(request, self.blink)))
+        self.open_editor(message.name, message.year, message.single_year)  # a double-click
+
+    def open_editor(self, name: str, year: int, single: bool) -> None:
+        scenario = self.scenario
+        self.hold("editor")  # what is typed next goes into the editor
+
+        async def opened(request) -> None:
+            await self.push_screen(EditorScreen(request, self.blink))
+        self.compute("editor", lambda s: s.editor(scenario, name, year, single), opened,
+                     done=lambda: self.release("editor"))
 
     def on_editor_screen_confirmed(self, message: EditorScreen.Confirmed) -> None:
         started, scenario, compare = self.clock(), self.scenario, self.compare
@@ -322,7 +367,9 @@ class ScnApp(App[int]):
             except EditRefused as e:
                 return e.lines
             return state, s.sheet(scenario, compare, state)
-        self.compute("edit", work, lambda out: self._edited(out, scenario, started))
+        self.hold("edit")  # keys typed next act on the grid, or on the editor if refused
+        self.compute("edit", work, lambda out: self._edited(out, scenario, started),
+                     done=lambda: self.release("edit"))
 
     def _edited(self, out, scenario: str, started: float) -> None:
         if isinstance(out, list):  # refused: the editor shows why and stays open
@@ -348,7 +395,8 @@ class ScnApp(App[int]):
     def action_step(self, which: str) -> None:
         def then(moved: bool) -> None:
             self.refresh_view() if moved else self.notify(f"nothing to {which}")
-        self.compute("edit", lambda s: s.undo() if which == "undo" else s.redo(), then)
+        self.compute("edit", lambda s: s.undo() if which == "undo" else s.redo(), then,
+                     exclusive=False)  # it moves the session: its outcome must be shown
 
     # ------------------------------------------------------------ scenarios
 
@@ -362,7 +410,9 @@ class ScnApp(App[int]):
             self.scenario = name
 
     def watch_scenario(self, name: str) -> None:
-        self.query_one(Tabs).active = f"scenario-{name}"
+        tabs = self.query_one(Tabs)
+        if any(t.id == f"scenario-{name}" for t in tabs.query(Tab)):
+            tabs.active = f"scenario-{name}"  # else new tabs are on their way, with it active
         if self.compare and not self.session.model.scenarios[name].parent:
             self.set_reactive(ScnApp.compare, False)
         self.refresh_view()
@@ -395,125 +445,12 @@ class ScnApp(App[int]):
         self.push_screen(HelpScreen())
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        """Main-screen keys do nothing while a dialog or the editor is open."""
+        """Main-screen keys do nothing while a dialog or the editor is open (the key
+        then goes to the dialog: Enter confirms there)."""
         if action in ("quit", "command_palette", "help_quit"):
             return True
         if self.session is None:  # the error screen of a file that does not load
             return action in ("quit_app", "help")
+        if action == "edit" and not self.query_one(Grid).has_focus:
+            return False  # Enter on the inspector's links jumps
         return len(self.screen_stack) == 1
-
-    # ------------------------------------------------------------ saving, quitting
-
-    def action_save(self) -> None:
-        if not self.session.dirty:
-            self.notify("nothing to save")
-        else:
-            self.save()
-
-    def save(self, path: str | None = None, then_quit: bool = False) -> None:
-        def work(s: Session):
-            try:
-                return "saved", s.save(path)
-            except DiskChanged:
-                return "conflict", None
-            except ScnError as e:
-                return "failed", "\n".join(s.render_error(d) for d in e.diagnostics)
-            except UsageError as e:
-                return "failed", str(e)
-        self.compute("save", work, lambda out: self._saved(*out, then_quit))
-
-    def _saved(self, outcome: str, detail, then_quit: bool) -> None:
-        if outcome == "conflict":
-            self._conflict()
-        elif outcome == "failed":
-            self.notify(detail, title="not saved", severity="error", timeout=10)
-        elif then_quit:
-            self.exit(0)
-        else:
-            self.path = detail
-            self.notify(f"saved {detail}")
-            self.refresh_view()
-
-    def _conflict(self) -> None:
-        def chosen(key: str) -> None:
-            if key == "r":
-                self.reload_from_disk()
-            elif key == "s":
-                self.push_screen(PromptScreen("Save the edits to", self.path + ".new", self.blink),
-                                 lambda path: self.save(path) if path else None)
-        self.push_screen(ChoiceScreen(
-            "The file changed on disk",
-            f"{printable(self.path)} changed since it was loaded: saving would overwrite that change.",
-            [("r", "reload it (discard my edits)"), ("s", "save my edits elsewhere")]), chosen)
-
-    def action_quit_app(self) -> None:
-        if self.session is None or not self.session.dirty:
-            self.exit(0)
-            return
-        n = len(self.session.state.changes)
-
-        def chosen(key: str) -> None:
-            if key == "s":
-                self.save(then_quit=True)
-            elif key == "d":
-                self.exit(0)
-        self.push_screen(ChoiceScreen(
-            "Unsaved edits", f"{n} edit{'s are' if n != 1 else ' is'} not saved.",
-            [("s", "save and quit"), ("d", "discard and quit")]), chosen)
-
-    # ------------------------------------------------------------ the file on disk
-
-    def check_disk(self) -> None:
-        """Every `poll` seconds: reload what changed on disk (kept edits are never lost)."""
-        if self.session is None:
-            if file_stamp(self.path) != self._load_stamp:
-                self.run_worker(self._load, thread=True, exclusive=True, group="load")
-            return
-
-        def work(s: Session):
-            try:
-                text = s.disk_change()
-            except ScnError as e:
-                return "broken", [render(d, None) for d in e.diagnostics]
-            if text is None:
-                return "same", None
-            if s.dirty:
-                return "kept", None
-            return self._reload(s, text)
-        self.compute("disk", work, lambda out: self._disk_changed(*out))
-
-    def _reload(self, s: Session, text: str):
-        """(in a worker) A new text of the file; on errors the last good model stays."""
-        try:
-            s.reload(text)
-        except ScnError as e:
-            return "broken", [render(d, text) for d in e.diagnostics]
-        scenario = self.scenario if self.scenario in s.model.scenarios else "base"
-        return "reloaded", (scenario, s.sheet(scenario, self.compare))
-
-    async def _disk_changed(self, outcome: str, detail) -> None:
-        if outcome == "broken":
-            self._problems(detail)
-        elif outcome == "kept":
-            self.notify(f"{printable(self.path)} changed on disk. ctrl+r reloads it (discarding "
-                        "your edits); ctrl+s will ask before overwriting.", severity="warning",
-                        timeout=10, markup=False)
-        elif outcome == "reloaded":
-            await self._loaded(self.session, *detail)
-            self.notify(f"reloaded {printable(self.path)}", markup=False)
-
-    def action_reload(self) -> None:
-        if not self.session.dirty:
-            self.reload_from_disk()
-            return
-        self.push_screen(ChoiceScreen("Reload from disk", "Reloading discards the unsaved edits.",
-                                      [("r", "reload")]),
-                         lambda key: self.reload_from_disk() if key == "r" else None)
-
-    def reload_from_disk(self) -> None:
-        def work(s: Session):
-            try:
-                return self._reload(s, read_text(self.path))
-            except (UsageError, ScnError) as e:
-                return "broken", [str(e)]
-        self.compute("disk", work, lambda out: self._disk_changed(*out))

@@ -62,7 +62,7 @@ def sensitivities(model: Model, output: str, year: int, scenario: str,
         found = sensitivity.tornado(model, output, year, scenario, None, pct)
     except Exception as e:  # a young engine: never let it take the UI down
         return _fallback(model, output, year, scenario, pct, limit,
-                         f"sensitivities: not available ({type(e).__name__}: {e})")
+                         f"sensitivities: not available ({_reason(e)})")
     rows = tuple(Row(r.input, r.base_value, r.derivative, r.exact_low, r.exact_high)
                  for r in found[:limit])
     value = found[0].output_value if found else evaluate(model, scenario).value(output, year)
@@ -84,8 +84,17 @@ def _formula(sensitivity, model, output: str, wrt: str | None, scenario: str):
     try:
         found = derivative_formula(model, output, wrt, scenario)
     except Exception as e:
-        return None, f"formula: not available ({type(e).__name__}: {e})"
+        return None, f"formula: not available ({_reason(e)})"
     return f"d {output} / d {wrt} = {found.text}", getattr(found, "note", None)
+
+
+def _reason(e: Exception) -> str:
+    """Why the engine gave no answer: a model's reason in its own words; a bug by its type."""
+    from dsl.errors import ScnError
+
+    if isinstance(e, ScnError):
+        return "; ".join(d.message for d in e.diagnostics)
+    return f"{type(e).__name__}: {e}"
 
 
 def _fallback(model: Model, output: str, year: int, scenario: str, pct: float, limit: int,

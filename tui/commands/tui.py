@@ -14,8 +14,11 @@ def register(sub) -> None:
 
 
 def run(args, texts) -> int:
+    from tui.session.disk import file_stamp
+
+    stamp = file_stamp(args.file)  # before reading: a change made meanwhile is seen later
     text = read_text(args.file)  # a missing file is a usage error, before any screen
-    session = _checked_scenario(text, args) if args.scenario != "base" else None
+    session = _checked_scenario(text, stamp, args) if args.scenario != "base" else None
     from tui.app import ScnApp  # textual is imported here only: `scn run` stays fast
 
     app = ScnApp(args.file, args.scenario, session=session)
@@ -25,14 +28,14 @@ def run(args, texts) -> int:
     return common.OK if code is None else code
 
 
-def _checked_scenario(text: str, args):
+def _checked_scenario(text: str, stamp, args):
     """The loaded file when it loads, after checking --scenario (an unknown one is a
     usage error); None when it does not load (the app shows why)."""
     from dsl.errors import ScnError
     from tui.session import Session
 
     try:
-        session = Session(args.file, text)
+        session = Session(args.file, text, stamp=stamp)
     except ScnError:
         return None
     common.scenario_name(session.model, args.scenario)

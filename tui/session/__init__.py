@@ -4,7 +4,8 @@ The app calls it from worker threads (holding `Session.lock`); the tests
 drive it directly.
 
 - `controller`: the `Session`: states (the model after a set of edits, with
-  what was computed about it), undo and redo, save, reload.
+  what was computed about it), undo and redo, save, reload, watching the file.
+- `disk`: what the file on disk holds against the text loaded (`Disk`).
 - `edits`: where an edit goes in the file (`Target`), what the editor shows
   (`EditorRequest`), the text saved.
 - `rebuild`: the model after one definition changed, re-checked only where
@@ -13,7 +14,10 @@ drive it directly.
 - `sheet`: what the grid shows.
 """
 
-from tui.session.controller import DiskChanged, Session, State, file_stamp  # noqa: F401
+from tui.session.controller import (NOTHING, NOTICED, RELOADED, Session,  # noqa: F401
+                                    State)
+from tui.session.disk import (BROKEN, CHANGED, DELETED, SAME, Disk, DiskChanged,  # noqa: F401
+                              file_stamp)
 from tui.session.edits import (ENTRY, NEW, RHS, EditorRequest, EditRefused,  # noqa: F401
                                FileEdits, Target)
 from tui.session.cells import CellInfo, Link  # noqa: F401

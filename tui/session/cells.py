@@ -34,6 +34,7 @@ class CellInfo:
     precedents: tuple[Link, ...]
     dependents: tuple[Link, ...]
     warning: str | None
+    comment: str | None = None  # the end-of-line comment of the definition (as edited)
 
 
 def precedents(model: Model, piece: Piece | None, i: int) -> tuple[Link, ...]:

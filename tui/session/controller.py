@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from dsl import ast as A
+from dsl.edit import split_comment
 from dsl.errors import Diagnostic, ScnError, render
 from dsl.text import split_lines
 from engine.api import Result, evaluate, load_model, nonfinite_warnings, uses_of
@@ -23,15 +24,16 @@ from engine.model import SINGLE, Model
 from engine.plan import compile_plan, run
 from engine.resolve import BASE
 from engine.trace import years_label
-from tui.loader import UsageError, read_text
+from tui.loader import read_text
 from tui.numbers import kinds
 from tui.session import cells, rebuild
 from tui.session.sheet import Sheet, rows, same
+from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
+                              loaded_elsewhere, read)
 from tui.session.edits import NEW, EditorRequest, EditRefused, FileEdits, Target
 
-
-class DiskChanged(Exception):
-    """The file changed on disk since it was loaded: saving would overwrite someone's work."""
+NOTHING, RELOADED, NOTICED = "nothing", "reloaded", "noticed"  # what `Session.watch` saw
+NOW = object()  # take the file's stamp now
 
 
 @dataclass
@@ -51,19 +53,24 @@ class State:
 class Session:
     """One scenario file open for exploring and editing."""
 
-    def __init__(self, path: str, text: str, model: Model | None = None):
+    def __init__(self, path: str, text: str, model: Model | None = None,
+                 stamp: Stamp | object = NOW):
+        """`stamp`: the file's stamp taken before `text` was read (`Session.open` does);
+        by default, taken now."""
         self.path = path
         self.generation = 0  # counts the texts loaded: an edit is placed in one of them
         # Held by whoever computes (the app's worker threads): the engine caches on models.
         self.lock = threading.RLock()
-        self._reset(text, model or load_model(text, path))
+        self._reset(text, model or load_model(text, path),
+                    file_stamp(path) if stamp is NOW else stamp)
 
     @classmethod
     def open(cls, path: str) -> Session:
         """Read and check a file; raises ScnError (every error) or UsageError."""
-        return cls(path, read_text(path))
+        stamp = file_stamp(path)  # before reading: a change made meanwhile is seen later
+        return cls(path, read_text(path), stamp=stamp)
 
-    def _reset(self, text: str, model: Model) -> None:
+    def _reset(self, text: str, model: Model, stamp: Stamp) -> None:
         self.generation += 1
         self.disk_text = text
         self.file = FileEdits(self.path, text, model)
@@ -71,7 +78,8 @@ class Session:
         self.state = self.root
         self.undo_stack: list[State] = []
         self.redo_stack: list[State] = []
-        self.stamp = file_stamp(self.path)
+        self.stamp = stamp  # of the file when `text` was read
+        self.disk = Disk()  # what the file on disk holds against `text`
 
     @property
     def model(self) -> Model:
@@ -186,6 +194,7 @@ class Session:
             changes=self.changed_cells(scenario, state),
             parent=self.values(parent, state) if compare and parent else None,
             warned=self.warned(scenario, state),
+            file_kinds=self.kinds(self.root) if state.changes else self.kinds(state),
         )
 
     # ------------------------------------------------------------ the inspector
@@ -204,8 +213,7 @@ class Session:
         after = cells.dependents(model, cov, graph, name, i)
         if piece is None:
             return cells.CellInfo(name, year, scenario, info.section, info.doc, value,
-                                    file_value, "empty", "", "no definition covers this year",
-                                    "", False, (), after, warning)
+                                  file_value, "empty", "", "", "", False, (), after, warning)
         key = self._key_of(piece.definition, piece.layer)
         target = self.file.target_of(piece, key, self.state.changes)
         edited = key in self.state.definitions
@@ -214,7 +222,8 @@ class Session:
             name, year, scenario, info.section, info.doc, value, file_value,
             "formula" if uses_of(model, piece) else "input", _code(statement),
             self.file.where(target, edited), piece.layer, edited,
-            cells.precedents(model, piece, i), after, warning)
+            cells.precedents(model, piece, i), after, warning,
+            self.file.comment(target, self.state.changes))
 
     def _key_of(self, definition: A.Definition, layer: str) -> tuple:
         for key, d in self.state.definitions.items():
@@ -242,9 +251,11 @@ class Session:
         if prefill is None:
             source = target if target.kind != NEW else current
             prefill = "" if source is None else changes.get(source, self.file.original_text(source))
+        prefill = split_comment(prefill)[0]  # the comment shows apart, kept unless retyped
         return EditorRequest(target, prefill, self.file.head(target),
                              self._covers(scenario, target), self.file.where(target),
-                             _note(scenario, target), self.generation)
+                             _note(scenario, target), self.generation,
+                             self.file.comment(target, changes))
 
     def _covers(self, scenario: str, t: Target) -> str:
         if t.kind == NEW:
@@ -268,14 +279,13 @@ class Session:
             raise EditRefused([], ["the file was saved or reloaded since this editor opened: "
                                    "press Escape and edit the cell again"])
         old = self.state
-        text = text.strip()
-        if len(split_lines(text)) > 1:
+        if len(split_lines(text.strip())) > 1:
             raise EditRefused([], ["an edit is one line: a definition's right-hand side"])
+        text = self._typed(target, text, old.changes)
         changes = dict(old.changes)
-        if target.kind != NEW and text == self.file.original_text(target):
-            changes.pop(target, None)  # typed back what the file says: no edit
-        else:
-            changes[target] = text
+        changes.pop(target, None)  # a new edit of the same target counts as the latest
+        if target.kind == NEW or text != self.file.original_text(target):
+            changes[target] = text  # else: typed back what the file says, no edit
         if changes == old.changes:
             return old  # nothing to do: committing it is a no-op
         key = target.key
@@ -297,6 +307,20 @@ class Session:
         else:
             definitions[key] = new
         return State(changes, model, definitions, old, frozenset({target.name}), checked)
+
+    def _typed(self, target: Target, text: str, changes: Mapping[Target, str]) -> str:
+        """The edit as kept: the value, and a comment only where it changes the line's.
+
+        Without a typed comment, the comment the editor showed stays (an earlier
+        edit's, else the file's); typing the file's own comment is no change.
+        """
+        code, comment = split_comment(text)
+        if comment is None:
+            comment = split_comment(changes.get(target, ""))[1]
+        if target.kind != NEW and comment is not None:
+            if comment == (self.file.file_comment(target) or "#"):
+                comment = None
+        return code if comment is None else f"{code}  {comment}"
 
     def commit(self, state: State) -> bool:
         """Make `state` current, unless the session moved on since it was proposed."""
@@ -338,43 +362,67 @@ class Session:
 
         Raises ScnError when the edited text does not load (nothing is
         written), DiskChanged when the file changed on disk since it was
-        loaded (saving elsewhere is always allowed), UsageError when the
-        file cannot be written. Saving starts a new undo history.
+        loaded (saving elsewhere is always allowed; a deleted file is
+        written back), UsageError when the file cannot be read or written.
+        Saving starts a new undo history. Saved elsewhere, the session then
+        stands for the new file (save as): its path, its watcher, its disk.
         """
         text = self.render_text()
         target = path or self.path
         model = load_model(text, target)
-        if os.path.abspath(target) == os.path.abspath(self.path):
-            try:
-                on_disk = read_text(self.path)
-            except (UsageError, ScnError):  # removed, unreadable, no longer UTF-8
-                on_disk = None
-            if on_disk != self.disk_text:
-                raise DiskChanged(f"{self.path} changed on disk since it was loaded")
+        if self.is_own_file(target) and loaded_elsewhere(self.path, self.disk_text):
+            raise DiskChanged(f"{self.path} changed on disk since it was loaded")
         _write(target, text, self.path)
         self.path = target
-        self._reset(text, model)
+        self._reset(text, model, file_stamp(target))
         return target
+
+    def is_own_file(self, path: str) -> bool:
+        return os.path.abspath(path) == os.path.abspath(self.path)
 
     def render_error(self, diag: Diagnostic) -> str:
         """A message about the edited text (from `save`), with its line and a caret."""
         return render(diag, self.render_text())
 
-    def disk_change(self) -> str | None:
-        """The file's new text when it changed on disk since it was last read; else None.
+    def watch(self) -> str:
+        """Look at the file on disk (the UI's poll): NOTHING new, RELOADED, or NOTICED
+        (`disk` changed: deleted, changed while edits are unsaved, broken, restored).
 
-        Raises ScnError when the new text is not UTF-8.
+        Reloads by itself only when nothing is unsaved; on a text that does not
+        load, the last good model stays. Whoever calls it must show what it
+        returns: the stamp it records is not looked at again.
         """
         stamp = file_stamp(self.path)
-        if stamp is None or stamp == self.stamp:
-            return None
-        self.stamp = stamp
-        text = read_text(self.path)
-        return None if text == self.disk_text else text
+        if stamp == self.stamp:
+            return NOTHING
+        before, self.stamp = self.disk, stamp
+        text, self.disk = read(self.path, stamp)
+        if text is not None and text != self.disk_text:
+            if self.dirty:
+                self.disk = Disk(CHANGED)
+            elif self._load(text, stamp):
+                return RELOADED
+        return NOTICED if self.disk != before else NOTHING
 
-    def reload(self, text: str) -> None:
-        """Start over from a new text of the file; raises ScnError and keeps the old one."""
-        self._reset(text, load_model(text, self.path))
+    def reload_from_disk(self) -> bool:
+        """Start over from the file's text (ctrl+r), dropping the edits; False, with `disk`
+        saying why, when it is gone or does not load (then everything stays)."""
+        stamp = file_stamp(self.path)
+        text, disk = read(self.path, stamp)
+        if text is None:
+            self.stamp, self.disk = stamp, disk
+            return False
+        return self._load(text, stamp)
+
+    def _load(self, text: str, stamp: Stamp) -> bool:
+        try:
+            model = self.root.model if text == self.disk_text else load_model(text, self.path)
+        except ScnError as e:
+            self.stamp = stamp
+            self.disk = Disk(BROKEN, tuple(render(d, text) for d in e.diagnostics))
+            return False
+        self._reset(text, model, stamp)
+        return True
 
 
 def _code(statement: str) -> str:
@@ -389,15 +437,6 @@ def _note(scenario: str, t: Target) -> str:
     if t.kind == NEW and t.layer != BASE:
         return f"a new line in scenario {t.layer}"
     return ""
-
-
-def file_stamp(path: str) -> tuple[int, int] | None:
-    """What tells that a file changed on disk: its modification time and size."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size)
 
 
 def _write(path: str, text: str, like: str) -> None:

@@ -7,6 +7,12 @@ variable's last definition of its layer (a scenario block without one gets it
 before its closing `}`). The edited text is always rebuilt from the loaded
 text with `dsl.edit`, so the edits never shift each other and every byte
 outside them stays as it was.
+
+What the analyst types is a right-hand side and, optionally, a comment
+(`62% # new note`): the value replaces the definition's (or entry's) text,
+the comment replaces the end-of-line comment of the line where that text
+ends (`#` alone removes it). Without a typed comment the line's comment
+stays: a source cited beside an assumption is never lost by an edit.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from dsl import ast as A
-from dsl.edit import (Change, apply_changes, block_last_line, indentation, insertion_after,
-                      one_line, span_text)
+from dsl.edit import (Change, apply_changes, block_last_line, comment_change, indentation,
+                      insertion_after, line_comment, one_line, span_text, split_comment)
 from dsl.errors import Diagnostic, ScnError
 from dsl.format import years_text
 from dsl.parser import parse_statement
@@ -63,6 +69,7 @@ class EditorRequest:
     where: str  # "scenarios/ai_capex.scn:61", or where a new line will go
     note: str = ""
     generation: int = 0  # the text it was made for (a save or a reload starts a new one)
+    comment: str | None = None  # the end-of-line comment the edit keeps unless one is typed
 
 
 class EditRefused(ScnError):
@@ -141,11 +148,15 @@ class FileEdits:
         disk, _ = self.disk[key]
         first, last = disk.span.line, disk.span.end_line
         snippet = "".join(split_lines_keepends(self.text)[first - 1:last]).rstrip("\r\n")
-        edits = []
+        edits, comments = [], {}
         for t in mine:
             s = self._edited_expr(t).span
+            code, comment = split_comment(changes[t])
             edits.append(Change(A.Span(s.line - first + 1, s.col, s.end_line - first + 1,
-                                       s.end_col), changes[t]))
+                                       s.end_col), code))
+            if comment is not None:
+                comments[s.end_line - first + 1] = comment  # the latest edit of a line wins
+        edits += [comment_change(snippet, line, c) for line, c in comments.items()]
         return apply_changes(snippet, edits), first
 
     def parse(self, target: Target, changes: Mapping[Target, str]
@@ -158,7 +169,7 @@ class FileEdits:
         if not any(t.key == key for t in changes):
             return (None if target.kind == NEW else self.disk[key][0]), "", target.line
         statement, first = self.statement(key, changes)
-        if not changes.get(target, "x"):
+        if not split_comment(changes.get(target, "x"))[0]:
             raise self.refused([Diagnostic("the value is empty", self._value_span(target, first),
                                            "type a number such as 45% or a formula such as "
                                            "capex * 55%; Escape cancels")], statement, first)
@@ -191,15 +202,46 @@ class FileEdits:
             indent = indentation(self.text, t.line)
             if t.line == self.model.scenarios[t.layer].span.line:
                 indent += "  "  # an empty block: one level in from its header
-        return f"{indent}{t.name}[{t.year}] = {text}"
+        code, comment = split_comment(text)
+        tail = f"  {comment}" if comment not in (None, "#") else ""
+        return f"{indent}{t.name}[{t.year}] = {code}{tail}"
 
     def render(self, changes: Mapping[Target, str]) -> str:
         """The file's text with these edits applied; every other byte unchanged."""
-        out = [Change(self._edited_expr(t).span, text)
-               for t, text in changes.items() if t.kind != NEW]
+        out, comments = [], {}
+        for t, text in changes.items():
+            if t.kind == NEW:
+                continue
+            span = self._edited_expr(t).span
+            code, comment = split_comment(text)
+            out.append(Change(span, code))
+            if comment is not None:
+                comments[span.end_line] = comment  # the latest edit of a line wins
+        out += [comment_change(self.text, line, c) for line, c in comments.items()]
         for t in sorted((t for t in changes if t.kind == NEW), key=lambda t: (t.line, t.year)):
             out.append(insertion_after(self.text, t.line, self.new_line(t, changes[t])))
         return apply_changes(self.text, out)
+
+    def file_comment(self, t: Target) -> str | None:
+        """The end-of-line comment the file has where the edited text ends (None: none)."""
+        if t.kind == NEW:
+            return None
+        return line_comment(self.text, self._edited_expr(t).span.end_line)
+
+    def comment(self, t: Target, changes: Mapping[Target, str]) -> str | None:
+        """The comment of the edited line as it stands with the edits: the one typed last
+        on that line, else the file's."""
+        if t.kind == NEW:
+            typed = split_comment(changes.get(t, ""))[1]
+            return None if typed in (None, "#") else typed
+        line = self._edited_expr(t).span.end_line
+        found = self.file_comment(t)
+        for other, text in changes.items():
+            if other.kind != NEW and self._edited_expr(other).span.end_line == line:
+                typed = split_comment(text)[1]
+                if typed is not None:
+                    found = None if typed == "#" else typed
+        return found
 
     def refused(self, diagnostics, statement: str, first: int) -> EditRefused:
         """Messages rendered against the edited statement where they point into it."""

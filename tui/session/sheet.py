@@ -29,6 +29,9 @@ class Sheet:
     changes: Mapping[str, Mapping[int, float | None]] = field(default_factory=dict)  # file values
     parent: Mapping[str, Sequence[float | None]] | None = None  # compare mode
     warned: frozenset[str] = frozenset()
+    # How the file's values read (`changes` holds them): an edit may turn an amount
+    # into a percentage, and an old value is written as what it was.
+    file_kinds: Mapping[str, str] = field(default_factory=dict)
 
     def variables(self) -> list[int]:
         """The indices of the variable rows."""

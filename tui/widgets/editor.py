@@ -2,7 +2,9 @@
 
 Pre-filled with the text of the definition that covers the cell (or of the
 year-map entry, or of the new year-specific line), all of it selected so
-that typing replaces it. `Enter` asks the app to apply it; an edit the
+that typing replaces it. The line's comment shows below: kept, unless a
+comment is typed after the value (`62% # new note`; `#` alone removes
+it). `Enter` asks the app to apply it; an edit the
 parser or the checker refuses is shown here, with its position, and the
 editor stays open. `Escape` cancels.
 """
@@ -50,8 +52,18 @@ class EditorScreen(ModalScreen[bool]):
                 field = Input(value=r.prefill, id="editor-input", select_on_focus=True)
                 field.cursor_blink = self.blink
                 yield field
+            yield Static(self._comment_line(), id="editor-comment")
             yield Static(id="editor-error")
             yield Static(Text("Enter applies  ·  Escape cancels", "dim"), id="editor-help")
+
+    def _comment_line(self) -> Text:
+        """The line's comment, which the edit keeps unless another is typed after the value."""
+        comment = self.request.comment
+        if comment:
+            return Text.assemble(("comment ", "dim"), (comment, "italic"),
+                                 ("   kept; type # … after the value to replace it, "
+                                  "# alone to remove it", "dim"))
+        return Text("type # … after the value to add a comment", "dim")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

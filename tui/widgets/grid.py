@@ -7,17 +7,21 @@ needs one `update_cell_at` call per cell, about 1 ms each). The header line
 and the variable column stay in view; the cursor moves over variable cells
 only (section lines are skipped).
 
-A variable whose values differ from the file's gets a second line under it
-with each cell's change (`+3.2B`, `+15.0pp`), until the edit is saved or
-undone. In compare mode the cells show the change against the parent
-scenario instead of the values.
+A variable whose values differ from the file's gets a second line under it,
+labelled `change`, with each cell's change (`+3.2B`, `+15.0pp`), until the
+edit is saved or undone. When the edit changed how the variable reads (an
+amount became a percentage), no difference means anything: the line is
+labelled `was` and shows the file's values, written as they were. In compare
+mode the cells show the change against the parent scenario instead of the
+values. The header marks years out of view: `◀` on its left, `▶` on its
+right.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from rich.segment import Segment
 from rich.style import Style
@@ -30,7 +34,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from dsl.text import printable
-from tui.numbers import change_format, row_format
+from tui.numbers import change_format, format_value, row_format
 from tui.session.sheet import EMPTY, Sheet, same
 from tui.widgets.format import format_change
 
@@ -59,9 +63,7 @@ class Grid(ScrollView, can_focus=True):
         Binding("end", "end", "last year", show=False),
         Binding("ctrl+home", "top", "first variable", show=False),
         Binding("ctrl+end", "bottom", "last variable", show=False),
-        Binding("enter", "edit(False)", "edit"),
-        Binding("equals_sign", "edit(True)", "this year", key_display="="),
-    ]
+    ]  # Enter and = are the app's (it holds the keys typed while the editor opens)
 
     class CellHighlighted(Message):
         """The cursor is on another cell (or the cell's data changed)."""
@@ -71,7 +73,7 @@ class Grid(ScrollView, can_focus=True):
             self.name, self.year = name, year
 
     class EditRequested(Message):
-        """`Enter` (the covering definition) or `=` (this year alone) on a cell."""
+        """A double-click on a cell: edit its covering definition."""
 
         def __init__(self, name: str, year: int, single_year: bool) -> None:
             super().__init__()
@@ -83,6 +85,7 @@ class Grid(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sheet = EMPTY
+        self.placeholder = ""  # said while there is no sheet yet ("loading …")
         self.painted_at = 0.0  # perf_counter() when a new sheet was first painted (benchmarks)
         self._unpainted = False
         self.first_col = 0  # the first year column in view
@@ -92,8 +95,10 @@ class Grid(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------ data
 
-    def show(self, sheet: Sheet) -> None:
-        """Show new data, keeping the cursor on the same variable and year."""
+    def show(self, sheet: Sheet, announce: bool = False) -> None:
+        """Show new data, keeping the cursor on the same variable and year (the first
+        variable at first; the nearest one below when its variable is gone). The cell is
+        announced when it changed, or always with `announce`."""
         name, year = self.cursor_cell if self.sheet.rows else (None, None)
         self.sheet = sheet
         self._layout()
@@ -102,12 +107,13 @@ class Grid(ScrollView, can_focus=True):
         if name in rows:
             row = rows[name]
         elif variables:
-            row = variables[min(bisect_right(variables, self.cursor_row), len(variables) - 1)]
+            row = variables[min(bisect_left(variables, self.cursor_row), len(variables) - 1)]
         else:
             row = 0
         col = sheet.years.index(year) if year in sheet.years else min(
             self.cursor_col, max(len(sheet.years) - 1, 0))
-        self._set_cursor(row, col, announce=(name, year) != self.cursor_cell_of(row, col))
+        self._set_cursor(row, col,
+                         announce=announce or (name, year) != self.cursor_cell_of(row, col))
         self._unpainted = True
         self.refresh()
 
@@ -265,6 +271,9 @@ class Grid(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if not self.sheet.rows:
+            text = f"  {self.placeholder}" if y == 1 else ""
+            return Strip([Segment(text[:width].ljust(width), self._style("grid--same"))])
         if y == 0:
             return self._header(width)
         line = int(self.scroll_y) + y - 1
@@ -279,12 +288,20 @@ class Grid(ScrollView, can_focus=True):
     def _header(self, width: int) -> Strip:
         sheet = self.sheet
         style = self._style("grid--header")
-        segments = [Segment(" " * self._name_width, style)]
-        for k in self._columns():
+        columns = self._columns()
+        before = columns.start > 0
+        after = bool(sheet.years) and columns.stop < len(sheet.years)
+        # ◀ / ▶: more years that way (the left and right arrows get there).
+        segments = [Segment(("◀" if before else " ").ljust(self._name_width), style)]
+        for k in columns:
             cursor = k == self.cursor_col
             text = str(sheet.years[k]).rjust(CELL - 1) + " "
             segments.append(Segment(text, self._style("grid--header-cursor") if cursor else style))
-        return Strip(segments).adjust_cell_length(width, style)
+        strip = Strip(segments).adjust_cell_length(width, style)
+        if after and width > self._name_width:
+            strip = strip.crop(0, width - 1).adjust_cell_length(width - 1, style)
+            strip = Strip([*strip, Segment("▶", style)])
+        return strip
 
     def _columns(self) -> range:
         return range(self.first_col, min(len(self.sheet.years), self.first_col + self._visible_cols()))
@@ -299,14 +316,17 @@ class Grid(ScrollView, can_focus=True):
         name = row.name
         kind = sheet.kinds.get(name, "amount")
         on_row = k == self.cursor_row
+        old_kind = sheet.file_kinds.get(name, kind)
         label = ("  " if row.section else "") + name
         if sub == 1:
-            label = ""
+            label = "  change" if old_kind == kind else "  was"
         elif name in sheet.warned:
             label += " !"
         label = label[: self._name_width - 1].ljust(self._name_width)
         name_style = self._style("grid--name-cursor" if on_row and sub == 0 else "grid--name")
-        if name in sheet.warned and sub == 0:
+        if sub == 1:
+            name_style = self._style("grid--same")
+        elif name in sheet.warned:
             name_style = name_style + self._style("grid--warned")
         segments = [Segment(label, name_style)]
         values = sheet.values.get(name, ())
@@ -324,7 +344,7 @@ class Grid(ScrollView, can_focus=True):
             value = values[c] if c < len(values) else None
             if sub == 1:
                 old = changes.get(c, MISSING) if changes is not None else MISSING
-                text, style = self._change_cell(old, value, kind, fmt)
+                text, style = self._change_cell(old, value, kind, fmt, old_kind)
             elif sheet.parent is not None:
                 text, style = self._compare_cell(sheet.parent.get(name, ())[c], value, kind, fmt)
             else:
@@ -343,10 +363,14 @@ class Grid(ScrollView, can_focus=True):
             style = self._style("grid--input" if is_input else "grid--formula")
         return style + self._style("grid--changed") if changed else style
 
-    def _change_cell(self, old, value, kind: str, fmt) -> tuple[str, Style]:
+    def _change_cell(self, old, value, kind: str, fmt, old_kind: str) -> tuple[str, Style]:
         if old is MISSING:
             return "", self._style("grid--same")
+        if old_kind != kind:  # the `was` line: the file's value, as it read
+            return format_value(old, old_kind) or "empty", self._style("grid--same")
         text = format_change(old, value, kind, fmt)
+        if len(text) > CELL - 1 and text.startswith("was "):
+            text = text[4:]  # under n/a or inf, a plain number can only be the old value
         up = value is not None and old is not None and value > old
         return text, self._style("grid--up" if up else "grid--down")
 

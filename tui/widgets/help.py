@@ -25,7 +25,7 @@ KEYS = (
     ("Tab", "to the inspector's links (Enter jumps to the cell)"),
     ("ctrl+r", "reload the file from disk (discards unsaved edits)"),
     ("?", "this help"),
-    ("q", "quit (asks first when edits are unsaved)"),
+    ("q, ctrl+q", "quit (asks first when edits are unsaved or the file was deleted)"),
 )
 
 

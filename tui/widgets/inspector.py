@@ -21,7 +21,7 @@ from dsl.text import printable
 from tui.numbers import format_value
 from tui.sens_adapter import Sensitivities
 from tui.session import CellInfo, Link
-from tui.widgets.format import format_change, format_relative
+from tui.widgets.format import format_change, format_relative, short_label
 
 
 class Inspector(VerticalScroll, can_focus=False):
@@ -47,10 +47,13 @@ class Inspector(VerticalScroll, can_focus=False):
 
     def show(self, info: CellInfo, kinds: Mapping[str, str],
              values: Mapping[str, Sequence[float | None]], years: Sequence[int],
-             parent: tuple[str, float | None] | None = None) -> None:
+             parent: tuple[str, float | None] | None = None,
+             file_kinds: Mapping[str, str] | None = None) -> None:
         """Fill in the panel for a cell; `values` are the scenario's, for the linked cells;
-        `parent` (compare mode) the parent scenario and its value of the cell."""
+        `parent` (compare mode) the parent scenario and its value of the cell; `file_kinds`
+        how the file's values read (an edit may turn an amount into a percentage)."""
         kind = kinds.get(info.name, "amount")
+        old_kind = (file_kinds or {}).get(info.name, kind)
         title = Text.assemble((info.name, "bold"), f"  {info.year}  ",
                               (f"scenario {info.scenario}", "italic"))
         if info.section:
@@ -58,12 +61,8 @@ class Inspector(VerticalScroll, can_focus=False):
         self.query_one("#cell-title", Static).update(title)
         self.query_one("#cell-doc", Static).update(Text(printable((info.doc or "").replace("\n", " ")),
                                                       "italic"))
-        self.query_one("#cell-value", Static).update(self._value(info, kind, parent))
-        definition = Text(printable(info.definition or "no definition covers this year"))
-        definition.append(f"\n{info.where}", "dim")
-        if info.layer and info.layer != "base":
-            definition.append(f"  (scenario {info.layer})", "dim")
-        self.query_one("#cell-definition", Static).update(definition)
+        self.query_one("#cell-value", Static).update(self._value(info, kind, old_kind, parent))
+        self.query_one("#cell-definition", Static).update(self._definition(info))
         first = years[0] if years else 0
         for box, links in (("#precedents", info.precedents), ("#dependents", info.dependents)):
             options = [Option(self._link(link, kinds, values, first), id=f"{link.name}@{link.year}")
@@ -71,15 +70,34 @@ class Inspector(VerticalScroll, can_focus=False):
             self.query_one(box, OptionList).set_options(options)
         self.query_one("#cell-sens", Static).update(Text("sensitivities: computing…", "dim"))
 
-    def _value(self, info: CellInfo, kind: str, parent) -> Text:
+    @staticmethod
+    def _definition(info: CellInfo) -> Text:
+        """The definition as written, its comment, where it stands; or why the cell is empty."""
+        if info.kind == "empty":
+            text = Text(f"no definition of {info.name} covers {info.year}")
+            text.append(f"\n= defines it: {info.name}[{info.year}] = …", "dim")
+            return text
+        text = Text(printable(info.definition))
+        if info.comment:
+            text.append(f"  {printable(info.comment)}", "dim")
+        text.append(f"\n{info.where}", "dim")
+        if info.layer and info.layer != "base":
+            text.append(f"  (scenario {info.layer})", "dim")
+        return text
+
+    def _value(self, info: CellInfo, kind: str, old_kind: str, parent) -> Text:
         text = Text(format_value(info.value, kind) or "empty", "bold")
         label = {"input": " input", "formula": " formula", "empty": ""}[info.kind]
         text.append(label, "blue" if info.kind == "input" else "dim")
         if info.file_value != info.value and not (_nan(info.file_value) and _nan(info.value)):
-            change = format_change(info.file_value, info.value, kind)
-            relative = format_relative(info.file_value, info.value)
-            text.append(f"   file: {format_value(info.file_value, kind) or 'empty'}, "
-                        f"{change}{' (' + relative + ')' if relative else ''}", "yellow")
+            was = format_value(info.file_value, old_kind) or "empty"
+            if old_kind != kind:  # no difference between an amount and a percentage
+                text.append(f"   file: {was}", "yellow")
+            else:
+                change = format_change(info.file_value, info.value, kind)
+                relative = format_relative(info.file_value, info.value)
+                text.append(f"   file: {was}, "
+                            f"{change}{' (' + relative + ')' if relative else ''}", "yellow")
         if parent is not None:
             name, value = parent
             change = format_change(value, info.value, kind)
@@ -97,10 +115,12 @@ class Inspector(VerticalScroll, can_focus=False):
         shown = format_value(value, kinds.get(link.name, "amount"))
         return Text.assemble(link.name, (f" {link.year}", "dim"), "  ", (shown, "bold"))
 
-    def show_sensitivities(self, sens: Sensitivities | None, kind: str) -> None:
+    def show_sensitivities(self, sens: Sensitivities | None, kind: str,
+                           empty: bool = False) -> None:
         box = self.query_one("#cell-sens", Static)
         if sens is None:
-            box.update(Text("sensitivities: not available", "dim"))
+            box.update(Text("sensitivities: none, the cell is empty" if empty
+                            else "sensitivities: not available", "dim"))
             return
         text = Text("sensitivities", "bold")
         text.append(f"  ({sens.source})\n", "dim")
@@ -111,7 +131,7 @@ class Inspector(VerticalScroll, can_focus=False):
                         f"{'+' + format(sens.pct, '.0%'):>8}  d/d input\n", "dim")
         for r in sens.rows:
             d = "n/a" if r.derivative is None else _compact(r.derivative)
-            text.append(f"  {r.input[:24]:<24} {format_change(0, r.low, kind):>8} "
+            text.append(f"  {short_label(r.input, 24):<24} {format_change(0, r.low, kind):>8} "
                         f"{format_change(0, r.high, kind):>8}  ")
             text.append(f"{d}\n", "dim")
         if sens.formula:

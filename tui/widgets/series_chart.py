@@ -1,7 +1,9 @@
 """The selected variable over the years, every scenario overlaid (textual-plotext).
 
-The scenario on screen is drawn last and heavier, so it stays on top; empty
-years are left out of each line; the y axis is labelled the way the grid
+The scenario on screen is drawn last and heavier, so it stays on top; each
+other scenario has its own colour and glyph, in the plot and in the legend;
+empty years are left out of each line, a lone value is a mark; the x axis
+always spans the model's years; the y axis is labelled the way the grid
 writes numbers (`345.0B`, `32.0%`).
 """
 
@@ -15,33 +17,56 @@ from textual_plotext import PlotextPlot
 from tui.numbers import format_value
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
+MARKERS = ("braille", "•", "x", "+", "o", "*")
 
 
 class SeriesChart(PlotextPlot):
     """One line per scenario."""
 
+    _shown: tuple | None = None
+
+    def on_resize(self) -> None:
+        if self._shown is not None:  # the labels are chosen for the size
+            self.show(*self._shown)
+
     def show(self, name: str, years: Sequence[int],
              series: Mapping[str, Sequence[float | None]], current: str, kind: str) -> None:
+        self._shown = (name, years, series, current, kind)
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(name)
         finite: list[float] = []
         order = [s for s in series if s != current] + ([current] if current in series else [])
-        for k, scenario in enumerate(order):
+        for scenario in order:
             points = [(y, v) for y, v in zip(years, series[scenario])
                       if v is not None and math.isfinite(v)]
             if not points:
                 continue
             xs, ys = zip(*points)
             finite.extend(ys)
-            colour = COLOURS[list(series).index(scenario) % len(COLOURS)]
-            plt.plot(list(xs), list(ys), label=scenario, color=colour,
-                     marker="braille" if scenario != current else "hd")
-        plt.xticks(list(years)[:: max(1, len(years) // 8)])
+            k = list(series).index(scenario)
+            colour = COLOURS[k % len(COLOURS)]
+            # Each scenario its own glyph, in the plot and the legend (not colour alone);
+            # the one on screen heavier.
+            marker = "hd" if scenario == current else MARKERS[k % len(MARKERS)]
+            if len(points) == 1:  # a lone value: a mark to see, not a line of one dot
+                plt.scatter(list(xs), list(ys), label=scenario, color=colour,
+                            marker="●" if scenario == current else marker)
+            else:
+                plt.plot(list(xs), list(ys), label=scenario, color=colour, marker=marker)
+        if years:  # the axis spans the model's years, so a year is where it belongs
+            plt.xlim(years[0] - 0.5, years[-1] + 0.5)
+            # Labels that fit (5 columns each), or plotext drops some, and which ones
+            # depended on rounding.
+            room = max(2, (self.size.width - 10) // 6)
+            plt.xticks(list(years)[::max(1, -(-len(years) // room))])
         if finite:
             lo, hi = min(finite), max(finite)
-            ticks = _ticks(lo, hi)
+            # As many labels as there are rows for them: squeezed in, plotext would drop
+            # some, and which ones depended on rounding; low and high always show.
+            rows = self.size.height - 4  # title, frame and the year labels
+            ticks = _ticks(lo, hi, max(2, min(4, rows // 2)))
             plt.yticks(ticks, [format_value(t, kind) for t in ticks])
         self.refresh()
 

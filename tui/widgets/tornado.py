@@ -1,10 +1,13 @@
 """A tornado chart of the selected cell's inputs, drawn with text bars.
 
 One line per input, the largest swing on top. Each bar runs from the
-centre line to the cell's change: left for a fall, right for a rise,
-coloured by the move of the input that caused it (input down: magenta,
-input up: cyan), so an input that lowers the cell as it rises reads at a
-glance. Text bars read better than a plotted bar chart in a dozen lines.
+centre line to the cell's change: left for a fall, right for a rise. A bar
+is drawn by the move of the input that caused it, in its shape and its
+colour (input -10%: `▒` magenta, input +10%: `█` cyan), so an input that
+lowers the cell as it rises reads at a glance, in colour or not; a legend
+under the title says so. Labels keep their year (`capex[2024]`) when a long
+name is shortened. Text bars read better than a plotted bar chart in a dozen
+lines.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tui.sens_adapter import Sensitivities
-from tui.widgets.format import format_change
+from tui.widgets.format import format_change, short_label
 
 
 class Tornado(Widget):
@@ -27,39 +30,45 @@ class Tornado(Widget):
         super().__init__(id=id)
         self.sens: Sensitivities | None = None
         self.kind = "amount"
+        self.empty = False
 
-    def show(self, sens: Sensitivities | None, kind: str) -> None:
-        self.sens, self.kind = sens, kind
+    def show(self, sens: Sensitivities | None, kind: str, empty: bool = False) -> None:
+        self.sens, self.kind, self.empty = sens, kind, empty
         self.refresh(layout=True)
 
     def render(self) -> Text:
         if self.sens is None:
-            return Text("tornado: not available", "dim")
+            return Text("no tornado: the cell is empty" if self.empty
+                        else "tornado: not available", "dim")
         # Drawn at paint time: the width is only known once the tab is on screen.
         return render(self.sens, self.kind, max(40, self.content_region.width - 1))
 
 
 def render(sens: Sensitivities, kind: str, width: int) -> Text:
     """The chart as text, `width` columns wide."""
+    pct = f"{sens.pct:.0%}"
     out = Text.assemble((f"{sens.output} {sens.year}", "bold"),
-                        (f"  scenario {sens.scenario}, each input ", "dim"),
-                        (f"-{sens.pct:.0%}", DOWN), ("/", "dim"), (f"+{sens.pct:.0%}", UP), "\n")
+                        (f"  scenario {sens.scenario}: the change of the cell when each input "
+                         f"moves by -{pct} or +{pct}", "dim"), "\n")
     if not sens.rows:
         out.append("no inputs: this cell is typed in", "dim")
         return out
-    label_w = min(26, max(len(r.input) for r in sens.rows))
+    out.append_text(Text.assemble(("◀ the cell falls │ it rises ▶", "dim"), "   ",
+                                  (GLYPH[DOWN] * 2, DOWN), f" input -{pct}   ",
+                                  (GLYPH[UP] * 2, UP), f" input +{pct}\n"))
+    label_w = min(28, max(len(r.input) for r in sens.rows))
     value_w = 8
     half = max(4, (width - label_w - 2 * value_w - 4) // 2)
     scale = max((r.swing for r in sens.rows if math.isfinite(r.swing)), default=0) or 1
     for r in sens.rows:
         (fall, fall_style), (rise, rise_style) = _sides(r.low, r.high)
         left, right = _bar(fall, scale, half), _bar(rise, scale, half)
-        out.append(r.input[:label_w].ljust(label_w) + " ")
+        out.append(short_label(r.input, label_w).ljust(label_w) + " ")
         out.append((format_change(0, fall, kind) if fall else "").rjust(value_w) + " ", "dim")
         out.append(" " * (half - left))
-        out.append("█" * left, fall_style)
+        out.append(GLYPH[fall_style] * left, fall_style)
         out.append("│", "dim")
-        out.append("█" * right, rise_style)
+        out.append(GLYPH[rise_style] * right, rise_style)
         out.append(" " * (half - right) + " ")
         out.append((format_change(0, rise, kind) if rise else "").ljust(value_w) + "\n", "dim")
     if sens.formula:  # why the cell moves with the input just edited (or the top one)
@@ -68,6 +77,7 @@ def render(sens: Sensitivities, kind: str, width: int) -> Text:
 
 
 DOWN, UP = "magenta", "cyan"
+GLYPH = {DOWN: "▒", UP: "█"}  # the shape says it as well as the colour
 
 
 def _sides(low: float, high: float) -> tuple[tuple[float, str], tuple[float, str]]:

@@ -1,0 +1,81 @@
+"""The file on disk, as a session sees it: the same text it loaded, or what else.
+
+The session keeps the text it loaded and the stamp (modification time, size)
+it had when it was read; the stamp is always taken *before* the text is
+read, so a change made while a large file loads is seen by the next look.
+Every look that notices something records it in one value, `Disk`, which
+the UI shows as it is (the status line, the problems panel, the dialogs):
+
+- SAME: the file holds the text loaded (or the session just reloaded it);
+- CHANGED: someone changed it, and the session kept its unsaved edits
+  instead of reloading (ctrl+r reloads, ctrl+s asks before overwriting);
+- BROKEN: someone changed it and the new text does not load: its errors,
+  rendered; the last good model stays on screen;
+- DELETED: the file is gone; ctrl+s writes it back.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from dsl.errors import ScnError, render
+from tui.loader import UsageError, read_text
+
+SAME, CHANGED, BROKEN, DELETED = "same", "changed", "broken", "deleted"
+Stamp = tuple[int, int] | None
+
+
+class DiskChanged(Exception):
+    """The file changed on disk since it was loaded: saving would overwrite someone's work."""
+
+
+@dataclass(frozen=True)
+class Disk:
+    """What the file on disk holds, against the text the session loaded."""
+
+    status: str = SAME
+    lines: tuple[str, ...] = ()  # BROKEN: why the text on disk does not load, rendered
+
+    def summary(self, path: str) -> str:
+        """One line for the status bar ("" when the file holds the loaded text)."""
+        return {
+            SAME: "",
+            CHANGED: f"{path} changed on disk: ctrl+r reloads it (discarding the edits)",
+            BROKEN: f"{path} on disk does not load: showing the last good model",
+            DELETED: f"{path} was deleted: ctrl+s writes it back",
+        }[self.status]
+
+
+def file_stamp(path: str) -> Stamp:
+    """What tells that a file changed on disk: its modification time and size (None: gone)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def read(path: str, stamp: Stamp) -> tuple[str | None, Disk]:
+    """The file's text, or None and why it cannot be had (DELETED, or BROKEN with the reason)."""
+    if stamp is None:
+        return None, Disk(DELETED)
+    try:
+        return read_text(path), Disk()
+    except UsageError as e:
+        if not os.path.exists(path):
+            return None, Disk(DELETED)
+        return None, Disk(BROKEN, (str(e),))
+    except ScnError as e:  # not UTF-8
+        return None, Disk(BROKEN, tuple(render(d, None) for d in e.diagnostics))
+
+
+def loaded_elsewhere(path: str, disk_text: str) -> bool:
+    """Would writing `path` overwrite a text other than `disk_text`? A missing file is
+    written back; an unreadable one is an error (UsageError)."""
+    if not os.path.exists(path):
+        return False
+    try:
+        return read_text(path) != disk_text
+    except ScnError:  # no longer UTF-8: someone else's bytes
+        return True
