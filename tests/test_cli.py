@@ -33,8 +33,9 @@ scenario bull "More ASIC" {
 """
 
 
-def scn(*args, cwd=None, input=None):
-    return subprocess.run([str(SCN), *args], capture_output=True, text=True, cwd=cwd, input=input)
+def scn(*args, cwd=None, input=None, timeout=None):
+    return subprocess.run([str(SCN), *args], capture_output=True, text=True, cwd=cwd, input=input,
+                          timeout=timeout)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
+from tui.files import write_file
 from tui.loader import Texts, UsageError, read_text
 
 OK, MODEL_ERROR, USAGE_ERROR = 0, 1, 2
@@ -65,30 +65,12 @@ def overrides(model, texts: Texts, sets: list[str]):
 
 
 def write(text: str, path: str | None) -> None:
-    """To stdout, or atomically to a file (a temporary file, then a rename)."""
+    """To stdout, or to a file by the one writer (`tui.files`: atomic, keeps links and owner)."""
     if path is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = os.path.abspath(path)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".scn-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before it takes the file's name
-        try:  # keep the mode of the file it replaces (mkstemp makes 0600)
-            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-        except FileNotFoundError:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as e:
-        raise UsageError(f"{path}: cannot write: {e.strerror}") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+    write_file(path, text)
 
 
 def scenario_options(p, formats: tuple[str, ...]) -> None:
