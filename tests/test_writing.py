@@ -23,6 +23,58 @@ AI = ROOT / "scenarios" / "ai_capex.scn"
 MESSY = "years 2024..2025\nx=1\n"
 TIDY = "years 2024..2025\nx = 1\n"
 
+# Every command with -o, with the arguments it needs besides the input file.
+WITH_OUTPUT = {
+    "run": [],
+    "snapshot": [],
+    "graph": [],
+    "sens": ["optics_tam"],
+    "explain": ["optics_tam[2030]"],
+    "goal": ["optics_tam[2030] = 75B", "--vary", "asic_share"],
+}
+
+
+def test_every_command_with_an_output_is_in_the_table():
+    from tui.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    have = {name for name, p in sub.choices.items()
+            if any("-o" in a.option_strings for a in p._actions)}
+    assert have == set(WITH_OUTPUT) | {"diff"}
+
+
+def _input_aliases(tmp_path) -> dict[str, Path]:
+    model = tmp_path / "m.scn"
+    shutil.copy(AI, model)
+    (tmp_path / "link.scn").symlink_to("m.scn")
+    os.link(model, tmp_path / "hard.scn")
+    return {"the same path": model, "another path": tmp_path / "." / "m.scn",
+            "a symlink": tmp_path / "link.scn", "a hard link": tmp_path / "hard.scn"}
+
+
+@pytest.mark.parametrize("command", sorted(WITH_OUTPUT))
+def test_output_over_the_input_is_refused(command, tmp_path, capsys):
+    for how, out in _input_aliases(tmp_path).items():
+        model = tmp_path / "m.scn"
+        code = main([command, str(model), *WITH_OUTPUT[command], "-o", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2, (how, err)
+        assert err.startswith(f"scn: error: -o {out}: that is an input file"), (how, err)
+        assert model.read_text() == AI.read_text(), how
+        assert (tmp_path / "link.scn").is_symlink()
+
+
+def test_diff_output_over_either_input_is_refused(tmp_path, capsys):
+    aliases = _input_aliases(tmp_path)
+    other = tmp_path / "other.scn"
+    shutil.copy(AI, other)
+    for how, out in aliases.items():
+        for files in ([str(tmp_path / "m.scn"), str(other)], [str(other), str(tmp_path / "m.scn")]):
+            assert main(["diff", *files, "-o", str(out)]) == 2, how
+            assert "that is an input file" in capsys.readouterr().err
+    assert (tmp_path / "m.scn").read_text() == AI.read_text()
+
+
 def test_output_beside_the_input_is_fine(tmp_path):
     model = tmp_path / "m.scn"
     shutil.copy(AI, model)

@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from dsl.errors import ScnError
-from tui.common import MODEL_ERROR, OK, USAGE_ERROR
+from tui.common import MODEL_ERROR, OK, USAGE_ERROR, refuse_output_over_input
 from tui.commands import COMMANDS
 from tui.loader import Texts, UsageError
 
@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     texts = Texts({})
     try:
+        refuse_output_over_input(args)
         return args.run(args, texts)
     except UsageError as e:
         print(f"scn: error: {e}", file=sys.stderr)

@@ -73,11 +73,38 @@ def write(text: str, path: str | None) -> None:
     write_file(path, text)
 
 
+def refuse_output_over_input(args) -> None:
+    """`-o` must not name an input: `scn run m.scn -o m.scn` would replace the model.
+
+    Compared as files (device and inode), so another path, a symbolic link or
+    a hard link to the input is refused too.
+    """
+    out = getattr(args, "output", None)
+    if out is None:
+        return
+    try:
+        target = os.stat(out)
+    except OSError:
+        return  # a new file (or one the writer will report on)
+    inputs = ([args.file] if isinstance(getattr(args, "file", None), str) else []) \
+        + list(getattr(args, "files", None) or [])
+    for path in inputs:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # not on disk: REV:PATH, or missing (reported when read)
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            same = "" if os.path.abspath(out) == os.path.abspath(path) else \
+                f" (the same file as {path})"
+            raise UsageError(f"-o {out}: that is an input file{same}; writing the output there "
+                             "would replace it. Choose another output file")
+
+
 def scenario_options(p, formats: tuple[str, ...]) -> None:
     """--scenario, --set, --format and -o, as sens, explain and goal all take them."""
     p.add_argument("--scenario", default="base", help="scenario (default: base)")
     p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
                    help="override, as for scn run (repeatable)")
     p.add_argument("--format", choices=formats, default=formats[0])
-    p.add_argument("-o", "--output", dest="out", metavar="OUT",
+    p.add_argument("-o", "--output", metavar="OUT",
                    help="write to OUT instead of stdout")

@@ -51,7 +51,7 @@ def run(args, texts) -> int:
     view = _View(model, texts, scenario)
     text = view.json(tree, args.dependents) if args.format == "json" else view.table(
         tree, args.dependents, depth)
-    common.write(text, args.out)
+    common.write(text, args.output)
     return common.OK
 
 

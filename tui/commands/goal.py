@@ -38,7 +38,7 @@ def run(args, texts) -> int:
     g = goal_seek(model, args.target, args.vary, args.vary_year, scenario, overrides,
                   texts.by_source[args.file])
     text = _json(model, scenario, g) if args.format == "json" else _table(model, scenario, g)
-    common.write(text, args.out)
+    common.write(text, args.output)
     return common.OK
 
 

@@ -51,7 +51,7 @@ def run(args, texts) -> int:
         text = _derivatives(model, texts, args, y, scenario, overrides)
     else:
         text = _tornado(model, args, y, scenario, overrides)
-    common.write(text, args.out)
+    common.write(text, args.output)
     return common.OK
 
 
