@@ -29,7 +29,7 @@ def run(args, texts) -> int:
     from dsl.errors import ScnError
     from engine import load_model
     from engine.compare import values_of
-    from tui.loader import read_text
+    from tui.loader import TooLarge, read_text
 
     out: list[str] = []
     try:
@@ -40,6 +40,8 @@ def run(args, texts) -> int:
         from tui.snapshot import chosen_scenarios
 
         out += outputs(model, values_of(model, chosen_scenarios(model, args)))
+    except TooLarge as e:  # git stops the whole diff when textconv fails: answer with a note
+        out += [f"# scn textconv: not shown: {e}"]
     except ScnError as e:
         out += ["# the file does not evaluate:"]
         out += ["# " + line for d in e.diagnostics for line in texts.render(d).splitlines()]
