@@ -1,7 +1,10 @@
 """The `scn` command: a thin shell over the engine.
 
 Exit codes: 0 success, 1 a model error (reported as FILE:LINE:COL with the
-line and a caret), 2 a usage error. No user mistake ends in a traceback.
+line and a caret), 2 a usage error. No user mistake ends in a traceback; nor
+does a closed or full stdout (exit 2), a reader that stops reading (the
+status stays), or Ctrl+C (130: the executable enters through `tui.entry`,
+which sets up signals first).
 Each command lives in `tui/commands/` and imports only what it needs, so
 `scn run` starts fast (no sympy, no textual).
 """
@@ -14,9 +17,12 @@ import sys
 from typing import Sequence
 
 from dsl.errors import ScnError
-from tui.common import MODEL_ERROR, OK, USAGE_ERROR, refuse_output_over_input
+from tui.common import MODEL_ERROR, USAGE_ERROR, refuse_output_over_input
 from tui.commands import COMMANDS
 from tui.loader import Texts, UsageError
+from tui.streams import OutputFailed, guarded
+
+INTERRUPTED = 130  # 128 + SIGINT
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,21 +48,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; returns its exit status. Its output goes to sys.stdout, its
+    messages to sys.stderr, both guarded (see `tui.streams`)."""
+    try:
+        with guarded() as streams:
+            code = _command(argv)
+            try:
+                streams.finish()
+            except OutputFailed as e:
+                print(f"scn: error: {e}", file=sys.stderr)
+                code = USAGE_ERROR
+            return code
+    except KeyboardInterrupt:
+        _say("scn: interrupted")
+        return INTERRUPTED
+
+
+def _command(argv: Sequence[str] | None) -> int:
     texts = Texts({})
     try:
+        args = build_parser().parse_args(argv)
         refuse_output_over_input(args)
         return args.run(args, texts)
-    except UsageError as e:
+    except (UsageError, OutputFailed) as e:
         print(f"scn: error: {e}", file=sys.stderr)
         return USAGE_ERROR
     except ScnError as e:
         texts.report(e.diagnostics)
         return MODEL_ERROR
-    except BrokenPipeError:
-        return OK
-    except KeyboardInterrupt:
-        return 130
+
+
+def _say(message: str) -> None:
+    """A last message on stderr, if there is one (print(file=None) would go to stdout)."""
+    if sys.stderr is None:
+        return
+    try:
+        print(message, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -32,10 +32,12 @@ import errno
 import os
 import secrets
 import stat
+import time
 
 from tui.loader import UsageError
 
 NEW_FILE_MODE = 0o666  # before the umask, as any program creating a file
+FIFO_POLL = 0.05  # seconds between looks for a FIFO's reader
 
 
 def write_file(path: str, data: str | bytes, new_mode: int | None = None) -> None:
@@ -62,7 +64,7 @@ def _write(path: str, content: bytes, new_mode: int | None) -> None:
     elif stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "it is a directory")
     elif not stat.S_ISREG(st.st_mode):
-        _write_through(target, content)
+        _write_through(target, content, stat.S_ISFIFO(st.st_mode))
     elif st.st_nlink > 1:
         _write_in_place(target, content)
     else:
@@ -165,10 +167,22 @@ def _reserve(fd: int, offset: int, length: int) -> None:
             raise  # ENOSPC, EFBIG: nothing was changed yet
 
 
-def _write_through(target: str, content: bytes) -> None:
+def _write_through(target: str, content: bytes, fifo: bool) -> None:
     """A device, FIFO or socket: open it and write (a FIFO waits for a reader, as `>` does)."""
-    fd = os.open(target, os.O_WRONLY | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        try:
+            fd = os.open(target, flags)
+            break
+        except OSError as e:
+            if not (fifo and e.errno == errno.ENXIO):
+                raise
+            # No reader yet. Waiting here rather than in a blocking open() keeps Ctrl+C
+            # working: the signal may reach another thread (polars'), which cannot
+            # interrupt a system call of the main thread.
+            time.sleep(FIFO_POLL)
     try:
+        os.set_blocking(fd, True)
         _write_all(fd, content)
     finally:
         os.close(fd)

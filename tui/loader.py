@@ -24,7 +24,9 @@ class Texts:
         return render(diag, self.by_source.get(diag.source))
 
     def report(self, diagnostics, stream=None) -> None:
-        stream = stream or sys.stderr
+        stream = sys.stderr if stream is None else stream
+        if stream is None:  # no stderr at all: never fall back to stdout (print's default)
+            return
         for d in diagnostics:
             print(self.render(d), file=stream)
 
