@@ -1,12 +1,23 @@
 """The `scn` command: a thin shell over the engine.
 
-Exit codes: 0 success, 1 a model error (reported as FILE:LINE:COL with the
-line and a caret), 2 a usage error. No user mistake ends in a traceback; nor
-does a closed or full stdout (exit 2), a reader that stops reading (the
-status stays), or Ctrl+C (130: the executable enters through `tui.entry`,
-which sets up signals first).
-Each command lives in `tui/commands/` and imports only what it needs, so
-`scn run` starts fast (no sympy, no textual).
+Exit codes (the same for every command):
+
+- 0: success (`scn diff`: nothing changed);
+- 1: the model has an error, reported as FILE:LINE:COL with the line and a
+  caret (`scn diff`: something changed; `scn fmt --check`: a file would be
+  reformatted);
+- 2: the command cannot do what was asked: a bad option or argument (a
+  value that does not parse, a name or year the model does not have, a
+  `--set` with an error, a goal out of reach), a file that is missing or not
+  a regular file, output that cannot be written (stdout closed, disk full,
+  `-o` naming an input). `scn diff` says 2 for every error, since its 1
+  means "changed".
+- 130: interrupted (Ctrl+C); `scn` then ends by SIGINT, as a shell expects.
+
+No user mistake ends in a traceback. Each command lives in `tui/commands/`
+and imports only what it needs, so `scn run` starts fast (no sympy, no
+textual). The executable enters through `tui.entry`, which sets up signals
+before anything loads.
 """
 
 from __future__ import annotations
@@ -66,16 +77,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _command(argv: Sequence[str] | None) -> int:
     texts = Texts({})
+    args = None
     try:
         args = build_parser().parse_args(argv)
         refuse_output_over_input(args)
         return args.run(args, texts)
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2), already printed
+        return e.code if isinstance(e.code, int) else USAGE_ERROR
     except (UsageError, OutputFailed) as e:
         print(f"scn: error: {e}", file=sys.stderr)
         return USAGE_ERROR
     except ScnError as e:
         texts.report(e.diagnostics)
-        return MODEL_ERROR
+        if texts.in_arguments(e.diagnostics):
+            return USAGE_ERROR
+        return getattr(args, "model_error", MODEL_ERROR)
 
 
 def _say(message: str) -> None:

@@ -60,7 +60,7 @@ def overrides(model, texts: Texts, sets: list[str]):
     from engine import parse_overrides
     from engine.model import OVERRIDES
 
-    texts.by_source[OVERRIDES] = "\n".join(sets)
+    texts.argument(OVERRIDES, "\n".join(sets))
     return parse_overrides(model, sets)
 
 

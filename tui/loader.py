@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dsl.errors import Diagnostic, ScnError, render
 
@@ -19,6 +19,17 @@ class Texts:
     """Source texts by label, to show the line of each diagnostic."""
 
     by_source: dict[str, str]
+    arguments: set[str] = field(default_factory=set)  # labels of command-line texts
+
+    def argument(self, label: str, text: str) -> None:
+        """Keep the text of a command-line argument (`--set`, `--year`, a cell): an error in
+        it is the caller's mistake (exit 2), not the model's (exit 1)."""
+        self.by_source[label] = text
+        self.arguments.add(label)
+
+    def in_arguments(self, diagnostics) -> bool:
+        """Whether any of these errors is in a command-line argument rather than a file."""
+        return any(d.source in self.arguments for d in diagnostics)
 
     def render(self, diag: Diagnostic) -> str:
         return render(diag, self.by_source.get(diag.source))

@@ -38,7 +38,7 @@ def run(args, texts) -> int:
     model = common.load(args.file, texts)
     scenario = common.scenario_name(model, args.scenario)
     overrides = common.overrides(model, texts, args.set)
-    texts.by_source["CELL"] = args.cell
+    texts.argument("CELL", args.cell)
     c = cell(model, args.cell, "CELL")
     if c.year is None:
         raise ScnError([Diagnostic("explain needs a cell: the variable and its year", whole(args.cell),

@@ -43,9 +43,9 @@ def run(args, texts) -> int:
     model = common.load(args.file, texts)
     scenario = common.scenario_name(model, args.scenario)
     overrides = common.overrides(model, texts, args.set)
-    texts.by_source["OUTPUT"] = args.cell
+    texts.argument("OUTPUT", args.cell)
     if args.year is not None:
-        texts.by_source["--year"] = args.year
+        texts.argument("--year", args.year)
     y = cell(model, args.cell, "OUTPUT", args.year)
     if args.wrt:
         text = _derivatives(model, texts, args, y, scenario, overrides)
@@ -175,7 +175,7 @@ def _derivatives(model, texts, args, y, scenario, overrides) -> str:
     from dsl.errors import ScnError
     from engine.sensitivity import derivative_formula, derivatives
 
-    texts.by_source["--wrt"] = "\n".join(args.wrt)
+    texts.argument("--wrt", "\n".join(args.wrt))
     found = []
     for k, wrt in enumerate(args.wrt):
         try:
