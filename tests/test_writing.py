@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 
-from test_cli import scn
+from test_cli import SCN, scn
 from tui.cli import main
 from tui.session import Session
 
@@ -105,6 +106,24 @@ def test_output_to_a_fifo_is_written_through(tmp_path):
     assert r.returncode == 0, r.stderr
     assert got and got[0].startswith("variable,2024")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_output_to_a_descriptor_writes_to_what_the_shell_opened(tmp_path):
+    # -o /dev/stdout: /proc/self/fd/1 is the file the shell opened, written through
+    # (appending), never replaced, so `>>` keeps what the file held. The name used here is
+    # a link in tmp_path to /proc/self/fd/1, the link /dev/stdout is: were the writer ever
+    # to rename over a name again, it could only touch tmp_path.
+    stdout = tmp_path / "stdout"
+    stdout.symlink_to("/proc/self/fd/1")
+    log = tmp_path / "log.txt"
+    log.write_text("before\n")
+    run = f"{SCN} run {AI} --format csv --vars capex -o {stdout}"
+    r = subprocess.run(["bash", "-c", f"{run} >> {log}; {run} | head -1"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert log.read_text().startswith("before\nvariable,2024,") and "capex," in log.read_text()
+    assert r.stdout == "variable,2024,2025,2026,2027,2028,2029,2030\n"
+    assert stdout.is_symlink()
 
 
 def test_fmt_through_a_symlink_formats_the_target(tmp_path):

@@ -19,6 +19,9 @@ changes *which* file a name means, who owns it, or what else links to it:
   bytes back.
 - A device, FIFO or socket is written through and never replaced: a rename
   over `/dev/null` would leave a regular file where the device was.
+- An open descriptor named as a file (`/dev/stdout`, `/dev/fd/N`,
+  `/proc/self/fd/N`) is written through, appending: it may be a file the
+  shell opened (`-o /dev/stdout >> log`), which a rename would replace.
 - A directory is refused.
 
 Every failure is a `UsageError` naming the path and the reason, and leaves
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import stat
 import time
@@ -38,6 +42,7 @@ from tui.loader import UsageError
 
 NEW_FILE_MODE = 0o666  # before the umask, as any program creating a file
 FIFO_POLL = 0.05  # seconds between looks for a FIFO's reader
+_DESCRIPTOR = re.compile(r"/(dev|proc/[^/]+)/fd/\d+|/dev/std(out|err)")
 
 
 def write_file(path: str, data: str | bytes, new_mode: int | None = None) -> None:
@@ -59,7 +64,9 @@ def _write(path: str, content: bytes, new_mode: int | None) -> None:
     except FileNotFoundError:
         st = None
     target = os.path.realpath(path)
-    if st is None:
+    if st is not None and _names_a_descriptor(path):
+        _write_through(path, content, stat.S_ISFIFO(st.st_mode), os.O_APPEND)
+    elif st is None:
         _replace(target, content, None, NEW_FILE_MODE if new_mode is None else new_mode)
     elif stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "it is a directory")
@@ -84,7 +91,7 @@ def _replace(target: str, content: bytes, old: os.stat_result | None,
     directory = os.path.dirname(target)
     try:
         fd, tmp = _temporary(target, new_mode)
-    except (PermissionError, OSError) as e:
+    except OSError as e:
         if old is not None and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise _CannotReplace from None  # the file may still be writable itself
         raise
@@ -167,9 +174,20 @@ def _reserve(fd: int, offset: int, length: int) -> None:
             raise  # ENOSPC, EFBIG: nothing was changed yet
 
 
-def _write_through(target: str, content: bytes, fifo: bool) -> None:
+def _names_a_descriptor(path: str) -> bool:
+    """Whether `path`, or a link on the way to its target, is an open descriptor's name."""
+    for _ in range(40):  # as many links as the kernel follows
+        if _DESCRIPTOR.match(os.path.normpath(path)):
+            return True
+        if not os.path.islink(path):
+            return False
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+    return False
+
+
+def _write_through(target: str, content: bytes, fifo: bool, extra_flags: int = 0) -> None:
     """A device, FIFO or socket: open it and write (a FIFO waits for a reader, as `>` does)."""
-    flags = os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | extra_flags
     while True:
         try:
             fd = os.open(target, flags)
