@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
-from decimal import Decimal
+from decimal import Decimal, DecimalException
+
+MAX_DIGITS = 9  # a year or a year offset: a longer digit string is none (and int() of one is slow)
+MAX_PERIODS = 1000  # years in a model: a century of quarters fits
 
 SUFFIXES = {"": 1, "%": Decimal("0.01"), "k": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
 _NUMBER = re.compile(r"(\d[\d_]*(?:\.\d[\d_]*)?|\.\d[\d_]*)([eE][+-]?\d+)?(.*)", re.S)
@@ -33,12 +37,22 @@ def parse_number(text: str) -> float:
             f"unknown number suffix '{suffix}' in '{text}'", offset,
             "a number may end in % (x 0.01), k (x 1e3), M (x 1e6), B (x 1e9) or T (x 1e12)",
         )
-    value = Decimal(mantissa.replace("_", "") + exponent) * SUFFIXES[suffix]
-    return float(value)
+    try:
+        value = float(Decimal(mantissa.replace("_", "") + exponent) * SUFFIXES[suffix])
+    except DecimalException:  # an exponent beyond what decimal can hold
+        value = math.inf
+    if math.isinf(value):  # a literal is a number; inf only ever comes out of a computation
+        raise BadNumber(f"the number '{_clip(text)}' is out of range", 0,
+                        "numbers reach about 1.8e308 in either direction")
+    return value
 
 
-def parse_year(text: str) -> int | None:
-    """A year written as a plain integer literal, else None."""
-    if text.isdigit():
+def whole_number(text: str) -> int | None:
+    """A year or offset written as digits (at most MAX_DIGITS of them), else None."""
+    if text.isdigit() and len(text) <= MAX_DIGITS:
         return int(text)
     return None
+
+
+def _clip(text: str, width: int = 24) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."

@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
-from dsl.numbers import BadNumber, parse_number
+from dsl.numbers import MAX_DIGITS, MAX_PERIODS, BadNumber, parse_number, whole_number
 from dsl.statements import RawStatement, split_statements
 from dsl.syntax_messages import describe_expected, describe_token, match_message
 
@@ -83,10 +83,12 @@ def _name(tok: Token) -> str:
 
 def _year(tok: Token) -> int:
     text = str(tok)
-    if not text.isdigit():
-        raise _SyntaxProblem(f"expected a year, found '{text}'", _tok(tok),
-                             "years are whole numbers such as 2026")
-    return int(text)
+    year = whole_number(text)
+    if year is None:
+        shown = text if len(text) <= 24 else text[:21] + "..."
+        raise _SyntaxProblem(f"expected a year, found '{shown}'", _tok(tok),
+                             f"years are whole numbers such as 2026 (at most {MAX_DIGITS} digits)")
+    return year
 
 
 class _ToAst(Transformer):
@@ -101,6 +103,9 @@ class _ToAst(Transformer):
         if start > end:
             raise _SyntaxProblem(f"years {start}..{end} run backwards", _span(c[1], c[3]),
                                  f"write years {end}..{start}")
+        if end - start + 1 > MAX_PERIODS:
+            raise _SyntaxProblem(f"years {start}..{end} are {end - start + 1:,} years",
+                                 _span(c[1], c[3]), f"a model has at most {MAX_PERIODS:,} years")
         return A.YearsDecl(start, end, _span(c[0], c[3]))
 
     def section_stmt(self, c):
@@ -205,10 +210,11 @@ class _ToAst(Transformer):
 
     def sel_offset(self, c):
         text = str(c[2])
-        if not text.isdigit():
-            raise _SyntaxProblem(f"a year offset must be a whole number, found '{text}'",
-                                 _tok(c[2]), "write x[t-1] or x[t+2]")
-        k = int(text)
+        k = whole_number(text)
+        if k is None:
+            shown = text if len(text) <= 24 else text[:21] + "..."
+            raise _SyntaxProblem(f"a year offset must be a whole number, found '{shown}'",
+                                 _tok(c[2]), f"write x[t-1] or x[t+2] (at most {MAX_DIGITS} digits)")
         return ("offset", -k if c[1] == "-" else k)
 
     def sel_year(self, c):

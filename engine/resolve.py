@@ -111,12 +111,17 @@ def _extends_cycles(scenarios: dict[str, Scenario], errors: list[Diagnostic]) ->
 
 
 def overlaps(pieces: list[Piece], first: int) -> list[Diagnostic]:
-    """Two pieces of the same specificity covering the same year, in one layer."""
+    """Two pieces of the same specificity covering the same year, in one layer.
+
+    Each later piece is reported once, with the first earlier piece it
+    overlaps: N copies of one line are N-1 errors, not N^2/2 (800 such lines
+    printed 160,000 errors over 25 s).
+    """
     out = []
     for rank in {p.rank for p in pieces}:
         same = sorted((p for p in pieces if p.rank == rank), key=lambda p: (p.span.line, p.span.col))
-        for i, a in enumerate(same):
-            for b in same[i + 1:]:
+        for j, b in enumerate(same):
+            for a in same[:j]:
                 lo, hi = max(a.start, b.start), min(a.end, b.end)
                 if lo <= hi:
                     years = str(first + lo) if lo == hi else f"{first + lo}..{first + hi}"
@@ -124,4 +129,5 @@ def overlaps(pieces: list[Piece], first: int) -> list[Diagnostic]:
                         f"'{a.name}' is defined twice for {years}: here and on line {b.span.line}",
                         a.span, "remove one, or make one of them cover other years",
                         related=(("also defined here", b.span),)))
+                    break
     return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
+from dsl.numbers import whole_number
 from engine.api import Result, uses_of
 from engine.model import Model, Piece
 from engine.uses import suggest
@@ -58,10 +59,11 @@ def check_year(model: Model, value: str, source: str, text: str | None = None,
     text = value if text is None else text
     where = where or (0, len(text))
     first, last = model.years[0], model.years[-1]
-    if not value.strip().isdigit():
-        raise ScnError([Diagnostic(f"expected a year, not '{value}'", _span(text, *where),
+    y = whole_number(value.strip())
+    if y is None:
+        shown = value if len(value) <= 24 else value[:21] + "..."
+        raise ScnError([Diagnostic(f"expected a year, not '{shown}'", _span(text, *where),
                                    f"write a year between {first} and {last}", source=source)])
-    y = int(value)
     if not first <= y <= last:
         raise ScnError([Diagnostic(f"year {y} is outside the model years {first}..{last}",
                                    _span(text, *where), f"pick a year between {first} and {last}",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
+from dsl.numbers import whole_number
 from engine.functions import FUNCTIONS
 
 # How a use reaches into time. Year arguments are indices into the model years.
@@ -193,7 +194,7 @@ class UseCollector:
             self.uses.append(Use(target.name, CAGR, ia, ib, span=node.span))
 
     def _year_literal(self, node: A.Expr) -> int | None:
-        if isinstance(node, A.Number) and node.text.isdigit():
-            return int(node.text)
+        if isinstance(node, A.Number) and whole_number(node.text) is not None:
+            return whole_number(node.text)
         self._err("the years of cagr must be written as years", node.span, "write cagr(x, 2024, 2030)")
         return None

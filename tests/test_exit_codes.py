@@ -84,7 +84,8 @@ def _bad_values(command: str, dest: str) -> list[str]:
 def _cases():
     for command, parser in sorted(_subparsers().items()):
         for dest, flag in sorted(_valued_options(parser).items()):
-            for value in _bad_values(command, dest) or []:
+            # "--" as a value (--scenario=--): argparse 3.11 made it [], a TypeError later
+            for value in (_bad_values(command, dest) or []) + ["--"]:
                 yield pytest.param(command, dest, flag, value, id=f"{command}-{flag}={value!r}")
         for dest in POSITIONALS[command]:
             for value in _bad_values(command, dest) or []:
@@ -161,8 +162,9 @@ def test_a_model_error_is_1_and_a_missing_file_beside_it_is_2(tmp_path, capsys):
     capsys.readouterr()
 
 
-def test_vary_year_errors_are_labelled_as_such(capsys):
-    assert main(["goal", str(AI), "optics_tam[2030] = 75B", "--vary", "asic_share",
+@pytest.mark.parametrize("vary", ["asic_share", "asic_share[2030]"])
+def test_vary_year_errors_are_labelled_as_such(vary, capsys):
+    assert main(["goal", str(AI), "optics_tam[2030] = 75B", "--vary", vary,
                  "--vary-year", "abc"]) == 2
     assert capsys.readouterr().err.startswith("--vary-year:1:1: error: expected a year, not 'abc'")
 

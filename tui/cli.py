@@ -42,6 +42,23 @@ class _Parser(argparse.ArgumentParser):
         print(f"scn: error: {message}", file=sys.stderr)
         raise SystemExit(USAGE_ERROR)
 
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, rest = super().parse_known_args(args, namespace)
+        if self._subparsers is None:  # a command's parser: its values are final
+            self._no_lost_values(parsed)
+        return parsed, rest
+
+    def _no_lost_values(self, args) -> None:
+        """argparse (3.11) turns the value of `--scenario=--` into [], skipping its type and
+        choices: a TypeError deep inside a command. Refuse it here."""
+        for action in self._actions:
+            if not action.option_strings or action.nargs is not None:
+                continue
+            value = getattr(args, action.dest, None)
+            values = value if isinstance(action.default, list) else [value]  # --set: a list
+            if any(v == [] for v in values or []):
+                self.error(f"argument {action.option_strings[-1]}: '--' is not a value")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="scn", description="Declarative scenario models for analysts.")

@@ -22,12 +22,15 @@ the same bytes on any machine running the same scn.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 
 from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
+from dsl.numbers import MAX_PERIODS, whole_number
 from engine.compare import Values
 
+FLOAT_MAX = int(sys.float_info.max)
 FORMAT = 1  # bump when the layout changes; readers refuse formats they do not know
 VERSION_FALLBACK = "0.1.0"  # when scn runs from a checkout that is not installed
 HEADER = "model"
@@ -89,6 +92,11 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
         raise ScnError([Diagnostic(f"not valid TOML: {_reason(str(e))}", Span(line, col, line, col + 1),
                                    "snapshots are written by: scn snapshot FILE -o OUT.toml",
                                    source=label)]) from None
+    except (ValueError, RecursionError):  # an integer of thousands of digits; deep nesting
+        raise ScnError([Diagnostic("not a snapshot scn can read: an integer too long or arrays "
+                                   "and tables nested too deep", Span(1, 1, 1, 2),
+                                   "snapshots are written by: scn snapshot FILE -o OUT.toml",
+                                   source=label)]) from None
     header = doc.pop(HEADER, None)
     if not isinstance(header, dict) or "snapshot_format" not in header:
         raise _error(label, text, HEADER, "not an scn snapshot: no [model] table with "
@@ -101,6 +109,10 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
     first, last = header.get("first_year"), header.get("last_year")
     if not isinstance(first, int) or not isinstance(last, int) or first > last:
         raise _error(label, text, "first_year", "the [model] table needs first_year <= last_year",
+                     "write the snapshot again: scn snapshot FILE -o OUT.toml")
+    if last - first + 1 > MAX_PERIODS:
+        raise _error(label, text, "first_year", f"first_year..last_year are {last - first + 1:,} "
+                     f"years; a model has at most {MAX_PERIODS:,}",
                      "write the snapshot again: scn snapshot FILE -o OUT.toml")
     years = tuple(range(first, last + 1))
     scenarios: dict[str, dict[str, tuple[float | None, ...]]] = {}
@@ -130,13 +142,16 @@ def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):
                      "write [SCENARIO.VARIABLE] with a key per year: 2024 = 1.5")
     out: list[float | None] = [None] * len(years)
     for key, value in cells.items():
-        if not key.isdigit() or not years[0] <= int(key) <= years[-1]:
-            raise _error(label, text, f"{table}.{key}", f"'{table}' has year {key!r} outside "
+        year = whole_number(key)
+        if year is None or not years[0] <= year <= years[-1]:
+            shown = key if len(key) <= 24 else key[:21] + "..."
+            raise _error(label, text, f"{table}.{key}", f"'{table}' has year {shown!r} outside "
                          f"{years[0]}..{years[-1]}", "keys are the model's years")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (isinstance(value, int) and abs(value) > FLOAT_MAX):
             raise _error(label, text, f"{table}.{key}", f"{table}.{key} is not a number",
-                         "values are numbers, nan or inf")
-        out[int(key) - years[0]] = float(value)
+                         "values are numbers (up to about 1.8e308), nan or inf")
+        out[year - years[0]] = float(value)
     return tuple(out)
 
 
