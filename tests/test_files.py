@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -247,3 +249,23 @@ def test_a_device_that_fails_reports_and_stays_a_device(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match="full: cannot write: No space left on device"):
         write_file(str(link), NEW)
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode) and link.is_symlink()
+
+
+def test_the_ui_saves_without_command_line_code(tmp_path):
+    # The Textual session writes through tui.files alone: saving loads no tui.cli,
+    # tui.common or tui.commands (they were its writer before).
+    path = tmp_path / "m.scn"
+    path.write_text(TEXT)
+    code = f"""
+import sys
+from tui.session import Session
+s = Session.open({str(path)!r})
+s.apply(s.editor("base", "x", 2024, False).target, "3")
+s.save()
+print(sorted(m for m in sys.modules if m.startswith(("tui.cli", "tui.common", "tui.commands"))))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[]\n"
+    assert path.read_text() == "years 2024..2025\nx = 3\n"
