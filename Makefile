@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	@touch $(STAMP)
 
 # The README's first command: the bundled scenario in the terminal UI.

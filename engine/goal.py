@@ -80,8 +80,8 @@ def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None 
     written back as its own formula plus the shift (`asic_share =
     interp({...}) + 0.05`) rather than as a year map of values."""
     y, goal, goal_span = parse_target(model, target)
-    x = cell(model, vary, "--vary", None if vary_year is None else str(vary_year))
-    if vary_year is not None and x.year != int(vary_year):
+    x = cell(model, vary, "--vary", None if vary_year is None else str(vary_year), "--vary-year")
+    if vary_year is not None and x.year != check_year(model, str(vary_year), "--vary-year"):
         raise ScnError([Diagnostic(f"--vary gives the year {x.year} and --vary-year {vary_year}",
                                    A.NO_SPAN, "give the year once", source="--vary")])
     result = evaluate(model, scenario, overrides)

@@ -35,9 +35,10 @@ class Cell:
         return self.name if self.year is None else f"{self.name}[{self.year}]"
 
 
-def cell(model: Model, text: str, source: str, year: str | None = None) -> Cell:
-    """`NAME` or `NAME[YEAR]` checked against the model; `year` (from an option
-    such as --year) fills in a year the text leaves out."""
+def cell(model: Model, text: str, source: str, year: str | None = None,
+         year_source: str = "--year") -> Cell:
+    """`NAME` or `NAME[YEAR]` checked against the model; `year` (from the option
+    `year_source`, such as --year) fills in a year the text leaves out."""
     m = _CELL.fullmatch(text)
     if m is None:
         raise ScnError([Diagnostic(f"expected a variable or a cell such as asic_share[2030], "
@@ -49,7 +50,7 @@ def cell(model: Model, text: str, source: str, year: str | None = None) -> Cell:
         raise ScnError([Diagnostic(f"unknown variable '{name}'", _span(text, *m.span(1)), hint,
                                    source=source)])
     if m.group(2) is None:
-        return Cell(name, None if year is None else check_year(model, year, "--year"))
+        return Cell(name, None if year is None else check_year(model, year, year_source))
     return Cell(name, check_year(model, m.group(2), source, text, m.span(2)))
 
 

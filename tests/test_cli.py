@@ -33,8 +33,9 @@ scenario bull "More ASIC" {
 """
 
 
-def scn(*args, cwd=None, input=None):
-    return subprocess.run([str(SCN), *args], capture_output=True, text=True, cwd=cwd, input=input)
+def scn(*args, cwd=None, input=None, timeout=None):
+    return subprocess.run([str(SCN), *args], capture_output=True, text=True, cwd=cwd, input=input,
+                          timeout=timeout)
 
 
 @pytest.fixture
@@ -75,11 +76,11 @@ def test_set_layers_on_the_scenario(model_file):
 
 def test_bad_set_is_reported_like_a_bad_line(model_file):
     r = scn("run", str(model_file), "--set", "share = 1", "--set", "capex_growth = 2x")
-    assert r.returncode == 1
+    assert r.returncode == 2  # an error in an option's value: a usage error
     assert r.stderr.startswith("--set:2:17: error: unknown number suffix 'x' in '2x'\n"
                                "  capex_growth = 2x\n")
     r = scn("run", str(model_file), "--set", "shar = 1")
-    assert r.returncode == 1 and "did you mean 'share'?" in r.stderr
+    assert r.returncode == 2 and "did you mean 'share'?" in r.stderr
 
 
 def test_table_is_grouped_and_scaled(model_file):

@@ -155,5 +155,5 @@ def scn(*args):
 ])
 def test_explain_errors(args, first):
     r = scn("explain", "scenarios/ai_capex.scn", *args)
-    assert r.returncode == 1
+    assert r.returncode == 2  # a mistake in the argument: a usage error
     assert r.stderr.startswith(first) and "Traceback" not in r.stderr

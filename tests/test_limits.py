@@ -101,7 +101,7 @@ def model_file(tmp_path, text="years 2024..2026\nx = 1\ny = x * 2\n"):
     (["goal", "{f}", "y[2026] = 1e1000000", "--vary", "x"], "TARGET:1:12: error: the exponent"),
     (["goal", "{f}", f"y[{HUGE}] = 1", "--vary", "x"], "TARGET:1:3: error: year 9999"),
     (["goal", "{f}", "y[2026] = 3", "--vary", "x", "--vary-year", HUGE],
-     "--year:1:1: error: year 9999"),
+     "--vary-year:1:1: error: year 9999"),
     (["explain", "{f}", f"y[{HUGE}]"], "CELL:1:3: error: year 9999"),
     (["sens", "{f}", "y", "--year", HUGE], "--year:1:1: error: year 9999"),
     (["explain", "{f}", "y[٢٠٢٦]"], "CELL:1:1: error: expected a variable or a cell"),
@@ -110,7 +110,7 @@ def model_file(tmp_path, text="years 2024..2026\nx = 1\ny = x * 2\n"):
 def test_every_command_reports_a_bad_number_at_its_place(tmp_path, args, where):
     f = model_file(tmp_path)
     r = scn(*(a.format(f=f) for a in args))
-    assert r.returncode == 1, r.stderr
+    assert r.returncode == 2, r.stderr  # an error in an argument: a usage error
     assert where in r.stderr and "Traceback" not in r.stderr
 
 
@@ -162,7 +162,7 @@ def test_goal_on_huge_values_prints_short_numbers_and_no_numpy_warning(tmp_path)
     assert "goal: y[2026] = 1.0e308" in r.stdout and max(map(len, r.stdout.splitlines())) < 100
     f = model_file(tmp_path, "years 2024..2026\nx = 1\nw = ln(x)\n")
     r = scn("goal", f, "w[2026] = -1e308", "--vary", "x")
-    assert r.returncode == 1 and "RuntimeWarning" not in r.stderr
+    assert r.returncode == 2 and "RuntimeWarning" not in r.stderr
     assert "cannot reach -1e308 by moving x" in r.stderr
 
 

@@ -70,12 +70,12 @@ BOTH = "did you mean 'tax_rate' or 'after_tax'?"
 
 
 @pytest.mark.parametrize("args, code, text", [
-    (["sens", "M", "after_tax", "--wrt", "tax"], 1, "hint: " + BOTH),
+    (["sens", "M", "after_tax", "--wrt", "tax"], 2, "hint: " + BOTH),
     (["sens", "M", "after_tax", "--scenario", "opt"], 2, "did you mean 'optimistic'?"),
-    (["explain", "M", "tax[2025]"], 1, "hint: " + BOTH),
-    (["goal", "M", "after_tax[2026] = 90", "--vary", "tax"], 1, "hint: " + BOTH),
+    (["explain", "M", "tax[2025]"], 2, "hint: " + BOTH),
+    (["goal", "M", "after_tax[2026] = 90", "--vary", "tax"], 2, "hint: " + BOTH),
     (["run", "M", "--vars", "tax"], 2, f"--vars: unknown variable 'tax' ({BOTH})"),
-    (["run", "M", "--set", "tax = 30%"], 1, "hint: " + BOTH),
+    (["run", "M", "--set", "tax = 30%"], 2, "hint: " + BOTH),
     (["run", "M", "--scenario", "opt"], 2, "did you mean 'optimistic'?"),
     (["graph", "M", "--focus", "tax"], 2, BOTH),
 ])

@@ -78,18 +78,18 @@ def test_json_tornado_and_formula():
 
 
 @pytest.mark.parametrize("args, code, first", [
-    (["optics_tm"], 1, "OUTPUT:1:1: error: unknown variable 'optics_tm'"),
-    (["optics_tam[2031]"], 1, "OUTPUT:1:12: error: year 2031 is outside the model years"),
-    (["optics_tam", "--year", "2040"], 1, "--year:1:1: error: year 2040 is outside"),
-    (["optics_tam", "--wrt", "asic_shar"], 1, "--wrt:1:1: error: unknown variable 'asic_shar'"),
-    (["optics_tam", "--wrt", "asic_share", "--wrt", "nope[2025]"], 1,
+    (["optics_tm"], 2, "OUTPUT:1:1: error: unknown variable 'optics_tm'"),
+    (["optics_tam[2031]"], 2, "OUTPUT:1:12: error: year 2031 is outside the model years"),
+    (["optics_tam", "--year", "2040"], 2, "--year:1:1: error: year 2040 is outside"),
+    (["optics_tam", "--wrt", "asic_shar"], 2, "--wrt:1:1: error: unknown variable 'asic_shar'"),
+    (["optics_tam", "--wrt", "asic_share", "--wrt", "nope[2025]"], 2,
      "--wrt:2:1: error: unknown variable 'nope'"),
-    (["optics_tam", "--wrt", "capex_growth[2024]"], 1,
+    (["optics_tam", "--wrt", "capex_growth[2024]"], 2,
      "--wrt:1:1: error: capex_growth has no value in 2024"),
-    (["google_capex"], 1, "OUTPUT:1:1: error: google_capex has no value in 2030"),
+    (["google_capex"], 2, "OUTPUT:1:1: error: google_capex has no value in 2030"),
     (["optics_tam", "--pct", "0"], 2, "scn: error: --pct: expected a percentage"),
     (["optics_tam", "--scenario", "bul"], 2, "unknown scenario 'bul'"),
-    (["optics_tam", "--set", "asic_share = 1x"], 1, "--set:1:15: error: unknown number suffix"),
+    (["optics_tam", "--set", "asic_share = 1x"], 2, "--set:1:15: error: unknown number suffix"),
 ])
 def test_errors_are_clear_and_positioned(args, code, first):
     r = scn("sens", SEED, *args)

@@ -203,7 +203,7 @@ def test_save_changes_exactly_the_edited_line(ai):
     assert len(diff(original, saved)) == 2
     assert not ai.dirty and ai.disk_text == saved
     assert os.stat(ai.path).st_mode & 0o777 == 0o644
-    assert not [p for p in Path(ai.path).parent.iterdir() if p.name.startswith(".scn-")]
+    assert [p.name for p in Path(ai.path).parent.iterdir()] == ["ai_capex.scn"]  # no temporary
 
 
 def test_save_refuses_to_overwrite_a_file_changed_on_disk(ai, tmp_path):

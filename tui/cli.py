@@ -1,9 +1,23 @@
 """The `scn` command: a thin shell over the engine.
 
-Exit codes: 0 success, 1 a model error (reported as FILE:LINE:COL with the
-line and a caret), 2 a usage error. No user mistake ends in a traceback.
-Each command lives in `tui/commands/` and imports only what it needs, so
-`scn run` starts fast (no sympy, no textual).
+Exit codes (the same for every command):
+
+- 0: success (`scn diff`: nothing changed);
+- 1: the model has an error, reported as FILE:LINE:COL with the line and a
+  caret (`scn diff`: something changed; `scn fmt --check`: a file would be
+  reformatted);
+- 2: the command cannot do what was asked: a bad option or argument (a
+  value that does not parse, a name or year the model does not have, a
+  `--set` with an error, a goal out of reach), a file that is missing or not
+  a regular file, output that cannot be written (stdout closed, disk full,
+  `-o` naming an input). `scn diff` says 2 for every error, since its 1
+  means "changed".
+- 130: interrupted (Ctrl+C); `scn` then ends by SIGINT, as a shell expects.
+
+No user mistake ends in a traceback. Each command lives in `tui/commands/`
+and imports only what it needs, so `scn run` starts fast (no sympy, no
+textual). The executable enters through `tui.entry`, which sets up signals
+before anything loads.
 """
 
 from __future__ import annotations
@@ -15,9 +29,12 @@ from typing import Sequence
 
 from dsl.errors import ScnError
 from dsl.text import printable
-from tui.common import MODEL_ERROR, OK, USAGE_ERROR
+from tui.common import MODEL_ERROR, USAGE_ERROR, refuse_output_over_input
 from tui.commands import COMMANDS
 from tui.loader import Texts, UsageError
+from tui.streams import OutputFailed, guarded
+
+INTERRUPTED = 130  # 128 + SIGINT
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,6 +42,23 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(printable(f"scn: error: {message}"), file=sys.stderr)
         raise SystemExit(USAGE_ERROR)
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, rest = super().parse_known_args(args, namespace)
+        if self._subparsers is None:  # a command's parser: its values are final
+            self._no_lost_values(parsed)
+        return parsed, rest
+
+    def _no_lost_values(self, args) -> None:
+        """argparse (3.11) turns the value of `--scenario=--` into [], skipping its type and
+        choices: a TypeError deep inside a command. Refuse it here."""
+        for action in self._actions:
+            if not action.option_strings or action.nargs is not None:
+                continue
+            value = getattr(args, action.dest, None)
+            values = value if isinstance(action.default, list) else [value]  # --set: a list
+            if any(v == [] for v in values or []):
+                self.error(f"argument {action.option_strings[-1]}: '--' is not a value")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,20 +77,49 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    texts = Texts({})
+    """Run one command; returns its exit status. Its output goes to sys.stdout, its
+    messages to sys.stderr, both guarded (see `tui.streams`)."""
     try:
+        with guarded() as streams:
+            code = _command(argv)
+            try:
+                streams.finish()
+            except OutputFailed as e:
+                print(f"scn: error: {e}", file=sys.stderr)
+                code = USAGE_ERROR
+            return code
+    except KeyboardInterrupt:
+        _say("scn: interrupted")
+        return INTERRUPTED
+
+
+def _command(argv: Sequence[str] | None) -> int:
+    texts = Texts({})
+    args = None
+    try:
+        args = build_parser().parse_args(argv)
+        refuse_output_over_input(args)
         return args.run(args, texts)
-    except UsageError as e:
+    except SystemExit as e:  # argparse: --help (0) or a usage error (2), already printed
+        return e.code if isinstance(e.code, int) else USAGE_ERROR
+    except (UsageError, OutputFailed) as e:
         print(printable(f"scn: error: {e}"), file=sys.stderr)
         return USAGE_ERROR
     except ScnError as e:
         texts.report(e.diagnostics)
-        return MODEL_ERROR
-    except BrokenPipeError:
-        return OK
-    except KeyboardInterrupt:
-        return 130
+        if texts.in_arguments(e.diagnostics):
+            return USAGE_ERROR
+        return getattr(args, "model_error", MODEL_ERROR)
+
+
+def _say(message: str) -> None:
+    """A last message on stderr, if there is one (print(file=None) would go to stdout)."""
+    if sys.stderr is None:
+        return
+    try:
+        print(message, file=sys.stderr)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 
+from tui.files import write_file
 from tui.loader import Texts, UsageError, read_text
 
 OK, MODEL_ERROR, USAGE_ERROR = 0, 1, 2
@@ -93,35 +93,44 @@ def overrides(model, texts: Texts, sets: list[str]):
     from engine import parse_overrides
     from engine.model import OVERRIDES
 
-    texts.by_source[OVERRIDES] = "\n".join(sets)
+    texts.argument(OVERRIDES, "\n".join(sets))
     return parse_overrides(model, sets)
 
 
 def write(text: str, path: str | None) -> None:
-    """To stdout, or atomically to a file (a temporary file, then a rename)."""
+    """To stdout, or to a file by the one writer (`tui.files`: atomic, keeps links and owner)."""
     if path is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = os.path.abspath(path)
-    tmp = None
+    write_file(path, text)
+
+
+def refuse_output_over_input(args) -> None:
+    """`-o` must not name an input: `scn run m.scn -o m.scn` would replace the model.
+
+    Compared as files (device and inode), so another path, a symbolic link or
+    a hard link to the input is refused too.
+    """
+    out = getattr(args, "output", None)
+    if out is None:
+        return
     try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".scn-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before it takes the file's name
-        try:  # keep the mode of the file it replaces (mkstemp makes 0600)
-            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-        except FileNotFoundError:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as e:
-        raise UsageError(f"{path}: cannot write: {e.strerror}") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+        target = os.stat(out)
+    except OSError:
+        return  # a new file (or one the writer will report on)
+    inputs = ([args.file] if isinstance(getattr(args, "file", None), str) else []) \
+        + list(getattr(args, "files", None) or [])
+    for path in inputs:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # not on disk: REV:PATH, or missing (reported when read)
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            same = "" if os.path.abspath(out) == os.path.abspath(path) else \
+                f" (the same file as {path})"
+            raise UsageError(f"-o {out}: that is an input file{same}; writing the output there "
+                             "would replace it. Choose another output file")
 
 
 def scenario_options(p, formats: tuple[str, ...]) -> None:
@@ -130,5 +139,5 @@ def scenario_options(p, formats: tuple[str, ...]) -> None:
     p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
                    help="override, as for scn run (repeatable)")
     p.add_argument("--format", choices=formats, default=formats[0])
-    p.add_argument("-o", "--output", dest="out", metavar="OUT",
+    p.add_argument("-o", "--output", metavar="OUT",
                    help="write to OUT instead of stdout")

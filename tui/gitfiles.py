@@ -16,7 +16,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 
-from tui.loader import UsageError, read_text
+from tui.loader import MAX_BYTES, UsageError, read_text, too_large
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,9 @@ def read_at(rev: str, path: str) -> str:
     elif os.path.isabs(path):
         candidates = [_from_top(path)]
     for candidate in candidates:
-        done = _git("show", "--end-of-options", f"{rev}:{candidate}")
-        if done.returncode == 0:
-            return _decode(done.stdout, f"{rev}:{path}")
+        data = _show(f"{rev}:{candidate}", f"{rev}:{path}")
+        if data is not None:
+            return _decode(data, f"{rev}:{path}")
     raise UsageError(f"{path} does not exist at revision {rev}"
                      " (a path in REV:PATH is read from the top of the repository)")
 
@@ -69,11 +69,11 @@ def read_working_at(rev: str, path: str) -> Revisioned:
     where = os.path.dirname(os.path.abspath(path))
     relative = _from_top(os.path.abspath(path), where)
     _check_revision(rev, where)
-    done = _git("show", "--end-of-options", f"{rev}:{relative}", cwd=where)
-    if done.returncode != 0:
+    data = _show(f"{rev}:{relative}", f"{rev}:{relative}", cwd=where)
+    if data is None:
         raise UsageError(f"{path} does not exist at revision {rev} (a new file has nothing to "
                          "compare with)")
-    return Revisioned(f"{rev}:{relative}", _decode(done.stdout, f"{rev}:{relative}"), relative)
+    return Revisioned(f"{rev}:{relative}", _decode(data, f"{rev}:{relative}"), relative)
 
 
 def _check_revision(rev: str, cwd: str | None = None) -> None:
@@ -100,6 +100,24 @@ def _git(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess:
     if done.returncode != 0 and b"not a git repository" in done.stderr.lower():
         raise UsageError("not inside a git repository (needed to read REV:PATH)")
     return done
+
+
+def _show(spec: str, label: str, cwd: str | None = None) -> bytes | None:
+    """The bytes of `git show REV:PATH` (None when git has no such file), read no further
+    than MAX_BYTES: a huge file in a pull request must not fill the memory."""
+    try:
+        proc = subprocess.Popen(["git", "show", "--end-of-options", spec], cwd=cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise UsageError("git is not installed (needed to read REV:PATH)") from None
+    with proc:
+        data = proc.stdout.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            proc.kill()
+            proc.communicate()
+            raise too_large(label)
+        proc.communicate()  # the rest: git's message, if any
+    return data if proc.returncode == 0 else None
 
 
 def _decode(data: bytes, label: str) -> str:

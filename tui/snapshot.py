@@ -22,6 +22,7 @@ the same bytes on any machine running the same scn.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 
 from dsl.ast import Span
@@ -30,6 +31,7 @@ from dsl.numbers import MAX_PERIODS, MAX_YEAR, MIN_YEAR, is_plain_integer, short
 from dsl.text import split_lines
 from engine.compare import Values
 
+FLOAT_MAX = int(sys.float_info.max)
 FORMAT = 1  # bump when the layout changes; readers refuse formats they do not know
 VERSION_FALLBACK = "0.1.0"  # when scn runs from a checkout that is not installed
 HEADER = "model"
@@ -147,9 +149,10 @@ def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):
         if not (is_plain_integer(key) and len(key) <= 4 and years[0] <= int(key) <= years[-1]):
             raise _error(label, text, f"{table}.{key}", f"'{table}' has year {shorten(key)!r} "
                          f"outside {years[0]}..{years[-1]}", "keys are the model's years")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (isinstance(value, int) and abs(value) > FLOAT_MAX):
             raise _error(label, text, f"{table}.{key}", f"{table}.{key} is not a number",
-                         "values are numbers, nan or inf")
+                         "values are numbers (up to about 1.8e308), nan or inf")
         out[int(key) - years[0]] = float(value)
     return tuple(out)
 

@@ -25,12 +25,11 @@ def run(args, texts) -> int:
             texts.report(e.diagnostics)
             n = sum(d.severity == "error" for d in e.diagnostics)
             print(printable(f"{path}: {n} error{'s' if n != 1 else ''}"), file=sys.stderr)
-            status = common.MODEL_ERROR
+            status = max(status, common.MODEL_ERROR)
             continue
         except UsageError as e:
             print(printable(f"scn: error: {e}"), file=sys.stderr)
-            if status == common.OK:
-                status = common.USAGE_ERROR
+            status = common.USAGE_ERROR  # the worst outcome wins, as in scn fmt
             continue
         names = ", ".join(model.scenarios)
         n = len(model.scenarios)

@@ -42,7 +42,8 @@ def register(sub) -> None:
                    help="absolute tolerance (default 0)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
-    p.set_defaults(run=run)
+    # Exit 1 means "changed": every error, in a file or in the call, is 2.
+    p.set_defaults(run=run, model_error=common.USAGE_ERROR)
 
 
 # ---------------------------------------------------------------- reading both sides

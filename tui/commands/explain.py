@@ -43,7 +43,7 @@ def run(args, texts) -> int:
     model = common.load(args.file, texts)
     scenario = common.scenario_name(model, args.scenario)
     overrides = common.overrides(model, texts, args.set)
-    texts.by_source["CELL"] = args.cell
+    texts.argument("CELL", args.cell)
     c = cell(model, args.cell, "CELL")
     if c.year is None:
         raise ScnError([Diagnostic("explain needs a cell: the variable and its year", whole(args.cell),
@@ -58,7 +58,7 @@ def run(args, texts) -> int:
         text = view.json(tree, args.dependents)
     else:  # for people: a comment or description holding \x1b must not reach the terminal
         text = printable(view.table(tree, args.dependents, depth), keep="\n")
-    common.write(text, args.out)
+    common.write(text, args.output)
     return common.OK
 
 

@@ -33,14 +33,15 @@ def run(args, texts) -> int:
     model = common.load(args.file, texts)
     scenario = common.scenario_name(model, args.scenario)
     overrides = common.overrides(model, texts, args.set)
-    texts.by_source.update({"TARGET": args.target, "--vary": args.vary})
+    texts.argument("TARGET", args.target)
+    texts.argument("--vary", args.vary)
     if args.vary_year is not None:
-        texts.by_source["--year"] = args.vary_year
+        texts.argument("--vary-year", args.vary_year)
     g = goal_seek(model, args.target, args.vary, args.vary_year, scenario, overrides,
                   texts.by_source[args.file])
     text = _json(model, scenario, g) if args.format == "json" else printable(
         _table(model, scenario, g), keep="\n")  # for people: no terminal escape from a path
-    common.write(text, args.out)
+    common.write(text, args.output)
     return common.OK
 
 

@@ -7,10 +7,10 @@ tools load directly. Parquet is binary, so it needs `-o OUT.parquet`.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 
 from tui import common
+from tui.files import write_file
 from tui.loader import UsageError
 
 FORMATS = ("table", "csv", "json", "md", "parquet")
@@ -73,12 +73,7 @@ def run(args, texts) -> int:
 
 
 def _write_parquet(frame, path: str) -> None:
-    """Atomically, as common.write does for text: a temporary file, then a rename."""
-    target = os.path.abspath(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".scn-", suffix=".parquet")
-        with os.fdopen(fd, "wb") as f:
-            frame.write_parquet(f)
-        os.replace(tmp, target)
-    except OSError as e:
-        raise UsageError(f"{path}: cannot write: {e.strerror}") from None
+    """Parquet bytes, complete in memory, then written by the one writer (as text is)."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    write_file(path, buffer.getvalue())

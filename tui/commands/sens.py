@@ -46,9 +46,9 @@ def run(args, texts) -> int:
     model = common.load(args.file, texts)
     scenario = common.scenario_name(model, args.scenario)
     overrides = common.overrides(model, texts, args.set)
-    texts.by_source["OUTPUT"] = args.cell
+    texts.argument("OUTPUT", args.cell)
     if args.year is not None:
-        texts.by_source["--year"] = args.year
+        texts.argument("--year", args.year)
     y = cell(model, args.cell, "OUTPUT", args.year)
     if args.wrt:
         text = _derivatives(model, texts, args, y, scenario, overrides)
@@ -56,7 +56,7 @@ def run(args, texts) -> int:
         text = _tornado(model, args, y, scenario, overrides)
     if args.format in ("table", "md"):  # for people: no terminal escape from a file path
         text = printable(text, keep="\n")
-    common.write(text, args.out)
+    common.write(text, args.output)
     return common.OK
 
 
@@ -217,7 +217,7 @@ def _derivatives(model, texts, args, y, scenario, overrides) -> str:
     from dsl.errors import ScnError
     from engine.sensitivity import derivative_formula, derivatives
 
-    texts.by_source["--wrt"] = "\n".join(args.wrt)
+    texts.argument("--wrt", "\n".join(args.wrt))
     found = []
     for k, wrt in enumerate(args.wrt):
         try:

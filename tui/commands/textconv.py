@@ -46,7 +46,7 @@ def run(args, texts) -> int:
     from dsl.text import printable
     from engine import load_model
     from engine.compare import values_of
-    from tui.loader import read_text
+    from tui.loader import TooLarge, read_text
 
     out: list[str] = []
     try:
@@ -59,6 +59,8 @@ def run(args, texts) -> int:
 
         out += _comments(texts, model.warnings)
         out += [LEGEND, *outputs(model, values_of(model, chosen_scenarios(model, args)))]
+    except TooLarge as e:  # git stops the whole diff when textconv fails: answer with a note
+        out += [f"# scn textconv: not shown: {e}"]
     except ScnError as e:
         out += ["# the file does not evaluate:"]
         out += _comments(texts, e.diagnostics)

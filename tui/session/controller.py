@@ -24,6 +24,7 @@ from engine.model import SINGLE, Model
 from engine.plan import compile_plan, run
 from engine.resolve import BASE
 from engine.trace import years_label
+from tui.files import write_file
 from tui.loader import read_text
 from tui.numbers import kinds
 from tui.session import cells, rebuild
@@ -440,13 +441,10 @@ def _note(scenario: str, t: Target) -> str:
 
 
 def _write(path: str, text: str, like: str) -> None:
-    """Atomically (a temporary file, then a rename), keeping the permissions of `like`."""
-    from tui.common import write
-
+    """By the one writer (`tui.files`): atomic, through symbolic links, keeping the owner,
+    mode and hard links of the file written; a new file gets the permissions of `like`."""
     try:
         mode = os.stat(like).st_mode & 0o7777
     except OSError:
         mode = None
-    write(text, path)
-    if mode is not None:
-        os.chmod(path, mode)
+    write_file(path, text, new_mode=mode)

@@ -1,0 +1,50 @@
+"""The `scn` executable: signals first, then `tui.cli.main`.
+
+Ctrl+C must end scn quietly at any moment, start-up included (numpy,
+polars and sympy take a while to import): one line on stderr, no
+traceback, and the end a shell expects of an interrupted program (killed
+by SIGINT, status 130), so that a shell loop running scn stops as well.
+This module imports nothing heavy and installs the handler before
+importing the rest; once loaded, Ctrl+C raises KeyboardInterrupt as usual,
+so that a half-written temporary file is removed before scn ends.
+"""
+
+import os
+import signal
+import sys
+
+
+def _die_interrupted(*_) -> None:
+    if sys.stderr is not None:  # None: fd 2 was closed at start (and may be a file since)
+        try:
+            os.write(2, b"scn: interrupted\n")
+        except OSError:
+            pass
+    _end_by_sigint()
+
+
+def _end_by_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+# Ignored at start (a background job of a script, nohup): keep ignoring it, as Python does.
+_HANDLING = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+if _HANDLING:
+    signal.signal(signal.SIGINT, _die_interrupted)
+
+
+def main() -> int:
+    from tui.cli import INTERRUPTED
+    from tui.cli import main as run
+
+    code = INTERRUPTED
+    try:
+        if _HANDLING:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        code = run()
+    except KeyboardInterrupt:  # before run() could catch it
+        _die_interrupted()
+    if code == INTERRUPTED:  # run() caught it and said so
+        _end_by_sigint()
+    return code
