@@ -289,11 +289,26 @@ def hidden_diagnostic(h: Hidden) -> Diagnostic:
                       severity="warning")
 
 
+MAX_HIDDEN_WARNINGS = 20  # then one warning counts the other lines
+
+
 def text_warnings(text: str, source: str = "<text>") -> list[Diagnostic]:
     """Hidden characters in comments and strings: the file still loads, but a reviewer
-    reading it in an editor or in `git diff` may not see them."""
-    return [_with_source(hidden_diagnostic(h), source)
-            for h in hidden_characters(text) if h.place != "code"]
+    reading it in an editor or in `git diff` may not see them. At most
+    MAX_HIDDEN_WARNINGS are listed; one more counts the rest (a file with such a
+    character on every line must not print a warning per line)."""
+    found = [h for h in hidden_characters(text) if h.place != "code"]
+    out = [_with_source(hidden_diagnostic(h), source) for h in found[:MAX_HIDDEN_WARNINGS]]
+    rest = found[MAX_HIDDEN_WARNINGS:]
+    if rest:
+        lines = len({h.line for h in rest})
+        h = rest[0]
+        out.append(Diagnostic(
+            f"and {lines} more line{'s' if lines != 1 else ''} with hidden characters "
+            "in comments or titles (not shown)", A.Span(h.line, h.col, h.line, h.col + 1),
+            "scn check lists the first ones; delete them all", severity="warning",
+            source=source))
+    return out
 
 
 def _check_depth(d: A.Definition) -> None:

@@ -85,9 +85,22 @@ def _did_you_mean(names: list[str]) -> str:
 class UseCollector:
     """Walks one expression; collects uses and structural diagnostics."""
 
+    # Each "did you mean" compares the name with every variable: past this many
+    # distinct unknown names a file is broken wholesale, and hints would make
+    # checking it quadratic (3,000 unknown names took a minute).
+    MAX_SUGGESTIONS = 20
+
     def __init__(self, variables, first: int, last: int):
         self.variables = variables
         self.first, self.last = first, last
+        self._hints: dict[str, str | None] = {}
+
+    def _suggest(self, name: str) -> str | None:
+        if name not in self._hints:
+            if len(self._hints) >= self.MAX_SUGGESTIONS:
+                return None
+            self._hints[name] = suggest(name, self.variables)
+        return self._hints[name]
 
     def collect(self, expr: A.Expr, whole_definition: bool = False
                 ) -> tuple[list[Use], list[Diagnostic]]:
@@ -107,7 +120,7 @@ class UseCollector:
     def _known(self, name: str, span: A.Span) -> bool:
         if name in self.variables:
             return True
-        self._err(f"unknown variable '{name}'", span, suggest(name, self.variables))
+        self._err(f"unknown variable '{name}'", span, self._suggest(name))
         return False
 
     def _index(self, year: int, span: A.Span) -> int | None:

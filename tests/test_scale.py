@@ -301,3 +301,34 @@ def test_explain_all_down_a_long_chain_is_bounded(tmp_path, capsys):
         cells.append(node["cell"])
         stack.extend(node.get("precedents", ()))
     assert len(set(cells)) == n
+
+
+# ---------------------------------------------------------------- many unknown names, many hidden characters
+
+
+def test_did_you_mean_is_computed_for_the_first_unknown_names_only(monkeypatch):
+    import engine.uses as uses
+
+    calls = []
+    real = uses.suggest
+    monkeypatch.setattr(uses, "suggest", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    lines = [f"known_{i} = 1" for i in range(50)]
+    lines += [f"v{i} = knwn_{i} + 1" for i in range(300)] + ["w = knwn_0 * 2"]
+    found = _errors("years 2024..2025\n" + "\n".join(lines) + "\n")
+    unknown = [d for d in found if d.message.startswith("unknown variable")]
+    assert len(unknown) == 301  # every error is still reported
+    assert len(calls) == uses.UseCollector.MAX_SUGGESTIONS  # but hints stop, and repeat names reuse theirs
+    first = next(d for d in unknown if d.message == "unknown variable 'knwn_0'")
+    assert first.hint == "did you mean 'known_0'?"
+    assert sum(d.hint == "did you mean 'known_0'?" for d in unknown) == 2
+
+
+def test_hidden_characters_in_comments_are_listed_up_to_a_cap_then_counted():
+    from dsl.parser import MAX_HIDDEN_WARNINGS, text_warnings
+
+    text = "years 2024..2025\n" + "".join(f"x{i} = 1  # note\u2028\n" for i in range(500))
+    found = text_warnings(text, "t.scn")
+    assert len(found) == MAX_HIDDEN_WARNINGS + 1
+    last = found[-1]
+    assert last.severity == "warning" and last.span.line == MAX_HIDDEN_WARNINGS + 2
+    assert last.message.startswith(f"and {500 - MAX_HIDDEN_WARNINGS} more lines with hidden")
