@@ -109,6 +109,9 @@ def test_check_ok_and_errors(model_file, tmp_path):
     r = scn("check", str(model_file))
     assert r.returncode == 0
     assert r.stdout == f"{model_file}: ok: 5 variables, 2 scenarios (base, bull), years 2024..2026\n"
+    one = tmp_path / "one.scn"
+    one.write_text("years 2024..2025\nx = 1\n")
+    assert scn("check", str(one)).stdout == f"{one}: ok: 1 variable, 1 scenario (base), years 2024..2025\n"
     bad = tmp_path / "bad.scn"
     bad.write_text("years 2024..2025\na = b\nb = a\nc = 1 +\n")
     r = scn("check", str(model_file), str(bad))

@@ -35,7 +35,8 @@ def run(args, texts) -> int:
         n = len(model.scenarios)
         w = len(model.warnings)
         warned = f", {w} warning{'s' if w != 1 else ''}" if w else ""
-        print(printable(f"{path}: ok: {len(model.variables)} variables, {n} "
+        v = len(model.variables)
+        print(printable(f"{path}: ok: {v} variable{'s' if v != 1 else ''}, {n} "
                         f"scenario{'s' if n != 1 else ''} ({names}), "
                         f"years {model.years[0]}..{model.years[-1]}{warned}"))
     return status
