@@ -1,0 +1,130 @@
+"""The time axis: a model's periods, and every question the engine asks about them.
+
+Nothing else in the engine does calendar arithmetic. A period is addressed
+two ways:
+
+- its *index*, 0 for the model's first period: what frames, cover rows,
+  masks and cells use;
+- its *absolute* number, `year * per_year + k`, with k the quarter or month
+  of the year counted from 0: what selectors, map keys and labels denote.
+  A yearly axis has per_year 1, so a year's absolute number is the year.
+
+`t` of a period is its start as a fractional year, computed one way
+everywhere: `absolute / per_year`, one correctly rounded IEEE division
+(2025Q2 is 8101 / 4 = 2025.25; 2025-02 is 24301 / 12). Every back-end reads
+it from `TimeAxis.t` or `TimeAxis.ts`, so they agree to the last bit.
+
+Version 1 models are yearly; `quarters` and `months` (LANGUAGE-2 section 2)
+use the same type with another `unit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+YEARS, QUARTERS, MONTHS = "years", "quarters", "months"
+PER_YEAR = {YEARS: 1, QUARTERS: 4, MONTHS: 12}
+
+
+@dataclass(frozen=True, slots=True)
+class TimeAxis:
+    unit: str  # YEARS, QUARTERS or MONTHS
+    start: int  # absolute number of the first period
+    size: int  # how many periods
+
+    @classmethod
+    def of_years(cls, first: int, last: int) -> TimeAxis:
+        return cls(YEARS, first, last - first + 1)
+
+    # -- size and order
+    @property
+    def per_year(self) -> int:
+        return PER_YEAR[self.unit]
+
+    def __len__(self) -> int:
+        return self.size
+
+    @property
+    def end(self) -> int:
+        """Absolute number of the last period."""
+        return self.start + self.size - 1
+
+    @property
+    def last(self) -> int:
+        """Index of the last period."""
+        return self.size - 1
+
+    # -- absolute numbers and indices
+    def index(self, absolute: int) -> int | None:
+        """The index of a period, or None outside the axis."""
+        i = absolute - self.start
+        return i if 0 <= i < self.size else None
+
+    def absolute(self, i: int) -> int:
+        return self.start + i
+
+    def contains(self, absolute: int) -> bool:
+        return self.start <= absolute <= self.end
+
+    def clip(self, lo: int | None, hi: int | None) -> tuple[int, int] | None:
+        """Indices of the periods from absolute `lo` to `hi` (None: open), or None if none."""
+        a = 0 if lo is None else max(lo - self.start, 0)
+        b = self.size - 1 if hi is None else min(hi - self.start, self.size - 1)
+        return (a, b) if a <= b else None
+
+    # -- calendar
+    def year(self, i: int) -> int:
+        """The calendar year of period i."""
+        return (self.start + i) // self.per_year
+
+    def t(self, i: int) -> float:
+        """The start of period i as a fractional year (see the module docstring)."""
+        return (self.start + i) / self.per_year
+
+    def ts(self) -> list[float]:
+        return [(self.start + i) / self.per_year for i in range(self.size)]
+
+    def year_periods(self, year: int) -> tuple[int, int]:
+        """Absolute numbers of the first and last period of a calendar year."""
+        p = self.per_year
+        return year * p, year * p + p - 1
+
+    @property
+    def first_year(self) -> int:
+        return self.year(0)
+
+    @property
+    def last_year(self) -> int:
+        return self.year(self.size - 1)
+
+    # -- labels
+    def label(self, i: int) -> str:
+        """`2025`, `2025Q3` or `2025-07` for period i."""
+        return label_of(self.unit, self.start + i)
+
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.label(i) for i in range(self.size))
+
+    def span_label(self, indices: Iterable[int]) -> str:
+        """`2024, 2026..2030`: consecutive periods as ranges."""
+        runs: list[list[int]] = []
+        for i in indices:
+            if runs and i == runs[-1][-1] + 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        return ", ".join(self.label(r[0]) if len(r) == 1
+                         else f"{self.label(r[0])}..{self.label(r[-1])}" for r in runs)
+
+    def range_label(self) -> str:
+        """The whole axis as the file writes it: `2024..2030`."""
+        return f"{self.label(0)}..{self.label(self.size - 1)}"
+
+
+def label_of(unit: str, absolute: int) -> str:
+    if unit == YEARS:
+        return str(absolute)
+    if unit == QUARTERS:
+        return f"{absolute // 4}Q{absolute % 4 + 1}"
+    return f"{absolute // 12}-{absolute % 12 + 1:02d}"
