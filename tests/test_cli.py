@@ -157,7 +157,7 @@ def test_binary_file_is_a_clear_error(tmp_path):
 def test_run_imports_neither_sympy_nor_textual(tmp_path):
     # Never -o /dev/null: an atomic rename over it replaces the device.
     out = tmp_path / "out.csv"
-    code = ("import sys; from tui.cli import main; "
+    code = ("import sys; from cli.main import main; "
             f"rc = main(['run', 'scenarios/ai_capex.scn', '--format', 'csv', '-o', {str(out)!r}]); "
             "print(rc, 'sympy' in sys.modules, 'textual' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -166,7 +166,7 @@ def test_run_imports_neither_sympy_nor_textual(tmp_path):
 
 def test_core_never_imports_a_front_end():
     code = ("import sys, dsl.parser, engine; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tui', 'textual')))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cli', 'tui', 'textual')))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.strip() == "[]", r.stderr
     # and no core module opens files

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tui.numbers import AMOUNT, PERCENT, change_format, format_row, format_value
+from display.numbers import AMOUNT, PERCENT, change_format, format_row, format_value
 from tui.widgets.format import format_change
 from test_cli import scn
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dsl.errors import ScnError
 from engine.compare import Values
 from test_cli import scn
-from tui.snapshot import FORMAT, read_snapshot, scn_version, snapshot_text
+from cli.snapshot import FORMAT, read_snapshot, scn_version, snapshot_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")

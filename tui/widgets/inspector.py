@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from display.numbers import format_value
 from dsl.text import printable
-from tui.numbers import format_value
 from tui.sens_adapter import Sensitivities
 from tui.session import CellInfo, Link
 from tui.widgets.format import format_change, format_relative, short_label

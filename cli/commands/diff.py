@@ -15,10 +15,10 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from cli import common
+from cli.snapshot import add_scenario_options
 from dsl.text import printable, split_lines
-from tui import common
-from tui.loader import UsageError
-from tui.snapshot import add_scenario_options
+from files.reading import UsageError
 
 FORMATS = ("table", "md", "json")
 MD_ROWS = 300  # a pull-request comment has a size limit; the full list stays in `scn diff`
@@ -65,7 +65,7 @@ class Side:
 
 
 def run(args, texts) -> int:
-    from tui.gitfiles import read_spec, read_working_at
+    from cli.gitfiles import read_spec, read_working_at
 
     if args.rev is not None:
         if len(args.files) != 1:
@@ -107,7 +107,7 @@ def _side(file, texts) -> Side:
 
     texts.by_source[file.label] = file.text
     if file.path.endswith(".toml"):
-        from tui.snapshot import read_snapshot
+        from cli.snapshot import read_snapshot
 
         side = Side(file.label, "snapshot")
         try:
@@ -211,7 +211,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
 
 
 def _kinds(report: Report) -> dict[str, str]:
-    from tui.numbers import kinds
+    from display.numbers import kinds
 
     model = report.new.model or report.old.model
     return kinds(model) if model is not None else {}
@@ -221,13 +221,13 @@ def _kinds(report: Report) -> dict[str, str]:
 class _Formats:
     """One variable's columns, each with one number of decimals across its years."""
 
-    value: object  # tui.numbers.RowFormat of old and new values
+    value: object  # display.numbers.RowFormat of old and new values
     change: object  # ... of the changes (signed, pp for percentages)
     relative: object  # ... of the relative changes (signed %)
 
     @classmethod
     def of(cls, cells, kind: str) -> _Formats:
-        from tui.numbers import AMOUNT, PERCENT, change_format, row_format
+        from display.numbers import AMOUNT, PERCENT, change_format, row_format
 
         values = [v for c in cells for v in (c.old, c.new)]
         rel = [c.relative for c in cells if c.relative is not None]
@@ -442,7 +442,7 @@ def _md_row(row: list[str]) -> str:
 
 
 def json_text(report: Report, texts) -> str:
-    from tui.output import json_value
+    from cli.output import json_value
 
     doc: dict = {"old": report.old.label, "new": report.new.label, "summary": summary(report),
                  "changed": report.changed, "structure": list(report.structure),

@@ -21,8 +21,8 @@ import json
 import math
 from typing import Sequence
 
+from display.numbers import format_row, kinds, row_format
 from dsl.text import printable
-from tui.numbers import format_row, kinds, row_format
 
 Values = dict[str, list[float | None]]
 Runs = Sequence[tuple[str, Values]]

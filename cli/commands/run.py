@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 
-from tui import common
-from tui.files import write_file
-from tui.loader import UsageError
+from cli import common
+from files.reading import UsageError
+from files.writing import write_file
 
 FORMATS = ("table", "csv", "json", "md", "parquet")
 
@@ -33,8 +33,8 @@ def register(sub) -> None:
 
 
 def run(args, texts) -> int:
+    from cli import output
     from engine import evaluate
-    from tui import output
 
     if args.long and args.format == "table":
         raise UsageError("--long needs --format csv, json, md or parquet")

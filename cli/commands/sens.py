@@ -15,9 +15,9 @@ import json
 import math
 from dataclasses import replace
 
+from cli import common
+from cli.output import full_precision
 from dsl.text import printable
-from tui import common
-from tui.output import full_precision
 
 BAR = 20  # characters on each side of the tornado's axis
 ZERO_STEP_PERCENT, ZERO_STEP = 0.01, 1.0  # how far an input that is 0 moves instead
@@ -75,8 +75,8 @@ def _pct(text: str) -> float:
 
 
 def _tornado(model, args, y, scenario, overrides) -> str:
+    from display.numbers import PERCENT, kinds
     from engine.tornado import tornado
-    from tui.numbers import PERCENT, kinds
 
     pct = _pct(args.pct)
     year = y.year if y.year is not None else model.years[-1]
@@ -91,8 +91,8 @@ def _tornado(model, args, y, scenario, overrides) -> str:
         return _tornado_json(y.name, year, scenario, pct, rows)
     if not rows:
         return f"{y.name}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
+    from display.numbers import row_format
     from engine import evaluate
-    from tui.numbers import row_format
 
     # an input's base value, and the output's, read as their rows do in `scn run`
     result = evaluate(model, scenario, overrides)
@@ -131,7 +131,7 @@ def _js(v):
 
 
 def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdown: bool) -> str:
-    from tui.numbers import AMOUNT, format_value
+    from display.numbers import AMOUNT, format_value
 
     p = f"{pct * 100:g}%"
     okind = kind[output]
@@ -170,7 +170,7 @@ def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdow
 
 def _changes(r, kind: str) -> list[str]:
     """The four changes of a row, signed, with one number of decimals (pp for a percentage)."""
-    from tui.numbers import change_format
+    from display.numbers import change_format
 
     values = (r.estimate_low, r.exact_low, r.estimate_high, r.exact_high)
     fmt = change_format(values, kind)
@@ -179,7 +179,7 @@ def _changes(r, kind: str) -> list[str]:
 
 def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
     """The footnote of the rows marked '*': moved by a step, not scaled."""
-    from tui.numbers import PERCENT
+    from display.numbers import PERCENT
 
     moved = []
     for r in rows:
@@ -262,7 +262,7 @@ def _derivatives_json(model, scenario, found) -> str:
 
 
 def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
-    from tui.numbers import AMOUNT, PERCENT, format_row, kinds
+    from display.numbers import AMOUNT, PERCENT, format_row, kinds
 
     kind = kinds(model)
     years = [y.year] if y.year is not None else list(model.years)

@@ -14,9 +14,9 @@ Exit codes (the same for every command):
   means "changed".
 - 130: interrupted (Ctrl+C); `scn` then ends by SIGINT, as a shell expects.
 
-No user mistake ends in a traceback. Each command lives in `tui/commands/`
+No user mistake ends in a traceback. Each command lives in `cli/commands/`
 and imports only what it needs, so `scn run` starts fast (no sympy, no
-textual). The executable enters through `tui.entry`, which sets up signals
+textual). The executable enters through `cli.entry`, which sets up signals
 before anything loads.
 """
 
@@ -27,12 +27,12 @@ import importlib
 import sys
 from typing import Sequence
 
+from cli.commands import COMMANDS
+from cli.common import MODEL_ERROR, USAGE_ERROR, refuse_output_over_input
+from cli.streams import OutputFailed, guarded
 from dsl.errors import ScnError
 from dsl.text import printable
-from tui.common import MODEL_ERROR, USAGE_ERROR, refuse_output_over_input
-from tui.commands import COMMANDS
-from tui.loader import Texts, UsageError
-from tui.streams import OutputFailed, guarded
+from files.reading import Texts, UsageError
 
 INTERRUPTED = 130  # 128 + SIGINT
 
@@ -67,9 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"tui.commands.{name}")
+            module = importlib.import_module(f"cli.commands.{name}")
         except ModuleNotFoundError as e:
-            if e.name != f"tui.commands.{name}":
+            if e.name != f"cli.commands.{name}":
                 raise
             continue
         module.register(sub)
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit status. Its output goes to sys.stdout, its
-    messages to sys.stderr, both guarded (see `tui.streams`)."""
+    messages to sys.stderr, both guarded (see `cli.streams`)."""
     try:
         with guarded() as streams:
             code = _command(argv)
