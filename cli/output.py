@@ -21,7 +21,8 @@ import json
 import math
 from typing import Sequence
 
-from display.numbers import format_row, kinds, row_format
+from display.kinds import kinds
+from display.numbers import format_row, row_format
 from dsl.text import printable
 
 Values = dict[str, list[float | None]]

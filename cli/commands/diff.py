@@ -211,7 +211,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
 
 
 def _kinds(report: Report) -> dict[str, str]:
-    from display.numbers import kinds
+    from display.kinds import kinds
 
     model = report.new.model or report.old.model
     return kinds(model) if model is not None else {}
@@ -227,7 +227,8 @@ class _Formats:
 
     @classmethod
     def of(cls, cells, kind: str) -> _Formats:
-        from display.numbers import AMOUNT, PERCENT, change_format, row_format
+        from display.kinds import AMOUNT, PERCENT
+        from display.numbers import change_format, row_format
 
         values = [v for c in cells for v in (c.old, c.new)]
         rel = [c.relative for c in cells if c.relative is not None]

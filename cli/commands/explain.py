@@ -64,7 +64,7 @@ def run(args, texts) -> int:
 
 class _View:
     def __init__(self, model, texts, scenario: str, result):
-        from display.numbers import kinds
+        from display.kinds import kinds
 
         self.model, self.texts, self.scenario, self.result = model, texts, scenario, result
         self.kind = kinds(model)

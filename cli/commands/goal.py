@@ -56,7 +56,8 @@ def _json(model, scenario: str, g) -> str:
 
 
 def _table(model, scenario: str, g) -> str:
-    from display.numbers import format_row, format_value, kinds
+    from display.kinds import kinds
+    from display.numbers import format_row, format_value
 
     kind = kinds(model)
     out_kind, in_kind = kind[g.output], kind[g.vary]

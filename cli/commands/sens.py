@@ -75,7 +75,7 @@ def _pct(text: str) -> float:
 
 
 def _tornado(model, args, y, scenario, overrides) -> str:
-    from display.numbers import PERCENT, kinds
+    from display.kinds import PERCENT, kinds
     from engine.tornado import tornado
 
     pct = _pct(args.pct)
@@ -131,7 +131,8 @@ def _js(v):
 
 
 def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdown: bool) -> str:
-    from display.numbers import AMOUNT, format_value
+    from display.kinds import AMOUNT
+    from display.numbers import format_value
 
     p = f"{pct * 100:g}%"
     okind = kind[output]
@@ -179,7 +180,7 @@ def _changes(r, kind: str) -> list[str]:
 
 def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
     """The footnote of the rows marked '*': moved by a step, not scaled."""
-    from display.numbers import PERCENT
+    from display.kinds import PERCENT
 
     moved = []
     for r in rows:
@@ -262,7 +263,8 @@ def _derivatives_json(model, scenario, found) -> str:
 
 
 def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
-    from display.numbers import AMOUNT, PERCENT, format_row, kinds
+    from display.kinds import AMOUNT, PERCENT, kinds
+    from display.numbers import format_row
 
     kind = kinds(model)
     years = [y.year] if y.year is not None else list(model.years)

@@ -75,7 +75,8 @@ def _comments(texts, diagnostics) -> list[str]:
 
 def outputs(model, values) -> list[str]:
     """A row per scenario and variable: the values per year, formatted for reading."""
-    from display.numbers import format_row, kinds
+    from display.kinds import kinds
+    from display.numbers import format_row
 
     kind = kinds(model)
     sw = max(len("scenario"), *(len(s) for s in values.scenarios))

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from display.numbers import kinds
+from display.kinds import kinds
 from dsl import ast as A
 from dsl.edit import split_comment
 from dsl.errors import Diagnostic, ScnError, render
@@ -151,7 +151,7 @@ class Session:
         return state.views[key]
 
     def kinds(self, state: State | None = None) -> dict[str, str]:
-        """How each variable reads: percent or amount (display.numbers.kinds)."""
+        """How each variable reads: percent or amount (display.kinds)."""
         state = state or self.state
         if "kinds" not in state.views:
             state.views["kinds"] = kinds(state.model)
