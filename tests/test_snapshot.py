@@ -70,6 +70,7 @@ def test_one_scenario(tmp_path):
 finite_or_not = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(finite_or_not, min_size=3, max_size=3), min_size=1, max_size=4))
 def test_read_back_exactly(rows):
