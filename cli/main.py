@@ -66,13 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"cli.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"cli.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"cli.commands.{name}").register(sub)
     return p
 
 

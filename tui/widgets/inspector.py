@@ -122,6 +122,9 @@ class Inspector(VerticalScroll, can_focus=False):
             box.update(Text("sensitivities: none, the cell is empty" if empty
                             else "sensitivities: not available", "dim"))
             return
+        if sens.error is not None:
+            box.update(Text(f"sensitivities: not available ({sens.error})", "dim"))
+            return
         text = Text("sensitivities", "bold")
         text.append(f"  ({sens.source})\n", "dim")
         if not sens.rows:
