@@ -11,6 +11,7 @@ from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
 from engine import evaluate, load_model
 from tests.helpers import reevaluated_sensitivities
+from tests.test_tui_app import sync
 from tui import sens_adapter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,3 +85,25 @@ def test_the_formula_explains_the_input_just_edited(model):
     sens = sens_adapter.sensitivities(model, "optics_tam", 2030, "base", wrt="asic_share")
     assert sens.formula.startswith("d optics_tam / d asic_share = ")
     assert "asic_share" in [r.input for r in sens.rows]
+
+
+@sync
+async def test_the_inspector_and_the_tornado_say_why_there_are_no_sensitivities(tmp_path):
+    # The app as users run it (watcher on), with an engine that cannot differentiate the cell.
+    from tests.test_tui_app import go_to, make_app, settle
+    from tui.widgets.tornado import Tornado
+
+    path = tmp_path / "ai_capex.scn"
+    path.write_text(TEXT)
+    app = make_app(path)
+    app.sensitivities = lambda model, output, year, scenario, wrt=None: sens_adapter.Sensitivities(
+        output, year, scenario, None, (), 0.10, None, "engine.sensitivity",
+        error="optics_tam is too deep to differentiate")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "optics_tam", 2030)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        why = "not available (optics_tam is too deep to differentiate)"
+        assert str(app.query_one("#cell-sens").render()) == f"sensitivities: {why}"
+        assert f"tornado: {why}" in str(app.query_one(Tornado).render())
