@@ -14,11 +14,17 @@ import io
 import json
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from cli import common
 from cli.output import full_precision
 from cli.render import aligned, md_row, md_rule
 from dsl.text import printable
+
+if TYPE_CHECKING:  # sympy and polars are imported when a report is made, not to register
+    from engine.api import Overrides
+    from engine.model import Model
+    from engine.tornado import TornadoRow
 
 BAR = 20  # characters on each side of the tornado's axis
 FORMATS = ("table", "csv", "json", "md")  # of both reports: TORNADO and DERIVATIVES
@@ -92,14 +98,14 @@ def _tornado(model, args, y, scenario, overrides) -> str:
 class Tornado:
     """The report `scn sens OUTPUT` renders: the output's cell and its ranked inputs."""
 
-    model: object
-    overrides: object
+    model: Model
+    overrides: Overrides | None
     kind: dict[str, str]  # display kinds (display.kinds)
     output: str
     year: int
     scenario: str
     pct: float
-    rows: list  # engine.tornado.TornadoRow, the largest swing first
+    rows: list[TornadoRow]  # the largest swing first
 
 
 def _tornado_csv(t: Tornado) -> str:
