@@ -5,7 +5,9 @@
 - `commands/`: one module per command (`register` and `run`).
 - `common`: what several commands share (loading a model, picking scenarios
   and variables, writing output).
-- `output`: evaluated scenarios as a table, CSV, JSON, Markdown, Parquet.
+- `output`: evaluated scenarios as a table, CSV, JSON, Markdown, Parquet
+  (its renderers by format: `RENDERERS`, `LONG_RENDERERS`).
+- `render`: how every report draws a table (aligned columns, Markdown rows).
 - `snapshot`: snapshot TOML; `gitfiles`: files at a git revision;
   `streams`: stdout and stderr as the commands see them.
 
