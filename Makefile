@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 BIN := $(VENV)/bin
 
-.PHONY: demo run test bench check clean
+.PHONY: demo run test test-fast bench check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,15 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/scn run scenarios/ai_capex.scn --all-scenarios
 
+# The whole suite, and how long it took (keep it under 8 minutes on 2 cores).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	@start=$$(date +%s); $(BIN)/python -m pytest; status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start ))s wall time"; exit $$status
+
+# While iterating: everything but the tests marked slow (large property runs, fuzzing).
+test-fast: $(STAMP)
+	@start=$$(date +%s); $(BIN)/python -m pytest -m 'not slow'; status=$$?; \
+	echo "make test-fast: $$(( $$(date +%s) - start ))s wall time"; exit $$status
 
 # One run prints every figure beside its target: the engine (with the reference
 # evaluator's time as a ratio), sensitivities, the terminal UI's edit path, and

@@ -157,7 +157,7 @@ def scn_command(root: Path) -> list[str]:
     if not python.exists():
         python = Path(sys.executable)
     boot = (f"import sys; sys.path.insert(0, {str(root)!r}); sys.argv[0] = 'scn'; "
-            "from tui.cli import main; sys.exit(main())")
+            "from cli.main import main; sys.exit(main())")
     return [str(python), "-c", boot]
 
 

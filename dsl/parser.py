@@ -12,6 +12,7 @@ import re
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, overload
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -375,11 +376,23 @@ def _cached_statement(text: str, line: int) -> A.Statement:
     return node
 
 
-def parse_document(text: str, source: str = "<text>", collect: bool = False):
+@overload
+def parse_document(text: str, source: str = ..., collect: Literal[False] = ...) -> A.Document:
+    ...
+
+
+@overload
+def parse_document(text: str, source: str = ..., *, collect: Literal[True]
+                   ) -> tuple[A.Document, list[Diagnostic]]:
+    ...
+
+
+def parse_document(text: str, source: str = "<text>", collect: bool = False
+                   ) -> A.Document | tuple[A.Document, list[Diagnostic]]:
     """Parse a whole file; raise one ScnError with every error it holds.
 
-    With `collect`, return (document of what parsed, errors) instead of raising,
-    so that later passes can report their errors too.
+    With `collect=True`, return (document of what parsed, errors) instead of
+    raising, so that later passes can report their errors too.
     """
     errors: list[Diagnostic] = [hidden_diagnostic(h) for h in hidden_characters(text)
                                 if h.place == "code"]

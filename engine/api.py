@@ -23,7 +23,7 @@ from dsl.text import split_lines
 from dsl.parser import parse_document, parse_statement, text_warnings
 from engine.check import check_scenario
 from engine.distributions import parameter_warnings
-from engine.graph import Graph
+from engine.graph import Cover, Graph
 from engine.model import OVERRIDES, Model, Piece, cover, cover_over, pieces_of, same_row
 from engine.plan import YEAR, Plan, compile_plan, run
 from engine.polars_expr import BATCH
@@ -132,7 +132,8 @@ def _structure_errors(model: Model) -> list[Diagnostic]:
     return errors
 
 
-def _checked(model: Model, scenario: str, overrides: Overrides | None):
+def _checked(model: Model, scenario: str, overrides: Overrides | None
+             ) -> tuple[Cover, Graph, list[Diagnostic]]:
     """(cover, graph, errors) of a scenario; cached per model when there are no overrides."""
     key = ("checked", scenario)
     if overrides is None and key in model.cache:

@@ -16,9 +16,15 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from typing import Callable
 
 from engine.model import Piece
 from engine.uses import SHIFT, Use
+
+# Which piece defines each year of each variable (None: no definition), and what a
+# piece reads: the two inputs of a scenario's graph.
+Cover = dict[str, tuple[Piece | None, ...]]
+UsesOf = Callable[[Piece], tuple[Use, ...]]
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,8 @@ class Graph:
 UsesOf = "Callable[[Piece], tuple[Use, ...]]"
 
 
-def build(variables: tuple[str, ...], cover: dict[str, tuple[Piece | None, ...]],
-          uses_of, reuse: tuple[Graph, set[str]] | None = None) -> Graph:
+def build(variables: tuple[str, ...], cover: Cover, uses_of: UsesOf,
+          reuse: tuple[Graph, set[str]] | None = None) -> Graph:
     """The graph of one scenario.
 
     `reuse` = (the base scenario's graph, the variables whose cover differs

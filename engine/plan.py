@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from engine import cells, polars_expr
-from engine.graph import Block, Graph
+from engine.graph import Block, Cover, Graph
 from engine.model import Model, Piece, same_row
 from engine.polars_expr import BATCH, BATCH_BASE, F64, YEAR_FLOAT, YEAR_INDEX
 
@@ -41,7 +41,7 @@ class Plan:
         return self.model.years
 
 
-def compile_plan(model: Model, scenario: str, cover, graph: Graph,
+def compile_plan(model: Model, scenario: str, cover: Cover, graph: Graph,
                  reuse: Plan | None = None) -> Plan:
     """Build expressions and closures; reuse those of `reuse` whose pieces did not change.
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from engine import evaluate, load_model
-from tui.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")

@@ -157,16 +157,72 @@ def test_binary_file_is_a_clear_error(tmp_path):
 def test_run_imports_neither_sympy_nor_textual(tmp_path):
     # Never -o /dev/null: an atomic rename over it replaces the device.
     out = tmp_path / "out.csv"
-    code = ("import sys; from tui.cli import main; "
+    code = ("import sys; from cli.main import main; "
             f"rc = main(['run', 'scenarios/ai_capex.scn', '--format', 'csv', '-o', {str(out)!r}]); "
             "print(rc, 'sympy' in sys.modules, 'textual' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.strip() == "0 False False", r.stderr
 
 
+# What each package may import of the project's own: the layers point down only
+# (dsl <- engine <- display, files <- cli, tui).
+LAYERS = {
+    "dsl": {"dsl"},
+    "engine": {"dsl", "engine"},
+    "display": {"dsl", "engine", "display"},
+    "files": {"dsl", "engine", "files"},
+    "cli": {"dsl", "engine", "display", "files", "cli"},
+    "tui": {"dsl", "engine", "display", "files", "tui"},
+}
+STARTS_THE_APP = "cli/commands/tui.py"  # `scn tui`: may import tui, inside its functions only
+
+
+def imports(path: Path):
+    """(imported top-level package, inside a function?, line) for every import of a module."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    package = path.relative_to(ROOT).parts[0]
+
+    def visit(node, in_function: bool):
+        for child in ast.iter_child_nodes(node):
+            inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    yield alias.name.split(".")[0], in_function, child.lineno
+            elif isinstance(child, ast.ImportFrom):
+                yield (package if child.level else child.module.split(".")[0]), in_function, \
+                    child.lineno
+            yield from visit(child, inner)
+    yield from visit(tree, False)
+
+
+def test_the_packages_import_downward_only():
+    bad = []
+    for package, allowed in LAYERS.items():
+        for f in sorted((ROOT / package).rglob("*.py")):
+            rel = f.relative_to(ROOT).as_posix()
+            for top, in_function, line in imports(f):
+                if top not in LAYERS or top in allowed:
+                    continue
+                if rel == STARTS_THE_APP and top == "tui" and in_function:
+                    continue
+                bad.append(f"{rel}:{line}: {package} imports {top}")
+    assert bad == []
+
+
+def test_the_layer_scan_sees_an_upward_import(tmp_path, monkeypatch):
+    # The scan must be able to fail: a module of the engine importing the command line.
+    fake = tmp_path / "engine" / "x.py"
+    fake.parent.mkdir()
+    fake.write_text("def f():\n    from cli import common\nimport tui.app\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert list(imports(fake)) == [("cli", True, 2), ("tui", False, 3)]
+
+
 def test_core_never_imports_a_front_end():
     code = ("import sys, dsl.parser, engine; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tui', 'textual')))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cli', 'tui', 'textual')))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.strip() == "[]", r.stderr
     # and no core module opens files

@@ -258,6 +258,7 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                        HealthCheck.filter_too_much])
 
 
+@pytest.mark.slow
 @settings(max_examples=80, **SETTINGS)
 @given(models(risky=False), st.data())
 def test_one_change_applied_alone_gives_new(gm, data):

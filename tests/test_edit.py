@@ -40,6 +40,7 @@ def _offset(text: str, line: int, col: int) -> int:
     return len("".join(text.splitlines(keepends=True)[:line - 1])) + col - 1
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(TARGETS), TYPED)
 def test_replacing_a_span_keeps_every_other_byte(target, new):
@@ -55,6 +56,7 @@ def test_replacing_a_span_keeps_every_other_byte(target, new):
     assert parse_statement("x = " + code).expr == expr
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from(TARGETS), st.sampled_from(["45%", "capex * 55%", "1 + 2", "x[t-1]",
                                                    "interp({2024: 10%, 2030: 40%})"]))
@@ -69,6 +71,7 @@ def test_a_valid_edit_changes_one_definition_and_leaves_the_rest_parsed_the_same
     assert len(differ) <= 1
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(sorted(TEXTS)), st.data())
 def test_inserting_a_line_adds_exactly_that_line(name, data):

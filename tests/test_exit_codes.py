@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli import build_parser, main
+from cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 AI = ROOT / "scenarios" / "ai_capex.scn"
@@ -125,7 +125,7 @@ def _call(command: str, dest: str, flag: str | None, value: str, paths: dict) ->
 
 
 def test_every_good_call_succeeds(models, capsys, monkeypatch):
-    from tui.commands import tui as tui_command
+    from cli.commands import tui as tui_command
 
     monkeypatch.setattr(tui_command, "run", lambda args, texts: 0)  # no terminal here
     for command in GOOD:

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cli.main import main
 from dsl.errors import ScnError
 from engine import evaluate, load_model
 from engine.trace import Cell, cell, dependents, precedents
-from tui.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scenarios" / "ai_capex.scn"

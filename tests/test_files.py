@@ -1,4 +1,4 @@
-"""The one writer (`tui.files`): what it replaces, what it writes through, what it keeps.
+"""The one writer (`files.writing`): what it replaces, what it writes through, what it keeps.
 
 Never a real device: special files are FIFOs made in tmp_path (with a reader
 thread), and /dev/full is reached only through a symbolic link in tmp_path,
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tui import files
-from tui.files import write_file
-from tui.loader import UsageError
+from files import writing
+from files.reading import UsageError
+from files.writing import write_file
 
 TEXT = "years 2024..2025\nx = 1\n"
 NEW = "years 2024..2025\nx = 2\n"
@@ -120,7 +120,7 @@ def test_in_place_a_failed_write_puts_the_old_bytes_back(tmp_path, monkeypatch):
             raise OSError(errno.EIO, "Input/output error")
         return real(fd, length)
 
-    monkeypatch.setattr(files.os, "ftruncate", failing)
+    monkeypatch.setattr(writing.os, "ftruncate", failing)
     with pytest.raises(UsageError, match="m.scn: cannot write: Input/output error"):
         write_file(str(path), "short")
     assert path.read_text() == TEXT
@@ -134,7 +134,7 @@ def test_in_place_no_space_changes_nothing(tmp_path, monkeypatch):
     def full(fd, offset, length):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(files.os, "posix_fallocate", full)
+    monkeypatch.setattr(writing.os, "posix_fallocate", full)
     with pytest.raises(UsageError, match="No space left on device"):
         write_file(str(path), TEXT * 100)
     assert path.read_text() == TEXT
@@ -147,7 +147,7 @@ def test_a_failed_atomic_write_leaves_the_file_and_no_temporary(tmp_path, monkey
     def no_space(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(files.os, "fsync", no_space)
+    monkeypatch.setattr(writing.os, "fsync", no_space)
     with pytest.raises(UsageError, match="m.scn: cannot write: No space left on device"):
         write_file(str(path), NEW)
     assert path.read_text() == TEXT
@@ -163,7 +163,7 @@ def test_no_temporary_file_allowed_beside_it_writes_in_place(tmp_path, monkeypat
     def denied(target, mode):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(files, "_temporary", denied)
+    monkeypatch.setattr(writing, "_temporary", denied)
     write_file(str(path), NEW)
     assert path.read_text() == NEW and path.stat().st_ino == before
 
@@ -184,8 +184,8 @@ def test_an_owner_that_cannot_be_kept_writes_in_place(tmp_path, monkeypatch):
     def not_allowed(fd, uid, gid):
         raise PermissionError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(files.os, "fstat", other_owner)
-    monkeypatch.setattr(files.os, "fchown", not_allowed)
+    monkeypatch.setattr(writing.os, "fstat", other_owner)
+    monkeypatch.setattr(writing.os, "fchown", not_allowed)
     write_file(str(path), NEW)
     assert path.read_text() == NEW and path.stat().st_ino == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.scn"]
@@ -237,8 +237,8 @@ def test_a_device_that_fails_reports_and_stays_a_device(tmp_path, monkeypatch):
 
     def no_rename(*args):
         raise AssertionError(f"a rename while writing a device: {args}")
-    monkeypatch.setattr(files.os, "replace", no_rename)
-    monkeypatch.setattr(files.os, "rename", no_rename)
+    monkeypatch.setattr(writing.os, "replace", no_rename)
+    monkeypatch.setattr(writing.os, "rename", no_rename)
     fifo = tmp_path / "pipe"
     got, reader = _fifo_with_reader(fifo)
     write_file(str(fifo), NEW)
@@ -252,8 +252,8 @@ def test_a_device_that_fails_reports_and_stays_a_device(tmp_path, monkeypatch):
 
 
 def test_the_ui_saves_without_command_line_code(tmp_path):
-    # The Textual session writes through tui.files alone: saving loads no tui.cli,
-    # tui.common or tui.commands (they were its writer before).
+    # The Textual session writes through files.writing alone: saving loads no cli.main,
+    # cli.common or cli.commands (they were its writer before).
     path = tmp_path / "m.scn"
     path.write_text(TEXT)
     code = f"""
@@ -262,7 +262,7 @@ from tui.session import Session
 s = Session.open({str(path)!r})
 s.apply(s.editor("base", "x", 2024, False).target, "3")
 s.save()
-print(sorted(m for m in sys.modules if m.startswith(("tui.cli", "tui.common", "tui.commands"))))
+print(sorted(m for m in sys.modules if m.startswith(("cli.main", "cli.common", "cli.commands"))))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent)

@@ -175,6 +175,7 @@ def test_expr_text_is_the_canonical_expression():
 # ---------------------------------------------------------------- random models
 
 
+@pytest.mark.slow
 @settings(max_examples=150, **SETTINGS)
 @given(models())
 def test_random_models_format_idempotently_without_changing_a_value(gm):
@@ -184,6 +185,7 @@ def test_random_models_format_idempotently_without_changing_a_value(gm):
     assert outputs(once) == outputs(gm.text)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, **SETTINGS)
 @given(models(risky=False))
 def test_document_text_means_what_the_document_means(gm):

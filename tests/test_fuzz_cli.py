@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz_inputs import COMMANDS, Case, command_lines
-from tui.cli import main
+from cli.main import main
 
 SCN = Path(sys.executable).with_name("scn")
 BASE_SECONDS = 20.0  # any small input, on a busy 2-core machine

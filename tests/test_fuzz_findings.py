@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 AI = ROOT / "scenarios" / "ai_capex.scn"

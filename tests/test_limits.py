@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from display.numbers import format_value
 from dsl.numbers import MAX_PERIODS
 from engine import load_model
-from tui.numbers import format_value
 from test_cli import scn
 
 HUGE = "9" * 5000  # int() refuses more than 4,300 digits
@@ -182,7 +182,7 @@ DEPTH = 700  # past Python's recursion limit (1,000 frames) for any recursion pe
 
 
 def test_a_long_chain_written_output_first_prints_as_a_table(tmp_path):
-    # Before: RecursionError in tui.numbers.kinds (a variable's display kind).
+    # Before: RecursionError in `kinds` (a variable's display kind).
     f = model_file(tmp_path, chain(DEPTH, backwards=True))
     r = scn("run", f, "--vars", "x0")
     assert r.returncode == 0 and r.stdout.splitlines()[-1].split()[0] == "x0", r.stderr
@@ -202,7 +202,7 @@ def test_the_derivative_along_a_long_chain(tmp_path, backwards):
 
 
 def test_kinds_of_a_chain_match_file_order_and_back():
-    from tui.numbers import PERCENT, kinds
+    from display.kinds import PERCENT, kinds
 
     text = "years 2024..2025\n" + "\n".join(
         [f"g{i} = g{i + 1} + 1%" for i in range(DEPTH)] + [f"g{DEPTH} = 2%", "a = g0 * 3"]) + "\n"

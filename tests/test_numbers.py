@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 
 import pytest
 
-from tui.numbers import AMOUNT, PERCENT, change_format, format_row, format_value
+from display.kinds import AMOUNT, CALLS, HANDLERS, PERCENT, kinds
+from dsl import ast as A
+from engine import load_model
+from engine.functions import FUNCTIONS
+from display.numbers import change_format, format_row, format_value
 from tui.widgets.format import format_change
 from test_cli import scn
 
@@ -102,3 +107,33 @@ def test_percentage_points_are_pp_everywhere(tmp_path):
     assert "per 1pp of share" in sens and "point" not in sens
     tornado = scn("sens", str(f), "share").stdout
     assert "+2.0pp" in tornado and "pt" not in tornado.replace("input", "")
+
+
+# ---------------------------------------------------------------- display kinds
+
+
+def test_the_kinds_pass_handles_every_expression_node_and_names_only_real_functions():
+    assert set(HANDLERS) == set(typing.get_args(A.Expr))
+    assert set(CALLS) <= set(FUNCTIONS)
+
+
+@pytest.mark.parametrize("rhs, kind", [
+    ("5%", PERCENT), ("5", AMOUNT), ("(5%)", PERCENT), ("-p", PERCENT), ("not p", AMOUNT),
+    ("p + 1%", PERCENT), ("p - 1%", PERCENT), ("p * p", PERCENT), ("p / p", AMOUNT),
+    ("p + a", AMOUNT), ("p > 1%", AMOUNT), ("p[t-1]", PERCENT), ("p[2024]", PERCENT),
+    ("t", AMOUNT), ("1% to 3%", PERCENT), ("1% to 3", AMOUNT), ("{2024: 1%, 2025: 2%}", PERCENT),
+    ("{2024: 1%, 2025: 2}", AMOUNT), ("growth(a)", PERCENT), ("cagr(a, 2024, 2025)", PERCENT),
+    ("interp({2024: 1%, 2025: 2%})", PERCENT), ("step({2024: 1, 2025: 2})", AMOUNT),
+    ("normal(5%, 1%)", PERCENT), ("uniform(1, 2)", AMOUNT), ("triangular(1%, 2%, 3%)", PERCENT),
+    ("min(p, 1%)", PERCENT), ("max(p, a)", AMOUNT), ("clamp(p, 0%, 1%)", PERCENT),
+    ("max(p[2024..2025])", PERCENT), ("min(a[2024..2025])", AMOUNT), ("round(p, 2)", PERCENT),
+    ("abs(p)", PERCENT), ("if(a > 1, 1%, p)", PERCENT),
+    ("if(a > 1, 1%, a)", AMOUNT), ("mean(p[2024..2025])", PERCENT), ("sum(p[2024..2025])", AMOUNT),
+    ("sqrt(p)", AMOUNT), ("lognormal(1%, 1%)", AMOUNT),
+])
+def test_a_definition_reads_as_a_percentage_when_it_is_written_in_percent(rhs, kind):
+    # x[2024] reads as a percentage (and reads no year before it): x is one when x[2025] is;
+    # a year map is a whole definition
+    x = f"x = {rhs}" if rhs.startswith("{") else f"x[2024] = 1%\nx[2025] = {rhs}"
+    m = load_model(f"years 2024..2025\np = 2%\na = 3\n{x}\n", "k.scn")
+    assert kinds(m)["x"] == kind

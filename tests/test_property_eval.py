@@ -135,6 +135,7 @@ def reference_or_invalid(text, scenario, overrides=(), draws=None):
 # ---------------------------------------------------------------- (a) engine == reference
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(250), **SETTINGS)
 @given(gm=models(), data=st.data())
 def test_engine_matches_reference(gm, data):
@@ -286,6 +287,7 @@ def edits(draw, text: str):
     return text[:a] + literal + text[b:]
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(100), **SETTINGS)
 @given(gm=models(risky=False), data=st.data())
 def test_recompute_matches_full_evaluation(gm, data):
@@ -353,6 +355,7 @@ def _check_diagnostics(text: str, e: ScnError) -> None:
         assert d.severity == "error" or d.message.startswith("U+"), where
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(400), **SETTINGS)
 @given(text=junk_text())
 def test_junk_text_only_raises_scn_error(text):
@@ -368,6 +371,7 @@ def test_junk_text_only_raises_scn_error(text):
         evaluate(model, s)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(150), **SETTINGS)
 @given(text=junk_text())
 def test_mutants_that_load_match_reference(text):
@@ -384,6 +388,7 @@ def test_mutants_that_load_match_reference(text):
         assert_same_series(engine_series(evaluate(model, s), model), want, f"scenario {s}")
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(150), **SETTINGS)
 @given(gm=models(max_vars=3, max_years=3, risky=False), sets=st.lists(junk_text(), max_size=3))
 def test_junk_overrides_only_raise_scn_error(gm, sets):

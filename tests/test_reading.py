@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from test_cli import SCN
-from tui.cli import main
-from tui.loader import MAX_BYTES
+from cli.main import main
+from files.reading import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 AI = ROOT / "scenarios" / "ai_capex.scn"

@@ -15,6 +15,7 @@ import re
 import polars as pl
 import pytest
 
+from cli.main import main
 from dsl import statements, syntax_messages
 from dsl.errors import ScnError, render
 from dsl.parser import parse_document
@@ -23,7 +24,6 @@ from engine.check import _mask, masks
 from engine.model import RANGE, SERIES, SINGLE, Piece
 from engine.resolve import SHOWN_OVERLAPS, _overlapping, _pairs, overlaps
 from tests.reference import reference_eval
-from tui.cli import main
 
 
 def _errors(text: str) -> list:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")
@@ -120,7 +120,7 @@ def test_synthetic_model_end_to_end(tmp_path):
 
 
 def test_run_and_check_still_do_not_import_sympy():
-    code = ("import sys; from tui.cli import main; "
+    code = ("import sys; from cli.main import main; "
             "rc = main(['check', 'scenarios/ai_capex.scn']); "
             "print(rc, 'sympy' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

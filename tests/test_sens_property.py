@@ -99,6 +99,7 @@ def _value(r, name, year):
     return math.nan if v is None else v
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_models(), st.data())
 def test_derivatives_match_finite_differences(spec, data):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dsl.errors import ScnError
 from engine.compare import Values
 from test_cli import scn
-from tui.snapshot import FORMAT, read_snapshot, scn_version, snapshot_text
+from cli.snapshot import FORMAT, read_snapshot, scn_version, snapshot_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")
@@ -70,6 +70,7 @@ def test_one_scenario(tmp_path):
 finite_or_not = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(finite_or_not, min_size=3, max_size=3), min_size=1, max_size=4))
 def test_read_back_exactly(rows):

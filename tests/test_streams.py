@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from test_cli import MODEL, SCN
-from tui.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 AI = ROOT / "scenarios" / "ai_capex.scn"
@@ -170,7 +170,7 @@ def test_ctrl_c_during_start_up_is_quiet():
     # imports (polars, numpy) are still ahead.
     p = _python("""
         import os, signal
-        import tui.entry
+        import cli.entry
         os.kill(os.getpid(), signal.SIGINT)
         import polars
         print("not reached")
@@ -201,17 +201,17 @@ def test_ctrl_c_in_the_middle_of_a_save_leaves_the_file_and_no_temporary(tmp_pat
     path.write_text("years 2024..2025\nx=1\n")
     p = _python(f"""
         import signal, sys, threading
-        import tui.entry
-        from tui import files
-        real = files._write_all
+        import cli.entry
+        from files import writing
+        real = writing._write_all
 
         def interrupted(fd, content, offset=None):
             real(fd, content[:3], offset)
             signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
             real(fd, content[3:], None if offset is None else offset + 3)
-        files._write_all = interrupted
+        writing._write_all = interrupted
         sys.argv = ["scn", "fmt", {str(path)!r}]
-        sys.exit(tui.entry.main())
+        sys.exit(cli.entry.main())
     """)
     out, err = p.communicate(timeout=120)
     assert p.returncode == -signal.SIGINT and err == "scn: interrupted\n"

@@ -19,8 +19,8 @@ import pytest
 from textual.worker import WorkerCancelled
 
 from engine import evaluate, load_model
+from tests.helpers import reevaluated_sensitivities
 from tui.app import ScnApp
-from tui.sens_adapter import _fallback
 from tui.widgets.dialogs import ChoiceScreen
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, rank
@@ -40,7 +40,8 @@ def sync(test):
 
 
 def fallback(model, output, year, scenario, wrt=None):
-    return _fallback(model, output, year, scenario, 0.10, 8, "test: re-evaluation only")
+    return reevaluated_sensitivities(model, output, year, scenario, 0.10, 8,
+                                     "test: re-evaluation only")
 
 
 @pytest.fixture

@@ -326,6 +326,7 @@ EDITS = ["45%", "capex * 55%", "interp({2024: 10%, 2030: 40%})", "{2025: 1, 2026
          "gpu_spend / 2", "max(capex, 3)", "cumsum(ai_share)", "growth(capex)", "0"]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_random_edits_match_a_full_reload(tmp_path_factory, data):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from test_cli import SCN, scn
-from tui.cli import main
+from cli.main import main
 from tui.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ WITH_OUTPUT = {
 
 
 def test_every_command_with_an_output_is_in_the_table():
-    from tui.cli import build_parser
+    from cli.main import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     have = {name for name, p in sub.choices.items()

@@ -295,10 +295,7 @@ class ScnApp(FileFlow, App[int]):
         if self._cell is None:
             return
         (name, year), scenario = self._cell, self.scenario
-        try:  # the sensitivity engine brings sympy: import it before taking the lock
-            import engine.sensitivity  # noqa: F401
-        except Exception:
-            pass
+        import engine.sensitivity  # noqa: F401  (brings sympy: imported before taking the lock)
 
         def work(s: Session):
             edited = [t.name for t in s.state.changes]  # explain the last edit first

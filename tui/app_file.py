@@ -21,7 +21,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from dsl.errors import ScnError, render
-from tui.loader import UsageError, read_text
+from files.reading import UsageError, read_text
 from tui.session import (BROKEN, CHANGED, DELETED, NOTICED, RELOADED, SAME, DiskChanged,
                          Session, Sheet, file_stamp)
 from tui.widgets.dialogs import ChoiceScreen, PromptScreen

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from display.kinds import kinds
 from dsl import ast as A
 from dsl.edit import split_comment
 from dsl.errors import Diagnostic, ScnError, render
@@ -24,9 +25,8 @@ from engine.model import SINGLE, Model
 from engine.plan import compile_plan, run
 from engine.resolve import BASE
 from engine.trace import years_label
-from tui.files import write_file
-from tui.loader import read_text
-from tui.numbers import kinds
+from files.reading import read_text
+from files.writing import write_file
 from tui.session import cells, rebuild
 from tui.session.sheet import Sheet, rows, same
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
@@ -151,7 +151,7 @@ class Session:
         return state.views[key]
 
     def kinds(self, state: State | None = None) -> dict[str, str]:
-        """How each variable reads: percent or amount (tui.numbers.kinds)."""
+        """How each variable reads: percent or amount (display.kinds)."""
         state = state or self.state
         if "kinds" not in state.views:
             state.views["kinds"] = kinds(state.model)
@@ -441,7 +441,7 @@ def _note(scenario: str, t: Target) -> str:
 
 
 def _write(path: str, text: str, like: str) -> None:
-    """By the one writer (`tui.files`): atomic, through symbolic links, keeping the owner,
+    """By the one writer (`files.writing`): atomic, through symbolic links, keeping the owner,
     mode and hard links of the file written; a new file gets the permissions of `like`."""
     try:
         mode = os.stat(like).st_mode & 0o7777

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 
 from dsl.errors import ScnError, render
-from tui.loader import UsageError, read_text
+from files.reading import UsageError, read_text
 
 SAME, CHANGED, BROKEN, DELETED = "same", "changed", "broken", "deleted"
 Stamp = tuple[int, int] | None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
-from tui.numbers import change_format, format_value
+from display.numbers import change_format, format_value
 from tui.session.sheet import same
 
 
 def format_change(old: float | None, new: float | None, kind: str, fmt=None,
                   old_kind: str | None = None) -> str:
     """The change from `old` to `new`: percentage points (`pp`) for percentages, scaled
-    amounts otherwise; `fmt` (tui.numbers.change_format) gives a whole row one decimal count.
+    amounts otherwise; `fmt` (display.numbers.change_format) gives a whole row one decimal count.
 
     `old_kind`: how `old` reads when it differs from `new` (an edit turned an
     amount into a percentage): no difference of the two is meaningful, so the

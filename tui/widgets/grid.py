@@ -33,8 +33,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from display.numbers import change_format, format_value, row_format
 from dsl.text import printable
-from tui.numbers import change_format, format_value, row_format
 from tui.session.sheet import EMPTY, Sheet, same
 from tui.widgets.format import format_change
 

@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from display.numbers import format_value
 from dsl.text import printable
-from tui.numbers import format_value
 from tui.sens_adapter import Sensitivities
 from tui.session import CellInfo, Link
 from tui.widgets.format import format_change, format_relative, short_label
@@ -121,6 +121,9 @@ class Inspector(VerticalScroll, can_focus=False):
         if sens is None:
             box.update(Text("sensitivities: none, the cell is empty" if empty
                             else "sensitivities: not available", "dim"))
+            return
+        if sens.error is not None:
+            box.update(Text(f"sensitivities: not available ({sens.error})", "dim"))
             return
         text = Text("sensitivities", "bold")
         text.append(f"  ({sens.source})\n", "dim")

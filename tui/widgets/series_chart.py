@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 
 from textual_plotext import PlotextPlot
 
-from tui.numbers import format_value
+from display.numbers import format_value
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
 MARKERS = ("braille", "•", "x", "+", "o", "*")

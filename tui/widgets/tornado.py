@@ -50,6 +50,9 @@ def render(sens: Sensitivities, kind: str, width: int) -> Text:
     out = Text.assemble((f"{sens.output} {sens.year}", "bold"),
                         (f"  scenario {sens.scenario}: the change of the cell when each input "
                          f"moves by -{pct} or +{pct}", "dim"), "\n")
+    if sens.error is not None:
+        out.append(f"tornado: not available ({sens.error})", "dim")
+        return out
     if not sens.rows:
         out.append("no inputs: this cell is typed in", "dim")
         return out

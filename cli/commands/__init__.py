@@ -1,9 +1,9 @@
 """One module per `scn` command. Each defines `register(subparsers)`, which adds
 its parser and sets `run=` to a function `(args, texts) -> exit code`.
 
-`COMMANDS` is the order they appear in `scn --help`; a module that is not
-there yet is skipped, so commands can land one at a time. Registering imports every module, so a
-module imports heavy packages (sympy, textual) inside its run function only.
+`COMMANDS` is the order they appear in `scn --help`. Registering imports every
+module, so a module imports heavy packages (sympy, textual) inside its run
+function only.
 """
 
 COMMANDS = ("run", "check", "sens", "explain", "goal", "snapshot", "diff", "textconv",

@@ -7,8 +7,8 @@ import os
 import re
 import sys
 
-from tui.files import write_file
-from tui.loader import Texts, UsageError, read_text
+from files.reading import Texts, UsageError, read_text
+from files.writing import write_file
 
 OK, MODEL_ERROR, USAGE_ERROR = 0, 1, 2
 
@@ -98,7 +98,7 @@ def overrides(model, texts: Texts, sets: list[str]):
 
 
 def write(text: str, path: str | None) -> None:
-    """To stdout, or to a file by the one writer (`tui.files`: atomic, keeps links and owner)."""
+    """To stdout, or to a file by the one writer (`files.writing`: atomic, keeps links and owner)."""
     if path is None:
         sys.stdout.write(text)
         sys.stdout.flush()

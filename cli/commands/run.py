@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 
-from tui import common
-from tui.files import write_file
-from tui.loader import UsageError
+from cli import common
+from files.reading import UsageError
+from files.writing import write_file
 
 FORMATS = ("table", "csv", "json", "md", "parquet")
 
@@ -33,8 +33,8 @@ def register(sub) -> None:
 
 
 def run(args, texts) -> int:
+    from cli import output
     from engine import evaluate
-    from tui import output
 
     if args.long and args.format == "table":
         raise UsageError("--long needs --format csv, json, md or parquet")
@@ -56,19 +56,8 @@ def run(args, texts) -> int:
         frame = (output.long_frame if args.long else output.wide_frame)(model, runs, variables)
         _write_parquet(frame, args.output)
         return common.OK
-    if args.long:
-        render = {"csv": output.to_long_csv, "json": output.to_long_json,
-                  "md": output.to_long_markdown}[args.format]
-        text = render(model, runs, variables)
-    elif args.format == "csv":
-        text = output.to_csv(model, runs, variables, with_scenario=args.all_scenarios)
-    elif args.format == "json":
-        text = output.to_json(model, runs, variables)
-    elif args.format == "md":
-        text = output.to_markdown(model, runs, variables)
-    else:
-        text = output.to_table(model, runs, variables)
-    common.write(text, args.output)
+    render = (output.LONG_RENDERERS if args.long else output.RENDERERS)[args.format]
+    common.write(render(model, runs, variables, with_scenario=args.all_scenarios), args.output)
     return common.OK
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui import common
-from tui.snapshot import add_scenario_options, chosen_scenarios
+from cli import common
+from cli.snapshot import add_scenario_options, chosen_scenarios
 
 
 def register(sub) -> None:
@@ -15,8 +15,8 @@ def register(sub) -> None:
 
 
 def run(args, texts) -> int:
+    from cli.snapshot import snapshot_text
     from engine.compare import values_of
-    from tui.snapshot import snapshot_text
 
     model = common.load(args.file, texts)
     warnings: list = []

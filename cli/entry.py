@@ -1,4 +1,4 @@
-"""The `scn` executable: signals first, then `tui.cli.main`.
+"""The `scn` executable: signals first, then `cli.main.main`.
 
 Ctrl+C must end scn quietly at any moment, start-up included (numpy,
 polars and sympy take a while to import): one line on stderr, no
@@ -35,8 +35,8 @@ if _HANDLING:
 
 
 def main() -> int:
-    from tui.cli import INTERRUPTED
-    from tui.cli import main as run
+    from cli.main import INTERRUPTED
+    from cli.main import main as run
 
     code = INTERRUPTED
     try:

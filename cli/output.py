@@ -19,10 +19,12 @@ import csv
 import io
 import json
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
+from cli.render import aligned, md_cell, md_row, md_rule
+from display.kinds import kinds
+from display.numbers import format_row, row_format
 from dsl.text import printable
-from tui.numbers import format_row, kinds, row_format
 
 Values = dict[str, list[float | None]]
 Runs = Sequence[tuple[str, Values]]
@@ -39,7 +41,8 @@ def full_precision(v: float | None) -> str:
     return repr(float(v))
 
 
-def to_csv(model, runs: Runs, variables: Sequence[str], with_scenario: bool) -> str:
+def to_csv(model, runs: Runs, variables: Sequence[str], with_scenario: bool = False) -> str:
+    """A row per variable (per scenario and variable `with_scenario`: --all-scenarios)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     head = ["variable", *map(str, model.years)]
@@ -60,7 +63,7 @@ def json_value(v: float | None):
     return v
 
 
-def to_json(model, runs: Runs, variables: Sequence[str]) -> str:
+def to_json(model, runs: Runs, variables: Sequence[str], with_scenario: bool = False) -> str:
     doc = {
         "model": model.title,
         "years": list(model.years),
@@ -90,7 +93,7 @@ def _title(model, scenario: str) -> str:
     return printable(f"{model.title or model.source}: {label}")
 
 
-def to_table(model, runs: Runs, variables: Sequence[str]) -> str:
+def to_table(model, runs: Runs, variables: Sequence[str], with_scenario: bool = False) -> str:
     kind = kinds(model)
     out = []
     for name, values in runs:
@@ -101,35 +104,24 @@ def to_table(model, runs: Runs, variables: Sequence[str]) -> str:
             indent = "  " if section is not None else ""
             for v in names:
                 grid.append([indent + v, *format_row(values[v], kind[v])])
-        widths = [max(len(r[c]) for r in grid) for c in range(len(grid[0]))]
-        out.append(_title(model, name))
-        for r in grid:
-            cells = [r[0].ljust(widths[0])] + [x.rjust(w) for x, w in zip(r[1:], widths[1:])]
-            out.append("  ".join(cells).rstrip())
-        out.append("")
+        out += [_title(model, name), *aligned(grid), ""]
     return "\n".join(out)
 
 
-def to_markdown(model, runs: Runs, variables: Sequence[str]) -> str:
+def to_markdown(model, runs: Runs, variables: Sequence[str], with_scenario: bool = False) -> str:
     kind = kinds(model)
     out = []
     for name, values in runs:
-        out.append(f"### {_md(_title(model, name))}\n")
-        out.append("| variable | " + " | ".join(map(str, model.years)) + " |")
-        out.append("|---|" + "---:|" * len(model.years))
+        out.append(f"### {md_cell(_title(model, name))}\n")
+        out.append(md_row(["variable", *map(str, model.years)]))
+        out.append(md_rule("l" + "r" * len(model.years)))
         for section, names in _rows(model, variables):
-            if section is not None:
-                out.append(f"| **{_md(printable(section))}** |" + " |" * len(model.years))
+            if section is not None:  # a heading row: its empty cells are one blank wide
+                out.append(f"| **{md_cell(printable(section))}** |" + " |" * len(model.years))
             for v in names:
-                cells = " | ".join(format_row(values[v], kind[v]))
-                out.append(f"| {v} | {cells} |")
+                out.append(md_row([v, *format_row(values[v], kind[v])]))
         out.append("")
     return "\n".join(out)
-
-
-def _md(text: str) -> str:
-    """Text in a Markdown table cell or heading: a '|' would end the cell."""
-    return text.replace("|", "\\|")
 
 
 LONG_COLUMNS = ("scenario", "variable", "year", "value")
@@ -143,7 +135,7 @@ def long_rows(model, runs: Runs, variables: Sequence[str]):
                 yield name, v, year, x
 
 
-def to_long_csv(model, runs: Runs, variables: Sequence[str]) -> str:
+def to_long_csv(model, runs: Runs, variables: Sequence[str], with_scenario: bool = True) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(LONG_COLUMNS)
@@ -152,18 +144,19 @@ def to_long_csv(model, runs: Runs, variables: Sequence[str]) -> str:
     return buf.getvalue()
 
 
-def to_long_json(model, runs: Runs, variables: Sequence[str]) -> str:
+def to_long_json(model, runs: Runs, variables: Sequence[str], with_scenario: bool = True) -> str:
     rows = [dict(zip(LONG_COLUMNS, (name, v, year, json_value(x))))
             for name, v, year, x in long_rows(model, runs, variables)]
     return json.dumps(rows, indent=1) + "\n"
 
 
-def to_long_markdown(model, runs: Runs, variables: Sequence[str]) -> str:
+def to_long_markdown(model, runs: Runs, variables: Sequence[str],
+                     with_scenario: bool = True) -> str:
     kind = kinds(model)
     # each variable's values read as its row does in the wide table
     fmt = {(name, v): row_format(values[v], kind[v]) for name, values in runs for v in variables}
-    out = ["| " + " | ".join(LONG_COLUMNS) + " |", "|---|---|---:|---:|"]
-    out += [f"| {name} | {v} | {year} | {fmt[name, v](x)} |"
+    out = [md_row(LONG_COLUMNS), md_rule("llrr")]
+    out += [md_row([name, v, str(year), fmt[name, v](x)])
             for name, v, year, x in long_rows(model, runs, variables)]
     return "\n".join(out) + "\n"
 
@@ -195,4 +188,11 @@ def wide_frame(model, runs: Runs, variables: Sequence[str]):
     return pl.DataFrame(data, schema=schema)
 
 
-RENDERERS = ("table", "csv", "json", "md")
+# The renderers of `scn run`, by --format: each takes (model, runs, variables,
+# with_scenario); only the wide CSV reads with_scenario (--all-scenarios adds the
+# scenario column), the long layouts always have one.
+Renderer = Callable[..., str]
+RENDERERS: dict[str, Renderer] = {"table": to_table, "csv": to_csv, "json": to_json,
+                                  "md": to_markdown}
+LONG_RENDERERS: dict[str, Renderer] = {"csv": to_long_csv, "json": to_long_json,
+                                       "md": to_long_markdown}

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import math
 
+from cli import common
+from cli.output import full_precision
 from dsl.text import printable, split_lines
-from tui import common
-from tui.output import full_precision
 
 DEPTH = 3  # levels shown unless --depth says otherwise; a recurrence goes back every year
 # Levels of indentation in one block of the tree (and of nesting in JSON):
@@ -64,7 +64,7 @@ def run(args, texts) -> int:
 
 class _View:
     def __init__(self, model, texts, scenario: str, result):
-        from tui.numbers import kinds
+        from display.kinds import kinds
 
         self.model, self.texts, self.scenario, self.result = model, texts, scenario, result
         self.kind = kinds(model)
@@ -73,7 +73,7 @@ class _View:
 
     def value(self, node) -> str:
         """A cell's value as its variable's row shows it (one number of decimals per variable)."""
-        from tui.numbers import row_format
+        from display.numbers import row_format
 
         name = node.cell.name
         if node.value is None:

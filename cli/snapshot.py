@@ -56,7 +56,7 @@ def add_scenario_options(parser) -> None:
 
 def chosen_scenarios(model, args) -> list[str]:
     """The scenarios picked by `add_scenario_options`, checked against the model."""
-    from tui import common
+    from cli import common
 
     if args.scenario is None:
         return list(model.scenarios)

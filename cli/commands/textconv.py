@@ -24,9 +24,9 @@ must show in the diff a reviewer reads.
 
 from __future__ import annotations
 
+from cli import common
+from cli.snapshot import add_scenario_options
 from dsl.text import split_lines
-from tui import common
-from tui.snapshot import add_scenario_options
 
 RULE = "# ---- scn textconv: values computed from the file above (not part of the file) ----"
 LEGEND = ("# 'exact' fingerprints each row's exact values: it changes when any value does, "
@@ -46,7 +46,7 @@ def run(args, texts) -> int:
     from dsl.text import printable
     from engine import load_model
     from engine.compare import values_of
-    from tui.loader import TooLarge, read_text
+    from files.reading import TooLarge, read_text
 
     out: list[str] = []
     try:
@@ -55,7 +55,7 @@ def run(args, texts) -> int:
         out += [printable(line, keep="\t") for line in split_lines(text)]
         out += ["", RULE]
         model = load_model(text, args.file)
-        from tui.snapshot import chosen_scenarios
+        from cli.snapshot import chosen_scenarios
 
         out += _comments(texts, model.warnings)
         out += [LEGEND, *outputs(model, values_of(model, chosen_scenarios(model, args)))]
@@ -75,7 +75,8 @@ def _comments(texts, diagnostics) -> list[str]:
 
 def outputs(model, values) -> list[str]:
     """A row per scenario and variable: the values per year, formatted for reading."""
-    from tui.numbers import format_row, kinds
+    from display.kinds import kinds
+    from display.numbers import format_row
 
     kind = kinds(model)
     sw = max(len("scenario"), *(len(s) for s in values.scenarios))
@@ -94,7 +95,7 @@ def fingerprint(values) -> str:
     """Six hex digits that change whenever any of `values` does (-0 is 0, NaN is NaN)."""
     import hashlib
 
-    from tui.output import full_precision
+    from cli.output import full_precision
 
     exact = ",".join(full_precision(None if v is None else v + 0.0) for v in values)
     return hashlib.sha256(exact.encode()).hexdigest()[:6]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui import common
-from tui.loader import read_text
+from cli import common
+from files.reading import read_text
 
 
 def register(sub) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 
+from cli import common
+from cli.output import full_precision
 from dsl.text import printable
-from tui import common
-from tui.output import full_precision
 
 
 def register(sub) -> None:
@@ -56,7 +56,8 @@ def _json(model, scenario: str, g) -> str:
 
 
 def _table(model, scenario: str, g) -> str:
-    from tui.numbers import format_row, format_value, kinds
+    from display.kinds import kinds
+    from display.numbers import format_row, format_value
 
     kind = kinds(model)
     out_kind, in_kind = kind[g.output], kind[g.vary]

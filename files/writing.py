@@ -38,7 +38,7 @@ import secrets
 import stat
 import time
 
-from tui.loader import UsageError
+from files.reading import UsageError
 
 NEW_FILE_MODE = 0o666  # before the umask, as any program creating a file
 FIFO_POLL = 0.05  # seconds between looks for a FIFO's reader

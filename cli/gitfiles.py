@@ -16,7 +16,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 
-from tui.loader import MAX_BYTES, UsageError, read_text, too_large
+from files.reading import MAX_BYTES, UsageError, read_text, too_large
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import difflib
 import sys
 
+from cli import common
 from dsl.text import printable, split_lines_keepends
-from tui import common
-from tui.loader import UsageError
+from files.reading import UsageError
 
 
 def register(sub) -> None:
@@ -29,7 +29,7 @@ def register(sub) -> None:
 def run(args, texts) -> int:
     from dsl.errors import ScnError
     from dsl.format import format_text
-    from tui.loader import read_text
+    from files.reading import read_text
 
     status = common.OK
     changed = unchanged = 0

@@ -14,9 +14,9 @@ Exit codes (the same for every command):
   means "changed".
 - 130: interrupted (Ctrl+C); `scn` then ends by SIGINT, as a shell expects.
 
-No user mistake ends in a traceback. Each command lives in `tui/commands/`
+No user mistake ends in a traceback. Each command lives in `cli/commands/`
 and imports only what it needs, so `scn run` starts fast (no sympy, no
-textual). The executable enters through `tui.entry`, which sets up signals
+textual). The executable enters through `cli.entry`, which sets up signals
 before anything loads.
 """
 
@@ -27,12 +27,12 @@ import importlib
 import sys
 from typing import Sequence
 
+from cli.commands import COMMANDS
+from cli.common import MODEL_ERROR, USAGE_ERROR, refuse_output_over_input
+from cli.streams import OutputFailed, guarded
 from dsl.errors import ScnError
 from dsl.text import printable
-from tui.common import MODEL_ERROR, USAGE_ERROR, refuse_output_over_input
-from tui.commands import COMMANDS
-from tui.loader import Texts, UsageError
-from tui.streams import OutputFailed, guarded
+from files.reading import Texts, UsageError
 
 INTERRUPTED = 130  # 128 + SIGINT
 
@@ -66,19 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"tui.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"tui.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"cli.commands.{name}").register(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit status. Its output goes to sys.stdout, its
-    messages to sys.stderr, both guarded (see `tui.streams`)."""
+    messages to sys.stderr, both guarded (see `cli.streams`)."""
     try:
         with guarded() as streams:
             code = _command(argv)

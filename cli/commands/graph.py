@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from cli import common
 from dsl.text import printable
-from tui import common
-from tui.loader import UsageError
+from files.reading import UsageError
 
 
 def register(sub) -> None:

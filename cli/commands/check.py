@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from cli import common
 from dsl.errors import ScnError
 from dsl.text import printable
-from tui import common
-from tui.loader import UsageError
+from files.reading import UsageError
 
 
 def register(sub) -> None:

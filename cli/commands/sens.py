@@ -13,14 +13,21 @@ import csv
 import io
 import json
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from cli import common
+from cli.output import full_precision
+from cli.render import aligned, md_row, md_rule
 from dsl.text import printable
-from tui import common
-from tui.output import full_precision
+
+if TYPE_CHECKING:  # sympy and polars are imported when a report is made, not to register
+    from engine.api import Overrides
+    from engine.model import Model
+    from engine.tornado import TornadoRow
 
 BAR = 20  # characters on each side of the tornado's axis
-ZERO_STEP_PERCENT, ZERO_STEP = 0.01, 1.0  # how far an input that is 0 moves instead
+FORMATS = ("table", "csv", "json", "md")  # of both reports: TORNADO and DERIVATIVES
 
 
 def register(sub) -> None:
@@ -36,7 +43,7 @@ def register(sub) -> None:
                    "percent (default: 10)")
     p.add_argument("--inline", action="store_true",
                    help="write the formula in inputs only (inline every computed variable)")
-    common.scenario_options(p, ("table", "csv", "json", "md"))
+    common.scenario_options(p, FORMATS)
     p.set_defaults(run=run)
 
 
@@ -75,34 +82,34 @@ def _pct(text: str) -> float:
 
 
 def _tornado(model, args, y, scenario, overrides) -> str:
+    from display.kinds import kinds, zero_steps
     from engine.tornado import tornado
-    from tui.numbers import PERCENT, kinds
 
     pct = _pct(args.pct)
     year = y.year if y.year is not None else model.years[-1]
     kind = kinds(model)
     # An input that is 0 everywhere cannot be scaled: it moves by one point
-    # when it reads as a percentage, else by one unit.
-    steps = {v: ZERO_STEP_PERCENT if k == PERCENT else ZERO_STEP for v, k in kind.items()}
-    rows = tornado(model, y.name, year, scenario, overrides, pct, zero_step=steps)
-    if args.format == "csv":
-        return _tornado_csv(y.name, year, rows)
-    if args.format == "json":
-        return _tornado_json(y.name, year, scenario, pct, rows)
-    if not rows:
-        return f"{y.name}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
-    from engine import evaluate
-    from tui.numbers import row_format
-
-    # an input's base value, and the output's, read as their rows do in `scn run`
-    result = evaluate(model, scenario, overrides)
-    base_format = {v: row_format(result.series(v), kind[v])
-                   for v in {y.name, *(r.input.split("[")[0] for r in rows)}}
-    return _tornado_table(kind, base_format, y.name, year, scenario, pct, rows,
-                          markdown=args.format == "md")
+    # when it reads as a percentage, else by one unit (as in the UI).
+    rows = tornado(model, y.name, year, scenario, overrides, pct, zero_step=zero_steps(kind))
+    return TORNADO[args.format](Tornado(model, overrides, kind, y.name, year, scenario, pct, rows))
 
 
-def _tornado_csv(output: str, year: int, rows) -> str:
+@dataclass(frozen=True)
+class Tornado:
+    """The report `scn sens OUTPUT` renders: the output's cell and its ranked inputs."""
+
+    model: Model
+    overrides: Overrides | None
+    kind: dict[str, str]  # display kinds (display.kinds)
+    output: str
+    year: int
+    scenario: str
+    pct: float
+    rows: list[TornadoRow]  # the largest swing first
+
+
+def _tornado_csv(t: Tornado) -> str:
+    output, year, rows = t.output, t.year, t.rows
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["output", "year", "input", "base_value", "derivative", "estimate_low",
@@ -114,7 +121,8 @@ def _tornado_csv(output: str, year: int, rows) -> str:
     return buf.getvalue()
 
 
-def _tornado_json(output: str, year: int, scenario: str, pct: float, rows) -> str:
+def _tornado_json(t: Tornado) -> str:
+    output, year, scenario, pct, rows = t.output, t.year, t.scenario, t.pct, t.rows
     doc = {
         "output": output, "year": year, "scenario": scenario, "pct": pct,
         "value": rows[0].output_value if rows else None,
@@ -130,9 +138,19 @@ def _js(v):
     return v if v is None or v == v and abs(v) != float("inf") else full_precision(v)
 
 
-def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdown: bool) -> str:
-    from tui.numbers import AMOUNT, format_value
+def _tornado_for_people(t: Tornado, markdown: bool) -> str:
+    """The table (the terminal, with bars) or Markdown."""
+    from display.kinds import AMOUNT
+    from display.numbers import format_value, row_format
+    from engine import evaluate
 
+    kind, output, year, scenario, pct, rows = t.kind, t.output, t.year, t.scenario, t.pct, t.rows
+    if not rows:
+        return f"{output}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
+    # an input's base value, and the output's, read as their rows do in `scn run`
+    result = evaluate(t.model, scenario, t.overrides)
+    base_format = {v: row_format(result.series(v), kind[v])
+                   for v in {output, *(r.input.split("[")[0] for r in rows)}}
     p = f"{pct * 100:g}%"
     okind = kind[output]
 
@@ -147,18 +165,13 @@ def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdow
     title = (f"Tornado: {output}[{year}] = {base_format[output](rows[0].output_value)}, "
              f"scenario {scenario}; each input scaled by -{p} and +{p}")
     if markdown:
-        lines = [f"### {title}", "", "| " + " | ".join(head) + " |",
-                 "|---|" + "---:|" * (len(head) - 1)]
-        lines += ["| " + " | ".join(r) + " |" for r in body]
+        lines = [f"### {title}", "", md_row(head), md_rule("l" + "r" * (len(head) - 1))]
+        lines += [md_row(r) for r in body]
         return "\n".join(lines + _shift_notes(rows, p, base_kind, prefix="\n")) + "\n"
     scale = max((max(abs(r.exact_low), abs(r.exact_high)) for r in rows
                  if r.swing != float("inf")), default=0.0)
     grid = [head + [""]] + [b + [_bar(r, scale)] for b, r in zip(body, rows)]
-    widths = [max(len(g[c]) for g in grid) for c in range(len(head))]
-    lines = [title, ""]
-    for g in grid:
-        cells = [g[0].ljust(widths[0])] + [x.rjust(w) for x, w in zip(g[1:-1], widths[1:])]
-        lines.append(("  ".join(cells) + "  " + g[-1]).rstrip())
+    lines = [title, "", *aligned(grid, left=(0, len(head)))]  # the bars, drawn from the left
     lines += ["", f"bars: exact change of {output}[{year}]; '=' input -{p}, '#' input +{p}; "
                   "est = first order, from the exact derivative"]
     lines += _shift_notes(rows, p, base_kind)
@@ -170,7 +183,7 @@ def _tornado_table(kind, base_format, output, year, scenario, pct, rows, markdow
 
 def _changes(r, kind: str) -> list[str]:
     """The four changes of a row, signed, with one number of decimals (pp for a percentage)."""
-    from tui.numbers import change_format
+    from display.numbers import change_format
 
     values = (r.estimate_low, r.exact_low, r.estimate_high, r.exact_high)
     fmt = change_format(values, kind)
@@ -179,7 +192,7 @@ def _changes(r, kind: str) -> list[str]:
 
 def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
     """The footnote of the rows marked '*': moved by a step, not scaled."""
-    from tui.numbers import PERCENT
+    from display.kinds import PERCENT
 
     moved = []
     for r in rows:
@@ -227,11 +240,7 @@ def _derivatives(model, texts, args, y, scenario, overrides) -> str:
         except ScnError as e:  # the k-th --wrt is line k+1 of "--wrt", as for --set
             raise ScnError([_on_line(diag, k + 1) for diag in e.diagnostics]) from None
         found.append((d, f))
-    if args.format == "csv":
-        return _derivatives_csv(model, found)
-    if args.format == "json":
-        return _derivatives_json(model, scenario, found)
-    return _derivatives_table(model, y, scenario, found, markdown=args.format == "md")
+    return DERIVATIVES[args.format](model, y, scenario, found)
 
 
 def _on_line(diag, line: int):
@@ -241,7 +250,7 @@ def _on_line(diag, line: int):
     return replace(diag, span=replace(s, line=line, end_line=line))
 
 
-def _derivatives_csv(model, found) -> str:
+def _derivatives_csv(model, y, scenario, found) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["output", "wrt", "measure", *map(str, model.years)])
@@ -251,7 +260,7 @@ def _derivatives_csv(model, found) -> str:
     return buf.getvalue()
 
 
-def _derivatives_json(model, scenario, found) -> str:
+def _derivatives_json(model, y, scenario, found) -> str:
     doc = {"output": found[0][0].output, "scenario": scenario, "years": list(model.years),
            "wrt": [{"wrt": d.wrt, "formula": f.text, "compounds": f.compounds, "note": f.note,
                     "rules": [{"variable": r.variable, "years": list(r.years),
@@ -262,7 +271,8 @@ def _derivatives_json(model, scenario, found) -> str:
 
 
 def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
-    from tui.numbers import AMOUNT, PERCENT, format_row, kinds
+    from display.kinds import AMOUNT, PERCENT, kinds
+    from display.numbers import format_row
 
     kind = kinds(model)
     years = [y.year] if y.year is not None else list(model.years)
@@ -309,10 +319,17 @@ def _at(values, idx):
 
 def _grid(years, rows, markdown: bool) -> list[str]:
     head = ["", *map(str, years)]
-    if markdown:
-        return ["| | " + " | ".join(head[1:]) + " |", "|---|" + "---:|" * len(years),
-                *("| " + name + " | " + " | ".join(vals) + " |" for name, vals in rows)]
-    grid = [head] + [[name, *vals] for name, vals in rows]
-    widths = [max(len(g[c]) for g in grid) for c in range(len(head))]
-    return ["  ".join([g[0].ljust(widths[0])] + [x.rjust(w) for x, w in zip(g[1:], widths[1:])])
-            .rstrip() for g in grid]
+    if markdown:  # the empty corner cell is one blank wide
+        return ["| | " + " | ".join(head[1:]) + " |", md_rule("l" + "r" * len(years)),
+                *(md_row([name, *vals]) for name, vals in rows)]
+    return aligned([head] + [[name, *vals] for name, vals in rows])
+
+
+# The renderers of each report, by --format.
+TORNADO = {"table": lambda t: _tornado_for_people(t, markdown=False),
+           "md": lambda t: _tornado_for_people(t, markdown=True),
+           "csv": _tornado_csv, "json": _tornado_json}
+DERIVATIVES = {
+    "table": lambda model, y, scenario, found: _derivatives_table(model, y, scenario, found, False),
+    "md": lambda model, y, scenario, found: _derivatives_table(model, y, scenario, found, True),
+    "csv": _derivatives_csv, "json": _derivatives_json}

@@ -15,12 +15,13 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from cli import common
+from cli.render import aligned, md_cell, md_row, md_rule
+from cli.snapshot import add_scenario_options
 from dsl.text import printable, split_lines
-from tui import common
-from tui.loader import UsageError
-from tui.snapshot import add_scenario_options
+from files.reading import UsageError
 
-FORMATS = ("table", "md", "json")
+FORMATS = ("table", "md", "json")  # the renderers: RENDERERS
 MD_ROWS = 300  # a pull-request comment has a size limit; the full list stays in `scn diff`
 MD_LARGEST = 30  # rows of the "largest move of each variable" table
 
@@ -65,7 +66,7 @@ class Side:
 
 
 def run(args, texts) -> int:
-    from tui.gitfiles import read_spec, read_working_at
+    from cli.gitfiles import read_spec, read_working_at
 
     if args.rev is not None:
         if len(args.files) != 1:
@@ -93,8 +94,7 @@ def run(args, texts) -> int:
                                         start=old.results if side is new else None)
     report = _compare(old, new, scenarios, args.rtol, args.atol, same)
     texts.report(old.warnings + new.warnings + old.errors + new.errors)
-    render = {"table": table, "md": markdown, "json": json_text}[args.format]
-    common.write(render(report, texts), args.output)
+    common.write(RENDERERS[args.format](report, texts), args.output)
     if old.errors or new.errors:
         return common.USAGE_ERROR
     return common.MODEL_ERROR if report.changed else common.OK
@@ -107,7 +107,7 @@ def _side(file, texts) -> Side:
 
     texts.by_source[file.label] = file.text
     if file.path.endswith(".toml"):
-        from tui.snapshot import read_snapshot
+        from cli.snapshot import read_snapshot
 
         side = Side(file.label, "snapshot")
         try:
@@ -211,7 +211,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
 
 
 def _kinds(report: Report) -> dict[str, str]:
-    from tui.numbers import kinds
+    from display.kinds import kinds
 
     model = report.new.model or report.old.model
     return kinds(model) if model is not None else {}
@@ -221,13 +221,14 @@ def _kinds(report: Report) -> dict[str, str]:
 class _Formats:
     """One variable's columns, each with one number of decimals across its years."""
 
-    value: object  # tui.numbers.RowFormat of old and new values
+    value: object  # display.numbers.RowFormat of old and new values
     change: object  # ... of the changes (signed, pp for percentages)
     relative: object  # ... of the relative changes (signed %)
 
     @classmethod
     def of(cls, cells, kind: str) -> _Formats:
-        from tui.numbers import AMOUNT, PERCENT, change_format, row_format
+        from display.kinds import AMOUNT, PERCENT
+        from display.numbers import change_format, row_format
 
         values = [v for c in cells for v in (c.old, c.new)]
         rel = [c.relative for c in cells if c.relative is not None]
@@ -377,30 +378,25 @@ def _prominence(c) -> tuple[float, float]:
 
 
 def _grid(rows: list[list[str]], indent: str) -> list[str]:
-    grid = [list(HEAD), *rows]
-    widths = [max(len(r[k]) for r in grid) for k in range(len(HEAD))]
-    left = {0, 1, 7}
-    return [indent + "  ".join(x.ljust(w) if k in left else x.rjust(w)
-                               for k, (x, w) in enumerate(zip(r, widths))).rstrip()
-            for r in grid]
+    return aligned([list(HEAD), *rows], left=(0, 1, 7), indent=indent)
 
 
 # ---------------------------------------------------------------- Markdown (a PR comment)
 
 
 def _md(text: str) -> str:
-    return printable(text).replace("|", "\\|")
+    return md_cell(printable(text))
 
 
 def markdown(report: Report, texts) -> str:
     out = [f"### scn diff `{_md(report.old.label)}` → `{_md(report.new.label)}`", "",
            f"**{_md(summary(report))}**", ""]
     if report.changes:
-        out += ["| # | scenario | assumption | line | old | new |", "|---|---|---|---|---|---|"]
+        out += [md_row(["#", "scenario", "assumption", "line", "old", "new"]), md_rule("llllll")]
         for i, c in enumerate(report.changes, 1):
             old = f"`{_md(c.old.text)}`" if c.old else ""
             new = f"`{_md(c.new.text)}`" if c.new else ""
-            out.append(f"| {i} | {c.layer} | {_md(c.label)} | {_line(c)} | {old} | {new} |")
+            out.append(md_row([str(i), c.layer, _md(c.label), _line(c), old, new]))
         out.append("")
     # The warnings too: a reviewer reading the pull request must see a hidden character.
     errors = [texts.render(d) for d in _diagnostics(report)]
@@ -411,8 +407,7 @@ def markdown(report: Report, texts) -> str:
         out.append("")
     if report.values is None or not report.values.cells:
         return "\n".join(out).rstrip("\n") + "\n"
-    head = "| " + " | ".join(HEAD) + " |"
-    rule = "|---|---|---:|---:|---:|---:|---:|---|"
+    head, rule = md_row(HEAD), md_rule("llrrrrrl")
     largest = _cell_rows(report, only_largest=True)
     out += ["**Largest move of each variable**", "", head, rule,
             *(_md_row(r) for r in largest[:MD_LARGEST]), ""]
@@ -435,14 +430,14 @@ def _diagnostics(report: Report) -> list:
 
 
 def _md_row(row: list[str]) -> str:
-    return "| " + " | ".join(_md(x) for x in row) + " |"
+    return md_row([_md(x) for x in row])
 
 
 # ---------------------------------------------------------------- JSON (for tools)
 
 
 def json_text(report: Report, texts) -> str:
-    from tui.output import json_value
+    from cli.output import json_value
 
     doc: dict = {"old": report.old.label, "new": report.new.label, "summary": summary(report),
                  "changed": report.changed, "structure": list(report.structure),
@@ -469,3 +464,6 @@ def json_text(report: Report, texts) -> str:
         cells.append(cell)
     doc["values"] = cells
     return json.dumps(doc, indent=2) + "\n"
+
+
+RENDERERS = {"table": table, "md": markdown, "json": json_text}
