@@ -213,6 +213,8 @@ Statement = Union[ModelTitle, YearsDecl, Section, ScenarioOpen, BlockClose, Defi
 
 # ---------------------------------------------------------------- a whole file
 
+BASE = "base"  # the scenario layer of the definitions outside any block
+
 
 @dataclass(frozen=True, slots=True)
 class Placed:
@@ -220,13 +222,13 @@ class Placed:
 
     definition: Definition
     section: str | None
-    scenario: str  # "base" outside any block
+    scenario: str  # BASE outside any block
 
 
 @dataclass(frozen=True, slots=True)
 class ScenarioDecl:
     name: str
-    parent: str  # "base" when no `extends`
+    parent: str  # BASE when no `extends`
     title: str | None
     span: Span = _span()
     parent_span: Span = _span()

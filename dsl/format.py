@@ -232,7 +232,7 @@ def document_text(doc: A.Document) -> str:
         out.append(statement_text(doc.years))
     section: str | None = None
     for placed in doc.definitions:
-        if placed.scenario != "base":
+        if placed.scenario != A.BASE:
             continue
         if placed.section != section and placed.section is not None:
             out.extend(["", statement_text(A.Section(placed.section))])
@@ -240,7 +240,7 @@ def document_text(doc: A.Document) -> str:
         out.extend(_doc_lines(placed.definition, ""))
         out.append(statement_text(placed.definition))
     for s in doc.scenarios:
-        parent = None if s.parent == "base" else s.parent
+        parent = None if s.parent == A.BASE else s.parent
         out.extend(["", statement_text(A.ScenarioOpen(s.name, parent, s.title))])
         for placed in doc.definitions:
             if placed.scenario == s.name:

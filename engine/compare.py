@@ -26,8 +26,7 @@ from typing import Callable, Mapping, Sequence
 
 from dsl import ast as A
 from dsl.format import expr_text, statement_text, years_text
-
-BASE = "base"
+from engine.model import BASE
 
 
 # ---------------------------------------------------------------- assumptions

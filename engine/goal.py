@@ -35,7 +35,7 @@ from dsl.errors import Diagnostic, ScnError
 from dsl.parser import parse_statement
 from dsl.text import split_lines
 from engine.api import Overrides, evaluate, uses_of
-from engine.model import SERIES, Model, Piece
+from engine.model import BASE, SERIES, Model, Piece
 from engine.plan import Plan, run
 from engine.sensitivity import (expression, helper_name, moved_cells, restricted, run_tangent,
                                 tangent_plan)
@@ -72,7 +72,7 @@ class GoalResult:
 
 
 def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None = None,
-              scenario: str = "base", overrides: Overrides | None = None,
+              scenario: str = BASE, overrides: Overrides | None = None,
               text: str | None = None) -> GoalResult:
     """Solve `target` ("optics_tam[2030] = 120B") for the input `vary`.
 

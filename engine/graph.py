@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from engine.model import Piece
+from engine.model import Piece, distinct
 from engine.uses import SHIFT, Use
 
 
@@ -97,7 +97,7 @@ def build(variables: tuple[str, ...], cover: dict[str, tuple[Piece | None, ...]]
             deps[v] = base.deps[v]
             continue
         names: set[str] = set()
-        for p in _distinct(cover[v]):
+        for p in distinct(cover[v]):
             names.update(u.name for u in uses_of(p))
         deps[v] = tuple(sorted(names, key=order.__getitem__))
     components = _tarjan(variables, deps)
@@ -124,14 +124,6 @@ def build(variables: tuple[str, ...], cover: dict[str, tuple[Piece | None, ...]]
         comp_sorted = tuple(sorted(comp, key=order.__getitem__))
         levels[level].append(Block(comp_sorted, cyclic, cells))
     return Graph(order, deps, levels, cycles)
-
-
-def _distinct(row: tuple[Piece | None, ...]) -> list[Piece]:
-    seen: dict[int, Piece] = {}
-    for p in row:
-        if p is not None and id(p) not in seen:
-            seen[id(p)] = p
-    return list(seen.values())
 
 
 def _tarjan(variables, deps) -> list[list[str]]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from dsl import ast as A
 from engine.api import uses_of
-from engine.model import Model, Piece
+from engine.model import Model, Piece, distinct
 from engine.plan import Plan
 from engine.trace import years_label
 
@@ -40,15 +40,6 @@ class Lever:
     years: tuple[int, ...]  # year indices it moves
     whole: bool  # an input variable, held at the moved values
     reads: tuple[int, ...] | None = None  # of those, the ones the output reads (None: all)
-
-
-def distinct(row) -> list[Piece]:
-    """The pieces of a cover row, once each, in year order."""
-    seen: dict[int, Piece] = {}
-    for p in row:
-        if p is not None:
-            seen.setdefault(id(p), p)
-    return list(seen.values())
 
 
 def is_input(model: Model, row: tuple[Piece | None, ...]) -> bool:

@@ -17,7 +17,7 @@ import polars as pl
 
 from engine import cells, polars_expr
 from engine.graph import Block, Graph
-from engine.model import Model, Piece, same_row
+from engine.model import Model, Piece, distinct, same_row
 from engine.polars_expr import BATCH, BATCH_BASE, F64, YEAR_FLOAT, YEAR_INDEX
 
 YEAR = "#year"
@@ -59,7 +59,7 @@ def compile_plan(model: Model, scenario: str, cover, graph: Graph,
                 if not same:
                     changed.add(v)
                 if block.cyclic:
-                    for p in _distinct(cover[v]):
+                    for p in distinct(cover[v]):
                         hit = old_fns.get(id(p.expr))
                         fn = hit[1] if hit is not None and hit[0] is p.expr else None
                         plan.cell_fns[id(p)] = fn or cells.compile_cell(p.expr, first, last)
@@ -71,11 +71,6 @@ def compile_plan(model: Model, scenario: str, cover, graph: Graph,
     return plan
 
 
-def _distinct(row) -> list[Piece]:
-    """The pieces of a cover row, once each (by identity: hashing an AST is deep)."""
-    return list({id(p): p for p in row if p is not None}.values())
-
-
 def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
     """A plan's year-by-year closures by expression identity: the parser's
     statement cache keeps unchanged expressions the same objects across edits."""
@@ -84,7 +79,7 @@ def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
         for block in level:
             if block.cyclic:
                 for v in block.variables:
-                    for p in _distinct(plan.cover[v]):
+                    for p in distinct(plan.cover[v]):
                         fn = plan.cell_fns.get(id(p))
                         if fn is not None:
                             out[id(p.expr)] = (p.expr, fn)

@@ -35,16 +35,14 @@ from dsl.errors import Diagnostic, ScnError
 from engine.api import Overrides, evaluate, prepare, uses_of
 from engine.functions import FUNCTIONS
 from engine.graph import Block, Graph
-from engine.model import OVERRIDES, Model, Piece
+from engine.model import BASE, OVERRIDES, Model, Piece, distinct
 from engine.plan import Plan, run
 from engine.cells import compile_cell
 from engine.polars_expr import F64, years_condition, column
 from engine.symbolic import (T, Builder, Ref, column_ref, flat_names, readable, ref_of, reframe,
                              refs_in, symbol, tangent_symbol, to_polars, to_text, tree_size)
-from engine.levers import distinct as _distinct, is_input
+from engine.levers import is_input
 from engine.trace import Cell, cell, has_value, years_label
-
-BASE = "base"
 
 
 def tangent_name(var: str) -> str:
@@ -125,7 +123,7 @@ def tangent_plan(plan: Plan, sources: frozenset[str], outputs: frozenset[str]) -
         return hit[1]
     model, graph = plan.model, plan.graph
     first = model.years[0]
-    helpers = {v for v, row in plan.cover.items() for p in _distinct(row)
+    helpers = {v for v, row in plan.cover.items() for p in distinct(row)
                if isinstance(p.expr, A.Name) and p.expr.name in sources}
     start = {s for s in sources if s in graph.deps} | helpers
     path = frozenset(graph.downstream(start) & graph.upstream(set(outputs))) | (
@@ -229,7 +227,7 @@ def _tangent_cells(model: Model, row, path, read, columns, level0, cells) -> tup
     cell function summing partial * tangent cell, vectorized over the batch."""
     first = model.years[0]
     made: dict[int, Piece] = {}
-    for p in _distinct(row):
+    for p in distinct(row):
         terms = []
         for r, d in partials(model, p):
             if r.var in path:
@@ -394,7 +392,7 @@ def path_notes(model: Model, plan: Plan, path, x: str, y: str) -> list[str]:
     flat: set[str] = set()
     random = False
     for v in [v for v in model.variables if v in path or v == x]:
-        for p in _distinct(plan.cover[v]):
+        for p in distinct(plan.cover[v]):
             if v != x:
                 flat.update(flat_names(expression(model, p)))
             random = random or any(
@@ -489,7 +487,7 @@ class _Formula:
 
     def _plan_hubs(self) -> None:
         m, x = self.model, self.x.name
-        summed = {r.var for v in self.path for p in _distinct(self.plan.cover[v])
+        summed = {r.var for v in self.path for p in distinct(self.plan.cover[v])
                   for r in refs_in(expression(m, p)) if r.cumsum}
         hubs = self.path if self.chain else self.path & (self.cyclic | summed)
         hubs = set(hubs) | {self.y.name}

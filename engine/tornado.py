@@ -25,9 +25,10 @@ import numpy as np
 
 from engine.api import Overrides, evaluate
 from engine.levers import Lever, levers
+from engine.model import BASE
 from engine.plan import Plan, run
-from engine.sensitivity import (BASE, _values, helper_name, moved_cells, restricted,
-                                run_tangent, tangent_plan)
+from engine.sensitivity import (_values, helper_name, moved_cells, restricted, run_tangent,
+                                tangent_plan)
 from engine.trace import Cell, cell, has_value
 
 DEFAULT_ZERO_STEP = 1.0
