@@ -156,12 +156,6 @@ def exact(number: A.Number) -> sp.Rational:
     return sp.Rational(q.numerator, q.denominator)
 
 
-def exact(number: A.Number) -> sp.Rational:
-    """The number as written, exactly: 26.5% is 53/200 (never via text parsing)."""
-    q = Fraction(Decimal(repr(number.value)))
-    return sp.Rational(q.numerator, q.denominator)
-
-
 class Builder:
     """AST to sympy in one context (the time axis, the function table).
     Pure; cache-free (callers cache)."""
