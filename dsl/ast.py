@@ -213,6 +213,8 @@ Statement = Union[ModelTitle, YearsDecl, Section, ScenarioOpen, BlockClose, Defi
 
 # ---------------------------------------------------------------- a whole file
 
+BASE = "base"  # the scenario layer of the definitions outside any block
+
 
 @dataclass(frozen=True, slots=True)
 class Placed:
@@ -220,13 +222,13 @@ class Placed:
 
     definition: Definition
     section: str | None
-    scenario: str  # "base" outside any block
+    scenario: str  # BASE outside any block
 
 
 @dataclass(frozen=True, slots=True)
 class ScenarioDecl:
     name: str
-    parent: str  # "base" when no `extends`
+    parent: str  # BASE when no `extends`
     title: str | None
     span: Span = _span()
     parent_span: Span = _span()
@@ -253,14 +255,44 @@ def walk(expr: Expr):
 
 
 def children(node: Expr) -> tuple[Expr, ...]:
-    if isinstance(node, (Unary, Paren)):
-        return (node.operand,) if isinstance(node, Unary) else (node.expr,)
-    if isinstance(node, Binary):
-        return (node.left, node.right)
-    if isinstance(node, Between):
-        return (node.low, node.high)
-    if isinstance(node, Call):
-        return node.args
-    if isinstance(node, YearMap):
-        return tuple(e.value for e in node.entries)
+    try:
+        return HANDLERS[type(node)](node)
+    except KeyError:
+        raise NoHandler("children", node) from None
+
+
+def _none(node: Expr) -> tuple[Expr, ...]:
     return ()
+
+
+HANDLERS = {
+    Number: _none, Name: _none, CurrentYear: _none, Shifted: _none, AtYear: _none,
+    YearRange: _none,
+    Unary: lambda n: (n.operand,),
+    Binary: lambda n: (n.left, n.right),
+    Between: lambda n: (n.low, n.high),
+    Call: lambda n: n.args,
+    YearMap: lambda n: tuple(e.value for e in n.entries),
+    Paren: lambda n: (n.expr,),
+}
+
+
+# ---------------------------------------------------------------- back-ends
+
+
+class NoHandler(TypeError):
+    """A back-end was given a node it has no rule for: a bug in scn, never the
+    user's mistake (every back-end has a table, `HANDLERS`, of the node classes
+    it handles; tests/test_dispatch.py checks each covers every class)."""
+
+    def __init__(self, backend: str, node: object, why: str = ""):
+        super().__init__(f"internal error: the {backend} back-end has no rule for "
+                         f"{type(node).__name__} nodes" + (f" ({why})" if why else ""))
+
+
+def only_inside(backend: str, where: str):
+    """The handler of a node that stands only inside `where` (the checker refuses it
+    elsewhere, and the function builders read it themselves): reaching it is a bug."""
+    def refuse(b, node, *rest):
+        raise NoHandler(backend, node, f"it stands only inside {where}")
+    return refuse

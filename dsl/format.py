@@ -110,11 +110,12 @@ class _Printer:
         else:
             raise TypeError(f"no canonical text for {kind.__name__}")
 
-    # -- expressions: one method per node type, looked up in _EXPR
+    # -- expressions: one method per node type, looked up in HANDLERS
     def expr(self, node: A.Expr) -> None:
-        method = _EXPR.get(type(node))
-        if method is None:
-            raise TypeError(f"no canonical text for {type(node).__name__}")
+        try:
+            method = HANDLERS[type(node)]
+        except KeyError:
+            raise A.NoHandler("canonical text", node) from None
         method(self, node)
 
     def _number(self, n: A.Number) -> None:
@@ -188,7 +189,7 @@ class _Printer:
         self.newline(outer)
 
 
-_EXPR = {
+HANDLERS = {
     A.Number: _Printer._number, A.Name: _Printer._name, A.CurrentYear: _Printer._current_year,
     A.Shifted: _Printer._shifted, A.AtYear: _Printer._at_year, A.YearRange: _Printer._year_range,
     A.Unary: _Printer._unary, A.Binary: _Printer._binary, A.Between: _Printer._between,
@@ -232,7 +233,7 @@ def document_text(doc: A.Document) -> str:
         out.append(statement_text(doc.years))
     section: str | None = None
     for placed in doc.definitions:
-        if placed.scenario != "base":
+        if placed.scenario != A.BASE:
             continue
         if placed.section != section and placed.section is not None:
             out.extend(["", statement_text(A.Section(placed.section))])
@@ -240,7 +241,7 @@ def document_text(doc: A.Document) -> str:
         out.extend(_doc_lines(placed.definition, ""))
         out.append(statement_text(placed.definition))
     for s in doc.scenarios:
-        parent = None if s.parent == "base" else s.parent
+        parent = None if s.parent == A.BASE else s.parent
         out.extend(["", statement_text(A.ScenarioOpen(s.name, parent, s.title))])
         for placed in doc.definitions:
             if placed.scenario == s.name:

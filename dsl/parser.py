@@ -457,13 +457,13 @@ def _structure(statements, errors: list[Diagnostic], years_failed: bool = False)
                     f"scenario '{node.name}' starts inside scenario '{open_block.name}'",
                     node.span, f"close '{open_block.name}' with '}}' on its own line first"))
             open_block = node
-            if node.name == "base":
+            if node.name == A.BASE:
                 errors.append(Diagnostic("'base' is reserved for the definitions outside any block",
                                          node.name_span, "pick another scenario name"))
                 # Its definitions belong to no layer: they must not merge into base.
                 open_block = A.ScenarioOpen("#base", None, None, node.span)
                 continue
-            scenarios.append(A.ScenarioDecl(node.name, node.parent or "base", node.title,
+            scenarios.append(A.ScenarioDecl(node.name, node.parent or A.BASE, node.title,
                                             node.name_span, node.parent_span))
         elif isinstance(node, A.BlockClose):
             if open_block is None:
@@ -472,7 +472,7 @@ def _structure(statements, errors: list[Diagnostic], years_failed: bool = False)
         else:
             if raw.doc is not None:
                 node = _with_doc(node, raw.doc)
-            scenario = open_block.name if open_block is not None else "base"
+            scenario = open_block.name if open_block is not None else A.BASE
             placed.append(A.Placed(node, section, scenario))
     if open_block is not None:
         errors.append(Diagnostic(f"scenario '{open_block.name}' is never closed",

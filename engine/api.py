@@ -25,8 +25,8 @@ from engine.check import check_scenario
 from engine.distributions import parameter_warnings
 from engine.graph import Cover, Graph
 from engine.model import OVERRIDES, Model, Piece, cover, cover_over, pieces_of, same_row
-from engine.plan import YEAR, Plan, compile_plan, run
-from engine.polars_expr import BATCH
+from engine.frame import BATCH, YEAR
+from engine.plan import Plan, compile_plan, run
 from engine.resolve import BASE, overlaps, resolve
 from engine.uses import Use, UseCollector
 

@@ -26,8 +26,7 @@ from typing import Callable, Mapping, Sequence
 
 from dsl import ast as A
 from dsl.format import expr_text, statement_text, years_text
-
-BASE = "base"
+from engine.model import BASE
 
 
 # ---------------------------------------------------------------- assumptions
@@ -107,27 +106,26 @@ def assumptions(doc: A.Document) -> list[Assumption]:
 
 def meaning(expr: A.Expr) -> tuple:
     """A hashable form of what an expression computes: no parentheses, numbers by value."""
-    if isinstance(expr, A.Paren):
-        return meaning(expr.expr)
-    if isinstance(expr, A.Number):
-        return ("number", expr.value)
-    parts: list = [type(expr).__name__]
-    for name in expr.__dataclass_fields__:
-        if name in ("span", "name_span"):
-            continue
-        value = getattr(expr, name)
-        if isinstance(value, tuple):
-            value = tuple(_meaning_of_item(v) for v in value)
-        elif not isinstance(value, (str, int, float, type(None), A.Years)):
-            value = meaning(value)
-        parts.append(value)
-    return tuple(parts)
+    try:
+        return HANDLERS[type(expr)](expr)
+    except KeyError:
+        raise A.NoHandler("meaning", expr) from None
 
 
-def _meaning_of_item(item):
-    if isinstance(item, A.MapEntry):
-        return (item.years, meaning(item.value))
-    return meaning(item)
+HANDLERS: dict[type, Callable[[A.Expr], tuple]] = {
+    A.Number: lambda n: ("number", n.value),
+    A.Name: lambda n: ("Name", n.name),
+    A.CurrentYear: lambda n: ("CurrentYear",),
+    A.Shifted: lambda n: ("Shifted", n.name, n.offset),
+    A.AtYear: lambda n: ("AtYear", n.name, n.year),
+    A.YearRange: lambda n: ("YearRange", n.name, n.years),
+    A.Unary: lambda n: ("Unary", n.op, meaning(n.operand)),
+    A.Binary: lambda n: ("Binary", n.op, meaning(n.left), meaning(n.right)),
+    A.Between: lambda n: ("Between", meaning(n.low), meaning(n.high)),
+    A.Call: lambda n: ("Call", n.func, tuple(meaning(a) for a in n.args)),
+    A.YearMap: lambda n: ("YearMap", tuple((e.years, meaning(e.value)) for e in n.entries)),
+    A.Paren: lambda n: meaning(n.expr),
+}
 
 
 def compare_documents(old: A.Document, new: A.Document,

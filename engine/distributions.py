@@ -25,15 +25,14 @@ import numpy as np
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
+from engine.axis import TimeAxis
+from engine.functions import FUNCTIONS, Context
 
 Draw = A.Call | A.Between  # a distribution in an expression
 
-SIGNATURES = {"normal": "normal(mean, sd)", "lognormal": "lognormal(mu, sigma)",
-              "uniform": "uniform(lo, hi)", "triangular": "triangular(lo, mode, hi)",
-              "to": "'a to b'"}
-PARAMETERS = {"normal": ("mean", "sd"), "lognormal": ("mu", "sigma"), "uniform": ("lo", "hi"),
-              "triangular": ("lo", "mode", "hi"), "to": ("a", "b")}
-_TIME = {"interp", "step", "cumsum", "growth", "cagr"}
+_DISTRIBUTIONS = [f for f in FUNCTIONS.values() if f.kind == "distribution"]
+SIGNATURES = {**{f.name: f.signature for f in _DISTRIBUTIONS}, "to": "'a to b'"}
+PARAMETERS = {**{f.name: f.parameters for f in _DISTRIBUTIONS}, "to": ("a", "b")}
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def is_literal(expr: A.Expr) -> bool:
     for n in A.walk(expr):
         if isinstance(n, (A.Name, A.Shifted, A.AtYear, A.YearRange, A.CurrentYear, A.YearMap)):
             return False
-        if isinstance(n, A.Call) and n.func in _TIME:
+        if isinstance(n, A.Call) and n.func in FUNCTIONS and FUNCTIONS[n.func].kind == "time":
             return False
     return True
 
@@ -116,8 +115,9 @@ def check_literal(node: Draw, first: int, last: int) -> Diagnostic | None:
     from engine.cells import compile_cell
 
     params = parameters(node)
+    ctx = Context(TimeAxis.of_years(first, last))  # core adds Model.axis
     with np.errstate(all="ignore"):
-        values = [float(compile_cell(p, first, last)({}, 0)) for p in params]
+        values = [float(compile_cell(p, ctx)({}, 0)) for p in params]
     texts = [expr_text(p) for p in params]
     shown = [t if isinstance(_bare(p), A.Number) else f"{t} = {_number(v)}"
              for p, t, v in zip(params, texts, values)]
@@ -170,10 +170,12 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
     import polars as pl
 
     from engine.model import OVERRIDES
-    from engine.polars_expr import YEAR_INDEX, to_polars
+    from engine.frame import YEAR_INDEX
+    from engine.polars_expr import to_polars
 
     model = plan.model
-    first, last = model.years[0], model.years[-1]
+    first = model.years[0]
+    ctx = Context(TimeAxis.of_years(first, model.years[-1]))  # core adds Model.axis
     order = {v: i for i, v in enumerate(model.variables)}
     todo = []
     for piece, found in sorted(draws, key=lambda d: (order[d[0].name], d[0].span.line)):
@@ -188,9 +190,9 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
     columns = {}  # polars alias -> expression: every parameter and condition, in one select
     for k, (_, _, node, guards, _) in enumerate(todo):
         for j, p in enumerate(parameters(node)):
-            columns[f"{k}.{j}"] = to_polars(p, first, last)
+            columns[f"{k}.{j}"] = to_polars(p, ctx)
         for j, (cond, _) in enumerate(guards):
-            columns[f"{k}.if{j}"] = to_polars(cond, first, last)
+            columns[f"{k}.if{j}"] = to_polars(cond, ctx)
     values = raw.select(pl.col(YEAR_INDEX), *(e.alias(a) for a, e in columns.items()))
     year_index = values.get_column(YEAR_INDEX).to_numpy()
 

@@ -1,33 +1,55 @@
 """The one registry of built-in functions.
 
-Each entry says how a function is called (arity, signature text for
-messages), what kind it is, how to compute it element-wise on numpy arrays,
-and how to build it as a sympy expression (sensitivities, goal seek). The
-polars back-end (`engine.polars_expr`), the year-by-year back-end
-(`engine.cells`), the checker and the sympy back-end (`engine.symbolic`) all
-read this table: adding a function is one entry here plus its builders.
+Each entry carries everything about its function: how it is called (arity,
+signature text for messages), its kind, how each back-end builds it, how
+sympy's form of it goes back to polars and prints, how far in time it
+reads, and whether its derivative is 0. The back-ends dispatch through the
+table and never test a function's name:
 
-The sympy builders import sympy when first called, never at import time:
-`scn run` and `scn check` must not pay for it. A `flat` function is constant
-between jumps (round, floor, ceil): its derivative is 0, and the
-sensitivity output says so.
+- `polars`, `cells`, `sympy`: builders `(b, args) -> value` called with the
+  back-end `b` (`engine.polars_expr`, `engine.cells`, `engine.symbolic`) and
+  the call's argument nodes. `b.value(node)` builds an argument in that
+  back-end, `b.ctx` is the `Context` (the time axis, this table). An
+  element-wise function is built from its values by `each(fn)`; the
+  functions that read other periods have builders in `engine.time_functions`.
+- `numpy`: element-wise on float64 arrays (a distribution: its mean, what a
+  plain run computes).
+- `from_sympy`, `sympy_names`: the sympy functions that stand for this one
+  (`log` for ln; the function itself when sympy keeps it as is, see `kept`),
+  printed with its name (`engine.symbolic_text`) and turned back into polars
+  by `from_sympy` (`engine.symbolic_polars`).
+- `reads(i, a, b)`: for a function reading other periods of a variable, the
+  period indices it reads in period i (a, b: the indices of its year
+  arguments) - what `engine.uses` records as a dependency.
+- `kept`: how sympy keeps the function as itself, if it does; "flat"
+  (round, floor, ceil: constant between jumps) means derivative 0, and the
+  sensitivity output says so (`flat`).
 
-Kinds:
-- "element": element-wise in the current year.
-- "time": needs other years of its argument (interp, step, cumsum, growth,
-  cagr); each back-end handles these by name.
-- "aggregate": sum/mean/min/max over `x[A..B]` (min and max are also
-  element-wise when called without a year range).
-- "distribution": a random quantity; a plain run uses its mean.
+Adding an element-wise function is one entry (with `each` builders) plus its
+docs and tests. sympy is imported when a sympy builder first runs, never at
+import time: `scn run` and `scn check` must not pay for it.
+
+Kinds: "element" (element-wise in the current period), "time" (needs other
+periods of its argument), "aggregate" (sum/mean/min/max over `x[A..B]`; min
+and max are also element-wise), "distribution" (a random quantity; a plain
+run uses its mean).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
+import polars as pl
+
+from dsl import ast as A
+from engine import time_functions as tf
+from engine.axis import TimeAxis
+from engine.frame import F64, NAN, every_row, exact_div, nan_guard, no_negative_zero
+
+Build = Callable[[Any, tuple[A.Expr, ...]], Any]  # (back-end, argument nodes) -> value
 
 
 @dataclass(frozen=True)
@@ -37,14 +59,22 @@ class Function:
     max_args: int | None  # None: any number
     signature: str
     kind: str
-    numpy: Callable[..., np.ndarray] | None = None  # element-wise on float64 arrays
-    mean: Callable[..., np.ndarray] | None = None  # distributions: value in a plain run
-    # sympy builder from the arguments' sympy expressions; for a distribution,
-    # its mean (what a plain run computes, so where derivatives are taken).
-    # `if` receives its condition as a sympy boolean. Time functions and
-    # aggregates over year ranges are built by name in engine.symbolic.
-    symbolic: Callable[..., object] | None = None
-    flat: bool = False  # derivative 0 wherever it exists (round, floor, ceil)
+    polars: Build
+    cells: Build
+    sympy: Build
+    numpy: Callable[..., np.ndarray] | None = None
+    from_sympy: Callable[..., pl.Expr] | None = None
+    sympy_names: tuple[str, ...] = ()
+    # How sympy keeps the function as itself (a class of engine.symbolic_functions):
+    # "flat", "least", "greatest", "absolute"; None when built from sympy's own functions.
+    kept: str | None = None
+    reads: Callable[[int, int, int], list[int]] | None = None
+    parameters: tuple[str, ...] = ()  # a distribution's parameters, as messages name them
+
+    @property
+    def flat(self) -> bool:
+        """Constant between jumps: its derivative is 0 wherever it exists."""
+        return self.kept == "flat"
 
     def arity_ok(self, n: int) -> bool:
         return n >= self.min_args and (self.max_args is None or n <= self.max_args)
@@ -56,6 +86,77 @@ class Function:
             n = self.min_args
             return f"{n} argument" + ("" if n == 1 else "s")
         return f"{self.min_args} to {self.max_args} arguments"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a back-end needs besides the expression: the time axis and the
+    function table (a test may give a table of its own)."""
+
+    axis: TimeAxis
+    functions: Mapping[str, Function] = field(default_factory=lambda: FUNCTIONS)
+
+
+class Backend:
+    """A back-end in one context: `value(node)` builds a node by its class's
+    handler (the back-end module's `HANDLERS`); the handlers and the table's
+    builders receive the back-end itself."""
+
+    __slots__ = ("ctx",)
+    name: str
+    handlers: Mapping[type, Callable[[Any, A.Expr], Any]]
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def value(self, node: A.Expr) -> Any:
+        try:
+            handler = self.handlers[type(node)]
+        except KeyError:
+            raise A.NoHandler(self.name, node) from None
+        return handler(self, node)
+
+
+# ---------------------------------------------------------------- builders
+
+
+def each(fn: Callable[..., Any]) -> Build:
+    """An element-wise builder: `fn` of the arguments' values (polars or sympy)."""
+    return lambda b, args: fn(*[b.value(a) for a in args])
+
+
+def each_cell(fn: Callable[..., np.ndarray]) -> Build:
+    """An element-wise cell builder: `fn` of the arguments' arrays in period i."""
+    def build(b, args):
+        fs = [b.value(a) for a in args]
+
+        def call(arrays, i):
+            return fn(*(np.asarray(g(arrays, i), dtype=float) for g in fs))
+        return call
+    return build
+
+
+def keep(b, args):
+    """sympy keeps the function as itself (`Function.kept`): round(x), min(a, b)."""
+    return b.kept([b.value(a) for a in args])
+
+
+def ranged_or_each(ranged: Build, element: Build) -> Build:
+    """min/max: over a year range `min(x[A..B])`, or of their arguments."""
+    def build(b, args):
+        if len(args) == 1 and isinstance(args[0], A.YearRange):
+            return ranged(b, args)
+        return element(b, args)
+    return build
+
+
+def _sp():
+    import sympy
+
+    return sympy
+
+
+# ---------------------------------------------------------------- numpy
 
 
 def _nan_any(*arrays: np.ndarray) -> np.ndarray:
@@ -128,99 +229,143 @@ def _unary(f):
     return run
 
 
+# ---------------------------------------------------------------- polars
+
+
+def pl_least(*xs: pl.Expr) -> pl.Expr:
+    return nan_guard(no_negative_zero(pl.min_horizontal(xs)), *xs)
+
+
+def pl_greatest(*xs: pl.Expr) -> pl.Expr:
+    return nan_guard(no_negative_zero(pl.max_horizontal(xs)), *xs)
+
+
+def _pl_clamp(x: pl.Expr, lo: pl.Expr, hi: pl.Expr) -> pl.Expr:
+    inner = nan_guard(pl.max_horizontal(x, lo), x, lo)
+    return nan_guard(no_negative_zero(pl.min_horizontal(inner, hi)), inner, hi)
+
+
+def _pl_if(c: pl.Expr, a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    return pl.when(c.is_nan()).then(NAN).when(c != 0).then(a).otherwise(b)
+
+
+def pl_round(x: pl.Expr, digits: pl.Expr | None = None) -> pl.Expr:
+    """round through np_round, the one decimal rounding (polars rounds half to even)."""
+    digits = pl.lit(0.0, dtype=F64) if digits is None else digits
+    full = every_row()
+    return pl.map_batches(
+        [pl.when(full).then(x), pl.when(full).then(digits)],
+        lambda s: pl.Series(np_round(s[0].to_numpy(), s[1].to_numpy()), dtype=F64),
+        return_dtype=F64)
+
+
+# ---------------------------------------------------------------- sympy
+
+
+def _sym_if(b, args):
+    c, x, y = args
+    cond = b.cond(c)
+    return _sp().Piecewise((b.value(x), cond), (b.value(y), True))
+
+
+def _sym_clamp(b, args):
+    """min(max(x, lo), hi), built as the model would write it."""
+    x, lo, hi = args
+    return b.value(A.Call("min", (A.Call("max", (x, lo)), hi)))
+
+
+def _sym_log10(x):
+    sp = _sp()
+    return sp.log(x) / sp.log(10)
+
+
 def _mean_between(lo, hi):
     return (lo + hi) / 2
 
 
-def _sympy():
-    import sympy
-
-    return sympy
+# `a to b` is a normal distribution whose 5th and 95th percentiles are a and b.
+BETWEEN_MEAN = _mean_between
 
 
-def _flat(name: str):
-    def build(*xs):
-        from engine.symbolic import flat_function
-
-        return flat_function(name)(*xs)
-    return build
+def _element(name: str, lo: int, hi: int | None, signature: str, numpy, polars, sympy,
+             **more) -> Function:
+    return Function(name, lo, hi, signature, "element", each(polars), each_cell(numpy),
+                    sympy, numpy=numpy, **more)
 
 
-def _sym(attr: str):
-    """The sympy function of that name (a fixed name from this table, never user text)."""
-    return lambda *xs: getattr(_sympy(), attr)(*xs)
+def _distribution(name: str, signature: str, parameters: tuple[str, ...], mean, polars,
+                  sympy) -> Function:
+    n = len(parameters)
+    return Function(name, n, n, signature, "distribution", each(polars), each_cell(mean),
+                    each(sympy), numpy=mean, parameters=parameters)
 
 
-def _sym_min(*xs):
-    from engine.symbolic import minimum
-
-    return minimum(*xs)
-
-
-def _sym_max(*xs):
-    from engine.symbolic import maximum
-
-    return maximum(*xs)
-
-
-def _sym_abs(x):
-    from engine.symbolic import absolute
-
-    return absolute(x)
+def _extreme(name: str, np_fn, pl_fn, kept: str, sympy_name: str, plain) -> Function:
+    """min or max: of their arguments, or over a year range; `plain` is how the
+    sympy form goes back to polars (no NaN guard: derivatives only)."""
+    return Function(
+        name, 1, None, f"{name}(a, b, ...) or {name}(x[A..B])", "aggregate",
+        ranged_or_each(tf.polars_range(pl_fn), each(pl_fn)),
+        ranged_or_each(tf.cells_range(lambda cols: np_fn(*cols)), each_cell(np_fn)),
+        ranged_or_each(tf.sympy_range(tf.kept_fold), keep),
+        numpy=np_fn, kept=kept, sympy_names=(sympy_name,),
+        from_sympy=lambda *xs: plain(xs))
 
 
-def _sym_clamp(x, lo, hi):
-    return _sym_min(_sym_max(x, lo), hi)
+def _total(name: str, polars, cells, sympy) -> Function:
+    return Function(name, 1, 1, f"{name}(x[A..B])", "aggregate", tf.polars_range(polars),
+                    tf.cells_range(cells), tf.sympy_range(sympy))
 
 
-def _sym_if(cond, a, b):
-    return _sympy().Piecewise((a, cond), (b, True))
+def _flat(name: str, signature: str, numpy, polars, lo: int = 1, hi: int = 1) -> Function:
+    return _element(name, lo, hi, signature, numpy, polars, keep, kept="flat",
+                    from_sympy=polars)
 
 
-def _sym_log10(x):
-    sp = _sympy()
-    return sp.log(x) / sp.log(10)
-
-
-def _sym_lognormal_mean(mu, sigma):
-    return _sympy().exp(mu + sigma ** 2 / 2)
+def _time(name: str, signature: str, n: int, polars: Build, cells: Build, sympy: Build,
+          reads=None) -> Function:
+    return Function(name, n, n, signature, "time", polars, cells, sympy, reads=reads)
 
 
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [
-    Function("min", 1, None, "min(a, b, ...) or min(x[A..B])", "aggregate", np_min,
-             symbolic=_sym_min),
-    Function("max", 1, None, "max(a, b, ...) or max(x[A..B])", "aggregate", np_max,
-             symbolic=_sym_max),
-    Function("sum", 1, 1, "sum(x[A..B])", "aggregate"),
-    Function("mean", 1, 1, "mean(x[A..B])", "aggregate"),
-    Function("abs", 1, 1, "abs(x)", "element", _unary(np.abs), symbolic=_sym_abs),
-    Function("round", 1, 2, "round(x) or round(x, n)", "element", np_round,
-             symbolic=_flat("round"), flat=True),
-    Function("floor", 1, 1, "floor(x)", "element", _unary(np.floor),
-             symbolic=_flat("floor"), flat=True),
-    Function("ceil", 1, 1, "ceil(x)", "element", _unary(np.ceil),
-             symbolic=_flat("ceil"), flat=True),
-    Function("exp", 1, 1, "exp(x)", "element", _unary(np.exp), symbolic=_sym("exp")),
-    Function("ln", 1, 1, "ln(x)", "element", _unary(np.log), symbolic=_sym("log")),
-    Function("log10", 1, 1, "log10(x)", "element", _unary(np.log10), symbolic=_sym_log10),
-    Function("sqrt", 1, 1, "sqrt(x)", "element", _unary(np.sqrt), symbolic=_sym("sqrt")),
-    Function("clamp", 3, 3, "clamp(x, lo, hi)", "element", np_clamp, symbolic=_sym_clamp),
-    Function("if", 3, 3, "if(condition, then, else)", "element", np_if, symbolic=_sym_if),
-    Function("interp", 1, 1, "interp({YEAR: value, ...})", "time"),
-    Function("step", 1, 1, "step({YEAR: value, ...})", "time"),
-    Function("cumsum", 1, 1, "cumsum(x)", "time"),
-    Function("growth", 1, 1, "growth(x)", "time"),
-    Function("cagr", 3, 3, "cagr(x, A, B)", "time"),
-    Function("normal", 2, 2, "normal(mean, sd)", "distribution",
-             mean=lambda m, sd: m, symbolic=lambda m, sd: m),
-    Function("uniform", 2, 2, "uniform(lo, hi)", "distribution", mean=_mean_between,
-             symbolic=_mean_between),
-    Function("triangular", 3, 3, "triangular(lo, mode, hi)", "distribution",
-             mean=lambda lo, mode, hi: (lo + mode + hi) / 3,
-             symbolic=lambda lo, mode, hi: (lo + mode + hi) / 3),
-    Function("lognormal", 2, 2, "lognormal(mu, sigma)", "distribution",
-             mean=lambda mu, s: np.exp(mu + s ** 2 / 2), symbolic=_sym_lognormal_mean),
+    _extreme("min", np_min, pl_least, "least", "Min", pl.min_horizontal),
+    _extreme("max", np_max, pl_greatest, "greatest", "Max", pl.max_horizontal),
+    _total("sum", tf.polars_sum, tf.cells_sum, tf.sympy_sum),
+    _total("mean", tf.polars_mean, tf.cells_mean, tf.sympy_mean),
+    _element("abs", 1, 1, "abs(x)", _unary(np.abs), pl.Expr.abs, keep, kept="absolute",
+             from_sympy=pl.Expr.abs, sympy_names=("Abs",)),
+    _flat("round", "round(x) or round(x, n)", np_round, pl_round, 1, 2),
+    _flat("floor", "floor(x)", _unary(np.floor), pl.Expr.floor),
+    _flat("ceil", "ceil(x)", _unary(np.ceil), pl.Expr.ceil),
+    _element("exp", 1, 1, "exp(x)", _unary(np.exp), pl.Expr.exp, each(lambda x: _sp().exp(x)),
+             from_sympy=pl.Expr.exp, sympy_names=("exp",)),
+    _element("ln", 1, 1, "ln(x)", _unary(np.log), pl.Expr.log, each(lambda x: _sp().log(x)),
+             from_sympy=pl.Expr.log, sympy_names=("log",)),
+    _element("log10", 1, 1, "log10(x)", _unary(np.log10), pl.Expr.log10, each(_sym_log10)),
+    _element("sqrt", 1, 1, "sqrt(x)", _unary(np.sqrt), pl.Expr.sqrt,
+             each(lambda x: _sp().sqrt(x))),
+    _element("clamp", 3, 3, "clamp(x, lo, hi)", np_clamp, _pl_clamp, _sym_clamp),
+    _element("if", 3, 3, "if(condition, then, else)", np_if, _pl_if, _sym_if),
+    _time("interp", "interp({YEAR: value, ...})", 1,
+          tf.polars_interp, tf.cells_interp(step=False), tf.sympy_interp(step=False)),
+    _time("step", "step({YEAR: value, ...})", 1,
+          tf.polars_step, tf.cells_interp(step=True), tf.sympy_interp(step=True)),
+    _time("cumsum", "cumsum(x)", 1, tf.polars_cumsum, tf.cells_cumsum, tf.sympy_cumsum,
+          reads=lambda i, a, b: list(range(0, i + 1))),
+    _time("growth", "growth(x)", 1, tf.polars_growth, tf.cells_growth, tf.sympy_growth,
+          reads=lambda i, a, b: [i - 1, i]),
+    _time("cagr", "cagr(x, A, B)", 3, tf.polars_cagr, tf.cells_cagr, tf.sympy_cagr,
+          reads=lambda i, a, b: [a, b]),
+    _distribution("normal", "normal(mean, sd)", ("mean", "sd"), lambda m, sd: m,
+                  lambda m, sd: m, lambda m, sd: m),
+    _distribution("uniform", "uniform(lo, hi)", ("lo", "hi"), _mean_between, _mean_between,
+                  _mean_between),
+    _distribution("triangular", "triangular(lo, mode, hi)", ("lo", "mode", "hi"),
+                  lambda lo, mode, hi: (lo + mode + hi) / 3,
+                  lambda lo, mode, hi: exact_div(lo + mode + hi, pl.lit(3.0, dtype=F64)),
+                  lambda lo, mode, hi: (lo + mode + hi) / 3),
+    _distribution("lognormal", "lognormal(mu, sigma)", ("mu", "sigma"),
+                  lambda mu, s: np.exp(mu + s ** 2 / 2),
+                  lambda mu, s: (mu + s ** 2 / 2).exp(),
+                  lambda mu, s: _sp().exp(mu + s ** 2 / 2)),
 ]}
-
-# `a to b` is a normal distribution whose 5th and 95th percentiles are a and b.
-BETWEEN_MEAN = _mean_between

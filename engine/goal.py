@@ -35,12 +35,15 @@ from dsl.errors import Diagnostic, ScnError
 from dsl.parser import parse_statement
 from dsl.text import split_lines
 from engine.api import Overrides, evaluate, uses_of
-from engine.model import SERIES, Model, Piece
+from engine.model import BASE, SERIES, Model, Piece
 from engine.plan import Plan, run
-from engine.sensitivity import (expression, helper_name, moved_cells, restricted, run_tangent,
-                                tangent_plan)
-from engine.symbolic import (Builder, Flat, T, absolute, maximum, minimum, refs_in, symbol,
-                             tree_size)
+from engine.axis import TimeAxis
+from engine.functions import Context
+from engine.partials import expression
+from engine.symbolic import T, Builder, refs_in, symbol
+from engine.symbolic_budget import tree_size
+from engine.symbolic_functions import Applied
+from engine.tangent import helper_name, moved_cells, restricted, run_tangent, tangent_plan
 from engine.trace import Cell, cell, check_year, has_value
 from engine.uses import UseCollector, suggest
 
@@ -72,7 +75,7 @@ class GoalResult:
 
 
 def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None = None,
-              scenario: str = "base", overrides: Overrides | None = None,
+              scenario: str = BASE, overrides: Overrides | None = None,
               text: str | None = None) -> GoalResult:
     """Solve `target` ("optics_tam[2030] = 120B") for the input `vary`.
 
@@ -131,7 +134,7 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
     if uses or any(isinstance(n, (A.CurrentYear, A.YearMap)) for n in A.walk(node.expr)):
         raise ScnError([Diagnostic("the target must be a number", node.expr.span,
                                    "write a number such as 120B or 35%", source="TARGET")])
-    value = Builder(first, last).expr(node.expr)
+    value = Builder(Context(TimeAxis.of_years(first, last))).expr(node.expr)  # core adds Model.axis
     if value.free_symbols or not value.is_finite:
         raise ScnError([Diagnostic("the target must be a number", node.expr.span,
                                    "write a number such as 120B or 35%", source="TARGET")])
@@ -397,7 +400,7 @@ class _Unroll:
         for pw in e.atoms(sp.Piecewise):
             if any(moves(c) for _, c in pw.args):
                 return True
-        return any(moves(k) for k in e.atoms(minimum, maximum, absolute, Flat))
+        return any(moves(k) for k in e.atoms(Applied))
 
 
 class _TooBig(Exception):

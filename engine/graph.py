@@ -18,7 +18,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Callable
 
-from engine.model import Piece
+from engine.model import Piece, distinct
 from engine.uses import SHIFT, Use
 
 # Which piece defines each year of each variable (None: no definition), and what a
@@ -103,7 +103,7 @@ def build(variables: tuple[str, ...], cover: Cover, uses_of: UsesOf,
             deps[v] = base.deps[v]
             continue
         names: set[str] = set()
-        for p in _distinct(cover[v]):
+        for p in distinct(cover[v]):
             names.update(u.name for u in uses_of(p))
         deps[v] = tuple(sorted(names, key=order.__getitem__))
     components = _tarjan(variables, deps)
@@ -130,14 +130,6 @@ def build(variables: tuple[str, ...], cover: Cover, uses_of: UsesOf,
         comp_sorted = tuple(sorted(comp, key=order.__getitem__))
         levels[level].append(Block(comp_sorted, cyclic, cells))
     return Graph(order, deps, levels, cycles)
-
-
-def _distinct(row: tuple[Piece | None, ...]) -> list[Piece]:
-    seen: dict[int, Piece] = {}
-    for p in row:
-        if p is not None and id(p) not in seen:
-            seen[id(p)] = p
-    return list(seen.values())
 
 
 def _tarjan(variables, deps) -> list[list[str]]:

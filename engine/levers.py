@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from dsl import ast as A
 from engine.api import uses_of
-from engine.model import Model, Piece
+from engine.axis import TimeAxis
+from engine.model import Model, Piece, distinct
 from engine.plan import Plan
 from engine.trace import years_label
 
@@ -40,15 +41,6 @@ class Lever:
     years: tuple[int, ...]  # year indices it moves
     whole: bool  # an input variable, held at the moved values
     reads: tuple[int, ...] | None = None  # of those, the ones the output reads (None: all)
-
-
-def distinct(row) -> list[Piece]:
-    """The pieces of a cover row, once each, in year order."""
-    seen: dict[int, Piece] = {}
-    for p in row:
-        if p is not None:
-            seen.setdefault(id(p), p)
-    return list(seen.values())
 
 
 def is_input(model: Model, row: tuple[Piece | None, ...]) -> bool:
@@ -92,11 +84,11 @@ def levers(model: Model, plan: Plan, output: str, year: int | None = None) -> li
     rather than computed: input variables, then the constant definitions
     (starting values) of computed ones, in file order. Calendar helpers are
     left out."""
-    first = model.years[0]
+    axis = TimeAxis.of_years(model.years[0], model.years[-1])  # core adds Model.axis
     if year is None:
         reach = {v: None for v in plan.graph.upstream({output})}
     else:
-        reach = upstream_cells(model, plan, output, year - first)
+        reach = upstream_cells(model, plan, output, axis.index(year))
     out: list[Lever] = []
     for v in model.variables:
         if v not in reach:
@@ -117,6 +109,6 @@ def levers(model: Model, plan: Plan, output: str, year: int | None = None) -> li
                 years = tuple(i for i, q in enumerate(row) if q is p)
                 reads = read(years)
                 if reads != ():
-                    out.append(Lever(f"{v}[{years_label(first + i for i in years)}]", v, years,
-                                     False, reads))
+                    out.append(Lever(f"{v}[{years_label(axis.absolute(i) for i in years)}]", v,
+                                     years, False, reads))
     return out

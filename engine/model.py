@@ -18,6 +18,7 @@ from dsl import ast as A
 from dsl.errors import Diagnostic
 
 SINGLE, RANGE, SERIES = 2, 1, 0  # how specific a piece is: higher wins
+BASE = A.BASE  # the layer of the definitions outside any scenario block
 OVERRIDES = "--set"  # the layer name of command-line overrides
 
 
@@ -37,6 +38,12 @@ class Piece:
     @property
     def line(self) -> int:
         return self.span.line
+
+
+def distinct(row: tuple[Piece | None, ...]) -> list[Piece]:
+    """The pieces of a cover row, once each, in period order (by identity:
+    hashing an AST is deep)."""
+    return list({id(p): p for p in row if p is not None}.values())
 
 
 @dataclass(frozen=True)

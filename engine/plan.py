@@ -16,12 +16,11 @@ import numpy as np
 import polars as pl
 
 from engine import cells, polars_expr
+from engine.axis import TimeAxis
+from engine.frame import BATCH, BATCH_BASE, F64, HELPERS, YEAR, YEAR_FLOAT, YEAR_INDEX
+from engine.functions import Context
 from engine.graph import Block, Cover, Graph
-from engine.model import Model, Piece, same_row
-from engine.polars_expr import BATCH, BATCH_BASE, F64, YEAR_FLOAT, YEAR_INDEX
-
-YEAR = "#year"
-HELPERS = (BATCH, YEAR, YEAR_INDEX, YEAR_FLOAT, BATCH_BASE)
+from engine.model import Model, Piece, distinct, same_row
 
 
 @dataclass
@@ -48,7 +47,7 @@ def compile_plan(model: Model, scenario: str, cover: Cover, graph: Graph,
     With `reuse`, `plan.changed` lists the variables whose winning
     definitions differ from `reuse`'s (what a recompute must start from).
     """
-    first, last = model.years[0], model.years[-1]
+    ctx = Context(TimeAxis.of_years(model.years[0], model.years[-1]))  # core adds Model.axis
     plan = Plan(model, scenario, cover, graph)
     old_fns = _closures_by_expression(reuse) if reuse is not None else {}
     changed: set[str] = set()
@@ -59,21 +58,16 @@ def compile_plan(model: Model, scenario: str, cover: Cover, graph: Graph,
                 if not same:
                     changed.add(v)
                 if block.cyclic:
-                    for p in _distinct(cover[v]):
+                    for p in distinct(cover[v]):
                         hit = old_fns.get(id(p.expr))
                         fn = hit[1] if hit is not None and hit[0] is p.expr else None
-                        plan.cell_fns[id(p)] = fn or cells.compile_cell(p.expr, first, last)
+                        plan.cell_fns[id(p)] = fn or cells.compile_cell(p.expr, ctx)
                 elif same and v in reuse.columns:
                     plan.columns[v] = reuse.columns[v]
                 else:
-                    plan.columns[v] = polars_expr.column(v, cover[v], first, last)
+                    plan.columns[v] = polars_expr.column(v, cover[v], ctx)
     plan.changed = changed if reuse is not None else None
     return plan
-
-
-def _distinct(row) -> list[Piece]:
-    """The pieces of a cover row, once each (by identity: hashing an AST is deep)."""
-    return list({id(p): p for p in row if p is not None}.values())
 
 
 def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
@@ -84,7 +78,7 @@ def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
         for block in level:
             if block.cyclic:
                 for v in block.variables:
-                    for p in _distinct(plan.cover[v]):
+                    for p in distinct(plan.cover[v]):
                         fn = plan.cell_fns.get(id(p))
                         if fn is not None:
                             out[id(p.expr)] = (p.expr, fn)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
-from engine.model import (OVERRIDES, Model, Piece, Scenario, VariableInfo, freeze,
+from engine.model import (BASE, OVERRIDES, Model, Piece, Scenario, VariableInfo, freeze,
                           pieces_of)
 from engine.uses import suggest
-
-BASE = "base"
 
 
 def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:

@@ -24,10 +24,12 @@ from typing import Mapping
 import numpy as np
 
 from engine.api import Overrides, evaluate
+from engine.axis import TimeAxis
 from engine.levers import Lever, levers
+from engine.model import BASE
 from engine.plan import Plan, run
-from engine.sensitivity import (BASE, _values, helper_name, moved_cells, restricted,
-                                run_tangent, tangent_plan)
+from engine.tangent import (first_rows, helper_name, moved_cells, restricted, run_tangent,
+                            tangent_plan)
 from engine.trace import Cell, cell, has_value
 
 DEFAULT_ZERO_STEP = 1.0
@@ -63,17 +65,18 @@ def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
     """Every lever of `output[year]`, ranked by the exact change of the cell when
     it is scaled by 1 - pct and 1 + pct (shifted by its `zero_step` when it is 0)."""
     y = cell(model, output if year is None else f"{output}[{year}]", "OUTPUT")
-    year = y.year if y.year is not None else model.years[-1]
+    axis = TimeAxis.of_years(model.years[0], model.years[-1])  # core adds Model.axis
+    year = y.year if y.year is not None else axis.end
     result = evaluate(model, scenario, overrides)
-    n = len(model.years)
-    i = year - model.years[0]
+    n = len(axis)
+    i = axis.index(year)
     has_value(model, result.plan.cover, Cell(y.name, year), "OUTPUT", output)
     y0 = result.value(y.name, year)
     found = levers(model, result.plan, y.name, year)
     if not found:
         return []
     plan = moved_cells(result.plan, _moved(found))
-    base = {v: np.nan_to_num(_values(result.raw, v, n)) for v in {lv.var for lv in found}}
+    base = {v: np.nan_to_num(first_rows(result.raw, v, n)) for v in {lv.var for lv in found}}
     steps = [_zero_step(lv, base, pct, zero_step) for lv in found]
     with np.errstate(invalid="ignore"):  # inf - inf: a non-finite output stays NaN, quietly
         exact = _perturbed(plan, y.name, found, base, pct, steps)[:, i] - y0

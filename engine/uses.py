@@ -37,11 +37,7 @@ class Use:
             return [self.a]
         if k == RANGE:
             return list(range(self.a, self.b + 1))
-        if k == CUMSUM:
-            return list(range(0, i + 1))
-        if k == GROWTH:
-            return [i - 1, i]
-        return [self.a, self.b]  # CAGR
+        return FUNCTIONS[k].reads(i, self.a, self.b)  # CUMSUM, GROWTH, CAGR: as the registry says
 
 
 def suggest(name: str, known, loose: bool = False) -> str | None:

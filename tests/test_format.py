@@ -159,7 +159,7 @@ def test_a_layout_that_would_change_a_statement_is_refused(monkeypatch):
         printer.put(" + ")
         printer.expr(n.right)
 
-    monkeypatch.setitem(F._EXPR, A.Binary, wrong)
+    monkeypatch.setitem(F.HANDLERS, A.Binary, wrong)
     with pytest.raises(ScnError) as e:
         format_text("years 2024..2025\nx = 1\ny = x - 1\n", "m.scn")
     (d,) = e.value.diagnostics

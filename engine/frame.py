@@ -1,0 +1,76 @@
+"""The evaluation frame: its helper columns, and the polars expressions that read them.
+
+A run's frame has one row per (batch, period), batch-major: the rows of batch
+b are b * n .. b * n + n - 1 for n periods. Beside a column per variable it
+holds helper columns, whose names start with '#' (which no variable name
+can, so they never clash):
+
+- `#batch`: the batch of the row; `#year`: its period as a number;
+- `#yi`: the period's index (0 for the first); `#yf`: its `t` as a float;
+- `#base`: the row of the batch's first period, so that reading an absolute
+  period is a `gather`, without `.over()` on the hot path.
+
+Every module that builds polars expressions over the frame (the polars
+back-end, the function table, the sympy converter, the tangent columns)
+reads it through these names and helpers.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+F64 = pl.Float64
+BATCH, YEAR, YEAR_INDEX, YEAR_FLOAT, BATCH_BASE = "#batch", "#year", "#yi", "#yf", "#base"
+HELPERS = (BATCH, YEAR, YEAR_INDEX, YEAR_FLOAT, BATCH_BASE)
+
+NAN = pl.lit(float("nan"), dtype=F64)
+EMPTY = pl.lit(None, dtype=F64)
+
+
+def at(name: str, index: int) -> pl.Expr:
+    """Column `name` in period `index` of each row's batch."""
+    return pl.col(name).gather(pl.col(BATCH_BASE) + index)
+
+
+def running_total(col: pl.Expr) -> pl.Expr:
+    """The running total of a column within each batch (cumsum)."""
+    return col.cum_sum().over(BATCH)
+
+
+def zero() -> pl.Expr:
+    """A column of zeros: polars rewrites `0 + x` as `x`, which differs from IEEE for x = -0."""
+    return pl.col(YEAR_FLOAT) * 0.0
+
+
+def every_row() -> pl.Expr:
+    """True in every row: `when(every_row()).then(x)` makes a literal a full column
+    (a UDF does not broadcast a literal)."""
+    return pl.col(YEAR_INDEX) >= 0
+
+
+def exact_div(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """a / b for a constant b, correctly rounded.
+
+    polars divides a column by a scalar as a multiplication by its
+    reciprocal (28 / 3 gives 9.333333333333332, not ...334); dividing by a
+    column of the same value is exact, as a spreadsheet is. `b * (year * 0 + 1)`
+    is such a column, equal to b bit for bit (-0, inf and NaN included);
+    polars sees through `when(...).then(b)` and simplifies `b + 0.0`.
+    """
+    return a / (b * (pl.col(YEAR_FLOAT) * 0.0 + 1.0))
+
+
+def nan_guard(value: pl.Expr, *operands: pl.Expr) -> pl.Expr:
+    """NaN where any operand is NaN, else `value` (polars orders NaN above every number)."""
+    cond = operands[0].is_nan()
+    for o in operands[1:]:
+        cond = cond | o.is_nan()
+    return pl.when(cond).then(NAN).otherwise(value)
+
+
+def no_negative_zero(x: pl.Expr) -> pl.Expr:
+    """-0 as 0: which zero min(0, -0) picks is otherwise up to the library.
+
+    (`x + 0.0` would do in IEEE arithmetic, but polars simplifies it away.)
+    """
+    return pl.when(x == 0).then(0.0).otherwise(x)

@@ -1,0 +1,271 @@
+"""The builders of the functions that read other periods, for every back-end.
+
+`interp` and `step` (a year map read at the current period), `cumsum`,
+`growth`, `cagr`, and `sum`/`mean`/`min`/`max` over a year range. Each
+function's polars, cell and sympy builders stand together; the registry
+(`engine.functions`) names them. A builder receives the back-end `b` and
+the call's argument nodes (see engine.functions); periods are asked of the
+time axis `b.ctx.axis`, never computed from a first year.
+
+The checker has made sure of the arguments' shapes: a year map with single
+years for interp/step, a variable name for cumsum/growth/cagr, literal years
+inside the model's for cagr, a range inside the model's for the aggregates.
+sympy is imported inside the sympy builders only.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import polars as pl
+
+from dsl import ast as A
+from engine.axis import TimeAxis
+from engine.frame import F64, YEAR_FLOAT, at, exact_div, running_total
+
+
+def _range(axis: TimeAxis, r: A.YearRange) -> range:
+    """The period indices a range `x[A..B]` covers (an open side runs to the axis' end)."""
+    lo, hi = axis.clip(r.years.start, r.years.end)
+    return range(lo, hi + 1)
+
+
+def _cagr_years(args: tuple[A.Expr, ...]) -> tuple[str, int, int]:
+    return args[0].name, int(args[1].text), int(args[2].text)
+
+
+def key_t(axis: TimeAxis, absolute: int) -> float:
+    """`t` of a year-map key: the start of that period as a fractional year."""
+    return axis.t(absolute - axis.start)
+
+
+def _sorted_entries(m: A.YearMap) -> list[A.MapEntry]:
+    return sorted(m.entries, key=lambda e: e.years.start)
+
+
+# ---------------------------------------------------------------- polars
+
+
+def polars_range(fold: Callable[..., pl.Expr]) -> Callable:
+    """An aggregate over `x[A..B]`: `fold` of the cells, left to right like the reference."""
+    def build(b, args):
+        r = args[0]
+        return fold(*[at(r.name, i) for i in _range(b.ctx.axis, r)])
+    return build
+
+
+def polars_sum(*items: pl.Expr) -> pl.Expr:
+    total = items[0]
+    for x in items[1:]:
+        total = total + x
+    return total
+
+
+def polars_mean(*items: pl.Expr) -> pl.Expr:
+    return exact_div(polars_sum(*items), pl.lit(float(len(items)), dtype=F64))
+
+
+def polars_cumsum(b, args) -> pl.Expr:
+    return running_total(pl.col(args[0].name))
+
+
+def polars_growth(b, args) -> pl.Expr:
+    x = pl.col(args[0].name)
+    return x / x.shift(1) - 1
+
+
+def polars_cagr(b, args) -> pl.Expr:
+    x, a, c = _cagr_years(args)
+    axis = b.ctx.axis
+    return (at(x, axis.index(c)) / at(x, axis.index(a))).pow(1 / (c - a)) - 1
+
+
+def _polars_keys(b, m: A.YearMap) -> tuple[list[float], list[pl.Expr]]:
+    entries = _sorted_entries(m)
+    axis = b.ctx.axis
+    return [key_t(axis, e.years.start) for e in entries], [b.value(e.value) for e in entries]
+
+
+def polars_interp(b, args) -> pl.Expr:
+    """Linear between the given years, exact at them, flat outside."""
+    ks, vs = _polars_keys(b, args[0])
+    if len(ks) == 1:
+        return vs[0]
+    y = pl.col(YEAR_FLOAT)
+    chain = pl.when(y <= ks[0]).then(vs[0])
+    for j in range(1, len(ks)):
+        k0, k1, v0, v1 = ks[j - 1], ks[j], vs[j - 1], vs[j]
+        weight = exact_div(y - k0, pl.lit(k1 - k0, dtype=F64))
+        chain = chain.when(y < k1).then(v0 + (v1 - v0) * weight)
+        chain = chain.when(y == k1).then(v1)
+    return chain.otherwise(vs[-1])
+
+
+def polars_step(b, args) -> pl.Expr:
+    ks, vs = _polars_keys(b, args[0])
+    if len(ks) == 1:
+        return vs[0]
+    y = pl.col(YEAR_FLOAT)
+    chain = pl.when(y < ks[1]).then(vs[0])
+    for j in range(2, len(ks)):
+        chain = chain.when(y < ks[j]).then(vs[j - 1])
+    return chain.otherwise(vs[-1])
+
+
+# ---------------------------------------------------------------- cells (numpy, period by period)
+
+
+def cells_range(fold: Callable[[list[np.ndarray]], np.ndarray]) -> Callable:
+    def build(b, args):
+        r = args[0]
+        indices = _range(b.ctx.axis, r)
+        name = r.name
+
+        def aggregate(arrays, i):
+            return fold([arrays[name][:, j] for j in indices])
+        return aggregate
+    return build
+
+
+def cells_sum(cols: list[np.ndarray]) -> np.ndarray:
+    total = cols[0]
+    for c in cols[1:]:
+        total = total + c
+    return total
+
+
+def cells_mean(cols: list[np.ndarray]) -> np.ndarray:
+    return cells_sum(cols) / len(cols)
+
+
+def cells_cumsum(b, args):
+    x = args[0].name
+    # a running total starts at 0, as polars' cum_sum does: never -0
+    return lambda arrays, i: np.cumsum(arrays[x][:, : i + 1], axis=1)[:, -1] + 0.0
+
+
+def cells_growth(b, args):
+    x = args[0].name
+
+    def growth(arrays, i):
+        return arrays[x][:, i] / arrays[x][:, i - 1] - 1
+    return growth
+
+
+def cells_cagr(b, args):
+    x, a, c = _cagr_years(args)
+    ia, ic = b.ctx.axis.index(a), b.ctx.axis.index(c)
+
+    def cagr(arrays, i):
+        return np.power(arrays[x][:, ic] / arrays[x][:, ia], 1 / (c - a)) - 1
+    return cagr
+
+
+def cells_interp(step: bool) -> Callable:
+    def build(b, args):
+        axis = b.ctx.axis
+        entries = _sorted_entries(args[0])
+        ks = [key_t(axis, e.years.start) for e in entries]
+        fs = [b.value(e.value) for e in entries]
+
+        def at_period(arrays, i):
+            y = axis.t(i)
+            if len(ks) == 1 or y <= ks[0]:
+                return fs[0](arrays, i)
+            if y >= ks[-1]:
+                return fs[-1](arrays, i)
+            j = next(j for j in range(1, len(ks)) if y <= ks[j])
+            if y == ks[j]:
+                return fs[j](arrays, i)
+            if step:
+                return fs[j - 1](arrays, i)
+            v0, v1 = np.asarray(fs[j - 1](arrays, i), dtype=float), fs[j](arrays, i)
+            return v0 + (v1 - v0) * ((y - ks[j - 1]) / (ks[j] - ks[j - 1]))
+        return at_period
+    return build
+
+
+# ---------------------------------------------------------------- sympy
+
+
+def sympy_range(fold: Callable) -> Callable:
+    """An aggregate over `x[A..B]` as a sympy expression of its cells, `fold(b, cells)`."""
+    def build(b, args):
+        r = args[0]
+        axis = b.ctx.axis
+        cells = [b.at(r.name, axis.absolute(i)) for i in _range(axis, r)]
+        return fold(b, cells)
+    return build
+
+
+def sympy_sum(b, cells):
+    import sympy as sp
+
+    return sp.Add(*cells)
+
+
+def sympy_mean(b, cells):
+    return sympy_sum(b, cells) / len(cells)
+
+
+def kept_fold(b, cells):
+    """min/max of a range: the function kept as itself over the cells."""
+    return b.kept(cells)
+
+
+def sympy_cumsum(b, args):
+    return b.cell(args[0].name, 0, cumsum=True)
+
+
+def sympy_growth(b, args):
+    x = args[0].name
+    return b.cell(x, 0) / b.cell(x, -1) - 1
+
+
+def sympy_cagr(b, args):
+    import sympy as sp
+
+    x, a, c = _cagr_years(args)
+    return sp.Pow(b.at(x, c) / b.at(x, a), sp.Rational(1, c - a)) - 1
+
+
+def sympy_interp(step: bool) -> Callable:
+    """Linear (or held) between the given years, flat outside: at a known
+    year the value of that year, else a Piecewise in t."""
+    def build(b, args):
+        import sympy as sp
+
+        entries = _sorted_entries(args[0])
+        keys = [e.years.start for e in entries]
+        values = [b.value(e.value) for e in entries]
+        if b.year is not None:
+            return _segment_value(keys, values, b.year, step)
+        t = b.t()
+        pieces = [(values[0], t <= keys[0])]
+        for j in range(1, len(keys)):
+            k0, k1 = keys[j - 1], keys[j]
+            if step:
+                pieces.append((values[j - 1], t < k1))
+            else:
+                w = (t - k0) / (k1 - k0)
+                pieces.append((values[j - 1] + (values[j] - values[j - 1]) * w, t < k1))
+        pieces.append((values[-1], True))
+        return sp.Piecewise(*pieces)
+    return build
+
+
+def _segment_value(keys: list[int], values: list, year: int, step: bool):
+    import sympy as sp
+
+    if len(keys) == 1 or year <= keys[0]:
+        return values[0]
+    if year >= keys[-1]:
+        return values[-1]
+    j = next(j for j in range(1, len(keys)) if year <= keys[j])
+    if year == keys[j]:
+        return values[j]
+    if step:
+        return values[j - 1]
+    w = sp.Rational(year - keys[j - 1], keys[j] - keys[j - 1])
+    return values[j - 1] + (values[j] - values[j - 1]) * w
