@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -357,22 +358,55 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
 
 # ---------------------------------------------------------------- whole files
 
-# Parsed statements by (text, line). Re-reading a file after an edit (the UI,
-# live reload) re-parses only the changed lines, and the unchanged ones keep
-# their AST objects, so comparing old and new definitions is an identity check.
-_CACHE: dict[tuple[str, int], A.Statement] = {}
-_CACHE_LIMIT = 200_000
+class StatementCache:
+    """Parsed statements by (text, first line), the least recently used evicted first.
 
+    Re-reading a file after an edit (the UI, live reload, `scn diff` of two
+    versions) re-parses only the changed statements, and the unchanged ones
+    keep their AST objects, so comparing old and new definitions is mostly an
+    identity check (`engine.model.same_row`). Identity is only a shortcut:
+    every comparison falls back on equality, so an evicted statement parsed
+    again (a new object, equal to the old) changes no result.
 
-def _cached_statement(text: str, line: int) -> A.Statement:
-    key = (text, line)
-    node = _CACHE.get(key)
-    if node is None:
+    Bounded by entries: `limit` statements, about the text of 20 files of
+    10,000 lines. A least-recently-used order keeps the statements of the
+    file being worked on when others pass through (clearing everything at the
+    limit made the next reload of that file parse every line again). Shared
+    by threads (the UI parses in a worker): one lock around each step.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict[tuple[str, int], A.Statement] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def statement(self, text: str, line: int) -> A.Statement:
+        """The statement `text` whose first line is `line`; raises ScnError (not cached)."""
+        key = (text, line)
+        with self._lock:
+            node = self._items.get(key)
+            if node is not None:
+                self._items.move_to_end(key)
+                return node
         node = parse_statement(text, line)
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = node
-    return node
+        with self._lock:
+            self._items[key] = node
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+        return node
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: tuple[str, int]) -> bool:
+        return key in self._items
+
+
+_CACHE = StatementCache(200_000)
 
 
 def parse_document(text: str, source: str = "<text>", collect: bool = False):
@@ -387,7 +421,7 @@ def parse_document(text: str, source: str = "<text>", collect: bool = False):
     years_failed = False  # a malformed years line is its own error, not a missing one
     for raw in split_statements(text):
         try:
-            statements.append((raw, _cached_statement(raw.text, raw.line)))
+            statements.append((raw, _CACHE.statement(raw.text, raw.line)))
         except ScnError as e:
             errors.extend(e.diagnostics)
             years_failed = years_failed or _YEARS_LINE.match(raw.text) is not None

@@ -21,10 +21,10 @@ from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from dsl.text import split_lines
 from dsl.parser import parse_document, parse_statement, text_warnings
-from engine.check import check_scenario
+from engine.check import Checked, check_scenario
 from engine.distributions import parameter_warnings
 from engine.graph import Graph
-from engine.model import OVERRIDES, Model, Piece, cover, cover_over, pieces_of, same_row
+from engine.model import OVERRIDES, Cover, Model, Piece, cover, cover_over, pieces_of, same_row
 from engine.plan import YEAR, Plan, compile_plan, run
 from engine.polars_expr import BATCH
 from engine.resolve import BASE, overlaps, resolve
@@ -99,44 +99,39 @@ def _sourced(d: Diagnostic, source: str) -> Diagnostic:
 
 
 def uses_of(model: Model, piece: Piece) -> tuple[Use, ...]:
-    table = model.cache.setdefault("uses", {})
-    hit = table.get(id(piece))
+    """What a piece reads (cached per model and piece)."""
+    hit = model.cache.uses.get(piece)
     if hit is None:
-        hit = (piece, _collect(model, piece)[0])
-        table[id(piece)] = hit
-    return hit[1]
+        hit = model.cache.uses.put(piece, _collect(model, piece)[0])
+    return hit
 
 
 def _collect(model: Model, piece: Piece) -> tuple[tuple[Use, ...], list[Diagnostic]]:
-    collector = model.cache.get("collector")
+    collector = model.cache.collector
     if collector is None:
-        collector = UseCollector(set(model.variables), model.years[0], model.years[-1])
-        model.cache["collector"] = collector
+        collector = model.cache.collector = UseCollector(
+            set(model.variables), model.years[0], model.years[-1])
     uses, errors = collector.collect(piece.expr, whole_definition=False)
     if collector.draws:
-        model.cache.setdefault("draws", {})[id(piece)] = (piece, tuple(collector.draws))
+        model.cache.draws.put(piece, tuple(collector.draws))
     return tuple(uses), errors
-
-
 
 
 def _structure_errors(model: Model) -> list[Diagnostic]:
     errors: list[Diagnostic] = []
-    table = model.cache.setdefault("uses", {})
     for layer in model.layers.values():
         for pieces in layer.values():
             for p in pieces:
                 uses, errs = _collect(model, p)
-                table[id(p)] = (p, uses)
+                model.cache.uses.put(p, uses)
                 errors.extend(errs)
     return errors
 
 
-def _checked(model: Model, scenario: str, overrides: Overrides | None):
+def _checked(model: Model, scenario: str, overrides: Overrides | None) -> Checked:
     """(cover, graph, errors) of a scenario; cached per model when there are no overrides."""
-    key = ("checked", scenario)
-    if overrides is None and key in model.cache:
-        return model.cache[key]
+    if overrides is None and scenario in model.cache.checked:
+        return model.cache.checked[scenario]
     cov = _scenario_cover(model, scenario)
     if overrides:
         cov = cover_over(model, cov, overrides)
@@ -145,26 +140,26 @@ def _checked(model: Model, scenario: str, overrides: Overrides | None):
         base_cover, base_graph, _ = _checked(model, BASE, None)
         base = (base_cover, base_graph)
     graph, errors = check_scenario(model, cov, lambda p: uses_of(model, p), base)
-    out = (cov, graph, errors)
+    out = Checked(cov, graph, errors)
     if overrides is None:
-        model.cache[key] = out
+        model.cache.checked[scenario] = out
     return out
 
 
-def _scenario_cover(model: Model, scenario: str) -> dict[str, tuple[Piece | None, ...]]:
+def _scenario_cover(model: Model, scenario: str) -> Cover:
     """A scenario's cover, from its parent's (cached per model): a chain of N
     scenarios costs N layers, not N^2/2. Callers must not change it."""
+    covers = model.cache.covers
     todo: list[str] = []  # this scenario and its ancestors not yet covered, child first
     name: str | None = scenario
-    while name is not None and ("cover", name) not in model.cache:
+    while name is not None and name not in covers:
         todo.append(name)
         name = model.scenarios[name].parent  # resolve broke every extends cycle
     for name in reversed(todo):
         parent = model.scenarios[name].parent
-        model.cache[("cover", name)] = (
-            cover(model, name) if parent is None
-            else cover_over(model, model.cache[("cover", parent)], model.layers[name]))
-    return model.cache[("cover", scenario)]
+        covers[name] = (cover(model, name) if parent is None
+                        else cover_over(model, covers[parent], model.layers[name]))
+    return covers[scenario]
 
 
 def _in_scenario(e: Diagnostic, scenario: str) -> Diagnostic:
@@ -261,13 +256,13 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
     cov, graph, errors = _checked(model, scenario, overrides or None)
     if errors:
         raise ScnError([_sourced(_in_scenario(d, scenario), model.source) for d in errors])
-    key = ("plan", scenario)
-    if not overrides and reuse is None and key in model.cache:
-        return model.cache[key]
+    plans = model.cache.plans
+    if not overrides and reuse is None and scenario in plans:
+        return plans[scenario]
     with _without_cycle_collector():
         plan = compile_plan(model, scenario, cov, graph, reuse)
     if not overrides:
-        model.cache[key] = plan
+        plans[scenario] = plan
     return plan
 
 
@@ -309,9 +304,9 @@ def run_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
                  ) -> list[Diagnostic]:
     """What a run found: non-finite values, then distributions whose parameters
     (read from variables) describe no distribution."""
-    # The checker's walk filled "draws": (piece, distributions whose parameters
+    # The checker's walk filled `draws`: (piece, distributions whose parameters
     # read a variable or t), for the few pieces that have one.
-    draws = plan.model.cache.get("draws", {}).values()
+    draws = list(plan.model.cache.draws.items())
     found = nonfinite_warnings(plan, raw, only)
     wrong = parameter_warnings(plan, raw, draws, only)
     if not wrong:

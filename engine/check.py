@@ -8,15 +8,24 @@ Then the dependency graph, whose cycles are reported with their lines.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
 from engine.graph import Cycle, Graph, build
-from engine.model import OVERRIDES, Model, Piece
+from engine.model import OVERRIDES, Cover, Model, Piece
 from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, Use
 
 
-def masks(cover: dict[str, tuple[Piece | None, ...]]) -> dict[str, int]:
+class Checked(NamedTuple):
+    """One scenario, checked: its cover, its graph and what the checks found."""
+
+    cover: Cover
+    graph: Graph
+    errors: list[Diagnostic]
+
+
+def masks(cover: Cover) -> dict[str, int]:
     """Per variable, a bit per year index that has a value."""
     return {v: _mask([i for i, p in enumerate(row) if p is not None]) for v, row in cover.items()}
 

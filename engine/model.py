@@ -16,6 +16,7 @@ from typing import Mapping
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
+from engine.cache import ModelCache
 
 SINGLE, RANGE, SERIES = 2, 1, 0  # how specific a piece is: higher wins
 OVERRIDES = "--set"  # the layer name of command-line overrides
@@ -37,6 +38,9 @@ class Piece:
     @property
     def line(self) -> int:
         return self.span.line
+
+
+Cover = dict[str, tuple[Piece | None, ...]]  # a scenario's winning piece per variable and year
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,8 @@ class Model:
     sections: tuple[str, ...] = ()
     # Hidden characters in comments and titles: the file loads, but a reviewer must see them.
     warnings: tuple[Diagnostic, ...] = ()
-    # Derived data computed once per model (uses per piece, checked scenarios).
-    cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # Derived data computed once per model (uses per piece, checked scenarios): engine.cache.
+    cache: ModelCache = field(default_factory=ModelCache, compare=False, repr=False)
 
     @property
     def first(self) -> int:

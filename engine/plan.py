@@ -78,7 +78,11 @@ def _distinct(row) -> list[Piece]:
 
 def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
     """A plan's year-by-year closures by expression identity: the parser's
-    statement cache keeps unchanged expressions the same objects across edits."""
+    statement cache keeps unchanged expressions the same objects across edits.
+
+    Each entry holds its expression, so while the map lives no other object
+    can take an id in it; a miss (a statement the cache parsed again) only
+    compiles the closure again."""
     out = {}
     for level in plan.graph.levels:
         for block in level:
