@@ -128,6 +128,11 @@ def _structure_errors(model: Model) -> list[Diagnostic]:
     return errors
 
 
+def checked(model: Model, scenario: str) -> Checked:
+    """A scenario's cover, graph and check findings (computed once per model)."""
+    return _checked(model, scenario, None)
+
+
 def _checked(model: Model, scenario: str, overrides: Overrides | None) -> Checked:
     """(cover, graph, errors) of a scenario; cached per model when there are no overrides."""
     if overrides is None and scenario in model.cache.checked:

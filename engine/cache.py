@@ -54,6 +54,11 @@ class PieceMemo(Generic[V]):
             return hit[1]
         return self.put(piece, make())
 
+    def copy(self) -> PieceMemo[V]:
+        out: PieceMemo[V] = PieceMemo()
+        out._store = dict(self._store)
+        return out
+
     def items(self) -> Iterator[tuple[Piece, V]]:
         return iter(list(self._store.values()))
 

@@ -146,15 +146,16 @@ def winners(pieces: tuple[Piece, ...], n: int) -> list[Piece | None]:
 
 def cover(model: Model, scenario: str,
           overrides: Mapping[str, tuple[Piece, ...]] | None = None,
-          ) -> dict[str, tuple[Piece | None, ...]]:
-    """For one scenario: each variable's winning piece in each year."""
+          variables: tuple[str, ...] | None = None) -> Cover:
+    """For one scenario: each variable's winning piece in each year (of `variables`
+    only, when given)."""
     n = len(model.years)
     layers = [model.layers[name] for name in model.chain(scenario)]
     if overrides:
         layers.append(overrides)
-    out: dict[str, tuple[Piece | None, ...]] = {}
+    out: Cover = {}
     base = layers[0]
-    for var in model.variables:
+    for var in model.variables if variables is None else variables:
         row = winners(base.get(var, ()), n)
         for layer in layers[1:]:
             pieces = layer.get(var)

@@ -55,6 +55,10 @@ def assert_same_values(session: Session) -> None:
         got = session.values(scenario)
         for v, row in table.items():
             assert all(exactly(a, b) for a, b in zip(got[v], row)), (scenario, v, got[v], row)
+    model = load_model(session.render_text(), "full.scn")
+    for scenario in model.scenarios:  # the same warnings (their lines may differ: new lines)
+        expected = frozenset(w.message.split(" ", 1)[0] for w in evaluate(model, scenario).warnings)
+        assert session.warned(scenario) == expected, scenario
 
 
 # ------------------------------------------------------------------ editing
@@ -149,6 +153,25 @@ def test_an_edit_that_breaks_another_scenario_is_refused(tmp_path):
         session.apply(request.target, "b")
     assert "(in scenario 's')" in e.value.lines[0] and "circular reference" in e.value.lines[0]
     assert not session.dirty
+
+
+def test_an_edit_reports_the_warnings_a_run_finds_distribution_parameters_included(tmp_path):
+    """The session's results come from engine.api.recompute: an edit that makes a
+    distribution's parameters impossible warns, as `scn run` of the saved text does."""
+    path = tmp_path / "s.scn"
+    path.write_text("years 2024..2026\nsd = 1\nx = normal(10, sd)\ny = x * 2\n")
+    session = Session.open(str(path))
+    assert session.result("base").warnings == []
+    session.apply(session.editor("base", "sd", 2025, single_year=False).target, "-1")
+    (w,) = session.result("base").warnings
+    assert w.severity == "warning" and w.span.line == 3 and w.span.col == 5
+    assert w.message == ("x in 2024: normal(mean, sd) needs sd >= 0, but sd is -1 "
+                         "(definition on line 3)")
+    assert session.warned("base") == {"x"}
+    full = load_model(session.render_text(), str(path))
+    assert [d.message for d in evaluate(full).warnings] == [w.message]
+    session.undo()
+    assert session.result("base").warnings == [] and session.warned("base") == frozenset()
 
 
 def test_typing_the_files_text_back_removes_the_edit(ai):

@@ -18,16 +18,16 @@ from dsl import ast as A
 from dsl.edit import split_comment
 from dsl.errors import Diagnostic, ScnError, render
 from dsl.text import split_lines
-from engine.api import Result, evaluate, load_model, nonfinite_warnings, uses_of
+from engine import edit
+from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
 from engine.graph import Graph
 from engine.model import SINGLE, Model
-from engine.plan import compile_plan, run
 from engine.resolve import BASE
 from engine.trace import years_label
 from tui.files import write_file
 from tui.loader import read_text
 from tui.numbers import kinds
-from tui.session import cells, rebuild
+from tui.session import cells
 from tui.session.sheet import Sheet, rows, same
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read)
@@ -46,7 +46,6 @@ class State:
     definitions: Mapping[tuple, A.Definition]  # edited definitions in the model, by target key
     parent: State | None = None
     changed: frozenset[str] = frozenset()  # variables whose definitions differ from parent's
-    checked: dict[str, tuple[dict, Graph]] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
     views: dict = field(default_factory=dict)  # values, input masks, kinds
 
@@ -93,37 +92,24 @@ class Session:
     # ------------------------------------------------------------ computed, per state
 
     def result(self, scenario: str, state: State | None = None) -> Result:
-        """The evaluated scenario: from its parent state's, recomputing only what changed."""
+        """The evaluated scenario: from its parent state's, recomputing only what changed
+        (`engine.api.recompute`, warnings included)."""
         state = state or self.state
         hit = state.results.get(scenario)
         if hit is not None:
             return hit
         parent = state.parent
-        if parent is None:
-            out = evaluate(state.model, scenario)
-        elif scenario not in state.checked and scenario in parent.results:
-            out = parent.results[scenario]  # the edit's layer is not in this scenario
+        if parent is not None and scenario in parent.results:
+            out = recompute(parent.results[scenario], state.model, scenario)
         else:
-            cov, graph = self.checked(scenario, state)
-            prev = parent.results.get(scenario)
-            plan = compile_plan(state.model, scenario, cov, graph, prev.plan if prev else None)
-            raw = run(plan, previous=prev.raw, changed=set(state.changed)) if prev else run(plan)
-            out = Result(plan, raw, nonfinite_warnings(plan, raw))
+            out = evaluate(state.model, scenario)
         state.results[scenario] = out
         return out
 
     def checked(self, scenario: str, state: State | None = None) -> tuple[dict, Graph]:
-        """(cover, graph) of a scenario."""
-        state = state or self.state
-        hit = state.checked.get(scenario)
-        if hit is None:
-            if state.parent is None:
-                plan = self.result(scenario, state).plan
-                hit = (plan.cover, plan.graph)
-            else:
-                hit = self.checked(scenario, state.parent)
-            state.checked[scenario] = hit
-        return hit
+        """(cover, graph) of a scenario (an edit's model holds them: `engine.edit`)."""
+        found = checked((state or self.state).model, scenario)
+        return found.cover, found.graph
 
     def values(self, scenario: str, state: State | None = None) -> dict[str, list]:
         """Every variable's values: floats, NaN for n/a, None for an empty year."""
@@ -296,10 +282,8 @@ class Session:
         reusable = tuple(p for p in self.root.model.layers[target.layer].get(target.name, ())
                          if p.definition is new) if from_file else ()
         try:
-            model = rebuild.replace_definition(old.model, target.layer, target.name, old_def,
-                                               new, reusable)
-            checked = rebuild.recheck(model, target.layer, target.name,
-                                      lambda s: self.checked(s, old))
+            model = edit.replace_definition(old.model, target.layer, target.name, old_def,
+                                            new, reusable)
         except ScnError as e:
             raise self.file.refused(e.diagnostics, statement, first) from None
         definitions = dict(old.definitions)
@@ -307,7 +291,7 @@ class Session:
             definitions.pop(key, None)
         else:
             definitions[key] = new
-        return State(changes, model, definitions, old, frozenset({target.name}), checked)
+        return State(changes, model, definitions, old, frozenset({target.name}))
 
     def _typed(self, target: Target, text: str, changes: Mapping[Target, str]) -> str:
         """The edit as kept: the value, and a comment only where it changes the line's.
