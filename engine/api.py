@@ -18,9 +18,8 @@ import numpy as np
 import polars as pl
 
 from dsl import ast as A
-from dsl.errors import Diagnostic, ScnError
-from dsl.text import split_lines
-from dsl.parser import parse_document, parse_statement, text_warnings
+from dsl.errors import Diagnostic, ScnError, Subject
+from dsl.parser import failed_definitions, parse_document, parse_statement, text_warnings
 from engine.check import Checked, check_scenario
 from engine.distributions import parameter_warnings
 from engine.graph import Graph
@@ -60,22 +59,17 @@ def load_model(text: str, source: str = "<text>") -> Model:
 def _load_model(text: str, source: str) -> Model:
     doc, errors = parse_document(text, source, collect=True)
     warnings = text_warnings(text, source)
-    parsed_ok = not errors
+    # A definition that failed to parse would show up again as an unknown name,
+    # or as a variable with no value where it is read.
+    lost = failed_definitions(errors)
     if doc.years is None:  # nothing can be checked without the model's years
         raise ScnError(errors + warnings)
     model = replace(resolve(doc, source, errors), warnings=tuple(warnings))
-    structure = _structure_errors(model)
-    if not parsed_ok:
-        # A definition that failed to parse would show up again as an unknown name.
-        lost = {s.split("[")[0].split("=")[0].strip() for s in doc_failed_heads(text, errors)}
-        structure = [d for d in structure if not _about_unknown(d, lost)]
-    else:
-        lost = set()
-    errors.extend(structure)
+    errors.extend(d for d in _structure_errors(model) if not _about(d, "unknown-variable", lost))
     seen: set[tuple[str, A.Span]] = set()
     for name in model.scenarios:
-        for e in _checked(model, name, None)[2]:
-            if any(e.message.startswith(f"{v} has no value") for v in lost):
+        for e in _checked(model, name, None).errors:
+            if _about(e, "no-value", lost):
                 continue
             if (e.message, e.span) not in seen:
                 seen.add((e.message, e.span))
@@ -85,13 +79,8 @@ def _load_model(text: str, source: str) -> Model:
     return model
 
 
-def doc_failed_heads(text: str, errors: list[Diagnostic]) -> list[str]:
-    lines = split_lines(text)
-    return [lines[d.span.line - 1] for d in errors if 0 < d.span.line <= len(lines)]
-
-
-def _about_unknown(d: Diagnostic, names: set[str]) -> bool:
-    return d.message.startswith("unknown variable '") and d.message[18:-1] in names
+def _about(d: Diagnostic, code: str, names: set[str]) -> bool:
+    return d.code == code and d.subject.variable in names
 
 
 def _sourced(d: Diagnostic, source: str) -> Diagnostic:
@@ -170,7 +159,8 @@ def _scenario_cover(model: Model, scenario: str) -> Cover:
 def _in_scenario(e: Diagnostic, scenario: str) -> Diagnostic:
     if scenario == BASE:
         return e
-    return replace(e, message=f"{e.message} (in scenario '{scenario}')")
+    return replace(e, message=f"{e.message} (in scenario '{scenario}')",
+                   subject=replace(e.subject, scenario=scenario))
 
 
 def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES) -> Overrides:
@@ -190,13 +180,14 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
             continue
         if not isinstance(node, A.Definition):
             errors.append(Diagnostic("expected a definition such as: asic_share[2030] = 55%",
-                                     node.span, source=source))
+                                     node.span, source=source, code="not-a-definition"))
             continue
         if node.name not in model.info:
             from engine.uses import suggest
             hint = suggest(node.name, model.variables, loose=True)
             errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span, hint,
-                                     source=source))
+                                     source=source, code="unknown-variable",
+                                     subject=Subject(variable=node.name)))
             continue
         errs: list[Diagnostic] = []
         pieces = pieces_of(node, OVERRIDES, first, last, errs)
@@ -257,7 +248,8 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
         raise ScnError([Diagnostic(f"unknown scenario '{scenario}'", A.NO_SPAN,
                                    suggest(scenario, model.scenarios, loose=True)
                                    or "scenarios: " + ", ".join(model.scenarios),
-                                   source=model.source)])
+                                   source=model.source, code="unknown-scenario",
+                                   subject=Subject(scenario=scenario))])
     cov, graph, errors = _checked(model, scenario, overrides or None)
     if errors:
         raise ScnError([_sourced(_in_scenario(d, scenario), model.source) for d in errors])
@@ -296,7 +288,7 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
         v for v in plan.cover if not same_row(plan.cover[v], old.cover[v])}
     # What an edit can reach is checked again, and so is every variable that
     # warned before: its warning may be gone, or its definition on another line.
-    warned = {w.message.split(" ", 1)[0] for w in previous.warnings} & set(plan.cover)
+    warned = {w.subject.variable for w in previous.warnings} & set(plan.cover)
     if not changed:
         return Result(plan, previous.raw, run_warnings(plan, previous.raw, warned))
     with _without_cycle_collector():
@@ -317,7 +309,7 @@ def run_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
     if not wrong:
         return found
     order = {v: i for i, v in enumerate(plan.model.variables)}
-    return sorted(found + wrong, key=lambda w: order.get(w.message.split(" ", 1)[0], 0))
+    return sorted(found + wrong, key=lambda w: order.get(w.subject.variable, 0))
 
 
 def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
@@ -352,5 +344,5 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
         out.append(Diagnostic(
             f"{v} is {what} in {model.years[i]} (definition on line {piece.line})", piece.span,
             "look for a division by zero, ln or sqrt of a negative number, or an overflow",
-            severity="warning", source=source))
+            severity="warning", source=source, code="nonfinite", subject=Subject(variable=v, period=i)))
     return out

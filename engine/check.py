@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from dsl import ast as A
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, Subject
 from engine.graph import Cycle, Graph, build
 from engine.model import OVERRIDES, Cover, Model, Piece
 from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, Use
@@ -94,13 +94,15 @@ def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> l
                 f"{use.name}[t{k}] reaches {reach}, before the first model year {first} "
                 f"(in the definition on line {line})", use.span,
                 f"define the first year explicitly: {use.name}[{first}] = ..., "
-                f"or start this definition later: {piece.name}[{first - k}..] = ...")]
+                f"or start this definition later: {piece.name}[{first - k}..] = ...",
+                code="reach-outside", subject=Subject(variable=use.name))]
         if k > 0 and mask.bit_length() - 1 + k >= n:
             reach = first + mask.bit_length() - 1 + k
             return [Diagnostic(
                 f"{use.name}[t+{k}] reaches {reach}, after the last model year {model.years[-1]} "
                 f"(in the definition on line {line})", use.span,
-                f"define the last years explicitly: {piece.name}[{reach - k}..] = ...")]
+                f"define the last years explicitly: {piece.name}[{reach - k}..] = ...",
+                code="reach-outside", subject=Subject(variable=use.name))]
         need = mask >> -k if k < 0 else mask << k
     elif kind == SAME:
         need = mask
@@ -115,14 +117,17 @@ def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> l
             return [Diagnostic(
                 f"growth({use.name}) has no previous year in {first}, the first model year "
                 f"(in the definition on line {line})", use.span,
-                f"start the definition later: {piece.name}[{first + 1}..] = ...")]
+                f"start the definition later: {piece.name}[{first + 1}..] = ...",
+                code="reach-outside", subject=Subject(variable=use.name, period=0))]
         need = mask | (mask >> 1)
     missing = need & ~have
     if not missing:
         return []
-    year = first + _lowest(missing)
+    i = _lowest(missing)
+    year = first + i
     return [Diagnostic(f"{use.name} has no value for {year}, used by line {line}", use.span,
-                       f"give {use.name} a value in {year}, e.g. {use.name}[{year}] = ...")]
+                       f"give {use.name} a value in {year}, e.g. {use.name}[{year}] = ...",
+                       code="no-value", subject=Subject(variable=use.name, period=i))]
 
 
 def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:
@@ -146,7 +151,9 @@ def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
     return Diagnostic(
         f"circular reference {kind}: {path} ({where})", spans[0],
         "a variable may depend on itself only through earlier or later years, e.g. x[t-1]",
-        source=source, related=tuple(("in the cycle", s) for s in spans[1:]))
+        source=source, related=tuple(("in the cycle", s) for s in spans[1:]), code="cycle",
+        subject=Subject(variable=cycle.cells[0][0],
+                        period=None if cycle.same_year else cycle.cells[0][1]))
 
 
 def check_scenario(model: Model, cover, uses_of, base=None) -> tuple[Graph, list[Diagnostic]]:

@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from dsl import ast as A
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, Subject
 
 Draw = A.Call | A.Between  # a distribution in an expression
 
@@ -125,7 +125,8 @@ def check_literal(node: Draw, first: int, last: int) -> Diagnostic | None:
     if found is None:
         return None
     span = node.span if found.argument is None else params[found.argument].span
-    return Diagnostic(found.message, span, _hint(kind(node), values, texts))
+    return Diagnostic(found.message, span, _hint(kind(node), values, texts),
+                      code="distribution-params")
 
 
 def _bare(expr: A.Expr) -> A.Expr:
@@ -208,9 +209,11 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
             continue
         at = int(np.argmax(bad))
         found = problem(kind(node), [a[at] for a in args], [_number(a[at]) for a in args])
-        year = first + int(year_index[at])
+        i = int(year_index[at])
+        year = first + i
         out.append(Diagnostic(
             f"{v} in {year}: {found.message} (definition on line {piece.line})", node.span,
             "check what feeds the parameters; a plain run uses the mean all the same",
-            severity="warning", source=OVERRIDES if piece.layer == OVERRIDES else model.source))
+            severity="warning", source=OVERRIDES if piece.layer == OVERRIDES else model.source,
+            code="distribution-params", subject=Subject(variable=v, period=i)))
     return out

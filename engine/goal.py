@@ -23,7 +23,7 @@ error that gives the range the output covered over the values tried.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from dsl import ast as A
-from dsl.errors import Diagnostic, ScnError
+from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.parser import parse_statement
 from dsl.text import split_lines
 from engine.api import Overrides, evaluate, uses_of
@@ -83,7 +83,8 @@ def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None 
     x = cell(model, vary, "--vary", None if vary_year is None else str(vary_year), "--vary-year")
     if vary_year is not None and x.year != check_year(model, str(vary_year), "--vary-year"):
         raise ScnError([Diagnostic(f"--vary gives the year {x.year} and --vary-year {vary_year}",
-                                   A.NO_SPAN, "give the year once", source="--vary")])
+                                   A.NO_SPAN, "give the year once", source="--vary",
+                                   code="bad-cell")])
     result = evaluate(model, scenario, overrides)
     if x.year is not None:
         has_value(model, result.plan.cover, x, "--vary", vary)
@@ -112,16 +113,17 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
         raise ScnError([_sourced(d) for d in e.diagnostics]) from None
     if not isinstance(node, A.Definition):
         raise ScnError([Diagnostic("expected a target such as: optics_tam[2030] = 120B",
-                                   node.span, source="TARGET")])
+                                   node.span, source="TARGET", code="not-a-definition")])
     if node.name not in model.info:
         hint = suggest(node.name, model.variables, loose=True)
         raise ScnError([Diagnostic(f"unknown variable '{node.name}'", node.name_span, hint,
-                                   source="TARGET")])
+                                   source="TARGET", code="unknown-variable",
+                                   subject=Subject(variable=node.name))])
     if node.years is None or not node.years.single:
         raise ScnError([Diagnostic("the target is one cell: give its year",
                                    node.years.span if node.years else node.name_span,
                                    f"write {node.name}[{model.years[-1]}] = ...",
-                                   source="TARGET")])
+                                   source="TARGET", code="bad-cell")])
     year = check_year(model, str(node.years.start), "TARGET", target,
                       (node.years.span.col - 1, node.years.span.end_col - 1))
     first, last = model.years[0], model.years[-1]
@@ -130,16 +132,18 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
         raise ScnError([_sourced(d) for d in errors])
     if uses or any(isinstance(n, (A.CurrentYear, A.YearMap)) for n in A.walk(node.expr)):
         raise ScnError([Diagnostic("the target must be a number", node.expr.span,
-                                   "write a number such as 120B or 35%", source="TARGET")])
+                                   "write a number such as 120B or 35%", source="TARGET",
+                                   code="goal")])
     value = Builder(first, last).expr(node.expr)
     if value.free_symbols or not value.is_finite:
         raise ScnError([Diagnostic("the target must be a number", node.expr.span,
-                                   "write a number such as 120B or 35%", source="TARGET")])
+                                   "write a number such as 120B or 35%", source="TARGET",
+                                   code="goal")])
     return Cell(node.name, year), float(value), node.expr.span
 
 
 def _sourced(d: Diagnostic) -> Diagnostic:
-    return Diagnostic(d.message, d.span, d.hint, d.severity, "TARGET", d.related)
+    return replace(d, source="TARGET")
 
 
 class _Problem:
@@ -203,7 +207,7 @@ class _Problem:
             raise ScnError([Diagnostic(
                 f"{y} does not depend on {x.name}: no value of {x} changes it", span,
                 "vary an input it depends on (scn explain shows its precedents)",
-                source="TARGET")])
+                source="TARGET", code="goal")])
 
     # -- solving
     def solve(self, span: A.Span) -> tuple[float, str, str]:
@@ -290,7 +294,7 @@ class _Problem:
         raise ScnError([Diagnostic(
             f"{self.y} jumps across {_show(self.goal)} as {self.x} moves: no value hits it exactly",
             span, "the output is not continuous here (round, floor, ceil, if, step?)",
-            source="TARGET")])
+            source="TARGET", code="goal")])
 
     def _grid(self) -> list[float]:
         """Values to try around the current one, from tiny to huge moves."""
@@ -315,7 +319,8 @@ class _Problem:
             reach += f"; its derivative with respect to {self.x} is 0 at the current value"
         return ScnError([Diagnostic(
             f"{self.y} cannot reach {_show(self.goal)} by moving {what}: {reach}", span,
-            "choose a target inside that range, or vary another input", source="TARGET")])
+            "choose a target inside that range, or vary another input", source="TARGET",
+            code="goal")])
 
 
 def _show(v: float) -> str:

@@ -129,7 +129,7 @@ def _check_selector(years: A.Years, first: int, last: int, errors: list[Diagnost
         if y is not None and not first <= y <= last:
             errors.append(Diagnostic(
                 f"year {y} is outside the model years {first}..{last}", years.span,
-                "change the year or widen the 'years' line"))
+                "change the year or widen the 'years' line", code="year-outside"))
             return
 
 

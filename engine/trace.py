@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from dsl.ast import Span
-from dsl.errors import Diagnostic, ScnError
+from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import is_plain_integer, shorten
 from engine.api import Result, uses_of
 from engine.model import Model, Piece
@@ -43,12 +43,13 @@ def cell(model: Model, text: str, source: str, year: str | None = None,
     if m is None:
         raise ScnError([Diagnostic(f"expected a variable or a cell such as asic_share[2030], "
                                    f"not '{text.strip()}'", _span(text, 0, len(text)),
-                                   "write NAME or NAME[YEAR]", source=source)])
+                                   "write NAME or NAME[YEAR]", source=source, code="bad-cell")])
     name = m.group(1)
     if name not in model.info:
         hint = suggest(name, model.variables, loose=True)
         raise ScnError([Diagnostic(f"unknown variable '{name}'", _span(text, *m.span(1)), hint,
-                                   source=source)])
+                                   source=source, code="unknown-variable",
+                                   subject=Subject(variable=name))])
     if m.group(2) is None:
         return Cell(name, None if year is None else check_year(model, year, year_source))
     return Cell(name, check_year(model, m.group(2), source, text, m.span(2)))
@@ -63,14 +64,15 @@ def check_year(model: Model, value: str, source: str, text: str | None = None,
     digits = value.strip()
     if not is_plain_integer(digits):
         raise ScnError([Diagnostic(f"expected a year, not '{shorten(value)}'", _span(text, *where),
-                                   f"write a year between {first} and {last}", source=source)])
+                                   f"write a year between {first} and {last}", source=source,
+                                   code="bad-cell")])
     digits = digits.lstrip("0") or "0"
     y = int(digits) if len(digits) <= 5 else None  # int() refuses 4,300 digits and more
     if y is None or not first <= y <= last:
         raise ScnError([Diagnostic(f"year {shorten(digits)} is outside the model years "
                                    f"{first}..{last}",
                                    _span(text, *where), f"pick a year between {first} and {last}",
-                                   source=source)])
+                                   source=source, code="year-outside")])
     return y
 
 
@@ -87,7 +89,8 @@ def has_value(model: Model, cover, c: Cell, source: str, text: str, hint: str = 
     have = [model.years[0] + i for i, p in enumerate(row) if p is not None]
     raise ScnError([Diagnostic(f"{c.name} has no value in {c.year}", whole(text),
                                hint or f"{c.name} has values in {years_label(have)}",
-                               source=source)])
+                               source=source, code="no-value",
+                               subject=Subject(variable=c.name, period=c.year - model.years[0]))])
 
 
 def years_label(years) -> str:

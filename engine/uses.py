@@ -9,7 +9,7 @@ import difflib
 from dataclasses import dataclass
 
 from dsl import ast as A
-from dsl.errors import Diagnostic
+from dsl.errors import NO_SUBJECT, Diagnostic, Subject
 from engine.distributions import Draw, check_literal, is_literal, parameters
 from dsl.numbers import is_plain_integer
 from engine.functions import FUNCTIONS
@@ -114,18 +114,21 @@ class UseCollector:
         return self.uses, self.errors
 
     # -- helpers
-    def _err(self, message: str, span: A.Span, hint: str | None = None) -> None:
-        self.errors.append(Diagnostic(message, span, hint))
+    def _err(self, code: str, message: str, span: A.Span, hint: str | None = None,
+             subject: Subject = NO_SUBJECT) -> None:
+        self.errors.append(Diagnostic(message, span, hint, code=code, subject=subject))
 
     def _known(self, name: str, span: A.Span) -> bool:
         if name in self.variables:
             return True
-        self._err(f"unknown variable '{name}'", span, self._suggest(name))
+        self._err("unknown-variable", f"unknown variable '{name}'", span, self._suggest(name),
+                  Subject(variable=name))
         return False
 
     def _index(self, year: int, span: A.Span) -> int | None:
         if not self.first <= year <= self.last:
-            self._err(f"year {year} is outside the model years {self.first}..{self.last}", span,
+            self._err("year-outside",
+                      f"year {year} is outside the model years {self.first}..{self.last}", span,
                       "change the year or widen the 'years' line")
             return None
         return year - self.first
@@ -142,11 +145,12 @@ class UseCollector:
             if self._known(node.name, node.span) and i is not None:
                 self.uses.append(Use(node.name, AT, i, span=node.span))
         elif isinstance(node, A.YearRange):
-            self._err("a year range is only valid inside sum, mean, min or max", node.span,
-                      f"write sum({node.name}[...]) or pick one year")
+            self._err("misplaced", "a year range is only valid inside sum, mean, min or max",
+                      node.span, f"write sum({node.name}[...]) or pick one year")
         elif isinstance(node, A.YearMap):
             if not top:
-                self._err("a year map is only valid as a whole definition or inside interp or step",
+                self._err("misplaced",
+                          "a year map is only valid as a whole definition or inside interp or step",
                           node.span, "write x = {2025: 1, 2026: 2} or interp({2024: a, 2030: b})")
             for e in node.entries:
                 self._visit(e.value)
@@ -164,7 +168,8 @@ class UseCollector:
             hint = suggest(node.func, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS))
             if node.func in self.variables:
                 hint = f"'{node.func}' is a variable; a name followed by '(' calls a function"
-            self._err(f"unknown function '{node.func}'", node.name_span, hint)
+            self._err("unknown-function", f"unknown function '{node.func}'", node.name_span,
+                      hint)
             # SUM(x[2025..2027]), Interp({...}): one mistake, one error; the range or
             # the map may be right where the function it meant stands.
             for a in node.args:
@@ -179,7 +184,7 @@ class UseCollector:
             return self._aggregate(node)
         if not f.arity_ok(len(args)) or (f.name in ("min", "max") and len(args) < 2):
             need = f.arity_text() if f.name not in ("min", "max") else "at least 2 arguments or a year range"
-            self._err(f"{f.name} takes {need}: {f.signature}", node.span)
+            self._err("arguments", f"{f.name} takes {need}: {f.signature}", node.span)
             for a in args:
                 self._visit(a)
             return
@@ -216,8 +221,8 @@ class UseCollector:
         f = FUNCTIONS[node.func]
         args = node.args
         if len(args) != 1 or not isinstance(args[0], A.YearRange):
-            self._err(f"{f.name} takes a variable over a year range: {f.signature}", node.span,
-                      f"write {f.name}(x[2025..2030])")
+            self._err("arguments", f"{f.name} takes a variable over a year range: {f.signature}",
+                      node.span, f"write {f.name}(x[2025..2030])")
             return
         r = args[0]
         if not self._known(r.name, r.span):
@@ -235,25 +240,27 @@ class UseCollector:
         if name in ("interp", "step"):
             m = args[0]
             if not isinstance(m, A.YearMap) or not m.entries:
-                self._err(f"{name} takes a year map: {FUNCTIONS[name].signature}", node.span,
-                          f"write {name}({{2024: 10%, 2030: 40%}})")
+                self._err("arguments", f"{name} takes a year map: {FUNCTIONS[name].signature}",
+                          node.span, f"write {name}({{2024: 10%, 2030: 40%}})")
                 if not isinstance(m, A.YearMap):
                     self._visit(m)
                 return
             seen: dict[int, A.Span] = {}
             for e in m.entries:
                 if not e.years.single:
-                    self._err(f"the keys of {name} must be single years", e.years.span,
-                              "write each year on its own, e.g. {2024: 10%, 2030: 40%}")
+                    self._err("arguments", f"the keys of {name} must be single years",
+                              e.years.span, "write each year on its own, e.g. {2024: 10%, 2030: 40%}")
                 elif e.years.start in seen:
-                    self._err(f"year {e.years.start} is given twice in {name}", e.years.span)
+                    self._err("arguments", f"year {e.years.start} is given twice in {name}",
+                              e.years.span)
                 else:
                     seen[e.years.start] = e.years.span
                 self._visit(e.value)
             return
         target = args[0]
         if not isinstance(target, A.Name):
-            self._err(f"the argument of {name} must be a variable name: {FUNCTIONS[name].signature}",
+            self._err("arguments",
+                      f"the argument of {name} must be a variable name: {FUNCTIONS[name].signature}",
                       target.span, "give the expression a name of its own, then use that name")
             self._visit(target)
             return
@@ -271,12 +278,14 @@ class UseCollector:
             if ia is None or ib is None:
                 return
             if ia == ib:
-                self._err("cagr needs two different years", node.span, "write cagr(x, 2024, 2030)")
+                self._err("arguments", "cagr needs two different years", node.span,
+                          "write cagr(x, 2024, 2030)")
                 return
             self.uses.append(Use(target.name, CAGR, ia, ib, span=node.span))
 
     def _year_literal(self, node: A.Expr) -> int | None:
         if isinstance(node, A.Number) and is_plain_integer(node.text):
             return int(node.text)  # a literal that parsed: at most 309 digits
-        self._err("the years of cagr must be written as years", node.span, "write cagr(x, 2024, 2030)")
+        self._err("arguments", "the years of cagr must be written as years", node.span,
+                  "write cagr(x, 2024, 2030)")
         return None

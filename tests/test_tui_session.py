@@ -168,6 +168,7 @@ def test_an_edit_reports_the_warnings_a_run_finds_distribution_parameters_includ
     assert w.message == ("x in 2024: normal(mean, sd) needs sd >= 0, but sd is -1 "
                          "(definition on line 3)")
     assert session.warned("base") == {"x"}
+    assert session.cell("base", "x", 2025).warning == w.message
     full = load_model(session.render_text(), str(path))
     assert [d.message for d in evaluate(full).warnings] == [w.message]
     session.undo()

@@ -135,7 +135,7 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
             f"written by scn {version}, read by scn {scn_version()}: values may differ because "
             "the engine changed, not the model", Span(1, 1, 1, 2),
             "write the snapshot again with this scn to compare like with like",
-            severity="warning", source=label))
+            severity="warning", source=label, code="snapshot"))
     return Values(years, tuple(variables), scenarios), warnings
 
 
@@ -178,7 +178,7 @@ def _where(pattern: re.Pattern, text: str) -> tuple[int, int]:
 def _invalid(label: str, message: str, line: int, col: int) -> ScnError:
     return ScnError([Diagnostic(message, Span(line, col, line, col + 1),
                                 "snapshots are written by: scn snapshot FILE -o OUT.toml",
-                                source=label)])
+                                source=label, code="snapshot")])
 
 
 def _error(label: str, text: str, near: str, message: str, hint: str) -> ScnError:
@@ -192,7 +192,8 @@ def _error(label: str, text: str, near: str, message: str, hint: str) -> ScnErro
                      if t.split("=")[0].strip().strip('"') == key), line)
     if line is None:
         line = next((k for k, t in enumerate(lines, 1) if t.split("=")[0].strip() == near), 1)
-    return ScnError([Diagnostic(message, Span(line, 1, line, 2), hint, source=label)])
+    return ScnError([Diagnostic(message, Span(line, 1, line, 2), hint, source=label,
+                                code="snapshot")])
 
 
 def _position(message: str, text: str) -> tuple[int, int]:

@@ -15,7 +15,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from dsl.text import printable, split_lines
+from dsl.text import printable
 from tui import common
 from tui.loader import UsageError
 from tui.snapshot import add_scenario_options
@@ -59,6 +59,7 @@ class Side:
     model: object = None  # engine Model, when the file loads
     values: object = None  # engine.compare.Values, when it evaluates
     unparsed: set[str] = field(default_factory=set)  # variables on lines that did not parse
+    parse_failed: bool = False  # a statement did not parse, or the file's shape is wrong
     errors: list = field(default_factory=list)
     results: dict = field(default_factory=dict)  # engine results by scenario, when evaluated
     warnings: list = field(default_factory=list)  # hidden characters in comments and titles
@@ -102,7 +103,7 @@ def run(args, texts) -> int:
 
 def _side(file, texts) -> Side:
     from dsl.errors import ScnError
-    from dsl.parser import parse_document
+    from dsl.parser import failed_definitions, parse_document
     from engine import load_model
 
     texts.by_source[file.label] = file.text
@@ -118,10 +119,8 @@ def _side(file, texts) -> Side:
         return side
     side = Side(file.label, "scn")
     side.document, parse_errors = parse_document(file.text, file.label, collect=True)
-    lines = split_lines(file.text)
-    # The variable a line that failed to parse meant to define: what precedes `[` or `=`.
-    side.unparsed = {lines[d.span.line - 1].split("=")[0].split("[")[0].strip()
-                     for d in parse_errors if 0 < d.span.line <= len(lines)}
+    side.unparsed = failed_definitions(parse_errors)
+    side.parse_failed = bool(parse_errors)
     try:
         side.model = load_model(file.text, file.label)
         side.warnings = list(side.model.warnings)
@@ -185,7 +184,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
         report.notes.append(f"{snaps}: a snapshot holds values only; assumptions not compared")
     for which, side in (("OLD", old), ("NEW", new)):
         if side.errors:
-            what = "does not parse" if side.unparsed else "has errors"
+            what = "does not parse" if side.parse_failed else "has errors"
             partial = " (the definitions that parse are)" if side.document is not None else ""
             report.notes.append(f"{which} {side.label} {what}: values not compared{partial}")
     if same and old.model is not None:

@@ -47,7 +47,8 @@ def run(args, texts) -> int:
     c = cell(model, args.cell, "CELL")
     if c.year is None:
         raise ScnError([Diagnostic("explain needs a cell: the variable and its year", whole(args.cell),
-                                   f"write {c.name}[{model.years[-1]}]", source="CELL")])
+                                   f"write {c.name}[{model.years[-1]}]", source="CELL",
+                                   code="bad-cell")])
     result = evaluate(model, scenario, overrides)
     has_value(model, result.plan.cover, c, "CELL", args.cell)
     depth = None if args.all else args.depth

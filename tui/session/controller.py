@@ -144,8 +144,9 @@ class Session:
         return state.views["kinds"]
 
     def warned(self, scenario: str, state: State | None = None) -> frozenset[str]:
-        """The variables with a non-finite value somewhere (each warning names its variable)."""
-        return frozenset(w.message.split(" ", 1)[0] for w in self.result(scenario, state).warnings)
+        """The variables a run warned about: a non-finite value somewhere, distribution
+        parameters that describe no distribution."""
+        return frozenset(w.subject.variable for w in self.result(scenario, state).warnings)
 
     def changed_cells(self, scenario: str, state: State | None = None) -> dict[str, dict]:
         """Cells whose value differs from the file's: {variable: {year index: file value}}."""
@@ -196,7 +197,7 @@ class Session:
         value = self.values(scenario)[name][i]
         file_value = self.values(scenario, self.root)[name][i]
         warning = next((w.message for w in self.result(scenario).warnings
-                        if w.message.startswith(f"{name} is ")), None)
+                        if w.subject.variable == name), None)
         after = cells.dependents(model, cov, graph, name, i)
         if piece is None:
             return cells.CellInfo(name, year, scenario, info.section, info.doc, value,
