@@ -98,8 +98,7 @@ def uses_of(model: Model, piece: Piece) -> tuple[Use, ...]:
 def _collect(model: Model, piece: Piece) -> tuple[tuple[Use, ...], list[Diagnostic]]:
     collector = model.cache.collector
     if collector is None:
-        collector = model.cache.collector = UseCollector(
-            set(model.variables), model.years[0], model.years[-1])
+        collector = model.cache.collector = UseCollector(set(model.variables), model.axis)
     uses, errors = collector.collect(piece.expr, whole_definition=False)
     if collector.draws:
         model.cache.draws.put(piece, tuple(collector.draws))
@@ -171,7 +170,6 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
     """
     errors: list[Diagnostic] = []
     layer: dict[str, list[Piece]] = {}
-    first, last = model.years[0], model.years[-1]
     for k, text in enumerate(texts):
         try:
             node = parse_statement(text, k + 1)  # the k-th override is line k+1 of `source`
@@ -190,13 +188,13 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
                                      subject=Subject(variable=node.name)))
             continue
         errs: list[Diagnostic] = []
-        pieces = pieces_of(node, OVERRIDES, first, last, errs)
+        pieces = pieces_of(node, OVERRIDES, model.axis, errs)
         for p in pieces:
             errs.extend(_collect(model, p)[1])
         errors.extend(replace(d, source=source) for d in errs)
         layer.setdefault(node.name, []).extend(pieces)
     for pieces in layer.values():
-        errors.extend(replace(d, source=source) for d in overlaps(pieces, first))
+        errors.extend(replace(d, source=source) for d in overlaps(pieces, model.axis))
     if errors:
         raise ScnError(errors)
     return {k: tuple(v) for k, v in layer.items()}
@@ -228,17 +226,23 @@ class Result:
         names = set(self.model.variables)
         year = _free_name("year", names)
         cols = [pl.col(YEAR).alias(year), *self.model.variables]
-        if self.raw.height > len(self.model.years):
+        if self.raw.height > len(self.model.axis):
             batch = _free_name("batch", names | {year})
             return self.raw.select(pl.col(BATCH).alias(batch), *cols)
         return self.raw.select(cols)
 
     def value(self, variable: str, year: int, batch: int = 0) -> float | None:
-        i = batch * len(self.model.years) + (year - self.model.years[0])
-        return self.raw.get_column(variable)[i]
+        """The value in the period `year` (an absolute number: the year, on a yearly axis)."""
+        return self.at(variable, self.model.axis.index(year), batch)
+
+    def at(self, variable: str, period: int, batch: int = 0) -> float | None:
+        """The value in period `period` (an index on the model's axis)."""
+        if not 0 <= period < len(self.model.axis):
+            raise IndexError(f"period {period} is not on the axis {self.model.axis.range_label()}")
+        return self.raw.get_column(variable)[batch * len(self.model.axis) + period]
 
     def series(self, variable: str) -> list[float | None]:
-        return self.raw.get_column(variable).head(len(self.model.years)).to_list()
+        return self.raw.get_column(variable).head(len(self.model.axis)).to_list()
 
 
 def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = None,
@@ -281,8 +285,9 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     """
     old = previous.plan
     scenario = scenario or old.scenario
-    if model.years != old.model.years or set(model.variables) != set(old.cover):
-        return evaluate(model, scenario, overrides, batch=previous.raw.height // len(model.years))
+    if model.axis != old.model.axis or set(model.variables) != set(old.cover):
+        batch = previous.raw.height // len(old.model.axis)  # the batch of `previous`
+        return evaluate(model, scenario, overrides, batch=batch)
     plan = prepare(model, scenario, overrides, reuse=old)
     changed = plan.changed if plan.changed is not None else {
         v for v in plan.cover if not same_row(plan.cover[v], old.cover[v])}
@@ -323,7 +328,7 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
     names = [v for v in model.variables if only is None or v in only]
     if not names:
         return []
-    n = len(model.years)
+    n = len(model.axis)
     values = raw.select(names).to_numpy()
     bad = ~np.isfinite(values)
     batch = values.shape[0] // n
@@ -342,7 +347,7 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
         piece = plan.cover[v][i]
         source = OVERRIDES if piece.layer == OVERRIDES else model.source
         out.append(Diagnostic(
-            f"{v} is {what} in {model.years[i]} (definition on line {piece.line})", piece.span,
+            f"{v} is {what} in {model.axis.label(i)} (definition on line {piece.line})", piece.span,
             "look for a division by zero, ln or sqrt of a negative number, or an overflow",
             severity="warning", source=source, code="nonfinite", subject=Subject(variable=v, period=i)))
     return out

@@ -174,7 +174,7 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
     from engine.polars_expr import YEAR_INDEX, to_polars
 
     model = plan.model
-    first, last = model.years[0], model.years[-1]
+    first, last = model.axis.start, model.axis.end  # what the polars back-end takes
     order = {v: i for i, v in enumerate(model.variables)}
     todo = []
     for piece, found in sorted(draws, key=lambda d: (order[d[0].name], d[0].span.line)):
@@ -210,9 +210,8 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
         at = int(np.argmax(bad))
         found = problem(kind(node), [a[at] for a in args], [_number(a[at]) for a in args])
         i = int(year_index[at])
-        year = first + i
         out.append(Diagnostic(
-            f"{v} in {year}: {found.message} (definition on line {piece.line})", node.span,
+            f"{v} in {model.axis.label(i)}: {found.message} (definition on line {piece.line})", node.span,
             "check what feeds the parameters; a plain run uses the mean all the same",
             severity="warning", source=OVERRIDES if piece.layer == OVERRIDES else model.source,
             code="distribution-params", subject=Subject(variable=v, period=i)))

@@ -44,14 +44,13 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
     layer), then what it breaks in each scenario (a cycle, a year with no
     value), a scenario's marked as `load_model` marks them.
     """
-    first, last = model.years[0], model.years[-1]
     errors: list[Diagnostic] = []
     pieces = [p for p in model.layers[layer].get(name, ()) if p.definition is not old]
     added: list[Piece] = []
     if new is not None:
-        added = list(reusable) or pieces_of(new, layer, first, last, errors)
+        added = list(reusable) or pieces_of(new, layer, model.axis, errors)
         # The model was checked, so any overlap now involves the new pieces.
-        errors.extend(overlaps(pieces + added, first))
+        errors.extend(overlaps(pieces + added, model.axis))
         pieces += added
     layers = dict(model.layers)
     layers[layer] = freeze({**model.layers[layer], name: tuple(pieces)})
@@ -82,7 +81,7 @@ def _carried(old: ModelCache) -> ModelCache:
     """A cache for a model that differs from the old one in some definitions only.
 
     What a piece reads and its distributions depend on the piece, the
-    variables and the years alone, none of which an edit changes: those
+    variables and the axis alone, none of which an edit changes: those
     families carry over (entries of pieces the edit removed stay unused).
     Covers, checks and plans are the edit's to redo (`_recheck`).
     """

@@ -11,11 +11,13 @@ value in the years its pieces cover. `cover()` computes, for one scenario
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
+from engine.axis import TimeAxis
 from engine.cache import ModelCache
 
 SINGLE, RANGE, SERIES = 2, 1, 0  # how specific a piece is: higher wins
@@ -24,7 +26,7 @@ OVERRIDES = "--set"  # the layer name of command-line overrides
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """One rule giving a variable its value over a run of years (indices into model years)."""
+    """One rule giving a variable its value over a run of periods (indices on the model's axis)."""
 
     name: str
     expr: A.Expr
@@ -65,7 +67,7 @@ class Model:
 
     source: str
     title: str | None
-    years: tuple[int, ...]
+    axis: TimeAxis  # the periods: every question about time goes to it
     variables: tuple[str, ...]  # file order
     info: Mapping[str, VariableInfo]
     scenarios: Mapping[str, Scenario]  # base first, then file order
@@ -76,9 +78,14 @@ class Model:
     # Derived data computed once per model (uses per piece, checked scenarios): engine.cache.
     cache: ModelCache = field(default_factory=ModelCache, compare=False, repr=False)
 
-    @property
-    def first(self) -> int:
-        return self.years[0]
+    @cached_property
+    def years(self) -> tuple[int, ...]:
+        """The periods' absolute numbers: for the yearly axes of version 1, the years.
+
+        For the callers that still count in years (the back-ends, the command
+        line's renderers); the engine's own passes ask `axis`.
+        """
+        return tuple(range(self.axis.start, self.axis.end + 1))
 
     def chain(self, scenario: str) -> list[str]:
         """The layers of a scenario, bottom first: base, ..., scenario."""
@@ -92,31 +99,27 @@ class Model:
         return out[::-1]
 
 
-def year_span(years: A.Years | None, first: int, last: int) -> tuple[int, int] | None:
-    """Clip a selector to the model years; None when it selects nothing."""
+def year_span(years: A.Years | None, axis: TimeAxis) -> tuple[int, int] | None:
+    """The indices a selector covers (None: the whole axis); None when it covers none."""
     if years is None:
-        return (0, last - first)
-    lo = first if years.start is None else max(years.start, first)
-    hi = last if years.end is None else min(years.end, last)
-    if lo > hi:
-        return None
-    return (lo - first, hi - first)
+        return axis.clip(None, None)
+    return axis.clip(years.start, years.end)
 
 
-def pieces_of(d: A.Definition, layer: str, first: int, last: int,
+def pieces_of(d: A.Definition, layer: str, axis: TimeAxis,
               errors: list[Diagnostic]) -> list[Piece]:
     """A definition as pieces: a year map whole definition gives one per entry."""
     out: list[Piece] = []
     if isinstance(d.expr, A.YearMap) and d.years is None:
         for entry in d.expr.entries:
-            _check_selector(entry.years, first, last, errors)
-            span = year_span(entry.years, first, last)
+            _check_selector(entry.years, axis, errors)
+            span = year_span(entry.years, axis)
             if span is not None:
                 out.append(Piece(d.name, entry.value, *span, RANGE, layer, d, entry.span))
         return out
     if d.years is not None:
-        _check_selector(d.years, first, last, errors)
-    span = year_span(d.years, first, last)
+        _check_selector(d.years, axis, errors)
+    span = year_span(d.years, axis)
     if span is None:
         return out
     rank = SERIES if d.years is None else (SINGLE if d.years.single else RANGE)
@@ -124,11 +127,11 @@ def pieces_of(d: A.Definition, layer: str, first: int, last: int,
     return out
 
 
-def _check_selector(years: A.Years, first: int, last: int, errors: list[Diagnostic]) -> None:
+def _check_selector(years: A.Years, axis: TimeAxis, errors: list[Diagnostic]) -> None:
     for y in (years.start, years.end):
-        if y is not None and not first <= y <= last:
+        if y is not None and not axis.contains(y):
             errors.append(Diagnostic(
-                f"year {y} is outside the model years {first}..{last}", years.span,
+                f"year {y} is outside the model years {axis.range_label()}", years.span,
                 "change the year or widen the 'years' line", code="year-outside"))
             return
 
@@ -149,7 +152,7 @@ def cover(model: Model, scenario: str,
           variables: tuple[str, ...] | None = None) -> Cover:
     """For one scenario: each variable's winning piece in each year (of `variables`
     only, when given)."""
-    n = len(model.years)
+    n = len(model.axis)
     layers = [model.layers[name] for name in model.chain(scenario)]
     if overrides:
         layers.append(overrides)
@@ -173,7 +176,7 @@ def cover_over(model: Model, below: Mapping[str, tuple[Piece | None, ...]],
     The same rows as `cover(model, child)`, built from the parent's cover in
     the size of the layer instead of from base through the whole chain.
     """
-    n = len(model.years)
+    n = len(model.axis)
     out = dict(below)
     for var, pieces in layer.items():
         if pieces and var in out:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, Subject
+from engine.axis import YEARS, TimeAxis
 from engine.model import (OVERRIDES, Model, Piece, Scenario, VariableInfo, freeze,
                           pieces_of)
 from engine.uses import suggest
@@ -18,7 +19,7 @@ BASE = "base"
 
 def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
     years = doc.years
-    first, last = (years.start, years.end) if years else (0, 0)
+    axis = TimeAxis.of_years(years.start, years.end) if years else TimeAxis(YEARS, 0, 0)
     variables: dict[str, list[A.Definition]] = {}
     sections: dict[str, str | None] = {}
     for p in doc.definitions:
@@ -39,10 +40,10 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
                 d.name_span, hint, code="scenario",
                 subject=Subject(variable=d.name, scenario=p.scenario)))
             continue
-        layers[p.scenario].setdefault(d.name, []).extend(pieces_of(d, p.scenario, first, last, errors))
+        layers[p.scenario].setdefault(d.name, []).extend(pieces_of(d, p.scenario, axis, errors))
     for layer in layers.values():
         for pieces in layer.values():
-            errors.extend(overlaps(pieces, first))
+            errors.extend(overlaps(pieces, axis))
 
     info = {
         name: VariableInfo(name, sections[name], _doc(defs), tuple(defs))
@@ -51,7 +52,7 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
     return Model(
         source=source,
         title=doc.title,
-        years=tuple(range(first, last + 1)) if years else (),
+        axis=axis,
         variables=tuple(variables),
         info=freeze(info),
         scenarios=freeze(scenarios),
@@ -127,7 +128,7 @@ def _extends_cycles(scenarios: dict[str, Scenario], errors: list[Diagnostic]) ->
 SHOWN_OVERLAPS = 5  # pairs reported per variable and specificity; the rest are counted
 
 
-def overlaps(pieces: list[Piece], first: int) -> list[Diagnostic]:
+def overlaps(pieces: list[Piece], axis: TimeAxis) -> list[Diagnostic]:
     """Two pieces of the same specificity covering the same year, in one layer.
 
     Each overlapping pair is one diagnostic, at the earlier line; past
@@ -159,7 +160,7 @@ def overlaps(pieces: list[Piece], first: int) -> list[Diagnostic]:
                     break
                 found += 1
                 shown.update((i, j))
-                years = str(first + lo) if lo == hi else f"{first + lo}..{first + hi}"
+                years = axis.span_label(range(lo, hi + 1))
                 out.append(Diagnostic(
                     f"'{a.name}' is defined twice for {years}: here and on line {b.span.line}",
                     a.span, "remove one, or make one of them cover other years",

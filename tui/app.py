@@ -277,11 +277,11 @@ class ScnApp(FileFlow, App[int]):
     def _show_cell(self, state, info, values, kinds, file_kinds, series) -> None:
         if self.session.state is not state or self._cell != (info.name, info.year):
             return
-        years = self.session.model.years
+        axis = self.session.model.axis
         parent = self.session.model.scenarios[self.scenario].parent
-        against = (parent, series[parent][info.year - years[0]]) if self.compare and parent else None
-        self.query_one(Inspector).show(info, kinds, values, years, against, file_kinds)
-        self.query_one(SeriesChart).show(info.name, years, series, self.scenario,
+        against = (parent, series[parent][axis.index(info.year)]) if self.compare and parent else None
+        self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds)
+        self.query_one(SeriesChart).show(info.name, axis, series, self.scenario,
                                          kinds.get(info.name, "amount"))
         if self._sens_timer is not None:
             self._sens_timer.stop()

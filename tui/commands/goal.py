@@ -49,7 +49,7 @@ def _json(model, scenario: str, g) -> str:
     doc = {"target": f"{g.output}[{g.year}]", "goal": g.target, "scenario": scenario,
            "vary": g.vary if g.vary_year is None else f"{g.vary}[{g.vary_year}]",
            "value": g.value, "before": g.base, "shift": g.vary_year is None,
-           "values": {str(y): v for y, v in zip(model.years, g.values) if v is not None},
+           "values": {model.axis.label(i): v for i, v in enumerate(g.values) if v is not None},
            "achieved": g.achieved, "method": g.method, "detail": g.detail,
            "override": g.override}
     return json.dumps(doc, indent=2) + "\n"
@@ -77,7 +77,7 @@ def _table(model, scenario: str, g) -> str:
     lines.append(f"  check: {g.output}[{g.year}] re-evaluated = "
                  f"{format_value(g.achieved, out_kind)} ({full_precision(g.achieved)})")
     lines.append("")
-    years = [str(y) for y in model.years]
+    years = list(model.axis.labels())
     vals = format_row(g.values, in_kind)
     widths = [max(len(a), len(b)) for a, b in zip(years, vals)]
     name_w = len(g.vary)

@@ -20,5 +20,5 @@ from tui.session.disk import (BROKEN, CHANGED, DELETED, SAME, Disk, DiskChanged,
                               file_stamp)
 from tui.session.edits import (ENTRY, NEW, RHS, EditorRequest, EditRefused,  # noqa: F401
                                FileEdits, Target)
-from tui.session.cells import CellInfo, Link  # noqa: F401
+from tui.session.cells import CellInfo  # noqa: F401
 from tui.session.sheet import Row, Sheet, same  # noqa: F401

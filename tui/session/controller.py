@@ -23,7 +23,6 @@ from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
 from engine.graph import Graph
 from engine.model import SINGLE, Model
 from engine.resolve import BASE
-from engine.trace import years_label
 from tui.files import write_file
 from tui.loader import read_text
 from tui.numbers import kinds
@@ -117,7 +116,7 @@ class Session:
         key = ("values", scenario)
         if key not in state.views:
             raw = self.result(scenario, state).raw
-            n = len(state.model.years)
+            n = len(state.model.axis)
             state.views[key] = raw.head(n).select(state.model.variables).to_dict(as_series=False)
         return state.views[key]
 
@@ -174,7 +173,7 @@ class Session:
         if "rows" not in state.views:
             state.views["rows"] = rows(model)
         return Sheet(
-            years=model.years,
+            axis=model.axis,
             rows=state.views["rows"],
             kinds=self.kinds(state),
             values=self.values(scenario, state),
@@ -188,9 +187,10 @@ class Session:
     # ------------------------------------------------------------ the inspector
 
     def cell(self, scenario: str, name: str, year: int) -> cells.CellInfo:
-        """Everything the inspector shows about one cell."""
+        """Everything the inspector shows about one cell (`year`: the period's absolute
+        number, as the grid's columns hold it)."""
         model = self.model
-        i = year - model.years[0]
+        i = model.axis.index(year)
         cov, graph = self.checked(scenario)
         piece = cov[name][i]
         info = model.info[name]
@@ -224,7 +224,7 @@ class Session:
     def editor(self, scenario: str, name: str, year: int, single_year: bool) -> EditorRequest:
         """What `Enter` (the covering definition) or `=` (this year alone) edits."""
         cov, _ = self.checked(scenario)
-        piece = cov[name][year - self.model.years[0]]
+        piece = cov[name][self.model.axis.index(year)]
         changes = self.state.changes
         current = None
         if piece is not None:
@@ -247,14 +247,13 @@ class Session:
 
     def _covers(self, scenario: str, t: Target) -> str:
         if t.kind == NEW:
-            return str(t.year)
+            return self.model.axis.label(self.model.axis.index(t.year))
         cov, _ = self.checked(scenario)
-        first = self.model.years[0]
         definition = self.state.definitions.get(t.key) or self.file.disk[t.key][0]
         entry = definition.expr.entries[t.entry].span if t.entry >= 0 else None
-        years = [first + i for i, p in enumerate(cov[t.name]) if p is not None
-                 and p.definition is definition and (entry is None or p.span == entry)]
-        return years_label(years) or "no year in this scenario"
+        periods = [i for i, p in enumerate(cov[t.name]) if p is not None
+                   and p.definition is definition and (entry is None or p.span == entry)]
+        return self.model.axis.span_label(periods) or "no year in this scenario"
 
     def propose(self, target: Target, text: str, generation: int | None = None) -> State:
         """The state after an edit, checked in every scenario; raises EditRefused.

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from engine.axis import YEARS, TimeAxis
 from engine.model import Model
 
 
@@ -21,7 +22,7 @@ class Row:
 class Sheet:
     """Everything the grid shows, prepared off the UI thread."""
 
-    years: tuple[int, ...]
+    axis: TimeAxis  # the columns
     rows: tuple[Row, ...]
     kinds: Mapping[str, str]
     values: Mapping[str, Sequence[float | None]]
@@ -38,7 +39,7 @@ class Sheet:
         return [k for k, r in enumerate(self.rows) if r.name is not None]
 
 
-EMPTY = Sheet((), (), {}, {})
+EMPTY = Sheet(TimeAxis(YEARS, 0, 0), (), {}, {})
 
 
 def rows(model: Model) -> tuple[Row, ...]:
