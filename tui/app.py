@@ -38,6 +38,13 @@ from tui.widgets.inspector import Inspector
 from tui.widgets.series_chart import SeriesChart
 from tui.widgets.tornado import Tornado
 
+# What the status line says of each kind of run warning (their codes: dsl.errors.CODES),
+# in this order; the grid marks the variables' names.
+RUN_WARNINGS = {
+    "nonfinite": "non-finite values",
+    "distribution-params": "impossible distribution parameters",
+}
+
 
 class ScnApp(FileFlow, App[int]):
     """The grid, the inspector and the charts of one scenario file."""
@@ -241,8 +248,13 @@ class ScnApp(FileFlow, App[int]):
         if n:
             text.append(f"  ·  {n} unsaved edit{'s' if n != 1 else ''}", "bold yellow")
         warned = self.query_one(Grid).sheet.warned
-        if warned:
-            text.append(f"  ·  ! non-finite values in {', '.join(sorted(warned))}", "red")
+        for code, what in RUN_WARNINGS.items():
+            names = sorted(v for v, codes in warned.items() if code in codes)
+            if names:
+                text.append(f"  ·  ! {what} in {', '.join(names)}", "red")
+        other = sorted(v for v, codes in warned.items() if codes - RUN_WARNINGS.keys())
+        if other:
+            text.append(f"  ·  ! warnings in {', '.join(other)}", "red")
         hidden = sorted({w.span.line for w in session.model.warnings})
         if hidden:  # a comment or title holds hidden characters: `scn check` lists them
             lines = ", ".join(map(str, hidden[:5])) + (", ..." if len(hidden) > 5 else "")

@@ -147,6 +147,14 @@ class Session:
         parameters that describe no distribution."""
         return frozenset(w.subject.variable for w in self.result(scenario, state).warnings)
 
+    def warning_codes(self, scenario: str, state: State | None = None
+                      ) -> dict[str, frozenset[str]]:
+        """`warned`, each variable with the codes of its warnings (what the status line says)."""
+        found: dict[str, set[str]] = {}
+        for w in self.result(scenario, state).warnings:
+            found.setdefault(w.subject.variable, set()).add(w.code)
+        return {v: frozenset(codes) for v, codes in found.items()}
+
     def changed_cells(self, scenario: str, state: State | None = None) -> dict[str, dict]:
         """Cells whose value differs from the file's: {variable: {year index: file value}}."""
         state = state or self.state
@@ -180,7 +188,7 @@ class Session:
             inputs=self.inputs(scenario, state),
             changes=self.changed_cells(scenario, state),
             parent=self.values(parent, state) if compare and parent else None,
-            warned=self.warned(scenario, state),
+            warned=self.warning_codes(scenario, state),
             file_kinds=self.kinds(self.root) if state.changes else self.kinds(state),
         )
 

@@ -29,7 +29,9 @@ class Sheet:
     inputs: Mapping[str, int] = field(default_factory=dict)  # a bit per input year
     changes: Mapping[str, Mapping[int, float | None]] = field(default_factory=dict)  # file values
     parent: Mapping[str, Sequence[float | None]] | None = None  # compare mode
-    warned: frozenset[str] = frozenset()
+    # The variables a run warned about, each with the codes of its warnings
+    # (`nonfinite`, `distribution-params`: dsl.errors.CODES).
+    warned: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # How the file's values read (`changes` holds them): an edit may turn an amount
     # into a percentage, and an old value is written as what it was.
     file_kinds: Mapping[str, str] = field(default_factory=dict)
