@@ -23,8 +23,9 @@ from dsl import ast as A
 from dsl.errors import ScnError
 from dsl.parser import parse_document
 from engine import load_model
-from engine.compare import (Values, apply_change, attribute, compare_documents, compare_values,
-                            reevaluation, values_of)
+from engine.attribution import apply_change, attribute, reevaluation
+from engine.axis import TimeAxis
+from engine.compare import Values, compare_documents, compare_values, values_of
 from strategies import models
 from test_cli import scn
 
@@ -148,7 +149,7 @@ def test_definitions_that_did_not_parse_are_left_out():
 
 def vals(table: dict, years=(2024, 2025)) -> Values:
     variables = tuple(dict.fromkeys(v for t in table.values() for v in t))
-    return Values(years, variables, table)
+    return Values(TimeAxis.of_years(years[0], years[-1]), variables, table)
 
 
 def test_tolerance_nan_and_empty_cells():

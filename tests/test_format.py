@@ -187,7 +187,7 @@ def test_random_models_format_idempotently_without_changing_a_value(gm):
 @settings(max_examples=100, **SETTINGS)
 @given(models(risky=False))
 def test_document_text_means_what_the_document_means(gm):
-    """engine.compare rebuilds variants of a model with document_text: it must be faithful."""
+    """engine.attribution rebuilds variants of a model with document_text: it must be faithful."""
     doc = parse_document(gm.text)
     assert outputs(document_text(doc)) == outputs(gm.text)
 

@@ -29,6 +29,7 @@ from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
 from dsl.numbers import MAX_PERIODS, MAX_YEAR, MIN_YEAR, is_plain_integer, shorten
 from dsl.text import split_lines
+from engine.axis import TimeAxis
 from engine.compare import Values
 
 FLOAT_MAX = int(sys.float_info.max)
@@ -70,7 +71,7 @@ def snapshot_text(title: str | None, values: Values) -> str:
     header: dict = {}
     if title is not None:
         header["title"] = title
-    header.update(first_year=values.years[0], last_year=values.years[-1],
+    header.update(first_year=values.axis.first_year, last_year=values.axis.last_year,
                   scn_version=scn_version(), snapshot_format=FORMAT)
     doc: dict = {HEADER: header}
     for scenario, table in values.scenarios.items():
@@ -136,7 +137,7 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
             "the engine changed, not the model", Span(1, 1, 1, 2),
             "write the snapshot again with this scn to compare like with like",
             severity="warning", source=label, code="snapshot"))
-    return Values(years, tuple(variables), scenarios), warnings
+    return Values(TimeAxis.of_years(first, last), tuple(variables), scenarios), warnings
 
 
 def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):

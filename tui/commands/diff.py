@@ -162,7 +162,7 @@ class Report:
     values_structure: bool = False  # of those, any that can move values (not a title)
     notes: list[str] = field(default_factory=list)  # what was not compared, and why
     values: object = None  # engine.compare.ValueDiff
-    attribution: object = None  # engine.compare.Attribution
+    attribution: object = None  # engine.attribution.Attribution
 
     @property
     def changed(self) -> bool:
@@ -171,8 +171,8 @@ class Report:
 
 def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: float,
              same: bool = False) -> Report:
-    from engine.compare import (Attribution, ValueDiff, attribute, compare_documents,
-                                compare_values, reevaluation)
+    from engine.attribution import Attribution, attribute, reevaluation
+    from engine.compare import ValueDiff, compare_documents, compare_values
 
     report = Report(old, new, rtol, atol)
     if old.document is not None and new.document is not None:
