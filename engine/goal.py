@@ -55,14 +55,12 @@ SHIFT = sp.Symbol("shift", real=True)
 @dataclass(frozen=True)
 class GoalResult:
     """The solved input. `value` is the new value of the cell, or the shift
-    added to every year (`vary_year` None); `values` the input by year after
-    the change; `override` a `--set` definition that reproduces it."""
+    added to every period (`vary` a whole variable); `values` the input by
+    period after the change; `override` a `--set` definition that reproduces it."""
 
-    output: str
-    year: int
+    output: Cell  # the target cell
     target: float
-    vary: str
-    vary_year: int | None
+    vary: Cell  # the input: a cell, or a whole variable (shifted in every period)
     value: float
     base: float  # the cell's value before, or 0.0 for a shift
     values: tuple[float | None, ...]
@@ -102,8 +100,7 @@ def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None 
         achieved = problem.output_at(solution)
     base = 0.0 if x.whole else problem.base[x.period]
     return GoalResult(
-        output=y.variable, year=axis.absolute(y.period), target=goal, vary=x.variable,
-        vary_year=None if x.whole else axis.absolute(x.period),
+        output=y, target=goal, vary=x,
         value=float(solution), base=float(base),
         values=tuple(None if math.isnan(v) else float(v) for v in values),
         achieved=float(achieved), method=method, detail=detail,
