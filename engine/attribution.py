@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from dsl import ast as A
+from engine.axis import TimeAxis
 from engine.compare import (Assumption, CellChange, DefinitionChange, Series, ValueDiff, Values,
                             moved, values_of)
 from engine.resolve import BASE
@@ -29,7 +30,7 @@ class Attribution:
     """Each changed assumption's share of each moved cell."""
 
     method: str  # "exact" (one change), "each change alone", or "none"
-    years: tuple[int, ...]  # the years the effect series are indexed by (OLD's)
+    axis: TimeAxis | None  # the effect series' periods: the diff's (`ValueDiff.axis`)
     effects: tuple[Effects | None, ...]  # per change, in the changes' order; None: unknown
     failures: tuple[str | None, ...]  # per change: why its effect is unknown
 
@@ -41,9 +42,7 @@ class Attribution:
                ) -> list[tuple[int, float]]:
         """(change index, delta) of the changes that move this cell beyond the tolerance,
         largest first (a change that reaches the cell only through rounding noise is left out)."""
-        if cell.year not in self.years:
-            return []
-        k = self.years.index(cell.year)
+        k = cell.cell.period
         out = []
         for i, eff in enumerate(self.effects):
             series = (eff or {}).get(cell.scenario, {}).get(cell.variable)
@@ -56,37 +55,42 @@ class Attribution:
 EffectFn = Callable[[int, DefinitionChange], Effects]
 
 
-def attribute(changes: Sequence[DefinitionChange], diff: ValueDiff, years: Sequence[int],
+def attribute(changes: Sequence[DefinitionChange], diff: ValueDiff, old: TimeAxis,
               effect_alone: EffectFn | None, exact_ok: bool = True) -> Attribution:
-    """Split each moved cell among the changed assumptions (`years`: OLD's years).
+    """Split each moved cell among the changed assumptions (`old`: OLD's axis, the
+    periods `effect_alone`'s series run over; the result's are the diff's).
 
     One change (and nothing else, `exact_ok`): it explains everything, exactly.
     Otherwise `effect_alone(i, change)` gives the deltas change i causes on its
     own (re-evaluation now; a sensitivity estimate later); it raises ValueError
     with a reason when it cannot.
     """
-    years = tuple(years)
+    axis = diff.axis
     if not changes or not diff.cells:
-        return Attribution("none", years, (), ())
+        return Attribution("none", axis, (), ())
     if len(changes) == 1 and exact_ok:
         table: dict[str, dict[str, list[float | None]]] = {}
         for c in diff.cells:
-            row = table.setdefault(c.scenario, {}).setdefault(c.variable, [0.0] * len(years))
-            row[years.index(c.year)] = c.delta
+            row = table.setdefault(c.scenario, {}).setdefault(c.variable, [0.0] * len(axis))
+            row[c.cell.period] = c.delta
         frozen = {s: {v: tuple(r) for v, r in t.items()} for s, t in table.items()}
-        return Attribution("exact", years, (frozen,), (None,))
+        return Attribution("exact", axis, (frozen,), (None,))
     if effect_alone is None:
-        return Attribution("none", years, (), ())
+        return Attribution("none", axis, (), ())
+    # The diff's periods within OLD's (diff.cells is not empty: it has some).
+    lo = old.index(axis.start)
     effects: list[Effects | None] = []
     failures: list[str | None] = []
     for i, change in enumerate(changes):
         try:
-            effects.append(effect_alone(i, change))
+            found = effect_alone(i, change)
+            effects.append({s: {v: series[lo:lo + len(axis)] for v, series in t.items()}
+                            for s, t in found.items()})
             failures.append(None)
         except ValueError as e:
             effects.append(None)
             failures.append(str(e))
-    return Attribution("each change alone", years, tuple(effects), tuple(failures))
+    return Attribution("each change alone", axis, tuple(effects), tuple(failures))
 
 
 def reevaluation(old_doc: A.Document, old_values: Values, changes: Sequence[DefinitionChange],

@@ -22,6 +22,7 @@ from typing import Mapping, Sequence
 
 from dsl import ast as A
 from dsl.format import expr_text, statement_text, years_text
+from engine.address import Cell
 from engine.axis import TimeAxis
 from engine.resolve import BASE
 
@@ -259,10 +260,13 @@ def values_of(model, scenarios: Sequence[str] | None = None,
 @dataclass(frozen=True)
 class CellChange:
     scenario: str
-    variable: str
-    year: int
+    cell: Cell  # its period: an index on the diff's axis (`ValueDiff.axis`)
     old: float | None
     new: float | None
+
+    @property
+    def variable(self) -> str:
+        return self.cell.variable
 
     @property
     def delta(self) -> float | None:
@@ -289,10 +293,19 @@ class CellChange:
 
 @dataclass(frozen=True)
 class ValueDiff:
-    cells: tuple[CellChange, ...]  # grouped by variable, largest move first; years in order
-    years: tuple[int, ...]  # the years compared (common to both sides)
+    cells: tuple[CellChange, ...]  # grouped by variable, largest move first; periods in order
+    axis: TimeAxis | None  # the periods compared (common to both sides); None: none in common
     scenarios: tuple[str, ...]  # the scenarios compared
     notes: tuple[str, ...]  # years, scenarios or variables found on one side only
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The absolute numbers (years) of the periods compared."""
+        return () if self.axis is None else tuple(range(self.axis.start, self.axis.end + 1))
+
+    def year(self, c: CellChange) -> int:
+        """The absolute number (the year) of a moved cell's period."""
+        return self.axis.absolute(c.cell.period)
 
     def groups(self) -> list[tuple[str, str, list[CellChange]]]:
         """(scenario, variable, cells) in report order."""
@@ -319,8 +332,8 @@ def compare_values(old: Values, new: Values, rtol: float = 1e-9, atol: float = 0
                    scenarios: Sequence[str] | None = None) -> ValueDiff:
     """Every cell of the common years, scenarios and variables that moved beyond the tolerance."""
     notes: list[str] = []
-    old_years = set(old.years)
-    years = tuple(y for y in new.years if y in old_years)
+    axis = common_axis(old.axis, new.axis)
+    years = () if axis is None else tuple(range(axis.start, axis.end + 1))
     if years != old.years or years != new.years:
         notes.append(f"years differ ({_span_text(old.years)} and {_span_text(new.years)}): "
                      f"compared {_span_text(years)}" if years else
@@ -347,13 +360,21 @@ def compare_values(old: Values, new: Values, rtol: float = 1e-9, atol: float = 0
             if v not in old.scenarios[s] or v not in new.scenarios[s]:
                 continue
             a, b = old.scenarios[s][v], new.scenarios[s][v]
-            cells = [CellChange(s, v, y, a[oi[y]], b[ni[y]]) for y in years
+            cells = [CellChange(s, Cell(v, k), a[oi[y]], b[ni[y]]) for k, y in enumerate(years)
                      if moved(a[oi[y]], b[ni[y]], rtol, atol)]
             if cells:
                 groups.append((-max(c.size for c in cells), si, order[v], cells))
     groups.sort(key=lambda g: g[:3])
     cells_out = tuple(c for g in groups for c in g[3])
-    return ValueDiff(cells_out, years, tuple(common), tuple(notes))
+    return ValueDiff(cells_out, axis, tuple(common), tuple(notes))
+
+
+def common_axis(a: TimeAxis, b: TimeAxis) -> TimeAxis | None:
+    """The periods two axes share (both are runs of periods); None when none."""
+    if a.unit != b.unit:
+        return None
+    start, end = max(a.start, b.start), min(a.end, b.end)
+    return TimeAxis(a.unit, start, end - start + 1) if start <= end else None
 
 
 def _span_text(years: Sequence[int]) -> str:

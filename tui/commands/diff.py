@@ -189,9 +189,9 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
             report.notes.append(f"{which} {side.label} {what}: values not compared{partial}")
     if same and old.model is not None:
         model = old.model
-        report.values = ValueDiff((), tuple(model.years),
+        report.values = ValueDiff((), model.axis,
                                   tuple(s for s in scenarios if s in model.scenarios), ())
-        report.attribution = Attribution("none", tuple(model.years), (), ())
+        report.attribution = Attribution("none", model.axis, (), ())
         return report
     if old.values is None or new.values is None:
         return report
@@ -201,7 +201,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
     if old.model is not None and report.changes:
         effect = reevaluation(old.document, old.values, report.changes,
                               list(report.values.scenarios), old.results)
-    report.attribution = attribute(report.changes, report.values, old.values.years, effect,
+    report.attribution = attribute(report.changes, report.values, old.values.axis, effect,
                                    exact_ok=not report.values_structure)
     return report
 
@@ -295,7 +295,7 @@ def summary(report: Report) -> str:
         moved_text = f"{m} variable{'s' if m != 1 else ''} moved"
         if cells:
             moved_text += f" ({len(cells)} cell{'s' if len(cells) != 1 else ''})"
-            moved_text += f", years {_years_text(c.year for c in cells)} affected"
+            moved_text += f", years {_years_text(report.values.year(c) for c in cells)} affected"
         parts.append(moved_text)
     return ", ".join(parts)
 
@@ -364,7 +364,8 @@ def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
         shown = [max(cells, key=_prominence)] if only_largest else cells
         for k, c in enumerate(shown):
             first = k == 0
-            rows.append([scenario if first else "", variable if first else "", str(c.year),
+            rows.append([scenario if first else "", variable if first else "",
+                         str(report.values.year(c)),
                          fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
                          fmt.relative_text(c), _from(report, c, fmt)])
     return rows
@@ -457,7 +458,7 @@ def json_text(report: Report, texts) -> str:
     cells = []
     att = report.attribution
     for c in (report.values.cells if report.values is not None else ()):
-        cell = {"scenario": c.scenario, "variable": c.variable, "year": c.year,
+        cell = {"scenario": c.scenario, "variable": c.variable, "year": report.values.year(c),
                 "old": json_value(c.old), "new": json_value(c.new),
                 "change": json_value(c.delta), "relative": json_value(c.relative)}
         if att is not None and att.exact:
