@@ -26,6 +26,7 @@ from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane,
 from textual.worker import get_current_worker
 
 from dsl.text import printable
+from engine.address import Cell
 from tui import sens_adapter
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
@@ -282,16 +283,18 @@ class ScnApp(FileFlow, App[int]):
 
         def work(s: Session):
             series = {sc: s.values(sc)[name] for sc in s.model.scenarios}
-            return (s.state, s.cell(scenario, name, year), s.values(scenario), s.kinds(),
+            at = Cell(name, s.model.axis.index(year))  # the grid's columns hold years
+            return (s.state, s.cell(scenario, at), s.values(scenario), s.kinds(),
                     s.kinds(s.root), series)
         self.compute("inspect", work, lambda out: self._show_cell(*out))
 
     def _show_cell(self, state, info, values, kinds, file_kinds, series) -> None:
-        if self.session.state is not state or self._cell != (info.name, info.year):
-            return
         axis = self.session.model.axis
+        if self.session.state is not state or self._cell != (
+                info.name, axis.absolute(info.cell.period)):
+            return
         parent = self.session.model.scenarios[self.scenario].parent
-        against = (parent, series[parent][axis.index(info.year)]) if self.compare and parent else None
+        against = (parent, series[parent][info.cell.period]) if self.compare and parent else None
         self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds)
         self.query_one(SeriesChart).show(info.name, axis, series, self.scenario,
                                          kinds.get(info.name, "amount"))

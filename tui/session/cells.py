@@ -15,8 +15,7 @@ from engine.model import Model, Piece
 
 @dataclass(frozen=True)
 class CellInfo:
-    name: str
-    year: int
+    cell: Cell  # the variable and the period
     scenario: str
     section: str | None
     doc: str | None  # the variable's `##` description
@@ -31,6 +30,10 @@ class CellInfo:
     dependents: tuple[Cell, ...]
     warning: str | None
     comment: str | None = None  # the end-of-line comment of the definition (as edited)
+
+    @property
+    def name(self) -> str:
+        return self.cell.variable
 
 
 def precedents(model: Model, piece: Piece | None, i: int) -> tuple[Cell, ...]:

@@ -19,6 +19,7 @@ from dsl.edit import split_comment
 from dsl.errors import Diagnostic, ScnError, render
 from dsl.text import split_lines
 from engine import edit
+from engine.address import Cell
 from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
 from engine.graph import Graph
 from engine.model import SINGLE, Model
@@ -194,11 +195,10 @@ class Session:
 
     # ------------------------------------------------------------ the inspector
 
-    def cell(self, scenario: str, name: str, year: int) -> cells.CellInfo:
-        """Everything the inspector shows about one cell (`year`: the period's absolute
-        number, as the grid's columns hold it)."""
+    def cell(self, scenario: str, at: Cell) -> cells.CellInfo:
+        """Everything the inspector shows about one cell."""
         model = self.model
-        i = model.axis.index(year)
+        name, i = at.variable, at.period
         cov, graph = self.checked(scenario)
         piece = cov[name][i]
         info = model.info[name]
@@ -208,14 +208,14 @@ class Session:
                         if w.subject.variable == name), None)
         after = cells.dependents(model, cov, graph, name, i)
         if piece is None:
-            return cells.CellInfo(name, year, scenario, info.section, info.doc, value,
+            return cells.CellInfo(at, scenario, info.section, info.doc, value,
                                   file_value, "empty", "", "", "", False, (), after, warning)
         key = self._key_of(piece.definition, piece.layer)
         target = self.file.target_of(piece, key, self.state.changes)
         edited = key in self.state.definitions
         statement, _ = self.file.statement(key, self.state.changes)
         return cells.CellInfo(
-            name, year, scenario, info.section, info.doc, value, file_value,
+            at, scenario, info.section, info.doc, value, file_value,
             "formula" if uses_of(model, piece) else "input", _code(statement),
             self.file.where(target, edited), piece.layer, edited,
             cells.precedents(model, piece, i), after, warning,

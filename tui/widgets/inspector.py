@@ -56,7 +56,7 @@ class Inspector(VerticalScroll, can_focus=False):
         how the file's values read (an edit may turn an amount into a percentage)."""
         kind = kinds.get(info.name, "amount")
         old_kind = (file_kinds or {}).get(info.name, kind)
-        when = axis.label(axis.index(info.year))
+        when = axis.label(info.cell.period)
         title = Text.assemble((info.name, "bold"), f"  {when}  ",
                               (f"scenario {info.scenario}", "italic"))
         if info.section:
