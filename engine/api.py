@@ -233,7 +233,10 @@ class Result:
 
     def value(self, variable: str, year: int, batch: int = 0) -> float | None:
         """The value in the period `year` (an absolute number: the year, on a yearly axis)."""
-        return self.at(variable, self.model.axis.index(year), batch)
+        i = self.model.axis.index(year)
+        if i is None:
+            raise IndexError(f"{year} is not on the axis {self.model.axis.range_label()}")
+        return self.at(variable, i, batch)
 
     def at(self, variable: str, period: int, batch: int = 0) -> float | None:
         """The value in period `period` (an index on the model's axis)."""
