@@ -273,13 +273,6 @@ def _from(report: Report, c, fmt: _Formats) -> str:
     return ", ".join(parts)
 
 
-def _years_text(years) -> str:
-    """2025..2027, 2030: consecutive years as ranges."""
-    from engine.trace import years_label
-
-    return years_label(sorted(set(years)))
-
-
 def summary(report: Report) -> str:
     n = len(report.changes)
     parts = []
@@ -295,7 +288,8 @@ def summary(report: Report) -> str:
         moved_text = f"{m} variable{'s' if m != 1 else ''} moved"
         if cells:
             moved_text += f" ({len(cells)} cell{'s' if len(cells) != 1 else ''})"
-            moved_text += f", years {_years_text(report.values.year(c) for c in cells)} affected"
+            periods = sorted({c.cell.period for c in cells})  # as ranges: 2025..2027, 2030
+            moved_text += f", years {report.values.axis.span_label(periods)} affected"
         parts.append(moved_text)
     return ", ".join(parts)
 
