@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import edit_input, generate_info  # noqa: E402
-from dsl import parser as dsl_parser  # noqa: E402
-from dsl.parser import parse_document  # noqa: E402
+from dsl import document as dsl_document  # noqa: E402
+from dsl.document import parse_document  # noqa: E402
 from engine import evaluate, load_model, prepare, recompute  # noqa: E402
 
 YEARS = 30
@@ -42,7 +42,7 @@ TARGET_CLI = 1.0  # s: `scn run scenarios/ai_capex.scn`, whole process
 
 def cold() -> None:
     """Forget parsed statements, as a fresh process would."""
-    dsl_parser._CACHE.clear()
+    dsl_document._CACHE.clear()
 
 
 def best(fn, n: int, setup=None) -> float:

@@ -29,6 +29,7 @@ from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
 from dsl.numbers import MAX_PERIODS, MAX_YEAR, MIN_YEAR, is_plain_integer, shorten
 from dsl.text import split_lines
+from engine.axis import TimeAxis
 from engine.compare import Values
 
 FLOAT_MAX = int(sys.float_info.max)
@@ -70,7 +71,7 @@ def snapshot_text(title: str | None, values: Values) -> str:
     header: dict = {}
     if title is not None:
         header["title"] = title
-    header.update(first_year=values.years[0], last_year=values.years[-1],
+    header.update(first_year=values.axis.first_year, last_year=values.axis.last_year,
                   scn_version=scn_version(), snapshot_format=FORMAT)
     doc: dict = {HEADER: header}
     for scenario, table in values.scenarios.items():
@@ -135,8 +136,8 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
             f"written by scn {version}, read by scn {scn_version()}: values may differ because "
             "the engine changed, not the model", Span(1, 1, 1, 2),
             "write the snapshot again with this scn to compare like with like",
-            severity="warning", source=label))
-    return Values(years, tuple(variables), scenarios), warnings
+            severity="warning", source=label, code="snapshot"))
+    return Values(TimeAxis.of_years(first, last), tuple(variables), scenarios), warnings
 
 
 def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):
@@ -178,7 +179,7 @@ def _where(pattern: re.Pattern, text: str) -> tuple[int, int]:
 def _invalid(label: str, message: str, line: int, col: int) -> ScnError:
     return ScnError([Diagnostic(message, Span(line, col, line, col + 1),
                                 "snapshots are written by: scn snapshot FILE -o OUT.toml",
-                                source=label)])
+                                source=label, code="snapshot")])
 
 
 def _error(label: str, text: str, near: str, message: str, hint: str) -> ScnError:
@@ -192,7 +193,8 @@ def _error(label: str, text: str, near: str, message: str, hint: str) -> ScnErro
                      if t.split("=")[0].strip().strip('"') == key), line)
     if line is None:
         line = next((k for k, t in enumerate(lines, 1) if t.split("=")[0].strip() == near), 1)
-    return ScnError([Diagnostic(message, Span(line, 1, line, 2), hint, source=label)])
+    return ScnError([Diagnostic(message, Span(line, 1, line, 2), hint, source=label,
+                                code="snapshot")])
 
 
 def _position(message: str, text: str) -> tuple[int, int]:

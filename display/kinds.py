@@ -81,7 +81,11 @@ _READS = (A.Name, A.Shifted, A.AtYear, A.YearRange)
 
 def is_percent(e: A.Expr, kind_of: KindOf) -> bool:
     """Whether an expression reads as a percentage, given the kinds of the variables it reads."""
-    return HANDLERS[type(e)](e, kind_of)
+    try:
+        handler = HANDLERS[type(e)]
+    except KeyError:
+        raise A.NoHandler("display kinds", e) from None
+    return handler(e, kind_of)
 
 
 def _literal(e: A.Number, kind_of: KindOf) -> bool:

@@ -14,6 +14,67 @@ from dsl.ast import Span
 from dsl.text import caret_line, printable, split_lines
 
 
+# Every kind of diagnostic, by its code: a short stable identifier that code
+# (and tools reading `scn` output later) can match on, where the message is
+# for people and may be reworded. A test checks that every diagnostic made
+# has a code from this table.
+CODES: dict[str, str] = {
+    # reading the text (dsl)
+    "syntax": "the grammar does not read the statement",
+    "bad-number": "a number, year or year offset that does not read",
+    "reserved-word": "a reserved word used as a name",
+    "backwards": "a year range that runs backwards",
+    "too-many-years": "a years line longer than a model may be",
+    "too-deep": "an expression nested deeper than the engine follows",
+    "hidden-character": "an invisible or control character",
+    "structure": "the file's shape: years, model title, scenario blocks",
+    "not-formattable": "scn fmt cannot lay out a statement without changing it",
+    # resolving and checking a model (engine)
+    "unknown-variable": "a name that no definition defines",
+    "unknown-function": "a call of a function that does not exist",
+    "unknown-scenario": "a scenario that is not declared",
+    "scenario": "a scenario block: reserved or repeated name, a variable the base lacks",
+    "extends-cycle": "scenarios extending each other in a cycle",
+    "overlap": "two definitions of one kind covering the same year",
+    "year-outside": "a year outside the model years",
+    "reach-outside": "a lag or growth reading before the first or after the last year",
+    "no-value": "a cell read (or named) that has no definition",
+    "cycle": "a circular reference, in the same year or through the years",
+    "arguments": "a function given the wrong number or kind of arguments",
+    "misplaced": "a year range or year map where it cannot stand",
+    "distribution-params": "distribution parameters that describe no distribution",
+    "nonfinite": "a value that is not a finite number (n/a, inf)",
+    "not-a-definition": "a definition expected (--set, an edit, a goal target)",
+    "empty-value": "an edit with nothing typed",
+    "bad-cell": "a cell or year named on the command line that does not read",
+    "goal": "a goal that cannot be sought or reached",
+    "too-deep-for-derivatives": "a definition too deep for exact derivatives",
+    # reading files (front ends)
+    "not-utf8": "a file that is not UTF-8 text",
+    "snapshot": "a snapshot file that does not read",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a diagnostic is about, as data: code reads this, never the message.
+
+    `variable` is the variable the message names first (the unknown one, the
+    one with no value, the non-finite one; for a statement that failed to
+    parse, the variable it defines when its head reads); `period` an index on
+    the model's time axis; `scenario` the scenario it was found in (None:
+    base, or every scenario); `members` a cell's members on its dims (none yet).
+    """
+
+    variable: str | None = None
+    period: int | None = None
+    scenario: str | None = None
+    members: tuple[str, ...] = ()
+
+
+NO_SUBJECT = Subject()
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     message: str
@@ -22,6 +83,8 @@ class Diagnostic:
     severity: str = "error"  # or "warning"
     source: str = ""  # label of the text it points into: a path, "--set", "edit"
     related: tuple[tuple[str, Span], ...] = field(default=(), compare=False)
+    code: str = ""  # a key of CODES
+    subject: Subject = field(default=NO_SUBJECT, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.source, self.span.line, self.span.col, self.message)

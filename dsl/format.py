@@ -407,4 +407,4 @@ def _verify(raws: list[RawStatement], nodes: list[A.Statement], result: str, sou
 def _refused(line: int, message: str, source: str) -> ScnError:
     return ScnError([Diagnostic(f"{message}; the file is left as it is", A.Span(line, 1, line, 2),
                                 "this is a bug in scn fmt: please report it with the statement",
-                                source=source)])
+                                source=source, code="not-formattable")])

@@ -1,26 +1,23 @@
-"""Text to AST: lark LALR over one statement at a time, then the file's structure.
+"""Text to AST: lark LALR over one statement at a time.
 
-`parse_statement` parses one statement; `parse_document` splits a file with
-`dsl.statements`, parses every statement (collecting all errors), then checks
-the file's shape: one `years` before the first definition, scenario blocks
-opened and closed, definitions placed in their section and layer.
+`parse_statement` parses one statement, with errors that say what was
+expected; `dsl.document.parse_document` parses a whole file with it.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, overload
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsl import ast as A
-from dsl.errors import Diagnostic, ScnError
+from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import MAX_PERIODS, BadNumber, parse_number, parse_offset, parse_year
-from dsl.statements import RawStatement, split_statements
 from dsl.syntax_messages import describe_expected, describe_token, match_message, misplaced
 from dsl.text import Hidden, describe, hidden_characters
 
@@ -59,9 +56,10 @@ def _tok(t: Token) -> A.Span:
 class _SyntaxProblem(Exception):
     """Raised inside the transformer for a mistake the grammar cannot see."""
 
-    def __init__(self, message: str, span: A.Span, hint: str | None = None):
+    def __init__(self, message: str, span: A.Span, hint: str | None = None,
+                 code: str = "syntax"):
         super().__init__(message)
-        self.diagnostic = Diagnostic(message, span, hint)
+        self.diagnostic = Diagnostic(message, span, hint, code=code)
 
 
 def _number(tok: Token) -> float:
@@ -70,7 +68,8 @@ def _number(tok: Token) -> float:
     except BadNumber as e:
         col = tok.column + e.offset
         line = tok.line + _offset()
-        raise _SyntaxProblem(str(e), A.Span(line, col, line, tok.end_column), e.hint)
+        raise _SyntaxProblem(str(e), A.Span(line, col, line, tok.end_column), e.hint,
+                             code="bad-number")
 
 
 RESERVED = frozenset("model years section scenario extends t if and or not to".split())
@@ -80,7 +79,7 @@ def _name(tok: Token) -> str:
     """A variable or scenario name; the contextual lexer lets keywords through as names."""
     if tok in RESERVED:
         raise _SyntaxProblem(f"'{tok}' is a reserved word, not a name", _tok(tok),
-                             "reserved: " + " ".join(sorted(RESERVED)))
+                             "reserved: " + " ".join(sorted(RESERVED)), code="reserved-word")
     return str(tok)
 
 
@@ -88,7 +87,7 @@ def _year(tok: Token) -> int:
     try:
         return parse_year(str(tok))
     except BadNumber as e:
-        raise _SyntaxProblem(str(e), _tok(tok), e.hint) from None
+        raise _SyntaxProblem(str(e), _tok(tok), e.hint, code="bad-number") from None
 
 
 class _ToAst(Transformer):
@@ -102,11 +101,11 @@ class _ToAst(Transformer):
         start, end = _year(c[1]), _year(c[3])
         if start > end:
             raise _SyntaxProblem(f"years {start}..{end} run backwards", _span(c[1], c[3]),
-                                 f"write years {end}..{start}")
+                                 f"write years {end}..{start}", code="backwards")
         if end - start + 1 > MAX_PERIODS:
             raise _SyntaxProblem(f"years {start}..{end} are {end - start + 1:,} years; a model "
                                  f"has at most {MAX_PERIODS:,}", _span(c[1], c[3]),
-                                 "model the years the analysis needs")
+                                 "model the years the analysis needs", code="too-many-years")
         return A.YearsDecl(start, end, _span(c[0], c[3]))
 
     def section_stmt(self, c):
@@ -137,7 +136,7 @@ class _ToAst(Transformer):
         a, b = _year(c[0]), _year(c[2])
         if a > b:
             raise _SyntaxProblem(f"year range {a}..{b} runs backwards", _span(c[0], c[2]),
-                                 f"write {b}..{a}")
+                                 f"write {b}..{a}", code="backwards")
         return A.Years(a, b, False, _span(c[0], c[2]))
 
     def year_from(self, c):
@@ -213,7 +212,7 @@ class _ToAst(Transformer):
         try:
             k = parse_offset(str(c[2]))
         except BadNumber as e:
-            raise _SyntaxProblem(str(e), _tok(c[2]), e.hint) from None
+            raise _SyntaxProblem(str(e), _tok(c[2]), e.hint, code="bad-number") from None
         return ("offset", -k if c[1] == "-" else k)
 
     def sel_year(self, c):
@@ -247,8 +246,40 @@ def _plain_parser() -> Lark:
 def parse_statement(text: str, line: int = 1) -> A.Statement:
     """Parse one statement whose first line is line `line` of its file.
 
-    Raises ScnError with one diagnostic (positions in the file's terms).
+    Raises ScnError with one diagnostic (positions in the file's terms); when
+    the statement's head reads as `NAME =` or `NAME[`, its subject names the
+    variable it meant to define (see `failed_definitions`).
     """
+    try:
+        return _parse_statement(text, line)
+    except ScnError as e:
+        name = defined_name(text)
+        if name is None:
+            raise
+        raise ScnError([d if d.subject.variable is not None else
+                        _with_subject(d, Subject(variable=name)) for d in e.diagnostics]) from None
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def defined_name(text: str) -> str | None:
+    """The variable a statement defines, read from its head alone (what precedes
+    its first `[` or `=` on its first line), whether or not the rest parses."""
+    head = text.split("\n", 1)[0].split("[", 1)[0].split("=", 1)[0].strip()
+    return head if _IDENTIFIER.fullmatch(head) and head not in RESERVED else None
+
+
+def failed_definitions(errors: list[Diagnostic]) -> set[str]:
+    """The variables whose definitions did not parse, from `parse_document`'s errors.
+
+    Later passes leave them out rather than call them unknown (where they are
+    used), removed or added (`scn diff`): the one place this is decided.
+    """
+    return {d.subject.variable for d in errors if d.subject.variable is not None}
+
+
+def _parse_statement(text: str, line: int) -> A.Statement:
     _where.offset = line - 1
     hidden = [h for h in hidden_characters(text, line) if h.place == "code"]
     if hidden:
@@ -284,10 +315,10 @@ def hidden_diagnostic(h: Hidden) -> Diagnostic:
         why = "an invisible or control character"
     if h.place == "code":
         return Diagnostic(f"{describe(h.char)} is not allowed here{more}", span,
-                          f"{why}: delete it")
+                          f"{why}: delete it", code="hidden-character")
     return Diagnostic(f"{describe(h.char)} in a {h.place}{more}", span,
                       f"{why}, so a reviewer may not see what this {h.place} holds: delete it",
-                      severity="warning")
+                      severity="warning", code="hidden-character")
 
 
 MAX_HIDDEN_WARNINGS = 20  # then one warning counts the other lines
@@ -308,7 +339,7 @@ def text_warnings(text: str, source: str = "<text>") -> list[Diagnostic]:
             f"and {lines} more line{'s' if lines != 1 else ''} with hidden characters "
             "in comments or titles (not shown)", A.Span(h.line, h.col, h.line, h.col + 1),
             "scn check lists the first ones; delete them all", severity="warning",
-            source=source))
+            source=source, code="hidden-character"))
     return out
 
 
@@ -320,7 +351,7 @@ def _check_depth(d: A.Definition) -> None:
             raise ScnError([Diagnostic(
                 f"expression nested more than {MAX_DEPTH} levels deep", node.span,
                 f"a chain of over {MAX_DEPTH} operators (a + b + c ...) counts as nesting: "
-                "split it into intermediate variables",
+                "split it into intermediate variables", code="too-deep",
             )])
         stack.extend((ch, depth + 1) for ch in A.children(node))
 
@@ -336,7 +367,7 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
             what = f"'{ch}'"
         else:  # a no-break space or a look-alike: name it, the terminal cannot show it
             what = describe(ch)
-        return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed))
+        return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed), code="syntax")
     label = match_message(_plain_parser(), text)
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         tok = e.token
@@ -344,7 +375,7 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
         label = misplaced(tok, text) or label
         message = label[0] if label else f"unexpected {describe_token(tok)}"
         hint = label[1] if label else describe_expected(e.expected)
-        return Diagnostic(message, span, hint)
+        return Diagnostic(message, span, hint, code="syntax")
     # The statement ended too early: point just past its last character.
     last_line = line + text.count("\n")
     last = text.split("\n")[-1].rstrip()
@@ -353,137 +384,12 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
     expected = e.expected if isinstance(e, UnexpectedEOF) else getattr(e, "expected", set())
     message = label[0] if label else "unexpected end of line"
     hint = label[1] if label else describe_expected(expected)
-    return Diagnostic(message, span, hint)
-
-
-# ---------------------------------------------------------------- whole files
-
-# Parsed statements by (text, line). Re-reading a file after an edit (the UI,
-# live reload) re-parses only the changed lines, and the unchanged ones keep
-# their AST objects, so comparing old and new definitions is an identity check.
-_CACHE: dict[tuple[str, int], A.Statement] = {}
-_CACHE_LIMIT = 200_000
-
-
-def _cached_statement(text: str, line: int) -> A.Statement:
-    key = (text, line)
-    node = _CACHE.get(key)
-    if node is None:
-        node = parse_statement(text, line)
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = node
-    return node
-
-
-@overload
-def parse_document(text: str, source: str = ..., collect: Literal[False] = ...) -> A.Document:
-    ...
-
-
-@overload
-def parse_document(text: str, source: str = ..., *, collect: Literal[True]
-                   ) -> tuple[A.Document, list[Diagnostic]]:
-    ...
-
-
-def parse_document(text: str, source: str = "<text>", collect: bool = False
-                   ) -> A.Document | tuple[A.Document, list[Diagnostic]]:
-    """Parse a whole file; raise one ScnError with every error it holds.
-
-    With `collect=True`, return (document of what parsed, errors) instead of
-    raising, so that later passes can report their errors too.
-    """
-    errors: list[Diagnostic] = [hidden_diagnostic(h) for h in hidden_characters(text)
-                                if h.place == "code"]
-    statements: list[tuple[RawStatement, A.Statement]] = []
-    years_failed = False  # a malformed years line is its own error, not a missing one
-    for raw in split_statements(text):
-        try:
-            statements.append((raw, _cached_statement(raw.text, raw.line)))
-        except ScnError as e:
-            errors.extend(e.diagnostics)
-            years_failed = years_failed or _YEARS_LINE.match(raw.text) is not None
-    doc = _structure(statements, errors, years_failed)
-    errors = [_with_source(d, source) for d in errors]
-    if collect:
-        return doc, errors
-    if errors:
-        raise ScnError(errors)
-    return doc
+    return Diagnostic(message, span, hint, code="syntax")
 
 
 def _with_source(d: Diagnostic, source: str) -> Diagnostic:
-    from dataclasses import replace
-
     return replace(d, source=source)
 
 
-_YEARS_LINE = re.compile(r"\s*years\b")
-
-
-def _structure(statements, errors: list[Diagnostic], years_failed: bool = False) -> A.Document:
-    title = years = None
-    section: str | None = None
-    sections: list[str] = []
-    scenarios: list[A.ScenarioDecl] = []
-    placed: list[A.Placed] = []
-    open_block: A.ScenarioOpen | None = None
-    for raw, node in statements:
-        if isinstance(node, A.ModelTitle):
-            if title is not None:
-                errors.append(Diagnostic("'model' is given twice", node.span,
-                                         "a file has at most one model title"))
-            else:
-                title = node.title
-        elif isinstance(node, A.YearsDecl):
-            if years is not None:
-                errors.append(Diagnostic(
-                    f"'years' is given twice (first on line {years.span.line})", node.span,
-                    "a file has exactly one years line"))
-            else:
-                if placed:
-                    errors.append(Diagnostic(
-                        "'years' must come before the first definition", node.span,
-                        f"move it above line {placed[0].definition.span.line}"))
-                years = node
-        elif isinstance(node, A.Section):
-            section = node.name
-            if node.name not in sections:
-                sections.append(node.name)
-        elif isinstance(node, A.ScenarioOpen):
-            if open_block is not None:
-                errors.append(Diagnostic(
-                    f"scenario '{node.name}' starts inside scenario '{open_block.name}'",
-                    node.span, f"close '{open_block.name}' with '}}' on its own line first"))
-            open_block = node
-            if node.name == A.BASE:
-                errors.append(Diagnostic("'base' is reserved for the definitions outside any block",
-                                         node.name_span, "pick another scenario name"))
-                # Its definitions belong to no layer: they must not merge into base.
-                open_block = A.ScenarioOpen("#base", None, None, node.span)
-                continue
-            scenarios.append(A.ScenarioDecl(node.name, node.parent or A.BASE, node.title,
-                                            node.name_span, node.parent_span))
-        elif isinstance(node, A.BlockClose):
-            if open_block is None:
-                errors.append(Diagnostic("'}' closes no scenario block", node.span))
-            open_block = None
-        else:
-            if raw.doc is not None:
-                node = _with_doc(node, raw.doc)
-            scenario = open_block.name if open_block is not None else A.BASE
-            placed.append(A.Placed(node, section, scenario))
-    if open_block is not None:
-        errors.append(Diagnostic(f"scenario '{open_block.name}' is never closed",
-                                 open_block.span, "end the block with '}' on a line of its own"))
-    if years is None and not years_failed:
-        errors.append(Diagnostic("the file has no 'years' line", A.Span(1, 1, 1, 2),
-                                 "add a line such as: years 2024..2030"))
-    return A.Document(title, years, tuple(scenarios), tuple(placed), tuple(sections))
-
-
-def _with_doc(d: A.Definition, doc: str) -> A.Definition:
-    from dataclasses import replace
-
-    return replace(d, doc=doc)
+def _with_subject(d: Diagnostic, subject: Subject) -> Diagnostic:
+    return replace(d, subject=subject)

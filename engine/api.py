@@ -18,14 +18,13 @@ import numpy as np
 import polars as pl
 
 from dsl import ast as A
-from dsl.errors import Diagnostic, ScnError
-from dsl.text import split_lines
-from dsl.parser import parse_document, parse_statement, text_warnings
-from engine.check import check_scenario
+from dsl.errors import Diagnostic, ScnError, Subject
+from dsl.parser import failed_definitions, parse_statement, text_warnings
+from dsl.document import parse_document
+from engine.check import Checked, check_scenario
 from engine.distributions import parameter_warnings
-from engine.graph import Cover, Graph
-from engine.model import OVERRIDES, Model, Piece, cover, cover_over, pieces_of, same_row
 from engine.frame import BATCH, YEAR
+from engine.model import OVERRIDES, Cover, Model, Piece, cover, cover_over, pieces_of, same_row
 from engine.plan import Plan, compile_plan, run
 from engine.resolve import BASE, overlaps, resolve
 from engine.uses import Use, UseCollector
@@ -60,22 +59,17 @@ def load_model(text: str, source: str = "<text>") -> Model:
 def _load_model(text: str, source: str) -> Model:
     doc, errors = parse_document(text, source, collect=True)
     warnings = text_warnings(text, source)
-    parsed_ok = not errors
+    # A definition that failed to parse would show up again as an unknown name,
+    # or as a variable with no value where it is read.
+    lost = failed_definitions(errors)
     if doc.years is None:  # nothing can be checked without the model's years
         raise ScnError(errors + warnings)
     model = replace(resolve(doc, source, errors), warnings=tuple(warnings))
-    structure = _structure_errors(model)
-    if not parsed_ok:
-        # A definition that failed to parse would show up again as an unknown name.
-        lost = {s.split("[")[0].split("=")[0].strip() for s in doc_failed_heads(text, errors)}
-        structure = [d for d in structure if not _about_unknown(d, lost)]
-    else:
-        lost = set()
-    errors.extend(structure)
+    errors.extend(d for d in _structure_errors(model) if not _about(d, "unknown-variable", lost))
     seen: set[tuple[str, A.Span]] = set()
     for name in model.scenarios:
-        for e in _checked(model, name, None)[2]:
-            if any(e.message.startswith(f"{v} has no value") for v in lost):
+        for e in _checked(model, name, None).errors:
+            if _about(e, "no-value", lost):
                 continue
             if (e.message, e.span) not in seen:
                 seen.add((e.message, e.span))
@@ -85,13 +79,8 @@ def _load_model(text: str, source: str) -> Model:
     return model
 
 
-def doc_failed_heads(text: str, errors: list[Diagnostic]) -> list[str]:
-    lines = split_lines(text)
-    return [lines[d.span.line - 1] for d in errors if 0 < d.span.line <= len(lines)]
-
-
-def _about_unknown(d: Diagnostic, names: set[str]) -> bool:
-    return d.message.startswith("unknown variable '") and d.message[18:-1] in names
+def _about(d: Diagnostic, code: str, names: set[str]) -> bool:
+    return d.code == code and d.subject.variable in names
 
 
 def _sourced(d: Diagnostic, source: str) -> Diagnostic:
@@ -99,45 +88,43 @@ def _sourced(d: Diagnostic, source: str) -> Diagnostic:
 
 
 def uses_of(model: Model, piece: Piece) -> tuple[Use, ...]:
-    table = model.cache.setdefault("uses", {})
-    hit = table.get(id(piece))
+    """What a piece reads (cached per model and piece)."""
+    hit = model.cache.uses.get(piece)
     if hit is None:
-        hit = (piece, _collect(model, piece)[0])
-        table[id(piece)] = hit
-    return hit[1]
+        hit = model.cache.uses.put(piece, _collect(model, piece)[0])
+    return hit
 
 
 def _collect(model: Model, piece: Piece) -> tuple[tuple[Use, ...], list[Diagnostic]]:
-    collector = model.cache.get("collector")
+    collector = model.cache.collector
     if collector is None:
-        collector = UseCollector(set(model.variables), model.years[0], model.years[-1])
-        model.cache["collector"] = collector
+        collector = model.cache.collector = UseCollector(set(model.variables), model.axis)
     uses, errors = collector.collect(piece.expr, whole_definition=False)
     if collector.draws:
-        model.cache.setdefault("draws", {})[id(piece)] = (piece, tuple(collector.draws))
+        model.cache.draws.put(piece, tuple(collector.draws))
     return tuple(uses), errors
-
-
 
 
 def _structure_errors(model: Model) -> list[Diagnostic]:
     errors: list[Diagnostic] = []
-    table = model.cache.setdefault("uses", {})
     for layer in model.layers.values():
         for pieces in layer.values():
             for p in pieces:
                 uses, errs = _collect(model, p)
-                table[id(p)] = (p, uses)
+                model.cache.uses.put(p, uses)
                 errors.extend(errs)
     return errors
 
 
-def _checked(model: Model, scenario: str, overrides: Overrides | None
-             ) -> tuple[Cover, Graph, list[Diagnostic]]:
+def checked(model: Model, scenario: str) -> Checked:
+    """A scenario's cover, graph and check findings (computed once per model)."""
+    return _checked(model, scenario, None)
+
+
+def _checked(model: Model, scenario: str, overrides: Overrides | None) -> Checked:
     """(cover, graph, errors) of a scenario; cached per model when there are no overrides."""
-    key = ("checked", scenario)
-    if overrides is None and key in model.cache:
-        return model.cache[key]
+    if overrides is None and scenario in model.cache.checked:
+        return model.cache.checked[scenario]
     cov = _scenario_cover(model, scenario)
     if overrides:
         cov = cover_over(model, cov, overrides)
@@ -146,32 +133,33 @@ def _checked(model: Model, scenario: str, overrides: Overrides | None
         base_cover, base_graph, _ = _checked(model, BASE, None)
         base = (base_cover, base_graph)
     graph, errors = check_scenario(model, cov, lambda p: uses_of(model, p), base)
-    out = (cov, graph, errors)
+    out = Checked(cov, graph, errors)
     if overrides is None:
-        model.cache[key] = out
+        model.cache.checked[scenario] = out
     return out
 
 
-def _scenario_cover(model: Model, scenario: str) -> dict[str, tuple[Piece | None, ...]]:
+def _scenario_cover(model: Model, scenario: str) -> Cover:
     """A scenario's cover, from its parent's (cached per model): a chain of N
     scenarios costs N layers, not N^2/2. Callers must not change it."""
+    covers = model.cache.covers
     todo: list[str] = []  # this scenario and its ancestors not yet covered, child first
     name: str | None = scenario
-    while name is not None and ("cover", name) not in model.cache:
+    while name is not None and name not in covers:
         todo.append(name)
         name = model.scenarios[name].parent  # resolve broke every extends cycle
     for name in reversed(todo):
         parent = model.scenarios[name].parent
-        model.cache[("cover", name)] = (
-            cover(model, name) if parent is None
-            else cover_over(model, model.cache[("cover", parent)], model.layers[name]))
-    return model.cache[("cover", scenario)]
+        covers[name] = (cover(model, name) if parent is None
+                        else cover_over(model, covers[parent], model.layers[name]))
+    return covers[scenario]
 
 
 def _in_scenario(e: Diagnostic, scenario: str) -> Diagnostic:
     if scenario == BASE:
         return e
-    return replace(e, message=f"{e.message} (in scenario '{scenario}')")
+    return replace(e, message=f"{e.message} (in scenario '{scenario}')",
+                   subject=replace(e.subject, scenario=scenario))
 
 
 def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES) -> Overrides:
@@ -182,7 +170,6 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
     """
     errors: list[Diagnostic] = []
     layer: dict[str, list[Piece]] = {}
-    first, last = model.years[0], model.years[-1]
     for k, text in enumerate(texts):
         try:
             node = parse_statement(text, k + 1)  # the k-th override is line k+1 of `source`
@@ -191,22 +178,23 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
             continue
         if not isinstance(node, A.Definition):
             errors.append(Diagnostic("expected a definition such as: asic_share[2030] = 55%",
-                                     node.span, source=source))
+                                     node.span, source=source, code="not-a-definition"))
             continue
         if node.name not in model.info:
             from engine.uses import suggest
             hint = suggest(node.name, model.variables, loose=True)
             errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span, hint,
-                                     source=source))
+                                     source=source, code="unknown-variable",
+                                     subject=Subject(variable=node.name)))
             continue
         errs: list[Diagnostic] = []
-        pieces = pieces_of(node, OVERRIDES, first, last, errs)
+        pieces = pieces_of(node, OVERRIDES, model.axis, errs)
         for p in pieces:
             errs.extend(_collect(model, p)[1])
         errors.extend(replace(d, source=source) for d in errs)
         layer.setdefault(node.name, []).extend(pieces)
     for pieces in layer.values():
-        errors.extend(replace(d, source=source) for d in overlaps(pieces, first))
+        errors.extend(replace(d, source=source) for d in overlaps(pieces, model.axis))
     if errors:
         raise ScnError(errors)
     return {k: tuple(v) for k, v in layer.items()}
@@ -238,17 +226,26 @@ class Result:
         names = set(self.model.variables)
         year = _free_name("year", names)
         cols = [pl.col(YEAR).alias(year), *self.model.variables]
-        if self.raw.height > len(self.model.years):
+        if self.raw.height > len(self.model.axis):
             batch = _free_name("batch", names | {year})
             return self.raw.select(pl.col(BATCH).alias(batch), *cols)
         return self.raw.select(cols)
 
     def value(self, variable: str, year: int, batch: int = 0) -> float | None:
-        i = batch * len(self.model.years) + (year - self.model.years[0])
-        return self.raw.get_column(variable)[i]
+        """The value in the period `year` (an absolute number: the year, on a yearly axis)."""
+        i = self.model.axis.index(year)
+        if i is None:
+            raise IndexError(f"{year} is not on the axis {self.model.axis.range_label()}")
+        return self.at(variable, i, batch)
+
+    def at(self, variable: str, period: int, batch: int = 0) -> float | None:
+        """The value in period `period` (an index on the model's axis)."""
+        if not 0 <= period < len(self.model.axis):
+            raise IndexError(f"period {period} is not on the axis {self.model.axis.range_label()}")
+        return self.raw.get_column(variable)[batch * len(self.model.axis) + period]
 
     def series(self, variable: str) -> list[float | None]:
-        return self.raw.get_column(variable).head(len(self.model.years)).to_list()
+        return self.raw.get_column(variable).head(len(self.model.axis)).to_list()
 
 
 def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = None,
@@ -258,17 +255,18 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
         raise ScnError([Diagnostic(f"unknown scenario '{scenario}'", A.NO_SPAN,
                                    suggest(scenario, model.scenarios, loose=True)
                                    or "scenarios: " + ", ".join(model.scenarios),
-                                   source=model.source)])
+                                   source=model.source, code="unknown-scenario",
+                                   subject=Subject(scenario=scenario))])
     cov, graph, errors = _checked(model, scenario, overrides or None)
     if errors:
         raise ScnError([_sourced(_in_scenario(d, scenario), model.source) for d in errors])
-    key = ("plan", scenario)
-    if not overrides and reuse is None and key in model.cache:
-        return model.cache[key]
+    plans = model.cache.plans
+    if not overrides and reuse is None and scenario in plans:
+        return plans[scenario]
     with _without_cycle_collector():
         plan = compile_plan(model, scenario, cov, graph, reuse)
     if not overrides:
-        model.cache[key] = plan
+        plans[scenario] = plan
     return plan
 
 
@@ -290,14 +288,15 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     """
     old = previous.plan
     scenario = scenario or old.scenario
-    if model.years != old.model.years or set(model.variables) != set(old.cover):
-        return evaluate(model, scenario, overrides, batch=previous.raw.height // len(model.years))
+    if model.axis != old.model.axis or set(model.variables) != set(old.cover):
+        batch = previous.raw.height // len(old.model.axis)  # the batch of `previous`
+        return evaluate(model, scenario, overrides, batch=batch)
     plan = prepare(model, scenario, overrides, reuse=old)
     changed = plan.changed if plan.changed is not None else {
         v for v in plan.cover if not same_row(plan.cover[v], old.cover[v])}
     # What an edit can reach is checked again, and so is every variable that
     # warned before: its warning may be gone, or its definition on another line.
-    warned = {w.message.split(" ", 1)[0] for w in previous.warnings} & set(plan.cover)
+    warned = {w.subject.variable for w in previous.warnings} & set(plan.cover)
     if not changed:
         return Result(plan, previous.raw, run_warnings(plan, previous.raw, warned))
     with _without_cycle_collector():
@@ -310,15 +309,15 @@ def run_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
                  ) -> list[Diagnostic]:
     """What a run found: non-finite values, then distributions whose parameters
     (read from variables) describe no distribution."""
-    # The checker's walk filled "draws": (piece, distributions whose parameters
+    # The checker's walk filled `draws`: (piece, distributions whose parameters
     # read a variable or t), for the few pieces that have one.
-    draws = plan.model.cache.get("draws", {}).values()
+    draws = list(plan.model.cache.draws.items())
     found = nonfinite_warnings(plan, raw, only)
     wrong = parameter_warnings(plan, raw, draws, only)
     if not wrong:
         return found
     order = {v: i for i, v in enumerate(plan.model.variables)}
-    return sorted(found + wrong, key=lambda w: order.get(w.message.split(" ", 1)[0], 0))
+    return sorted(found + wrong, key=lambda w: order.get(w.subject.variable, 0))
 
 
 def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
@@ -332,7 +331,7 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
     names = [v for v in model.variables if only is None or v in only]
     if not names:
         return []
-    n = len(model.years)
+    n = len(model.axis)
     values = raw.select(names).to_numpy()
     bad = ~np.isfinite(values)
     batch = values.shape[0] // n
@@ -351,7 +350,7 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
         piece = plan.cover[v][i]
         source = OVERRIDES if piece.layer == OVERRIDES else model.source
         out.append(Diagnostic(
-            f"{v} is {what} in {model.years[i]} (definition on line {piece.line})", piece.span,
+            f"{v} is {what} in {model.axis.label(i)} (definition on line {piece.line})", piece.span,
             "look for a division by zero, ln or sqrt of a negative number, or an overflow",
-            severity="warning", source=source))
+            severity="warning", source=source, code="nonfinite", subject=Subject(variable=v, period=i)))
     return out

@@ -8,15 +8,23 @@ Then the dependency graph, whose cycles are reported with their lines.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
-from dsl import ast as A
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, Subject
 from engine.graph import Cycle, Graph, build
-from engine.model import OVERRIDES, Model, Piece
-from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, Use
+from engine.model import OVERRIDES, Cover, Model, Piece
+from engine.uses import AT, CAGR, CUMSUM, RANGE, SAME, SHIFT, Use
 
 
-def masks(cover: dict[str, tuple[Piece | None, ...]]) -> dict[str, int]:
+class Checked(NamedTuple):
+    """One scenario, checked: its cover, its graph and what the checks found."""
+
+    cover: Cover
+    graph: Graph
+    errors: list[Diagnostic]
+
+
+def masks(cover: Cover) -> dict[str, int]:
     """Per variable, a bit per year index that has a value."""
     return {v: _mask([i for i, p in enumerate(row) if p is not None]) for v, row in cover.items()}
 
@@ -50,7 +58,7 @@ def _mask(indices: list[int]) -> int:
 def check_cover(model: Model, cover, uses_of, defined: dict[str, int],
                 only: set[str] | None = None) -> list[Diagnostic]:
     errors: list[Diagnostic] = []
-    n = len(model.years)
+    n = len(model.axis)
     for v in model.variables:
         if only is not None and v not in only:
             continue
@@ -73,25 +81,26 @@ def _lowest(mask: int) -> int:
 
 
 def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> list[Diagnostic]:
-    first = model.years[0]
+    label = model.axis.label  # of any index, also outside the axis (where a lag reaches)
     line = piece.line
     have = defined[use.name]
     kind = use.kind
     if kind == SHIFT:
         k = use.a
         if k < 0 and _lowest(mask) + k < 0:
-            reach = first + _lowest(mask) + k
             return [Diagnostic(
-                f"{use.name}[t{k}] reaches {reach}, before the first model year {first} "
-                f"(in the definition on line {line})", use.span,
-                f"define the first year explicitly: {use.name}[{first}] = ..., "
-                f"or start this definition later: {piece.name}[{first - k}..] = ...")]
+                f"{use.name}[t{k}] reaches {label(_lowest(mask) + k)}, before the first model "
+                f"year {label(0)} (in the definition on line {line})", use.span,
+                f"define the first year explicitly: {use.name}[{label(0)}] = ..., "
+                f"or start this definition later: {piece.name}[{label(-k)}..] = ...",
+                code="reach-outside", subject=Subject(variable=use.name))]
         if k > 0 and mask.bit_length() - 1 + k >= n:
-            reach = first + mask.bit_length() - 1 + k
+            last = mask.bit_length() - 1
             return [Diagnostic(
-                f"{use.name}[t+{k}] reaches {reach}, after the last model year {model.years[-1]} "
-                f"(in the definition on line {line})", use.span,
-                f"define the last years explicitly: {piece.name}[{reach - k}..] = ...")]
+                f"{use.name}[t+{k}] reaches {label(last + k)}, after the last model year "
+                f"{label(n - 1)} (in the definition on line {line})", use.span,
+                f"define the last years explicitly: {piece.name}[{label(last)}..] = ...",
+                code="reach-outside", subject=Subject(variable=use.name))]
         need = mask >> -k if k < 0 else mask << k
     elif kind == SAME:
         need = mask
@@ -104,16 +113,19 @@ def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> l
     else:  # GROWTH
         if mask & 1:
             return [Diagnostic(
-                f"growth({use.name}) has no previous year in {first}, the first model year "
+                f"growth({use.name}) has no previous year in {label(0)}, the first model year "
                 f"(in the definition on line {line})", use.span,
-                f"start the definition later: {piece.name}[{first + 1}..] = ...")]
+                f"start the definition later: {piece.name}[{label(1)}..] = ...",
+                code="reach-outside", subject=Subject(variable=use.name, period=0))]
         need = mask | (mask >> 1)
     missing = need & ~have
     if not missing:
         return []
-    year = first + _lowest(missing)
+    i = _lowest(missing)
+    year = label(i)
     return [Diagnostic(f"{use.name} has no value for {year}, used by line {line}", use.span,
-                       f"give {use.name} a value in {year}, e.g. {use.name}[{year}] = ...")]
+                       f"give {use.name} a value in {year}, e.g. {use.name}[{year}] = ...",
+                       code="no-value", subject=Subject(variable=use.name, period=i))]
 
 
 def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:
@@ -121,12 +133,11 @@ def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:
 
 
 def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
-    first = model.years[0]
     pieces = [cover[v][i] for v, i in cycle.cells]
     if cycle.same_year:
         path = " -> ".join(v for v, _ in cycle.cells)
     else:
-        path = " -> ".join(f"{v}[{first + i}]" for v, i in cycle.cells)
+        path = " -> ".join(f"{v}[{model.axis.label(i)}]" for v, i in cycle.cells)
     lines: dict[str, int] = {}
     for (v, _), p in zip(cycle.cells, pieces):
         lines.setdefault(v, p.line)
@@ -137,7 +148,9 @@ def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
     return Diagnostic(
         f"circular reference {kind}: {path} ({where})", spans[0],
         "a variable may depend on itself only through earlier or later years, e.g. x[t-1]",
-        source=source, related=tuple(("in the cycle", s) for s in spans[1:]))
+        source=source, related=tuple(("in the cycle", s) for s in spans[1:]), code="cycle",
+        subject=Subject(variable=cycle.cells[0][0],
+                        period=None if cycle.same_year else cycle.cells[0][1]))
 
 
 def check_scenario(model: Model, cover, uses_of, base=None) -> tuple[Graph, list[Diagnostic]]:

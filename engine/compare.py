@@ -10,22 +10,20 @@ renders it). Three questions, one function each:
   (`capex_growth = {2027: 20%, ...}`) is an assumption of its own: editing
   one year of a long map reports that year, not the whole map.
 - `compare_values`: every cell whose value moved beyond a tolerance.
-- `attribute`: how much of each moved cell each changed assumption explains.
-  With one change, all of it (exact). With several, each change is applied
-  alone to the old model and re-evaluated (exact for that change alone); what
-  the separate effects do not add up to is the interaction between them.
-  This is the seam where a first-order sensitivity estimate can replace the
-  re-evaluation: `attribute` takes the function that computes the effects.
+- `engine.attribution.attribute`: how much of each moved cell each changed
+  assumption explains (its own module).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 from dsl import ast as A
 from dsl.format import expr_text, statement_text, years_text
+from engine.address import Cell
+from engine.axis import TimeAxis
 from engine.model import BASE
 
 
@@ -218,11 +216,17 @@ Series = tuple[float | None, ...]
 
 @dataclass(frozen=True)
 class Values:
-    """Evaluated outputs: per scenario, per variable, a value per year (None: empty)."""
+    """Evaluated outputs: per scenario, per variable, a value per period (None: empty)."""
 
-    years: tuple[int, ...]
+    axis: TimeAxis  # the periods the series run over
     variables: tuple[str, ...]  # display order
     scenarios: Mapping[str, Mapping[str, Series]]
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The periods' absolute numbers (the years, on a yearly axis): what two
+        versions of a model have in common is found by these."""
+        return tuple(range(self.axis.start, self.axis.end + 1))
 
 
 def values_of(model, scenarios: Sequence[str] | None = None,
@@ -249,16 +253,19 @@ def values_of(model, scenarios: Sequence[str] | None = None,
         table[s] = {v: tuple(result.series(v)) for v in model.variables}
         if warnings is not None:
             warnings.extend(w for w in result.warnings if w not in warnings)
-    return Values(tuple(model.years), tuple(model.variables), table)
+    return Values(model.axis, tuple(model.variables), table)
 
 
 @dataclass(frozen=True)
 class CellChange:
     scenario: str
-    variable: str
-    year: int
+    cell: Cell  # its period: an index on the diff's axis (`ValueDiff.axis`)
     old: float | None
     new: float | None
+
+    @property
+    def variable(self) -> str:
+        return self.cell.variable
 
     @property
     def delta(self) -> float | None:
@@ -285,10 +292,19 @@ class CellChange:
 
 @dataclass(frozen=True)
 class ValueDiff:
-    cells: tuple[CellChange, ...]  # grouped by variable, largest move first; years in order
-    years: tuple[int, ...]  # the years compared (common to both sides)
+    cells: tuple[CellChange, ...]  # grouped by variable, largest move first; periods in order
+    axis: TimeAxis | None  # the periods compared (common to both sides); None: none in common
     scenarios: tuple[str, ...]  # the scenarios compared
     notes: tuple[str, ...]  # years, scenarios or variables found on one side only
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The absolute numbers (years) of the periods compared."""
+        return () if self.axis is None else tuple(range(self.axis.start, self.axis.end + 1))
+
+    def year(self, c: CellChange) -> int:
+        """The absolute number (the year) of a moved cell's period."""
+        return self.axis.absolute(c.cell.period)
 
     def groups(self) -> list[tuple[str, str, list[CellChange]]]:
         """(scenario, variable, cells) in report order."""
@@ -315,8 +331,8 @@ def compare_values(old: Values, new: Values, rtol: float = 1e-9, atol: float = 0
                    scenarios: Sequence[str] | None = None) -> ValueDiff:
     """Every cell of the common years, scenarios and variables that moved beyond the tolerance."""
     notes: list[str] = []
-    old_years = set(old.years)
-    years = tuple(y for y in new.years if y in old_years)
+    axis = common_axis(old.axis, new.axis)
+    years = () if axis is None else tuple(range(axis.start, axis.end + 1))
     if years != old.years or years != new.years:
         notes.append(f"years differ ({_span_text(old.years)} and {_span_text(new.years)}): "
                      f"compared {_span_text(years)}" if years else
@@ -343,174 +359,24 @@ def compare_values(old: Values, new: Values, rtol: float = 1e-9, atol: float = 0
             if v not in old.scenarios[s] or v not in new.scenarios[s]:
                 continue
             a, b = old.scenarios[s][v], new.scenarios[s][v]
-            cells = [CellChange(s, v, y, a[oi[y]], b[ni[y]]) for y in years
+            cells = [CellChange(s, Cell(v, k), a[oi[y]], b[ni[y]]) for k, y in enumerate(years)
                      if moved(a[oi[y]], b[ni[y]], rtol, atol)]
             if cells:
                 groups.append((-max(c.size for c in cells), si, order[v], cells))
     groups.sort(key=lambda g: g[:3])
     cells_out = tuple(c for g in groups for c in g[3])
-    return ValueDiff(cells_out, years, tuple(common), tuple(notes))
+    return ValueDiff(cells_out, axis, tuple(common), tuple(notes))
+
+
+def common_axis(a: TimeAxis, b: TimeAxis) -> TimeAxis | None:
+    """The periods two axes share (both are runs of periods); None when none."""
+    if a.unit != b.unit:
+        return None
+    start, end = max(a.start, b.start), min(a.end, b.end)
+    return TimeAxis(a.unit, start, end - start + 1) if start <= end else None
 
 
 def _span_text(years: Sequence[int]) -> str:
     if not years:
         return "none"
     return f"{years[0]}..{years[-1]}" if len(years) > 1 else str(years[0])
-
-
-# ---------------------------------------------------------------- attribution
-
-
-Effects = Mapping[str, Mapping[str, Series]]  # scenario -> variable -> delta per year
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """Each changed assumption's share of each moved cell."""
-
-    method: str  # "exact" (one change), "each change alone", or "none"
-    years: tuple[int, ...]  # the years the effect series are indexed by (OLD's)
-    effects: tuple[Effects | None, ...]  # per change, in the changes' order; None: unknown
-    failures: tuple[str | None, ...]  # per change: why its effect is unknown
-
-    @property
-    def exact(self) -> bool:
-        return self.method == "exact"
-
-    def shares(self, cell: CellChange, rtol: float = 1e-9, atol: float = 0.0
-               ) -> list[tuple[int, float]]:
-        """(change index, delta) of the changes that move this cell beyond the tolerance,
-        largest first (a change that reaches the cell only through rounding noise is left out)."""
-        if cell.year not in self.years:
-            return []
-        k = self.years.index(cell.year)
-        out = []
-        for i, eff in enumerate(self.effects):
-            series = (eff or {}).get(cell.scenario, {}).get(cell.variable)
-            d = series[k] if series is not None else None
-            if d is not None and cell.old is not None and moved(cell.old, cell.old + d, rtol, atol):
-                out.append((i, d))
-        return sorted(out, key=lambda p: -abs(p[1]))
-
-
-EffectFn = Callable[[int, DefinitionChange], Effects]
-
-
-def attribute(changes: Sequence[DefinitionChange], diff: ValueDiff, years: Sequence[int],
-              effect_alone: EffectFn | None, exact_ok: bool = True) -> Attribution:
-    """Split each moved cell among the changed assumptions (`years`: OLD's years).
-
-    One change (and nothing else, `exact_ok`): it explains everything, exactly.
-    Otherwise `effect_alone(i, change)` gives the deltas change i causes on its
-    own (re-evaluation now; a sensitivity estimate later); it raises ValueError
-    with a reason when it cannot.
-    """
-    years = tuple(years)
-    if not changes or not diff.cells:
-        return Attribution("none", years, (), ())
-    if len(changes) == 1 and exact_ok:
-        table: dict[str, dict[str, list[float | None]]] = {}
-        for c in diff.cells:
-            row = table.setdefault(c.scenario, {}).setdefault(c.variable, [0.0] * len(years))
-            row[years.index(c.year)] = c.delta
-        frozen = {s: {v: tuple(r) for v, r in t.items()} for s, t in table.items()}
-        return Attribution("exact", years, (frozen,), (None,))
-    if effect_alone is None:
-        return Attribution("none", years, (), ())
-    effects: list[Effects | None] = []
-    failures: list[str | None] = []
-    for i, change in enumerate(changes):
-        try:
-            effects.append(effect_alone(i, change))
-            failures.append(None)
-        except ValueError as e:
-            effects.append(None)
-            failures.append(str(e))
-    return Attribution("each change alone", years, tuple(effects), tuple(failures))
-
-
-def reevaluation(old_doc: A.Document, old_values: Values, changes: Sequence[DefinitionChange],
-                 scenarios: Sequence[str], start: Mapping | None = None) -> EffectFn:
-    """Effects by re-evaluation: OLD with one change applied, minus OLD.
-
-    Variables that only NEW defines come along with every change (alone they
-    move nothing that OLD has), so an edit that reads a new variable still loads.
-    `start`: OLD's engine results by scenario, to recompute from.
-    """
-    from dsl.errors import ScnError
-    from dsl.format import document_text
-    from engine.api import load_model
-
-    old_names = {p.definition.name for p in old_doc.definitions}
-    old_layers = {BASE} | {s.name for s in old_doc.scenarios}
-    support = [c for c in changes if c.kind == "added" and c.name not in old_names]
-
-    def effect(i: int, change: DefinitionChange) -> Effects:
-        if change.layer not in old_layers:
-            return {}
-        doc = old_doc
-        for c in [change, *(s for s in support if s is not change)]:
-            doc = apply_change(doc, c)
-        try:
-            model = load_model(document_text(doc), f"<OLD with change {i + 1} alone>")
-        except ScnError as e:
-            raise ValueError(e.diagnostics[0].message) from None
-        wanted = [s for s in scenarios if s in model.scenarios]
-        alone = values_of(model, wanted, start=start)  # OLD's results: only what moves
-        return _deltas(old_values, alone)
-
-    return effect
-
-
-def _deltas(old: Values, new: Values) -> Effects:
-    out: dict[str, dict[str, Series]] = {}
-    for s, table in new.scenarios.items():
-        if s not in old.scenarios:
-            continue
-        out[s] = {}
-        for v, b in table.items():
-            a = old.scenarios[s].get(v)
-            if a is not None:
-                out[s][v] = tuple(None if x is None or y is None else y - x for x, y in zip(a, b))
-    return out
-
-
-def apply_change(doc: A.Document, change: DefinitionChange) -> A.Document:
-    """`doc` with one assumption removed, added or replaced."""
-    placed = list(doc.definitions)
-    if change.old is not None:
-        placed = _without(placed, change.old)
-    if change.new is not None:
-        placed = _with(placed, change.new)
-    return replace(doc, definitions=tuple(placed))
-
-
-def _without(placed: list[A.Placed], a: Assumption) -> list[A.Placed]:
-    out = []
-    for p in placed:
-        d = p.definition
-        if p.scenario != a.layer or d.name != a.name:
-            out.append(p)
-        elif a.in_map and isinstance(d.expr, A.YearMap) and d.years is None:
-            entries = tuple(e for e in d.expr.entries if e.years != a.years)
-            if entries:
-                out.append(replace(p, definition=replace(d, expr=A.YearMap(entries))))
-        elif a.in_map or d.years != a.years or isinstance(d.expr, A.YearMap) and d.years is None:
-            out.append(p)
-    return out
-
-
-def _with(placed: list[A.Placed], a: Assumption) -> list[A.Placed]:
-    if a.in_map:
-        entry = A.MapEntry(a.years, a.expr)
-        for k, p in enumerate(placed):
-            d = p.definition
-            if (p.scenario == a.layer and d.name == a.name and d.years is None
-                    and isinstance(d.expr, A.YearMap)):
-                placed[k] = replace(p, definition=replace(
-                    d, expr=A.YearMap(d.expr.entries + (entry,))))
-                return placed
-        definition = A.Definition(a.name, None, A.YearMap((entry,)))
-    else:
-        definition = A.Definition(a.name, a.years, a.expr)
-    return [*placed, A.Placed(definition, a.section, a.layer)]

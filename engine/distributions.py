@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from dsl import ast as A
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, Subject
 from engine.axis import TimeAxis
 from engine.functions import FUNCTIONS, Context
 
@@ -109,13 +109,13 @@ def breaks_order(name: str, values: Sequence[np.ndarray]) -> np.ndarray:
 # ---------------------------------------------------------------- before running
 
 
-def check_literal(node: Draw, first: int, last: int) -> Diagnostic | None:
+def check_literal(node: Draw, axis: TimeAxis) -> Diagnostic | None:
     """An error when every parameter is a literal and together they describe no distribution."""
     from dsl.format import expr_text
     from engine.cells import compile_cell
 
     params = parameters(node)
-    ctx = Context(TimeAxis.of_years(first, last))  # core adds Model.axis
+    ctx = Context(axis)
     with np.errstate(all="ignore"):
         values = [float(compile_cell(p, ctx)({}, 0)) for p in params]
     texts = [expr_text(p) for p in params]
@@ -125,7 +125,8 @@ def check_literal(node: Draw, first: int, last: int) -> Diagnostic | None:
     if found is None:
         return None
     span = node.span if found.argument is None else params[found.argument].span
-    return Diagnostic(found.message, span, _hint(kind(node), values, texts))
+    return Diagnostic(found.message, span, _hint(kind(node), values, texts),
+                      code="distribution-params")
 
 
 def _bare(expr: A.Expr) -> A.Expr:
@@ -174,8 +175,7 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
     from engine.polars_expr import to_polars
 
     model = plan.model
-    first = model.years[0]
-    ctx = Context(TimeAxis.of_years(first, model.years[-1]))  # core adds Model.axis
+    ctx = Context(model.axis)
     order = {v: i for i, v in enumerate(model.variables)}
     todo = []
     for piece, found in sorted(draws, key=lambda d: (order[d[0].name], d[0].span.line)):
@@ -210,9 +210,10 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
             continue
         at = int(np.argmax(bad))
         found = problem(kind(node), [a[at] for a in args], [_number(a[at]) for a in args])
-        year = first + int(year_index[at])
+        i = int(year_index[at])
         out.append(Diagnostic(
-            f"{v} in {year}: {found.message} (definition on line {piece.line})", node.span,
+            f"{v} in {model.axis.label(i)}: {found.message} (definition on line {piece.line})", node.span,
             "check what feeds the parameters; a plain run uses the mean all the same",
-            severity="warning", source=OVERRIDES if piece.layer == OVERRIDES else model.source))
+            severity="warning", source=OVERRIDES if piece.layer == OVERRIDES else model.source,
+            code="distribution-params", subject=Subject(variable=v, period=i)))
     return out

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from engine.axis import TimeAxis
 from engine.levers import is_input
 from engine.model import Model, distinct
 from engine.partials import expression, path_notes
@@ -71,7 +70,7 @@ class Formula:
 
     def __init__(self, model: Model, plan: Plan, y: Cell, x: Cell, inline: bool):
         self.model, self.plan, self.y, self.x, self.inline = model, plan, y, x, inline
-        self.axis = TimeAxis.of_years(model.years[0], model.years[-1])  # core adds Model.axis
+        self.axis = model.axis
         graph = plan.graph
         self.cyclic = {v for level in graph.levels for b in level if b.cyclic for v in b.variables}
         self.path = graph.downstream({x.name}) & graph.upstream({y.name})

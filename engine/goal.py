@@ -23,7 +23,7 @@ error that gives the range the output covered over the values tried.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -31,20 +31,20 @@ import numpy as np
 import sympy as sp
 
 from dsl import ast as A
-from dsl.errors import Diagnostic, ScnError
+from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.parser import parse_statement
 from dsl.text import split_lines
 from engine.api import Overrides, evaluate, uses_of
 from engine.model import BASE, SERIES, Model, Piece
 from engine.plan import Plan, run
-from engine.axis import TimeAxis
 from engine.functions import Context
 from engine.partials import expression
 from engine.symbolic import T, Builder, refs_in, symbol
 from engine.symbolic_budget import tree_size
 from engine.symbolic_functions import Applied
 from engine.tangent import helper_name, moved_cells, restricted, run_tangent, tangent_plan
-from engine.trace import Cell, cell, check_year, has_value
+from engine.address import Cell
+from engine.trace import check_period, has_value, parse_cell
 from engine.uses import UseCollector, suggest
 
 TOLERANCE = 1e-12  # relative: the engine must agree with the target to this (tests ask 1e-9)
@@ -57,14 +57,12 @@ SHIFT = sp.Symbol("shift", real=True)
 @dataclass(frozen=True)
 class GoalResult:
     """The solved input. `value` is the new value of the cell, or the shift
-    added to every year (`vary_year` None); `values` the input by year after
-    the change; `override` a `--set` definition that reproduces it."""
+    added to every period (`vary` a whole variable); `values` the input by
+    period after the change; `override` a `--set` definition that reproduces it."""
 
-    output: str
-    year: int
+    output: Cell  # the target cell
     target: float
-    vary: str
-    vary_year: int | None
+    vary: Cell  # the input: a cell, or a whole variable (shifted in every period)
     value: float
     base: float  # the cell's value before, or 0.0 for a shift
     values: tuple[float | None, ...]
@@ -82,13 +80,17 @@ def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None 
     `text` is the model's source: with it, an input shifted in every year is
     written back as its own formula plus the shift (`asic_share =
     interp({...}) + 0.05`) rather than as a year map of values."""
+    axis = model.axis
     y, goal, goal_span = parse_target(model, target)
-    x = cell(model, vary, "--vary", None if vary_year is None else str(vary_year), "--vary-year")
-    if vary_year is not None and x.year != check_year(model, str(vary_year), "--vary-year"):
-        raise ScnError([Diagnostic(f"--vary gives the year {x.year} and --vary-year {vary_year}",
-                                   A.NO_SPAN, "give the year once", source="--vary")])
+    x = parse_cell(model, vary, "--vary", None if vary_year is None else str(vary_year),
+                   "--vary-year")
+    if vary_year is not None and x.period != check_period(model, str(vary_year), "--vary-year"):
+        raise ScnError([Diagnostic(f"--vary gives the year {axis.label(x.period)} and "
+                                   f"--vary-year {vary_year}",
+                                   A.NO_SPAN, "give the year once", source="--vary",
+                                   code="bad-cell")])
     result = evaluate(model, scenario, overrides)
-    if x.year is not None:
+    if not x.whole:
         has_value(model, result.plan.cover, x, "--vary", vary)
     has_value(model, result.plan.cover, y, "TARGET", target)
     problem = _Problem(model, result, y, x, goal)
@@ -98,9 +100,9 @@ def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None 
         solution, method, detail = problem.solve(goal_span)
         values = problem.values_at(solution)
         achieved = problem.output_at(solution)
-    base = 0.0 if x.year is None else problem.base[x.year - model.years[0]]
+    base = 0.0 if x.whole else problem.base[x.period]
     return GoalResult(
-        output=y.name, year=y.year, target=goal, vary=x.name, vary_year=x.year,
+        output=y, target=goal, vary=x,
         value=float(solution), base=float(base),
         values=tuple(None if math.isnan(v) else float(v) for v in values),
         achieved=float(achieved), method=method, detail=detail,
@@ -115,34 +117,36 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
         raise ScnError([_sourced(d) for d in e.diagnostics]) from None
     if not isinstance(node, A.Definition):
         raise ScnError([Diagnostic("expected a target such as: optics_tam[2030] = 120B",
-                                   node.span, source="TARGET")])
+                                   node.span, source="TARGET", code="not-a-definition")])
     if node.name not in model.info:
         hint = suggest(node.name, model.variables, loose=True)
         raise ScnError([Diagnostic(f"unknown variable '{node.name}'", node.name_span, hint,
-                                   source="TARGET")])
+                                   source="TARGET", code="unknown-variable",
+                                   subject=Subject(variable=node.name))])
     if node.years is None or not node.years.single:
         raise ScnError([Diagnostic("the target is one cell: give its year",
                                    node.years.span if node.years else node.name_span,
-                                   f"write {node.name}[{model.years[-1]}] = ...",
-                                   source="TARGET")])
-    year = check_year(model, str(node.years.start), "TARGET", target,
-                      (node.years.span.col - 1, node.years.span.end_col - 1))
-    first, last = model.years[0], model.years[-1]
-    uses, errors = UseCollector(set(model.variables), first, last).collect(node.expr)
+                                   f"write {node.name}[{model.axis.label(model.axis.last)}] = ...",
+                                   source="TARGET", code="bad-cell")])
+    period = check_period(model, str(node.years.start), "TARGET", target,
+                          (node.years.span.col - 1, node.years.span.end_col - 1))
+    uses, errors = UseCollector(set(model.variables), model.axis).collect(node.expr)
     if errors:
         raise ScnError([_sourced(d) for d in errors])
     if uses or any(isinstance(n, (A.CurrentYear, A.YearMap)) for n in A.walk(node.expr)):
         raise ScnError([Diagnostic("the target must be a number", node.expr.span,
-                                   "write a number such as 120B or 35%", source="TARGET")])
-    value = Builder(Context(TimeAxis.of_years(first, last))).expr(node.expr)  # core adds Model.axis
+                                   "write a number such as 120B or 35%", source="TARGET",
+                                   code="goal")])
+    value = Builder(Context(model.axis)).expr(node.expr)
     if value.free_symbols or not value.is_finite:
         raise ScnError([Diagnostic("the target must be a number", node.expr.span,
-                                   "write a number such as 120B or 35%", source="TARGET")])
-    return Cell(node.name, year), float(value), node.expr.span
+                                   "write a number such as 120B or 35%", source="TARGET",
+                                   code="goal")])
+    return Cell(node.name, period), float(value), node.expr.span
 
 
 def _sourced(d: Diagnostic) -> Diagnostic:
-    return Diagnostic(d.message, d.span, d.hint, d.severity, "TARGET", d.related)
+    return replace(d, source="TARGET")
 
 
 class _Problem:
@@ -150,20 +154,21 @@ class _Problem:
 
     def __init__(self, model: Model, result, y: Cell, x: Cell, goal: float):
         self.model, self.y, self.x, self.goal = model, y, x, goal
-        self.first, self.n = model.years[0], len(model.years)
+        self.axis, self.n = model.axis, len(model.axis)
+        self.y_label, self.x_label = y.label(self.axis), x.label(self.axis)
         self.base_plan: Plan = result.plan
         self.raw = result.raw
-        self.base = self._column(x.name)
-        row = result.plan.cover[x.name]
+        self.base = self._column(x.variable)
+        row = result.plan.cover[x.variable]
         self.covered = np.array([p is not None for p in row])
-        if x.year is None:
-            self.plan, self.source = result.plan, x.name
+        if x.whole:
+            self.plan, self.source = result.plan, x.variable
         else:
-            self.plan = moved_cells(result.plan, {x.name: (x.year - self.first,)})
-            self.source = helper_name(x.name)
-        self.sub = restricted(self.plan, {y.name})
-        self.start = 0.0 if x.year is None else float(self.base[x.year - self.first])
-        self.scale = max(abs(self.goal), abs(self._column(y.name)[y.year - self.first]), 1e-300)
+            self.plan = moved_cells(result.plan, {x.variable: (x.period,)})
+            self.source = helper_name(x.variable)
+        self.sub = restricted(self.plan, {y.variable})
+        self.start = 0.0 if x.whole else float(self.base[x.period])
+        self.scale = max(abs(self.goal), abs(self._column(y.variable)[y.period]), 1e-300)
         self.singular = False  # the derivative is 0 where the search starts
 
     def _column(self, v: str) -> np.ndarray:
@@ -171,18 +176,18 @@ class _Problem:
 
     # -- evaluations: always through the engine, several values per run
     def values_at(self, v: float) -> np.ndarray:
-        if self.x.year is None:
+        if self.x.whole:
             return np.where(self.covered, self.base + v, np.nan)
         out = self.base.copy()
-        out[self.x.year - self.first] = v
+        out[self.x.period] = v
         return out
 
     def outputs(self, vs) -> np.ndarray:
         """output[year] for each candidate value, as the rows of one batch run."""
         rows = np.stack([np.nan_to_num(self.values_at(v)) for v in vs])
         frame = run(self.sub, batch=len(rows), given={self.source: rows})
-        col = frame.get_column(self.y.name).to_numpy().astype(float)
-        return col.reshape(len(rows), self.n)[:, self.y.year - self.first]
+        col = frame.get_column(self.y.variable).to_numpy().astype(float)
+        return col.reshape(len(rows), self.n)[:, self.y.period]
 
     def output_at(self, v: float) -> float:
         return float(self.outputs([v])[0])
@@ -190,11 +195,11 @@ class _Problem:
     def slope_at(self, v: float) -> float:
         rows = np.nan_to_num(self.values_at(v))[None, :]
         raw = run(self.sub, batch=1, given={self.source: rows})
-        tangent = tangent_plan(self.plan, frozenset([self.source]), frozenset([self.y.name]))
-        seed = (self.covered if self.x.year is None
-                else np.arange(self.n) == self.x.year - self.first).astype(float)[None, :]
-        dy = run_tangent(tangent, raw, {self.source: seed}, [self.y.name])[self.y.name]
-        return float(dy[0, self.y.year - self.first])
+        tangent = tangent_plan(self.plan, frozenset([self.source]), frozenset([self.y.variable]))
+        seed = (self.covered if self.x.whole
+                else np.arange(self.n) == self.x.period).astype(float)[None, :]
+        dy = run_tangent(tangent, raw, {self.source: seed}, [self.y.variable])[self.y.variable]
+        return float(dy[0, self.y.period])
 
     def hit(self, out: float) -> bool:
         return math.isfinite(out) and abs(out - self.goal) <= TOLERANCE * self.scale
@@ -202,16 +207,18 @@ class _Problem:
     # -- checks before solving
     def check(self, span: A.Span) -> None:
         x, y = self.x, self.y
-        if y.name != x.name and y.name not in self.base_plan.graph.downstream({x.name}):
+        if y.variable != x.variable and y.variable not in self.base_plan.graph.downstream(
+                {x.variable}):
             raise ScnError([Diagnostic(
-                f"{y} does not depend on {x.name}: no value of {x} changes it", span,
+                f"{self.y_label} does not depend on {x.variable}: no value of {self.x_label} "
+                "changes it", span,
                 "vary an input it depends on (scn explain shows its precedents)",
-                source="TARGET")])
+                source="TARGET", code="goal")])
 
     # -- solving
     def solve(self, span: A.Span) -> tuple[float, str, str]:
         if self.hit(self.output_at(self.start)):
-            return self.start, "exact", f"{self.y} is already at the target"
+            return self.start, "exact", f"{self.y_label} is already at the target"
         exact = self._exact()
         if exact is not None:
             return exact
@@ -238,7 +245,7 @@ class _Problem:
         kind = "linear" if poly.degree() == 1 else f"a polynomial of degree {poly.degree()}"
         if den.free_symbols:
             kind = "a ratio of polynomials"
-        detail = f"{self.y} is {kind} in {self.x}"
+        detail = f"{self.y_label} is {kind} in {self.x_label}"
         if len(roots) > 1:
             detail += f"; {len(roots)} real solutions, the one nearest the current value"
         if self.hit(self.output_at(best)):
@@ -291,9 +298,10 @@ class _Problem:
             else:
                 b = m
         raise ScnError([Diagnostic(
-            f"{self.y} jumps across {_show(self.goal)} as {self.x} moves: no value hits it exactly",
+            f"{self.y_label} jumps across {_show(self.goal)} as {self.x_label} moves: "
+            "no value hits it exactly",
             span, "the output is not continuous here (round, floor, ceil, if, step?)",
-            source="TARGET")])
+            source="TARGET", code="goal")])
 
     def _grid(self) -> list[float]:
         """Values to try around the current one, from tiny to huge moves."""
@@ -305,20 +313,22 @@ class _Problem:
 
     def _unreachable(self, grid, outs, span: A.Span) -> ScnError:
         finite = outs[np.isfinite(outs)]
-        what = f"{self.x} (the same shift in every year)" if self.x.year is None else str(self.x)
+        what = (f"{self.x_label} (the same shift in every year)" if self.x.whole
+                else self.x_label)
         if finite.size == 0:
             reach = "it is not a number for every value tried"
         elif float(finite.max() - finite.min()) <= 1e-9 * float(np.abs(finite).max()):
             reach = f"it stays at {_show(float(finite.min()))} whatever the value"
         else:
-            tried = "shifts" if self.x.year is None else "values"
+            tried = "shifts" if self.x.whole else "values"
             reach = (f"over the {tried} tried ({_show(grid[0])} to {_show(grid[-1])}) it stays "
                      f"between {_show(float(finite.min()))} and {_show(float(finite.max()))}")
         if self.singular:
-            reach += f"; its derivative with respect to {self.x} is 0 at the current value"
+            reach += f"; its derivative with respect to {self.x_label} is 0 at the current value"
         return ScnError([Diagnostic(
-            f"{self.y} cannot reach {_show(self.goal)} by moving {what}: {reach}", span,
-            "choose a target inside that range, or vary another input", source="TARGET")])
+            f"{self.y_label} cannot reach {_show(self.goal)} by moving {what}: {reach}", span,
+            "choose a target inside that range, or vary another input", source="TARGET",
+            code="goal")])
 
 
 def _show(v: float) -> str:
@@ -337,61 +347,66 @@ def _exact_number(v: float) -> sp.Rational:
 
 
 class _Unroll:
-    """output[year] as a sympy expression of SHIFT (the moved value), cell by
+    """output[period] as a sympy expression of SHIFT (the moved value), cell by
     cell, every cell the input cannot reach being its evaluated number."""
 
     def __init__(self, p: _Problem):
         self.p = p
         graph = p.base_plan.graph
-        self.reach = graph.downstream({p.x.name}) & graph.upstream({p.y.name})
+        self.reach = graph.downstream({p.x.variable}) & graph.upstream({p.y.variable})
         self.memo: dict[tuple[str, int], sp.Expr] = {}
         self.sizes: dict = {}
         self.columns: dict[str, np.ndarray] = {}
 
     def output(self) -> sp.Expr | None:
         try:
-            return self.cell(self.p.y.name, self.p.y.year, 0)
+            return self.cell(self.p.y.variable, self.p.y.period, 0)
         except _TooBig:
             return None
 
-    def number(self, v: str, yr: int) -> sp.Expr:
+    def number(self, v: str, i: int) -> sp.Expr:
         col = self.columns.get(v)
         if col is None:
             col = self.columns[v] = self.p._column(v)
-        return _exact_number(float(col[yr - self.p.first]))
+        return _exact_number(float(col[i]))
 
-    def cell(self, v: str, yr: int, depth: int) -> sp.Expr:
-        key = (v, yr)
+    def cell(self, v: str, i: int, depth: int) -> sp.Expr:
+        """The cell of `v` at period index `i`."""
+        key = (v, i)
         if key in self.memo:
             return self.memo[key]
         if depth > UNROLL_DEPTH:
             raise _TooBig
         p, x = self.p, self.p.x
-        if v == x.name and (x.year is None or x.year == yr):
-            e = self.number(v, yr) + SHIFT if x.year is None else SHIFT
+        if v == x.variable and (x.whole or x.period == i):
+            e = self.number(v, i) + SHIFT if x.whole else SHIFT
         elif v not in self.reach:
-            e = self.number(v, yr)
+            e = self.number(v, i)
         else:
-            e = self._definition(p.plan.cover[v][yr - p.first], yr, depth)
+            e = self._definition(p.plan.cover[v][i], i, depth)
         if tree_size(e, self.sizes) > UNROLL_SIZE:
             raise _TooBig
         self.memo[key] = e
         return e
 
-    def _definition(self, piece: Piece, yr: int, depth: int) -> sp.Expr:
+    def _definition(self, piece: Piece, i: int, depth: int) -> sp.Expr:
+        axis = self.p.axis
         e = expression(self.p.model, piece)
         if self._kinked(e):
             raise _TooBig  # not algebraic in the input (and sympy's Piecewise would grind)
-        subs: dict[sp.Basic, sp.Expr] = {T: sp.Integer(yr)}
+        # t of the period, exactly (TimeAxis.t: the absolute number over periods a year)
+        subs: dict[sp.Basic, sp.Expr] = {T: sp.Rational(axis.absolute(i), axis.per_year)}
         for r in refs_in(e):
-            at = r.at(yr)
+            # the sympy back-end's references count in absolute periods (years)
+            at = axis.index(r.at(axis.absolute(i)))
+            if at is None:
+                raise _TooBig  # outside the axis: the checks allow no such read
             if r.cumsum:
-                value = sp.Add(*(self.cell(r.var, y, depth + 1) for y in range(self.p.first, at + 1)))
+                value = sp.Add(*(self.cell(r.var, j, depth + 1) for j in range(at + 1)))
             else:
                 value = self.cell(r.var, at, depth + 1)
             subs[symbol(r)] = value
         return e.xreplace(subs)
-
 
     def _kinked(self, e: sp.Expr) -> bool:
         """A branch (if, min, max, abs, round...) that the input can move."""
@@ -410,19 +425,19 @@ class _TooBig(Exception):
 def override_text(model: Model, plan: Plan, x: Cell, v: float, values: np.ndarray,
                   text: str | None) -> str:
     """A `--set` definition that reproduces the solution exactly."""
-    first = model.years[0]
-    if x.year is not None:
-        return f"{x.name}[{x.year}] = {_literal(v)}"
-    pieces = {id(p): p for p in plan.cover[x.name] if p is not None}
+    axis = model.axis
+    if not x.whole:
+        return f"{x.label(axis)} = {_literal(v)}"
+    pieces = {id(p): p for p in plan.cover[x.variable] if p is not None}
     if text is not None and len(pieces) == 1:
         (piece,) = pieces.values()
         written = _written(piece, text, model)
         if written is not None:
             sign = "-" if v < 0 else "+"
-            return f"{x.name} = {written} {sign} {_literal(abs(v))}"
-    entries = ", ".join(f"{first + i}: {_literal(float(val))}" for i, val in enumerate(values)
-                        if plan.cover[x.name][i] is not None)
-    return f"{x.name} = {{{entries}}}"
+            return f"{x.variable} = {written} {sign} {_literal(abs(v))}"
+    entries = ", ".join(f"{axis.label(i)}: {_literal(float(val))}" for i, val in enumerate(values)
+                        if plan.cover[x.variable][i] is not None)
+    return f"{x.variable} = {{{entries}}}"
 
 
 def _written(piece: Piece, text: str, model: Model) -> str | None:

@@ -18,12 +18,11 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Callable
 
-from engine.model import Piece, distinct
+from engine.model import Cover, Piece, distinct
 from engine.uses import SHIFT, Use
 
-# Which piece defines each year of each variable (None: no definition), and what a
-# piece reads: the two inputs of a scenario's graph.
-Cover = dict[str, tuple[Piece | None, ...]]
+# What a piece reads: with the scenario's cover (engine.model.Cover), the two
+# inputs of a scenario's graph.
 UsesOf = Callable[[Piece], tuple[Use, ...]]
 
 
@@ -80,8 +79,6 @@ class Graph:
                     stack.append(w)
         return seen
 
-
-UsesOf = "Callable[[Piece], tuple[Use, ...]]"
 
 
 def build(variables: tuple[str, ...], cover: Cover, uses_of: UsesOf,

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from dsl import ast as A
 from engine.api import uses_of
-from engine.axis import TimeAxis
 from engine.model import Model, Piece, distinct
 from engine.plan import Plan
 from engine.trace import years_label
@@ -84,7 +83,7 @@ def levers(model: Model, plan: Plan, output: str, year: int | None = None) -> li
     rather than computed: input variables, then the constant definitions
     (starting values) of computed ones, in file order. Calendar helpers are
     left out."""
-    axis = TimeAxis.of_years(model.years[0], model.years[-1])  # core adds Model.axis
+    axis = model.axis
     if year is None:
         reach = {v: None for v in plan.graph.upstream({output})}
     else:

@@ -11,11 +11,14 @@ value in the years its pieces cover. `cover()` computes, for one scenario
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
+from engine.axis import TimeAxis
+from engine.cache import ModelCache
 
 SINGLE, RANGE, SERIES = 2, 1, 0  # how specific a piece is: higher wins
 BASE = A.BASE  # the layer of the definitions outside any scenario block
@@ -24,7 +27,7 @@ OVERRIDES = "--set"  # the layer name of command-line overrides
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """One rule giving a variable its value over a run of years (indices into model years)."""
+    """One rule giving a variable its value over a run of periods (indices on the model's axis)."""
 
     name: str
     expr: A.Expr
@@ -44,6 +47,9 @@ def distinct(row: tuple[Piece | None, ...]) -> list[Piece]:
     """The pieces of a cover row, once each, in period order (by identity:
     hashing an AST is deep)."""
     return list({id(p): p for p in row if p is not None}.values())
+
+
+Cover = dict[str, tuple[Piece | None, ...]]  # a scenario's winning piece per variable and year
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ class Model:
 
     source: str
     title: str | None
-    years: tuple[int, ...]
+    axis: TimeAxis  # the periods: every question about time goes to it
     variables: tuple[str, ...]  # file order
     info: Mapping[str, VariableInfo]
     scenarios: Mapping[str, Scenario]  # base first, then file order
@@ -76,12 +82,17 @@ class Model:
     sections: tuple[str, ...] = ()
     # Hidden characters in comments and titles: the file loads, but a reviewer must see them.
     warnings: tuple[Diagnostic, ...] = ()
-    # Derived data computed once per model (uses per piece, checked scenarios).
-    cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # Derived data computed once per model (uses per piece, checked scenarios): engine.cache.
+    cache: ModelCache = field(default_factory=ModelCache, compare=False, repr=False)
 
-    @property
-    def first(self) -> int:
-        return self.years[0]
+    @cached_property
+    def years(self) -> tuple[int, ...]:
+        """The periods' absolute numbers: for the yearly axes of version 1, the years.
+
+        For the callers that still count in years (the back-ends, the command
+        line's renderers); the engine's own passes ask `axis`.
+        """
+        return tuple(range(self.axis.start, self.axis.end + 1))
 
     def chain(self, scenario: str) -> list[str]:
         """The layers of a scenario, bottom first: base, ..., scenario."""
@@ -95,31 +106,27 @@ class Model:
         return out[::-1]
 
 
-def year_span(years: A.Years | None, first: int, last: int) -> tuple[int, int] | None:
-    """Clip a selector to the model years; None when it selects nothing."""
+def year_span(years: A.Years | None, axis: TimeAxis) -> tuple[int, int] | None:
+    """The indices a selector covers (None: the whole axis); None when it covers none."""
     if years is None:
-        return (0, last - first)
-    lo = first if years.start is None else max(years.start, first)
-    hi = last if years.end is None else min(years.end, last)
-    if lo > hi:
-        return None
-    return (lo - first, hi - first)
+        return axis.clip(None, None)
+    return axis.clip(years.start, years.end)
 
 
-def pieces_of(d: A.Definition, layer: str, first: int, last: int,
+def pieces_of(d: A.Definition, layer: str, axis: TimeAxis,
               errors: list[Diagnostic]) -> list[Piece]:
     """A definition as pieces: a year map whole definition gives one per entry."""
     out: list[Piece] = []
     if isinstance(d.expr, A.YearMap) and d.years is None:
         for entry in d.expr.entries:
-            _check_selector(entry.years, first, last, errors)
-            span = year_span(entry.years, first, last)
+            _check_selector(entry.years, axis, errors)
+            span = year_span(entry.years, axis)
             if span is not None:
                 out.append(Piece(d.name, entry.value, *span, RANGE, layer, d, entry.span))
         return out
     if d.years is not None:
-        _check_selector(d.years, first, last, errors)
-    span = year_span(d.years, first, last)
+        _check_selector(d.years, axis, errors)
+    span = year_span(d.years, axis)
     if span is None:
         return out
     rank = SERIES if d.years is None else (SINGLE if d.years.single else RANGE)
@@ -127,12 +134,12 @@ def pieces_of(d: A.Definition, layer: str, first: int, last: int,
     return out
 
 
-def _check_selector(years: A.Years, first: int, last: int, errors: list[Diagnostic]) -> None:
+def _check_selector(years: A.Years, axis: TimeAxis, errors: list[Diagnostic]) -> None:
     for y in (years.start, years.end):
-        if y is not None and not first <= y <= last:
+        if y is not None and not axis.contains(y):
             errors.append(Diagnostic(
-                f"year {y} is outside the model years {first}..{last}", years.span,
-                "change the year or widen the 'years' line"))
+                f"year {y} is outside the model years {axis.range_label()}", years.span,
+                "change the year or widen the 'years' line", code="year-outside"))
             return
 
 
@@ -149,15 +156,16 @@ def winners(pieces: tuple[Piece, ...], n: int) -> list[Piece | None]:
 
 def cover(model: Model, scenario: str,
           overrides: Mapping[str, tuple[Piece, ...]] | None = None,
-          ) -> dict[str, tuple[Piece | None, ...]]:
-    """For one scenario: each variable's winning piece in each year."""
-    n = len(model.years)
+          variables: tuple[str, ...] | None = None) -> Cover:
+    """For one scenario: each variable's winning piece in each year (of `variables`
+    only, when given)."""
+    n = len(model.axis)
     layers = [model.layers[name] for name in model.chain(scenario)]
     if overrides:
         layers.append(overrides)
-    out: dict[str, tuple[Piece | None, ...]] = {}
+    out: Cover = {}
     base = layers[0]
-    for var in model.variables:
+    for var in model.variables if variables is None else variables:
         row = winners(base.get(var, ()), n)
         for layer in layers[1:]:
             pieces = layer.get(var)
@@ -175,7 +183,7 @@ def cover_over(model: Model, below: Mapping[str, tuple[Piece | None, ...]],
     The same rows as `cover(model, child)`, built from the parent's cover in
     the size of the layer instead of from base through the whole chain.
     """
-    n = len(model.years)
+    n = len(model.axis)
     out = dict(below)
     for var, pieces in layer.items():
         if pieces and var in out:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from dsl import ast as A
-from dsl.errors import Diagnostic, ScnError
-from engine.axis import TimeAxis
+from dsl.errors import Diagnostic, ScnError, Subject
 from engine.functions import FUNCTIONS, Context
 from engine.model import OVERRIDES, Model, Piece, distinct
 from engine.plan import Plan
@@ -41,7 +40,7 @@ def partials(model: Model, piece: Piece) -> tuple[tuple[Ref, sp.Expr], ...]:
 def _builder(model: Model) -> Builder:
     b = model.cache.get("sens.builder")
     if b is None:
-        axis = TimeAxis.of_years(model.years[0], model.years[-1])  # core adds Model.axis
+        axis = model.axis
         b = model.cache["sens.builder"] = Builder(Context(axis))
     return b
 
@@ -64,7 +63,9 @@ def _too_deep(model: Model, piece: Piece) -> ScnError:
     parser accepts (200 levels) can still be too deep for it. Said at the definition."""
     return ScnError([Diagnostic(
         f"the definition of {piece.name} is nested too deeply for exact derivatives",
-        piece.span, "split it into intermediate variables", source=OVERRIDES if piece.layer == OVERRIDES else model.source)])
+        piece.span, "split it into intermediate variables",
+        source=OVERRIDES if piece.layer == OVERRIDES else model.source,
+        code="too-deep-for-derivatives", subject=Subject(variable=piece.name))])
 
 
 def path_notes(model: Model, plan: Plan, path, x: str, y: str) -> list[str]:

@@ -19,15 +19,15 @@ from engine import cells, polars_expr
 from engine.axis import TimeAxis
 from engine.frame import BATCH, BATCH_BASE, F64, HELPERS, YEAR, YEAR_FLOAT, YEAR_INDEX
 from engine.functions import Context
-from engine.graph import Block, Cover, Graph
-from engine.model import Model, Piece, distinct, same_row
+from engine.graph import Block, Graph
+from engine.model import Cover, Model, distinct, same_row
 
 
 @dataclass
 class Plan:
     model: Model
     scenario: str
-    cover: dict[str, tuple[Piece | None, ...]]
+    cover: Cover
     graph: Graph
     columns: dict[str, pl.Expr] = field(default_factory=dict)
     cell_fns: dict[int, cells.Cell] = field(default_factory=dict)  # id(piece) -> closure
@@ -36,7 +36,12 @@ class Plan:
     reads: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     @property
+    def axis(self) -> TimeAxis:
+        return self.model.axis
+
+    @property
     def years(self) -> tuple[int, ...]:
+        """Yearly axes only: see `Model.years` (for the back-ends that still count years)."""
         return self.model.years
 
 
@@ -47,7 +52,7 @@ def compile_plan(model: Model, scenario: str, cover: Cover, graph: Graph,
     With `reuse`, `plan.changed` lists the variables whose winning
     definitions differ from `reuse`'s (what a recompute must start from).
     """
-    ctx = Context(TimeAxis.of_years(model.years[0], model.years[-1]))  # core adds Model.axis
+    ctx = Context(model.axis)
     plan = Plan(model, scenario, cover, graph)
     old_fns = _closures_by_expression(reuse) if reuse is not None else {}
     changed: set[str] = set()
@@ -72,7 +77,11 @@ def compile_plan(model: Model, scenario: str, cover: Cover, graph: Graph,
 
 def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
     """A plan's year-by-year closures by expression identity: the parser's
-    statement cache keeps unchanged expressions the same objects across edits."""
+    statement cache keeps unchanged expressions the same objects across edits.
+
+    Each entry holds its expression, so while the map lives no other object
+    can take an id in it; a miss (a statement the cache parsed again) only
+    compiles the closure again."""
     out = {}
     for level in plan.graph.levels:
         for block in level:
@@ -85,15 +94,17 @@ def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
     return out
 
 
-def base_frame(years: tuple[int, ...], batch: int) -> pl.DataFrame:
-    n = len(years)
+def base_frame(axis: TimeAxis, batch: int) -> pl.DataFrame:
+    """The helper columns of a frame: batch, the period's absolute number (the year),
+    its index, its t (`TimeAxis.ts`, what `t` reads) and the row of the batch's first period."""
+    n = len(axis)
     b = np.repeat(np.arange(batch, dtype=np.int64), n)
     yi = np.tile(np.arange(n, dtype=np.int64), batch)
     return pl.DataFrame({
         BATCH: b,
-        YEAR: yi + years[0],
+        YEAR: yi + axis.start,
         YEAR_INDEX: yi,
-        YEAR_FLOAT: (yi + years[0]).astype(np.float64),
+        YEAR_FLOAT: np.tile(np.array(axis.ts(), dtype=np.float64), batch),
         BATCH_BASE: b * n,
     })
 
@@ -112,14 +123,14 @@ def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
     of 10,000 variables one level each. The frame is assembled once at the end.
     """
     given = given or {}
-    n = len(plan.years)
+    n = len(plan.axis)
     todo: set[str] | None = None
     if previous is not None and changed is not None:
         todo = plan.graph.downstream(set(changed))
         cols = dict(zip(previous.columns, previous.get_columns()))
         batch = previous.height // n
     else:
-        start = base_frame(plan.years, batch)
+        start = base_frame(plan.axis, batch)
         cols = dict(zip(start.columns, start.get_columns()))
     for v, a in given.items():
         if todo is None or v in todo:
@@ -169,7 +180,7 @@ def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
 def _cyclic(plan: Plan, cols: dict[str, pl.Series], blocks: list[Block], batch: int,
             given: dict) -> list[pl.Series]:
     """Cells of recurrences, in the graph's order, each vectorized over the batch."""
-    n = len(plan.years)
+    n = len(plan.axis)
     arrays = _LazyArrays(cols, batch, n)
     out = []
     for block in blocks:

@@ -8,7 +8,8 @@ specificity covering the same year in one layer, selector years.
 from __future__ import annotations
 
 from dsl import ast as A
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, Subject
+from engine.axis import YEARS, TimeAxis
 from engine.model import (BASE, OVERRIDES, Model, Piece, Scenario, VariableInfo, freeze,
                           pieces_of)
 from engine.uses import suggest
@@ -16,7 +17,7 @@ from engine.uses import suggest
 
 def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
     years = doc.years
-    first, last = (years.start, years.end) if years else (0, 0)
+    axis = TimeAxis.of_years(years.start, years.end) if years else TimeAxis(YEARS, 0, 0)
     variables: dict[str, list[A.Definition]] = {}
     sections: dict[str, str | None] = {}
     for p in doc.definitions:
@@ -34,12 +35,13 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
             hint = suggest(d.name, variables) or "a scenario may only redefine variables of the base"
             errors.append(Diagnostic(
                 f"scenario '{p.scenario}' redefines '{d.name}', which the base does not define",
-                d.name_span, hint))
+                d.name_span, hint, code="scenario",
+                subject=Subject(variable=d.name, scenario=p.scenario)))
             continue
-        layers[p.scenario].setdefault(d.name, []).extend(pieces_of(d, p.scenario, first, last, errors))
+        layers[p.scenario].setdefault(d.name, []).extend(pieces_of(d, p.scenario, axis, errors))
     for layer in layers.values():
         for pieces in layer.values():
-            errors.extend(overlaps(pieces, first))
+            errors.extend(overlaps(pieces, axis))
 
     info = {
         name: VariableInfo(name, sections[name], _doc(defs), tuple(defs))
@@ -48,7 +50,7 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
     return Model(
         source=source,
         title=doc.title,
-        years=tuple(range(first, last + 1)) if years else (),
+        axis=axis,
         variables=tuple(variables),
         info=freeze(info),
         scenarios=freeze(scenarios),
@@ -67,12 +69,13 @@ def _scenarios(doc: A.Document, errors: list[Diagnostic]) -> dict[str, Scenario]
     for s in doc.scenarios:
         if s.name in (BASE, OVERRIDES):
             errors.append(Diagnostic(f"'{s.name}' is reserved for the definitions outside any block",
-                                     s.span, "pick another scenario name"))
+                                     s.span, "pick another scenario name", code="scenario"))
         elif s.name in out:
             first = out[s.name].span
             errors.append(Diagnostic(
                 f"scenario '{s.name}' is declared twice (first on line {first.line})", s.span,
-                related=(("first declared here", first),)))
+                related=(("first declared here", first),), code="scenario",
+                subject=Subject(scenario=s.name)))
         else:
             out[s.name] = Scenario(s.name, s.parent, s.title, s.span)
     parent_spans: dict[str, A.Span] = {}
@@ -84,7 +87,8 @@ def _scenarios(doc: A.Document, errors: list[Diagnostic]) -> dict[str, Scenario]
             errors.append(Diagnostic(f"scenario '{s.name}' extends unknown scenario '{s.parent}'",
                                      parent_spans[s.name],
                                      suggest(s.parent, others)
-                                     or "scenarios it can extend: " + ", ".join(others)))
+                                     or "scenarios it can extend: " + ", ".join(others),
+                                     code="unknown-scenario", subject=Subject(scenario=s.name)))
             out[s.name] = Scenario(s.name, BASE, s.title, s.span)
     _extends_cycles(out, errors)
     return out
@@ -113,7 +117,8 @@ def _extends_cycles(scenarios: dict[str, Scenario], errors: list[Diagnostic]) ->
         text = " -> ".join(f"{c} (line {scenarios[c].span.line})" for c in cycle + [cycle[0]])
         errors.append(Diagnostic(f"scenarios extend each other in a cycle: {text}", spans[0],
                                  "one of them must extend base or another scenario",
-                                 related=tuple(("in the cycle", s) for s in spans[1:])))
+                                 related=tuple(("in the cycle", s) for s in spans[1:]),
+                                 code="extends-cycle", subject=Subject(scenario=cycle[0])))
         for c in cycle:  # keep going as if they extended base
             scenarios[c] = Scenario(c, BASE, scenarios[c].title, scenarios[c].span)
 
@@ -121,7 +126,7 @@ def _extends_cycles(scenarios: dict[str, Scenario], errors: list[Diagnostic]) ->
 SHOWN_OVERLAPS = 5  # pairs reported per variable and specificity; the rest are counted
 
 
-def overlaps(pieces: list[Piece], first: int) -> list[Diagnostic]:
+def overlaps(pieces: list[Piece], axis: TimeAxis) -> list[Diagnostic]:
     """Two pieces of the same specificity covering the same year, in one layer.
 
     Each overlapping pair is one diagnostic, at the earlier line; past
@@ -153,11 +158,12 @@ def overlaps(pieces: list[Piece], first: int) -> list[Diagnostic]:
                     break
                 found += 1
                 shown.update((i, j))
-                years = str(first + lo) if lo == hi else f"{first + lo}..{first + hi}"
+                years = axis.span_label(range(lo, hi + 1))
                 out.append(Diagnostic(
                     f"'{a.name}' is defined twice for {years}: here and on line {b.span.line}",
                     a.span, "remove one, or make one of them cover other years",
-                    related=(("also defined here", b.span),)))
+                    related=(("also defined here", b.span),), code="overlap",
+                    subject=Subject(variable=a.name, period=lo)))
             if found == SHOWN_OVERLAPS:
                 break
         rest = sorted(involved - shown)
@@ -170,7 +176,8 @@ def overlaps(pieces: list[Piece], first: int) -> list[Diagnostic]:
                     f"overlap{'' if more != 1 else 's'}")
             out.append(Diagnostic(
                 f"... and {what} (not shown)", at.span,
-                "each year may have one definition of each kind: remove the copies"))
+                "each year may have one definition of each kind: remove the copies",
+                code="overlap", subject=Subject(variable=at.name)))
     return out
 
 

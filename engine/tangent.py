@@ -64,7 +64,7 @@ def tangent_plan(plan: Plan, sources: frozenset[str], outputs: frozenset[str]) -
     if hit is not None and hit[0] is plan:
         return hit[1]
     model, graph = plan.model, plan.graph
-    axis = TimeAxis.of_years(model.years[0], model.years[-1])  # core adds Model.axis
+    axis = model.axis
     helpers = {v for v, row in plan.cover.items() for p in distinct(row)
                if isinstance(p.expr, A.Name) and p.expr.name in sources}
     start = {s for s in sources if s in graph.deps} | helpers
@@ -166,7 +166,7 @@ def moved_cells(plan: Plan, cells: dict[str, tuple[int, ...]]) -> Plan:
     recurrence continues from the new value). Give `helper_name(var)` as a
     (batch, years) array when running the returned plan."""
     model = plan.model
-    ctx = Context(TimeAxis.of_years(model.years[0], model.years[-1]))  # core adds Model.axis
+    ctx = Context(model.axis)
     cover, columns, fns = dict(plan.cover), dict(plan.columns), dict(plan.cell_fns)
     for v, years in cells.items():
         row = list(cover[v])

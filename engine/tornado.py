@@ -24,7 +24,6 @@ from typing import Mapping
 import numpy as np
 
 from engine.api import Overrides, evaluate
-from engine.axis import TimeAxis
 from engine.levers import Lever, levers
 from engine.model import BASE
 from engine.plan import Plan, run
@@ -65,7 +64,7 @@ def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
     """Every lever of `output[year]`, ranked by the exact change of the cell when
     it is scaled by 1 - pct and 1 + pct (shifted by its `zero_step` when it is 0)."""
     y = cell(model, output if year is None else f"{output}[{year}]", "OUTPUT")
-    axis = TimeAxis.of_years(model.years[0], model.years[-1])  # core adds Model.axis
+    axis = model.axis
     year = y.year if y.year is not None else axis.end
     result = evaluate(model, scenario, overrides)
     n = len(axis)

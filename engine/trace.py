@@ -1,12 +1,13 @@
 """Cells as a spreadsheet shows them: `capex[2027]` named on a command line,
 and the trees of its precedents (what it reads) and dependents (what reads it).
 
-`cell(model, text, source)` reads `NAME` or `NAME[YEAR]` (no expression
-parser needed, and nothing that could run) and checks the name and the
-year, reporting mistakes at their column in `text` under the label
-`source`. `precedents` and `dependents` walk the winning definitions of one
-evaluated scenario, year by year, through `Use.cells`: the cells a
-definition reads in the year it computes.
+`parse_cell(model, text, source)` reads `NAME` or `NAME[YEAR]` (no
+expression parser needed, and nothing that could run) and checks the name
+and the year, reporting mistakes at their column in `text` under the label
+`source`; the cell it returns is an `engine.address.Cell`. `precedents` and
+`dependents` walk the winning definitions of one evaluated scenario, period
+by period, through `Use.cells`: the cells a definition reads in the period
+it computes.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import re
 from dataclasses import dataclass
 
 from dsl.ast import Span
-from dsl.errors import Diagnostic, ScnError
+from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import is_plain_integer, shorten
+from engine.address import Cell as Address
 from engine.api import Result, uses_of
+from engine.axis import TimeAxis
 from engine.model import Model, Piece
 from engine.uses import suggest
 
@@ -26,7 +29,9 @@ _CELL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([0-9]+)\s*\])?\s*")
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """A variable, in one year or (year None) in every year."""
+    """A variable, in one year or (year None) in every year: the (name, year) form
+    `engine.sensitivity` and `engine.tornado` still use. Everything else uses
+    `engine.address.Cell` (`at` converts)."""
 
     name: str
     year: int | None = None
@@ -34,44 +39,65 @@ class Cell:
     def __str__(self) -> str:
         return self.name if self.year is None else f"{self.name}[{self.year}]"
 
+    def at(self, axis: TimeAxis) -> Address:
+        return Address(self.name, None if self.year is None else axis.index(self.year))
 
-def cell(model: Model, text: str, source: str, year: str | None = None,
-         year_source: str = "--year") -> Cell:
+
+def parse_cell(model: Model, text: str, source: str, year: str | None = None,
+               year_source: str = "--year") -> Address:
     """`NAME` or `NAME[YEAR]` checked against the model; `year` (from the option
     `year_source`, such as --year) fills in a year the text leaves out."""
     m = _CELL.fullmatch(text)
     if m is None:
         raise ScnError([Diagnostic(f"expected a variable or a cell such as asic_share[2030], "
                                    f"not '{text.strip()}'", _span(text, 0, len(text)),
-                                   "write NAME or NAME[YEAR]", source=source)])
+                                   "write NAME or NAME[YEAR]", source=source, code="bad-cell")])
     name = m.group(1)
     if name not in model.info:
         hint = suggest(name, model.variables, loose=True)
         raise ScnError([Diagnostic(f"unknown variable '{name}'", _span(text, *m.span(1)), hint,
-                                   source=source)])
+                                   source=source, code="unknown-variable",
+                                   subject=Subject(variable=name))])
     if m.group(2) is None:
-        return Cell(name, None if year is None else check_year(model, year, year_source))
-    return Cell(name, check_year(model, m.group(2), source, text, m.span(2)))
+        return Address(name, None if year is None else check_period(model, year, year_source))
+    return Address(name, check_period(model, m.group(2), source, text, m.span(2)))
+
+
+def cell(model: Model, text: str, source: str, year: str | None = None,
+         year_source: str = "--year") -> Cell:
+    """`parse_cell`, as the (name, year) `Cell` of the back-ends."""
+    c = parse_cell(model, text, source, year, year_source)
+    return Cell(c.variable, None if c.period is None else model.axis.absolute(c.period))
+
+
+def check_period(model: Model, value: str, source: str, text: str | None = None,
+                 where: tuple[int, int] | None = None) -> int:
+    """A period of the model written as text (a year), as its index on the axis; an
+    error at its column otherwise."""
+    text = value if text is None else text
+    where = where or (0, len(text))
+    axis = model.axis
+    first, last = axis.label(0), axis.label(axis.last)
+    digits = value.strip()
+    if not is_plain_integer(digits):
+        raise ScnError([Diagnostic(f"expected a year, not '{shorten(value)}'", _span(text, *where),
+                                   f"write a year between {first} and {last}", source=source,
+                                   code="bad-cell")])
+    digits = digits.lstrip("0") or "0"
+    # int() refuses 4,300 digits and more
+    i = axis.index(int(digits)) if len(digits) <= 5 else None
+    if i is None:
+        raise ScnError([Diagnostic(f"year {shorten(digits)} is outside the model years "
+                                   f"{axis.range_label()}",
+                                   _span(text, *where), f"pick a year between {first} and {last}",
+                                   source=source, code="year-outside")])
+    return i
 
 
 def check_year(model: Model, value: str, source: str, text: str | None = None,
                where: tuple[int, int] | None = None) -> int:
-    """A year of the model, from text; an error at its column otherwise."""
-    text = value if text is None else text
-    where = where or (0, len(text))
-    first, last = model.years[0], model.years[-1]
-    digits = value.strip()
-    if not is_plain_integer(digits):
-        raise ScnError([Diagnostic(f"expected a year, not '{shorten(value)}'", _span(text, *where),
-                                   f"write a year between {first} and {last}", source=source)])
-    digits = digits.lstrip("0") or "0"
-    y = int(digits) if len(digits) <= 5 else None  # int() refuses 4,300 digits and more
-    if y is None or not first <= y <= last:
-        raise ScnError([Diagnostic(f"year {shorten(digits)} is outside the model years "
-                                   f"{first}..{last}",
-                                   _span(text, *where), f"pick a year between {first} and {last}",
-                                   source=source)])
-    return y
+    """`check_period`, as the period's absolute number (the year)."""
+    return model.axis.absolute(check_period(model, value, source, text, where))
 
 
 def whole(text: str) -> Span:
@@ -79,26 +105,29 @@ def whole(text: str) -> Span:
     return _span(text, 0, len(text.rstrip()))
 
 
-def has_value(model: Model, cover, c: Cell, source: str, text: str, hint: str = "") -> None:
+def has_value(model: Model, cover, c: Address | Cell, source: str, text: str,
+              hint: str = "") -> None:
     """An error unless the cell has a definition in the scenario's cover."""
-    row = cover[c.name]
-    if row[c.year - model.years[0]] is not None:
+    c = c.at(model.axis) if isinstance(c, Cell) else c
+    row = cover[c.variable]
+    if row[c.period] is not None:
         return
-    have = [model.years[0] + i for i, p in enumerate(row) if p is not None]
-    raise ScnError([Diagnostic(f"{c.name} has no value in {c.year}", whole(text),
-                               hint or f"{c.name} has values in {years_label(have)}",
-                               source=source)])
+    have = [i for i, p in enumerate(row) if p is not None]
+    raise ScnError([Diagnostic(f"{c.variable} has no value in {model.axis.label(c.period)}",
+                               whole(text),
+                               hint or f"{c.variable} has values in {model.axis.span_label(have)}",
+                               source=source, code="no-value",
+                               subject=Subject(variable=c.variable, period=c.period))])
 
 
 def years_label(years) -> str:
-    """2024, 2026..2030: consecutive years as ranges."""
-    runs: list[list[int]] = []
-    for y in years:
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
+    """2024, 2026..2030: years (absolute periods of a yearly axis) as `TimeAxis.span_label`
+    writes them. For the back-ends, until they ask the model's axis."""
+    years = list(years)
+    if not years:
+        return ""
+    axis = TimeAxis.of_years(min(years), max(years))
+    return axis.span_label(y - axis.start for y in years)
 
 
 def _span(text: str, start: int, end: int) -> Span:
@@ -117,7 +146,7 @@ class Node:
     `seen` marks a cell already shown higher in the tree (its branch is not
     repeated); `cut` marks a cell whose branch the depth limit stopped."""
 
-    cell: Cell
+    cell: Address
     value: float | None
     piece: Piece | None
     children: tuple[Node, ...] = ()
@@ -125,49 +154,46 @@ class Node:
     cut: bool = False
 
 
-def precedents(result: Result, target: Cell, depth: int | None = None) -> Node:
+def precedents(result: Result, target: Address, depth: int | None = None) -> Node:
     """The tree of cells `target` reads, down to inputs (or `depth` levels)."""
     return _Walker(result, _reads).tree(target, depth)
 
 
-def dependents(result: Result, target: Cell, depth: int | None = None) -> Node:
+def dependents(result: Result, target: Address, depth: int | None = None) -> Node:
     """The tree of cells that read `target`, up to the outputs (or `depth` levels)."""
     model = result.model
     readers: dict[str, list[str]] = result.plan.graph.dependents()
 
-    def read_by(r: Result, c: Cell) -> list[Cell]:
+    def read_by(r: Result, c: Address) -> list[Address]:
         return _read_by(r, c, readers, model)
     return _Walker(result, read_by).tree(target, depth)
 
 
-def _reads(result: Result, c: Cell) -> list[Cell]:
-    model = result.model
-    first = model.years[0]
-    i = c.year - first
-    piece = result.plan.cover[c.name][i]
+def _reads(result: Result, c: Address) -> list[Address]:
+    piece = result.plan.cover[c.variable][c.period]
     if piece is None:
         return []
-    out: list[Cell] = []
-    for use in uses_of(model, piece):
-        for j in use.cells(i):
-            cell_ = Cell(use.name, first + j)
+    out: list[Address] = []
+    for use in uses_of(result.model, piece):
+        for j in use.cells(c.period):
+            cell_ = Address(use.name, j)
             if cell_ not in out:
                 out.append(cell_)
     return out
 
 
-def _read_by(result: Result, c: Cell, readers: dict[str, list[str]], model: Model) -> list[Cell]:
-    first = model.years[0]
-    j = c.year - first
-    out: list[Cell] = []
-    for v in readers.get(c.name, ()):
+def _read_by(result: Result, c: Address, readers: dict[str, list[str]],
+             model: Model) -> list[Address]:
+    j = c.period
+    out: list[Address] = []
+    for v in readers.get(c.variable, ()):
         for i, piece in enumerate(result.plan.cover[v]):
             if piece is None:
                 continue
-            if any(u.name == c.name and j in u.cells(i) for u in uses_of(model, piece)):
-                out.append(Cell(v, first + i))
+            if any(u.name == c.variable and j in u.cells(i) for u in uses_of(model, piece)):
+                out.append(Address(v, i))
     order = {v: k for k, v in enumerate(model.variables)}
-    return sorted(out, key=lambda x: (order[x.name], x.year))
+    return sorted(out, key=lambda x: (order[x.variable], x.period))
 
 
 class _Walker:
@@ -178,12 +204,12 @@ class _Walker:
 
     def __init__(self, result: Result, step):
         self.result, self.step = result, step
-        self.first = result.model.years[0]
 
-    def _leaf(self, c: Cell) -> tuple[float | None, Piece | None]:
-        return self.result.value(c.name, c.year), self.result.plan.cover[c.name][c.year - self.first]
+    def _leaf(self, c: Address) -> tuple[float | None, Piece | None]:
+        return (self.result.at(c.variable, c.period),
+                self.result.plan.cover[c.variable][c.period])
 
-    def tree(self, root: Cell, depth: int | None) -> Node:
+    def tree(self, root: Address, depth: int | None) -> Node:
         shown = {root}
         # frame: [cell, depth left, cells to visit, built children]
         stack = [[root, depth, self.step(self.result, root), []]]

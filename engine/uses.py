@@ -9,12 +9,13 @@ import difflib
 from dataclasses import dataclass
 
 from dsl import ast as A
-from dsl.errors import Diagnostic
-from engine.distributions import Draw, check_literal, is_literal, parameters
+from dsl.errors import NO_SUBJECT, Diagnostic, Subject
+from engine.axis import TimeAxis
+from engine.distributions import Draw, check_literal, is_literal
 from dsl.numbers import is_plain_integer
 from engine.functions import FUNCTIONS
 
-# How a use reaches into time. Year arguments are indices into the model years.
+# How a use reaches into time. Year arguments are indices on the model's time axis.
 SAME, SHIFT, AT, RANGE, CUMSUM, GROWTH, CAGR = "same", "shift", "at", "range", "cumsum", "growth", "cagr"
 
 
@@ -86,9 +87,9 @@ class UseCollector:
     # checking it quadratic (3,000 unknown names took a minute).
     MAX_SUGGESTIONS = 20
 
-    def __init__(self, variables, first: int, last: int):
+    def __init__(self, variables, axis: TimeAxis):
         self.variables = variables
-        self.first, self.last = first, last
+        self.axis = axis
         self._hints: dict[str, str | None] = {}
 
     def _suggest(self, name: str) -> str | None:
@@ -110,57 +111,76 @@ class UseCollector:
         return self.uses, self.errors
 
     # -- helpers
-    def _err(self, message: str, span: A.Span, hint: str | None = None) -> None:
-        self.errors.append(Diagnostic(message, span, hint))
+    def _err(self, code: str, message: str, span: A.Span, hint: str | None = None,
+             subject: Subject = NO_SUBJECT) -> None:
+        self.errors.append(Diagnostic(message, span, hint, code=code, subject=subject))
 
     def _known(self, name: str, span: A.Span) -> bool:
         if name in self.variables:
             return True
-        self._err(f"unknown variable '{name}'", span, self._suggest(name))
+        self._err("unknown-variable", f"unknown variable '{name}'", span, self._suggest(name),
+                  Subject(variable=name))
         return False
 
     def _index(self, year: int, span: A.Span) -> int | None:
-        if not self.first <= year <= self.last:
-            self._err(f"year {year} is outside the model years {self.first}..{self.last}", span,
+        i = self.axis.index(year)
+        if i is None:
+            self._err("year-outside",
+                      f"year {year} is outside the model years {self.axis.range_label()}", span,
                       "change the year or widen the 'years' line")
-            return None
-        return year - self.first
+        return i
 
     def _visit(self, node: A.Expr, top: bool = False) -> None:
-        if isinstance(node, A.Name):
-            if self._known(node.name, node.span):
-                self.uses.append(Use(node.name, SAME, span=node.span))
-        elif isinstance(node, A.Shifted):
-            if self._known(node.name, node.span):
-                self.uses.append(Use(node.name, SHIFT, node.offset, span=node.span))
-        elif isinstance(node, A.AtYear):
-            i = self._index(node.year, node.span)
-            if self._known(node.name, node.span) and i is not None:
-                self.uses.append(Use(node.name, AT, i, span=node.span))
-        elif isinstance(node, A.YearRange):
-            self._err("a year range is only valid inside sum, mean, min or max", node.span,
-                      f"write sum({node.name}[...]) or pick one year")
-        elif isinstance(node, A.YearMap):
-            if not top:
-                self._err("a year map is only valid as a whole definition or inside interp or step",
-                          node.span, "write x = {2025: 1, 2026: 2} or interp({2024: a, 2030: b})")
-            for e in node.entries:
-                self._visit(e.value)
-        elif isinstance(node, A.Call):
-            self._call(node)
-        elif isinstance(node, A.Between):
-            self._draw(node, (node.low, node.high))
-        else:
-            for child in A.children(node):
-                self._visit(child)
+        try:
+            handler = HANDLERS[type(node)]
+        except KeyError:
+            raise A.NoHandler("uses", node) from None
+        handler(self, node, top)
 
-    def _call(self, node: A.Call) -> None:
+    # -- one handler per node type (HANDLERS below)
+    def _name(self, node: A.Name, top: bool) -> None:
+        if self._known(node.name, node.span):
+            self.uses.append(Use(node.name, SAME, span=node.span))
+
+    def _shifted(self, node: A.Shifted, top: bool) -> None:
+        if self._known(node.name, node.span):
+            self.uses.append(Use(node.name, SHIFT, node.offset, span=node.span))
+
+    def _at_year(self, node: A.AtYear, top: bool) -> None:
+        i = self._index(node.year, node.span)
+        if self._known(node.name, node.span) and i is not None:
+            self.uses.append(Use(node.name, AT, i, span=node.span))
+
+    def _year_range(self, node: A.YearRange, top: bool) -> None:
+        self._err("misplaced", "a year range is only valid inside sum, mean, min or max",
+                  node.span, f"write sum({node.name}[...]) or pick one year")
+
+    def _year_map(self, node: A.YearMap, top: bool) -> None:
+        if not top:
+            self._err("misplaced",
+                      "a year map is only valid as a whole definition or inside interp or step",
+                      node.span, "write x = {2025: 1, 2026: 2} or interp({2024: a, 2030: b})")
+        for e in node.entries:
+            self._visit(e.value)
+
+    def _between(self, node: A.Between, top: bool) -> None:
+        self._draw(node, (node.low, node.high))
+
+    def _leaf(self, node: A.Expr, top: bool) -> None:
+        pass  # a number, t: reads nothing
+
+    def _operands(self, node: A.Unary | A.Binary | A.Paren, top: bool) -> None:
+        for child in A.children(node):
+            self._visit(child)
+
+    def _call(self, node: A.Call, top: bool = False) -> None:
         f = FUNCTIONS.get(node.func)
         if f is None:
             hint = suggest(node.func, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS))
             if node.func in self.variables:
                 hint = f"'{node.func}' is a variable; a name followed by '(' calls a function"
-            self._err(f"unknown function '{node.func}'", node.name_span, hint)
+            self._err("unknown-function", f"unknown function '{node.func}'", node.name_span,
+                      hint)
             # SUM(x[2025..2027]), Interp({...}): one mistake, one error; the range or
             # the map may be right where the function it meant stands.
             for a in node.args:
@@ -175,7 +195,7 @@ class UseCollector:
             return self._aggregate(node)
         if not f.arity_ok(len(args)) or (f.name in ("min", "max") and len(args) < 2):
             need = f.arity_text() if f.name not in ("min", "max") else "at least 2 arguments or a year range"
-            self._err(f"{f.name} takes {need}: {f.signature}", node.span)
+            self._err("arguments", f"{f.name} takes {need}: {f.signature}", node.span)
             for a in args:
                 self._visit(a)
             return
@@ -202,7 +222,7 @@ class UseCollector:
         if len(self.errors) > before:
             return
         if all(is_literal(p) for p in params):
-            found = check_literal(node, self.first, self.last)
+            found = check_literal(node, self.axis)
             if found is not None:
                 self.errors.append(found)
         else:
@@ -212,16 +232,14 @@ class UseCollector:
         f = FUNCTIONS[node.func]
         args = node.args
         if len(args) != 1 or not isinstance(args[0], A.YearRange):
-            self._err(f"{f.name} takes a variable over a year range: {f.signature}", node.span,
-                      f"write {f.name}(x[2025..2030])")
+            self._err("arguments", f"{f.name} takes a variable over a year range: {f.signature}",
+                      node.span, f"write {f.name}(x[2025..2030])")
             return
         r = args[0]
         if not self._known(r.name, r.span):
             return
-        start = self.first if r.years.start is None else r.years.start
-        end = self.last if r.years.end is None else r.years.end
-        a = self._index(start, r.years.span) if r.years.start is not None else 0
-        b = self._index(end, r.years.span) if r.years.end is not None else self.last - self.first
+        a = 0 if r.years.start is None else self._index(r.years.start, r.years.span)
+        b = self.axis.last if r.years.end is None else self._index(r.years.end, r.years.span)
         if a is None or b is None:
             return
         self.uses.append(Use(r.name, RANGE, a, b, span=r.span))
@@ -231,25 +249,27 @@ class UseCollector:
         if name in ("interp", "step"):
             m = args[0]
             if not isinstance(m, A.YearMap) or not m.entries:
-                self._err(f"{name} takes a year map: {FUNCTIONS[name].signature}", node.span,
-                          f"write {name}({{2024: 10%, 2030: 40%}})")
+                self._err("arguments", f"{name} takes a year map: {FUNCTIONS[name].signature}",
+                          node.span, f"write {name}({{2024: 10%, 2030: 40%}})")
                 if not isinstance(m, A.YearMap):
                     self._visit(m)
                 return
             seen: dict[int, A.Span] = {}
             for e in m.entries:
                 if not e.years.single:
-                    self._err(f"the keys of {name} must be single years", e.years.span,
-                              "write each year on its own, e.g. {2024: 10%, 2030: 40%}")
+                    self._err("arguments", f"the keys of {name} must be single years",
+                              e.years.span, "write each year on its own, e.g. {2024: 10%, 2030: 40%}")
                 elif e.years.start in seen:
-                    self._err(f"year {e.years.start} is given twice in {name}", e.years.span)
+                    self._err("arguments", f"year {e.years.start} is given twice in {name}",
+                              e.years.span)
                 else:
                     seen[e.years.start] = e.years.span
                 self._visit(e.value)
             return
         target = args[0]
         if not isinstance(target, A.Name):
-            self._err(f"the argument of {name} must be a variable name: {FUNCTIONS[name].signature}",
+            self._err("arguments",
+                      f"the argument of {name} must be a variable name: {FUNCTIONS[name].signature}",
                       target.span, "give the expression a name of its own, then use that name")
             self._visit(target)
             return
@@ -267,12 +287,32 @@ class UseCollector:
             if ia is None or ib is None:
                 return
             if ia == ib:
-                self._err("cagr needs two different years", node.span, "write cagr(x, 2024, 2030)")
+                self._err("arguments", "cagr needs two different years", node.span,
+                          "write cagr(x, 2024, 2030)")
                 return
             self.uses.append(Use(target.name, CAGR, ia, ib, span=node.span))
 
     def _year_literal(self, node: A.Expr) -> int | None:
         if isinstance(node, A.Number) and is_plain_integer(node.text):
             return int(node.text)  # a literal that parsed: at most 309 digits
-        self._err("the years of cagr must be written as years", node.span, "write cagr(x, 2024, 2030)")
+        self._err("arguments", "the years of cagr must be written as years", node.span,
+                  "write cagr(x, 2024, 2030)")
         return None
+
+
+# How the walk treats each kind of expression node: one entry per node class
+# of `dsl.ast.Expr` (tests/test_uses.py checks that none is missing).
+HANDLERS = {
+    A.Number: UseCollector._leaf,
+    A.CurrentYear: UseCollector._leaf,
+    A.Name: UseCollector._name,
+    A.Shifted: UseCollector._shifted,
+    A.AtYear: UseCollector._at_year,
+    A.YearRange: UseCollector._year_range,
+    A.YearMap: UseCollector._year_map,
+    A.Call: UseCollector._call,
+    A.Between: UseCollector._between,
+    A.Unary: UseCollector._operands,
+    A.Binary: UseCollector._operands,
+    A.Paren: UseCollector._operands,
+}

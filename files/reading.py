@@ -113,4 +113,4 @@ def _encoding_error(data: bytes, e: UnicodeDecodeError, path: str) -> Diagnostic
     line = before.count(b"\n") + 1
     col = e.start - (before.rfind(b"\n") + 1) + 1
     return Diagnostic("the file is not UTF-8 text", Span(line, col, line, col + 1),
-                      "save it as UTF-8", source=path)
+                      "save it as UTF-8", source=path, code="not-utf8")

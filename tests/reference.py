@@ -41,7 +41,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 import numpy as np
 
 from dsl import ast as A
-from dsl.parser import parse_document, parse_statement
+from dsl.parser import parse_statement
+from dsl.document import parse_document
 
 F = np.float64
 NAN = F("nan")

@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 
 from dsl import ast as A
 from dsl.errors import ScnError
-from dsl.parser import parse_document
+from dsl.document import parse_document
 from engine import load_model
-from engine.compare import (Values, apply_change, attribute, compare_documents, compare_values,
-                            reevaluation, values_of)
+from engine.attribution import apply_change, attribute, reevaluation
+from engine.axis import TimeAxis
+from engine.compare import Values, compare_documents, compare_values, values_of
 from strategies import models
 from test_cli import scn
 
@@ -148,24 +149,26 @@ def test_definitions_that_did_not_parse_are_left_out():
 
 def vals(table: dict, years=(2024, 2025)) -> Values:
     variables = tuple(dict.fromkeys(v for t in table.values() for v in t))
-    return Values(years, variables, table)
+    return Values(TimeAxis.of_years(years[0], years[-1]), variables, table)
 
 
 def test_tolerance_nan_and_empty_cells():
     old = vals({"base": {"a": (1.0, None), "b": (math.nan, math.inf), "c": (100.0, 0.0)}})
     new = vals({"base": {"a": (1.0 + 1e-12, 5.0), "b": (math.nan, math.inf), "c": (101.0, 0.0)}})
-    got = [(c.variable, c.year) for c in compare_values(old, new).cells]
+    d = compare_values(old, new)
+    got = [(c.variable, d.year(c)) for c in d.cells]
     assert got == [("a", 2025), ("c", 2024)]  # an empty cell that fills moves the most
     assert compare_values(old, new, rtol=0.02).cells[0].variable == "a"
     assert [c.variable for c in compare_values(old, new, rtol=0.02).cells] == ["a"]
-    assert compare_values(old, new, atol=2.0, rtol=0).cells[0].year == 2025
+    d = compare_values(old, new, atol=2.0, rtol=0)
+    assert d.year(d.cells[0]) == 2025 and d.cells[0].cell.label(d.axis) == "a[2025]"
 
 
 def test_groups_sorted_by_largest_relative_move_years_in_order():
     old = vals({"base": {"small": (100.0, 100.0), "large": (1.0, 1.0)}})
     new = vals({"base": {"small": (101.0, 110.0), "large": (2.0, 1.0)}})
     d = compare_values(old, new)
-    assert [(c.variable, c.year, c.relative) for c in d.cells] == [
+    assert [(c.variable, d.year(c), c.relative) for c in d.cells] == [
         ("large", 2024, 1.0), ("small", 2024, 0.01), ("small", 2025, 0.1)]
 
 
@@ -173,7 +176,8 @@ def test_different_years_compare_the_common_ones_and_say_so():
     old = vals({"base": {"a": (1.0, 2.0)}}, years=(2024, 2025))
     new = vals({"base": {"a": (5.0, 3.0)}}, years=(2025, 2026))
     d = compare_values(old, new)
-    assert d.years == (2025,) and [c.year for c in d.cells] == [2025]
+    assert d.years == (2025,) and [d.year(c) for c in d.cells] == [2025]
+    assert [c.cell.period for c in d.cells] == [0]  # an index on the compared periods
     assert d.notes == ("years differ (2024..2025 and 2025..2026): compared 2025",)
 
 
@@ -196,7 +200,7 @@ def attribution(old_text: str, new_text: str):
     old_v, new_v = values_of(old_m), values_of(new_m)
     changes = compare_documents(old_doc, new_doc).changes
     diff = compare_values(old_v, new_v)
-    att = attribute(changes, diff, old_v.years,
+    att = attribute(changes, diff, old_v.axis,
                     reevaluation(old_doc, old_v, changes, list(diff.scenarios)))
     return changes, diff, att
 
@@ -212,7 +216,7 @@ def test_several_changes_each_alone_and_the_interaction():
     changes, diff, att = attribution(BASE, BASE.replace("x = 10", "x = 11").replace("y = 2", "y = 5"))
     assert att.method == "each change alone"
     assert [c.label for c in changes] == ["x", "y"]
-    base = {(c.variable, c.year): c for c in diff.cells if c.scenario == "base"}
+    base = {(c.variable, diff.year(c)): c for c in diff.cells if c.scenario == "base"}
     # total = x + y: the two effects add up exactly
     assert att.shares(base[("total", 2024)]) == [(1, 3.0), (0, 1.0)]
     # product = x * y: 10*2 -> 11*5; alone: +2 (x) and +30 (y); together +35: interaction +3

@@ -23,7 +23,8 @@ import pytest
 from dsl import ast as A
 from dsl import format as dsl_format
 from dsl.parser import parse_statement
-from engine import cells, compare, polars_expr, symbolic
+from display import kinds as display_kinds
+from engine import cells, compare, polars_expr, symbolic, uses
 from engine.axis import TimeAxis
 from engine.functions import FUNCTIONS, Context, Function, each, each_cell, keep
 from engine.plan import base_frame
@@ -37,6 +38,8 @@ TABLES = {
     "engine.cells": cells.HANDLERS,
     "engine.symbolic": symbolic.HANDLERS,
     "engine.compare (meaning)": compare.HANDLERS,
+    "engine.uses": uses.HANDLERS,
+    "display.kinds": display_kinds.HANDLERS,
 }
 AXIS = TimeAxis.of_years(2024, 2027)
 
@@ -64,6 +67,8 @@ BACKENDS = {
     "cells": lambda n: cells.compile_cell(n, Context(AXIS)),
     "sympy": lambda n: symbolic.Builder(Context(AXIS)).expr(n),
     "meaning": compare.meaning,
+    "uses": lambda n: uses.UseCollector(set(), AXIS).collect(n),
+    "display kinds": lambda n: display_kinds.is_percent(n, lambda name: display_kinds.AMOUNT),
 }
 
 
@@ -123,7 +128,7 @@ def _expr(text: str) -> A.Expr:
 def _through_every_back_end(text: str, x: list[float], ctx: Context) -> dict[str, list[float]]:
     """`text`, reading x, by polars, by cells and by sympy with x substituted."""
     node = _expr(text)
-    frame = base_frame(tuple(range(2024, 2028)), 1).with_columns(pl.Series("x", x))
+    frame = base_frame(TimeAxis.of_years(2024, 2027), 1).with_columns(pl.Series("x", x))
     by_polars = frame.select(polars_expr.to_polars(node, ctx).alias("y"))["y"].to_list()
     fn = cells.compile_cell(node, ctx)
     arrays = {"x": np.array([x])}
@@ -155,7 +160,7 @@ def test_a_registered_flat_function_differentiates_to_zero_and_prints_by_name():
     xs = symbolic.symbol(symbolic.Ref("x"))
     d = sympy.diff(e, xs)
     assert to_text(d) == "trunc(x)" and symbolic.flat_names(e) == ["trunc"]
-    frame = base_frame(tuple(range(2024, 2028)), 1).with_columns(pl.Series("x", [-1.5, 0.5, 2.5, 7.9]))
+    frame = base_frame(TimeAxis.of_years(2024, 2027), 1).with_columns(pl.Series("x", [-1.5, 0.5, 2.5, 7.9]))
     back = to_polars(d, lambda r: column_ref(r.var, r, AXIS))  # sympy -> polars, by the entry
     assert frame.select(back.alias("d"))["d"].to_list() == [-1.0, 0.0, 2.0, 7.0]
 

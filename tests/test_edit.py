@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from dsl import ast as A
 from dsl.edit import (Change, apply_changes, block_last_line, comment_change, insert_line,
                       line_comment, one_line, replace_span, span_text, split_comment)
-from dsl.parser import parse_document, parse_statement
+from dsl.parser import parse_statement
+from dsl.document import parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted((ROOT / "scenarios").glob("*.scn"))

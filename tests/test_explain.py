@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from cli.main import main
 from dsl.errors import ScnError
 from engine import evaluate, load_model
-from engine.trace import Cell, cell, dependents, precedents
+from engine.address import Cell
+from engine.trace import dependents, parse_cell, precedents
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scenarios" / "ai_capex.scn"
@@ -37,33 +38,37 @@ def m_(text: str):
     return load_model(textwrap.dedent(text), "t.scn")
 
 
-def kids(node):
-    return [str(c.cell) for c in node.children]
+def kids(node, m):
+    return [c.cell.label(m.axis) for c in node.children]
+
+
+def at(m, name: str, year: int) -> Cell:
+    return Cell(name, m.axis.index(year))
 
 
 def test_precedents_follow_the_cells_each_definition_reads():
     m = m_(TIME)
     r = evaluate(m)
-    assert kids(precedents(r, Cell("b", 2026), 1)) == ["a[2024]", "a[2025]", "a[2026]"]
-    assert kids(precedents(r, Cell("c", 2026), 1)) == ["b[2025]", "b[2026]", "a[2024]", "a[2025]"]
-    assert kids(precedents(r, Cell("d", 2027), 1)) == ["b[2024]", "b[2026]"]
-    assert kids(precedents(r, Cell("d", 2024), 1)) == []  # d[2024] = 0 is an input cell
-    top = precedents(r, Cell("e", 2027))
+    assert kids(precedents(r, at(m, "b", 2026), 1), m) == ["a[2024]", "a[2025]", "a[2026]"]
+    assert kids(precedents(r, at(m, "c", 2026), 1), m) == ["b[2025]", "b[2026]", "a[2024]", "a[2025]"]
+    assert kids(precedents(r, at(m, "d", 2027), 1), m) == ["b[2024]", "b[2026]"]
+    assert kids(precedents(r, at(m, "d", 2024), 1), m) == []  # d[2024] = 0 is an input cell
+    top = precedents(r, at(m, "e", 2027))
     assert top.value == r.value("e", 2027) and top.piece.line == 7
     # a cell with precedents is expanded once, then marked; inputs just repeat
-    assert [str(n.cell) for n in _all(top) if n.seen] == ["b[2026]"]
-    assert [str(n.cell) for n in _all(top)].count("a[2025]") == 4
+    assert [n.cell.label(m.axis) for n in _all(top) if n.seen] == ["b[2026]"]
+    assert [n.cell.label(m.axis) for n in _all(top)].count("a[2025]") == 4
 
 
 def test_dependents_are_the_inverse_of_precedents():
     m = load_model(SEED.read_text(), str(SEED))
     r = evaluate(m, "bear")
     for name in m.variables:
-        for year in m.years:
-            if r.plan.cover[name][year - m.years[0]] is None:
+        for i in range(len(m.axis)):
+            if r.plan.cover[name][i] is None:
                 continue
-            for child in precedents(r, Cell(name, year), 1).children:
-                assert Cell(name, year) in [c.cell for c in dependents(r, child.cell, 1).children]
+            for child in precedents(r, Cell(name, i), 1).children:
+                assert Cell(name, i) in [c.cell for c in dependents(r, child.cell, 1).children]
 
 
 def test_a_long_recurrence_with_no_depth_limit():
@@ -72,7 +77,7 @@ def test_a_long_recurrence_with_no_depth_limit():
         x[1800] = 1
         x = x[t-1] * 1.001
     """)
-    tree = precedents(evaluate(m), Cell("x", 2300))
+    tree = precedents(evaluate(m), at(m, "x", 2300))
     assert sum(1 for _ in _all(tree)) == 501
 
 
@@ -93,7 +98,7 @@ def _all(node):
 def test_bad_cells(text, message, col):
     m = load_model(SEED.read_text(), str(SEED))
     with pytest.raises(ScnError) as e:
-        cell(m, text, "CELL")
+        parse_cell(m, text, "CELL")
     d = e.value.diagnostics[0]
     assert d.message.startswith(message) and d.span.col == col and d.source == "CELL"
 
@@ -105,11 +110,11 @@ def test_property_every_precedent_is_read_by_its_cell(data):
     scenario = data.draw(st.sampled_from(list(m.scenarios)))
     r = evaluate(m, scenario)
     name = data.draw(st.sampled_from(m.variables))
-    years = [y for i, y in enumerate(m.years) if r.plan.cover[name][i] is not None]
-    year = data.draw(st.sampled_from(years))
-    for child in precedents(r, Cell(name, year), 1).children:
-        assert child.cell.name in r.plan.graph.deps[name]
-        assert child.value == r.value(child.cell.name, child.cell.year)
+    periods = [i for i, p in enumerate(r.plan.cover[name]) if p is not None]
+    period = data.draw(st.sampled_from(periods))
+    for child in precedents(r, Cell(name, period), 1).children:
+        assert child.cell.variable in r.plan.graph.deps[name]
+        assert child.value == r.at(child.cell.variable, child.cell.period)
 
 
 # ---------------------------------------------------------------- command line

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 
 from dsl.errors import ScnError
 from dsl.format import document_text, expr_text, format_text
-from dsl.parser import parse_document, parse_statement
+from dsl.parser import parse_statement
+from dsl.document import parse_document
 from dsl.statements import split_statements
 from engine import evaluate, load_model
 from strategies import models
@@ -189,7 +190,7 @@ def test_random_models_format_idempotently_without_changing_a_value(gm):
 @settings(max_examples=100, **SETTINGS)
 @given(models(risky=False))
 def test_document_text_means_what_the_document_means(gm):
-    """engine.compare rebuilds variants of a model with document_text: it must be faithful."""
+    """engine.attribution rebuilds variants of a model with document_text: it must be faithful."""
     doc = parse_document(gm.text)
     assert outputs(document_text(doc)) == outputs(gm.text)
 

@@ -38,7 +38,7 @@ def model(text: str):
 def reproduced(m, g, scenario="base") -> float:
     """The target cell evaluated with the printed override: an independent check."""
     r = evaluate(m, scenario, parse_overrides(m, [g.override]))
-    return r.value(g.output, g.year)
+    return r.at(g.output.variable, g.output.period)
 
 
 @pytest.mark.parametrize("target, vary, year, method, detail", [

@@ -24,18 +24,21 @@ def test_extends_never_suggests_the_scenario_itself():
     assert _diagnostics(text)[0][3] == "did you mean 'bulls'?"
 
 
-@pytest.mark.parametrize("line, col, message, hint", [
+FUNCTION_NAMES = [
     ("b = IF(x > 0, 1, 2)", 5, "unknown function 'IF'", "did you mean 'if'?"),
     ("b = SUM(x[2024..2025])", 5, "unknown function 'SUM'", "did you mean 'sum'?"),
     ("b = Interp({2024: 1})", 5, "unknown function 'Interp'", "did you mean 'interp'?"),
     ("b = Roundd(x)", 5, "unknown function 'Roundd'", "did you mean 'round'?"),
-])
+]
+
+
+@pytest.mark.parametrize("line, col, message, hint", FUNCTION_NAMES)
 def test_function_names_in_another_case_are_suggested(line, col, message, hint):
     # SUM(x[...]) is one mistake: the year range inside it is not reported as well
     assert _diagnostics(f"years 2024..2026\nx = 1\n{line}\n") == [(3, col, message, hint)]
 
 
-@pytest.mark.parametrize("line, col, message, hint", [
+SYNTAX = [
     ("a = 1,000", 6, "',' cannot group the digits of a number: 1,000",
      "write 1_000 ('_' groups digits) or 1000"),
     ("a = 2.5 * 12,500,000.25", 13, "',' cannot group the digits of a number: 12,500,000.25",
@@ -45,7 +48,10 @@ def test_function_names_in_another_case_are_suggested(line, col, message, hint):
      "a definition has one '=': write h[2025] = 3  # note"),
     ("h = a = 1", 7, "a second '=' in the definition",
      "a definition has one '='; to compare two values write '=='"),
-])
+]
+
+
+@pytest.mark.parametrize("line, col, message, hint", SYNTAX)
 def test_syntax_messages_say_what_is_wrong(line, col, message, hint):
     assert _diagnostics(f"years 2024..2026\na = 1\n{line}\n") == [(3, col, message, hint)]
 

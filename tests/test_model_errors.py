@@ -8,7 +8,7 @@ from tests.helpers import errors, model
 HEAD = "years 2024..2030\n"
 
 
-@pytest.mark.parametrize("body, line, col, message", [
+CASES = [
     ("a = b\nb = a + 1\n", 2, 1, "circular reference in the same year: a -> b -> a (a on line 2, b on line 3)"),
     ("a = a + 1\n", 2, 1, "circular reference in the same year: a -> a (a on line 2)"),
     ("capex = capex[t-1] * 1.1\n", 2, 9,
@@ -34,7 +34,10 @@ HEAD = "years 2024..2030\n"
     ("x = interp({2024..2026: 1})\n", 2, 13, "the keys of interp must be single years"),
     ("u[2025] = 3\nu[2025] = 4\nu = 1\n", 2, 1, "'u' is defined twice for 2025: here and on line 3"),
     ("u = {2024: 1, 2024..2026: 2}\n", 2, 6, "'u' is defined twice for 2024: here and on line 2"),
-])
+]
+
+
+@pytest.mark.parametrize("body, line, col, message", CASES)
 def test_error(body, line, col, message):
     assert (line, col, message) in errors(HEAD + body)
 

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from dsl import ast as A
 from dsl.errors import ScnError
-from dsl.parser import parse_document
+from dsl.document import parse_document
 from dsl.text import split_lines
 from engine import evaluate, load_model, parse_overrides
 from engine.api import recompute

@@ -18,8 +18,9 @@ import pytest
 from cli.main import main
 from dsl import statements, syntax_messages
 from dsl.errors import ScnError, render
-from dsl.parser import parse_document
+from dsl.document import parse_document
 from engine import evaluate, load_model, model as engine_model
+from engine.axis import TimeAxis
 from engine.check import _mask, masks
 from engine.model import RANGE, SERIES, SINGLE, Piece
 from engine.resolve import SHOWN_OVERLAPS, _overlapping, _pairs, overlaps
@@ -93,7 +94,7 @@ def test_the_sweep_finds_the_same_overlaps_as_all_pairs():
             a, b = sorted(rng.randrange(12) for _ in range(2))
             pieces.append(_piece(k, a, b, rng.choice((SINGLE, RANGE, SERIES))))
         want = _naive(pieces, 2020)
-        got = overlaps(pieces, 2020)
+        got = overlaps(pieces, TimeAxis.of_years(2020, 2031))  # indices 0..11
         by_rank = {}
         for p in pieces:
             by_rank.setdefault(p.rank, []).append(p)

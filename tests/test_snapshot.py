@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsl.errors import ScnError
+from engine.axis import TimeAxis
 from engine.compare import Values
 from test_cli import scn
 from cli.snapshot import FORMAT, read_snapshot, scn_version, snapshot_text
@@ -75,7 +76,7 @@ finite_or_not = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=Tr
 @given(st.lists(st.lists(finite_or_not, min_size=3, max_size=3), min_size=1, max_size=4))
 def test_read_back_exactly(rows):
     names = tuple(f"v{k}" for k in range(len(rows)))
-    values = Values((2024, 2025, 2026), names, {"base": dict(zip(names, map(tuple, rows)))})
+    values = Values(TimeAxis.of_years(2024, 2026), names, {"base": dict(zip(names, map(tuple, rows)))})
     back, warnings = read_snapshot(snapshot_text("T", values), "s.toml")
     assert warnings == []
     assert back.years == values.years and back.variables == names

@@ -3,7 +3,8 @@
 import pytest
 
 from dsl.errors import ScnError
-from dsl.parser import parse_document, parse_statement
+from dsl.parser import parse_statement
+from dsl.document import parse_document
 from dsl.syntax_messages import EXAMPLES
 
 CASES = [(snippet, message) for (message, _hint), snippets in EXAMPLES.items() for snippet in snippets]
@@ -16,7 +17,7 @@ def test_snippet_gets_its_message(snippet, message):
     assert e.value.diagnostics[0].message == message
 
 
-@pytest.mark.parametrize("text, line, col, message", [
+POSITIONS = [
     ("a = 5m", 1, 6, "unknown number suffix 'm' in '5m'"),
     ("a = 5K", 1, 6, "unknown number suffix 'K' in '5K'"),
     ("a = 5%%", 1, 6, "unknown number suffix '%%' in '5%%'"),
@@ -29,7 +30,10 @@ def test_snippet_gets_its_message(snippet, message):
     ("years 2030..2024", 1, 7, "years 2030..2024 run backwards"),
     ("x[2026..2024] = 1", 1, 3, "year range 2026..2024 runs backwards"),
     ("x = y[t-1.5]", 1, 9, "a year offset must be a whole number, found '1.5'"),
-])
+]
+
+
+@pytest.mark.parametrize("text, line, col, message", POSITIONS)
 def test_statement_errors_have_positions(text, line, col, message):
     if message is None:
         assert parse_statement(text, 1).expr.func == "a"

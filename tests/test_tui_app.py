@@ -379,3 +379,16 @@ async def test_hidden_characters_show_escaped_and_their_lines_in_the_status_line
         grid = grid_text(app)
         assert "S\\x1b[31m" in grid and "\x1b" not in grid
         assert row_text(app, "x").split() == ["x", "1", "1"]  # the definition after U+2028 stays a comment
+
+
+@sync
+async def test_the_status_line_names_each_kind_of_run_warning(tmp_path):
+    """The run's warnings are the engine's (as `scn run` prints them), each kind in its words."""
+    path = tmp_path / "m.scn"
+    path.write_text("years 2024..2025\nsd = -1\nx = normal(10, sd)\nz = 0\ny = 1 / z\n")
+    app = ScnApp(str(path), blink=False, sensitivities=fallback, sens_delay=0.01)  # watcher on
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = str(app.query_one("#status").render())
+        assert "! non-finite values in y" in status
+        assert "! impossible distribution parameters in x" in status

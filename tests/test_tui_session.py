@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from dsl.errors import ScnError
 from engine import evaluate, load_model
+from engine.address import Cell
 from tui.session import (BROKEN, CHANGED, DELETED, ENTRY, NEW, NOTHING, NOTICED, RELOADED, RHS,
                          SAME, Disk, DiskChanged, EditRefused, Session, same)
 
@@ -31,6 +32,11 @@ def ai(tmp_path):
     path = tmp_path / "ai_capex.scn"
     shutil.copy(AI, path)
     return Session.open(str(path))
+
+
+def at(session: Session, name: str, year: int) -> Cell:
+    """The cell of `name` in `year`, as the inspector asks for it."""
+    return Cell(name, session.model.axis.index(year))
 
 
 def diff(a: str, b: str) -> list[str]:
@@ -55,6 +61,10 @@ def assert_same_values(session: Session) -> None:
         got = session.values(scenario)
         for v, row in table.items():
             assert all(exactly(a, b) for a, b in zip(got[v], row)), (scenario, v, got[v], row)
+    model = load_model(session.render_text(), "full.scn")
+    for scenario in model.scenarios:  # the same warnings (their lines may differ: new lines)
+        expected = frozenset(w.subject.variable for w in evaluate(model, scenario).warnings)
+        assert session.warned(scenario) == expected, scenario
 
 
 # ------------------------------------------------------------------ editing
@@ -151,6 +161,26 @@ def test_an_edit_that_breaks_another_scenario_is_refused(tmp_path):
     assert not session.dirty
 
 
+def test_an_edit_reports_the_warnings_a_run_finds_distribution_parameters_included(tmp_path):
+    """The session's results come from engine.api.recompute: an edit that makes a
+    distribution's parameters impossible warns, as `scn run` of the saved text does."""
+    path = tmp_path / "s.scn"
+    path.write_text("years 2024..2026\nsd = 1\nx = normal(10, sd)\ny = x * 2\n")
+    session = Session.open(str(path))
+    assert session.result("base").warnings == []
+    session.apply(session.editor("base", "sd", 2025, single_year=False).target, "-1")
+    (w,) = session.result("base").warnings
+    assert w.severity == "warning" and w.span.line == 3 and w.span.col == 5
+    assert w.message == ("x in 2024: normal(mean, sd) needs sd >= 0, but sd is -1 "
+                         "(definition on line 3)")
+    assert session.warned("base") == {"x"}
+    assert session.cell("base", at(session, "x", 2025)).warning == w.message
+    full = load_model(session.render_text(), str(path))
+    assert [d.message for d in evaluate(full).warnings] == [w.message]
+    session.undo()
+    assert session.result("base").warnings == [] and session.warned("base") == frozenset()
+
+
 def test_typing_the_files_text_back_removes_the_edit(ai):
     request = ai.editor("base", "accel_share", 2027, False)
     ai.apply(request.target, "70%")
@@ -181,14 +211,14 @@ def test_changed_cells_are_those_that_differ_from_the_file(ai):
 
 
 def test_the_inspector_knows_the_cell(ai):
-    info = ai.cell("base", "asic_spend", 2027)
+    info = ai.cell("base", at(ai, "asic_spend", 2027))
     assert info.definition == "asic_spend = accel_spend * asic_share"
     assert info.where.endswith("ai_capex.scn:64") and info.kind == "formula"
-    assert [link.name for link in info.precedents] == ["accel_spend", "asic_share"]
-    assert [link.name for link in info.dependents] == ["gpu_spend", "asic_compute"]
-    assert ai.cell("base", "capex", 2024).kind == "input"
-    assert ai.cell("base", "capex", 2025).precedents[0].year == 2024  # capex[t-1]
-    assert ai.cell("base", "capex_growth", 2024).kind == "empty"
+    assert [link.variable for link in info.precedents] == ["accel_spend", "asic_share"]
+    assert [link.variable for link in info.dependents] == ["gpu_spend", "asic_compute"]
+    assert ai.cell("base", at(ai, "capex", 2024)).kind == "input"
+    assert ai.cell("base", at(ai, "capex", 2025)).precedents[0].period == 0  # capex[t-1]: 2024
+    assert ai.cell("base", at(ai, "capex_growth", 2024)).kind == "empty"
 
 
 # ------------------------------------------------------------------ the file
@@ -297,7 +327,7 @@ def test_a_typed_comment_replaces_the_line_s_comment_and_the_inspector_agrees(ai
     ai.apply(target, "62% # new note")
     line = "accel_share = 62%  # new note"
     assert diff(ai.disk_text, ai.render_text()) == ["-accel_share = 60%  # assumption", "+" + line]
-    cell = ai.cell("base", "accel_share", 2027)
+    cell = ai.cell("base", at(ai, "accel_share", 2027))
     assert f"{cell.definition}  {cell.comment}" == line
     request = ai.editor("base", "accel_share", 2027, False)
     assert (request.prefill, request.comment) == ("62%", "# new note")

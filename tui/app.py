@@ -26,6 +26,7 @@ from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane,
 from textual.worker import get_current_worker
 
 from dsl.text import printable
+from engine.address import Cell
 from tui import sens_adapter
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
@@ -37,6 +38,13 @@ from tui.widgets.help import HelpScreen
 from tui.widgets.inspector import Inspector
 from tui.widgets.series_chart import SeriesChart
 from tui.widgets.tornado import Tornado
+
+# What the status line says of each kind of run warning (their codes: dsl.errors.CODES),
+# in this order; the grid marks the variables' names.
+RUN_WARNINGS = {
+    "nonfinite": "non-finite values",
+    "distribution-params": "impossible distribution parameters",
+}
 
 
 class ScnApp(FileFlow, App[int]):
@@ -241,8 +249,13 @@ class ScnApp(FileFlow, App[int]):
         if n:
             text.append(f"  ·  {n} unsaved edit{'s' if n != 1 else ''}", "bold yellow")
         warned = self.query_one(Grid).sheet.warned
-        if warned:
-            text.append(f"  ·  ! non-finite values in {', '.join(sorted(warned))}", "red")
+        for code, what in RUN_WARNINGS.items():
+            names = sorted(v for v, codes in warned.items() if code in codes)
+            if names:
+                text.append(f"  ·  ! {what} in {', '.join(names)}", "red")
+        other = sorted(v for v, codes in warned.items() if codes - RUN_WARNINGS.keys())
+        if other:
+            text.append(f"  ·  ! warnings in {', '.join(other)}", "red")
         hidden = sorted({w.span.line for w in session.model.warnings})
         if hidden:  # a comment or title holds hidden characters: `scn check` lists them
             lines = ", ".join(map(str, hidden[:5])) + (", ..." if len(hidden) > 5 else "")
@@ -270,18 +283,20 @@ class ScnApp(FileFlow, App[int]):
 
         def work(s: Session):
             series = {sc: s.values(sc)[name] for sc in s.model.scenarios}
-            return (s.state, s.cell(scenario, name, year), s.values(scenario), s.kinds(),
+            at = Cell(name, s.model.axis.index(year))  # the grid's columns hold years
+            return (s.state, s.cell(scenario, at), s.values(scenario), s.kinds(),
                     s.kinds(s.root), series)
         self.compute("inspect", work, lambda out: self._show_cell(*out))
 
     def _show_cell(self, state, info, values, kinds, file_kinds, series) -> None:
-        if self.session.state is not state or self._cell != (info.name, info.year):
+        axis = self.session.model.axis
+        if self.session.state is not state or self._cell != (
+                info.name, axis.absolute(info.cell.period)):
             return
-        years = self.session.model.years
         parent = self.session.model.scenarios[self.scenario].parent
-        against = (parent, series[parent][info.year - years[0]]) if self.compare and parent else None
-        self.query_one(Inspector).show(info, kinds, values, years, against, file_kinds)
-        self.query_one(SeriesChart).show(info.name, years, series, self.scenario,
+        against = (parent, series[parent][info.cell.period]) if self.compare and parent else None
+        self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds)
+        self.query_one(SeriesChart).show(info.name, axis, series, self.scenario,
                                          kinds.get(info.name, "amount"))
         if self._sens_timer is not None:
             self._sens_timer.stop()

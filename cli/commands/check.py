@@ -38,5 +38,5 @@ def run(args, texts) -> int:
         v = len(model.variables)
         print(printable(f"{path}: ok: {v} variable{'s' if v != 1 else ''}, {n} "
                         f"scenario{'s' if n != 1 else ''} ({names}), "
-                        f"years {model.years[0]}..{model.years[-1]}{warned}"))
+                        f"years {model.axis.range_label()}{warned}"))
     return status

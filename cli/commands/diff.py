@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from cli import common
 from cli.render import aligned, md_cell, md_row, md_rule
 from cli.snapshot import add_scenario_options
-from dsl.text import printable, split_lines
+from dsl.text import printable
 from files.reading import UsageError
 
 FORMATS = ("table", "md", "json")  # the renderers: RENDERERS
@@ -60,6 +60,7 @@ class Side:
     model: object = None  # engine Model, when the file loads
     values: object = None  # engine.compare.Values, when it evaluates
     unparsed: set[str] = field(default_factory=set)  # variables on lines that did not parse
+    parse_failed: bool = False  # a statement did not parse, or the file's shape is wrong
     errors: list = field(default_factory=list)
     results: dict = field(default_factory=dict)  # engine results by scenario, when evaluated
     warnings: list = field(default_factory=list)  # hidden characters in comments and titles
@@ -102,7 +103,8 @@ def run(args, texts) -> int:
 
 def _side(file, texts) -> Side:
     from dsl.errors import ScnError
-    from dsl.parser import parse_document
+    from dsl.parser import failed_definitions
+    from dsl.document import parse_document
     from engine import load_model
 
     texts.by_source[file.label] = file.text
@@ -118,10 +120,8 @@ def _side(file, texts) -> Side:
         return side
     side = Side(file.label, "scn")
     side.document, parse_errors = parse_document(file.text, file.label, collect=True)
-    lines = split_lines(file.text)
-    # The variable a line that failed to parse meant to define: what precedes `[` or `=`.
-    side.unparsed = {lines[d.span.line - 1].split("=")[0].split("[")[0].strip()
-                     for d in parse_errors if 0 < d.span.line <= len(lines)}
+    side.unparsed = failed_definitions(parse_errors)
+    side.parse_failed = bool(parse_errors)
     try:
         side.model = load_model(file.text, file.label)
         side.warnings = list(side.model.warnings)
@@ -163,7 +163,7 @@ class Report:
     values_structure: bool = False  # of those, any that can move values (not a title)
     notes: list[str] = field(default_factory=list)  # what was not compared, and why
     values: object = None  # engine.compare.ValueDiff
-    attribution: object = None  # engine.compare.Attribution
+    attribution: object = None  # engine.attribution.Attribution
 
     @property
     def changed(self) -> bool:
@@ -172,8 +172,8 @@ class Report:
 
 def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: float,
              same: bool = False) -> Report:
-    from engine.compare import (Attribution, ValueDiff, attribute, compare_documents,
-                                compare_values, reevaluation)
+    from engine.attribution import Attribution, attribute, reevaluation
+    from engine.compare import ValueDiff, compare_documents, compare_values
 
     report = Report(old, new, rtol, atol)
     if old.document is not None and new.document is not None:
@@ -185,14 +185,14 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
         report.notes.append(f"{snaps}: a snapshot holds values only; assumptions not compared")
     for which, side in (("OLD", old), ("NEW", new)):
         if side.errors:
-            what = "does not parse" if side.unparsed else "has errors"
+            what = "does not parse" if side.parse_failed else "has errors"
             partial = " (the definitions that parse are)" if side.document is not None else ""
             report.notes.append(f"{which} {side.label} {what}: values not compared{partial}")
     if same and old.model is not None:
         model = old.model
-        report.values = ValueDiff((), tuple(model.years),
+        report.values = ValueDiff((), model.axis,
                                   tuple(s for s in scenarios if s in model.scenarios), ())
-        report.attribution = Attribution("none", tuple(model.years), (), ())
+        report.attribution = Attribution("none", model.axis, (), ())
         return report
     if old.values is None or new.values is None:
         return report
@@ -202,7 +202,7 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
     if old.model is not None and report.changes:
         effect = reevaluation(old.document, old.values, report.changes,
                               list(report.values.scenarios), old.results)
-    report.attribution = attribute(report.changes, report.values, old.values.years, effect,
+    report.attribution = attribute(report.changes, report.values, old.values.axis, effect,
                                    exact_ok=not report.values_structure)
     return report
 
@@ -275,13 +275,6 @@ def _from(report: Report, c, fmt: _Formats) -> str:
     return ", ".join(parts)
 
 
-def _years_text(years) -> str:
-    """2025..2027, 2030: consecutive years as ranges."""
-    from engine.trace import years_label
-
-    return years_label(sorted(set(years)))
-
-
 def summary(report: Report) -> str:
     n = len(report.changes)
     parts = []
@@ -297,7 +290,8 @@ def summary(report: Report) -> str:
         moved_text = f"{m} variable{'s' if m != 1 else ''} moved"
         if cells:
             moved_text += f" ({len(cells)} cell{'s' if len(cells) != 1 else ''})"
-            moved_text += f", years {_years_text(c.year for c in cells)} affected"
+            periods = sorted({c.cell.period for c in cells})  # as ranges: 2025..2027, 2030
+            moved_text += f", years {report.values.axis.span_label(periods)} affected"
         parts.append(moved_text)
     return ", ".join(parts)
 
@@ -366,7 +360,8 @@ def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
         shown = [max(cells, key=_prominence)] if only_largest else cells
         for k, c in enumerate(shown):
             first = k == 0
-            rows.append([scenario if first else "", variable if first else "", str(c.year),
+            rows.append([scenario if first else "", variable if first else "",
+                         str(report.values.year(c)),
                          fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
                          fmt.relative_text(c), _from(report, c, fmt)])
     return rows
@@ -453,7 +448,7 @@ def json_text(report: Report, texts) -> str:
     cells = []
     att = report.attribution
     for c in (report.values.cells if report.values is not None else ()):
-        cell = {"scenario": c.scenario, "variable": c.variable, "year": c.year,
+        cell = {"scenario": c.scenario, "variable": c.variable, "year": report.values.year(c),
                 "old": json_value(c.old), "new": json_value(c.new),
                 "change": json_value(c.delta), "relative": json_value(c.relative)}
         if att is not None and att.exact:

@@ -36,7 +36,7 @@ def register(sub) -> None:
 def run(args, texts) -> int:
     from dsl.errors import Diagnostic, ScnError
     from engine import evaluate
-    from engine.trace import cell, dependents, has_value, precedents, whole
+    from engine.trace import dependents, has_value, parse_cell, precedents, whole
 
     if args.depth < 0:
         raise common.UsageError("--depth: expected 0 or more")
@@ -44,10 +44,12 @@ def run(args, texts) -> int:
     scenario = common.scenario_name(model, args.scenario)
     overrides = common.overrides(model, texts, args.set)
     texts.argument("CELL", args.cell)
-    c = cell(model, args.cell, "CELL")
-    if c.year is None:
+    c = parse_cell(model, args.cell, "CELL")
+    if c.whole:
         raise ScnError([Diagnostic("explain needs a cell: the variable and its year", whole(args.cell),
-                                   f"write {c.name}[{model.years[-1]}]", source="CELL")])
+                                   f"write {c.variable}[{model.axis.label(model.axis.last)}]",
+                                   source="CELL",
+                                   code="bad-cell")])
     result = evaluate(model, scenario, overrides)
     has_value(model, result.plan.cover, c, "CELL", args.cell)
     depth = None if args.all else args.depth
@@ -75,7 +77,7 @@ class _View:
         """A cell's value as its variable's row shows it (one number of decimals per variable)."""
         from display.numbers import row_format
 
-        name = node.cell.name
+        name = node.cell.variable
         if node.value is None:
             return "empty"
         if name not in self.formats:
@@ -113,8 +115,8 @@ class _View:
         return code
 
     def table(self, tree, dependents: bool, depth) -> str:
-        info = self.model.info[tree.cell.name]
-        out = [f"{tree.cell} = {self.value(tree)}   (scenario {self.scenario})"]
+        info = self.model.info[tree.cell.variable]
+        out = [f"{tree.cell.label(self.model.axis)} = {self.value(tree)}   (scenario {self.scenario})"]
         if info.doc:
             out += [f"  {line}" for line in info.doc.split("\n")]
         source, line = self.where(tree.piece)
@@ -160,7 +162,7 @@ class _View:
                 tag = (" (above)" if node.seen else " (...)" if node.cut else
                        " (below)" if below else " (continued)" if level == 0 and k > 1 else "")
                 _, line = self.where(node.piece)
-                rows.append((f"{lead}{node.cell} = {self.value(node)}{tag}",
+                rows.append((f"{lead}{node.cell.label(self.model.axis)} = {self.value(node)}{tag}",
                              f"line {line}: {self.definition(node.piece)}"))
                 if below:
                     blocks.append(node)
@@ -178,7 +180,7 @@ class _View:
             source, line = self.where(n.piece)
             v = n.value
             v = v if v is None or math.isfinite(v) else full_precision(v)
-            out = {"cell": str(n.cell), "value": v, "source": source, "line": line,
+            out = {"cell": n.cell.label(self.model.axis), "value": v, "source": source, "line": line,
                    "definition": self.definition(n.piece)}
             if n.seen:
                 out["shown_above"] = True
@@ -200,7 +202,7 @@ class _View:
                 continue
             out[key] = [node(c) for c in n.children]
             stack.extend((c, o, level + 1) for c, o in zip(n.children, out[key]))
-        doc = {"scenario": self.scenario, "doc": self.model.info[tree.cell.name].doc, **top}
+        doc = {"scenario": self.scenario, "doc": self.model.info[tree.cell.variable].doc, **top}
         if blocks:
             doc["continued"] = blocks
         return json.dumps(doc, indent=2) + "\n"

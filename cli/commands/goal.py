@@ -46,10 +46,10 @@ def run(args, texts) -> int:
 
 
 def _json(model, scenario: str, g) -> str:
-    doc = {"target": f"{g.output}[{g.year}]", "goal": g.target, "scenario": scenario,
-           "vary": g.vary if g.vary_year is None else f"{g.vary}[{g.vary_year}]",
-           "value": g.value, "before": g.base, "shift": g.vary_year is None,
-           "values": {str(y): v for y, v in zip(model.years, g.values) if v is not None},
+    doc = {"target": g.output.label(model.axis), "goal": g.target, "scenario": scenario,
+           "vary": g.vary.label(model.axis),
+           "value": g.value, "before": g.base, "shift": g.vary.whole,
+           "values": {model.axis.label(i): v for i, v in enumerate(g.values) if v is not None},
            "achieved": g.achieved, "method": g.method, "detail": g.detail,
            "override": g.override}
     return json.dumps(doc, indent=2) + "\n"
@@ -60,11 +60,11 @@ def _table(model, scenario: str, g) -> str:
     from display.numbers import format_row, format_value
 
     kind = kinds(model)
-    out_kind, in_kind = kind[g.output], kind[g.vary]
-    cell = f"{g.vary}[{g.vary_year}]" if g.vary_year is not None else g.vary
-    lines = [f"goal: {g.output}[{g.year}] = {format_value(g.target, out_kind)}   "
+    out_kind, in_kind = kind[g.output.variable], kind[g.vary.variable]
+    cell, target = g.vary.label(model.axis), g.output.label(model.axis)
+    lines = [f"goal: {target} = {format_value(g.target, out_kind)}   "
              f"(scenario {scenario})", ""]
-    if g.vary_year is None:
+    if g.vary.whole:
         sign = "+" if g.value >= 0 else "-"
         shift = format_value(abs(g.value), in_kind)
         if in_kind == "percent":  # a shift of a percentage is in percentage points
@@ -75,15 +75,15 @@ def _table(model, scenario: str, g) -> str:
         lines.append(f"  {cell} = {format_value(g.value, in_kind)}, was "
                      f"{format_value(g.base, in_kind)}   (exactly {full_precision(g.value)})")
     lines.append(f"  solved: {g.method}; {g.detail}")
-    lines.append(f"  check: {g.output}[{g.year}] re-evaluated = "
+    lines.append(f"  check: {target} re-evaluated = "
                  f"{format_value(g.achieved, out_kind)} ({full_precision(g.achieved)})")
     lines.append("")
-    years = [str(y) for y in model.years]
+    years = list(model.axis.labels())
     vals = format_row(g.values, in_kind)
     widths = [max(len(a), len(b)) for a, b in zip(years, vals)]
-    name_w = len(g.vary)
+    name_w = len(g.vary.variable)
     lines.append(" " * (name_w + 4) + "  ".join(y.rjust(w) for y, w in zip(years, widths)))
-    lines.append(f"  {g.vary}" + "  " + "  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+    lines.append(f"  {g.vary.variable}" + "  " + "  ".join(v.rjust(w) for v, w in zip(vals, widths)))
     lines.append("")
     lines.append("reproduce it with:")
     lines.append(f"  scn run {model.source} --scenario {scenario} --set '{g.override}'")

@@ -78,7 +78,7 @@ def _edges(model, cover) -> list[Edge]:
                 continue
             seen.add(id(piece))
             for use in uses_of(model, piece):
-                labels.setdefault((use.name, v), set()).add(_reach(use, model.years))
+                labels.setdefault((use.name, v), set()).add(_reach(use, model.axis))
     out = []
     for (source, target), reach in labels.items():
         # growth and cumsum read the current year too; lags and fixed years do not.
@@ -90,16 +90,17 @@ def _edges(model, cover) -> list[Edge]:
     return out
 
 
-def _reach(use, years) -> str:
+def _reach(use, axis) -> str:
+    """How a use reaches into time, as the edge's label: `t-1`, `2026`, `2025..2030`."""
     kind = use.kind
     if kind == "same":
         return "t"
     if kind == "shift":
         return f"t{use.a:+d}"
     if kind == "at":
-        return str(years[use.a])
+        return axis.label(use.a)
     if kind == "range":
-        return f"{years[use.a]}..{years[use.b]}"
+        return f"{axis.label(use.a)}..{axis.label(use.b)}"
     return kind  # cumsum, growth, cagr: the function names the years it reads
 
 

@@ -86,7 +86,7 @@ def _tornado(model, args, y, scenario, overrides) -> str:
     from engine.tornado import tornado
 
     pct = _pct(args.pct)
-    year = y.year if y.year is not None else model.years[-1]
+    year = y.year if y.year is not None else model.axis.end  # the last period (year)
     kind = kinds(model)
     # An input that is 0 everywhere cannot be scaled: it moves by one point
     # when it reads as a percentage, else by one unit (as in the UI).
@@ -276,7 +276,7 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
 
     kind = kinds(model)
     years = [y.year] if y.year is not None else list(model.years)
-    idx = [yr - model.years[0] for yr in years]
+    idx = [model.axis.index(yr) for yr in years]
     out = []
     for d, f in found:
         wrt_name = d.wrt.split("[")[0]

@@ -5,11 +5,11 @@ drive it directly.
 
 - `controller`: the `Session`: states (the model after a set of edits, with
   what was computed about it), undo and redo, save, reload, watching the file.
+  An edit's model and its re-check come from the engine (`engine.edit`), its
+  results from `engine.api.recompute`.
 - `disk`: what the file on disk holds against the text loaded (`Disk`).
 - `edits`: where an edit goes in the file (`Target`), what the editor shows
   (`EditorRequest`), the text saved.
-- `rebuild`: the model after one definition changed, re-checked only where
-  the change reaches (what makes an edit fast on a large model).
 - `cells`: what the inspector says about a cell.
 - `sheet`: what the grid shows.
 """
@@ -20,5 +20,5 @@ from tui.session.disk import (BROKEN, CHANGED, DELETED, SAME, Disk, DiskChanged,
                               file_stamp)
 from tui.session.edits import (ENTRY, NEW, RHS, EditorRequest, EditRefused,  # noqa: F401
                                FileEdits, Target)
-from tui.session.cells import CellInfo, Link  # noqa: F401
+from tui.session.cells import CellInfo  # noqa: F401
 from tui.session.sheet import Row, Sheet, same  # noqa: F401

@@ -19,15 +19,15 @@ from dsl import ast as A
 from dsl.edit import split_comment
 from dsl.errors import Diagnostic, ScnError, render
 from dsl.text import split_lines
-from engine.api import Result, evaluate, load_model, nonfinite_warnings, uses_of
+from engine import edit
+from engine.address import Cell
+from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
 from engine.graph import Graph
 from engine.model import SINGLE, Model
-from engine.plan import compile_plan, run
 from engine.resolve import BASE
-from engine.trace import years_label
 from files.reading import read_text
 from files.writing import write_file
-from tui.session import cells, rebuild
+from tui.session import cells
 from tui.session.sheet import Sheet, rows, same
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read)
@@ -46,7 +46,6 @@ class State:
     definitions: Mapping[tuple, A.Definition]  # edited definitions in the model, by target key
     parent: State | None = None
     changed: frozenset[str] = frozenset()  # variables whose definitions differ from parent's
-    checked: dict[str, tuple[dict, Graph]] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
     views: dict = field(default_factory=dict)  # values, input masks, kinds
 
@@ -93,37 +92,24 @@ class Session:
     # ------------------------------------------------------------ computed, per state
 
     def result(self, scenario: str, state: State | None = None) -> Result:
-        """The evaluated scenario: from its parent state's, recomputing only what changed."""
+        """The evaluated scenario: from its parent state's, recomputing only what changed
+        (`engine.api.recompute`, warnings included)."""
         state = state or self.state
         hit = state.results.get(scenario)
         if hit is not None:
             return hit
         parent = state.parent
-        if parent is None:
-            out = evaluate(state.model, scenario)
-        elif scenario not in state.checked and scenario in parent.results:
-            out = parent.results[scenario]  # the edit's layer is not in this scenario
+        if parent is not None and scenario in parent.results:
+            out = recompute(parent.results[scenario], state.model, scenario)
         else:
-            cov, graph = self.checked(scenario, state)
-            prev = parent.results.get(scenario)
-            plan = compile_plan(state.model, scenario, cov, graph, prev.plan if prev else None)
-            raw = run(plan, previous=prev.raw, changed=set(state.changed)) if prev else run(plan)
-            out = Result(plan, raw, nonfinite_warnings(plan, raw))
+            out = evaluate(state.model, scenario)
         state.results[scenario] = out
         return out
 
     def checked(self, scenario: str, state: State | None = None) -> tuple[dict, Graph]:
-        """(cover, graph) of a scenario."""
-        state = state or self.state
-        hit = state.checked.get(scenario)
-        if hit is None:
-            if state.parent is None:
-                plan = self.result(scenario, state).plan
-                hit = (plan.cover, plan.graph)
-            else:
-                hit = self.checked(scenario, state.parent)
-            state.checked[scenario] = hit
-        return hit
+        """(cover, graph) of a scenario (an edit's model holds them: `engine.edit`)."""
+        found = checked((state or self.state).model, scenario)
+        return found.cover, found.graph
 
     def values(self, scenario: str, state: State | None = None) -> dict[str, list]:
         """Every variable's values: floats, NaN for n/a, None for an empty year."""
@@ -131,7 +117,7 @@ class Session:
         key = ("values", scenario)
         if key not in state.views:
             raw = self.result(scenario, state).raw
-            n = len(state.model.years)
+            n = len(state.model.axis)
             state.views[key] = raw.head(n).select(state.model.variables).to_dict(as_series=False)
         return state.views[key]
 
@@ -158,8 +144,17 @@ class Session:
         return state.views["kinds"]
 
     def warned(self, scenario: str, state: State | None = None) -> frozenset[str]:
-        """The variables with a non-finite value somewhere (each warning names its variable)."""
-        return frozenset(w.message.split(" ", 1)[0] for w in self.result(scenario, state).warnings)
+        """The variables a run warned about: a non-finite value somewhere, distribution
+        parameters that describe no distribution."""
+        return frozenset(w.subject.variable for w in self.result(scenario, state).warnings)
+
+    def warning_codes(self, scenario: str, state: State | None = None
+                      ) -> dict[str, frozenset[str]]:
+        """`warned`, each variable with the codes of its warnings (what the status line says)."""
+        found: dict[str, set[str]] = {}
+        for w in self.result(scenario, state).warnings:
+            found.setdefault(w.subject.variable, set()).add(w.code)
+        return {v: frozenset(codes) for v, codes in found.items()}
 
     def changed_cells(self, scenario: str, state: State | None = None) -> dict[str, dict]:
         """Cells whose value differs from the file's: {variable: {year index: file value}}."""
@@ -187,40 +182,40 @@ class Session:
         if "rows" not in state.views:
             state.views["rows"] = rows(model)
         return Sheet(
-            years=model.years,
+            axis=model.axis,
             rows=state.views["rows"],
             kinds=self.kinds(state),
             values=self.values(scenario, state),
             inputs=self.inputs(scenario, state),
             changes=self.changed_cells(scenario, state),
             parent=self.values(parent, state) if compare and parent else None,
-            warned=self.warned(scenario, state),
+            warned=self.warning_codes(scenario, state),
             file_kinds=self.kinds(self.root) if state.changes else self.kinds(state),
         )
 
     # ------------------------------------------------------------ the inspector
 
-    def cell(self, scenario: str, name: str, year: int) -> cells.CellInfo:
+    def cell(self, scenario: str, at: Cell) -> cells.CellInfo:
         """Everything the inspector shows about one cell."""
         model = self.model
-        i = year - model.years[0]
+        name, i = at.variable, at.period
         cov, graph = self.checked(scenario)
         piece = cov[name][i]
         info = model.info[name]
         value = self.values(scenario)[name][i]
         file_value = self.values(scenario, self.root)[name][i]
         warning = next((w.message for w in self.result(scenario).warnings
-                        if w.message.startswith(f"{name} is ")), None)
+                        if w.subject.variable == name), None)
         after = cells.dependents(model, cov, graph, name, i)
         if piece is None:
-            return cells.CellInfo(name, year, scenario, info.section, info.doc, value,
+            return cells.CellInfo(at, scenario, info.section, info.doc, value,
                                   file_value, "empty", "", "", "", False, (), after, warning)
         key = self._key_of(piece.definition, piece.layer)
         target = self.file.target_of(piece, key, self.state.changes)
         edited = key in self.state.definitions
         statement, _ = self.file.statement(key, self.state.changes)
         return cells.CellInfo(
-            name, year, scenario, info.section, info.doc, value, file_value,
+            at, scenario, info.section, info.doc, value, file_value,
             "formula" if uses_of(model, piece) else "input", _code(statement),
             self.file.where(target, edited), piece.layer, edited,
             cells.precedents(model, piece, i), after, warning,
@@ -237,7 +232,7 @@ class Session:
     def editor(self, scenario: str, name: str, year: int, single_year: bool) -> EditorRequest:
         """What `Enter` (the covering definition) or `=` (this year alone) edits."""
         cov, _ = self.checked(scenario)
-        piece = cov[name][year - self.model.years[0]]
+        piece = cov[name][self.model.axis.index(year)]
         changes = self.state.changes
         current = None
         if piece is not None:
@@ -260,14 +255,13 @@ class Session:
 
     def _covers(self, scenario: str, t: Target) -> str:
         if t.kind == NEW:
-            return str(t.year)
+            return self.model.axis.label(self.model.axis.index(t.year))
         cov, _ = self.checked(scenario)
-        first = self.model.years[0]
         definition = self.state.definitions.get(t.key) or self.file.disk[t.key][0]
         entry = definition.expr.entries[t.entry].span if t.entry >= 0 else None
-        years = [first + i for i, p in enumerate(cov[t.name]) if p is not None
-                 and p.definition is definition and (entry is None or p.span == entry)]
-        return years_label(years) or "no year in this scenario"
+        periods = [i for i, p in enumerate(cov[t.name]) if p is not None
+                   and p.definition is definition and (entry is None or p.span == entry)]
+        return self.model.axis.span_label(periods) or "no year in this scenario"
 
     def propose(self, target: Target, text: str, generation: int | None = None) -> State:
         """The state after an edit, checked in every scenario; raises EditRefused.
@@ -296,10 +290,8 @@ class Session:
         reusable = tuple(p for p in self.root.model.layers[target.layer].get(target.name, ())
                          if p.definition is new) if from_file else ()
         try:
-            model = rebuild.replace_definition(old.model, target.layer, target.name, old_def,
-                                               new, reusable)
-            checked = rebuild.recheck(model, target.layer, target.name,
-                                      lambda s: self.checked(s, old))
+            model = edit.replace_definition(old.model, target.layer, target.name, old_def,
+                                            new, reusable)
         except ScnError as e:
             raise self.file.refused(e.diagnostics, statement, first) from None
         definitions = dict(old.definitions)
@@ -307,7 +299,7 @@ class Session:
             definitions.pop(key, None)
         else:
             definitions[key] = new
-        return State(changes, model, definitions, old, frozenset({target.name}), checked)
+        return State(changes, model, definitions, old, frozenset({target.name}))
 
     def _typed(self, target: Target, text: str, changes: Mapping[Target, str]) -> str:
         """The edit as kept: the value, and a comment only where it changes the line's.

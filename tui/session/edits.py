@@ -172,7 +172,8 @@ class FileEdits:
         if not split_comment(changes.get(target, "x"))[0]:
             raise self.refused([Diagnostic("the value is empty", self._value_span(target, first),
                                            "type a number such as 45% or a formula such as "
-                                           "capex * 55%; Escape cancels")], statement, first)
+                                           "capex * 55%; Escape cancels", code="empty-value")],
+                               statement, first)
         try:
             node = parse_statement(statement, first)
         except ScnError as e:
@@ -182,7 +183,8 @@ class FileEdits:
             span = A.Span(first, 1, first, len(statement.split("\n")[0]) + 1)
             raise self.refused([Diagnostic("the edit must be one expression", span,
                                            "type a value such as 45% or a formula such as "
-                                           "capex * 55%")], statement, first)
+                                           "capex * 55%", code="not-a-definition")],
+                               statement, first)
         if target.kind != NEW:
             node = replace(node, doc=self.disk[key][0].doc)
         return node, statement, first

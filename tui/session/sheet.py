@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from engine.axis import YEARS, TimeAxis
 from engine.model import Model
 
 
@@ -21,14 +22,16 @@ class Row:
 class Sheet:
     """Everything the grid shows, prepared off the UI thread."""
 
-    years: tuple[int, ...]
+    axis: TimeAxis  # the columns
     rows: tuple[Row, ...]
     kinds: Mapping[str, str]
     values: Mapping[str, Sequence[float | None]]
     inputs: Mapping[str, int] = field(default_factory=dict)  # a bit per input year
     changes: Mapping[str, Mapping[int, float | None]] = field(default_factory=dict)  # file values
     parent: Mapping[str, Sequence[float | None]] | None = None  # compare mode
-    warned: frozenset[str] = frozenset()
+    # The variables a run warned about, each with the codes of its warnings
+    # (`nonfinite`, `distribution-params`: dsl.errors.CODES).
+    warned: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # How the file's values read (`changes` holds them): an edit may turn an amount
     # into a percentage, and an old value is written as what it was.
     file_kinds: Mapping[str, str] = field(default_factory=dict)
@@ -38,7 +41,7 @@ class Sheet:
         return [k for k, r in enumerate(self.rows) if r.name is not None]
 
 
-EMPTY = Sheet((), (), {}, {})
+EMPTY = Sheet(TimeAxis(YEARS, 0, 0), (), {}, {})
 
 
 def rows(model: Model) -> tuple[Row, ...]:

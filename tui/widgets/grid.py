@@ -80,7 +80,7 @@ class Grid(ScrollView, can_focus=True):
             self.name, self.year, self.single_year = name, year, single_year
 
     cursor_row: reactive[int] = reactive(0, init=False)  # index into sheet.rows
-    cursor_col: reactive[int] = reactive(0, init=False)  # index into sheet.years
+    cursor_col: reactive[int] = reactive(0, init=False)  # a period: an index on sheet.axis
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -110,8 +110,9 @@ class Grid(ScrollView, can_focus=True):
             row = variables[min(bisect_left(variables, self.cursor_row), len(variables) - 1)]
         else:
             row = 0
-        col = sheet.years.index(year) if year in sheet.years else min(
-            self.cursor_col, max(len(sheet.years) - 1, 0))
+        col = _column(sheet, year)
+        if col is None:
+            col = min(self.cursor_col, max(len(sheet.axis) - 1, 0))
         self._set_cursor(row, col,
                          announce=announce or (name, year) != self.cursor_cell_of(row, col))
         self._unpainted = True
@@ -140,16 +141,17 @@ class Grid(ScrollView, can_focus=True):
         return self.cursor_cell_of(self.cursor_row, self.cursor_col)
 
     def cursor_cell_of(self, row: int, col: int) -> tuple[str | None, int | None]:
-        rows, years = self.sheet.rows, self.sheet.years
-        if not (0 <= row < len(rows)) or not (0 <= col < len(years)):
+        rows, axis = self.sheet.rows, self.sheet.axis
+        if not (0 <= row < len(rows)) or not (0 <= col < len(axis)):
             return None, None
-        return rows[row].name, years[col]
+        return rows[row].name, axis.absolute(col)
 
     def move_to(self, name: str, year: int | None = None) -> None:
         """Put the cursor on a variable (and a year; the current year column by default)."""
         for k, row in enumerate(self.sheet.rows):
             if row.name == name:
-                col = self.sheet.years.index(year) if year in self.sheet.years else self.cursor_col
+                col = _column(self.sheet, year)
+                col = self.cursor_col if col is None else col
                 self._set_cursor(k, col)
                 return
 
@@ -183,7 +185,7 @@ class Grid(ScrollView, can_focus=True):
         return variables[max(0, min(len(variables) - 1, here + delta))]
 
     def action_move(self, rows: int, cols: int) -> None:
-        col = max(0, min(len(self.sheet.years) - 1, self.cursor_col + cols))
+        col = max(0, min(len(self.sheet.axis) - 1, self.cursor_col + cols))
         self._set_cursor(self._step_row(self.cursor_row, rows), col)
 
     def action_page(self, direction: int) -> None:
@@ -199,7 +201,7 @@ class Grid(ScrollView, can_focus=True):
         self._set_cursor(self.cursor_row, 0)
 
     def action_end(self) -> None:
-        self._set_cursor(self.cursor_row, max(0, len(self.sheet.years) - 1))
+        self._set_cursor(self.cursor_row, max(0, len(self.sheet.axis) - 1))
 
     def action_top(self) -> None:
         self._set_cursor(self._step_row(0, 0), self.cursor_col)
@@ -241,7 +243,7 @@ class Grid(ScrollView, can_focus=True):
             self.first_col = self.cursor_col
         elif self.cursor_col >= self.first_col + cols:
             self.first_col = self.cursor_col - cols + 1
-        self.first_col = max(0, min(self.first_col, max(0, len(self.sheet.years) - cols)))
+        self.first_col = max(0, min(self.first_col, max(0, len(self.sheet.axis) - cols)))
 
     def on_click(self, event: events.Click) -> None:
         y = event.y
@@ -255,7 +257,7 @@ class Grid(ScrollView, can_focus=True):
             return
         col = self.cursor_col
         if event.x >= self._name_width:
-            col = min(len(self.sheet.years) - 1, self.first_col + (event.x - self._name_width) // CELL)
+            col = min(len(self.sheet.axis) - 1, self.first_col + (event.x - self._name_width) // CELL)
         self._set_cursor(row, col)
         if event.chain == 2:
             self.action_edit(False)
@@ -290,12 +292,12 @@ class Grid(ScrollView, can_focus=True):
         style = self._style("grid--header")
         columns = self._columns()
         before = columns.start > 0
-        after = bool(sheet.years) and columns.stop < len(sheet.years)
+        after = len(sheet.axis) > 0 and columns.stop < len(sheet.axis)
         # ◀ / ▶: more years that way (the left and right arrows get there).
         segments = [Segment(("◀" if before else " ").ljust(self._name_width), style)]
         for k in columns:
             cursor = k == self.cursor_col
-            text = str(sheet.years[k]).rjust(CELL - 1) + " "
+            text = sheet.axis.label(k).rjust(CELL - 1) + " "
             segments.append(Segment(text, self._style("grid--header-cursor") if cursor else style))
         strip = Strip(segments).adjust_cell_length(width, style)
         if after and width > self._name_width:
@@ -304,7 +306,7 @@ class Grid(ScrollView, can_focus=True):
         return strip
 
     def _columns(self) -> range:
-        return range(self.first_col, min(len(self.sheet.years), self.first_col + self._visible_cols()))
+        return range(self.first_col, min(len(self.sheet.axis), self.first_col + self._visible_cols()))
 
     def _row(self, k: int, sub: int, width: int) -> Strip:
         sheet = self.sheet
@@ -396,3 +398,8 @@ def _fit(text: str) -> str:
     if len(text) > width:
         text = text[: width - 1] + "…"
     return text.rjust(width) + " "
+
+
+def _column(sheet: Sheet, year: int | None) -> int | None:
+    """The column of a period (its absolute number, as messages carry it), if shown."""
+    return None if year is None else sheet.axis.index(year)

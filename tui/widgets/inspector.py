@@ -20,7 +20,9 @@ from textual.widgets.option_list import Option
 from display.numbers import format_value
 from dsl.text import printable
 from tui.sens_adapter import Sensitivities
-from tui.session import CellInfo, Link
+from engine.address import Cell
+from engine.axis import TimeAxis
+from tui.session import CellInfo
 from tui.widgets.format import format_change, format_relative, short_label
 
 
@@ -46,7 +48,7 @@ class Inspector(VerticalScroll, can_focus=False):
         yield Static(id="cell-sens")
 
     def show(self, info: CellInfo, kinds: Mapping[str, str],
-             values: Mapping[str, Sequence[float | None]], years: Sequence[int],
+             values: Mapping[str, Sequence[float | None]], axis: TimeAxis,
              parent: tuple[str, float | None] | None = None,
              file_kinds: Mapping[str, str] | None = None) -> None:
         """Fill in the panel for a cell; `values` are the scenario's, for the linked cells;
@@ -54,7 +56,8 @@ class Inspector(VerticalScroll, can_focus=False):
         how the file's values read (an edit may turn an amount into a percentage)."""
         kind = kinds.get(info.name, "amount")
         old_kind = (file_kinds or {}).get(info.name, kind)
-        title = Text.assemble((info.name, "bold"), f"  {info.year}  ",
+        when = axis.label(info.cell.period)
+        title = Text.assemble((info.name, "bold"), f"  {when}  ",
                               (f"scenario {info.scenario}", "italic"))
         if info.section:
             title.append(f"  ·  {printable(info.section)}", "dim")
@@ -62,20 +65,21 @@ class Inspector(VerticalScroll, can_focus=False):
         self.query_one("#cell-doc", Static).update(Text(printable((info.doc or "").replace("\n", " ")),
                                                       "italic"))
         self.query_one("#cell-value", Static).update(self._value(info, kind, old_kind, parent))
-        self.query_one("#cell-definition", Static).update(self._definition(info))
-        first = years[0] if years else 0
+        self.query_one("#cell-definition", Static).update(self._definition(info, when))
         for box, links in (("#precedents", info.precedents), ("#dependents", info.dependents)):
-            options = [Option(self._link(link, kinds, values, first), id=f"{link.name}@{link.year}")
+            options = [Option(self._link(link, kinds, values, axis),
+                              id=f"{link.variable}@{axis.absolute(link.period)}")
                        for link in links] or [Option(Text("none", "dim"), disabled=True)]
             self.query_one(box, OptionList).set_options(options)
         self.query_one("#cell-sens", Static).update(Text("sensitivities: computing…", "dim"))
 
     @staticmethod
-    def _definition(info: CellInfo) -> Text:
-        """The definition as written, its comment, where it stands; or why the cell is empty."""
+    def _definition(info: CellInfo, when: str) -> Text:
+        """The definition as written, its comment, where it stands; or why the cell is empty
+        (`when`: the period's label)."""
         if info.kind == "empty":
-            text = Text(f"no definition of {info.name} covers {info.year}")
-            text.append(f"\n= defines it: {info.name}[{info.year}] = …", "dim")
+            text = Text(f"no definition of {info.name} covers {when}")
+            text.append(f"\n= defines it: {info.name}[{when}] = …", "dim")
             return text
         text = Text(printable(info.definition))
         if info.comment:
@@ -108,12 +112,12 @@ class Inspector(VerticalScroll, can_focus=False):
         return text
 
     @staticmethod
-    def _link(link: Link, kinds, values, first: int) -> Text:
-        row = values.get(link.name, ())
-        i = link.year - first
-        value = row[i] if 0 <= i < len(row) else None
-        shown = format_value(value, kinds.get(link.name, "amount"))
-        return Text.assemble(link.name, (f" {link.year}", "dim"), "  ", (shown, "bold"))
+    def _link(link: Cell, kinds, values, axis: TimeAxis) -> Text:
+        row = values.get(link.variable, ())
+        value = row[link.period] if 0 <= link.period < len(row) else None
+        shown = format_value(value, kinds.get(link.variable, "amount"))
+        return Text.assemble(link.variable, (f" {axis.label(link.period)}", "dim"), "  ",
+                             (shown, "bold"))
 
     def show_sensitivities(self, sens: Sensitivities | None, kind: str,
                            empty: bool = False) -> None:

@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 from textual_plotext import PlotextPlot
 
 from display.numbers import format_value
+from engine.axis import TimeAxis
 
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
 MARKERS = ("braille", "•", "x", "+", "o", "*")
@@ -29,9 +30,11 @@ class SeriesChart(PlotextPlot):
         if self._shown is not None:  # the labels are chosen for the size
             self.show(*self._shown)
 
-    def show(self, name: str, years: Sequence[int],
+    def show(self, name: str, axis: TimeAxis,
              series: Mapping[str, Sequence[float | None]], current: str, kind: str) -> None:
-        self._shown = (name, years, series, current, kind)
+        self._shown = (name, axis, series, current, kind)
+        # x: each period's absolute number (the year, on a yearly axis); its label from the axis
+        xs_all = [axis.absolute(i) for i in range(len(axis))]
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -39,7 +42,7 @@ class SeriesChart(PlotextPlot):
         finite: list[float] = []
         order = [s for s in series if s != current] + ([current] if current in series else [])
         for scenario in order:
-            points = [(y, v) for y, v in zip(years, series[scenario])
+            points = [(x, v) for x, v in zip(xs_all, series[scenario])
                       if v is not None and math.isfinite(v)]
             if not points:
                 continue
@@ -55,12 +58,13 @@ class SeriesChart(PlotextPlot):
                             marker="●" if scenario == current else marker)
             else:
                 plt.plot(list(xs), list(ys), label=scenario, color=colour, marker=marker)
-        if years:  # the axis spans the model's years, so a year is where it belongs
-            plt.xlim(years[0] - 0.5, years[-1] + 0.5)
+        if xs_all:  # the x axis spans the model's periods, so a year is where it belongs
+            plt.xlim(xs_all[0] - 0.5, xs_all[-1] + 0.5)
             # Labels that fit (5 columns each), or plotext drops some, and which ones
             # depended on rounding.
             room = max(2, (self.size.width - 10) // 6)
-            plt.xticks(list(years)[::max(1, -(-len(years) // room))])
+            shown = range(0, len(axis), max(1, -(-len(axis) // room)))
+            plt.xticks([xs_all[i] for i in shown], [axis.label(i) for i in shown])
         if finite:
             lo, hi = min(finite), max(finite)
             # As many labels as there are rows for them: squeezed in, plotext would drop

@@ -1,0 +1,181 @@
+"""A whole file: every statement parsed (through a bounded cache), then the file's shape.
+
+`parse_document` splits a file with `dsl.statements`, parses each statement
+with `dsl.parser.parse_statement` (collecting all errors), then checks the
+shape: one `years` before the first definition, scenario blocks opened and
+closed, definitions placed in their section and layer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Literal, overload
+
+from dsl import ast as A
+from dsl.errors import Diagnostic, ScnError
+from dsl.parser import hidden_diagnostic, parse_statement
+from dsl.statements import RawStatement, split_statements
+from dsl.text import hidden_characters
+
+
+class StatementCache:
+    """Parsed statements by (text, first line), the least recently used evicted first.
+
+    Re-reading a file after an edit (the UI, live reload, `scn diff` of two
+    versions) re-parses only the changed statements, and the unchanged ones
+    keep their AST objects, so comparing old and new definitions is mostly an
+    identity check (`engine.model.same_row`). Identity is only a shortcut:
+    every comparison falls back on equality, so an evicted statement parsed
+    again (a new object, equal to the old) changes no result.
+
+    Bounded by entries: `limit` statements, about the text of 20 files of
+    10,000 lines. A least-recently-used order keeps the statements of the
+    file being worked on when others pass through (clearing everything at the
+    limit made the next reload of that file parse every line again). Shared
+    by threads (the UI parses in a worker): one lock around each step.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._items: OrderedDict[tuple[str, int], A.Statement] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def statement(self, text: str, line: int) -> A.Statement:
+        """The statement `text` whose first line is `line`; raises ScnError (not cached)."""
+        key = (text, line)
+        with self._lock:
+            node = self._items.get(key)
+            if node is not None:
+                self._items.move_to_end(key)
+                return node
+        node = parse_statement(text, line)
+        with self._lock:
+            self._items[key] = node
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+        return node
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: tuple[str, int]) -> bool:
+        return key in self._items
+
+
+_CACHE = StatementCache(200_000)
+
+
+@overload
+def parse_document(text: str, source: str = ..., collect: Literal[False] = ...) -> A.Document:
+    ...
+
+
+@overload
+def parse_document(text: str, source: str = ..., *, collect: Literal[True]
+                   ) -> tuple[A.Document, list[Diagnostic]]:
+    ...
+
+
+def parse_document(text: str, source: str = "<text>", collect: bool = False
+                   ) -> A.Document | tuple[A.Document, list[Diagnostic]]:
+    """Parse a whole file; raise one ScnError with every error it holds.
+
+    With `collect=True`, return (document of what parsed, errors) instead of
+    raising, so that later passes can report their errors too.
+    """
+    errors: list[Diagnostic] = [hidden_diagnostic(h) for h in hidden_characters(text)
+                                if h.place == "code"]
+    statements: list[tuple[RawStatement, A.Statement]] = []
+    years_failed = False  # a malformed years line is its own error, not a missing one
+    for raw in split_statements(text):
+        try:
+            statements.append((raw, _CACHE.statement(raw.text, raw.line)))
+        except ScnError as e:
+            errors.extend(e.diagnostics)
+            years_failed = years_failed or _YEARS_LINE.match(raw.text) is not None
+    doc = _structure(statements, errors, years_failed)
+    errors = [replace(d, source=source) for d in errors]
+    if collect:
+        return doc, errors
+    if errors:
+        raise ScnError(errors)
+    return doc
+
+
+_YEARS_LINE = re.compile(r"\s*years\b")
+
+
+def _structure(statements, errors: list[Diagnostic], years_failed: bool = False) -> A.Document:
+    title = years = None
+    section: str | None = None
+    sections: list[str] = []
+    scenarios: list[A.ScenarioDecl] = []
+    placed: list[A.Placed] = []
+    open_block: A.ScenarioOpen | None = None
+    for raw, node in statements:
+        if isinstance(node, A.ModelTitle):
+            if title is not None:
+                errors.append(Diagnostic("'model' is given twice", node.span,
+                                         "a file has at most one model title", code="structure"))
+            else:
+                title = node.title
+        elif isinstance(node, A.YearsDecl):
+            if years is not None:
+                errors.append(Diagnostic(
+                    f"'years' is given twice (first on line {years.span.line})", node.span,
+                    "a file has exactly one years line", code="structure"))
+            else:
+                if placed:
+                    errors.append(Diagnostic(
+                        "'years' must come before the first definition", node.span,
+                        f"move it above line {placed[0].definition.span.line}", code="structure"))
+                years = node
+        elif isinstance(node, A.Section):
+            section = node.name
+            if node.name not in sections:
+                sections.append(node.name)
+        elif isinstance(node, A.ScenarioOpen):
+            if open_block is not None:
+                errors.append(Diagnostic(
+                    f"scenario '{node.name}' starts inside scenario '{open_block.name}'",
+                    node.span, f"close '{open_block.name}' with '}}' on its own line first",
+                    code="structure"))
+            open_block = node
+            if node.name == A.BASE:
+                errors.append(Diagnostic("'base' is reserved for the definitions outside any block",
+                                         node.name_span, "pick another scenario name",
+                                         code="scenario"))
+                # Its definitions belong to no layer: they must not merge into base.
+                open_block = A.ScenarioOpen("#base", None, None, node.span)
+                continue
+            scenarios.append(A.ScenarioDecl(node.name, node.parent or A.BASE, node.title,
+                                            node.name_span, node.parent_span))
+        elif isinstance(node, A.BlockClose):
+            if open_block is None:
+                errors.append(Diagnostic("'}' closes no scenario block", node.span,
+                                         code="structure"))
+            open_block = None
+        else:
+            if raw.doc is not None:
+                node = _with_doc(node, raw.doc)
+            scenario = open_block.name if open_block is not None else A.BASE
+            placed.append(A.Placed(node, section, scenario))
+    if open_block is not None:
+        errors.append(Diagnostic(f"scenario '{open_block.name}' is never closed",
+                                 open_block.span, "end the block with '}' on a line of its own",
+                                 code="structure"))
+    if years is None and not years_failed:
+        errors.append(Diagnostic("the file has no 'years' line", A.Span(1, 1, 1, 2),
+                                 "add a line such as: years 2024..2030", code="structure"))
+    return A.Document(title, years, tuple(scenarios), tuple(placed), tuple(sections))
+
+
+def _with_doc(d: A.Definition, doc: str) -> A.Definition:
+    return replace(d, doc=doc)

@@ -1,0 +1,118 @@
+"""The model after one definition changed, checked only where the change reaches.
+
+    edited = replace_definition(model, "base", "capex", old_definition, new_definition)
+    result = recompute(previous_result, edited)   # engine.api: only what the edit reaches
+
+The edited definition alone is turned into pieces; every other piece, and
+what the engine knows about it (what it reads, its distributions), is
+kept. Each scenario whose layers include the edited one is re-checked with
+the engine's own passes against its checked state before the edit:
+`check_scenario` with that state as its reference re-checks only the edited
+variable and its readers, and rebuilds the graph reusing every other
+variable's edges. The other scenarios keep their checked state as it was.
+The new model's cache holds every scenario's checks, so `engine.api.prepare`
+and `recompute` on it start from them instead of checking the whole model.
+
+On 2,000 variables an edit and its recompute take 49 ms, against 97 ms for
+`load_model` of the edited text and `recompute` (with the parser's statement
+cache; 1.2 s without it). The model's positions stay those of the text the
+first model was loaded from, which is where every edit is placed. A test
+compares the outcome with `load_model` of the saved text on random edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dsl import ast as A
+from dsl.errors import Diagnostic, ScnError
+from engine.api import _collect, _in_scenario, checked, uses_of
+from engine.cache import ModelCache
+from engine.check import Checked, check_scenario
+from engine.model import Model, Piece, cover, freeze, pieces_of
+from engine.resolve import BASE, overlaps
+
+
+def replace_definition(model: Model, layer: str, name: str, old: A.Definition | None,
+                       new: A.Definition | None, reusable: tuple[Piece, ...] = ()) -> Model:
+    """`model` with the definition `old` of `name` in `layer` replaced by `new`, checked.
+
+    Either may be None (a definition added, or removed). `reusable` are
+    pieces to use for `new` as they are (the model's own, when an edit is
+    typed back). Raises ScnError with every error: what the definition alone
+    gets wrong (unknown names, arity, years out of range, overlaps in its
+    layer), then what it breaks in each scenario (a cycle, a year with no
+    value), a scenario's marked as `load_model` marks them.
+    """
+    errors: list[Diagnostic] = []
+    pieces = [p for p in model.layers[layer].get(name, ()) if p.definition is not old]
+    added: list[Piece] = []
+    if new is not None:
+        added = list(reusable) or pieces_of(new, layer, model.axis, errors)
+        # The model was checked, so any overlap now involves the new pieces.
+        errors.extend(overlaps(pieces + added, model.axis))
+        pieces += added
+    layers = dict(model.layers)
+    layers[layer] = freeze({**model.layers[layer], name: tuple(pieces)})
+    info = model.info
+    if layer == BASE:
+        before = info[name].definitions
+        defs = [d for d in before if d is not old]
+        if new is not None:
+            where = next((k for k, d in enumerate(before) if d is old), len(defs))
+            defs.insert(where, new)
+        info = freeze({**info, name: replace(info[name], definitions=tuple(defs))})
+    # The hidden-character warnings of the text as loaded are not carried (as
+    # before the move; the status line then forgets them until a save or reload).
+    edited = replace(model, info=info, layers=freeze(layers), warnings=(),
+                     cache=_carried(model.cache))
+    if not reusable:
+        for p in added:
+            uses, found = _collect(edited, p)
+            edited.cache.uses.put(p, uses)
+            errors.extend(found)
+    if errors:
+        raise ScnError(errors)
+    _recheck(model, edited, layer, name)
+    return edited
+
+
+def _carried(old: ModelCache) -> ModelCache:
+    """A cache for a model that differs from the old one in some definitions only.
+
+    What a piece reads and its distributions depend on the piece, the
+    variables and the axis alone, none of which an edit changes: those
+    families carry over (entries of pieces the edit removed stay unused).
+    Covers, checks and plans are the edit's to redo (`_recheck`).
+    """
+    out = ModelCache()
+    out.uses = old.uses.copy()
+    out.draws = old.draws.copy()
+    out.collector = old.collector
+    return out
+
+
+def _recheck(before: Model, model: Model, layer: str, name: str) -> None:
+    """Every scenario of `model`, checked into its cache; ScnError with every error.
+
+    A scenario whose layers do not include `layer` keeps its checked state
+    (its cover holds the same pieces); the others are checked again where
+    the change of `name` reaches.
+    """
+    errors: list[Diagnostic] = []
+    seen: set[tuple[str, A.Span]] = set()
+    for s in model.scenarios:
+        old = checked(before, s)
+        if layer not in model.chain(s):
+            model.cache.checked[s] = old
+            continue
+        cov = {**old.cover, **cover(model, s, variables=(name,))}
+        graph, found = check_scenario(model, cov, lambda p: uses_of(model, p),
+                                      (old.cover, old.graph))
+        for e in found:
+            if (e.message, e.span) not in seen:
+                seen.add((e.message, e.span))
+                errors.append(_in_scenario(e, s))
+        model.cache.checked[s] = Checked(cov, graph, [])
+    if errors:
+        raise ScnError(errors)

@@ -1,0 +1,115 @@
+"""What the caches must guarantee: reuse across reloads, a bound, and no stale hit."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from dsl import document
+from dsl.errors import ScnError
+from dsl.parser import parse_statement
+from dsl.document import StatementCache
+from engine import evaluate, load_model, parse_overrides
+from engine.api import recompute, uses_of
+from engine.cache import ModelCache, PieceMemo
+
+TEXT = "years 2024..2026\na = 1\nb = a * 2\nc = b + 1\n"
+
+
+def definitions(model):
+    return {v: model.info[v].definitions[0] for v in model.variables}
+
+
+def test_a_reloaded_model_reuses_its_unchanged_statements():
+    old = load_model(TEXT)
+    new = load_model(TEXT.replace("c = b + 1", "c = b + 2"))
+    a, b = definitions(old), definitions(new)
+    assert a["a"] is b["a"] and a["b"] is b["b"] and a["c"] is not b["c"]
+    # ... which is what makes a recompute start from the edited variable only
+    result = recompute(evaluate(old), new)
+    assert result.plan.changed == {"c"} and result.series("c") == [4.0, 4.0, 4.0]
+
+
+def test_reuse_survives_a_full_statement_cache(monkeypatch):
+    """At the limit the least recently used statement goes, not the whole cache: the
+    file being edited keeps its statements when one changed line comes in."""
+    monkeypatch.setattr(document, "_CACHE", StatementCache(4))  # exactly the file's statements
+    old = load_model(TEXT)
+    new = load_model(TEXT.replace("a = 1", "a = 5"))
+    assert len(document._CACHE) == 4
+    assert definitions(old)["b"] is definitions(new)["b"]
+    assert definitions(old)["c"] is definitions(new)["c"]
+
+
+def test_the_statement_cache_is_bounded_and_evicts_the_least_recently_used():
+    cache = StatementCache(3)
+    first = cache.statement("a = 1", 1)
+    for k in range(2, 5):
+        cache.statement(f"x{k} = {k}", k)
+        cache.statement("a = 1", 1)  # used again: stays
+    assert len(cache) == 3
+    assert ("a = 1", 1) in cache and ("x2 = 2", 2) not in cache
+    assert cache.statement("a = 1", 1) is first
+
+
+def test_no_stale_hit_after_eviction():
+    cache = StatementCache(1)
+    a = cache.statement("a = 1", 1)
+    cache.statement("a = 2", 1)  # evicts `a = 1`
+    again = cache.statement("a = 1", 1)
+    assert again == a and again is not a  # parsed again, equal: nothing hangs on identity
+    assert again == parse_statement("a = 1", 1)
+    # the same text at another line is another statement (its spans differ)
+    assert cache.statement("a = 1", 5).span.line == 5
+
+
+def test_errors_are_not_cached():
+    cache = StatementCache(8)
+    for _ in range(2):
+        with pytest.raises(ScnError):
+            cache.statement("a = = 1", 1)
+    assert len(cache) == 0
+
+
+def test_a_piece_memo_holds_its_pieces_so_their_ids_are_not_reused():
+    model = load_model(TEXT)
+    memo: PieceMemo[str] = PieceMemo()
+    for k in range(200):  # pieces made and dropped: an id freed could come back
+        (piece,) = parse_overrides(model, [f"a = {k}"])["a"]
+        assert memo.get(piece) is None
+        memo.put(piece, str(k))
+        del piece
+        gc.collect()
+    assert len(memo) == 200
+    assert sorted(v for _, v in memo.items()) == sorted(str(k) for k in range(200))
+
+
+def test_equal_pieces_of_two_models_keep_their_own_entries():
+    one, two = load_model(TEXT), load_model(TEXT + "d = c\n")
+    p, q = one.layers["base"]["c"][0], two.layers["base"]["c"][0]
+    assert p == q and p is not q
+    assert uses_of(one, p) == uses_of(two, q)
+    assert one.cache is not two.cache and one.cache.uses.get(q) is None
+
+
+def test_overrides_evaluated_one_after_another_never_see_each_other():
+    model = load_model(TEXT)
+    for k in range(50):
+        r = evaluate(model, "base", parse_overrides(model, [f"b = a * {k}"]))
+        assert r.series("c") == [k + 1.0] * 3
+    assert evaluate(model).series("c") == [3.0] * 3
+
+
+def test_generic_tables_memo_per_piece_and_once_per_key():
+    cache = ModelCache()
+    model = load_model(TEXT)
+    piece = model.layers["base"]["a"][0]
+    calls = []
+    for _ in range(2):
+        assert cache.memo("mine", piece, lambda: calls.append(1) or "x") == "x"
+        assert cache.once("mine.key", ("k", 1), lambda: calls.append(2) or "y") == "y"
+    assert calls == [1, 2]
+    assert cache.recall("other", 1) is None
+    cache.keep("other", 1, "z")
+    assert cache.recall("other", 1) == "z"
