@@ -20,14 +20,15 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(BIN)/scn run scenarios/ai_capex.scn --all-scenarios
 
-# The whole suite, and how long it took (keep it under 8 minutes on 2 cores).
+# The whole suite on every core (pytest-xdist), and how long it took (keep it
+# under 8 minutes on 2 cores).
 test: $(STAMP)
-	@start=$$(date +%s); $(BIN)/python -m pytest; status=$$?; \
+	@start=$$(date +%s); $(BIN)/python -m pytest -n auto; status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start ))s wall time"; exit $$status
 
 # While iterating: everything but the tests marked slow (large property runs, fuzzing).
 test-fast: $(STAMP)
-	@start=$$(date +%s); $(BIN)/python -m pytest -m 'not slow'; status=$$?; \
+	@start=$$(date +%s); $(BIN)/python -m pytest -n auto -m 'not slow'; status=$$?; \
 	echo "make test-fast: $$(( $$(date +%s) - start ))s wall time"; exit $$status
 
 # One run prints every figure beside its target: the engine (with the reference
