@@ -77,33 +77,45 @@ class Ref:
         return Ref(self.var, outer.offset + self.offset, None, self.cumsum)
 
 
-_SYMBOLS: dict[Ref, sp.Symbol] = {}
-_REFS: dict[sp.Symbol, Ref] = {}
+class CellSymbol(sp.Symbol):
+    """A sympy symbol that carries the cell it stands for.
+
+    The reference travels with the symbol, so no module-level table maps
+    symbols back to cells (one would grow with every model ever read) and no
+    result depends on such a table keeping an object alive. Two symbols of the
+    same cell are equal (sympy compares the name, and a label names one cell).
+    """
+
+    __slots__ = ("ref",)
+
+    def __new__(cls, ref: Ref):
+        obj = super().__new__(cls, ref.label, real=True)
+        obj.ref = ref
+        return obj
+
+    def __getnewargs_ex__(self):
+        return ((self.ref,), {})
+
+
+# sympy orders the terms of a sum or product, canonically and when printing,
+# by class name (sympy.core.basic._cmp_name, Atom.class_key): under its own
+# name a cell symbol would sort apart from `t` and change every printed
+# formula. It sorts, prints and compares as the Symbol it is.
+CellSymbol.__name__ = "Symbol"
 
 
 def symbol(ref: Ref) -> sp.Symbol:
-    s = _SYMBOLS.get(ref)
-    if s is None:
-        s = sp.Symbol(ref.label, real=True)
-        _SYMBOLS[ref] = s
-        _REFS[s] = ref
-    return s
+    return CellSymbol(ref)
 
 
 def ref_of(s: sp.Basic) -> Ref | None:
     """The cell a symbol stands for; None for `t` and for symbols made elsewhere."""
-    return _REFS.get(s)  # type: ignore[call-overload]
-
-
-_TANGENTS: dict[Ref, sp.Symbol] = {}
+    return s.ref if isinstance(s, CellSymbol) else None
 
 
 def tangent_symbol(ref: Ref) -> sp.Symbol:
     """The symbol d(cell) in a printed chain rule (not a cell: ref_of gives None)."""
-    s = _TANGENTS.get(ref)
-    if s is None:
-        s = _TANGENTS[ref] = sp.Symbol(ref.tangent_label, real=True)
-    return s
+    return sp.Symbol(ref.tangent_label, real=True)
 
 
 def reframe(expr: sp.Expr, outer: Ref) -> sp.Expr:

@@ -113,3 +113,39 @@ def test_generic_tables_memo_per_piece_and_once_per_key():
     assert cache.recall("other", 1) is None
     cache.keep("other", 1, "z")
     assert cache.recall("other", 1) == "z"
+
+
+# Module-level containers that may grow with what a process reads, each with its bound.
+BOUNDED = {("engine.polars_expr", "_LITERALS"),  # cleared at 100,000 literals
+           ("dsl.document", "_CACHE")}  # an LRU of 200,000 statements
+
+
+def test_no_module_level_table_grows_with_the_models_a_process_reads():
+    """A long UI session or a review bot reads model after model: a table keyed by
+    what a model holds (variable names, cells) would grow without end. Only the
+    bounded caches above may grow; everything else is per model."""
+    import sys
+
+    from engine.sensitivity import derivative_formula, derivatives
+
+    def sizes():
+        out = {}
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in ("dsl", "engine", "display"):
+                for attr, value in vars(module).items():
+                    if isinstance(value, (dict, set, list)):
+                        out[(name, attr)] = len(value)
+        return out
+
+    def read(k):  # a model whose variable names no other model had
+        text = f"years 2024..2027\nin{k} = 5%\nbase{k}[2024] = 100\nbase{k} = base{k}[t-1] * (1 + in{k})\n"
+        model = load_model(text)
+        derivatives(model, f"base{k}", f"in{k}")
+        derivative_formula(model, f"base{k}", f"in{k}")
+
+    read(0)
+    before = sizes()
+    for k in range(1, 30):
+        read(k)
+    grown = {key for key, n in sizes().items() if n > before.get(key, 0)} - BOUNDED
+    assert grown == set()
