@@ -68,6 +68,13 @@ def variables(model, wanted: str | None) -> list[str]:
     return [v for v in model.variables if v in keep]
 
 
+def load_scenario(args, texts: Texts):
+    """The file, the scenario and the --set overrides a one-scenario command reads:
+    (model, scenario name, overrides or None)."""
+    model = load(args.file, texts)
+    return model, scenario_name(model, args.scenario), overrides(model, texts, args.set)
+
+
 def scenario_name(model, name: str) -> str:
     if name not in model.scenarios:
         from engine.uses import suggest

@@ -40,9 +40,7 @@ def run(args, texts) -> int:
 
     if args.depth < 0:
         raise common.UsageError("--depth: expected 0 or more")
-    model = common.load(args.file, texts)
-    scenario = common.scenario_name(model, args.scenario)
-    overrides = common.overrides(model, texts, args.set)
+    model, scenario, overrides = common.load_scenario(args, texts)
     texts.argument("CELL", args.cell)
     c = parse_cell(model, args.cell, "CELL")
     if c.whole:

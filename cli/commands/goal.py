@@ -30,9 +30,7 @@ def register(sub) -> None:
 def run(args, texts) -> int:
     from engine.goal import goal_seek
 
-    model = common.load(args.file, texts)
-    scenario = common.scenario_name(model, args.scenario)
-    overrides = common.overrides(model, texts, args.set)
+    model, scenario, overrides = common.load_scenario(args, texts)
     texts.argument("TARGET", args.target)
     texts.argument("--vary", args.vary)
     if args.vary_year is not None:

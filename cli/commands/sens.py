@@ -50,9 +50,7 @@ def register(sub) -> None:
 def run(args, texts) -> int:
     from engine.trace import cell
 
-    model = common.load(args.file, texts)
-    scenario = common.scenario_name(model, args.scenario)
-    overrides = common.overrides(model, texts, args.set)
+    model, scenario, overrides = common.load_scenario(args, texts)
     texts.argument("OUTPUT", args.cell)
     if args.year is not None:
         texts.argument("--year", args.year)
