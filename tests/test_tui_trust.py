@@ -464,3 +464,22 @@ def test_typed_ahead_keys_come_back_in_order_and_a_stuck_step_lets_go():
     assert ahead.stale() == ["edit"]
     assert [(k.key, k.character) for k in ahead.release("edit")] == [("6", "6"), ("down", None)]
     assert not ahead.keep(events.Key("x", "x"))
+
+
+@sync
+async def test_at_80x24_the_inspector_scrolls_from_the_keyboard(scn_file):
+    """A small terminal shows the top of the inspector; ctrl+down reads the rest,
+    while the grid keeps the focus (arrows still move the cursor)."""
+    from tui.widgets.inspector import Inspector
+
+    async with opened(scn_file, size=(80, 24)) as (app, pilot):
+        inspector = app.query_one(Inspector)
+        assert inspector.max_scroll_y > 0  # there is more than it shows
+        assert inspector.scroll_y == 0
+        await pilot.press("ctrl+down", "ctrl+down")
+        await pilot.pause(0.1)
+        assert inspector.scroll_y > 0
+        assert app.focused is app.query_one(Grid)
+        await pilot.press("ctrl+up", "ctrl+up", "ctrl+up")
+        await pilot.pause(0.1)
+        assert inspector.scroll_y == 0

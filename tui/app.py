@@ -68,6 +68,8 @@ class ScnApp(FileFlow, App[int]):
         Binding("ctrl+z", "step('undo')", "undo"),
         Binding("ctrl+y", "step('redo')", "redo", show=False),
         Binding("t", "chart", "chart", show=False),
+        Binding("ctrl+down", "scroll_inspector(1)", "inspector down", show=False),
+        Binding("ctrl+up", "scroll_inspector(-1)", "inspector up", show=False),
         Binding("ctrl+r", "reload", "reload", show=False),
     ]
 
@@ -448,6 +450,11 @@ class ScnApp(FileFlow, App[int]):
     def action_chart(self) -> None:
         charts = self.query_one(TabbedContent)
         charts.active = "pane-tornado" if charts.active == "pane-series" else "pane-series"
+
+    def action_scroll_inspector(self, lines: int) -> None:
+        # The grid keeps the focus (arrows move the cursor); on a small terminal
+        # the inspector shows part of its facts, and these keys read the rest.
+        self.query_one(Inspector).scroll_relative(y=lines * 3, animate=False)
 
     def action_find(self) -> None:
         self.push_screen(FindScreen(self.variable_names(), self.blink),

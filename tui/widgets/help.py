@@ -23,6 +23,7 @@ KEYS = (
     ("t", "chart: the variable over the years / the tornado of the cell"),
     ("/", "find a variable by fuzzy name (ctrl+p: the command palette)"),
     ("Tab", "to the inspector's links (Enter jumps to the cell)"),
+    ("ctrl+down / ctrl+up", "scroll the inspector (a small terminal shows part of it)"),
     ("ctrl+r", "reload the file from disk (discards unsaved edits)"),
     ("?", "this help"),
     ("q, ctrl+q", "quit (asks first when edits are unsaved or the file was deleted)"),
