@@ -112,18 +112,26 @@ def meaning(expr: A.Expr) -> tuple:
 
 HANDLERS: dict[type, Callable[[A.Expr], tuple]] = {
     A.Number: lambda n: ("number", n.value),
-    A.Name: lambda n: ("Name", n.name),
+    A.Name: lambda n: ("Name", n.name, _members(n)),
     A.CurrentYear: lambda n: ("CurrentYear",),
-    A.Shifted: lambda n: ("Shifted", n.name, n.offset),
-    A.AtYear: lambda n: ("AtYear", n.name, n.year),
-    A.YearRange: lambda n: ("YearRange", n.name, n.years),
+    A.Shifted: lambda n: ("Shifted", n.name, n.offset, _members(n)),
+    A.AtYear: lambda n: ("AtYear", n.name, n.year, _members(n)),
+    A.YearRange: lambda n: ("YearRange", n.name, n.years, _members(n)),
     A.Unary: lambda n: ("Unary", n.op, meaning(n.operand)),
     A.Binary: lambda n: ("Binary", n.op, meaning(n.left), meaning(n.right)),
     A.Between: lambda n: ("Between", meaning(n.low), meaning(n.high)),
     A.Call: lambda n: ("Call", n.func, tuple(meaning(a) for a in n.args)),
     A.YearMap: lambda n: ("YearMap", tuple((e.years, meaning(e.value)) for e in n.entries)),
+    # Entry order never changes what a member map means (each member has its value).
+    A.MemberMap: lambda n: ("MemberMap", tuple(sorted(
+        ((e.member.name, meaning(e.value)) for e in n.entries), key=lambda x: x[0]))),
     A.Paren: lambda n: meaning(n.expr),
 }
+
+
+def _members(n) -> frozenset[str]:
+    """A selection's members: the order written (`x[goog, g800]`) means nothing."""
+    return frozenset(m.name for m in n.members)
 
 
 def compare_documents(old: A.Document, new: A.Document,
