@@ -247,14 +247,16 @@ def test_a_variable_named_dim_still_runs():
     assert evaluate(m).series("y") == [10.0, 12.0]
 
 
+# textconv shows a file's errors as its text (git diff must not fail); diff exits 2
+# when a side has errors, as for any other error.
+EXIT = {"textconv": 0, "diff": 2}
+
+
 @pytest.mark.parametrize("command", [
     ["run", "{f}"], ["check", "{f}"], ["explain", "{f}", "x"], ["graph", "{f}"],
     ["sens", "{f}", "x"], ["goal", "{f}", "x[2026] = 2", "--vary", "x"],
     ["snapshot", "{f}", "-o", "{tmp}/s.toml"], ["textconv", "{f}"], ["diff", "{f}", "{f}"],
 ], ids=lambda c: c[0])
-# textconv shows a file's errors as its text (git diff must not fail); diff exits 2
-# when a side has errors, as for any other error.
-EXIT = {"textconv": 0, "diff": 2}
 def test_every_command_gives_the_one_error(tmp_path, command, capsys):
     from cli.main import main
 
