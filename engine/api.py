@@ -60,8 +60,8 @@ def load_model(text: str, source: str = "<text>") -> Model:
 def _load_model(text: str, source: str) -> Model:
     doc, errors = parse_document(text, source, collect=True)
     dims = document_dims_error(doc, source)
-    if dims is not None:  # until the engine evaluates dims: one clean error, not a cascade
-        raise ScnError([dims])
+    if dims is not None:  # until the engine evaluates dims: one error for them, no cascade
+        raise ScnError(sorted(errors + [dims], key=lambda d: (d.span.line, d.span.col)))
     warnings = text_warnings(text, source)
     # A definition that failed to parse would show up again as an unknown name,
     # or as a variable with no value where it is read.
