@@ -271,3 +271,24 @@ def test_every_command_gives_the_one_error(tmp_path, command, capsys):
     assert "Traceback" not in out.err
     assert f"{path}:2:1: error: dimensions are not supported by this engine yet" in out.out + out.err
     assert code == EXIT.get(command[0], 1), out
+
+
+def test_a_dims_file_with_syntax_errors_reports_them_with_the_one_dims_error():
+    with pytest.raises(ScnError) as e:
+        load_model("years 2024..2026\nx = 1 +\ndim company = {goog}\ny = {2025: 1, goog: 2}\n")
+    got = [(d.span.line, d.code) for d in e.value.diagnostics]
+    assert got == [(2, "syntax"), (3, "dims-unsupported"), (4, "mixed-map")]
+
+
+def test_scn_diff_compares_member_cells_one_by_one():
+    from engine.compare import compare_documents
+
+    old = parse_document("years 2024..2026\ndim c = {goog, meta}\nx[goog] = 1\nx[meta] = 2\n"
+                         "y[goog] = {2025: 1}\nz = {goog: 1, meta: 2}\n")
+    new = parse_document("years 2024..2026\ndim c = {goog, meta}\nx[goog] = 1\nx[meta] = 3\n"
+                         "y[goog] = {2025: 2}\nz = {meta: 2, goog: 1}\n")
+    changes = compare_documents(old, new).changes
+    assert [(c.kind, c.label, c.new.text) for c in changes] == [
+        ("edited", "x[meta]", "x[meta] = 3"),
+        ("edited", "y[goog, 2025]", "y[goog] = {2025: 2}"),
+    ]
