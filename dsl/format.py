@@ -275,6 +275,7 @@ def document_text(doc: A.Document) -> str:
         out.append(statement_text(A.ModelTitle(doc.title)))
     if doc.years is not None:
         out.append(statement_text(doc.years))
+    out.extend(statement_text(d) for d in doc.dims)
     section: str | None = None
     for placed in doc.definitions:
         if placed.scenario != A.BASE:

@@ -292,3 +292,10 @@ def test_scn_diff_compares_member_cells_one_by_one():
         ("edited", "x[meta]", "x[meta] = 3"),
         ("edited", "y[goog, 2025]", "y[goog] = {2025: 2}"),
     ]
+
+
+def test_document_text_keeps_the_dims():
+    from dsl.format import document_text
+
+    doc = parse_document("years 2024..2026\ndim c = {\n  goog,\n  meta,\n}\nx[meta, 2025] = 1\n")
+    assert document_text(doc) == "years 2024..2026\ndim c = {goog, meta}\nx[meta, 2025] = 1\n"
