@@ -118,7 +118,8 @@ def _between(e: A.Between, kind_of: KindOf) -> bool:
     return is_percent(e.low, kind_of) and is_percent(e.high, kind_of)
 
 
-def _year_map(e: A.YearMap, kind_of: KindOf) -> bool:
+def _year_map(e: A.YearMap | A.MemberMap, kind_of: KindOf) -> bool:
+    """A map (of years or of members) reads as a percentage when every entry does."""
     return all(is_percent(x.value, kind_of) for x in e.entries)
 
 
@@ -139,6 +140,7 @@ HANDLERS: dict[type, Callable[..., bool]] = {
     A.Binary: _binary,
     A.Between: _between,
     A.YearMap: _year_map,
+    A.MemberMap: _year_map,
     A.Call: _call,
 }
 

@@ -48,6 +48,21 @@ class Years:
     span: Span = _span()
 
 
+# ---------------------------------------------------------------- members
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member named in a subscript or a member-map key (`goog` in `capex[goog]`).
+
+    The parser only reads a name: which dim it belongs to, and whether it is a
+    member at all, is the engine's to check.
+    """
+
+    name: str
+    span: Span = _span()
+
+
 # ---------------------------------------------------------------- expressions
 
 
@@ -60,10 +75,11 @@ class Number:
 
 @dataclass(frozen=True, slots=True)
 class Name:
-    """A variable in the current year."""
+    """A variable in the current year; `x[goog]` selects members (`members`)."""
 
     name: str
     span: Span = _span()
+    members: tuple[Member, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +96,7 @@ class Shifted:
     name: str
     offset: int
     span: Span = _span()
+    members: tuple[Member, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +106,7 @@ class AtYear:
     name: str
     year: int
     span: Span = _span()
+    members: tuple[Member, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +116,7 @@ class YearRange:
     name: str
     years: Years
     span: Span = _span()
+    members: tuple[Member, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +165,25 @@ class YearMap:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberEntry:
+    member: Member
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class MemberMap:
+    """`{goog: 52.5B, meta: 39.2B}`: one value per member of one dim.
+
+    Only ever the whole right-hand side of a definition (the parser refuses
+    it anywhere else).
+    """
+
+    entries: tuple[MemberEntry, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Paren:
     """Parentheses as written: kept so the formatter can keep them."""
 
@@ -155,7 +193,7 @@ class Paren:
 
 Expr = Union[
     Number, Name, CurrentYear, Shifted, AtYear, YearRange, Unary, Binary,
-    Between, Call, YearMap, Paren,
+    Between, Call, YearMap, MemberMap, Paren,
 ]
 
 
@@ -198,7 +236,12 @@ class BlockClose:
 
 @dataclass(frozen=True, slots=True)
 class Definition:
-    """`name = expr`, `name[years] = expr`; `years` is None for the whole series."""
+    """`name = expr`, `name[years] = expr`, `name[goog, 2025] = expr`.
+
+    `years` is None for the whole series; `members` holds the member
+    subscripts in the order written (the formatter prints them before the
+    year selector).
+    """
 
     name: str
     years: Years | None
@@ -206,9 +249,21 @@ class Definition:
     span: Span = _span()
     name_span: Span = _span()
     doc: str | None = field(default=None, compare=False)
+    members: tuple[Member, ...] = ()
 
 
-Statement = Union[ModelTitle, YearsDecl, Section, ScenarioOpen, BlockClose, Definition]
+@dataclass(frozen=True, slots=True)
+class DimDecl:
+    """`dim company = {goog, meta, msft}`: a dimension and its members, in order."""
+
+    name: str
+    members: tuple[str, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+    member_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+
+
+Statement = Union[ModelTitle, YearsDecl, Section, ScenarioOpen, BlockClose, Definition, DimDecl]
 
 
 # ---------------------------------------------------------------- a whole file
@@ -243,6 +298,7 @@ class Document:
     scenarios: tuple[ScenarioDecl, ...]
     definitions: tuple[Placed, ...]
     sections: tuple[str, ...]
+    dims: tuple[DimDecl, ...] = ()  # in declaration order
 
 
 def walk(expr: Expr):
@@ -273,6 +329,7 @@ HANDLERS = {
     Between: lambda n: (n.low, n.high),
     Call: lambda n: n.args,
     YearMap: lambda n: tuple(e.value for e in n.entries),
+    MemberMap: lambda n: tuple(e.value for e in n.entries),
     Paren: lambda n: (n.expr,),
 }
 
@@ -295,4 +352,13 @@ def only_inside(backend: str, where: str):
     elsewhere, and the function builders read it themselves): reaching it is a bug."""
     def refuse(b, node, *rest):
         raise NoHandler(backend, node, f"it stands only inside {where}")
+    return refuse
+
+
+def resolved_away(backend: str):
+    """The handler of a member map in a back-end that reads pieces: the model's
+    resolve step splits a member map into one piece per member, so reaching it
+    here is a bug."""
+    def refuse(b, node, *rest):
+        raise NoHandler(backend, node, "member maps become pieces when the model is resolved")
     return refuse

@@ -119,6 +119,7 @@ def _structure(statements, errors: list[Diagnostic], years_failed: bool = False)
     scenarios: list[A.ScenarioDecl] = []
     placed: list[A.Placed] = []
     open_block: A.ScenarioOpen | None = None
+    dims: dict[str, A.DimDecl] = {}
     for raw, node in statements:
         if isinstance(node, A.ModelTitle):
             if title is not None:
@@ -157,6 +158,19 @@ def _structure(statements, errors: list[Diagnostic], years_failed: bool = False)
                 continue
             scenarios.append(A.ScenarioDecl(node.name, node.parent or A.BASE, node.title,
                                             node.name_span, node.parent_span))
+        elif isinstance(node, A.DimDecl):
+            if open_block is not None:
+                errors.append(Diagnostic(
+                    f"dim '{node.name}' is declared inside scenario '{open_block.name}'",
+                    node.span, "declare dims outside any scenario block: every scenario "
+                    "has the same dims", code="structure"))
+            elif node.name in dims:
+                errors.append(Diagnostic(
+                    f"dim '{node.name}' is declared twice (first on line "
+                    f"{dims[node.name].span.line})", node.name_span,
+                    "declare each dim once, with all its members", code="structure"))
+            else:
+                dims[node.name] = node
         elif isinstance(node, A.BlockClose):
             if open_block is None:
                 errors.append(Diagnostic("'}' closes no scenario block", node.span,
@@ -174,7 +188,8 @@ def _structure(statements, errors: list[Diagnostic], years_failed: bool = False)
     if years is None and not years_failed:
         errors.append(Diagnostic("the file has no 'years' line", A.Span(1, 1, 1, 2),
                                  "add a line such as: years 2024..2030", code="structure"))
-    return A.Document(title, years, tuple(scenarios), tuple(placed), tuple(sections))
+    return A.Document(title, years, tuple(scenarios), tuple(placed), tuple(sections),
+                      tuple(dims.values()))
 
 
 def _with_doc(d: A.Definition, doc: str) -> A.Definition:

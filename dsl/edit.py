@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from dsl.ast import Span
+from dsl.ast import BASE, Document, Span
 from dsl.statements import scan_line, split_statements
 from dsl.text import line_body, split_lines, split_lines_keepends
 from dsl.text import line_starts as line_starts  # re-exported: edits are placed by it
@@ -194,3 +194,27 @@ def block_last_line(text: str, header_line: int) -> int:
             return last
         last = raw.end_line
     raise ValueError(f"no scenario block opens on line {header_line}")
+
+
+def cell_head(name: str, members: Sequence[str] = (), year: int | None = None) -> str:
+    """The left-hand side of a new cell definition, as `scn fmt` writes it: the
+    members first, then the year (`capex_growth[goog, 2026]`, `x[2026]`, `x`)."""
+    parts = [*members, *([str(year)] if year is not None else [])]
+    return f"{name}[{', '.join(parts)}]" if parts else name
+
+
+def cell_line(name: str, members: Sequence[str], year: int | None, typed: str,
+              indent: str = "") -> str:
+    """The line that defines one cell: `x[goog, 2026] = 62%  # guide` (what was typed:
+    a value, maybe with a comment; a comment of `#` alone is none)."""
+    code, comment = split_comment(typed)
+    tail = f"  {comment}" if comment not in (None, "#") else ""
+    return f"{indent}{cell_head(name, members, year)} = {code}{tail}"
+
+
+def last_definition_line(doc: Document, name: str, scenario: str = BASE) -> int | None:
+    """The last line of the variable's last definition in a layer (a new cell, whether
+    a year or a member cell, goes right after it), None when the layer has none."""
+    ends = [p.definition.span.end_line for p in doc.definitions
+            if p.scenario == scenario and p.definition.name == name]
+    return max(ends, default=None)

@@ -29,6 +29,10 @@ CODES: dict[str, str] = {
     "hidden-character": "an invisible or control character",
     "structure": "the file's shape: years, model title, scenario blocks",
     "not-formattable": "scn fmt cannot lay out a statement without changing it",
+    "empty-dim": "a dim declared with no members",
+    "duplicate-member": "a member listed twice in a dim, a subscript or a member map",
+    "mixed-map": "a map whose keys mix years and members",
+    "two-time-selectors": "a subscript with more than one year or time selector",
     # resolving and checking a model (engine)
     "unknown-variable": "a name that no definition defines",
     "unknown-function": "a call of a function that does not exist",
@@ -41,7 +45,7 @@ CODES: dict[str, str] = {
     "no-value": "a cell read (or named) that has no definition",
     "cycle": "a circular reference, in the same year or through the years",
     "arguments": "a function given the wrong number or kind of arguments",
-    "misplaced": "a year range or year map where it cannot stand",
+    "misplaced": "a year range, year map or member map where it cannot stand",
     "distribution-params": "distribution parameters that describe no distribution",
     "nonfinite": "a value that is not a finite number (n/a, inf)",
     "not-a-definition": "a definition expected (--set, an edit, a goal target)",
@@ -49,6 +53,7 @@ CODES: dict[str, str] = {
     "bad-cell": "a cell or year named on the command line that does not read",
     "goal": "a goal that cannot be sought or reached",
     "too-deep-for-derivatives": "a definition too deep for exact derivatives",
+    "dims-unsupported": "dimensions, which this engine parses but does not evaluate yet",
     # reading files (front ends)
     "not-utf8": "a file that is not UTF-8 text",
     "snapshot": "a snapshot file that does not read",

@@ -88,10 +88,18 @@ class _Printer:
         kind = type(node)
         if kind is A.Definition:
             self.put(node.name, node.name_span)
-            if node.years is not None:
-                self.put(f"[{years_text(node.years)}]", node.years.span)
+            if node.members or node.years is not None:
+                self.put(f"[{subscript_text(node.members, node.years)}]",
+                         _cover(node.members, node.years))
             self.put(" = ")
             self.expr(node.expr)
+        elif kind is A.DimDecl:
+            self.put(f"dim {node.name} = {{", node.name_span)
+            multiline = self.layout and node.span.line != node.span.end_line
+            spans = node.member_spans or (A.NO_SPAN,) * len(node.members)
+            self._items(list(zip(node.members, spans)), lambda m: self.put(*m), multiline,
+                        trailing_comma=True)
+            self.close("}", node.span)
         elif kind is A.ModelTitle:
             self.put(f'model "{node.title}"', node.span)
         elif kind is A.YearsDecl:
@@ -122,20 +130,20 @@ class _Printer:
         self.put(n.text, n.span)
 
     def _name(self, n: A.Name) -> None:
-        self.put(n.name, n.span)
+        self.put(_selected(n, None), n.span)
 
     def _current_year(self, n: A.CurrentYear) -> None:
         self.put("t", n.span)
 
     def _shifted(self, n: A.Shifted) -> None:
         sign = "+" if n.offset > 0 else "-"
-        self.put(f"{n.name}[t{sign}{abs(n.offset)}]", n.span)
+        self.put(_selected(n, f"t{sign}{abs(n.offset)}"), n.span)
 
     def _at_year(self, n: A.AtYear) -> None:
-        self.put(f"{n.name}[{n.year}]", n.span)
+        self.put(_selected(n, str(n.year)), n.span)
 
     def _year_range(self, n: A.YearRange) -> None:
-        self.put(f"{n.name}[{years_text(n.years)}]", n.span)
+        self.put(_selected(n, years_text(n.years)), n.span)
 
     def _unary(self, n: A.Unary) -> None:
         self.put("-" if n.op == "-" else "not ")
@@ -172,6 +180,16 @@ class _Printer:
         self.put(years_text(e.years) + ": ", e.years.span)
         self.expr(e.value)
 
+    def _member_map(self, n: A.MemberMap) -> None:
+        self.put("{", A.Span(n.span.line, n.span.col, n.span.line, n.span.col))
+        multiline = self.layout and n.span.line != n.span.end_line
+        self._items(n.entries, self._member_entry, multiline, trailing_comma=True)
+        self.close("}", n.span)
+
+    def _member_entry(self, e: A.MemberEntry) -> None:
+        self.put(e.member.name + ": ", e.member.span)
+        self.expr(e.value)
+
     def _items(self, items, emit, multiline: bool, trailing_comma: bool) -> None:
         """Comma-separated items: on this line, or one per line indented one level deeper."""
         if not multiline:
@@ -194,7 +212,33 @@ HANDLERS = {
     A.Shifted: _Printer._shifted, A.AtYear: _Printer._at_year, A.YearRange: _Printer._year_range,
     A.Unary: _Printer._unary, A.Binary: _Printer._binary, A.Between: _Printer._between,
     A.Paren: _Printer._paren, A.Call: _Printer._call, A.YearMap: _Printer._year_map,
+    A.MemberMap: _Printer._member_map,
 }
+
+
+def subscript_text(members: tuple[A.Member, ...], time: A.Years | str | None) -> str:
+    """What stands between the brackets, canonically: the members in the order
+    written, then the year or time selector (`goog, g800, 2025`)."""
+    parts = [m.name for m in members]
+    if isinstance(time, A.Years):
+        parts.append(years_text(time))
+    elif time is not None:
+        parts.append(time)
+    return ", ".join(parts)
+
+
+def _selected(n, time: str | None) -> str:
+    """A reference as written canonically: `x`, `x[t-1]`, `x[goog]`, `x[goog, 2025]`."""
+    if not n.members and time is None:
+        return n.name
+    return f"{n.name}[{subscript_text(n.members, time)}]"
+
+
+def _cover(members: tuple[A.Member, ...], years: A.Years | None) -> A.Span:
+    """The span from the first to the last subscript (members and years in any order)."""
+    spans = sorted([m.span for m in members] + ([years.span] if years is not None else []),
+                   key=lambda s: (s.line, s.col))
+    return spans[0].to(spans[-1])
 
 
 def years_text(years: A.Years) -> str:
@@ -231,6 +275,7 @@ def document_text(doc: A.Document) -> str:
         out.append(statement_text(A.ModelTitle(doc.title)))
     if doc.years is not None:
         out.append(statement_text(doc.years))
+    out.extend(statement_text(d) for d in doc.dims)
     section: str | None = None
     for placed in doc.definitions:
         if placed.scenario != A.BASE:

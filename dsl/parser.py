@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import MAX_PERIODS, BadNumber, parse_number, parse_offset, parse_year
-from dsl.syntax_messages import describe_expected, describe_token, match_message, misplaced
+from dsl.syntax_messages import DIM_SHAPE, describe_expected, describe_token, match_message, misplaced
 from dsl.text import Hidden, describe, hidden_characters
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -90,6 +90,55 @@ def _year(tok: Token) -> int:
         raise _SyntaxProblem(str(e), _tok(tok), e.hint, code="bad-number") from None
 
 
+def _member_maps() -> list[A.MemberMap]:
+    """The member maps built in the statement being parsed (the definition checks
+    that the only one is its whole right-hand side)."""
+    found = getattr(_where, "member_maps", None)
+    if found is None:
+        found = _where.member_maps = []
+    return found
+
+
+def _misplaced_map(m: A.MemberMap, expr: A.Expr) -> _SyntaxProblem:
+    inside = next((n.func for n in A.walk(expr) if isinstance(n, A.Call)
+                   and any(m is x for a in n.args for x in A.walk(a))), None)
+    if inside in ("interp", "step"):
+        return _SyntaxProblem(f"{inside} takes a year map, not a member map", m.span,
+                              f"define {inside} per member: x[goog] = {inside}({{2024: 1, 2030: 2}})",
+                              code="misplaced")
+    return _SyntaxProblem("a member map must be the whole right-hand side", m.span,
+                          "define it as a variable of its own (mix = {g400: 50%, g800: 50%}) "
+                          "and use that name", code="misplaced")
+
+
+def _two_names(first: str, second, at: A.Span | None = None) -> _SyntaxProblem:
+    """`y b = 1`: two names where a definition has one (only `dim` may precede a name)."""
+    return _SyntaxProblem("a name has no spaces: expected '=' after the first name",
+                          at or _tok(second), f"write {first}_{second} = ... or {first} = ... "
+                          "(a dimension is declared as dim NAME = {a, b})")
+
+
+def _split_targets(targets: list) -> tuple[tuple[A.Member, ...], A.Years | None]:
+    """A left-hand subscript list: its members (in the order written) and its year selector."""
+    members = tuple(x for x in targets if isinstance(x, A.Member))
+    _no_repeats(members)
+    years = [x for x in targets if isinstance(x, A.Years)]
+    if len(years) > 1:
+        raise _SyntaxProblem("a definition takes at most one year selector", years[1].span,
+                             "write one year or range: x[goog, 2025] or x[goog, 2025..2027]",
+                             code="two-time-selectors")
+    return members, (years[0] if years else None)
+
+
+def _no_repeats(members: tuple[A.Member, ...]) -> None:
+    seen: set[str] = set()
+    for m in members:
+        if m.name in seen:
+            raise _SyntaxProblem(f"member '{m.name}' is selected twice", m.span,
+                                 "name each member once", code="duplicate-member")
+        seen.add(m.name)
+
+
 class _ToAst(Transformer):
     """One callback per grammar rule (or alias), each returning an AST node."""
 
@@ -122,11 +171,41 @@ class _ToAst(Transformer):
         return A.BlockClose(_tok(c[0]))
 
     def definition(self, c):
-        name, _lb, years, _rb, _eq, expr = c
-        if years is not None and not isinstance(years, A.Years):
-            raise _SyntaxProblem("a definition's years must be written as a year or a range",
-                                 _span(_lb, _rb), "write x[2026], x[2026..2028] or x[2028..]")
-        return A.Definition(_name(name), years, expr, _span(name, expr), _tok(name))
+        name, _lb, targets, _rb, _eq, expr = c
+        members, years = _split_targets(targets or [])
+        for m in _member_maps():
+            if m is not expr:
+                raise _misplaced_map(m, expr)
+        return A.Definition(_name(name), years, expr, _span(name, expr), _tok(name),
+                            members=members)
+
+    def targets(self, c):
+        return [x for x in c if not isinstance(x, Token)]
+
+    def member(self, c):
+        return A.Member(_name(c[0]), _tok(c[0]))
+
+    def dim_stmt(self, c):
+        keyword, name, _eq, lb, members, rb = c
+        if keyword != "dim":
+            raise _two_names(keyword, name)
+        members = members or []
+        if not members:
+            raise _SyntaxProblem(f"dim '{name}' has no members", _span(lb, rb),
+                                 f"list them: dim {name} = {{a, b}}", code="empty-dim")
+        seen: dict[str, Token] = {}
+        for tok in members:
+            _name(tok)
+            if tok in seen:
+                raise _SyntaxProblem(f"member '{tok}' is listed twice in dim '{name}'",
+                                     _tok(tok), "each member is listed once",
+                                     code="duplicate-member")
+            seen[str(tok)] = tok
+        return A.DimDecl(_name(name), tuple(str(t) for t in members), _span(keyword, rb),
+                         _tok(name), tuple(_tok(t) for t in members))
+
+    def dim_members(self, c):
+        return [x for x in c if isinstance(x, Token) and x.type == "NAME"]
 
     # -- year selectors (definition targets and map keys)
     def year_single(self, c):
@@ -184,48 +263,95 @@ class _ToAst(Transformer):
         return [x for x in c if not isinstance(x, Token)]
 
     def year_map(self, c):
-        return A.YearMap(tuple(c[1] or ()), _span(c[0], c[2]))
+        entries = c[1] or []
+        span = _span(c[0], c[2])
+        if not entries or isinstance(entries[0][0], A.Years):
+            return A.YearMap(tuple(self._entries(entries, A.Years, A.MapEntry)), span)
+        node = A.MemberMap(tuple(self._entries(entries, A.Member, A.MemberEntry)), span)
+        _member_maps().append(node)
+        return node
+
+    @staticmethod
+    def _entries(entries, kind, make):
+        """The map's entries, all keyed by `kind` (years or members), else an error
+        at the first key of the other kind."""
+        out = []
+        seen: set[str] = set()
+        for key, value in entries:
+            if not isinstance(key, kind):
+                first = "years" if kind is A.Years else "members"
+                raise _SyntaxProblem(
+                    f"a map's keys are all {first} or all members" if kind is A.Years
+                    else f"a map's keys are all {first} or all years", key.span,
+                    "a year map is {2025: 30%, 2026..: 25%}, a member map {goog: 1, meta: 2}; "
+                    "for one member in one year define the cell: x[goog, 2025] = ...",
+                    code="mixed-map")
+            if kind is A.Member:
+                if key.name in seen:
+                    raise _SyntaxProblem(f"'{key.name}' is a key of this map twice", key.span,
+                                         "give each member one value", code="duplicate-member")
+                seen.add(key.name)
+            out.append(make(key, value, _span(key.span, value)))
+        return out
 
     def map_entries(self, c):
-        return [x for x in c if isinstance(x, A.MapEntry)]
+        return [x for x in c if isinstance(x, tuple)]
 
     def map_entry(self, c):
-        return A.MapEntry(c[0], c[2], _span(c[0].span, c[2]))
+        return (c[0], c[2])
 
     def ref(self, c):
-        name, _lb, sel, rb = c
+        name, _lb, sels, rb = c
         span = _span(name, rb)
         _name(name)
-        kind, value = sel
+        members = tuple(v for k, v, _ in sels if k == "member")
+        _no_repeats(members)
+        times = [(k, v, at) for k, v, at in sels if k != "member"]
+        if len(times) > 1:
+            raise _SyntaxProblem("a reference takes at most one time selector", times[1][2],
+                                 "write x[t-1], x[2025] or x[goog, t-1]",
+                                 code="two-time-selectors")
+        kind, value, _ = times[0] if times else ("offset", 0, span)
         if kind == "offset":
             if value == 0:
-                return A.Name(str(name), span)
-            return A.Shifted(str(name), value, span)
+                return A.Name(str(name), span, members)
+            return A.Shifted(str(name), value, span, members)
         if kind == "year":
-            return A.AtYear(str(name), value, span)
-        return A.YearRange(str(name), value, span)
+            return A.AtYear(str(name), value, span, members)
+        return A.YearRange(str(name), value, span, members)
+
+    def selectors(self, c):
+        return [x for x in c if not isinstance(x, Token)]
+
+
+
+    def sel_member(self, c):
+        return ("member", A.Member(_name(c[0]), _tok(c[0])), _tok(c[0]))
 
     def sel_same(self, c):
-        return ("offset", 0)
+        return ("offset", 0, _tok(c[0]))
 
     def sel_offset(self, c):
         try:
             k = parse_offset(str(c[2]))
         except BadNumber as e:
             raise _SyntaxProblem(str(e), _tok(c[2]), e.hint, code="bad-number") from None
-        return ("offset", -k if c[1] == "-" else k)
+        return ("offset", -k if c[1] == "-" else k, _span(c[0], c[2]))
 
     def sel_year(self, c):
-        return ("year", _year(c[0]))
+        return ("year", _year(c[0]), _tok(c[0]))
 
     def sel_closed(self, c):
-        return ("range", self.year_closed(c))
+        years = self.year_closed(c)
+        return ("range", years, years.span)
 
     def sel_from(self, c):
-        return ("range", self.year_from(c))
+        years = self.year_from(c)
+        return ("range", years, years.span)
 
     def sel_until(self, c):
-        return ("range", self.year_until(c))
+        years = self.year_until(c)
+        return ("range", years, years.span)
 
 
 @lru_cache(maxsize=1)
@@ -260,6 +386,8 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
                         _with_subject(d, Subject(variable=name)) for d in e.diagnostics]) from None
 
 
+_DIM_HEAD = re.compile(r"\s*dim\s+[A-Za-z_]")
+_TWO_NAMES = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -281,6 +409,7 @@ def failed_definitions(errors: list[Diagnostic]) -> set[str]:
 
 def _parse_statement(text: str, line: int) -> A.Statement:
     _where.offset = line - 1
+    _where.member_maps = []
     hidden = [h for h in hidden_characters(text, line) if h.place == "code"]
     if hidden:
         raise ScnError([hidden_diagnostic(h) for h in hidden])
@@ -369,6 +498,12 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
             what = describe(ch)
         return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed), code="syntax")
     label = match_message(_plain_parser(), text)
+    if label == DIM_SHAPE and not _DIM_HEAD.match(text):
+        two = _TWO_NAMES.match(text)  # `y b = 1` fails where `dim x = 5` does
+        if two is not None:
+            at = A.Span(line, two.start(2) + 1, line, two.end(2) + 1)
+            return _two_names(two[1], two[2], at).diagnostic
+        label = None
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         tok = e.token
         span = _tok(tok)

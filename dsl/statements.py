@@ -1,7 +1,7 @@
 """Split a file into statements, before any parsing.
 
 One statement per line; a statement continues over several lines only inside
-an open `(`, `[` or `{` (a year map). Parsing statement by statement means a
+an open `(`, `[` or `{` (a year or member map, a `dim`'s member list). Parsing statement by statement means a
 bad line yields one error, not a cascade. A continuation line that plainly
 starts a new statement (`name = ...`, a keyword, a block's `}`) ends the open
 one, so an unclosed bracket cannot swallow the rest of the file.
@@ -20,7 +20,8 @@ _CLOSE = {")", "]", "}"}
 # it): `name \s* (\[..\])? \s* =` tried every split of one run of spaces
 # between the two `\s*`, quadratic on a line of `a` and 100,000 spaces.
 _NEW_STATEMENT = re.compile(
-    r"\s*(?:[A-Za-z_]\w*\s*(?:\[[^\]]*\]\s*)?=(?!=)|(?:section|scenario|model|years)\b)"
+    r"\s*(?:[A-Za-z_]\w*\s*(?:\[[^\]]*\]\s*)?=(?!=)|(?:section|scenario|model|years)\b"
+    r"|dim[ \t]+[A-Za-z_]\w*[ \t]*=[ \t]*\{)"
 )
 
 

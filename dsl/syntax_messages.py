@@ -23,6 +23,9 @@ WORDS = {
 _KEYWORDS = {"MODEL", "YEARS", "SECTION", "SCENARIO", "EXTENDS", "T", "IF", "AND", "OR",
              "NOT", "TO"}
 
+DIM_SHAPE = ("a dimension is declared as: dim NAME = {member, member}",
+             "e.g. dim company = {goog, meta, msft}")
+
 # (message, hint): [snippets that fail in the parser state that deserves it]
 EXAMPLES: dict[tuple[str, str], list[str]] = {
     ("comparisons do not chain", "write 1 < x and x < 3"): [
@@ -51,9 +54,14 @@ EXAMPLES: dict[tuple[str, str], list[str]] = {
     ("missing '}'", "every '{' needs a matching '}'"): [
         "y = {2025: 1", "y = {2025: 1, 2026: 2",
     ],
-    ("a year-map entry is written YEAR: value", "write {2025: 45%, 2026..: 12%}"): [
-        "y = {2025 1}", "y = {a: 1}", "y = {2025}", "y = {2025: 1 2026: 2}",
-        "y = {2025:}",
+    ("a map entry is written KEY: value",
+     "write {2025: 45%, 2026..: 12%} (years) or {goog: 1, meta: 2} (members)"): [
+        "y = {2025 1}", "y = {a 1}", "y = {2025}", "y = {a}", "y = {2025: 1 2026: 2}",
+        "y = {2025:}", "y = {a: 1 b: 2}", "y = {a:}",
+    ],
+    DIM_SHAPE: [
+        "dim x", "dim x =", "dim x = 5", "dim x = {a b}", "dim x = {a: 1}", "dim x = {a",
+        "dim x = {1}", "dim x = {a,", "dim x = {a} 1",
     ],
     ("a scenario header is: scenario NAME [extends PARENT] [\"Title\"] {",
      "open the block with '{' at the end of the line"): [

@@ -21,6 +21,7 @@ from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.parser import failed_definitions, parse_statement, text_warnings
 from dsl.document import parse_document
+from engine.unsupported import dims_error, document_dims_error
 from engine.check import Checked, check_scenario
 from engine.distributions import parameter_warnings
 from engine.frame import BATCH, YEAR
@@ -58,6 +59,9 @@ def load_model(text: str, source: str = "<text>") -> Model:
 
 def _load_model(text: str, source: str) -> Model:
     doc, errors = parse_document(text, source, collect=True)
+    dims = document_dims_error(doc, source)
+    if dims is not None:  # until the engine evaluates dims: one error for them, no cascade
+        raise ScnError(sorted(errors + [dims], key=lambda d: (d.span.line, d.span.col)))
     warnings = text_warnings(text, source)
     # A definition that failed to parse would show up again as an unknown name,
     # or as a variable with no value where it is read.
@@ -175,6 +179,10 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
             node = parse_statement(text, k + 1)  # the k-th override is line k+1 of `source`
         except ScnError as e:
             errors.extend(replace(d, source=source) for d in e.diagnostics)
+            continue
+        dims = dims_error([node], source)
+        if dims is not None:
+            errors.append(dims)
             continue
         if not isinstance(node, A.Definition):
             errors.append(Diagnostic("expected a definition such as: asic_share[2030] = 55%",

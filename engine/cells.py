@@ -129,6 +129,7 @@ HANDLERS: dict[type, Callable[[Cells, A.Expr], Cell]] = {
     A.Between: _between,
     A.Call: _call,
     A.YearMap: A.only_inside("cells", "a whole definition, interp or step"),
+    A.MemberMap: A.resolved_away("cells"),
     A.Paren: lambda b, n: b.value(n.expr),
 }
 Cells.handlers = HANDLERS

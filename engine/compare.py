@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 from dsl import ast as A
-from dsl.format import expr_text, statement_text, years_text
+from dsl.format import expr_text, statement_text, subscript_text, years_text
 from engine.address import Cell
 from engine.axis import TimeAxis
 from engine.model import BASE
@@ -42,23 +42,30 @@ class Assumption:
     line: int
     section: str | None = field(default=None, compare=False)
     map_size: int = field(default=1, compare=False)  # entries of the map it belongs to
+    members: tuple[A.Member, ...] = ()  # the definition's member subscripts, as written
 
     @property
     def key(self) -> tuple:
-        return (self.layer, self.name, self.years, self.in_map)
+        # `x[goog, g800]` and `x[g800, goog]` are the same cells: members as a set
+        return (self.layer, self.name, self.years, self.in_map,
+                frozenset(m.name for m in self.members))
 
     @property
     def label(self) -> str:
-        """The variable and its years: `capex`, `capex[2024]`, `capex_growth[2027]`."""
-        return self.name + (f"[{years_text(self.years)}]" if self.years is not None else "")
+        """The variable and its cells: `capex`, `capex[2024]`, `capex_growth[goog, 2027]`."""
+        if not self.members and self.years is None:
+            return self.name
+        return f"{self.name}[{subscript_text(self.members, self.years)}]"
 
     @property
     def text(self) -> str:
         """As it reads in the file: `capex[2024] = 265B`, `capex_growth = {2027: 20%, ...}`."""
         if self.in_map:
             more = ", ..." if self.map_size > 1 else ""
-            return f"{self.name} = {{{years_text(self.years)}: {expr_text(self.expr)}{more}}}"
-        return statement_text(A.Definition(self.name, self.years, self.expr))
+            head = self.name + (f"[{subscript_text(self.members, None)}]" if self.members else "")
+            return f"{head} = {{{years_text(self.years)}: {expr_text(self.expr)}{more}}}"
+        return statement_text(A.Definition(self.name, self.years, self.expr,
+                                           members=self.members))
 
 
 @dataclass(frozen=True)
@@ -95,10 +102,10 @@ def assumptions(doc: A.Document) -> list[Assumption]:
         if isinstance(d.expr, A.YearMap) and d.years is None:
             n = len(d.expr.entries)
             out.extend(Assumption(p.scenario, d.name, e.years, True, e.value, e.span.line,
-                                  p.section, n) for e in d.expr.entries)
+                                  p.section, n, d.members) for e in d.expr.entries)
         else:
             out.append(Assumption(p.scenario, d.name, d.years, False, d.expr, d.span.line,
-                                  p.section))
+                                  p.section, members=d.members))
     return out
 
 
@@ -112,18 +119,26 @@ def meaning(expr: A.Expr) -> tuple:
 
 HANDLERS: dict[type, Callable[[A.Expr], tuple]] = {
     A.Number: lambda n: ("number", n.value),
-    A.Name: lambda n: ("Name", n.name),
+    A.Name: lambda n: ("Name", n.name, _members(n)),
     A.CurrentYear: lambda n: ("CurrentYear",),
-    A.Shifted: lambda n: ("Shifted", n.name, n.offset),
-    A.AtYear: lambda n: ("AtYear", n.name, n.year),
-    A.YearRange: lambda n: ("YearRange", n.name, n.years),
+    A.Shifted: lambda n: ("Shifted", n.name, n.offset, _members(n)),
+    A.AtYear: lambda n: ("AtYear", n.name, n.year, _members(n)),
+    A.YearRange: lambda n: ("YearRange", n.name, n.years, _members(n)),
     A.Unary: lambda n: ("Unary", n.op, meaning(n.operand)),
     A.Binary: lambda n: ("Binary", n.op, meaning(n.left), meaning(n.right)),
     A.Between: lambda n: ("Between", meaning(n.low), meaning(n.high)),
     A.Call: lambda n: ("Call", n.func, tuple(meaning(a) for a in n.args)),
     A.YearMap: lambda n: ("YearMap", tuple((e.years, meaning(e.value)) for e in n.entries)),
+    # Entry order never changes what a member map means (each member has its value).
+    A.MemberMap: lambda n: ("MemberMap", tuple(sorted(
+        ((e.member.name, meaning(e.value)) for e in n.entries), key=lambda x: x[0]))),
     A.Paren: lambda n: meaning(n.expr),
 }
+
+
+def _members(n) -> frozenset[str]:
+    """A selection's members: the order written (`x[goog, g800]`) means nothing."""
+    return frozenset(m.name for m in n.members)
 
 
 def compare_documents(old: A.Document, new: A.Document,

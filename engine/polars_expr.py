@@ -167,6 +167,7 @@ HANDLERS: dict[type, Callable[[Polars, A.Expr], pl.Expr]] = {
     A.Between: lambda b, n: (b.value(n.low) + b.value(n.high)) / 2,
     A.Call: _call,
     A.YearMap: A.only_inside("polars", "a whole definition, interp or step"),
+    A.MemberMap: A.resolved_away("polars"),
     A.Paren: lambda b, n: b.value(n.expr),
 }
 Polars.handlers = HANDLERS

@@ -288,6 +288,7 @@ HANDLERS: dict[type, Callable[[Builder, A.Expr, Frame], sp.Expr]] = {
     A.Between: lambda b, n, frame: (b.expr(n.low, frame) + b.expr(n.high, frame)) / 2,
     A.Call: _call,
     A.YearMap: A.only_inside("sympy", "a whole definition, interp or step"),
+    A.MemberMap: A.resolved_away("sympy"),
     A.Paren: lambda b, n, frame: b.expr(n.expr, frame),
 }
 

@@ -310,6 +310,7 @@ HANDLERS = {
     A.AtYear: UseCollector._at_year,
     A.YearRange: UseCollector._year_range,
     A.YearMap: UseCollector._year_map,
+    A.MemberMap: A.resolved_away("uses"),
     A.Call: UseCollector._call,
     A.Between: UseCollector._between,
     A.Unary: UseCollector._operands,

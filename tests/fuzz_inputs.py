@@ -115,7 +115,9 @@ def sources(draw) -> Source:
     """A model file: valid, junk, mutated, hostile or grown; sometimes mangled as bytes."""
     kind = draw(st.sampled_from(["valid", "valid", "junk", "hostile", "hostile", "grown"]))
     if kind in ("valid", "hostile"):
-        gm = draw(models(max_vars=6, max_years=6, max_scenarios=2))
+        # Now and then with dims: every command must refuse them in words, not crash.
+        gm = draw(models(max_vars=6, max_years=6, max_scenarios=2,
+                         dims=draw(st.integers(0, 5)) == 0))
         text = gm.text if kind == "valid" else draw(hostile(gm.text))
         if kind == "valid" and draw(st.integers(0, 3)) == 0:
             text = mutate(text, draw(st.lists(mutation(), min_size=1, max_size=3)))

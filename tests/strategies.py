@@ -486,10 +486,69 @@ def _statement(name, target, rhs, draw) -> str:
     return f"{name}{target}{eq}{rhs}{comment}"
 
 
+DIM_POOL = ["company", "speed", "region"]
+MEMBER_POOL = ["goog", "meta", "msft", "g400", "g800", "na", "eu", "m_1", "T2"]
+
+
+@st.composite
+def _dims_text(draw, first: int, last: int):
+    """Dims syntax (LANGUAGE-2 section 1) for `models(dims=True)`: the `dim` lines and
+    the statements that use them (member subscripts, member maps, selections, dim
+    aggregates), as written by hand: odd spacing, multi-line braces, comments.
+    Syntactically valid; the engine evaluates none of it yet."""
+    n_dims = draw(st.integers(1, 2))
+    dims = draw(st.lists(st.sampled_from(DIM_POOL), min_size=n_dims, max_size=n_dims,
+                         unique=True))
+    pool = draw(st.permutations(MEMBER_POOL))
+    members = {d: pool[3 * k:3 * k + draw(st.integers(1, 3))] for k, d in enumerate(dims)}
+    head = []
+    for d, ms in members.items():
+        if draw(st.booleans()):
+            head.append(f"dim {d} = {{{draw(st.sampled_from([', ', ',', ' , '])).join(ms)}}}"
+                        + draw(st.sampled_from(["", "  # the list"])))
+        else:
+            body = [f"  {m}," + draw(st.sampled_from(["", "  # one"])) for m in ms]
+            if draw(st.booleans()):
+                body[-1] = body[-1].replace(",", "", 1)
+            head.append("\n".join([f"dim {d} = {{", *body, "}"]))
+    num = st.sampled_from(["1", "2.5B", "30%", "0", "7"])
+    year = st.integers(first, last)
+    statements = []
+    for k in range(draw(st.integers(1, 4))):
+        d = draw(st.sampled_from(dims))
+        m = draw(st.sampled_from(members[d]))
+        y = draw(year)
+        form = draw(st.sampled_from(["member", "cell", "range", "map", "mapyear", "multimap"]))
+        sep = draw(st.sampled_from([", ", ",", " ,  "]))
+        if form == "member":
+            statements.append(f"dv{k}[{m}] = {draw(num)}")
+        elif form == "cell":
+            sub = [m, str(y)] if draw(st.booleans()) else [str(y), m]
+            statements.append(f"dv{k}[{sep.join(sub)}] = {draw(num)}")
+        elif form == "range":
+            statements.append(f"dv{k}[{y}..{sep}{m}] = {draw(num)}")
+        elif form in ("map", "mapyear"):
+            target = f"[{y}]" if form == "mapyear" else ""
+            entries = sep.join(f"{x}: {draw(num)}" for x in members[d])
+            statements.append(f"dv{k}{target} = {{{entries}}}")
+        else:
+            lines = [f"    {x}: {draw(num)}," + draw(st.sampled_from(["", "  # note"]))
+                     for x in members[d]]
+            statements.append("\n".join([f"dv{k} = {{", *lines, "}"]))
+        reads = [f"dv{k}[{m}]", f"dv{k}[{m}{sep}t-1]", f"dv{k}[t+1{sep}{m}]",
+                 f"dv{k}[{m}, {y}]", f"sum(dv{k}[{m}{sep}{first}..{last}])",
+                 f"sum(dv{k}, {d})", f"mean(dv{k}[ {m} ], {d})"]
+        picked = draw(st.lists(st.sampled_from(reads), min_size=1, max_size=3))
+        statements.append(f"rd{k} = " + draw(st.sampled_from([" + ", "*", " / "])).join(picked))
+    return head, statements
+
+
 @st.composite
 def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
-           risky: bool = True):
-    """A random well-formed model (see the module docstring)."""
+           risky: bool = True, dims: bool = False):
+    """A random well-formed model (see the module docstring); with `dims`, one that
+    also declares dims and uses every dims form (valid syntax, which the engine
+    refuses with one error until it evaluates dims)."""
     n_years = draw(st.integers(1, min(4, max_years)) | st.integers(1, max_years))
     first = draw(st.sampled_from([2020, 2024, 1999, 2100, 3]))
     last = first + n_years - 1
@@ -521,6 +580,10 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
         for target, rhs in defs:
             doc = draw(st.sampled_from(["", "", "", f"## about {v.name}\n"]))
             statements.append(doc + _statement(v.name, target, rhs, draw))
+    dim_lines: list[str] = []
+    if dims:
+        dim_lines, more = draw(_dims_text(first, last))
+        statements += more
     statements = draw(st.permutations(statements))  # order never changes a value
     lines: list[str] = []
     if draw(st.booleans()):
@@ -528,6 +591,7 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
     if draw(st.booleans()):
         lines.append(f"model {draw(st.sampled_from(TITLES))}")
     lines.append(draw(st.sampled_from([f"years {first}..{last}", f"years {first} .. {last}"])))
+    lines.extend(dim_lines)
     for s in statements:
         if draw(st.integers(0, 5)) == 0:
             lines.append(f'section "{draw(st.sampled_from(["Inputs", "Costs", "Out #1"]))}"')
@@ -601,7 +665,8 @@ TOKENS = [
     ":", "x", "y", "t", "t-1", "if", "and", "or", "not", "to", "sum", "interp", "cumsum",
     "growth", "cagr", "round", "5m", "5K", "30%", "1e9", "1_000", ".5", "#", "##", "\n",
     "\n", "\n", "x =", "y[2021] =", "x[t-1]", "x[2020..]", "%", "@", "\t", '"', "base",
-    "__import__", "1e999", "0/0",
+    "__import__", "1e999", "0/0", "dim", "dim x = {", "goog", "x[goog]", "{goog: 1}",
+    "x[goog, t-1]",
 ]
 
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsl import ast as A
-from dsl.edit import (Change, apply_changes, block_last_line, comment_change, insert_line,
-                      line_comment, one_line, replace_span, span_text, split_comment)
+from dsl.edit import (Change, apply_changes, block_last_line, comment_change, indentation,
+                      insert_line, line_comment, one_line, replace_span, span_text, split_comment)
 from dsl.parser import parse_statement
 from dsl.document import parse_document
 
@@ -156,3 +156,45 @@ def test_a_comment_is_added_after_two_spaces_and_removed_with_its_spacing():
         "x = 1  # new\r\ny = 2   # old\r\n"
     assert apply_changes(text, [comment_change(text, 2, "#")]) == "x = 1\r\ny = 2\r\n"
     assert apply_changes(text, [comment_change(text, 1, "#")]) == text  # none to remove
+
+
+# ---------------------------------------------------------------- member cells
+
+DIMS_TEXT = (
+    "years 2024..2030\n"
+    "dim company = {goog, meta}\n"
+    "capex_growth = 25%  # house view\n"
+    "capex_growth[meta] = 30%\n"
+    "other = 1\n"
+    "\n"
+    "scenario bull {\n"
+    "  capex_growth = 40%\n"
+    "}\n"
+)
+
+
+def test_a_new_member_cell_goes_after_the_variables_definitions_every_other_byte_kept():
+    from dsl.edit import cell_line, last_definition_line
+
+    doc = parse_document(DIMS_TEXT)
+    after = last_definition_line(doc, "capex_growth")
+    assert after == 4
+    line = cell_line("capex_growth", ("goog",), 2026, "62%  # guide")
+    assert line == "capex_growth[goog, 2026] = 62%  # guide"
+    out = insert_line(DIMS_TEXT, after, line)
+    assert out == DIMS_TEXT.replace("= 30%\n", "= 30%\n" + line + "\n")
+    new = parse_document(out).definitions[2].definition
+    assert (new.name, [m.name for m in new.members], new.years.start) == (
+        "capex_growth", ["goog"], 2026)
+    # in a scenario block: after the block's own definition, indented like it
+    after = last_definition_line(doc, "capex_growth", "bull")
+    out = insert_line(DIMS_TEXT, after, cell_line("capex_growth", ("goog",), None, "50%",
+                                                  indentation(DIMS_TEXT, after)))
+    assert out.endswith("  capex_growth = 40%\n  capex_growth[goog] = 50%\n}\n")
+    assert last_definition_line(doc, "nosuch") is None
+
+
+def test_editing_a_member_cell_replaces_only_its_value():
+    d = parse_document(DIMS_TEXT).definitions[1].definition
+    out = replace_span(DIMS_TEXT, d.expr.span, "35%")
+    assert out == DIMS_TEXT.replace("[meta] = 30%", "[meta] = 35%")

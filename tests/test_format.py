@@ -9,10 +9,12 @@ to the same values, bit for bit.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dsl.errors import ScnError
 from dsl.format import document_text, expr_text, format_text
@@ -178,7 +180,7 @@ def test_expr_text_is_the_canonical_expression():
 
 @pytest.mark.slow
 @settings(max_examples=150, **SETTINGS)
-@given(models())
+@given(st.one_of(models(), models(dims=True)))
 def test_random_models_format_idempotently_without_changing_a_value(gm):
     once = format_text(gm.text)
     assert format_text(once) == once
@@ -193,6 +195,17 @@ def test_document_text_means_what_the_document_means(gm):
     """engine.attribution rebuilds variants of a model with document_text: it must be faithful."""
     doc = parse_document(gm.text)
     assert outputs(document_text(doc)) == outputs(gm.text)
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(models(max_vars=3, dims=True))
+def test_random_dims_models_format_idempotently_keeping_every_comment(gm):
+    once = format_text(gm.text)
+    assert format_text(once) == once
+    assert statements(once) == statements(gm.text)
+    kept = [c.strip() for c in re.findall(r"#[^\n]*", once)]
+    assert sorted(kept) == sorted(c.strip() for c in re.findall(r"#[^\n]*", gm.text))
+    assert "dim " in once and "dv0" in once
 
 
 # ---------------------------------------------------------------- the command

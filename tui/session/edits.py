@@ -21,8 +21,9 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from dsl import ast as A
-from dsl.edit import (Change, apply_changes, block_last_line, comment_change, indentation,
-                      insertion_after, line_comment, one_line, span_text, split_comment)
+from dsl.edit import (Change, apply_changes, block_last_line, cell_line, comment_change,
+                      indentation, insertion_after, line_comment, one_line, span_text,
+                      split_comment)
 from dsl.errors import Diagnostic, ScnError
 from dsl.format import years_text
 from dsl.parser import parse_statement
@@ -204,9 +205,7 @@ class FileEdits:
             indent = indentation(self.text, t.line)
             if t.line == self.model.scenarios[t.layer].span.line:
                 indent += "  "  # an empty block: one level in from its header
-        code, comment = split_comment(text)
-        tail = f"  {comment}" if comment not in (None, "#") else ""
-        return f"{indent}{t.name}[{t.year}] = {code}{tail}"
+        return cell_line(t.name, (), t.year, text, indent)
 
     def render(self, changes: Mapping[Target, str]) -> str:
         """The file's text with these edits applied; every other byte unchanged."""
