@@ -16,7 +16,8 @@ from typing import Literal, overload
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
-from dsl.parser import hidden_diagnostic, parse_statement
+from dsl.hidden import hidden_diagnostic
+from dsl.parser import parse_statement
 from dsl.statements import RawStatement, split_statements
 from dsl.text import hidden_characters
 

@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
-from dsl.parser import hidden_diagnostic, parse_statement
+from dsl.hidden import hidden_diagnostic
+from dsl.parser import parse_statement
 from dsl.statements import RawStatement, scan_line, split_statements
 from dsl.text import hidden_characters, split_lines
 

@@ -19,7 +19,8 @@ import polars as pl
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
-from dsl.parser import failed_definitions, parse_statement, text_warnings
+from dsl.hidden import text_warnings
+from dsl.parser import failed_definitions, parse_statement
 from dsl.document import parse_document
 from engine.unsupported import dims_error, document_dims_error
 from engine.check import Checked, check_scenario

@@ -325,7 +325,7 @@ def test_did_you_mean_is_computed_for_the_first_unknown_names_only(monkeypatch):
 
 
 def test_hidden_characters_in_comments_are_listed_up_to_a_cap_then_counted():
-    from dsl.parser import MAX_HIDDEN_WARNINGS, text_warnings
+    from dsl.hidden import MAX_HIDDEN_WARNINGS, text_warnings
 
     text = "years 2024..2025\n" + "".join(f"x{i} = 1  # note\u2028\n" for i in range(500))
     found = text_warnings(text, "t.scn")
