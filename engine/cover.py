@@ -34,7 +34,7 @@ class Cover:
     def __init__(self, pieces: tuple[Piece, ...], grid: np.ndarray):
         self.pieces = pieces
         self.grid = grid  # int32, (n_combos, n_periods); read-only once built
-        self._rows: dict[int, tuple[Piece | None, ...]] = {}
+        self._rows = None  # combo -> row(combo), made on first use
 
     # -- building ---------------------------------------------------------
 
@@ -101,6 +101,8 @@ class Cover:
     def row(self, combo: int = 0) -> tuple[Piece | None, ...]:
         """The winning piece per period of one combination (the shape of a
         dimensionless variable's cover in version 1)."""
+        if self._rows is None:
+            self._rows = {}
         out = self._rows.get(combo)
         if out is None:
             pieces = self.pieces + (None,)  # index -1 reads the last: None
@@ -177,15 +179,21 @@ def same_piece(p: Piece, q: Piece) -> bool:
 def _normalized(candidates: tuple[Piece, ...], grid: np.ndarray) -> Cover:
     """A cover of the candidates that win a cell, in the order of their first cell."""
     flat = grid.ravel()
-    used, first = np.unique(flat, return_index=True)
-    if used.size and used[0] < 0:
-        used, first = used[1:], first[1:]
-    order = used[np.argsort(first, kind="stable")]
-    if order.size == len(candidates) and bool((order == np.arange(order.size)).all()):
+    if flat.size <= _SMALL:  # a few dozen periods: a dict in first-seen order is quicker
+        order = [k for k in dict.fromkeys(flat.tolist()) if k >= 0]
+    else:
+        used, first = np.unique(flat, return_index=True)
+        if used.size and used[0] < 0:
+            used, first = used[1:], first[1:]
+        order = used[np.argsort(first, kind="stable")].tolist()
+    if order == list(range(len(candidates))):
         return Cover(candidates, _frozen(grid))
     remap = np.full(len(candidates) + 1, EMPTY, dtype=np.int32)  # [-1] stays -1
-    remap[order] = np.arange(order.size, dtype=np.int32)
-    return Cover(tuple(candidates[k] for k in order.tolist()), _frozen(remap[grid]))
+    remap[order] = np.arange(len(order), dtype=np.int32)
+    return Cover(tuple(candidates[k] for k in order), _frozen(remap[grid]))
+
+
+_SMALL = 512  # cells up to which normalizing walks the grid in Python
 
 
 _ZEROS: dict[tuple[int, int], np.ndarray] = {}  # one shared all-0 grid per shape

@@ -163,3 +163,14 @@ def test_grids_are_read_only():
         pass
     else:
         raise AssertionError("a cover's grid must not be writable: covers are shared")
+
+
+def test_long_axes_normalize_the_same_way():
+    """Past a few hundred cells normalizing goes through numpy: the same winners."""
+    n = 2_000
+    layers = [[_piece(0, n - 1, SERIES), _piece(700, 1_500, RANGE), _piece(900, 900, SINGLE)],
+              [_piece(1_200, 1_999, RANGE, layer="up"), _piece(100, 100, SINGLE, layer="up")]]
+    got = Cover.of_layer(layers[0], n).over(Cover.of_layer(layers[1], n))
+    want = _brute(layers, n)
+    assert list(got.row(0)) == want
+    assert [p.span.line for p in got.pieces] == [1, 101, 701, 901, 1_201]  # by first cell
