@@ -28,11 +28,11 @@ class Checked(NamedTuple):
 
 def masks(cover: Covers) -> dict[str, int]:
     """Per variable, a bit per year index that has a value."""
-    return {v: (1 << c.n_periods) - 1 if c.uniform is not None else _bits(c.defined[0])
+    return {v: (1 << c.n_periods) - 1 if c.uniform is not None else bitset(c.defined[0])
             for v, c in cover.items()}
 
 
-def _bits(row: np.ndarray) -> int:
+def bitset(row: np.ndarray) -> int:
     """An int with bit i set where row[i] (bool) is: the periods as a bitset,
     whose shifts are what a lag does to the periods a definition reads."""
     return int.from_bytes(np.packbits(row, bitorder="little").tobytes(), "little")
@@ -48,7 +48,7 @@ def check_cover(model: Model, cover: Covers, uses_of, defined: dict[str, int],
         c = cover[v]
         full = c.uniform is not None
         for k, piece in enumerate(c.pieces):
-            mask = (1 << c.n_periods) - 1 if full else _bits(c.mask(k)[0])
+            mask = (1 << c.n_periods) - 1 if full else bitset(c.mask(k)[0])
             for use in uses_of(piece):
                 found = _check_use(model, piece, mask, use, defined, n)
                 if found and piece.layer == OVERRIDES:

@@ -22,7 +22,7 @@ from dsl.errors import ScnError, render
 from dsl.document import parse_document
 from engine import evaluate, load_model
 from engine.axis import TimeAxis
-from engine.check import _bits, masks
+from engine.check import bitset, masks
 from engine.cover import Cover
 from engine.model import RANGE, SERIES, SINGLE, Piece
 from engine.resolve import SHOWN_OVERLAPS, _overlapping, _pairs, overlaps
@@ -174,7 +174,7 @@ def test_masks_are_built_from_the_grid_not_per_year():
             want |= 1 << i
         row = np.zeros(n, dtype=bool)
         row[idx] = True
-        assert _bits(row) == want
+        assert bitset(row) == want
     grid = np.where(np.arange(10_000) % 3 == 0, -1, 0).astype(np.int32).reshape(1, -1)
     piece = load_model("years 1..2\nx = 1\n", "t.scn").layers["base"]["x"][0]
     assert masks({"x": Cover((piece,), grid)})["x"] == sum(1 << i for i in range(10_000) if i % 3)

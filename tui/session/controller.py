@@ -22,6 +22,7 @@ from dsl.text import split_lines
 from engine import edit
 from engine.address import Cell
 from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
+from engine.check import bitset
 from engine.graph import Graph
 from engine.model import SINGLE, Model
 from engine.resolve import BASE
@@ -131,8 +132,9 @@ class Session:
             masks = dict(before) if before is not None else {}
             for v, c in cov.items():
                 if before is None or v in state.changed:
-                    masks[v] = sum(1 << i for i, p in enumerate(c.row(0))
-                                   if p is not None and not uses_of(state.model, p))
+                    # the pieces' cells are disjoint: the sum of their bitsets is their union
+                    masks[v] = sum(bitset(c.mask(k)[0]) for k, p in enumerate(c.pieces)
+                                   if not uses_of(state.model, p))
             state.views[key] = masks
         return state.views[key]
 
