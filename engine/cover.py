@@ -154,26 +154,31 @@ class Cover:
         identity first: unchanged statements are the same objects)."""
         if self is other:
             return True
-        if not isinstance(other, Cover):
+        if type(other) is not Cover:
             return NotImplemented
-        if len(self.pieces) != len(other.pieces) or self.grid.shape != other.grid.shape:
+        ps, qs = self.pieces, other.pieces
+        if len(ps) != len(qs):
             return False
-        for p, q in zip(self.pieces, other.pieces):
-            if p is not q and not same_piece(p, q):
+        for p, q in zip(ps, qs):
+            if p is q:
+                continue
+            if (p.start, p.end, p.rank, p.layer) != (q.start, q.end, q.rank, q.layer) or (
+                    p.expr is not q.expr and p.expr != q.expr):
                 return False
-        return self.grid is other.grid or bool(np.array_equal(self.grid, other.grid))
+        g, h = self.grid, other.grid
+        if g is h:
+            return True
+        if g.shape != h.shape:
+            return False
+        if g.size <= _SMALL:  # a recompute compares every variable: bytes are quicker
+            return g.tobytes() == h.tobytes()
+        return bool(np.array_equal(g, h))
 
     __hash__ = None  # mutable-looking (numpy) and compared by value: not a dict key
 
     def __repr__(self) -> str:
         lines = ", ".join(f"{p.layer}:{p.line}" for p in self.pieces)
         return f"Cover({self.n_combos}x{self.n_periods}, pieces=[{lines}])"
-
-
-def same_piece(p: Piece, q: Piece) -> bool:
-    """Two pieces give the same value in the same periods."""
-    return ((p.start, p.end, p.rank, p.layer) == (q.start, q.end, q.rank, q.layer)
-            and (p.expr is q.expr or p.expr == q.expr))
 
 
 def _normalized(candidates: tuple[Piece, ...], grid: np.ndarray) -> Cover:
