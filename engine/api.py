@@ -26,7 +26,7 @@ from engine.unsupported import dims_error, document_dims_error
 from engine.check import Checked, check_scenario
 from engine.distributions import parameter_warnings
 from engine.frame import BATCH, YEAR
-from engine.model import OVERRIDES, Cover, Model, Piece, cover, cover_over, pieces_of, same_row
+from engine.model import OVERRIDES, Covers, Model, Piece, cover, cover_over, pieces_of
 from engine.plan import Plan, compile_plan, run
 from engine.resolve import BASE, overlaps, resolve
 from engine.uses import Use, UseCollector
@@ -144,7 +144,7 @@ def _checked(model: Model, scenario: str, overrides: Overrides | None) -> Checke
     return out
 
 
-def _scenario_cover(model: Model, scenario: str) -> Cover:
+def _scenario_cover(model: Model, scenario: str) -> Covers:
     """A scenario's cover, from its parent's (cached per model): a chain of N
     scenarios costs N layers, not N^2/2. Callers must not change it."""
     covers = model.cache.covers
@@ -302,7 +302,7 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
         return evaluate(model, scenario, overrides, batch=batch)
     plan = prepare(model, scenario, overrides, reuse=old)
     changed = plan.changed if plan.changed is not None else {
-        v for v in plan.cover if not same_row(plan.cover[v], old.cover[v])}
+        v for v in plan.cover if plan.cover[v] != old.cover[v]}
     # What an edit can reach is checked again, and so is every variable that
     # warned before: its warning may be gone, or its definition on another line.
     warned = {w.subject.variable for w in previous.warnings} & set(plan.cover)
@@ -345,10 +345,9 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
     bad = ~np.isfinite(values)
     batch = values.shape[0] // n
     for j, v in enumerate(names):
-        row = plan.cover[v]
-        if None in row:
-            empty = np.array([p is None for p in row] * batch)
-            bad[:, j] &= ~empty
+        defined = plan.cover[v].defined[0]
+        if not defined.all():
+            bad[:, j] &= np.tile(defined, batch)
     out = []
     for j in np.flatnonzero(bad.any(axis=0)):
         v = names[j]
@@ -356,7 +355,7 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
         i = at % n
         value = values[at, j]
         what = "n/a (not a number)" if value != value else ("inf" if value > 0 else "-inf")
-        piece = plan.cover[v][i]
+        piece = plan.cover[v].at(0, i)
         source = OVERRIDES if piece.layer == OVERRIDES else model.source
         out.append(Diagnostic(
             f"{v} is {what} in {model.axis.label(i)} (definition on line {piece.line})", piece.span,

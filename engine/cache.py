@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Generic, Hashable, Iterator, TypeVar
 
 if TYPE_CHECKING:
     from engine.check import Checked
-    from engine.model import Cover, Piece
+    from engine.model import Covers, Piece
     from engine.plan import Plan
     from engine.uses import Use, UseCollector
 
@@ -86,7 +86,7 @@ class ModelCache:
         self.uses: PieceMemo[tuple[Use, ...]] = PieceMemo()
         self.draws: PieceMemo[tuple] = PieceMemo()
         self.collector: UseCollector | None = None
-        self.covers: dict[str, Cover] = {}
+        self.covers: dict[str, Covers] = {}
         self.checked: dict[str, Checked] = {}
         self.plans: dict[str, Plan] = {}
         self._tables: dict[str, PieceMemo | dict] = {}

@@ -10,64 +10,45 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
+import numpy as np
+
 from dsl.errors import Diagnostic, Subject
 from engine.graph import Cycle, Graph, build
-from engine.model import OVERRIDES, Cover, Model, Piece
+from engine.model import OVERRIDES, Covers, Model, Piece
 from engine.uses import AT, CAGR, CUMSUM, RANGE, SAME, SHIFT, Use
 
 
 class Checked(NamedTuple):
     """One scenario, checked: its cover, its graph and what the checks found."""
 
-    cover: Cover
+    cover: Covers
     graph: Graph
     errors: list[Diagnostic]
 
 
-def masks(cover: Cover) -> dict[str, int]:
+def masks(cover: Covers) -> dict[str, int]:
     """Per variable, a bit per year index that has a value."""
-    return {v: _mask([i for i, p in enumerate(row) if p is not None]) for v, row in cover.items()}
+    return {v: (1 << c.n_periods) - 1 if c.uniform is not None else bitset(c.defined[0])
+            for v, c in cover.items()}
 
 
-def _mask(indices: list[int]) -> int:
-    """An int with the given bits set (indices ascending), built from runs of
-    consecutive bits: one shift per run, not per bit (per-bit `m |= 1 << i`
-    rebuilt an int as wide as the years for every year: quadratic)."""
-    if not indices:
-        return 0
-    lo, hi = indices[0], indices[-1]
-    if hi - lo + 1 == len(indices):  # one run: the common case
-        return (1 << (hi + 1)) - (1 << lo)
-    runs: list[tuple[int, int]] = []
-    for i in indices:
-        if runs and runs[-1][1] == i - 1:
-            runs[-1] = (runs[-1][0], i)
-        else:
-            runs.append((i, i))
-    if len(runs) > 64:  # scattered bits: via a binary string, linear in the width
-        bits = bytearray(b"0" * (runs[-1][1] + 1))
-        for lo, hi in runs:
-            bits[lo:hi + 1] = b"1" * (hi - lo + 1)
-        return int(bits[::-1].decode(), 2)
-    m = 0
-    for lo, hi in runs:
-        m |= (1 << (hi + 1)) - (1 << lo)
-    return m
+def bitset(row: np.ndarray) -> int:
+    """An int with bit i set where row[i] (bool) is: the periods as a bitset,
+    whose shifts are what a lag does to the periods a definition reads."""
+    return int.from_bytes(np.packbits(row, bitorder="little").tobytes(), "little")
 
 
-def check_cover(model: Model, cover, uses_of, defined: dict[str, int],
+def check_cover(model: Model, cover: Covers, uses_of, defined: dict[str, int],
                 only: set[str] | None = None) -> list[Diagnostic]:
     errors: list[Diagnostic] = []
     n = len(model.axis)
     for v in model.variables:
         if only is not None and v not in only:
             continue
-        won: dict[int, tuple[Piece, list[int]]] = {}
-        for i, p in enumerate(cover[v]):
-            if p is not None:
-                won.setdefault(id(p), (p, []))[1].append(i)
-        for piece, years in won.values():
-            mask = _mask(years)
+        c = cover[v]
+        full = c.uniform is not None
+        for k, piece in enumerate(c.pieces):
+            mask = (1 << c.n_periods) - 1 if full else bitset(c.mask(k)[0])
             for use in uses_of(piece):
                 found = _check_use(model, piece, mask, use, defined, n)
                 if found and piece.layer == OVERRIDES:
@@ -133,7 +114,7 @@ def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:
 
 
 def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
-    pieces = [cover[v][i] for v, i in cycle.cells]
+    pieces = [cover[v].at(0, i) for v, i in cycle.cells]
     if cycle.same_year:
         path = " -> ".join(v for v, _ in cycle.cells)
     else:

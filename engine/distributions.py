@@ -182,8 +182,10 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
         v = piece.name
         if only is not None and v not in only:
             continue
-        years = np.array([q is piece for q in plan.cover[v]])
-        if years.any():
+        cov = plan.cover[v]
+        k = next((k for k, q in enumerate(cov.pieces) if q is piece), None)
+        if k is not None:  # the piece wins somewhere: the periods it wins
+            years = cov.mask(k)[0]
             todo.extend((v, piece, node, guards, years) for node, guards in found)
     if not todo:
         return []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from engine.levers import is_input
-from engine.model import Model, distinct
+from engine.model import Model
 from engine.partials import expression, path_notes
 from engine.plan import Plan
 from engine.symbolic import T, Ref, ref_of, reframe, refs_in, symbol, tangent_symbol
@@ -79,7 +79,7 @@ class Formula:
 
     def _plan_hubs(self) -> None:
         m, x = self.model, self.x.name
-        summed = {r.var for v in self.path for p in distinct(self.plan.cover[v])
+        summed = {r.var for v in self.path for p in self.plan.cover[v].distinct()
                   for r in refs_in(expression(m, p)) if r.cumsum}
         hubs = self.path if self.chain else self.path & (self.cyclic | summed)
         hubs = set(hubs) | {self.y.name}
@@ -142,7 +142,7 @@ class Formula:
 
     def _hub_rules(self, h: str) -> list[tuple[tuple[int, ...], str, bool]]:
         """(years, formula text, compounds) for each group of years of one hub."""
-        row = self.plan.cover[h]
+        row = self.plan.cover[h].row(0)
         years = [self.axis.absolute(i) for i, p in enumerate(row) if p is not None]
         if h == self.y.name and self.y.year is not None:
             years = [self.y.year]
@@ -183,7 +183,7 @@ class Formula:
             if r in seen:
                 continue
             seen.add(r)
-            p = self.plan.cover[r.var][self.axis.index(r.at(yr))]
+            p = self.plan.cover[r.var].at(0, self.axis.index(r.at(yr)))
             parts.append((r, id(p)))
             for c in refs_in(expression(self.model, p)):
                 c = c.seen_from(r)
@@ -208,7 +208,7 @@ class Formula:
                 stack.pop()
                 continue
             if ref not in pending:
-                p = self.plan.cover[ref.var][self.axis.index(ref.at(yr))]
+                p = self.plan.cover[ref.var].at(0, self.axis.index(ref.at(yr)))
                 e = reframe(expression(self.model, p), ref)
                 kids = [c for c in refs_in(e) if c.var in self.expandable and not c.cumsum]
                 pending[ref] = (e, kids)

@@ -163,8 +163,7 @@ class _Problem:
         self.base_plan: Plan = result.plan
         self.raw = result.raw
         self.base = self._column(x.variable)
-        row = result.plan.cover[x.variable]
-        self.covered = np.array([p is not None for p in row])
+        self.covered = result.plan.cover[x.variable].defined[0]
         if x.whole:
             self.plan, self.source = result.plan, x.variable
         else:
@@ -387,7 +386,7 @@ class _Unroll:
         elif v not in self.reach:
             e = self.number(v, i)
         else:
-            e = self._definition(p.plan.cover[v][i], i, depth)
+            e = self._definition(p.plan.cover[v].at(0, i), i, depth)
         if tree_size(e, self.sizes) > UNROLL_SIZE:
             raise _TooBig
         self.memo[key] = e
@@ -432,15 +431,16 @@ def override_text(model: Model, plan: Plan, x: Cell, v: float, values: np.ndarra
     axis = model.axis
     if not x.whole:
         return f"{x.label(axis)} = {_literal(v)}"
-    pieces = {id(p): p for p in plan.cover[x.variable] if p is not None}
+    pieces = plan.cover[x.variable].distinct()
     if text is not None and len(pieces) == 1:
-        (piece,) = pieces.values()
+        (piece,) = pieces
         written = _written(piece, text, model)
         if written is not None:
             sign = "-" if v < 0 else "+"
             return f"{x.variable} = {written} {sign} {_literal(abs(v))}"
+    defined = plan.cover[x.variable].defined[0]
     entries = ", ".join(f"{axis.label(i)}: {_literal(float(val))}" for i, val in enumerate(values)
-                        if plan.cover[x.variable][i] is not None)
+                        if defined[i])
     return f"{x.variable} = {{{entries}}}"
 
 

@@ -18,10 +18,10 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Callable
 
-from engine.model import Cover, Piece, distinct
+from engine.model import Covers, Piece
 from engine.uses import SHIFT, Use
 
-# What a piece reads: with the scenario's cover (engine.model.Cover), the two
+# What a piece reads: with the scenario's cover (engine.model.Covers), the two
 # inputs of a scenario's graph.
 UsesOf = Callable[[Piece], tuple[Use, ...]]
 
@@ -81,7 +81,7 @@ class Graph:
 
 
 
-def build(variables: tuple[str, ...], cover: Cover, uses_of: UsesOf,
+def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
           reuse: tuple[Graph, set[str]] | None = None) -> Graph:
     """The graph of one scenario.
 
@@ -100,7 +100,7 @@ def build(variables: tuple[str, ...], cover: Cover, uses_of: UsesOf,
             deps[v] = base.deps[v]
             continue
         names: set[str] = set()
-        for p in distinct(cover[v]):
+        for p in cover[v].distinct():
             names.update(u.name for u in uses_of(p))
         deps[v] = tuple(sorted(names, key=order.__getitem__))
     components = _tarjan(variables, deps)
@@ -174,22 +174,23 @@ def _tarjan(variables, deps) -> list[list[str]]:
 
 def _cell_order(comp, members, cover, uses_of, order):
     """Topological order of the cells of a cyclic group, or the cycle that prevents one."""
-    n = len(next(iter(cover.values()))) if cover else 0
+    n = next(iter(cover.values())).n_periods if cover else 0
+    rows = {v: cover[v].row(0) for v in comp}
     if _only_backward(comp, members, cover, uses_of):
         # Every cell reads the group only in earlier years (x = x[t-1] * ...):
         # year by year is an order, and no cell can reach itself.
         cells = [(v, i) for i in range(n) for v in sorted(comp, key=order.__getitem__)
-                 if cover[v][i] is not None]
+                 if rows[v][i] is not None]
         return tuple(cells), None
-    cells = [(v, i) for v in comp for i in range(n) if cover[v][i] is not None]
+    cells = [(v, i) for v in comp for i in range(n) if rows[v][i] is not None]
     preds: dict[tuple[str, int], list[tuple[str, int]]] = {}
     succs: dict[tuple[str, int], list[tuple[str, int]]] = {c: [] for c in cells}
     for v, i in cells:
         ps = []
-        for u in uses_of(cover[v][i]):
+        for u in uses_of(rows[v][i]):
             if u.name in members:
                 for j in u.cells(i):
-                    if 0 <= j < n and cover[u.name][j] is not None:
+                    if 0 <= j < n and rows[u.name][j] is not None:
                         ps.append((u.name, j))
         preds[(v, i)] = ps
         for p in ps:
@@ -213,12 +214,8 @@ def _cell_order(comp, members, cover, uses_of, order):
 
 def _only_backward(comp, members, cover, uses_of) -> bool:
     """True when the group reads itself only through lags (x[t-k], k > 0)."""
-    seen: set[int] = set()
     for v in comp:
-        for p in cover[v]:
-            if p is None or id(p) in seen:
-                continue
-            seen.add(id(p))
+        for p in cover[v].distinct():
             for u in uses_of(p):
                 if u.name in members and not (u.kind == SHIFT and u.a < 0):
                     return False

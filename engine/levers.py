@@ -21,9 +21,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from dsl import ast as A
 from engine.api import uses_of
-from engine.model import Model, Piece, distinct
+from engine.cover import Cover
+from engine.model import Model
 from engine.plan import Plan
 from engine.trace import years_label
 
@@ -42,16 +45,16 @@ class Lever:
     reads: tuple[int, ...] | None = None  # of those, the ones the output reads (None: all)
 
 
-def is_input(model: Model, row: tuple[Piece | None, ...]) -> bool:
+def is_input(model: Model, cover: Cover) -> bool:
     """True when no winning definition of the variable reads another variable."""
-    return all(not uses_of(model, p) for p in distinct(row))
+    return all(not uses_of(model, p) for p in cover.distinct())
 
 
-def is_calendar(row: tuple[Piece | None, ...]) -> bool:
+def is_calendar(cover: Cover) -> bool:
     """An input that only counts the years: it reads `t`, and writes no number
     but 0, 1 and four-digit years (without a suffix)."""
     reads_t = False
-    for p in distinct(row):
+    for p in cover.distinct():
         for n in A.walk(p.expr):
             if isinstance(n, A.CurrentYear):
                 reads_t = True
@@ -66,7 +69,7 @@ def upstream_cells(model: Model, plan: Plan, var: str, i: int) -> dict[str, set[
     stack = [(var, i)]
     while stack:
         v, j = stack.pop()
-        piece = plan.cover[v][j]
+        piece = plan.cover[v].at(0, j)
         if piece is None:
             continue
         for use in uses_of(model, piece):
@@ -92,20 +95,21 @@ def levers(model: Model, plan: Plan, output: str, year: int | None = None) -> li
     for v in model.variables:
         if v not in reach:
             continue
-        row = plan.cover[v]
+        cov = plan.cover[v]
+        row = cov.row(0)
         cells = reach[v]
 
         def read(years) -> tuple[int, ...] | None:
             return None if cells is None else tuple(i for i in years if i in cells)
-        if is_input(model, row):
-            years = tuple(i for i, p in enumerate(row) if p is not None)
+        if is_input(model, cov):
+            years = tuple(np.flatnonzero(cov.defined[0]).tolist())
             reads = read(years)
-            if reads != () and not is_calendar(row):
+            if reads != () and not is_calendar(cov):
                 out.append(Lever(v, v, years, True, reads))
             continue
-        for p in distinct(row):
+        for k, p in enumerate(cov.pieces):
             if not uses_of(model, p):
-                years = tuple(i for i, q in enumerate(row) if q is p)
+                years = tuple(np.flatnonzero(cov.mask(k)[0]).tolist())
                 reads = read(years)
                 if reads != ():
                     out.append(Lever(f"{v}[{years_label(axis.absolute(i) for i in years)}]", v,

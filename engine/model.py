@@ -5,7 +5,8 @@ A definition (or one entry of a year map) becomes a `Piece`: an expression,
 the years it covers and how specific it is. Within one layer the most
 specific piece covering a year wins; a scenario layer replaces its parent's
 value in the years its pieces cover. `cover()` computes, for one scenario
-(and optional overrides), the winning piece of every variable in every year.
+(and optional overrides), the winning piece of every variable in every
+cell: an `engine.cover.Cover` per variable.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dsl import ast as A
 from dsl.errors import Diagnostic
 from engine.axis import TimeAxis
 from engine.cache import ModelCache
+from engine.cover import Cover
 
 SINGLE, RANGE, SERIES = 2, 1, 0  # how specific a piece is: higher wins
 BASE = A.BASE  # the layer of the definitions outside any scenario block
@@ -43,13 +45,7 @@ class Piece:
         return self.span.line
 
 
-def distinct(row: tuple[Piece | None, ...]) -> list[Piece]:
-    """The pieces of a cover row, once each, in period order (by identity:
-    hashing an AST is deep)."""
-    return list({id(p): p for p in row if p is not None}.values())
-
-
-Cover = dict[str, tuple[Piece | None, ...]]  # a scenario's winning piece per variable and year
+Covers = dict[str, Cover]  # a scenario's winning pieces, per variable (engine.cover)
 
 
 @dataclass(frozen=True)
@@ -143,84 +139,44 @@ def _check_selector(years: A.Years, axis: TimeAxis, errors: list[Diagnostic]) ->
             return
 
 
-def winners(pieces: tuple[Piece, ...], n: int) -> list[Piece | None]:
-    """The most specific piece per year within one layer (overlaps are checked elsewhere)."""
-    best: list[Piece | None] = [None] * n
-    for p in pieces:
-        for i in range(p.start, p.end + 1):
-            b = best[i]
-            if b is None or p.rank > b.rank:
-                best[i] = p
-    return best
+def _layer(pieces: tuple[Piece, ...] | None, n: int) -> Cover | None:
+    return Cover.of_layer(pieces, n) if pieces else None
 
 
 def cover(model: Model, scenario: str,
           overrides: Mapping[str, tuple[Piece, ...]] | None = None,
-          variables: tuple[str, ...] | None = None) -> Cover:
-    """For one scenario: each variable's winning piece in each year (of `variables`
+          variables: tuple[str, ...] | None = None) -> Covers:
+    """For one scenario: each variable's winning piece in each cell (of `variables`
     only, when given)."""
     n = len(model.axis)
     layers = [model.layers[name] for name in model.chain(scenario)]
     if overrides:
         layers.append(overrides)
-    out: Cover = {}
+    out: Covers = {}
     base = layers[0]
     for var in model.variables if variables is None else variables:
-        row = winners(base.get(var, ()), n)
+        got = _layer(base.get(var), n) or Cover.empty(n)
         for layer in layers[1:]:
-            pieces = layer.get(var)
-            if pieces:
-                top = winners(pieces, n)
-                row = [t if t is not None else r for t, r in zip(top, row)]
-        out[var] = tuple(row)
+            top = _layer(layer.get(var), n)
+            if top is not None:
+                got = got.over(top)
+        out[var] = got
     return out
 
 
-def cover_over(model: Model, below: Mapping[str, tuple[Piece | None, ...]],
-               layer: Mapping[str, tuple[Piece, ...]]) -> dict[str, tuple[Piece | None, ...]]:
+def cover_over(model: Model, below: Mapping[str, Cover],
+               layer: Mapping[str, tuple[Piece, ...]]) -> Covers:
     """`below` (a scenario's cover) with one more layer on top: its child's cover.
 
-    The same rows as `cover(model, child)`, built from the parent's cover in
-    the size of the layer instead of from base through the whole chain.
+    The same covers as `cover(model, child)`, built from the parent's in the
+    size of the layer instead of from base through the whole chain.
     """
     n = len(model.axis)
     out = dict(below)
     for var, pieces in layer.items():
         if pieces and var in out:
-            top = winners(pieces, n)
-            out[var] = tuple(t if t is not None else r for t, r in zip(top, out[var]))
+            out[var] = out[var].over(Cover.of_layer(pieces, n))
     return out
-
-
-def same_row(a: tuple[Piece | None, ...], b: tuple[Piece | None, ...]) -> bool:
-    """Do two cover rows give the same value in every year?
-
-    Cheap when the pieces come from the same parsed statements (the parser
-    caches them): expressions are then compared by identity.
-    """
-    if a is b:
-        return True
-    p, q = a[0], b[0]
-    if (p is not None and q is not None and p is a[-1] and q is b[-1]
-            and a.count(p) == len(a) and b.count(q) == len(b)):
-        # The common row, one piece in every year (count is a C loop that
-        # checks identity first).
-        return (len(a) == len(b) and (p.start, p.end, p.rank, p.layer)
-                == (q.start, q.end, q.rank, q.layer) and (p.expr is q.expr or p.expr == q.expr))
-    last_p = last_q = None
-    for p, q in zip(a, b):
-        if p is last_p and q is last_q:
-            continue
-        last_p, last_q = p, q
-        if p is q:
-            continue
-        if p is None or q is None:
-            return False
-        if (p.start, p.end, p.rank, p.layer) != (q.start, q.end, q.rank, q.layer):
-            return False
-        if p.expr is not q.expr and p.expr != q.expr:
-            return False
-    return len(a) == len(b)
 
 
 def freeze(d: dict) -> Mapping:

@@ -14,7 +14,7 @@ import sympy as sp
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
 from engine.functions import FUNCTIONS, Context
-from engine.model import OVERRIDES, Model, Piece, distinct
+from engine.model import OVERRIDES, Model, Piece
 from engine.plan import Plan
 from engine.symbolic import Builder, Ref, flat_names, refs_in, symbol
 
@@ -76,7 +76,7 @@ def path_notes(model: Model, plan: Plan, path, x: str, y: str) -> list[str]:
     flat: set[str] = set()
     random = False
     for v in [v for v in model.variables if v in path or v == x]:
-        for p in distinct(plan.cover[v]):
+        for p in plan.cover[v].distinct():
             if v != x:
                 flat.update(flat_names(expression(model, p)))
             random = random or any(

@@ -20,14 +20,14 @@ from engine.axis import TimeAxis
 from engine.frame import BATCH, BATCH_BASE, F64, HELPERS, YEAR, YEAR_FLOAT, YEAR_INDEX
 from engine.functions import Context
 from engine.graph import Block, Graph
-from engine.model import Cover, Model, distinct, same_row
+from engine.model import Covers, Model
 
 
 @dataclass
 class Plan:
     model: Model
     scenario: str
-    cover: Cover
+    cover: Covers
     graph: Graph
     columns: dict[str, pl.Expr] = field(default_factory=dict)
     cell_fns: dict[int, cells.Cell] = field(default_factory=dict)  # id(piece) -> closure
@@ -45,7 +45,7 @@ class Plan:
         return self.model.years
 
 
-def compile_plan(model: Model, scenario: str, cover: Cover, graph: Graph,
+def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
                  reuse: Plan | None = None) -> Plan:
     """Build expressions and closures; reuse those of `reuse` whose pieces did not change.
 
@@ -59,11 +59,11 @@ def compile_plan(model: Model, scenario: str, cover: Cover, graph: Graph,
     for level in graph.levels:
         for block in level:
             for v in block.variables:
-                same = reuse is not None and v in reuse.cover and same_row(reuse.cover[v], cover[v])
+                same = reuse is not None and v in reuse.cover and reuse.cover[v] == cover[v]
                 if not same:
                     changed.add(v)
                 if block.cyclic:
-                    for p in distinct(cover[v]):
+                    for p in cover[v].distinct():
                         hit = old_fns.get(id(p.expr))
                         fn = hit[1] if hit is not None and hit[0] is p.expr else None
                         plan.cell_fns[id(p)] = fn or cells.compile_cell(p.expr, ctx)
@@ -87,7 +87,7 @@ def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
         for block in level:
             if block.cyclic:
                 for v in block.variables:
-                    for p in distinct(plan.cover[v]):
+                    for p in plan.cover[v].distinct():
                         fn = plan.cell_fns.get(id(p))
                         if fn is not None:
                             out[id(p.expr)] = (p.expr, fn)
@@ -193,13 +193,13 @@ def _cyclic(plan: Plan, cols: dict[str, pl.Series], blocks: list[Block], batch: 
             for v, i in block.cells:
                 if v in given:
                     continue
-                fn = plan.cell_fns[id(plan.cover[v][i])]
+                fn = plan.cell_fns[id(plan.cover[v].row(0)[i])]  # row: cached, per cell
                 arrays[v][:, i] = fn(arrays, i)
         for v in block.variables:
             if v in given:
                 continue
             s = pl.Series(v, arrays[v].reshape(-1), dtype=F64)
-            empty = [i for i, p in enumerate(plan.cover[v]) if p is None]
+            empty = np.flatnonzero(~plan.cover[v].defined[0]).tolist()
             if empty:
                 s = s.scatter([b * n + i for b in range(batch) for i in empty], None)
             out.append(s)

@@ -21,6 +21,7 @@ import polars as pl
 from dsl import ast as A
 from engine.frame import EMPTY, F64, YEAR_FLOAT, YEAR_INDEX, at, exact_div, nan_guard, zero
 from engine.functions import Backend, Context
+from engine.cover import Cover
 from engine.model import Piece
 
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
@@ -31,33 +32,29 @@ _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operato
 CHAIN_LIMIT = 16  # definitions of one variable evaluated as when/then branches
 
 
-def column(name: str, row: tuple[Piece | None, ...], ctx: Context) -> pl.Expr:
+def column(name: str, cover: Cover, ctx: Context) -> pl.Expr:
     """The column of one variable: each piece's expression in the periods it wins."""
     b = Polars(ctx)
-    return piecewise(name, row, lambda p: b.value(p.expr), numbers=True)
+    return piecewise(name, cover, lambda p: b.value(p.expr), numbers=True)
 
 
-def piecewise(name: str, row: tuple[Piece | None, ...], value: Callable[[Piece], pl.Expr],
+def piecewise(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
               numbers: bool = False) -> pl.Expr:
     """A column made of one expression per piece, each in the periods it wins
     (null where no piece does). With `numbers`, the pieces that are plain
     numbers may become one lookup by period (see CHAIN_LIMIT)."""
-    groups: dict[int, tuple[Piece, list[int]]] = {}
-    for i, p in enumerate(row):
-        if p is not None:
-            groups.setdefault(id(p), (p, []))[1].append(i)
-    if len(groups) == 1:
-        piece, years = next(iter(groups.values()))
-        if len(years) == len(row):
-            return value(piece).alias(name)
+    piece = cover.uniform
+    if piece is not None:
+        return value(piece).alias(name)
     chain = None
     otherwise = EMPTY
-    pieces = list(groups.values())
+    pieces = cover.runs(0)
+    n = cover.n_periods
     if numbers and len(pieces) > CHAIN_LIMIT:
         # Many definitions (`x[2031] = 5` for each of 10,000 years): a chain
         # of when/then evaluates every branch over every row, quadratic. The
         # plain numbers become one lookup by year; the rest stay branches.
-        values: list[float | None] = [None] * len(row)
+        values: list[float | None] = [None] * n
         for piece, years in pieces:
             if type(piece.expr) is A.Number:
                 for i in years:

@@ -114,8 +114,11 @@ def seed_cell(model: Model, wrt: str, scenario: str, overrides) -> Cell:
 def _seed(plan: Plan, x: Cell, axis: TimeAxis) -> np.ndarray:
     """1 where x moves: every year it has a value, or its one year."""
     moved = None if x.year is None else axis.index(x.year)
-    return np.array([1.0 if p is not None and (moved is None or i == moved) else 0.0
-                     for i, p in enumerate(plan.cover[x.name])])
+    seed = plan.cover[x.name].defined[0].astype(float)
+    if moved is not None:
+        seed[:moved] = 0.0
+        seed[moved + 1:] = 0.0
+    return seed
 
 
 def _defined(d: float, y: float) -> float | None:

@@ -26,7 +26,8 @@ from engine.cells import compile_cell
 from engine.frame import F64
 from engine.functions import Context
 from engine.graph import Block, Graph
-from engine.model import Model, Piece, distinct
+from engine.cover import Cover
+from engine.model import Covers, Model, Piece
 from engine.partials import partials
 from engine.plan import Plan, run
 from engine.polars_expr import column, piecewise
@@ -65,7 +66,7 @@ def tangent_plan(plan: Plan, sources: frozenset[str], outputs: frozenset[str]) -
         return hit[1]
     model, graph = plan.model, plan.graph
     axis = model.axis
-    helpers = {v for v, row in plan.cover.items() for p in distinct(row)
+    helpers = {v for v, cov in plan.cover.items() for p in cov.distinct()
                if isinstance(p.expr, A.Name) and p.expr.name in sources}
     start = {s for s in sources if s in graph.deps} | helpers
     path = frozenset(graph.downstream(start) & graph.upstream(set(outputs))) | (
@@ -80,7 +81,7 @@ def tangent_plan(plan: Plan, sources: frozenset[str], outputs: frozenset[str]) -
     levels: list[list[Block]] = [[]]  # level 0: partials read by recurrence cells
     columns: dict[str, pl.Expr] = {}
     cells: dict[int, object] = {}
-    cover: dict[str, tuple[Piece | None, ...]] = {}
+    cover: Covers = {}
     for level in graph.levels:
         out: list[Block] = []
         for block in level:
@@ -122,11 +123,11 @@ class _Terms:
             out = out + t
         return out
 
-    def cells(self, row, columns, level0, cells) -> tuple:
+    def cells(self, cover: Cover, columns, level0, cells) -> Cover:
         """A recurrence's tangent: per definition, its partials as columns and a
         cell function summing partial * tangent cell, vectorized over the batch."""
-        made: dict[int, Piece] = {}
-        for p in distinct(row):
+        made: list[Piece] = []
+        for p in cover.distinct():
             terms = []
             for r, d in partials(self.model, p):
                 if r.var in self.path:
@@ -136,8 +137,8 @@ class _Terms:
                     terms.append((col, tangent_name(r.var), r))
             tp = replace(p, name=tangent_name(p.name))
             cells[id(tp)] = _cell_function(tuple(terms), self.axis)
-            made[id(p)] = tp
-        return tuple(None if p is None else made[id(p)] for p in row)
+            made.append(tp)
+        return cover.with_pieces(made)
 
 
 def _cell_function(terms, axis: TimeAxis):
@@ -169,14 +170,14 @@ def moved_cells(plan: Plan, cells: dict[str, tuple[int, ...]]) -> Plan:
     ctx = Context(model.axis)
     cover, columns, fns = dict(plan.cover), dict(plan.columns), dict(plan.cell_fns)
     for v, years in cells.items():
-        row = list(cover[v])
+        moved: dict[tuple[int, int], Piece] = {}
         for i in years:
-            old = row[i]
-            row[i] = Piece(v, A.Name(helper_name(v)), i, i, old.rank, old.layer,
-                           old.definition, old.span)
+            old = cover[v].at(0, i)
+            new = moved[(0, i)] = Piece(v, A.Name(helper_name(v)), i, i, old.rank, old.layer,
+                                        old.definition, old.span)
             if v not in plan.columns:  # a recurrence: computed cell by cell
-                fns[id(row[i])] = compile_cell(row[i].expr, ctx)
-        cover[v] = tuple(row)
+                fns[id(new)] = compile_cell(new.expr, ctx)
+        cover[v] = cover[v].replaced(moved)
         if v in plan.columns:
             columns[v] = column(v, cover[v], ctx)
     return Plan(plan.model, plan.scenario, cover, plan.graph, columns, fns)

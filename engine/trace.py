@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import is_plain_integer, shorten
@@ -109,10 +111,10 @@ def has_value(model: Model, cover, c: Address | Cell, source: str, text: str,
               hint: str = "") -> None:
     """An error unless the cell has a definition in the scenario's cover."""
     c = c.at(model.axis) if isinstance(c, Cell) else c
-    row = cover[c.variable]
-    if row[c.period] is not None:
+    cov = cover[c.variable]
+    if cov.at(0, c.period) is not None:
         return
-    have = [i for i, p in enumerate(row) if p is not None]
+    have = np.flatnonzero(cov.defined[0]).tolist()
     raise ScnError([Diagnostic(f"{c.variable} has no value in {model.axis.label(c.period)}",
                                whole(text),
                                hint or f"{c.variable} has values in {model.axis.span_label(have)}",
@@ -170,7 +172,7 @@ def dependents(result: Result, target: Address, depth: int | None = None) -> Nod
 
 
 def _reads(result: Result, c: Address) -> list[Address]:
-    piece = result.plan.cover[c.variable][c.period]
+    piece = result.plan.cover[c.variable].at(0, c.period)
     if piece is None:
         return []
     out: list[Address] = []
@@ -187,7 +189,7 @@ def _read_by(result: Result, c: Address, readers: dict[str, list[str]],
     j = c.period
     out: list[Address] = []
     for v in readers.get(c.variable, ()):
-        for i, piece in enumerate(result.plan.cover[v]):
+        for i, piece in enumerate(result.plan.cover[v].row(0)):
             if piece is None:
                 continue
             if any(u.name == c.variable and j in u.cells(i) for u in uses_of(model, piece)):
@@ -207,7 +209,7 @@ class _Walker:
 
     def _leaf(self, c: Address) -> tuple[float | None, Piece | None]:
         return (self.result.at(c.variable, c.period),
-                self.result.plan.cover[c.variable][c.period])
+                self.result.plan.cover[c.variable].at(0, c.period))
 
     def tree(self, root: Address, depth: int | None) -> Node:
         shown = {root}

@@ -44,7 +44,7 @@ def reevaluated_sensitivities(model, output: str, year: int, scenario: str, pct:
     n, i = len(model.years), year - model.years[0]
     up = plan.graph.upstream({output}) - {output}
     inputs = [v for v in model.variables if v in up and all(
-        p is None or not uses_of(model, p) for p in plan.cover[v])]
+        not uses_of(model, p) for p in plan.cover[v].distinct())]
     value = result.value(output, year)
     if not inputs or value is None:
         return Sensitivities(output, year, scenario, value, (), pct, None, "re-evaluation", note)

@@ -65,7 +65,7 @@ def test_dependents_are_the_inverse_of_precedents():
     r = evaluate(m, "bear")
     for name in m.variables:
         for i in range(len(m.axis)):
-            if r.plan.cover[name][i] is None:
+            if r.plan.cover[name].at(0, i) is None:
                 continue
             for child in precedents(r, Cell(name, i), 1).children:
                 assert Cell(name, i) in [c.cell for c in dependents(r, child.cell, 1).children]
@@ -110,7 +110,7 @@ def test_property_every_precedent_is_read_by_its_cell(data):
     scenario = data.draw(st.sampled_from(list(m.scenarios)))
     r = evaluate(m, scenario)
     name = data.draw(st.sampled_from(m.variables))
-    periods = [i for i, p in enumerate(r.plan.cover[name]) if p is not None]
+    periods = [i for i, p in enumerate(r.plan.cover[name].row(0)) if p is not None]
     period = data.draw(st.sampled_from(periods))
     for child in precedents(r, Cell(name, period), 1).children:
         assert child.cell.variable in r.plan.graph.deps[name]

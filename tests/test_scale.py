@@ -12,6 +12,7 @@ import json
 import random
 import re
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -19,9 +20,10 @@ from cli.main import main
 from dsl import statements, syntax_messages
 from dsl.errors import ScnError, render
 from dsl.document import parse_document
-from engine import evaluate, load_model, model as engine_model
+from engine import evaluate, load_model
 from engine.axis import TimeAxis
-from engine.check import _mask, masks
+from engine.check import bitset, masks
+from engine.cover import Cover
 from engine.model import RANGE, SERIES, SINGLE, Piece
 from engine.resolve import SHOWN_OVERLAPS, _overlapping, _pairs, overlaps
 from tests.reference import reference_eval
@@ -116,8 +118,9 @@ def test_a_chain_of_scenarios_covers_each_layer_once(monkeypatch):
             + "".join(f"scenario s{i}{f' extends s{i - 1}' if i else ''} {{\n  x = {i}\n}}\n"
                       for i in range(n)))
     calls = []
-    real = engine_model.winners
-    monkeypatch.setattr(engine_model, "winners", lambda ps, k: calls.append(1) or real(ps, k))
+    real = Cover.of_layer.__func__
+    monkeypatch.setattr(Cover, "of_layer",
+                        classmethod(lambda cls, ps, k: calls.append(1) or real(cls, ps, k)))
     m = load_model(text, "t.scn")
     assert len(calls) <= 2 * (n + len(m.variables))  # was n^2 / 2 + ...
     assert evaluate(m, f"s{n - 1}").series("y") == [2.0 * (n - 1)] * 5
@@ -161,7 +164,7 @@ def test_a_chain_of_variables_computes_each_level_on_a_narrow_frame(monkeypatch)
 # ---------------------------------------------------------------- many years
 
 
-def test_masks_are_built_per_run_of_years():
+def test_masks_are_built_from_the_grid_not_per_year():
     rng = random.Random(3)
     for _ in range(300):
         n = rng.randint(0, 400)
@@ -169,9 +172,12 @@ def test_masks_are_built_per_run_of_years():
         want = 0
         for i in idx:
             want |= 1 << i
-        assert _mask(idx) == want
-    row = tuple(None if i % 3 == 0 else object() for i in range(10_000))
-    assert masks({"x": row})["x"] == sum(1 << i for i in range(10_000) if i % 3)
+        row = np.zeros(n, dtype=bool)
+        row[idx] = True
+        assert bitset(row) == want
+    grid = np.where(np.arange(10_000) % 3 == 0, -1, 0).astype(np.int32).reshape(1, -1)
+    piece = load_model("years 1..2\nx = 1\n", "t.scn").layers["base"]["x"][0]
+    assert masks({"x": Cover((piece,), grid)})["x"] == sum(1 << i for i in range(10_000) if i % 3)
 
 
 def test_thousands_of_single_year_numbers_evaluate_as_one_lookup():

@@ -39,7 +39,7 @@ def outputs_moved(m, scenario, var, deltas, overrides=None) -> np.ndarray:
     base = evaluate(m, scenario, overrides)
     n = len(m.years)
     x = np.nan_to_num(np.array(base.series(var), dtype=float))
-    have = np.array([p is not None for p in base.plan.cover[var]])
+    have = base.plan.cover[var].defined[0]
     rows = np.stack([np.where(have, x + d, x) for d in deltas])
     moved = evaluate(m, scenario, overrides, batch=len(deltas), given={var: rows})
     return np.stack([moved.raw.get_column(v).to_numpy().astype(float).reshape(len(deltas), n)
@@ -79,7 +79,7 @@ def test_every_derivative_of_the_bundled_scenarios_matches_finite_differences(na
             if not lever.whole:
                 continue
             x = lever.var
-            seed = np.array([[1.0 if p is not None else 0.0 for p in plan.cover[x]]])
+            seed = plan.cover[x].defined.astype(float)
             tangent = tangent_plan(plan, frozenset([x]), outputs)
             exact = run_tangent(tangent, result.raw, {x: seed}, list(m.variables))
             exact = np.stack([exact[v][0] for v in m.variables])

@@ -72,11 +72,7 @@ def _edges(model, cover) -> list[Edge]:
 
     labels: dict[tuple[str, str], set[str]] = {}
     for v in model.variables:
-        seen: set[int] = set()
-        for piece in cover[v]:
-            if piece is None or id(piece) in seen:
-                continue
-            seen.add(id(piece))
+        for piece in cover[v].distinct():
             for use in uses_of(model, piece):
                 labels.setdefault((use.name, v), set()).add(_reach(use, model.axis))
     out = []

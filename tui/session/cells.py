@@ -53,7 +53,7 @@ def dependents(model: Model, cov: dict, graph: Graph, name: str, i: int) -> tupl
     """One cell per variable that reads this one: the same period when it reads it there."""
     out = []
     for w in graph.dependents().get(name, ()):
-        periods = [j for j, p in enumerate(cov[w]) if p is not None and any(
+        periods = [j for j, p in enumerate(cov[w].row(0)) if p is not None and any(
             u.name == name and i in u.cells(j) for u in uses_of(model, p))]
         if periods:
             out.append(Cell(w, i if i in periods else periods[0]))

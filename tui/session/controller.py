@@ -22,6 +22,7 @@ from dsl.text import split_lines
 from engine import edit
 from engine.address import Cell
 from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
+from engine.check import bitset
 from engine.graph import Graph
 from engine.model import SINGLE, Model
 from engine.resolve import BASE
@@ -129,10 +130,11 @@ class Session:
             cov = self.checked(scenario, state)[0]
             before = state.parent.views.get(key) if state.parent is not None else None
             masks = dict(before) if before is not None else {}
-            for v, row in cov.items():
+            for v, c in cov.items():
                 if before is None or v in state.changed:
-                    masks[v] = sum(1 << i for i, p in enumerate(row)
-                                   if p is not None and not uses_of(state.model, p))
+                    # the pieces' cells are disjoint: the sum of their bitsets is their union
+                    masks[v] = sum(bitset(c.mask(k)[0]) for k, p in enumerate(c.pieces)
+                                   if not uses_of(state.model, p))
             state.views[key] = masks
         return state.views[key]
 
@@ -200,7 +202,7 @@ class Session:
         model = self.model
         name, i = at.variable, at.period
         cov, graph = self.checked(scenario)
-        piece = cov[name][i]
+        piece = cov[name].at(0, i)
         info = model.info[name]
         value = self.values(scenario)[name][i]
         file_value = self.values(scenario, self.root)[name][i]
@@ -232,7 +234,7 @@ class Session:
     def editor(self, scenario: str, name: str, year: int, single_year: bool) -> EditorRequest:
         """What `Enter` (the covering definition) or `=` (this year alone) edits."""
         cov, _ = self.checked(scenario)
-        piece = cov[name][self.model.axis.index(year)]
+        piece = cov[name].at(0, self.model.axis.index(year))
         changes = self.state.changes
         current = None
         if piece is not None:
@@ -259,7 +261,7 @@ class Session:
         cov, _ = self.checked(scenario)
         definition = self.state.definitions.get(t.key) or self.file.disk[t.key][0]
         entry = definition.expr.entries[t.entry].span if t.entry >= 0 else None
-        periods = [i for i, p in enumerate(cov[t.name]) if p is not None
+        periods = [i for i, p in enumerate(cov[t.name].row(0)) if p is not None
                    and p.definition is definition and (entry is None or p.span == entry)]
         return self.model.axis.span_label(periods) or "no year in this scenario"
 
