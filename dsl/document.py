@@ -28,7 +28,7 @@ class StatementCache:
     Re-reading a file after an edit (the UI, live reload, `scn diff` of two
     versions) re-parses only the changed statements, and the unchanged ones
     keep their AST objects, so comparing old and new definitions is mostly an
-    identity check (`engine.model.same_row`). Identity is only a shortcut:
+    identity check (`engine.cover.Cover.__eq__`). Identity is only a shortcut:
     every comparison falls back on equality, so an evicted statement parsed
     again (a new object, equal to the old) changes no result.
 

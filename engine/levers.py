@@ -96,7 +96,6 @@ def levers(model: Model, plan: Plan, output: str, year: int | None = None) -> li
         if v not in reach:
             continue
         cov = plan.cover[v]
-        row = cov.row(0)
         cells = reach[v]
 
         def read(years) -> tuple[int, ...] | None:
