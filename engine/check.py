@@ -125,13 +125,17 @@ def _some_piece(c, i: int) -> Piece:
 
 
 def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
-    pieces = [_some_piece(cover[v], i) for v, i in cycle.cells]
+    # cells are (variable, period), or (variable, period, piece) in a group with dims
+    pieces = [cover[c[0]].pieces[c[2]] if len(c) == 3 else _some_piece(cover[c[0]], c[1])
+              for c in cycle.cells]
+    names = [p.label for p in pieces]
     if cycle.same_year:
-        path = " -> ".join(v for v, _ in cycle.cells)
+        path = " -> ".join(names)
     else:
-        path = " -> ".join(f"{v}[{model.axis.label(i)}]" for v, i in cycle.cells)
+        path = " -> ".join(f"{name}[{model.axis.label(c[1])}]"
+                           for name, c in zip(names, cycle.cells))
     lines: dict[str, int] = {}
-    for (v, _), p in zip(cycle.cells, pieces):
+    for v, p in zip(names, pieces):
         lines.setdefault(v, p.line)
     where = ", ".join(f"{v} on line {n}" for v, n in lines.items())
     kind = "in the same year" if cycle.same_year else "through the years"
@@ -158,6 +162,10 @@ def check_scenario(model: Model, cover, uses_of, base=None) -> tuple[Graph, list
         only = set(changed).union(*(rev[v] for v in changed)) if changed else set()
         reuse = (base_graph, changed)
     errors = check_cover(model, cover, uses_of, defined, only)
-    graph = build(model.variables, cover, uses_of, reuse)
+    needed = None
+    if model.dims:
+        def needed(reader, mask, use):
+            return member_checks.needed(model, reader, mask, use)
+    graph = build(model.variables, cover, uses_of, reuse, needed)
     errors.extend(cycle_diagnostics(model, graph, cover))
     return graph, errors

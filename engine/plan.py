@@ -272,10 +272,17 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
             else:
                 arrays[v] = np.full(shape, np.nan)
         with np.errstate(all="ignore"):
-            for v, i in block.cells:
+            for cell in block.cells:
+                v, i = cell[0], cell[1]
                 if v in given:
                     continue
                 c = plan.cover[v]
+                if len(cell) == 3:  # one definition's members in one period (graph._piece_order)
+                    k = cell[2]
+                    value = plan.cell_fns[id(c.pieces[k])](arrays, i)
+                    where = (c.grid[:, i] == k).reshape(space.spread(dims_of[v]))
+                    arrays[v][..., i] = np.where(where, value, arrays[v][..., i])
+                    continue
                 if c.n_combos == 1:
                     fn = plan.cell_fns[id(c.row(0)[i])]  # row: cached, per cell
                     arrays[v][..., i] = fn(arrays, i)
