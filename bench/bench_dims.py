@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from bench.generate_dims import generate_dims  # noqa: E402
 from dsl import document as dsl_document  # noqa: E402
 from engine import load_model, prepare, recompute, evaluate  # noqa: E402
@@ -93,6 +95,11 @@ def main(argv=None) -> int:
     print(f"  load (parse + checks, in process)    {spread(loads)}")
     plan = prepare(m)
     run_frames(plan)  # the first run pays for polars' start-up
+    check = evaluate(m)  # a fast wrong answer is no answer: the two must agree
+    for name, want in model.evaluate().items():
+        got = check.values(name)[0]
+        if not np.allclose(got.reshape(want.shape), want, rtol=1e-9, equal_nan=True):
+            raise SystemExit(f"engine and numpy disagree on {name}")
     engine_t, numpy_t, ratios = [], [], []
     for _ in range(args.runs):
         gc.collect()
