@@ -433,7 +433,8 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     return node
 
 
-_ONE_LINE_BLOCK = re.compile(r'([ \t]*scenario[ \t]+[A-Za-z_]\w*[^{#\n]*\{)[ \t]*([^}\s#][^}#\n]*?)[ \t]*(\}?)[ \t]*$')
+_ONE_LINE_BLOCK = re.compile(r'([ \t]*scenario[ \t]+[A-Za-z_]\w*(?:[ \t]+extends[ \t]+[A-Za-z_]\w*)?'
+                             r'(?:[ \t]*"[^"\n]*")?[ \t]*\{)[ \t]*([^}\s#][^}#\n]*?)[ \t]*(\}?)[ \t]*$')
 
 
 def _one_line_block(m: re.Match, line: int) -> Diagnostic:

@@ -275,8 +275,11 @@ class Result:
                 values = self.values(v).reshape(self.batch, -1, n)
                 for c, members in enumerate(self.model.combos(v)):
                     col = pl.Series(values[:, c, :].reshape(-1), dtype=pl.Float64)
-                    if not self.plan.cover[v].defined[c].all():
-                        col = col.fill_nan(None)  # empty cells are empty, as in version 1
+                    empty = ~self.plan.cover[v].defined[c]
+                    if empty.any():  # empty cells are empty (null), a NaN cell stays NaN
+                        rows = (np.arange(self.batch)[:, None] * n
+                                + np.flatnonzero(empty)[None, :]).reshape(-1)
+                        col = col.scatter(rows, None)
                     data[self.model.label(v, members)] = col
             return pl.DataFrame(data)
         cols = [pl.col(YEAR).alias(year), *self.model.variables]

@@ -62,6 +62,8 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
     plan = Plan(model, scenario, cover, graph)
     dimmed = bool(model.dims)
     old_fns = _closures_by_expression(reuse) if reuse is not None else {}
+    if reuse is not None:  # reused closures read the selections their first plan found
+        plan.arrays.update(reuse.arrays)
     changed: set[str] = set()
     for level in graph.levels:
         for block in level:

@@ -269,3 +269,23 @@ def test_a_dim_declared_below_its_first_use_is_an_error_at_the_use():
     assert (d.span.line, d.span.col, d.code) == (2, 3, "structure")
     assert d.message == "dim 'c' is used here but declared below, on line 3"
     assert d.hint == "move the line 'dim c = {...}' above line 2"
+
+
+def test_a_brace_in_a_scenario_title_is_no_one_line_block():
+    m = load_model('years 2024..2025\nx = 1\nscenario bull "brace { inside" {\n  x = 2\n}\n')
+    assert evaluate(m, "bull").series("x") == [2, 2]
+
+
+def test_recompute_of_a_recurrence_reading_its_own_member():
+    text = "x[2024] = {goog: 1, meta: 2, orcl: 3}\nx = x[goog, t-1] * b\nb = {}\n"
+    before = model(text.replace("{}", "1"))
+    after = model(text.replace("{}", "2"))
+    again = recompute(evaluate(before), after)
+    assert again.series("x", ("goog",)) == [1, 2, 4]
+    assert again.series("x", ("meta",)) == [2, 2, 4]
+
+
+def test_the_frame_keeps_a_nan_cell_beside_an_empty_one():
+    r = evaluate(load_model("years 2024..2025\ndim c = {a}\nx[a, 2024] = 0 / 0\n"))
+    got = r.frame.get_column("x[a]").to_list()
+    assert np.isnan(got[0]) and got[1] is None
