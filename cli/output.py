@@ -258,7 +258,9 @@ def to_long_csv(model, runs: Runs, rows: Rows, with_scenario: bool = True) -> st
     scen, variables, dims, years, values, defined = _long_arrays(model, runs, rows)
     columns = [pl.Series("scenario", scen, dtype=pl.String),
                pl.Series("variable", variables, dtype=pl.String)]
-    columns += [pl.Series(name, d, dtype=pl.String) for name, d in zip(names[2:-2], dims)]
+    # a dim the variable lacks: an empty field (a null; polars writes "" as "")
+    columns += [pl.Series(name, d, dtype=pl.String).replace("", None)
+                for name, d in zip(names[2:-2], dims)]
     columns += [pl.Series("year", years, dtype=pl.Int64),
                 number_column(values, defined, "value")]
     return _csv(columns)
