@@ -136,7 +136,7 @@ def _matching(model, name: str, members: list[str], item: str, option: str
     """The combinations of `name` that have every member given (one per dim at most)."""
     sig = dims_of(model, name)
     if not sig:
-        if all(m.isdigit() for m in members):
+        if all(m.isascii() and m.isdigit() for m in members):
             raise UsageError(f"{option} picks rows, not years: '{item}' names a year; "
                              f"write --vars {name} (every year is a column)")
         raise UsageError(f"{option}: {name} has no dims, so '{item}' names no row: "
@@ -144,9 +144,9 @@ def _matching(model, name: str, members: list[str], item: str, option: str
     member_of = model.member_of
     pinned: dict[str, str] = {}
     for m in members:
-        if m.isdigit():
-            raise UsageError(f"{option} picks rows, not years: '{item}' names a year "
-                             "(every year is a column)")
+        if m.isascii() and m.isdigit():
+            raise UsageError(f"{option} picks rows, not years: '{item}' names a year; "
+                             f"write --vars {name} (every year is a column)")
         if m not in member_of or member_of[m][0] not in sig:
             raise UsageError(_bad_member(model, name, sig, m, option))
         dim = member_of[m][0]

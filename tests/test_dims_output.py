@@ -105,8 +105,8 @@ def test_vars_picks_variables_and_rows(model, wanted, labels):
                        "write --vars na_capex"),
     ("capex[goog,meta]", "--vars: 'capex[goog,meta]' names two members of company (goog, "
                          "meta): list them as two rows, 'capex[goog],capex[meta]'"),
-    ("capex[2025]", "--vars picks rows, not years: 'capex[2025]' names a year "
-                    "(every year is a column)"),
+    ("capex[2025]", "--vars picks rows, not years: 'capex[2025]' names a year; "
+                    "write --vars capex (every year is a column)"),
     ("capex[goog", "--vars: cannot read 'capex[goog': write a variable, or a variable with "
                    "members in brackets: capex, 'capex[goog]'"),
     ("capx[goog]", "--vars: unknown variable 'capx' (did you mean 'capex'?)"),

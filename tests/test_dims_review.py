@@ -245,3 +245,15 @@ def test_textconv_prints_a_row_per_member(versions):
     rows = [line.split()[1] for line in r.stdout.splitlines() if line.startswith("base ")]
     assert rows[:4] == ["capex[goog]", "capex[meta]", "capex[orcl]", "capex_growth[goog]"]
     assert "optics[orcl,g800]" in rows and len(rows) == 18
+
+
+def test_a_bad_value_in_a_member_row_of_a_snapshot_is_reported_at_its_line():
+    from dsl.errors import ScnError
+
+    values = _values({"capex[goog]": (1.0, 2.0, 3.0), "na_capex": (1.0, 2.0, 3.0)})
+    text = snapshot_text(None, values).replace("2025 = 2.0", '2025 = "two"', 1)
+    with pytest.raises(ScnError) as e:
+        read_snapshot(text, "s.toml")
+    (d,) = e.value.diagnostics
+    assert d.message == "base.capex[goog].2025 is not a number"
+    assert text.splitlines()[d.span.line - 1] == '2025 = "two"'
