@@ -193,6 +193,8 @@ def table_of(result, rows: Sequence[Row], scenario: str) -> Table:
     """The values of `rows` in one engine result (batch 0)."""
     model = result.model
     n = len(model.axis)
+    if not hasattr(result, "defined"):  # an engine without dims (before issue 11)
+        return _dimensionless_table(result, rows, scenario, n)
     blocks_v, blocks_d = [], []
     k = 0
     while k < len(rows):
@@ -215,14 +217,22 @@ def table_of(result, rows: Sequence[Row], scenario: str) -> Table:
 
 def _variable_arrays(result, model, variable: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(combos, periods) values and defined mask of one variable, batch 0."""
-    if hasattr(result, "defined"):
-        values = np.asarray(result.values(variable), dtype=np.float64)
-        values = values.reshape(values.shape[0], -1, n)[0]
-        defined = np.asarray(result.defined(variable), dtype=bool).reshape(-1, n)
-        return values, defined
-    # An engine without dims (before issue 11): a dimensionless series.
-    series = result.series(variable)
-    defined = np.array([x is not None for x in series], dtype=bool).reshape(1, n)
-    values = np.array([np.nan if x is None else x for x in series],
-                      dtype=np.float64).reshape(1, n)
+    values = np.asarray(result.values(variable), dtype=np.float64)
+    values = values.reshape(values.shape[0], -1, n)[0]
+    defined = np.asarray(result.defined(variable), dtype=bool).reshape(-1, n)
     return values, defined
+
+
+def _dimensionless_table(result, rows: Sequence[Row], scenario: str, n: int) -> Table:
+    """Every row a variable of its own: one select of the result's columns."""
+    import polars as pl
+
+    frame = result.raw.select([r.variable for r in rows]).head(n)
+    if not rows:
+        return Table(scenario, np.empty((0, n)), np.empty((0, n), dtype=bool))
+    values = frame.cast(pl.Float64).to_numpy().T.astype(np.float64)
+    defined = np.ones(values.shape, dtype=bool)
+    for k, nulls in enumerate(frame.null_count().row(0)):  # most variables have no empty year
+        if nulls:
+            defined[k] = frame.to_series(k).is_not_null().to_numpy()
+    return Table(scenario, np.ascontiguousarray(values), defined)
