@@ -211,6 +211,7 @@ def _notes(old: A.Document, new: A.Document) -> tuple[list[str], list[str]]:
     oy, ny = old.years, new.years
     if oy and ny and (oy.start, oy.end) != (ny.start, ny.end):
         notes.append(f"years changed from {oy.start}..{oy.end} to {ny.start}..{ny.end}")
+    notes.extend(_dim_notes(old.dims, new.dims))
     olds = {s.name: s for s in old.scenarios}
     news = {s.name: s for s in new.scenarios}
     for name, s in news.items():
@@ -224,6 +225,29 @@ def _notes(old: A.Document, new: A.Document) -> tuple[list[str], list[str]]:
             titles.append(title)
     notes.extend(f"scenario {name} removed" for name in olds if name not in news)
     return notes, titles
+
+
+def _dim_notes(old: Sequence[A.DimDecl], new: Sequence[A.DimDecl]) -> list[str]:
+    """Dims added, removed, or with members added, removed or reordered, in words:
+    each changes which rows there are (and can move values: a sum over the dim)."""
+    notes = []
+    olds = {d.name: d.members for d in old}
+    news = {d.name: d.members for d in new}
+    for name, members in news.items():
+        if name not in olds:
+            notes.append(f"dim {name} added ({', '.join(members)})")
+            continue
+        before = olds[name]
+        added = [m for m in members if m not in before]
+        gone = [m for m in before if m not in members]
+        parts = ([f"added {', '.join(added)}"] if added else []) + \
+                ([f"removed {', '.join(gone)}"] if gone else [])
+        if not parts and members != before:
+            parts.append(f"reordered ({', '.join(members)})")
+        if parts:
+            notes.append(f"dim {name}: members {'; '.join(parts)}")
+    notes.extend(f"dim {name} removed" for name in olds if name not in news)
+    return notes
 
 
 def _title_note(what: str, old: str | None, new: str | None) -> str | None:

@@ -257,3 +257,15 @@ def test_a_bad_value_in_a_member_row_of_a_snapshot_is_reported_at_its_line():
     (d,) = e.value.diagnostics
     assert d.message == "base.capex[goog].2025 is not a number"
     assert text.splitlines()[d.span.line - 1] == '2025 = "two"'
+
+
+def test_a_dim_whose_members_change_is_a_structural_note():
+    new = DIMS.replace("dim company = {goog, meta, orcl}", "dim company = {goog, orcl, amzn}") \
+        .replace("dim speed = {g400, g800}", "dim speed = {g800, g400}") \
+        .replace("meta: 40B", "amzn: 40B")
+    diff = compare_documents(_doc(DIMS), _doc(new))
+    assert diff.notes == ("dim company: members added amzn; removed meta",
+                          "dim speed: members reordered (g800, g400)")
+    added = DIMS.replace('section "Capex"', 'dim region = {us, eu}\n\nsection "Capex"')
+    assert compare_documents(_doc(DIMS), _doc(added)).notes == ("dim region added (us, eu)",)
+    assert compare_documents(_doc(added), _doc(DIMS)).notes == ("dim region removed",)
