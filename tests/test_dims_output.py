@@ -270,7 +270,8 @@ def test_run_csv_rows_per_member(dims_file):
     g = 0.2
     assert rows[1][1:] == [repr(50 * B), repr(50 * B * (1 + g)), repr(50 * B * (1 + g) * (1 + g))]
     assert rows[3][1:] == [repr(10 * B), repr(10 * B * 1.5), repr(10 * B * 1.5 * 1.5)]
-    assert float(rows[4][3]) == pytest.approx(22.5 * B * 0.01 * 0.6)
+    assert rows[4][1:] == [repr(100 * B), repr(123 * B), repr(152.1 * B)]
+    assert float(rows[5][3]) == pytest.approx(22.5 * B * 0.01 * 0.6)
 
 
 @needs_dims_engine
