@@ -78,9 +78,10 @@ def _edges(model, cover) -> list[Edge]:
     members: dict[tuple[str, str], set[str]] = {}
     for v in model.variables:
         for piece in cover[v].distinct():
+            funcs = _aggregates(piece.definition.expr)
             for use in uses_of(model, piece):
                 labels.setdefault((use.name, v), set()).add(_reach(use, model.axis))
-                across = _across(model, use)
+                across = _across(model, use, funcs)
                 if across:
                     members.setdefault((use.name, v), set()).add(across)
     out = []
@@ -95,14 +96,26 @@ def _edges(model, cover) -> list[Edge]:
     return out
 
 
-def _across(model, use) -> str:
+def _aggregates(expr) -> dict[tuple[str, str], str]:
+    """(variable, dim) -> the function of each dim aggregate in an expression:
+    `mean(capex, company)` -> {("capex", "company"): "mean"}."""
+    from dsl import ast as A
+
+    out: dict[tuple[str, str], str] = {}
+    for node in A.walk(expr):
+        if isinstance(node, A.Call) and len(node.args) == 2 and all(
+                isinstance(a, A.Name) for a in node.args):
+            out.setdefault((node.args[0].name, node.args[1].name), node.func)
+    return out
+
+
+def _across(model, use, funcs: dict[tuple[str, str], str] | None = None) -> str:
     """How a use reaches across members: the members it selects (`goog`), or the dim it
     aggregates (`sum company`); "" for a same-member read."""
     picked = [model.dims[d].members[k] for d, k in getattr(use, "members", ())]
     over = getattr(use, "over", None)
     if over is not None:
-        func = getattr(use, "func", None) or "sum"
-        picked.append(f"{func} {over}")
+        picked.append(f"{(funcs or {}).get((use.name, over), 'sum')} {over}")
     return " ".join(picked)
 
 
