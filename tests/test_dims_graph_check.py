@@ -45,7 +45,8 @@ def test_nodes_show_their_dims_in_dot_and_mermaid():
     (SimpleNamespace(members=(("company", 0),), over=None), "goog"),
     (SimpleNamespace(members=(("company", 2), ("speed", 1)), over=None), "orcl g800"),
     (SimpleNamespace(members=(), over="company", name="capex"), "mean company"),
-    (SimpleNamespace(members=(("speed", 0),), over="company", name="capex"), "g400 sum company"),
+    (SimpleNamespace(members=(("speed", 0),), over="company", name="capex"), "g400 mean company"),
+    (SimpleNamespace(members=(), over="speed", name="capex"), "sum speed"),
     (SimpleNamespace(members=(), over=None), ""),
 ])
 def test_edges_say_which_members_they_read(use, text):
@@ -54,7 +55,7 @@ def test_edges_say_which_members_they_read(use, text):
     doc = parse_document("years 2024..2026\nx = mean(capex, company) + sum(capex, speed)\n", "m")
     funcs = graph._aggregates(doc.definitions[0].definition.expr)
     assert funcs == {("capex", "company"): "mean", ("capex", "speed"): "sum"}
-    assert graph._across(stand_in(), use, funcs if use.over == "company" else None) == text
+    assert graph._across(stand_in(), use, funcs) == text
 
 
 def test_check_counts_rows_and_names_dims():
