@@ -203,6 +203,8 @@ def table_of(result, rows: Sequence[Row], scenario: str) -> Table:
     """The values of `rows` in one engine result (batch 0)."""
     model = result.model
     n = len(model.axis)
+    if not rows:
+        return Table(scenario, np.empty((0, n)), np.empty((0, n), dtype=bool))
     if not hasattr(result, "defined"):  # an engine without dims (before issue 11)
         return _dimensionless_table(result, rows, scenario, n)
     blocks_v, blocks_d = [], []
@@ -216,8 +218,6 @@ def table_of(result, rows: Sequence[Row], scenario: str) -> Table:
             values, defined = values[pick], defined[pick]
         blocks_v.append(values)
         blocks_d.append(defined)
-    if not blocks_v:
-        return Table(scenario, np.empty((0, n)), np.empty((0, n), dtype=bool))
     return Table(scenario, np.concatenate(blocks_v), np.concatenate(blocks_d))
 
 
@@ -234,8 +234,6 @@ def _dimensionless_table(result, rows: Sequence[Row], scenario: str, n: int) -> 
     import polars as pl
 
     frame = result.raw.select([r.variable for r in rows]).head(n)
-    if not rows:
-        return Table(scenario, np.empty((0, n)), np.empty((0, n), dtype=bool))
     values = frame.cast(pl.Float64).to_numpy().T.astype(np.float64)
     defined = np.ones(values.shape, dtype=bool)
     for k, nulls in enumerate(frame.null_count().row(0)):  # most variables have no empty year
