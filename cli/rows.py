@@ -45,11 +45,11 @@ def label(variable: str, members: Sequence[str] = ()) -> str:
 
 
 def dims_of(model, variable: str) -> tuple[str, ...]:
-    return model.dims_of.get(variable, ()) if getattr(model, "dims_of", None) else ()
+    return model.dims_of.get(variable, ())
 
 
 def has_dims(model) -> bool:
-    return bool(getattr(model, "dims", None))
+    return bool(model.dims)
 
 
 def combos(model, variable: str) -> tuple[tuple[str, ...], ...]:
@@ -205,8 +205,6 @@ def table_of(result, rows: Sequence[Row], scenario: str) -> Table:
     n = len(model.axis)
     if not rows:
         return Table(scenario, np.empty((0, n)), np.empty((0, n), dtype=bool))
-    if not hasattr(result, "defined"):  # an engine without dims (before issue 11)
-        return _dimensionless_table(result, rows, scenario, n)
     blocks_v, blocks_d = [], []
     variables = np.array([r.variable for r in rows], dtype=object)
     starts = [0, *(np.flatnonzero(variables[1:] != variables[:-1]) + 1).tolist(), len(rows)]
@@ -227,16 +225,3 @@ def _variable_arrays(result, model, variable: str, n: int) -> tuple[np.ndarray, 
     values = values.reshape(values.shape[0], -1, n)[0]
     defined = np.asarray(result.defined(variable), dtype=bool).reshape(-1, n)
     return values, defined
-
-
-def _dimensionless_table(result, rows: Sequence[Row], scenario: str, n: int) -> Table:
-    """Every row a variable of its own: one select of the result's columns."""
-    import polars as pl
-
-    frame = result.raw.select([r.variable for r in rows]).head(n)
-    values = frame.cast(pl.Float64).to_numpy().T.astype(np.float64)
-    defined = np.ones(values.shape, dtype=bool)
-    for k, nulls in enumerate(frame.null_count().row(0)):  # most variables have no empty year
-        if nulls:
-            defined[k] = frame.to_series(k).is_not_null().to_numpy()
-    return Table(scenario, np.ascontiguousarray(values), defined)

@@ -302,7 +302,7 @@ def output_rows(model, result) -> list[tuple[str, Series]]:
     """(row label, series) of every output row of one result (batch 0), in output order."""
     import numpy as np
 
-    dims_of = getattr(model, "dims_of", None) or {}
+    dims_of = model.dims_of
     n = len(model.axis)
     out: list[tuple[str, Series]] = []
     for v in model.variables:
@@ -333,7 +333,7 @@ def values_of(model, scenarios: Sequence[str] | None = None,
 
     names = list(model.scenarios) if scenarios is None else list(scenarios)
     table = {}
-    dims_of = getattr(model, "dims_of", None) or {}
+    dims_of = model.dims_of
     rows = tuple(row_label(v, c) for v in model.variables
                  for c in (model.combos(v) if dims_of.get(v) else ((),)))
     for s in names:

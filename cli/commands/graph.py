@@ -112,8 +112,8 @@ def _aggregates(expr) -> dict[tuple[str, str], str]:
 def _across(model, use, funcs: dict[tuple[str, str], str] | None = None) -> str:
     """How a use reaches across members: the members it selects (`goog`), or the dim it
     aggregates (`sum company`); "" for a same-member read."""
-    picked = [model.dims[d].members[k] for d, k in getattr(use, "members", ())]
-    over = getattr(use, "over", None)
+    picked = [model.dims[d].members[k] for d, k in use.members]
+    over = use.over
     if over is not None:
         picked.append(f"{(funcs or {}).get((use.name, over), 'sum')} {over}")
     return " ".join(picked)
@@ -121,7 +121,7 @@ def _across(model, use, funcs: dict[tuple[str, str], str] | None = None) -> str:
 
 def _node(model, v: str) -> str:
     """A node's text: the variable, and its dims when it has any (`capex [company]`)."""
-    dims = (getattr(model, "dims_of", None) or {}).get(v, ())
+    dims = model.dims_of.get(v, ())
     return f"{v} [{', '.join(dims)}]" if dims else v
 
 
