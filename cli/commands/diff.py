@@ -355,12 +355,12 @@ HEAD = ("scenario", "variable", "year", "old", "new", "change", "%", "from")
 def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
     kinds = _kinds(report)
     rows = []
-    for scenario, variable, cells in report.values.groups():
-        fmt = _Formats.of(cells, kinds.get(variable, ""))
+    for scenario, row, cells in report.values.groups():  # row: `capex`, `capex[goog]`
+        fmt = _Formats.of(cells, kinds.get(cells[0].variable, ""))
         shown = [max(cells, key=_prominence)] if only_largest else cells
         for k, c in enumerate(shown):
             first = k == 0
-            rows.append([scenario if first else "", variable if first else "",
+            rows.append([scenario if first else "", row if first else "",
                          str(report.values.year(c)),
                          fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
                          fmt.relative_text(c), _from(report, c, fmt)])
@@ -404,10 +404,12 @@ def markdown(report: Report, texts) -> str:
         return "\n".join(out).rstrip("\n") + "\n"
     head, rule = md_row(HEAD), md_rule("llrrrrrl")
     largest = _cell_rows(report, only_largest=True)
-    out += ["**Largest move of each variable**", "", head, rule,
+    # a variable with dims moves per member: its rows (capex[goog]) are listed each
+    unit = "row" if any(c.cell.members for c in report.values.cells) else "variable"
+    out += [f"**Largest move of each {unit}**", "", head, rule,
             *(_md_row(r) for r in largest[:MD_LARGEST]), ""]
     if len(largest) > MD_LARGEST:
-        out += [f"{len(largest) - MD_LARGEST} more variables moved less: see all cells below.", ""]
+        out += [f"{len(largest) - MD_LARGEST} more {unit}s moved less: see all cells below.", ""]
     method = _method(report)
     if method:
         out += [f"_{method}_", ""]
@@ -448,7 +450,7 @@ def json_text(report: Report, texts) -> str:
     cells = []
     att = report.attribution
     for c in (report.values.cells if report.values is not None else ()):
-        cell = {"scenario": c.scenario, "variable": c.variable, "year": report.values.year(c),
+        cell = {"scenario": c.scenario, "variable": c.row, "year": report.values.year(c),
                 "old": json_value(c.old), "new": json_value(c.new),
                 "change": json_value(c.delta), "relative": json_value(c.relative)}
         if att is not None and att.exact:
