@@ -1,0 +1,240 @@
+"""The tangent model over member cells: derivatives as numpy arrays.
+
+engine.tangent runs the tangent columns as a polars plan, one row per
+(batch, year): version 1's shape. A dimensioned variable has a row per
+member combination, and its reads cross shapes (`capex[goog]` selects,
+`capex` broadcasts to a reader with more dims, `sum(capex, company)`
+reduces). Here the tangent of every variable on the path is an array
+shaped (batch, member combinations, periods) and each local partial
+(engine.partials, the same sympy expressions) is evaluated with numpy
+(engine.symbolic_numpy) on the evaluated values, read through the same
+selection, broadcast and reduction as the model's own reads:
+
+    d(v) = sum over the cells u it reads of (d f_v / d u) * d(u)
+
+computed variable by variable in the graph's order; a recurrence cell by
+cell (period by period, every member at once) in the recurrence's order.
+
+Cells are *held* where the seed gives them: an input moved in every
+period, or one cell typed over (`capex[goog, 2024]`): its tangent is the
+seed there, and a recurrence continues from it.
+
+Only the documented model and result API is used (`dims`, `dims_of`, the
+covers' grids by member combination, `Result.values`), so this does not
+depend on how the engine lays out its frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from engine.model import Model
+from engine.partials import partials
+from engine.symbolic import Ref
+from engine.symbolic_numpy import to_numpy
+
+
+def dims_of(model: Model, var: str) -> tuple[str, ...]:
+    return tuple((getattr(model, "dims_of", None) or {}).get(var, ()))
+
+
+def members_of(model: Model, dim: str) -> tuple[str, ...]:
+    return tuple(model.dims[dim].members)
+
+
+def shape(model: Model, var: str) -> tuple[int, ...]:
+    return tuple(len(members_of(model, d)) for d in dims_of(model, var))
+
+
+def n_combos(model: Model, var: str) -> int:
+    return int(np.prod(shape(model, var), dtype=np.int64))
+
+
+def combo_index(model: Model, var: str, members: tuple[str, ...]) -> int:
+    """The row of a member combination (members in the variable's dim order)."""
+    k = 0
+    for d, m in zip(dims_of(model, var), members):
+        ms = members_of(model, d)
+        k = k * len(ms) + ms.index(m)
+    return k
+
+
+class Reader:
+    """Reads a variable's cells the way a reference of another variable's
+    definition does: selection, broadcast, dim aggregate, then time."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.n = len(model.axis)
+        self._gathers: dict = {}
+
+    def gather(self, ref: Ref, reader: str) -> np.ndarray:
+        """For each combination of `reader`, the row of the (reduced) referenced
+        variable it reads."""
+        key = (ref.var, ref.members, ref.over, reader)
+        hit = self._gathers.get(key)
+        if hit is not None:
+            return hit
+        m = self.model
+        rdims = dims_of(m, reader)
+        rshape = shape(m, reader)
+        grid = np.indices(rshape, dtype=np.int64).reshape(len(rshape), -1) if rshape else \
+            np.zeros((0, 1), dtype=np.int64)
+        flat = np.zeros(grid.shape[1], dtype=np.int64)
+        for d, pinned in zip(ref.dims or dims_of(m, ref.var), ref.members or
+                             (None,) * len(dims_of(m, ref.var))):
+            if d == ref.over:
+                continue
+            ms = members_of(m, d)
+            if pinned is not None:
+                idx = np.full(grid.shape[1], ms.index(pinned), dtype=np.int64)
+            else:
+                idx = grid[rdims.index(d)]
+            flat = flat * len(ms) + idx
+        self._gathers[key] = flat
+        return flat
+
+    def read(self, values: np.ndarray, ref: Ref, reader: str, tangent: bool = False,
+             primal: np.ndarray | None = None) -> np.ndarray:
+        """`values` of ref.var, shaped (batch, combos, periods), as the reader's
+        cells read them: (batch, reader's combos, periods). A tangent of a min
+        or max over a dim follows the member that wins (`primal` says which;
+        tied members share it)."""
+        if ref.over is not None:
+            values = self._reduce(values, ref, tangent, primal)
+        out = values[:, self.gather(ref, reader), :]
+        return self._time(out, ref)
+
+    def _reduce(self, values, ref: Ref, tangent: bool, primal) -> np.ndarray:
+        m = self.model
+        dims = dims_of(m, ref.var)
+        b = values.shape[0]
+        full = values.reshape((b, *shape(m, ref.var), self.n))
+        axis = 1 + dims.index(ref.over)
+        agg = ref.agg
+        if agg in ("sum", "mean"):
+            out = full.sum(axis=axis) if agg == "sum" else full.mean(axis=axis)
+        elif not tangent:
+            out = full.min(axis=axis) if agg == "min" else full.max(axis=axis)
+        else:
+            p = primal.reshape((primal.shape[0], *shape(m, ref.var), self.n))
+            best = p.min(axis=axis, keepdims=True) if agg == "min" else p.max(axis=axis,
+                                                                               keepdims=True)
+            wins = (p == best).astype(float)
+            wins /= np.maximum(wins.sum(axis=axis, keepdims=True), 1.0)
+            out = (full * wins).sum(axis=axis)
+        return out.reshape(b, -1, self.n)
+
+    def _time(self, out: np.ndarray, ref: Ref) -> np.ndarray:
+        if ref.cumsum:
+            out = np.cumsum(out, axis=2)
+        if ref.year is not None:
+            j = self.model.axis.index(ref.year)
+            return np.broadcast_to(out[:, :, j:j + 1], out.shape).copy()
+        k = ref.offset
+        if k == 0:
+            return out
+        shifted = np.full_like(out, np.nan)
+        if k < 0:
+            shifted[:, :, -k:] = out[:, :, :k]
+        else:
+            shifted[:, :, :-k] = out[:, :, k:]
+        return shifted
+
+
+@dataclass
+class Seeds:
+    """What moves: per variable, the tangent of its held cells (batch, combos,
+    periods) and which cells are held (combos, periods)."""
+
+    values: dict[str, np.ndarray]
+    held: dict[str, np.ndarray]
+
+
+def run_tangent_dims(model: Model, plan, primal: Callable[[str], np.ndarray], seeds: Seeds,
+                     outputs: list[str]) -> tuple[dict[str, np.ndarray], frozenset[str]]:
+    """The tangent of each output, (batch, combos, periods), and the variables on
+    the paths from the seeds to the outputs. `primal(v)` gives v's evaluated
+    values shaped (combos, periods)."""
+    graph = plan.graph
+    sources = set(seeds.values)
+    path = frozenset(graph.downstream(sources) & graph.upstream(set(outputs))) | sources
+    batch = next(iter(seeds.values.values())).shape[0]
+    n = len(model.axis)
+    t = np.asarray(model.axis.ts(), dtype=float)
+    reader = Reader(model)
+    tan: dict[str, np.ndarray] = {}
+    values: dict[str, np.ndarray] = {}
+
+    def value(v: str) -> np.ndarray:
+        if v not in values:
+            values[v] = np.asarray(primal(v), dtype=float).reshape(1, -1, n)
+        return values[v]
+
+    def start(v: str) -> np.ndarray:
+        out = np.zeros((batch, n_combos(model, v), n))
+        if v in seeds.values:
+            out = np.where(seeds.held[v][None], seeds.values[v], out)
+        return out
+
+    def partial_terms(v: str, piece):
+        """(partial array (1, combos, periods), the reference) for each term on the path."""
+        out = []
+        for r, d in partials(model, piece):
+            if r.var not in path:
+                continue
+            arr = to_numpy(d, lambda ref: reader.read(value(ref.var), ref, v)[0], t)
+            out.append((np.broadcast_to(arr, (n_combos(model, v), n))[None], r))
+        return out
+
+    def chain(v: str, terms, at: slice) -> np.ndarray:
+        total = np.zeros((batch, n_combos(model, v), n))[:, :, at]
+        for arr, r in terms:
+            du = np.nan_to_num(tan[r.var]) if r.var in tan else None
+            if du is None:
+                continue
+            read = reader.read(du, r, v, tangent=True, primal=value(r.var))[:, :, at]
+            total = total + np.nan_to_num(arr[:, :, at] * read)
+        return total
+
+    for level in graph.levels:
+        for block in level:
+            vs = [v for v in block.variables if v in path]
+            if not vs:
+                continue
+            held_all = {v: v in seeds.held and bool(seeds.held[v].all()) for v in vs}
+            if not block.cyclic:
+                v = vs[0]
+                tan[v] = start(v)
+                if held_all[v]:
+                    continue
+                cover = plan.cover[v]
+                free = ~seeds.held[v] if v in seeds.held else np.ones((n_combos(model, v), n), bool)
+                for k, piece in enumerate(cover.pieces):
+                    where = cover.mask(k) & free
+                    if where.any():
+                        d = chain(v, partial_terms(v, piece), slice(None))
+                        tan[v] = np.where(where[None], d, tan[v])
+                continue
+            terms = {}
+            for v in vs:
+                tan[v] = start(v)
+                cover = plan.cover[v]
+                terms[v] = [(cover.mask(k), partial_terms(v, p)) for k, p in enumerate(cover.pieces)]
+            for cell in block.cells:
+                v, i = cell[0], cell[-1]
+                if v not in terms or held_all[v]:
+                    continue
+                free = ~seeds.held[v][:, i] if v in seeds.held else True
+                for mask, ts in terms[v]:
+                    where = mask[:, i] & free
+                    if where.any():
+                        d = chain(v, ts, slice(i, i + 1))[:, :, 0]
+                        tan[v][:, :, i] = np.where(where[None], d, tan[v][:, :, i])
+    out = {}
+    for y in outputs:
+        out[y] = tan[y] if y in tan else np.zeros((batch, n_combos(model, y), n))
+    return out, path
