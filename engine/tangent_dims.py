@@ -31,35 +31,11 @@ from typing import Callable
 
 import numpy as np
 
+from engine.address import combo_index, dims_of, members_of, n_combos, shape
 from engine.model import Model
 from engine.partials import partials
 from engine.symbolic import Ref
 from engine.symbolic_numpy import to_numpy
-
-
-def dims_of(model: Model, var: str) -> tuple[str, ...]:
-    return tuple((getattr(model, "dims_of", None) or {}).get(var, ()))
-
-
-def members_of(model: Model, dim: str) -> tuple[str, ...]:
-    return tuple(model.dims[dim].members)
-
-
-def shape(model: Model, var: str) -> tuple[int, ...]:
-    return tuple(len(members_of(model, d)) for d in dims_of(model, var))
-
-
-def n_combos(model: Model, var: str) -> int:
-    return int(np.prod(shape(model, var), dtype=np.int64))
-
-
-def combo_index(model: Model, var: str, members: tuple[str, ...]) -> int:
-    """The row of a member combination (members in the variable's dim order)."""
-    k = 0
-    for d, m in zip(dims_of(model, var), members):
-        ms = members_of(model, d)
-        k = k * len(ms) + ms.index(m)
-    return k
 
 
 class Reader:
@@ -238,3 +214,28 @@ def run_tangent_dims(model: Model, plan, primal: Callable[[str], np.ndarray], se
     for y in outputs:
         out[y] = tan[y] if y in tan else np.zeros((batch, n_combos(model, y), n))
     return out, path
+
+
+def values_of(result, var: str) -> np.ndarray:
+    """A variable's evaluated values in batch 0, shaped (combos, periods)."""
+    n = len(result.model.axis)
+    return np.asarray(result.values(var), dtype=float)[0].reshape(-1, n)
+
+
+def held_cells(model: Model, cover, members: tuple[str, ...], period: int | None) -> np.ndarray:
+    """The cells of a variable that move, (combos, periods): every cell it has a
+    value in, of one member combination (`members`) or of all, in one period or all."""
+    held = np.array(cover.defined, dtype=bool)
+    if members:
+        keep = np.zeros(held.shape[0], dtype=bool)
+        keep[combo_index(model, cover_var(cover), members)] = True
+        held &= keep[:, None]
+    if period is not None:
+        only = np.zeros(held.shape[1], dtype=bool)
+        only[period] = True
+        held &= only[None, :]
+    return held
+
+
+def cover_var(cover) -> str:
+    return next(p.name for p in cover.pieces)

@@ -1,9 +1,9 @@
 """Cells as a spreadsheet shows them: `capex[2027]` named on a command line,
 and the trees of its precedents (what it reads) and dependents (what reads it).
 
-`parse_cell(model, text, source)` reads `NAME` or `NAME[YEAR]` (no
-expression parser needed, and nothing that could run) and checks the name
-and the year, reporting mistakes at their column in `text` under the label
+`parse_cell(model, text, source)` reads `NAME` or `NAME[YEAR]`, and with
+dims `NAME[MEMBER, ..., YEAR]` in any order (no expression parser needed,
+and nothing that could run) and checks the name, the members and the year, reporting mistakes at their column in `text` under the label
 `source`; the cell it returns is an `engine.address.Cell`. `precedents` and
 `dependents` walk the winning definitions of one evaluated scenario, period
 by period, through `Use.cells`: the cells a definition reads in the period
@@ -21,12 +21,16 @@ from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import is_plain_integer, shorten
 from engine.address import Cell as Address
+from engine.address import combo_index
 from engine.api import Result, uses_of
 from engine.axis import TimeAxis
 from engine.model import Model, Piece
 from engine.uses import suggest
 
 _CELL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([0-9]+)\s*\])?\s*")
+# With dims: NAME[ITEM, ITEM, ...], each a member or a year, in any order.
+_SUBSCRIPTED = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[([^\[\]]*)\]\s*")
+_ITEM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +41,15 @@ class Cell:
 
     name: str
     year: int | None = None
+    members: tuple[str, ...] = ()  # one per dim of the variable, or none (every member)
 
     def __str__(self) -> str:
-        return self.name if self.year is None else f"{self.name}[{self.year}]"
+        where = [*self.members] + ([] if self.year is None else [str(self.year)])
+        return f"{self.name}[{', '.join(where)}]" if where else self.name
 
     def at(self, axis: TimeAxis) -> Address:
-        return Address(self.name, None if self.year is None else axis.index(self.year))
+        return Address(self.name, None if self.year is None else axis.index(self.year),
+                       self.members)
 
 
 def parse_cell(model: Model, text: str, source: str, year: str | None = None,
@@ -50,6 +57,10 @@ def parse_cell(model: Model, text: str, source: str, year: str | None = None,
     """`NAME` or `NAME[YEAR]` checked against the model; `year` (from the option
     `year_source`, such as --year) fills in a year the text leaves out."""
     m = _CELL.fullmatch(text)
+    if m is None and getattr(model, "dims", None):
+        sub = _SUBSCRIPTED.fullmatch(text)
+        if sub is not None:
+            return _with_members(model, text, source, sub, year, year_source)
     if m is None:
         raise ScnError([Diagnostic(f"expected a variable or a cell such as asic_share[2030], "
                                    f"not '{text.strip()}'", _span(text, 0, len(text)),
@@ -65,11 +76,95 @@ def parse_cell(model: Model, text: str, source: str, year: str | None = None,
     return Address(name, check_period(model, m.group(2), source, text, m.span(2)))
 
 
+def _with_members(model: Model, text: str, source: str, m: re.Match, year: str | None,
+                  year_source: str) -> Address:
+    """`capex[goog, 2027]`, `units[2027, goog, g800]`, `capex_growth[orcl]`: members
+    (one per dim, in any order) and at most one year."""
+    name = m.group(1)
+    _known_variable(model, text, source, name, m.span(1))
+    dims = tuple(model.dims_of.get(name, ()))
+    picked: dict[str, tuple[str, tuple[int, int]]] = {}
+    period = None
+    start = m.start(2)
+    for part in m.group(2).split(","):
+        item = _ITEM.fullmatch(part)
+        where = (start, start + len(part)) if item is None else (start + item.start(1),
+                                                                  start + item.end(1))
+        start += len(part) + 1
+        if item is None:
+            raise ScnError([Diagnostic(f"expected a member or a year, not '{part.strip()}'",
+                                       _span(text, *where), "write NAME[MEMBER, YEAR]",
+                                       source=source, code="bad-cell")])
+        word = item.group(1)
+        if word[0].isdigit():
+            if period is not None:
+                raise ScnError([Diagnostic("a cell has one year", _span(text, *where),
+                                           "give the year once", source=source,
+                                           code="bad-cell")])
+            period = check_period(model, word, source, text, where)
+            continue
+        if word not in model.member_of:
+            hint = suggest(word, list(model.member_of), loose=True)
+            raise ScnError([Diagnostic(f"unknown member '{word}'", _span(text, *where), hint,
+                                       source=source, code="unknown-member")])
+        dim = model.member_of[word][0]
+        if dim not in dims:
+            over = f"{name} is over {', '.join(dims)}" if dims else f"{name} has no dims"
+            raise ScnError([Diagnostic(f"'{word}' is a member of {dim}, and {name} is not "
+                                       f"over {dim}", _span(text, *where), over,
+                                       source=source, code="bad-member",
+                                       subject=Subject(variable=name))])
+        if dim in picked:
+            raise ScnError([Diagnostic(f"two members of {dim}: {picked[dim][0]} and {word}",
+                                       _span(text, *where), f"name one member of {dim}",
+                                       source=source, code="bad-cell")])
+        picked[dim] = (word, where)
+    if picked and len(picked) < len(dims):
+        missing = [d for d in dims if d not in picked]
+        example = ", ".join(picked[d][0] if d in picked else model.dims[d].members[0]
+                            for d in dims)
+        raise ScnError([Diagnostic(f"{name} is over {', '.join(dims)}: name a member of "
+                                   f"{' and '.join(missing)} too", whole(text),
+                                   f"write {name}[{example}]", source=source,
+                                   code="bad-cell", subject=Subject(variable=name))])
+    if period is None and year is not None:
+        period = check_period(model, year, year_source)
+    return Address(name, period, tuple(picked[d][0] for d in dims if d in picked))
+
+
+def _known_variable(model: Model, text: str, source: str, name: str,
+                    where: tuple[int, int]) -> None:
+    if name not in model.info:
+        hint = suggest(name, model.variables, loose=True)
+        raise ScnError([Diagnostic(f"unknown variable '{name}'", _span(text, *where), hint,
+                                   source=source, code="unknown-variable",
+                                   subject=Subject(variable=name))])
+
+
+def one_cell(model: Model, c: Address | Cell, source: str, text: str) -> None:
+    """An error unless the cell names a member of each of its variable's dims
+    (an output, a target, a cell to explain: one cell, not a row of them)."""
+    name = c.variable if isinstance(c, Address) else c.name
+    dims = tuple((getattr(model, "dims_of", None) or {}).get(name, ()))
+    if not dims or c.members:
+        return
+    example = [model.dims[d].members[0] for d in dims]
+    if isinstance(c, Address) and c.period is not None:
+        example.append(model.axis.label(c.period))
+    elif isinstance(c, Cell) and c.year is not None:
+        example.append(str(c.year))
+    raise ScnError([Diagnostic(f"{name} is over {', '.join(dims)}: name its member"
+                               + ("s" if len(dims) > 1 else ""), whole(text),
+                               f"write {name}[{', '.join(example)}]", source=source,
+                               code="bad-cell", subject=Subject(variable=name))])
+
+
 def cell(model: Model, text: str, source: str, year: str | None = None,
          year_source: str = "--year") -> Cell:
     """`parse_cell`, as the (name, year) `Cell` of the back-ends."""
     c = parse_cell(model, text, source, year, year_source)
-    return Cell(c.variable, None if c.period is None else model.axis.absolute(c.period))
+    return Cell(c.variable, None if c.period is None else model.axis.absolute(c.period),
+                c.members)
 
 
 def check_period(model: Model, value: str, source: str, text: str | None = None,
@@ -109,15 +204,18 @@ def whole(text: str) -> Span:
 
 def has_value(model: Model, cover, c: Address | Cell, source: str, text: str,
               hint: str = "") -> None:
-    """An error unless the cell has a definition in the scenario's cover."""
+    """An error unless the cell has a definition in the scenario's cover (a cell
+    with no members, of a variable with dims: some member has one)."""
     c = c.at(model.axis) if isinstance(c, Cell) else c
     cov = cover[c.variable]
-    if cov.at(0, c.period) is not None:
+    rows = [combo_index(model, c.variable, c.members)] if c.members else range(cov.n_combos)
+    if any(cov.at(k, c.period) is not None for k in rows):
         return
-    have = np.flatnonzero(cov.defined[0]).tolist()
-    raise ScnError([Diagnostic(f"{c.variable} has no value in {model.axis.label(c.period)}",
+    have = np.flatnonzero(cov.defined[list(rows)].any(axis=0)).tolist()
+    name = Address(c.variable, None, c.members).label(model.axis)
+    raise ScnError([Diagnostic(f"{name} has no value in {model.axis.label(c.period)}",
                                whole(text),
-                               hint or f"{c.variable} has values in {model.axis.span_label(have)}",
+                               hint or f"{name} has values in {model.axis.span_label(have)}",
                                source=source, code="no-value",
                                subject=Subject(variable=c.variable, period=c.period))])
 
