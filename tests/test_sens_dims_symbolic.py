@@ -81,3 +81,26 @@ def test_version_1_labels_are_unchanged():
     assert Ref("x", -1, cumsum=True).label == "cumsum(x)[t-1]"
     assert Ref("x", -1, cumsum=True).tangent_label == "cumsum(d(x))[t-1]"
     assert ref_of(symbol(Ref("x", year=2025))).label == "x[2025]"
+
+
+def test_a_sum_over_every_member_folds_into_one_sum():
+    from engine.symbolic_members import member_text
+
+    full = expand_aggregates(build("na = sum(capex, company) * 2"), DIMS, FUNCTIONS)
+    k = symbol(Ref("na_capex"))
+    assert member_text(full * k, DIMS) == "2*na_capex*sum(capex, company)"
+    # terms that are the same but for the member fold; a sum over some members does not
+    e = sum(symbol(Ref("capex", members=(m,), dims=("company",))) *
+            symbol(Ref("share", members=(m,), dims=("company",))) for m in ("goog", "meta", "orcl"))
+    assert member_text(e, DIMS) == "sum(capex*share, company)"
+    some = symbol(Ref("capex", members=("goog",), dims=("company",))) + \
+        symbol(Ref("capex", members=("meta",), dims=("company",)))
+    assert member_text(some, DIMS) == "capex[goog] + capex[meta]"
+
+
+def test_a_long_sum_that_does_not_fold_is_shortened():
+    from engine.symbolic_members import member_text
+
+    e = sum(sp.Integer(k) * symbol(Ref(f"v{k}")) for k in range(2, 40))
+    text = member_text(e, DIMS)
+    assert text.endswith("+ ... (28 more terms)") and text.count("+") == 10
