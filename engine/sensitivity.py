@@ -191,6 +191,11 @@ def derivative_formula(model: Model, output: str, wrt: str, scenario: str = BASE
     y = cell(model, output, "OUTPUT")
     x = seed_cell(model, wrt, scenario, overrides)
     plan = prepare(model, scenario, overrides)
+    if has_dims(model):
+        from engine.formula_dims import MemberFormula
+
+        one_cell(model, y, "OUTPUT", output)
+        return MemberFormula(model, plan, y, x, inline).result()
     return Formula(model, plan, y, x, inline).result()
 
 

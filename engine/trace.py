@@ -13,7 +13,7 @@ it computes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import is_plain_integer, shorten
 from engine.address import Cell as Address
-from engine.address import combo_index
+from engine.address import combo_index, combos, dims_of, members_of
 from engine.api import Result, uses_of
 from engine.axis import TimeAxis
 from engine.model import Model, Piece
@@ -252,33 +252,75 @@ class Node:
     children: tuple[Node, ...] = ()
     seen: bool = False
     cut: bool = False
+    # Cells not shown after this one: the rest of the members a dim aggregate
+    # reads (`more` of them, cells of `more_of`, such as optics[2027]).
+    more: int = 0
+    more_of: str = ""
 
 
-def precedents(result: Result, target: Address, depth: int | None = None) -> Node:
-    """The tree of cells `target` reads, down to inputs (or `depth` levels)."""
-    return _Walker(result, _reads).tree(target, depth)
+MEMBERS_SHOWN = 5  # member cells of one variable and period listed before "... K more"
 
 
-def dependents(result: Result, target: Address, depth: int | None = None) -> Node:
+def precedents(result: Result, target: Address, depth: int | None = None,
+               members_shown: int | None = MEMBERS_SHOWN) -> Node:
+    """The tree of cells `target` reads, down to inputs (or `depth` levels); of the
+    members of one variable read in one period (a dim aggregate), the first
+    `members_shown` (None: all), the others counted on the last one shown."""
+    return _Walker(result, _reads, members_shown).tree(target, depth)
+
+
+def dependents(result: Result, target: Address, depth: int | None = None,
+               members_shown: int | None = MEMBERS_SHOWN) -> Node:
     """The tree of cells that read `target`, up to the outputs (or `depth` levels)."""
     model = result.model
     readers: dict[str, list[str]] = result.plan.graph.dependents()
 
     def read_by(r: Result, c: Address) -> list[Address]:
         return _read_by(r, c, readers, model)
-    return _Walker(result, read_by).tree(target, depth)
+    return _Walker(result, read_by, members_shown).tree(target, depth)
 
 
 def _reads(result: Result, c: Address) -> list[Address]:
-    piece = result.plan.cover[c.variable].at(0, c.period)
+    model = result.model
+    piece = result.plan.cover[c.variable].at(_combo(model, c), c.period)
     if piece is None:
         return []
     out: list[Address] = []
-    for use in uses_of(result.model, piece):
+    seen: set[Address] = set()
+    for use in uses_of(model, piece):
         for j in use.cells(c.period):
-            cell_ = Address(use.name, j)
-            if cell_ not in out:
-                out.append(cell_)
+            for members in _read_members(model, c, use):
+                cell_ = Address(use.name, j, members)
+                if cell_ not in seen:
+                    seen.add(cell_)
+                    out.append(cell_)
+    return out
+
+
+def _combo(model: Model, c: Address) -> int:
+    return combo_index(model, c.variable, c.members) if c.members else 0
+
+
+def _read_members(model: Model, c: Address, use) -> list[tuple[str, ...]]:
+    """The member combinations of `use.name` that cell c reads through `use`: the
+    members it selects, every member of a dim it aggregates, and c's own member
+    on the other dims."""
+    dims = dims_of(model, use.name)
+    if not dims:
+        return [()]
+    pinned = {d: k for d, k in getattr(use, "members", ())}
+    over = getattr(use, "over", None)
+    mine = dims_of(model, c.variable)
+    out: list[tuple[str, ...]] = [()]
+    for d in dims:
+        ms = members_of(model, d)
+        if d in pinned:
+            pick = [ms[pinned[d]]]
+        elif d == over:
+            pick = list(ms)
+        else:
+            pick = [c.members[mine.index(d)]]
+        out = [o + (m,) for o in out for m in pick]
     return out
 
 
@@ -287,11 +329,17 @@ def _read_by(result: Result, c: Address, readers: dict[str, list[str]],
     j = c.period
     out: list[Address] = []
     for v in readers.get(c.variable, ()):
-        for i, piece in enumerate(result.plan.cover[v].row(0)):
-            if piece is None:
-                continue
-            if any(u.name == c.variable and j in u.cells(i) for u in uses_of(model, piece)):
-                out.append(Address(v, i))
+        cover = result.plan.cover[v]
+        rows = combos(model, v)
+        for k, members in enumerate(rows):
+            for i, piece in enumerate(cover.row(k)):
+                if piece is None:
+                    continue
+                reader = Address(v, i, members)
+                if any(u.name == c.variable and j in u.cells(i)
+                       and (not c.members or c.members in _read_members(model, reader, u))
+                       for u in uses_of(model, piece)):
+                    out.append(reader)
     order = {v: k for k, v in enumerate(model.variables)}
     return sorted(out, key=lambda x: (order[x.variable], x.period))
 
@@ -302,12 +350,39 @@ class _Walker:
     An explicit stack, not recursion: a recurrence over 30 years under a
     chain 50 variables deep is a path of 1,500 cells."""
 
-    def __init__(self, result: Result, step):
-        self.result, self.step = result, step
+    def __init__(self, result: Result, step, members_shown: int | None = None):
+        self.result, self._step, self.limit = result, step, members_shown
+        self.more: dict[Address, dict[int, tuple[int, str]]] = {}
+
+    def step(self, result: Result, c: Address) -> list[Address]:
+        """The cells next to c, long runs of one variable's members in one period cut."""
+        cells = self._step(result, c)
+        if self.limit is None or len(cells) <= self.limit:
+            return cells
+        out: list[Address] = []
+        k = 0
+        while k < len(cells):
+            a = cells[k]
+            run = k
+            while run < len(cells) and cells[run].members and \
+                    (cells[run].variable, cells[run].period) == (a.variable, a.period):
+                run += 1
+            if run - k > self.limit:
+                out += cells[k:k + self.limit]
+                label = Address(a.variable, a.period).label(result.model.axis)
+                self.more.setdefault(c, {})[len(out) - 1] = (run - k - self.limit, label)
+                k = run
+            else:
+                out.append(a)
+                k += 1
+        return out
 
     def _leaf(self, c: Address) -> tuple[float | None, Piece | None]:
-        return (self.result.at(c.variable, c.period),
-                self.result.plan.cover[c.variable].at(0, c.period))
+        if not c.members:  # version 1's call, unchanged
+            return (self.result.at(c.variable, c.period),
+                    self.result.plan.cover[c.variable].at(0, c.period))
+        return (self.result.at(c.variable, c.period, c.members),
+                self.result.plan.cover[c.variable].at(_combo(self.result.model, c), c.period))
 
     def tree(self, root: Address, depth: int | None) -> Node:
         shown = {root}
@@ -327,6 +402,10 @@ class _Walker:
                     stack.append([nxt, below, self.step(self.result, nxt), []])
                 continue
             else:
+                extra = self.more.get(c, {})
+                if extra:
+                    built = [replace(b, more=extra[j][0], more_of=extra[j][1]) if j in extra
+                             else b for j, b in enumerate(built)]
                 node = Node(c, *self._leaf(c), tuple(built))
             stack.pop()
             if not stack:
