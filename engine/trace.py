@@ -289,7 +289,7 @@ def _reads(result: Result, c: Address) -> list[Address]:
     seen: set[Address] = set()
     for use in uses_of(model, piece):
         for j in use.cells(c.period):
-            for members in _read_members(model, c, use):
+            for members in read_members(model, c, use):
                 cell_ = Address(use.name, j, members)
                 if cell_ not in seen:
                     seen.add(cell_)
@@ -301,7 +301,7 @@ def _combo(model: Model, c: Address) -> int:
     return combo_index(model, c.variable, c.members) if c.members else 0
 
 
-def _read_members(model: Model, c: Address, use) -> list[tuple[str, ...]]:
+def read_members(model: Model, c: Address, use) -> list[tuple[str, ...]]:
     """The member combinations of `use.name` that cell c reads through `use`: the
     members it selects, every member of a dim it aggregates, and c's own member
     on the other dims."""
@@ -337,7 +337,7 @@ def _read_by(result: Result, c: Address, readers: dict[str, list[str]],
                     continue
                 reader = Address(v, i, members)
                 if any(u.name == c.variable and j in u.cells(i)
-                       and (not c.members or c.members in _read_members(model, reader, u))
+                       and (not c.members or c.members in read_members(model, reader, u))
                        for u in uses_of(model, piece)):
                     out.append(reader)
     order = {v: k for k, v in enumerate(model.variables)}
