@@ -143,11 +143,20 @@ def _exact(model, result, y: str, row: int, i: int, found, base, steps, pct) -> 
 def batch_values(plan, y: str, batch: int, given: dict[str, np.ndarray]) -> np.ndarray:
     """y over a batch run of the part of the plan y reads, the variables of `given`
     held at the values given ((batch, combos, periods) each): (batch, combos, periods)."""
+    return batch_run(plan, y, batch, given)(y)
+
+
+def batch_run(plan, y: str, batch: int, given: dict[str, np.ndarray]):
+    """One batch run of what y reads; a function giving any variable it computed
+    as (batch, combos, periods)."""
     n = len(plan.model.axis)
     frame = run(restricted(plan, {y}), batch=batch,
                 given={v: a.reshape(batch, -1) for v, a in given.items()})
-    col = frame.get_column(y) if hasattr(frame, "get_column") else frame[y]
-    return np.asarray(col, dtype=float).reshape(batch, -1, n)
+
+    def column(v: str) -> np.ndarray:
+        col = frame.get_column(v) if hasattr(frame, "get_column") else frame[v]
+        return np.asarray(col, dtype=float).reshape(batch, -1, n)
+    return column
 
 
 __all__ = ["member_tornado", "batch_values", "replace"]
