@@ -122,7 +122,7 @@ class MemberFormula(Formula):
                 continue
             done.add(h)
             found[h] = self._hub_rules(h)
-            for _, d, _ in found[h]:
+            for _, d, _, _ in found[h]:
                 for r in referenced(d):
                     cell = replace(r, offset=0, year=None, cumsum=False)
                     if cell.var in self.hubs and cell not in done:
@@ -141,7 +141,7 @@ class MemberFormula(Formula):
         out = []
         for var in sorted(by_var, key=lambda v: (v != start.var, -level[v], order(v))):
             cells = by_var[var]
-            general = {h: [(yrs, self._general(d, h), loops) for yrs, d, loops in found[h]]
+            general = {h: [(yrs, self._general(nice, h), loops) for yrs, _, nice, loops in found[h]]
                        for h in cells}
             forms = {tuple((yrs, str(g), loops) for yrs, g, loops in gs) for gs in general.values()}
             if len(cells) > 1 and len(forms) == 1:
@@ -150,8 +150,8 @@ class MemberFormula(Formula):
                 continue
             for h in cells:
                 label = Cell(h.var, None, tuple(h.members) if None not in h.members else ()).__str__()
-                out.append((label, [Rule(label, yrs, self._text(d), loops)
-                                    for yrs, d, loops in found[h]]))
+                out.append((label, [Rule(label, yrs, self._text(nice), loops)
+                                    for yrs, _, nice, loops in found[h]]))
         return out
 
     def _general(self, d: sp.Expr, h: Ref) -> sp.Expr:
@@ -163,7 +163,8 @@ class MemberFormula(Formula):
         return member_text(d, self.dims)
 
     def _hub_rules(self, h: Ref):
-        """(years, derivative, compounds) for each group of years of one hub cell."""
+        """(years, derivative, its readable form, compounds) for each group of years of
+        one hub cell."""
         combo = combo_index(self.model, h.var, tuple(h.members)) if h.members else 0
         row = self.plan.cover[h.var].row(combo)
         years = [self.axis.absolute(i) for i, p in enumerate(row) if p is not None]
@@ -173,16 +174,16 @@ class MemberFormula(Formula):
         for yr in years:
             key = "seed" if self._moved(h) and yr == self.x.year else self._key(h, yr)
             groups.setdefault(key, []).append(yr)
-        by_form: dict[tuple[sp.Expr, bool], list[int]] = {}
+        by_form: dict[tuple, list[int]] = {}
         for key, yrs in groups.items():
             if key == "seed":
-                d, loops = sp.S.One, False
+                d, nice, loops = sp.S.One, sp.S.One, False
             else:
-                d, loops = self._derivative(h, yrs)
-            by_form.setdefault((d, loops), []).extend(yrs)
-        return [(tuple(sorted(yrs)), d, loops) for (d, loops), yrs in by_form.items()]
+                d, nice, loops = self._derivative(h, yrs)
+            by_form.setdefault((d, nice, loops), []).extend(yrs)
+        return [(tuple(sorted(yrs)), d, nice, loops) for (d, nice, loops), yrs in by_form.items()]
 
-    def _derivative(self, h: Ref, years: list[int]) -> tuple[sp.Expr, bool]:
+    def _derivative(self, h: Ref, years: list[int]) -> tuple[sp.Expr, sp.Expr, bool]:
         yr = years[0]
         e = self._expand(h, yr, {})
         d = self._differentiate(e, yr)
@@ -193,10 +194,7 @@ class MemberFormula(Formula):
         nice, ok = readable(fold_members(d, self.dims), full=not self.chain)
         if not ok and not self.chain:
             raise _OverBudget
-        return (d if self._unfolded(nice) else nice), loops
-
-    def _unfolded(self, nice: sp.Expr) -> bool:
-        return not any(type(a).__name__ == "MemberSum" for a in sp.preorder_traversal(nice))
+        return d, nice, loops
 
     def _key(self, h: Ref, yr: int):
         parts = []
@@ -208,8 +206,7 @@ class MemberFormula(Formula):
                 continue
             seen.add(r)
             parts.append((r, id(self._piece(r, yr))))
-            for c in refs_in(self._read(r, yr)):
-                c = c.seen_from(r)
+            for c in refs_in(self._read(r, yr)):  # already seen from r
                 if c.var == self.x.name and c.var not in self.hubs:
                     parts.append((c, self._weight(c, yr)))
                 elif c.var in self.expandable and not c.cumsum and c.agg is None:

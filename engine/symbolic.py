@@ -173,10 +173,11 @@ def tangent_symbol(ref: Ref) -> sp.Symbol:
 def reframe(expr: sp.Expr, outer: Ref) -> sp.Expr:
     """A definition's expression as read through the reference `outer`:
     `capex` inside a definition read as `y[t-1]` becomes `capex[t-1]`."""
-    if outer.year is None and outer.offset == 0:
+    if outer.year is None and outer.offset == 0 and not any(m is not None for m in outer.members):
         return expr
     mapping: dict[sp.Basic, sp.Basic] = {symbol(r): symbol(r.seen_from(outer)) for r in refs_in(expr)}
-    mapping[T] = sp.Integer(outer.year) if outer.year is not None else T + outer.offset
+    if outer.year is not None or outer.offset:
+        mapping[T] = sp.Integer(outer.year) if outer.year is not None else T + outer.offset
     return expr.xreplace(mapping)
 
 
