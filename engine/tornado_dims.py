@@ -149,13 +149,23 @@ def batch_values(plan, y: str, batch: int, given: dict[str, np.ndarray]) -> np.n
 def batch_run(plan, y: str, batch: int, given: dict[str, np.ndarray]):
     """One batch run of what y reads; a function giving any variable it computed
     as (batch, combos, periods)."""
-    n = len(plan.model.axis)
-    frame = run(restricted(plan, {y}), batch=batch,
-                given={v: a.reshape(batch, -1) for v, a in given.items()})
+    from engine import plan as plans
+    from engine.address import dims_of, shape
+
+    model = plan.model
+    n = len(model.axis)
+    sub = restricted(plan, {y})
+    frames_of = getattr(plans, "run_frames", None)
+    if frames_of is None:  # an engine without dims: one frame
+        frame = run(sub, batch=batch, given={v: a.reshape(batch, -1) for v, a in given.items()})
+        frames = {(): frame}
+    else:  # a frame per set of dims; given shaped (batch, *dim sizes, periods)
+        frames = frames_of(sub, batch=batch, given={
+            v: a.reshape((batch, *shape(model, v), n)) for v, a in given.items()})
 
     def column(v: str) -> np.ndarray:
-        col = frame.get_column(v) if hasattr(frame, "get_column") else frame[v]
-        return np.asarray(col, dtype=float).reshape(batch, -1, n)
+        col = frames[dims_of(model, v)].get_column(v)
+        return np.asarray(col.to_numpy(), dtype=float).reshape(batch, -1, n)
     return column
 
 

@@ -381,7 +381,7 @@ class _Walker:
         if not c.members:  # version 1's call, unchanged
             return (self.result.at(c.variable, c.period),
                     self.result.plan.cover[c.variable].at(0, c.period))
-        return (self.result.at(c.variable, c.period, c.members),
+        return (self.result.at(c.variable, c.period, members=c.members),
                 self.result.plan.cover[c.variable].at(_combo(self.result.model, c), c.period))
 
     def tree(self, root: Address, depth: int | None) -> Node:
