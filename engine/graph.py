@@ -175,22 +175,24 @@ def _tarjan(variables, deps) -> list[list[str]]:
 def _cell_order(comp, members, cover, uses_of, order):
     """Topological order of the cells of a cyclic group, or the cycle that prevents one."""
     n = next(iter(cover.values())).n_periods if cover else 0
-    rows = {v: cover[v].row(0) for v in comp}
+    rows = {v: _per_period(cover[v]) for v in comp}
     if _only_backward(comp, members, cover, uses_of):
         # Every cell reads the group only in earlier years (x = x[t-1] * ...):
         # year by year is an order, and no cell can reach itself.
         cells = [(v, i) for i in range(n) for v in sorted(comp, key=order.__getitem__)
-                 if rows[v][i] is not None]
+                 if rows[v][i]]
         return tuple(cells), None
-    cells = [(v, i) for v in comp for i in range(n) if rows[v][i] is not None]
+    # A cell is a (variable, period), all its members together (they are
+    # computed as one vector): it reads what any piece winning there reads.
+    cells = [(v, i) for v in comp for i in range(n) if rows[v][i]]
     preds: dict[tuple[str, int], list[tuple[str, int]]] = {}
     succs: dict[tuple[str, int], list[tuple[str, int]]] = {c: [] for c in cells}
     for v, i in cells:
         ps = []
-        for u in uses_of(rows[v][i]):
+        for u in (u for p in rows[v][i] for u in uses_of(p)):
             if u.name in members:
                 for j in u.cells(i):
-                    if 0 <= j < n and rows[u.name][j] is not None:
+                    if 0 <= j < n and rows[u.name][j]:
                         ps.append((u.name, j))
         preds[(v, i)] = ps
         for p in ps:
@@ -210,6 +212,17 @@ def _cell_order(comp, members, cover, uses_of, order):
         return tuple(done), None
     left = {c for c in cells if indeg[c] > 0}
     return tuple(done), _find_cycle(left, preds, order)
+
+
+def _per_period(c) -> list[tuple[Piece, ...]]:
+    """The pieces winning some member in each period (one or none without dims)."""
+    if c.n_combos == 1:
+        return [(p,) if p is not None else () for p in c.row(0)]
+    out = []
+    for i in range(c.n_periods):
+        ks = [k for k in dict.fromkeys(c.grid[:, i].tolist()) if k >= 0]
+        out.append(tuple(c.pieces[k] for k in ks))
+    return out
 
 
 def _only_backward(comp, members, cover, uses_of) -> bool:
