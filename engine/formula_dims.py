@@ -100,6 +100,18 @@ class MemberFormula(Formula):
                                     for c in self._children(ref, at))
         return self.reach[key]
 
+    def _member_reaches(self, c: Ref) -> bool:
+        """Whether the input can move the cells of c's members in some period: a
+        formula stands for a group of years, so what it keeps cannot depend on one."""
+        key = (replace(c, offset=0, year=None, cumsum=False), None)
+        hit = self.reach.get(key)
+        if hit is None:
+            cell = key[0]
+            hit = self.reach[key] = any(
+                self._reaches(replace(cell, year=self.axis.absolute(i)), self.axis.absolute(i))
+                for i in range(len(self.axis)))
+        return hit
+
     def _children(self, ref: Ref, at: int) -> list[Ref]:
         absolute = replace(ref, offset=0, year=at)
         out = []
@@ -225,7 +237,7 @@ class MemberFormula(Formula):
                 e = self._read(ref, yr) if ref is r or self._piece(ref, yr) is not None \
                     else symbol(ref)
                 kids = [c for c in refs_in(e) if c.var in self.expandable and not c.cumsum
-                        and c.agg is None and self._reaches(c, yr)]
+                        and c.agg is None and self._member_reaches(c)]
                 pending[ref] = (e, kids)
                 stack.extend(c for c in kids if c not in memo and c not in pending)
                 continue
@@ -250,7 +262,7 @@ class MemberFormula(Formula):
                 if w:
                     terms.append(sp.diff(e, s) * w)
             elif c.var in self.path and (c.var in self.hubs or c.cumsum) and \
-                    (c.cumsum or self._reaches(c, yr)):
+                    (c.cumsum or self._member_reaches(c)):
                 terms.append(sp.diff(e, s) * tangent_cell(c))
         return sp.Add(*terms)
 

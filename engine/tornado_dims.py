@@ -122,10 +122,17 @@ def _derivatives(model, result, y: str, row: int, i: int, found, base, steps) ->
 
 def _exact(model, result, y: str, row: int, i: int, found, base, steps, pct) -> np.ndarray:
     """y[row, i] for the base (row 0) and each lever moved down and up: one batch run
-    of what y reads, the moved variables given their values."""
+    of what y reads, the moved input variables given their values; a starting value
+    (a cell of a computed variable) is typed over, one run each way, so that the
+    recurrence continues from it."""
     k = len(found)
     given: dict[str, np.ndarray] = {}
+    typed: dict[int, tuple[float, float]] = {}
     for b, lv in enumerate(found):
+        if not lv.whole:
+            typed[b] = tuple(_typed_over(model, result.plan, y, row, i, lv, base[b], move)
+                             for move in _moves(steps[b], pct))
+            continue
         a = given.get(lv.var)
         if a is None:
             a = given[lv.var] = np.repeat(np.nan_to_num(values_of(result, lv.var))[None],
@@ -137,7 +144,35 @@ def _exact(model, result, y: str, row: int, i: int, found, base, steps, pct) -> 
         else:
             a[2 * b + 1, lv.combo, idx] -= steps[b]
             a[2 * b + 2, lv.combo, idx] += steps[b]
-    return batch_values(result.plan, y, 2 * k + 1, given)[:, row, i]
+    out = batch_values(result.plan, y, 2 * k + 1, given)[:, row, i]
+    for b, (lo, hi) in typed.items():
+        out[2 * b + 1], out[2 * b + 2] = lo, hi
+    return out
+
+
+def _moves(step, pct: float):
+    """The lever's values moved down and up: scaled, or shifted by its step."""
+    if step is None:
+        return (lambda v: v * (1 - pct), lambda v: v * (1 + pct))
+    return (lambda v: v - step, lambda v: v + step)
+
+
+def _typed_over(model, plan, y: str, row: int, i: int, lv: Lever, values: np.ndarray,
+                move) -> float:
+    """y[row, i] with the lever's cells typed over by their moved values, as
+    `--set 'capex[goog, 2024] = ...'` would (the plan recompiled around them)."""
+    from dsl import ast as A
+    from engine.plan import compile_plan
+
+    cover = dict(plan.cover)
+    cells = {}
+    for j in lv.years:
+        old = cover[lv.var].at(lv.combo, j)
+        v = float(move(values[j]))
+        cells[(lv.combo, j)] = replace(old, expr=A.Number(v, repr(v)), start=j, end=j)
+    cover[lv.var] = cover[lv.var].replaced(cells)
+    moved = compile_plan(model, plan.scenario, cover, plan.graph, reuse=plan)
+    return float(batch_values(moved, y, 1, {})[0, row, i])
 
 
 def batch_values(plan, y: str, batch: int, given: dict[str, np.ndarray]) -> np.ndarray:
@@ -165,7 +200,7 @@ def batch_run(plan, y: str, batch: int, given: dict[str, np.ndarray]):
 
     def column(v: str) -> np.ndarray:
         col = frames[dims_of(model, v)].get_column(v)
-        return np.asarray(col.to_numpy(), dtype=float).reshape(batch, -1, n)
+        return np.array(col.to_numpy(), dtype=float).reshape(batch, -1, n)  # a copy: writable
     return column
 
 
