@@ -25,13 +25,14 @@ from dataclasses import replace
 import sympy as sp
 
 from engine.address import combo_index, dims_of
+from engine.tangent_dims import held_cells, reach_masks
 from engine.formula import MAX_INLINED, Formula, FormulaResult, Rule, _OverBudget, _rules_text
 from engine.functions import FUNCTIONS
 from engine.partials import expression
 from engine.symbolic import T, Dims, Ref, expand_aggregates, ref_of, reframe, refs_in, symbol
 from engine.symbolic_budget import readable, tree_size
-from engine.symbolic_members import (_general, fold_members, member_text, referenced,
-                                     tangent_cell)
+from engine.symbolic_members import (TangentSymbol, _general, fold_members, member_text,
+                                     referenced, tangent_cell)
 from engine.trace import Cell, years_label
 
 
@@ -40,8 +41,13 @@ class MemberFormula(Formula):
 
     def __init__(self, model, plan, y: Cell, x: Cell, inline: bool):
         self.dims = Dims.of_model(model)
-        self.reach: dict[tuple[Ref, int], bool] = {}
+        self.framed: dict = {}
+        self.alike: dict = {}
+        self.readable: dict = {}
         super().__init__(model, plan, y, x, inline)
+        held = held_cells(model, plan.cover[x.name], x.members,
+                          None if x.year is None else self.axis.index(x.year))
+        self.reach = reach_masks(model, plan, x.name, held, self.path | {x.name})
 
     # -- cells
     def _cell(self, var: str, members: tuple[str, ...] = ()) -> Ref:
@@ -60,68 +66,45 @@ class MemberFormula(Formula):
         return c.var == self.x.name and (not self.x.members or tuple(c.members) == self.x.members)
 
     def _read(self, r: Ref, yr: int) -> sp.Expr:
-        """The definition of cell r seen from year yr, aggregates of the path spelled out."""
+        """The definition of cell r seen from year yr (a dim aggregate stays one symbol:
+        its derivative is taken member by member, see `_through`)."""
         p = self._piece(r, yr)
         if p is None:
             return symbol(r)
-        e = reframe(expression(self.model, p), r)
-        on_path = {s for s in e.free_symbols
-                   if (c := ref_of(s)) is not None and c.agg is not None and c.var in self.path}
-        if on_path:
-            e = e.xreplace({s: expand_aggregates(s, self.dims, FUNCTIONS) for s in on_path})
-        return e
+        key = (id(p), r)  # the same piece read through the same reference: every year alike
+        hit = self.framed.get(key)
+        if hit is None or hit[0] is not p:
+            hit = self.framed[key] = (p, reframe(expression(self.model, p), r))
+        return hit[1]
+
+    def _members(self, c: Ref) -> list[Ref]:
+        """The member cells a dim aggregate reads."""
+        base = replace(c, agg=None, over=None)
+        return [base.with_member(c.over, m) for m in self.dims.members[c.over]]
+
+    def _reads(self, r: Ref, yr: int) -> list[Ref]:
+        """The cells r's definition reads, a dim aggregate of the path as its members."""
+        out = []
+        for c in refs_in(self._read(r, yr)):
+            out += self._members(c) if c.agg is not None and c.var in self.path else [c]
+        return out
 
     def _reaches(self, r: Ref, yr: int) -> bool:
         """Whether cell r (seen from yr) can move when the input moves."""
-        key = (r, r.at(yr))
-        stack = [key]
-        order: list[tuple[Ref, int]] = []
-        seen: set = set()
-        while stack:  # depth first, children before parents, no recursion
-            k = stack.pop()
-            if k in self.reach or k in seen:
-                continue
-            seen.add(k)
-            order.append(k)
-            ref, at = k
-            if self._moved(ref) and (self.x.year is None or at == self.x.year) or \
-                    ref.var not in self.path:
-                continue
-            for c in self._children(ref, at):
-                stack.append((c, c.at(at)))
-        for k in reversed(order):
-            ref, at = k
-            if self._moved(ref) and (self.x.year is None or at == self.x.year):
-                self.reach[k] = True
-            elif ref.var not in self.path:
-                self.reach[k] = False
-            else:
-                self.reach[k] = any(self.reach.get((c, c.at(at)), False)
-                                    for c in self._children(ref, at))
-        return self.reach[key]
+        mask = self.reach.get(r.var)
+        i = self.axis.index(r.at(yr))
+        if mask is None or i is None:
+            return False
+        return bool(mask[self._row(r), i])
 
     def _member_reaches(self, c: Ref) -> bool:
         """Whether the input can move the cells of c's members in some period: a
         formula stands for a group of years, so what it keeps cannot depend on one."""
-        key = (replace(c, offset=0, year=None, cumsum=False), None)
-        hit = self.reach.get(key)
-        if hit is None:
-            cell = key[0]
-            hit = self.reach[key] = any(
-                self._reaches(replace(cell, year=self.axis.absolute(i)), self.axis.absolute(i))
-                for i in range(len(self.axis)))
-        return hit
+        mask = self.reach.get(c.var)
+        return mask is not None and bool(mask[self._row(c)].any())
 
-    def _children(self, ref: Ref, at: int) -> list[Ref]:
-        absolute = replace(ref, offset=0, year=at)
-        out = []
-        for c in refs_in(self._read(absolute, at)):
-            if c.var not in self.path:
-                continue
-            last = c.at(at)
-            years = range(self.axis.absolute(0), last + 1) if c.cumsum else [last]
-            out += [replace(c, offset=0, year=y, cumsum=False) for y in years]
-        return out
+    def _row(self, r: Ref) -> int:
+        return combo_index(self.model, r.var, tuple(r.members)) if r.members else 0
 
     # -- rules
     def _rules(self) -> tuple[list[Rule], bool]:
@@ -197,16 +180,23 @@ class MemberFormula(Formula):
 
     def _derivative(self, h: Ref, years: list[int]) -> tuple[sp.Expr, sp.Expr, bool]:
         yr = years[0]
-        e = self._expand(h, yr, {})
+        self.memo: dict = {}
+        e = self._expand(h, yr, self.memo)
         d = self._differentiate(e, yr)
         if len(years) == 1 and T in d.free_symbols:
             d = d.xreplace({T: sp.Integer(yr)})
         loops = any(r.var == h.var and tuple(r.members) == tuple(h.members)
                     for r in referenced(d))
-        nice, ok = readable(fold_members(d, self.dims), full=not self.chain)
+        # members alike but for the member share one rewriting (1,000 hub cells: one simplify)
+        key = (self._own_all(d, h), self.chain)
+        hit = self.readable.get(key)
+        if hit is None:
+            hit = self.readable[key] = (h, *readable(fold_members(d, self.dims),
+                                                     full=not self.chain))
+        first, nice, ok = hit
         if not ok and not self.chain:
             raise _OverBudget
-        return d, nice, loops
+        return d, (nice if first == h else _rebased(nice, first, h)), loops
 
     def _key(self, h: Ref, yr: int):
         parts = []
@@ -218,10 +208,10 @@ class MemberFormula(Formula):
                 continue
             seen.add(r)
             parts.append((r, id(self._piece(r, yr))))
-            for c in refs_in(self._read(r, yr)):  # already seen from r
+            for c in self._reads(r, yr):  # already seen from r
                 if c.var == self.x.name and c.var not in self.hubs:
                     parts.append((c, self._weight(c, yr)))
-                elif c.var in self.expandable and not c.cumsum and c.agg is None:
+                elif c.var in self.expandable and not c.cumsum and self._member_reaches(c):
                     stack.append(c)
         return frozenset(parts)
 
@@ -255,9 +245,14 @@ class MemberFormula(Formula):
         terms = []
         for s in sorted(e.free_symbols, key=str):
             c = ref_of(s)
-            if c is None or c.agg is not None:
+            if c is None:
                 continue
-            if c.var == self.x.name and c.var not in self.hubs:
+            if c.agg is not None:
+                if c.var in self.path:
+                    d = self._through(c, yr)
+                    if d != 0:
+                        terms.append(sp.diff(e, s) * d)
+            elif c.var == self.x.name and c.var not in self.hubs:
                 w = self._weight(c, yr)
                 if w:
                     terms.append(sp.diff(e, s) * w)
@@ -265,6 +260,65 @@ class MemberFormula(Formula):
                     (c.cumsum or self._member_reaches(c)):
                 terms.append(sp.diff(e, s) * tangent_cell(c))
         return sp.Add(*terms)
+
+    def _through(self, c: Ref, yr: int) -> sp.Expr:
+        """d of a dim aggregate: its members' derivatives, each taken on its own (a
+        sum over 1,000 members is 1,000 small derivatives, not one of 1,000 terms)."""
+        cells = self._members(c)
+        whole = expand_aggregates(symbol(c), self.dims, FUNCTIONS)
+        terms = []
+        for cell in cells:
+            d = self._cell_derivative(cell, yr)
+            if d != 0:
+                terms.append(d if c.agg == "sum" else sp.diff(whole, symbol(cell)) * d)
+        return sp.Add(*terms)
+
+    def _cell_derivative(self, c: Ref, yr: int) -> sp.Expr:
+        """d of one member cell a dim aggregate reads."""
+        if c.var == self.x.name and c.var not in self.hubs:
+            return sp.Integer(self._weight(c, yr))
+        if c.var not in self.path or not self._member_reaches(c):
+            return sp.S.Zero
+        if c.var in self.hubs:
+            return tangent_cell(c)
+        if c.var in self.expandable:
+            return self._member_alike(c, yr, self._expand(c, yr, self.memo))
+        return sp.S.Zero
+
+    def _member_alike(self, c: Ref, yr: int, e: sp.Expr) -> sp.Expr:
+        """d of e, the expansion of member cell c: taken once for members whose
+        expansions and whose cells' roles (moved, reached) are alike but for the
+        member, then given each member (1,000 members: one sympy derivative)."""
+        roles = []
+        for s in sorted(e.free_symbols, key=str):
+            r = ref_of(s)
+            if r is None:
+                continue
+            if r.agg is not None and r.var in self.path:
+                return self._differentiate(e, yr)  # nested aggregates: member by member
+            roles.append((self._own(r, c), r.var == self.x.name and self._weight(r, yr),
+                          r.var in self.path and self._member_reaches(r)))
+        key = (self._own_all(e, c), tuple(roles))
+        hit = self.alike.get(key)
+        if hit is None:
+            hit = self.alike[key] = (c, self._differentiate(e, yr))
+        first, d = hit
+        return d if first == c else _rebased(d, first, c)
+
+    def _own(self, r: Ref, c: Ref) -> Ref:
+        """r with c's own members left relative."""
+        return replace(r, members=tuple(None if m is not None and c.member(d) == m else m
+                                        for d, m in zip(r.dims, r.members)))
+
+    def _own_all(self, e: sp.Expr, c: Ref) -> sp.Expr:
+        """e with c's own members left relative (cells and d(cells) alike)."""
+        mapping = {}
+        for s in e.free_symbols:
+            r = getattr(s, "ref", None)
+            if r is not None:
+                g = self._own(r, c)
+                mapping[s] = tangent_cell(g) if isinstance(s, TangentSymbol) else symbol(g)
+        return e.xreplace(mapping)
 
     def _weight(self, c: Ref, yr: int) -> int:
         if self.x.members and tuple(c.members) != self.x.members:
@@ -286,6 +340,22 @@ class MemberFormula(Formula):
             label = str(Cell(self.y.name, None, self.y.members))
             out = replace(out, text=_rules_text(list(out.rules), label))
         return out
+
+
+def _rebased(d: sp.Expr, first: Ref, c: Ref) -> sp.Expr:
+    """d, taken for member cell `first`, for member cell c: first's members become c's."""
+    swap = {m: c.member(dim) for dim, m in zip(first.dims, first.members) if m is not None}
+
+    def moved(r: Ref) -> Ref:
+        return replace(r, members=tuple(swap.get(m, m) if m is not None and
+                                        first.member(dim) == m else m
+                                        for dim, m in zip(r.dims, r.members)))
+    mapping = {}
+    for s in d.free_symbols:
+        r = getattr(s, "ref", None)
+        if r is not None:
+            mapping[s] = tangent_cell(moved(r)) if isinstance(s, TangentSymbol) else symbol(moved(r))
+    return d.xreplace(mapping)
 
 
 __all__ = ["MemberFormula", "years_label"]

@@ -239,3 +239,55 @@ def held_cells(model: Model, cover, members: tuple[str, ...], period: int | None
 
 def cover_var(cover) -> str:
     return next(p.name for p in cover.pieces)
+
+
+def reach_masks(model: Model, plan, x: str, held: np.ndarray, path) -> dict[str, np.ndarray]:
+    """Which cells the held cells of x can move, (combos, periods) per variable of
+    the path: structurally, from the uses of the winning definitions (members
+    selected, broadcast or aggregated, periods as each use reads them)."""
+    from engine.api import uses_of
+
+    n = len(model.axis)
+    reader = Reader(model)
+    reach: dict[str, np.ndarray] = {x: held.copy()}
+    for level in plan.graph.levels:
+        for block in level:
+            vs = [v for v in block.variables if v in path]
+            if not vs:
+                continue
+            for _ in range(1 + (n * len(vs) if block.cyclic else 0)):
+                grew = False
+                for v in vs:
+                    now = _reached(model, plan, v, reach, reader, n, uses_of)
+                    if v == x:
+                        now |= held
+                    if v not in reach or (now & ~reach[v]).any():
+                        grew = grew or v in reach
+                        reach[v] = now | reach.get(v, False)
+                if not grew:
+                    break
+    return reach
+
+
+def _reached(model, plan, v: str, reach, reader: Reader, n: int, uses_of) -> np.ndarray:
+    cover = plan.cover[v]
+    out = np.zeros((n_combos(model, v), n), dtype=bool)
+    for k, piece in enumerate(cover.pieces):
+        mask = cover.mask(k)
+        for use in uses_of(model, piece):
+            src = reach.get(use.name)
+            if src is None:
+                continue
+            dims = dims_of(model, use.name)
+            pinned = {d: members_of(model, d)[j] for d, j in getattr(use, "members", ())}
+            ref = Ref(use.name, members=tuple(pinned.get(d) for d in dims), dims=dims,
+                      over=getattr(use, "over", None))
+            if ref.over is not None:
+                src = src.reshape((*shape(model, use.name), n)).any(axis=dims.index(ref.over))
+                src = src.reshape(-1, n)
+            src = src[reader.gather(ref, v)]
+            for i in range(n):
+                cells = [j for j in use.cells(i) if 0 <= j < n]
+                if cells:
+                    out[:, i] |= mask[:, i] & src[:, cells].any(axis=1)
+    return out
