@@ -190,18 +190,25 @@ def run_tangent_dims(model: Model, plan, primal: Callable[[str], np.ndarray], se
                 cover = plan.cover[v]
                 free = ~seeds.held[v] if v in seeds.held else np.ones((n_combos(model, v), n), bool)
                 for k, piece in enumerate(cover.pieces):
+                    ts = partial_terms(v, piece)
+                    if not ts:  # reads nothing that moves: its tangent stays 0
+                        continue
                     where = cover.mask(k) & free
                     if where.any():
-                        d = chain(v, partial_terms(v, piece), slice(None))
-                        tan[v] = np.where(where[None], d, tan[v])
+                        tan[v] = np.where(where[None], chain(v, ts, slice(None)), tan[v])
                 continue
             terms = {}
             for v in vs:
                 tan[v] = start(v)
                 cover = plan.cover[v]
-                terms[v] = [(cover.mask(k), partial_terms(v, p)) for k, p in enumerate(cover.pieces)]
+                terms[v] = [(cover.mask(k), ts) for k, p in enumerate(cover.pieces)
+                            if (ts := partial_terms(v, p))]  # a constant's tangent stays 0
+            last = None
             for cell in block.cells:
                 v, i = cell[0], cell[-1]
+                if (v, i) == last:  # every member at once: once per (variable, period)
+                    continue
+                last = (v, i)
                 if v not in terms or held_all[v]:
                     continue
                 free = ~seeds.held[v][:, i] if v in seeds.held else True
