@@ -30,7 +30,7 @@ from engine.model import Model
 from engine.plan import Plan
 from engine.address import Cell as Address
 from engine.address import combo_index, combos
-from engine.trace import read_members, years_label
+from engine.trace import years_label
 
 _YEAR = re.compile(r"[0-9]{4}")
 
@@ -85,47 +85,24 @@ def upstream_cells(model: Model, plan: Plan, var: str, i: int) -> dict[str, set[
     return seen
 
 
-def upstream_member_cells(model: Model, plan: Plan, var: str, combo: int, i: int
-                          ) -> dict[str, set[tuple[int, int]]]:
-    """Every cell (combination, period index) per variable that `var`'s cell reads."""
-    seen: dict[str, set[tuple[int, int]]] = {var: {(combo, i)}}
-    stack = [(var, combo, i)]
-    rows = {}
-    while stack:
-        v, k, j = stack.pop()
-        piece = plan.cover[v].at(k, j)
-        if piece is None:
-            continue
-        if v not in rows:
-            rows[v] = combos(model, v)
-        me = Address(v, j, rows[v][k])
-        for use in uses_of(model, piece):
-            have = seen.setdefault(use.name, set())
-            for members in read_members(model, me, use):
-                c = combo_index(model, use.name, members)
-                for p in use.cells(j):
-                    if (c, p) not in have:
-                        have.add((c, p))
-                        stack.append((use.name, c, p))
-    return seen
-
-
 def member_levers(model: Model, plan: Plan, output: str, members: tuple[str, ...],
                   year: int) -> list[Lever]:
     """`levers` of one member cell, with dims: an input's members are levers of their
     own (`capex_growth[orcl]`), as are a starting value's (`capex[goog, 2024]`)."""
+    from engine.tangent_dims import needed_masks
+
     axis = model.axis
-    reach = upstream_member_cells(model, plan, output, combo_index(model, output, members),
-                                  axis.index(year))
+    reach = needed_masks(model, plan, output, combo_index(model, output, members),
+                         axis.index(year))
     out: list[Lever] = []
     for v in model.variables:
-        if v not in reach:
+        if v not in reach or not reach[v].any():
             continue
         cov = plan.cover[v]
         rows = combos(model, v)
-        by_combo: dict[int, set[int]] = {}
-        for k, j in reach[v]:
-            by_combo.setdefault(k, set()).add(j)
+        by_combo: dict[int, set[int]] = {
+            int(k): set(np.flatnonzero(reach[v][k]).tolist())
+            for k in np.flatnonzero(reach[v].any(axis=1))}
         if is_input(model, cov):
             if is_calendar(cov):
                 continue
@@ -140,7 +117,8 @@ def member_levers(model: Model, plan: Plan, output: str, members: tuple[str, ...
             if uses_of(model, piece):
                 continue
             mask = cov.mask(p)
-            for k in sorted(by_combo):
+            read = mask & reach[v]  # the piece's cells the output reads
+            for k in np.flatnonzero(read.any(axis=1)).tolist():
                 years = tuple(np.flatnonzero(mask[k]).tolist())
                 reads = tuple(i for i in years if i in by_combo[k])
                 if reads:

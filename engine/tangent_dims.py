@@ -131,7 +131,8 @@ class Seeds:
 
 
 def run_tangent_dims(model: Model, plan, primal: Callable[[str], np.ndarray], seeds: Seeds,
-                     outputs: list[str]) -> tuple[dict[str, np.ndarray], frozenset[str]]:
+                     outputs: list[str], memo: dict | None = None
+                     ) -> tuple[dict[str, np.ndarray], frozenset[str]]:
     """The tangent of each output, (batch, combos, periods), and the variables on
     the paths from the seeds to the outputs. `primal(v)` gives v's evaluated
     values shaped (combos, periods)."""
@@ -157,13 +158,19 @@ def run_tangent_dims(model: Model, plan, primal: Callable[[str], np.ndarray], se
         return out
 
     def partial_terms(v: str, piece):
-        """(partial array (1, combos, periods), the reference) for each term on the path."""
+        """(partial array (1, combos, periods), the reference) for each term on the path
+        (kept in `memo` across runs on the same values: a tornado's chunks)."""
+        key = (id(piece), path)
+        if memo is not None and key in memo and memo[key][0] is piece:
+            return memo[key][1]
         out = []
         for r, d in partials(model, piece):
             if r.var not in path:
                 continue
             arr = to_numpy(d, lambda ref: reader.read(value(ref.var), ref, v)[0], t)
             out.append((np.broadcast_to(arr, (n_combos(model, v), n))[None], r))
+        if memo is not None:
+            memo[key] = (piece, out)
         return out
 
     def chain(v: str, terms, at: slice) -> np.ndarray:
@@ -298,3 +305,59 @@ def _reached(model, plan, v: str, reach, reader: Reader, n: int, uses_of) -> np.
                 if cells:
                     out[:, i] |= mask[:, i] & src[:, cells].any(axis=1)
     return out
+
+
+def needed_masks(model: Model, plan, var: str, combo: int, i: int) -> dict[str, np.ndarray]:
+    """Every cell that cell (combo, i) of `var` reads, directly or not, as (combos,
+    periods) masks per variable: the uses of the winning definitions walked
+    backwards in the graph's order, every member at once."""
+    from engine.api import uses_of
+
+    n = len(model.axis)
+    reader = Reader(model)
+    need = {var: np.zeros((n_combos(model, var), n), dtype=bool)}
+    need[var][combo, i] = True
+    order = [b for level in plan.graph.levels for b in level]
+    for block in reversed(order):
+        vs = [v for v in block.variables if v in need]
+        if not vs:
+            continue
+        for _ in range(1 + (n * len(block.variables) if block.cyclic else 0)):
+            before = {v: need[v].sum() for v in block.variables if v in need}
+            for v in [v for v in block.variables if v in need]:
+                _spread(model, plan, v, need, reader, n, uses_of)
+            after = {v: need[v].sum() for v in block.variables if v in need}
+            if before == after:
+                break
+    return need
+
+
+def _spread(model, plan, v: str, need, reader: Reader, n: int, uses_of) -> None:
+    """Mark the cells v's needed cells read."""
+    cover = plan.cover[v]
+    mine = need[v]
+    for k, piece in enumerate(cover.pieces):
+        cells = mine & cover.mask(k)
+        if not cells.any():
+            continue
+        for use in uses_of(model, piece):
+            dims = dims_of(model, use.name)
+            pinned = {d: members_of(model, d)[j] for d, j in getattr(use, "members", ())}
+            ref = Ref(use.name, members=tuple(pinned.get(d) for d in dims), dims=dims,
+                      over=getattr(use, "over", None))
+            g = reader.gather(ref, v)  # v's combos -> the (reduced) combos of u they read
+            size = int(np.prod(shape(model, use.name), dtype=np.int64)) if dims else 1
+            reduced = size // len(members_of(model, ref.over)) if ref.over else size
+            out = np.zeros((reduced, n), dtype=bool)
+            for i in np.flatnonzero(cells.any(axis=0)):
+                rows = g[cells[:, i]]
+                for j in use.cells(int(i)):
+                    if 0 <= j < n:
+                        out[rows, j] = True
+            if ref.over is not None:  # every member of the summed dim
+                axis = dims.index(ref.over)
+                full = np.expand_dims(out.reshape((*[s for d, s in zip(dims, shape(model, use.name))
+                                                    if d != ref.over], n)), axis)
+                out = np.broadcast_to(full, (*shape(model, use.name), n)).reshape(-1, n)
+            have = need.get(use.name)
+            need[use.name] = out if have is None else have | out

@@ -30,7 +30,7 @@ from engine.tangent import restricted
 from engine.tangent_dims import Seeds, run_tangent_dims, values_of
 from engine.trace import Cell, has_value
 
-CHUNK = 64  # levers per tangent run
+CHUNK = 128  # levers per tangent run
 EXACT_ALL = 40  # up to this many levers, every one is re-evaluated
 
 
@@ -97,6 +97,7 @@ def _derivatives(model, result, y: str, row: int, i: int, found, base, steps) ->
     y per the lever's move (its values when scaled, its step when shifted)."""
     out = np.zeros(2 * len(found))
     primal = {}
+    memo: dict = {}  # the partials, evaluated once for every chunk
 
     def value(v):
         if v not in primal:
@@ -115,7 +116,7 @@ def _derivatives(model, result, y: str, row: int, i: int, found, base, steps) ->
             seed[2 * b][cells] = 1.0
             seed[2 * b + 1][cells] = (np.broadcast_to(base[lo + b], cells.shape)[cells]
                                       if step is None else step)
-        got, _ = run_tangent_dims(model, result.plan, value, Seeds(values, held), [y])
+        got, _ = run_tangent_dims(model, result.plan, value, Seeds(values, held), [y], memo)
         out[2 * lo: 2 * (lo + k)] = got[y][:, row, i]
     return out
 
