@@ -231,3 +231,25 @@ def test_version_1_files_keep_their_path(tmp_path):
     d = derivatives(m, "y", "x")
     assert d.derivative == (4.0, 4.0, 4.0)
     assert math.isclose(tornado(m, "y", 2026)[0].exact_high, 2.2 ** 2 - 4)
+
+
+def test_tornado_of_a_member_cell(model):
+    rows = tornado(model, "capex[orcl]", 2027)
+    assert {r.input for r in rows} == {"capex_growth[orcl]", "capex[orcl, 2024]"}
+    growth = next(r for r in rows if r.input == "capex_growth[orcl]")
+    # capex[orcl, 2027] = 7B * (1 + g)^3, g scaled by +-10% (60% -> 66%, 54%)
+    assert growth.exact_high == pytest.approx(7e9 * (1.66 ** 3 - 1.6 ** 3), rel=1e-9)
+    assert growth.exact_low == pytest.approx(7e9 * (1.54 ** 3 - 1.6 ** 3), rel=1e-9)
+
+
+def test_explain_dependents_of_a_member_cell(tmp_path):
+    path = tmp_path / "capex.scn"
+    path.write_text(MODEL)
+    out = tmp_path / "out.json"
+    assert main(["explain", str(path), "capex_growth[orcl, 2025]", "--dependents",
+                 "--depth", "2", "--format", "json", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["cell"] == "capex_growth[orcl, 2025]"
+    (capex,) = doc["dependents"]
+    assert capex["cell"] == "capex[orcl, 2025]"
+    assert [c["cell"] for c in capex["dependents"]] == ["capex[orcl, 2026]", "optics[orcl, 2025]"]
