@@ -29,9 +29,10 @@ from engine.tangent_dims import held_cells, reach_masks
 from engine.formula import MAX_INLINED, Formula, FormulaResult, Rule, _OverBudget, _rules_text
 from engine.functions import FUNCTIONS
 from engine.partials import expression
-from engine.symbolic import T, Dims, Ref, expand_aggregates, ref_of, reframe, refs_in, symbol
+from engine.symbolic import T, Dims, Ref, ref_of, reframe, refs_in, symbol
 from engine.symbolic_budget import readable, tree_size
-from engine.symbolic_members import (TangentSymbol, _general, fold_members, member_text,
+from engine.symbolic_members import (TangentSymbol, _general, expand_aggregates, fold_members,
+                                     member_text,
                                      referenced, tangent_cell)
 from engine.trace import Cell, years_label
 

@@ -14,7 +14,8 @@ lag), `capex[2025]` (an absolute year), `cumsum(capex)`. `t` is the symbol `t`.
 With dims, a reference pins the members it selects (`capex[goog]`) and
 leaves the others to the cell being computed (`capex` in a definition over
 `company` reads the cell's own member); a dim aggregate (`sum(capex,
-company)`) is one symbol, spelled out member by member (`expand_aggregates`)
+company)`) is one symbol, spelled out member by member
+(`engine.symbolic_members.expand_aggregates`)
 where a formula needs the members. A formula's cells pin every member and
 are named as a user writes them: `capex[goog,2025]`, `capex[goog,t-1]`.
 
@@ -280,7 +281,8 @@ class Builder:
 
     def over_dim(self, node: A.Call) -> str | None:
         """The dim `sum(x, DIM)` (mean, min, max) aggregates over, None for any other call."""
-        if node.func in DIM_AGGREGATES and len(node.args) == 2:
+        f = self.ctx.functions.get(node.func)
+        if f is not None and f.kind == "aggregate" and len(node.args) == 2:
             d = node.args[1]
             if isinstance(d, A.Name) and not d.members and d.name in self.dims.members:
                 return d.name
@@ -390,34 +392,12 @@ def _call(b: Builder, node: A.Call, frame: Frame) -> sp.Expr:
     return f.sympy(SympyCall(b, frame, f, node.args), node.args)
 
 
-DIM_AGGREGATES = ("sum", "mean", "min", "max")
-
-
 def _dim_aggregate(b: Builder, node: A.Call, over: str, frame: Frame) -> sp.Expr:
     """`sum(x, company)`: one symbol standing for the aggregate (its members are
     spelled out by `expand_aggregates` where a formula needs them)."""
     x = node.args[0]
     cell = b.cell(x.name, getattr(x, "offset", 0), frame, selected=x.members)
     return symbol(replace(ref_of(cell), agg=node.func, over=over))
-
-
-def expand_aggregates(expr: sp.Expr, dims: Dims, functions) -> sp.Expr:
-    """Every dim aggregate of `expr` as the sum (mean, min, max) of its members'
-    cells: `sum(capex, company)` is `capex[goog] + capex[meta] + ...`."""
-    mapping = {}
-    for s in expr.free_symbols:
-        r = ref_of(s)
-        if r is None or r.agg is None:
-            continue
-        base = replace(r, agg=None, over=None)
-        cells = [symbol(base.with_member(r.over, m)) for m in dims.members[r.over]]
-        if r.agg == "sum":
-            mapping[s] = sp.Add(*cells)
-        elif r.agg == "mean":
-            mapping[s] = sp.Add(*cells) / len(cells)
-        else:
-            mapping[s] = function_class(functions[r.agg])(*cells)
-    return expr.xreplace(mapping) if mapping else expr
 
 
 HANDLERS: dict[type, Callable[[Builder, A.Expr, Frame], sp.Expr]] = {

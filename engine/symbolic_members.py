@@ -18,9 +18,31 @@ from dataclasses import replace
 import sympy as sp
 
 from engine.symbolic import Dims, Ref, ref_of, symbol
+from engine.symbolic_functions import function_class
 from engine.symbolic_text import ScnPrinter
 
 MAX_TERMS = 12  # terms of one sum printed before "... and K more terms"
+
+
+def expand_aggregates(expr: sp.Expr, dims: Dims, functions) -> sp.Expr:
+    """Every dim aggregate of `expr` as the sum (mean, min, max) of its members'
+    cells: `sum(capex, company)` is `capex[goog] + capex[meta] + ...`. The
+    reductions by name, as engine.reads.reduce computes them; min and max
+    are the registry's functions kept as themselves."""
+    mapping = {}
+    for s in expr.free_symbols:
+        r = ref_of(s)
+        if r is None or r.agg is None:
+            continue
+        base = replace(r, agg=None, over=None)
+        cells = [symbol(base.with_member(r.over, m)) for m in dims.members[r.over]]
+        if r.agg == "sum":
+            mapping[s] = sp.Add(*cells)
+        elif r.agg == "mean":
+            mapping[s] = sp.Add(*cells) / len(cells)
+        else:
+            mapping[s] = function_class(functions[r.agg])(*cells)
+    return expr.xreplace(mapping) if mapping else expr
 
 
 class MemberSum(sp.Function):

@@ -112,7 +112,7 @@ def _with_members(model: Model, text: str, source: str, m: re.Match, year: str |
             over = f"{name} is over {', '.join(dims)}" if dims else f"{name} has no dims"
             raise ScnError([Diagnostic(f"'{word}' is a member of {dim}, and {name} is not "
                                        f"over {dim}", _span(text, *where), over,
-                                       source=source, code="bad-member",
+                                       source=source, code="dim-mismatch",
                                        subject=Subject(variable=name))])
         if dim in picked:
             raise ScnError([Diagnostic(f"two members of {dim}: {picked[dim][0]} and {word}",

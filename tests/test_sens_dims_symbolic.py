@@ -9,7 +9,8 @@ import sympy as sp
 from dsl.parser import parse_statement
 from engine.axis import TimeAxis
 from engine.functions import FUNCTIONS, Context
-from engine.symbolic import Builder, Dims, Ref, expand_aggregates, ref_of, refs_in, symbol
+from engine.symbolic import Builder, Dims, Ref, ref_of, refs_in, symbol
+from engine.symbolic_members import expand_aggregates
 from engine.symbolic_text import to_text
 
 DIMS = Dims(

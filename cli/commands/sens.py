@@ -54,6 +54,8 @@ def register(sub) -> None:
 def run(args, texts) -> int:
     from engine.trace import cell
 
+    if args.top is not None and args.top < 1:
+        raise common.UsageError(f"--top: expected 1 or more, not {args.top}")
     model, scenario, overrides = common.load_scenario(args, texts)
     texts.argument("OUTPUT", args.cell)
     if args.year is not None:
