@@ -27,22 +27,14 @@ def check_use(model, piece, mask: np.ndarray, use: Use, cover) -> list[Diagnosti
 
     space = model.space
     n = len(model.axis)
-    sv, sy = model.dims_of[piece.name], model.dims_of[use.name]
+    sy = model.dims_of[use.name]
     # Reaching before the first or after the last period: as in version 1,
     # for the periods any member of the piece covers.
     whole = (1 << n) - 1
     reach = _check_use(model, piece, bitset(mask.any(axis=0)), use, {use.name: whole}, n)
     if reach:
         return reach
-    cells = mask.reshape(space.spread(sv) + (n,))
-    need = _in_time(cells, use, n)
-    sel = dict(use.members)
-    for d in space.order:  # dims the read does not pair member by member
-        if d not in sy or d in sel or d == use.over:
-            need = need.any(axis=space.axis_of[d], keepdims=True)
-    target = np.zeros(space.spread(sy) + (n,), dtype=bool)
-    index = tuple(slice(sel[d], sel[d] + 1) if d in sel else slice(None) for d in space.order)
-    target[index] = need
+    target = needed(model, piece.name, mask, use)
     defined = cover[use.name].defined.reshape(target.shape)
     missing = target & ~defined
     if not missing.any():
@@ -57,6 +49,24 @@ def check_use(model, piece, mask: np.ndarray, use: Use, cover) -> list[Diagnosti
     return [Diagnostic(f"{name} has no value for {year}, used by line {piece.line}", use.span,
                        f"give {name} a value in {year}, e.g. {cell} = ...",
                        code="no-value", subject=Subject(variable=use.name, period=i))]
+
+
+def needed(model, reader: str, mask: np.ndarray, use: Use) -> np.ndarray:
+    """The cells of `use.name` that the cells `mask` of `reader` read through
+    `use`: bool, spread (one axis per dim of the model, then periods)."""
+    space = model.space
+    n = len(model.axis)
+    sv, sy = model.dims_of[reader], model.dims_of[use.name]
+    cells = mask.reshape(space.spread(sv) + (n,))
+    need = _in_time(cells, use, n)
+    sel = dict(use.members)
+    for d in space.order:  # dims the read does not pair member by member
+        if d not in sy or d in sel or d == use.over:
+            need = need.any(axis=space.axis_of[d], keepdims=True)
+    target = np.zeros(space.spread(sy) + (n,), dtype=bool)
+    index = tuple(slice(sel[d], sel[d] + 1) if d in sel else slice(None) for d in space.order)
+    target[index] = need
+    return target
 
 
 def _in_time(cells: np.ndarray, use: Use, n: int) -> np.ndarray:
