@@ -35,3 +35,46 @@ class Cell:
     def at(self, period: int) -> Cell:
         """The same variable (and members) at another period."""
         return Cell(self.variable, period, self.members)
+
+
+# ---------------------------------------------------------------- member combinations
+# A variable's rows: one per combination of members of its dims, in output
+# order (the dims in canonical order, members in declared order, the last dim
+# fastest). From the model's `dims` and `dims_of` only, so that a
+# dimensionless model (version 1) has its one row.
+
+
+def dims_of(model, var: str) -> tuple[str, ...]:
+    return tuple((getattr(model, "dims_of", None) or {}).get(var, ()))
+
+
+def members_of(model, dim: str) -> tuple[str, ...]:
+    return tuple(model.dims[dim].members)
+
+
+def shape(model, var: str) -> tuple[int, ...]:
+    return tuple(len(members_of(model, d)) for d in dims_of(model, var))
+
+
+def n_combos(model, var: str) -> int:
+    n = 1
+    for k in shape(model, var):
+        n *= k
+    return n
+
+
+def combo_index(model, var: str, members: tuple[str, ...]) -> int:
+    """The row of a member combination (members in the variable's dim order)."""
+    k = 0
+    for d, m in zip(dims_of(model, var), members):
+        ms = members_of(model, d)
+        k = k * len(ms) + ms.index(m)
+    return k
+
+
+def combos(model, var: str) -> list[tuple[str, ...]]:
+    """Every member combination of the variable, in output order (`[()]` without dims)."""
+    out: list[tuple[str, ...]] = [()]
+    for d in dims_of(model, var):
+        out = [c + (m,) for c in out for m in members_of(model, d)]
+    return out

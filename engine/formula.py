@@ -115,7 +115,9 @@ class Formula:
                          "not simplified: over budget")
         compounds = any(r.compounds for r in rules)
         if compounds:
-            loops = sorted({r.variable for r in rules if r.compounds}, key=self.model.variables.index)
+            order = self.model.variables.index  # a rule of a member cell: capex[orcl]
+            loops = sorted({r.variable for r in rules if r.compounds},
+                           key=lambda v: (order(v.split("[")[0]), v))
             notes.append(f"compounds: {', '.join(loops)} carr{'ies' if len(loops) == 1 else 'y'} "
                          "the change into later years (no closed form is printed)")
         if self.inline:

@@ -44,7 +44,7 @@ from engine.symbolic_budget import tree_size
 from engine.symbolic_functions import Applied
 from engine.tangent import helper_name, moved_cells, restricted, run_tangent, tangent_plan
 from engine.address import Cell
-from engine.trace import check_period, has_value, parse_cell
+from engine.trace import check_period, has_value, one_cell, parse_cell
 from engine.unsupported import dims_error
 from engine.uses import UseCollector, suggest
 
@@ -70,7 +70,9 @@ class GoalResult:
     achieved: float  # the output re-evaluated with the solution
     method: str  # "exact", "newton" or "bisection"
     detail: str
-    override: str
+    override: str  # with dims, possibly several definitions, one a line
+    # With dims: the moved member rows after the change, (row label, values by period)
+    rows: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
 
 
 def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None = None,
@@ -94,7 +96,13 @@ def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None 
     if not x.whole:
         has_value(model, result.plan.cover, x, "--vary", vary)
     has_value(model, result.plan.cover, y, "TARGET", target)
-    problem = _Problem(model, result, y, x, goal)
+    dims = bool(getattr(model, "dims", None))
+    if dims:
+        from engine.goal_dims import MemberProblem, member_override
+
+        problem = MemberProblem(model, result, y, x, goal, vary)
+    else:
+        problem = _Problem(model, result, y, x, goal)
     # IEEE arithmetic, as in evaluation: trying huge moves may overflow to inf, quietly.
     with np.errstate(all="ignore"):
         problem.check(goal_span)
@@ -107,7 +115,9 @@ def goal_seek(model: Model, target: str, vary: str, vary_year: str | int | None 
         value=float(solution), base=float(base),
         values=tuple(None if math.isnan(v) else float(v) for v in values),
         achieved=float(achieved), method=method, detail=detail,
-        override=override_text(model, problem.plan, x, solution, values, text))
+        override=member_override(model, problem, solution, text) if dims else
+        override_text(model, problem.plan, x, solution, values, text),
+        rows=problem.moved_rows(solution) if dims else ())
 
 
 def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
@@ -116,7 +126,7 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
         node = parse_statement(target, 1)
     except ScnError as e:
         raise ScnError([_sourced(d) for d in e.diagnostics]) from None
-    dims = dims_error([node], "TARGET")
+    dims = None if getattr(model, "dims", None) else dims_error([node], "TARGET")
     if dims is not None:
         raise ScnError([dims])
     if not isinstance(node, A.Definition):
@@ -134,6 +144,11 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
                                    source="TARGET", code="bad-cell")])
     period = check_period(model, str(node.years.start), "TARGET", target,
                           (node.years.span.col - 1, node.years.span.end_col - 1))
+    members: tuple[str, ...] = ()
+    if getattr(model, "dims", None):  # capex[goog, 2030] = 80B: the cell as a command line names it
+        head = parse_cell(model, target.split("=", 1)[0], "TARGET")
+        one_cell(model, head, "TARGET", target.split("=", 1)[0])
+        members = head.members
     uses, errors = UseCollector(set(model.variables), model.axis).collect(node.expr)
     if errors:
         raise ScnError([_sourced(d) for d in errors])
@@ -146,7 +161,7 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
         raise ScnError([Diagnostic("the target must be a number", node.expr.span,
                                    "write a number such as 120B or 35%", source="TARGET",
                                    code="goal")])
-    return Cell(node.name, period), float(value), node.expr.span
+    return Cell(node.name, period, members), float(value), node.expr.span
 
 
 def _sourced(d: Diagnostic) -> Diagnostic:

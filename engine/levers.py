@@ -28,6 +28,8 @@ from engine.api import uses_of
 from engine.cover import Cover
 from engine.model import Model
 from engine.plan import Plan
+from engine.address import Cell as Address
+from engine.address import combo_index, combos
 from engine.trace import years_label
 
 _YEAR = re.compile(r"[0-9]{4}")
@@ -38,11 +40,13 @@ class Lever:
     """An input variable (every cell), or the constant definition of a
     computed variable (its cells: `capex[2024] = 265B`)."""
 
-    label: str  # "asic_share", "capex[2024]"
+    label: str  # "asic_share", "capex[2024]", "capex_growth[orcl]", "capex[goog, 2024]"
     var: str
     years: tuple[int, ...]  # year indices it moves
     whole: bool  # an input variable, held at the moved values
     reads: tuple[int, ...] | None = None  # of those, the ones the output reads (None: all)
+    members: tuple[str, ...] = ()  # the member combination it moves (a variable with dims)
+    combo: int = 0  # its row
 
 
 def is_input(model: Model, cover: Cover) -> bool:
@@ -79,6 +83,49 @@ def upstream_cells(model: Model, plan: Plan, var: str, i: int) -> dict[str, set[
                     have.add(k)
                     stack.append((use.name, k))
     return seen
+
+
+def member_levers(model: Model, plan: Plan, output: str, members: tuple[str, ...],
+                  year: int) -> list[Lever]:
+    """`levers` of one member cell, with dims: an input's members are levers of their
+    own (`capex_growth[orcl]`), as are a starting value's (`capex[goog, 2024]`)."""
+    from engine.tangent_dims import needed_masks
+
+    axis = model.axis
+    reach = needed_masks(model, plan, output, combo_index(model, output, members),
+                         axis.index(year))
+    out: list[Lever] = []
+    for v in model.variables:
+        if v not in reach or not reach[v].any():
+            continue
+        cov = plan.cover[v]
+        rows = combos(model, v)
+        by_combo: dict[int, set[int]] = {
+            int(k): set(np.flatnonzero(reach[v][k]).tolist())
+            for k in np.flatnonzero(reach[v].any(axis=1))}
+        if is_input(model, cov):
+            if is_calendar(cov):
+                continue
+            for k in sorted(by_combo):
+                years = tuple(np.flatnonzero(cov.defined[k]).tolist())
+                reads = tuple(i for i in years if i in by_combo[k])
+                if reads:
+                    label = Address(v, None, rows[k]).label(axis)
+                    out.append(Lever(label, v, years, True, reads, rows[k], k))
+            continue
+        for p, piece in enumerate(cov.pieces):
+            if uses_of(model, piece):
+                continue
+            mask = cov.mask(p)
+            read = mask & reach[v]  # the piece's cells the output reads
+            for k in np.flatnonzero(read.any(axis=1)).tolist():
+                years = tuple(np.flatnonzero(mask[k]).tolist())
+                reads = tuple(i for i in years if i in by_combo[k])
+                if reads:
+                    when = years_label(axis.absolute(i) for i in years)
+                    label = f"{v}[{', '.join([*rows[k], when])}]"
+                    out.append(Lever(label, v, years, False, reads, rows[k], k))
+    return out
 
 
 def levers(model: Model, plan: Plan, output: str, year: int | None = None) -> list[Lever]:

@@ -16,7 +16,7 @@ from dsl.errors import Diagnostic, ScnError, Subject
 from engine.functions import FUNCTIONS, Context
 from engine.model import OVERRIDES, Model, Piece
 from engine.plan import Plan
-from engine.symbolic import Builder, Ref, flat_names, refs_in, symbol
+from engine.symbolic import Builder, Dims, Ref, flat_names, refs_in, symbol
 
 
 def expression(model: Model, piece: Piece) -> sp.Expr:
@@ -41,7 +41,7 @@ def _builder(model: Model) -> Builder:
     b = model.cache.get("sens.builder")
     if b is None:
         axis = model.axis
-        b = model.cache["sens.builder"] = Builder(Context(axis))
+        b = model.cache["sens.builder"] = Builder(Context(axis), Dims.of_model(model))
     return b
 
 

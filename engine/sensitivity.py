@@ -37,7 +37,9 @@ from engine.model import BASE, Model
 from engine.partials import path_notes
 from engine.plan import Plan
 from engine.tangent import first_rows, helper_name, moved_cells, run_tangent, tangent_plan
-from engine.trace import Cell, cell, has_value
+from engine.address import combo_index
+from engine.tangent_dims import Seeds, held_cells, run_tangent_dims, values_of
+from engine.trace import Cell, cell, has_value, one_cell
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ def derivatives(model: Model, output: str, wrt: str, scenario: str = BASE,
     keeps one output year."""
     y = cell(model, output, "OUTPUT")
     x = seed_cell(model, wrt, scenario, overrides)
+    if has_dims(model):
+        one_cell(model, y, "OUTPUT", output)
+        return _member_derivatives(model, y, x, scenario, overrides, year)
     result = evaluate(model, scenario, overrides)
     axis = model.axis
     n = len(axis)
@@ -93,6 +98,42 @@ def derivatives(model: Model, output: str, wrt: str, scenario: str = BASE,
         depends=y.name == x.name or y.name in tangent.path,
         compounds=_compounds(plan, tangent.path),
         notes=tuple(path_notes(model, plan, tangent.path, x.name, y.name)))
+
+
+def has_dims(model: Model) -> bool:
+    """The model declares dims: its derivatives are taken over member cells
+    (engine.tangent_dims); a version-1 model keeps version 1's path."""
+    return bool(getattr(model, "dims", None))
+
+
+def _member_derivatives(model: Model, y: Cell, x: Cell, scenario: str, overrides,
+                        year: int | None) -> Derivatives:
+    """`derivatives` over member cells: x moves in the member(s) it names (every
+    member when it names none: the sum of the per-member derivatives)."""
+    result = evaluate(model, scenario, overrides)
+    axis = model.axis
+    n = len(axis)
+    plan = result.plan
+    held = held_cells(model, plan.cover[x.name], x.members,
+                      None if x.year is None else axis.index(x.year))
+    xs = np.nan_to_num(values_of(result, x.name))
+    seeds = Seeds({x.name: np.stack([held, xs * held]).astype(float)}, {x.name: held})
+    out, path = run_tangent_dims(model, plan, lambda v: values_of(result, v), seeds, [y.name])
+    row = combo_index(model, y.name, y.members)
+    dy = out[y.name][:, row, :]
+    ys = values_of(result, y.name)[row]
+    year = year if year is not None else y.year
+    wanted = [year] if year is not None else [axis.absolute(i) for i in range(n)]
+    idx = [axis.index(yr) for yr in wanted]
+    return Derivatives(
+        output=str(Cell(y.name, None, y.members)), wrt=str(x), scenario=scenario,
+        years=tuple(wanted),
+        derivative=tuple(_defined(dy[0, i], ys[i]) for i in idx),
+        elasticity=tuple(_elasticity(dy[1, i], ys[i]) for i in idx),
+        output_values=tuple(None if math.isnan(ys[i]) else float(ys[i]) for i in idx),
+        depends=y.name == x.name or y.name in path,
+        compounds=_compounds(plan, path),
+        notes=tuple(path_notes(model, plan, path, x.name, y.name)))
 
 
 def _moving(plan: Plan, x: Cell, axis: TimeAxis) -> tuple[Plan, str]:
@@ -150,6 +191,11 @@ def derivative_formula(model: Model, output: str, wrt: str, scenario: str = BASE
     y = cell(model, output, "OUTPUT")
     x = seed_cell(model, wrt, scenario, overrides)
     plan = prepare(model, scenario, overrides)
+    if has_dims(model):
+        from engine.formula_dims import MemberFormula
+
+        one_cell(model, y, "OUTPUT", output)
+        return MemberFormula(model, plan, y, x, inline).result()
     return Formula(model, plan, y, x, inline).result()
 
 

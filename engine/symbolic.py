@@ -11,6 +11,14 @@ entry in the registry builds it. Every reference to another cell is a real
 symbol standing for a `Ref`: `capex` (the current year), `capex[t-1]` (a
 lag), `capex[2025]` (an absolute year), `cumsum(capex)`. `t` is the symbol `t`.
 
+With dims, a reference pins the members it selects (`capex[goog]`) and
+leaves the others to the cell being computed (`capex` in a definition over
+`company` reads the cell's own member); a dim aggregate (`sum(capex,
+company)`) is one symbol, spelled out member by member
+(`engine.symbolic_members.expand_aggregates`)
+where a formula needs the members. A formula's cells pin every member and
+are named as a user writes them: `capex[goog,2025]`, `capex[goog,t-1]`.
+
 A `Frame` says which year an expression is written for: relative to the
 current year (`offset`: `x[t-1]` inside a definition that is itself read as
 `y[t-1]` becomes `x[t-2]`), or at an absolute year (`x` inside a definition
@@ -20,10 +28,10 @@ read as `y[2025]` becomes `x[2025]`). `year`, when known, lets `interp` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, Mapping
 
 import sympy as sp
 
@@ -40,41 +48,86 @@ T = sp.Symbol("t", real=True)
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A cell an expression reads: `var` at `offset` years from the current
-    one, or at the absolute `year`; `cumsum` for cumsum(var) there."""
+    one, or at the absolute `year`; `cumsum` for cumsum(var) there.
+
+    With dims: `dims` are the variable's dims (canonical order) and
+    `members` one slot per dim: a member name where the reference pins it
+    (`capex[goog]`, or every slot of a cell of a formula), None where it
+    reads the member of the cell being computed (`capex` inside
+    `capex_share = capex / na_capex`). `agg` and `over` make it a dim
+    aggregate: `sum(capex, company)` (the `over` slot is None)."""
 
     var: str
     offset: int = 0
     year: int | None = None
     cumsum: bool = False
+    members: tuple[str | None, ...] = ()
+    dims: tuple[str, ...] = ()
+    agg: str | None = None
+    over: str | None = None
 
     @property
     def label(self) -> str:
-        base = f"cumsum({self.var})" if self.cumsum else self.var
+        where = [m for m in self.members if m is not None]
         if self.year is not None:
-            return f"{base}[{self.year}]"
-        if self.offset == 0:
-            return base
-        return f"{base}[t{self.offset:+d}]"
+            where.append(str(self.year))
+        elif self.offset:
+            where.append(f"t{self.offset:+d}")
+        base = self.var
+        if self.cumsum:  # cumsum(x)[2025], cumsum(x[goog])[t-1]: the time outside, as before
+            inner = f"{self.var}[{','.join(m for m in self.members if m is not None)}]" \
+                if any(m is not None for m in self.members) else self.var
+            when = where[-1:] if (self.year is not None or self.offset) else []
+            return f"cumsum({inner})" + (f"[{when[0]}]" if when else "")
+        text = f"{base}[{','.join(where)}]" if where else base
+        if self.agg is not None:
+            return f"{self.agg}({text}, {self.over})"
+        return text
+
+    @property
+    def pinned(self) -> bool:
+        """Every dim has its member: one cell (or one time-relative cell) of the variable."""
+        return self.agg is None and all(m is not None for m in self.members)
 
     @property
     def tangent_label(self) -> str:
-        """How d(this cell) reads in a formula: `d(capex[t-1])`, `cumsum(d(x))`."""
+        """How d(this cell) reads in a formula: `d(capex[t-1])`, `cumsum(d(x))`,
+        `sum(d(capex), company)`."""
+        if self.agg is not None:
+            inner = replace(self, var=f"d({self.var})", agg=None, over=None)
+            return f"{self.agg}({inner.label}, {self.over})"
         if not self.cumsum:
             return f"d({self.label})"
-        return Ref(f"d({self.var})", self.offset, self.year, True).label
+        return replace(self, var=f"d({self.var})").label
 
     def at(self, current: int) -> int:
         """The year this reference reads when the current year is `current`."""
         return self.year if self.year is not None else current + self.offset
 
+    def member(self, dim: str) -> str | None:
+        """The member this reference names of `dim` (None: relative, or not its dim)."""
+        try:
+            return self.members[self.dims.index(dim)]
+        except ValueError:
+            return None
+
     def seen_from(self, outer: Ref) -> Ref:
         """This reference, written inside the definition of the cell `outer`,
-        as seen from the year `outer` itself is read from."""
+        as seen from the year (and members) `outer` itself is read from."""
+        members = self.members
+        if outer.members and None in members:
+            members = tuple(m if m is not None or d == self.over else outer.member(d)
+                            for d, m in zip(self.dims, members))
         if self.year is not None:
-            return self
+            return replace(self, members=members) if members is not self.members else self
         if outer.year is not None:
-            return Ref(self.var, 0, outer.year + self.offset, self.cumsum)
-        return Ref(self.var, outer.offset + self.offset, None, self.cumsum)
+            return replace(self, offset=0, year=outer.year + self.offset, members=members)
+        return replace(self, offset=outer.offset + self.offset, members=members)
+
+    def with_member(self, dim: str, member: str) -> Ref:
+        """The reference with `dim` pinned to `member`."""
+        return replace(self, members=tuple(member if d == dim else m
+                                           for d, m in zip(self.dims, self.members)))
 
 
 class CellSymbol(sp.Symbol):
@@ -121,17 +174,23 @@ def tangent_symbol(ref: Ref) -> sp.Symbol:
 def reframe(expr: sp.Expr, outer: Ref) -> sp.Expr:
     """A definition's expression as read through the reference `outer`:
     `capex` inside a definition read as `y[t-1]` becomes `capex[t-1]`."""
-    if outer.year is None and outer.offset == 0:
+    if outer.year is None and outer.offset == 0 and not any(m is not None for m in outer.members):
         return expr
     mapping: dict[sp.Basic, sp.Basic] = {symbol(r): symbol(r.seen_from(outer)) for r in refs_in(expr)}
-    mapping[T] = sp.Integer(outer.year) if outer.year is not None else T + outer.offset
+    if outer.year is not None or outer.offset:
+        mapping[T] = sp.Integer(outer.year) if outer.year is not None else T + outer.offset
     return expr.xreplace(mapping)
 
 
 def refs_in(expr: sp.Basic) -> list[Ref]:
     """The cells an expression reads, in a stable order."""
     out = [r for s in expr.free_symbols if (r := ref_of(s)) is not None]
-    return sorted(out, key=lambda r: (r.var, r.cumsum, r.year is not None, r.year or 0, r.offset))
+    return sorted(out, key=_order)
+
+
+def _order(r: Ref):
+    return (r.var, r.cumsum, r.year is not None, r.year or 0, r.offset,
+            r.agg or "", r.over or "", tuple(m or "" for m in r.members))
 
 
 def flat_names(expr: sp.Basic) -> list[str]:
@@ -162,6 +221,27 @@ class Frame:
         return Frame(0, year, True)
 
 
+@dataclass(frozen=True)
+class Dims:
+    """What the sympy back-end needs to know of a model's dims: each dim's
+    members, each variable's dims (canonical order), each member's dim."""
+
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    member_of: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_model(cls, model) -> Dims:
+        """From a model (engine.model.Model); a version-1 model has none."""
+        dims = getattr(model, "dims", None) or {}
+        return cls({d: tuple(dim.members) for d, dim in dims.items()},
+                   dict(getattr(model, "dims_of", None) or {}),
+                   {m: d for d, dim in dims.items() for m in dim.members})
+
+
+NO_DIMS = Dims()
+
+
 def exact(number: A.Number) -> sp.Rational:
     """The number as written, exactly: 26.5% is 53/200 (never via text parsing)."""
     q = Fraction(Decimal(repr(number.value)))
@@ -172,17 +252,41 @@ class Builder:
     """AST to sympy in one context (the time axis, the function table).
     Pure; cache-free (callers cache)."""
 
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
+    def __init__(self, ctx: Context, dims: Dims = NO_DIMS):
+        self.ctx, self.dims = ctx, dims
 
     # -- references
-    def cell(self, name: str, k: int, frame: Frame, cumsum: bool = False) -> sp.Expr:
-        if frame.absolute:
-            return symbol(Ref(name, year=frame.year + k, cumsum=cumsum))
-        return symbol(Ref(name, offset=frame.offset + k, cumsum=cumsum))
+    def slots(self, name: str, selected: tuple[A.Member, ...]) -> tuple[tuple[str, ...],
+                                                                     tuple[str | None, ...]]:
+        """The variable's dims and, per dim, the member the reference selects (None: the
+        member of the cell being computed)."""
+        dims = self.dims.of.get(name, ())
+        if not dims:
+            return (), ()
+        picked = {self.dims.member_of.get(m.name): m.name for m in selected}
+        return dims, tuple(picked.get(d) for d in dims)
 
-    def at(self, name: str, year: int) -> sp.Expr:
-        return symbol(Ref(name, year=year))
+    def cell(self, name: str, k: int, frame: Frame, cumsum: bool = False,
+             selected: tuple[A.Member, ...] = ()) -> sp.Expr:
+        dims, members = self.slots(name, selected)
+        if frame.absolute:
+            return symbol(Ref(name, year=frame.year + k, cumsum=cumsum, members=members,
+                              dims=dims))
+        return symbol(Ref(name, offset=frame.offset + k, cumsum=cumsum, members=members,
+                          dims=dims))
+
+    def at(self, name: str, year: int, selected: tuple[A.Member, ...] = ()) -> sp.Expr:
+        dims, members = self.slots(name, selected)
+        return symbol(Ref(name, year=year, members=members, dims=dims))
+
+    def over_dim(self, node: A.Call) -> str | None:
+        """The dim `sum(x, DIM)` (mean, min, max) aggregates over, None for any other call."""
+        f = self.ctx.functions.get(node.func)
+        if f is not None and f.kind == "aggregate" and len(node.args) == 2:
+            d = node.args[1]
+            if isinstance(d, A.Name) and not d.members and d.name in self.dims.members:
+                return d.name
+        return None
 
     def t(self, frame: Frame) -> sp.Expr:
         if frame.absolute:
@@ -217,10 +321,11 @@ class SympyCall:
     (engine.functions): its arguments' values and conditions, the cells it
     reads, `t`, the known year, and the function kept as itself."""
 
-    __slots__ = ("builder", "frame", "function")
+    __slots__ = ("builder", "frame", "function", "args")
 
-    def __init__(self, builder: Builder, frame: Frame, function: Function):
-        self.builder, self.frame, self.function = builder, frame, function
+    def __init__(self, builder: Builder, frame: Frame, function: Function,
+                 args: tuple[A.Expr, ...] = ()):
+        self.builder, self.frame, self.function, self.args = builder, frame, function, args
 
     @property
     def ctx(self) -> Context:
@@ -240,10 +345,18 @@ class SympyCall:
         return function_class(self.function)(*values)
 
     def cell(self, name: str, k: int, cumsum: bool = False) -> sp.Expr:
-        return self.builder.cell(name, k, self.frame, cumsum)
+        return self.builder.cell(name, k, self.frame, cumsum, self._selected(name))
 
     def at(self, name: str, year: int) -> sp.Expr:
-        return self.builder.at(name, year)
+        return self.builder.at(name, year, self._selected(name))
+
+    def _selected(self, name: str) -> tuple[A.Member, ...]:
+        """The members the call's variable argument selects (`cumsum(x[goog])`,
+        `sum(x[goog, 2024..2026])`): the time functions name the variable only."""
+        for a in self.args:
+            if getattr(a, "name", None) == name:
+                return getattr(a, "members", ())
+        return ()
 
     def t(self) -> sp.Expr:
         return self.builder.t(self.frame)
@@ -272,16 +385,27 @@ def _binary(b: Builder, node: A.Binary, frame: Frame) -> sp.Expr:
 
 
 def _call(b: Builder, node: A.Call, frame: Frame) -> sp.Expr:
+    over = b.over_dim(node)
+    if over is not None:
+        return _dim_aggregate(b, node, over, frame)
     f = b.ctx.functions[node.func]
-    return f.sympy(SympyCall(b, frame, f), node.args)
+    return f.sympy(SympyCall(b, frame, f, node.args), node.args)
+
+
+def _dim_aggregate(b: Builder, node: A.Call, over: str, frame: Frame) -> sp.Expr:
+    """`sum(x, company)`: one symbol standing for the aggregate (its members are
+    spelled out by `expand_aggregates` where a formula needs them)."""
+    x = node.args[0]
+    cell = b.cell(x.name, getattr(x, "offset", 0), frame, selected=x.members)
+    return symbol(replace(ref_of(cell), agg=node.func, over=over))
 
 
 HANDLERS: dict[type, Callable[[Builder, A.Expr, Frame], sp.Expr]] = {
     A.Number: lambda b, n, frame: exact(n),
-    A.Name: lambda b, n, frame: b.cell(n.name, 0, frame),
+    A.Name: lambda b, n, frame: b.cell(n.name, 0, frame, selected=n.members),
     A.CurrentYear: lambda b, n, frame: b.t(frame),
-    A.Shifted: lambda b, n, frame: b.cell(n.name, n.offset, frame),
-    A.AtYear: lambda b, n, frame: b.at(n.name, n.year),
+    A.Shifted: lambda b, n, frame: b.cell(n.name, n.offset, frame, selected=n.members),
+    A.AtYear: lambda b, n, frame: b.at(n.name, n.year, n.members),
     A.YearRange: A.only_inside("sympy", "sum, mean, min or max"),
     A.Unary: _unary,
     A.Binary: _binary,

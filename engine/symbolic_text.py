@@ -67,6 +67,9 @@ class ScnPrinter(StrPrinter):
             text = f"if({self._print(c)}, {self._print(value)}, {text})"
         return text
 
+    def _print_MemberSum(self, e):
+        return f"sum({self._print(e.args[0])}, {e.args[1].name})"
+
     def _print_ITE(self, e):
         return "if(" + ", ".join(self._print(a) for a in e.args) + ")"
 

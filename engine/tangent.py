@@ -188,8 +188,8 @@ def restricted(plan: Plan, outputs: set[str]) -> Plan:
     up = plan.graph.upstream(outputs)
     levels = [[b for b in level if up.intersection(b.variables)] for level in plan.graph.levels]
     g = plan.graph
-    return Plan(plan.model, plan.scenario, plan.cover, Graph(g.order, g.deps, levels, []),
-                plan.columns, plan.cell_fns)
+    # every other field kept (with dims, the reads across dims the columns need)
+    return replace(plan, graph=Graph(g.order, g.deps, levels, []), changed=None)
 
 
 def first_rows(raw: pl.DataFrame, var: str, n: int) -> np.ndarray:

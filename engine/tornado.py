@@ -50,6 +50,7 @@ class TornadoRow:
     exact_high: float
     output_value: float  # output[year] before any change
     shift: float | None = None  # the absolute step, for a lever that is 0 (else scaled)
+    exact: bool = True  # False: not re-evaluated (exact_* are the estimates; engine.tornado_dims)
 
     @property
     def swing(self) -> float:
@@ -60,12 +61,26 @@ class TornadoRow:
 
 def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
             overrides: Overrides | None = None, pct: float = 0.10,
-            zero_step: Mapping[str, float] | None = None) -> list[TornadoRow]:
+            zero_step: Mapping[str, float] | None = None,
+            top: int | None = None) -> list[TornadoRow]:
     """Every lever of `output[year]`, ranked by the exact change of the cell when
-    it is scaled by 1 - pct and 1 + pct (shifted by its `zero_step` when it is 0)."""
-    y = cell(model, output if year is None else f"{output}[{year}]", "OUTPUT")
+    it is scaled by 1 - pct and 1 + pct (shifted by its `zero_step` when it is 0).
+
+    With dims, `output` may name a member cell (`capex[goog]`) and each member of
+    an input is a lever; `top` (the rows a report shows) bounds how many of
+    thousands are re-evaluated (engine.tornado_dims)."""
+    if getattr(model, "dims", None):  # `capex[goog]` and the year
+        y = cell(model, output, "OUTPUT", None if year is None else str(year))
+    else:
+        y = cell(model, output if year is None else f"{output}[{year}]", "OUTPUT")
     axis = model.axis
     year = y.year if y.year is not None else axis.end
+    if getattr(model, "dims", None):
+        from engine.tornado_dims import member_tornado
+        from engine.trace import one_cell
+
+        one_cell(model, y, "OUTPUT", output)
+        return member_tornado(model, y, year, scenario, overrides, pct, zero_step, top, output)
     result = evaluate(model, scenario, overrides)
     n = len(axis)
     i = axis.index(year)

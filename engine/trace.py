@@ -1,9 +1,9 @@
 """Cells as a spreadsheet shows them: `capex[2027]` named on a command line,
 and the trees of its precedents (what it reads) and dependents (what reads it).
 
-`parse_cell(model, text, source)` reads `NAME` or `NAME[YEAR]` (no
-expression parser needed, and nothing that could run) and checks the name
-and the year, reporting mistakes at their column in `text` under the label
+`parse_cell(model, text, source)` reads `NAME` or `NAME[YEAR]`, and with
+dims `NAME[MEMBER, ..., YEAR]` in any order (no expression parser needed,
+and nothing that could run) and checks the name, the members and the year, reporting mistakes at their column in `text` under the label
 `source`; the cell it returns is an `engine.address.Cell`. `precedents` and
 `dependents` walk the winning definitions of one evaluated scenario, period
 by period, through `Use.cells`: the cells a definition reads in the period
@@ -13,7 +13,7 @@ it computes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,12 +21,16 @@ from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import is_plain_integer, shorten
 from engine.address import Cell as Address
+from engine.address import combo_index, combos, dims_of, members_of
 from engine.api import Result, uses_of
 from engine.axis import TimeAxis
 from engine.model import Model, Piece
 from engine.uses import suggest
 
 _CELL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([0-9]+)\s*\])?\s*")
+# With dims: NAME[ITEM, ITEM, ...], each a member or a year, in any order.
+_SUBSCRIPTED = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[([^\[\]]*)\]\s*")
+_ITEM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +41,15 @@ class Cell:
 
     name: str
     year: int | None = None
+    members: tuple[str, ...] = ()  # one per dim of the variable, or none (every member)
 
     def __str__(self) -> str:
-        return self.name if self.year is None else f"{self.name}[{self.year}]"
+        where = [*self.members] + ([] if self.year is None else [str(self.year)])
+        return f"{self.name}[{', '.join(where)}]" if where else self.name
 
     def at(self, axis: TimeAxis) -> Address:
-        return Address(self.name, None if self.year is None else axis.index(self.year))
+        return Address(self.name, None if self.year is None else axis.index(self.year),
+                       self.members)
 
 
 def parse_cell(model: Model, text: str, source: str, year: str | None = None,
@@ -50,6 +57,10 @@ def parse_cell(model: Model, text: str, source: str, year: str | None = None,
     """`NAME` or `NAME[YEAR]` checked against the model; `year` (from the option
     `year_source`, such as --year) fills in a year the text leaves out."""
     m = _CELL.fullmatch(text)
+    if m is None and getattr(model, "dims", None):
+        sub = _SUBSCRIPTED.fullmatch(text)
+        if sub is not None:
+            return _with_members(model, text, source, sub, year, year_source)
     if m is None:
         raise ScnError([Diagnostic(f"expected a variable or a cell such as asic_share[2030], "
                                    f"not '{text.strip()}'", _span(text, 0, len(text)),
@@ -65,11 +76,95 @@ def parse_cell(model: Model, text: str, source: str, year: str | None = None,
     return Address(name, check_period(model, m.group(2), source, text, m.span(2)))
 
 
+def _with_members(model: Model, text: str, source: str, m: re.Match, year: str | None,
+                  year_source: str) -> Address:
+    """`capex[goog, 2027]`, `units[2027, goog, g800]`, `capex_growth[orcl]`: members
+    (one per dim, in any order) and at most one year."""
+    name = m.group(1)
+    _known_variable(model, text, source, name, m.span(1))
+    dims = tuple(model.dims_of.get(name, ()))
+    picked: dict[str, tuple[str, tuple[int, int]]] = {}
+    period = None
+    start = m.start(2)
+    for part in m.group(2).split(","):
+        item = _ITEM.fullmatch(part)
+        where = (start, start + len(part)) if item is None else (start + item.start(1),
+                                                                  start + item.end(1))
+        start += len(part) + 1
+        if item is None:
+            raise ScnError([Diagnostic(f"expected a member or a year, not '{part.strip()}'",
+                                       _span(text, *where), "write NAME[MEMBER, YEAR]",
+                                       source=source, code="bad-cell")])
+        word = item.group(1)
+        if word[0].isdigit():
+            if period is not None:
+                raise ScnError([Diagnostic("a cell has one year", _span(text, *where),
+                                           "give the year once", source=source,
+                                           code="bad-cell")])
+            period = check_period(model, word, source, text, where)
+            continue
+        if word not in model.member_of:
+            hint = suggest(word, list(model.member_of), loose=True)
+            raise ScnError([Diagnostic(f"unknown member '{word}'", _span(text, *where), hint,
+                                       source=source, code="unknown-member")])
+        dim = model.member_of[word][0]
+        if dim not in dims:
+            over = f"{name} is over {', '.join(dims)}" if dims else f"{name} has no dims"
+            raise ScnError([Diagnostic(f"'{word}' is a member of {dim}, and {name} is not "
+                                       f"over {dim}", _span(text, *where), over,
+                                       source=source, code="dim-mismatch",
+                                       subject=Subject(variable=name))])
+        if dim in picked:
+            raise ScnError([Diagnostic(f"two members of {dim}: {picked[dim][0]} and {word}",
+                                       _span(text, *where), f"name one member of {dim}",
+                                       source=source, code="bad-cell")])
+        picked[dim] = (word, where)
+    if picked and len(picked) < len(dims):
+        missing = [d for d in dims if d not in picked]
+        example = ", ".join(picked[d][0] if d in picked else model.dims[d].members[0]
+                            for d in dims)
+        raise ScnError([Diagnostic(f"{name} is over {', '.join(dims)}: name a member of "
+                                   f"{' and '.join(missing)} too", whole(text),
+                                   f"write {name}[{example}]", source=source,
+                                   code="bad-cell", subject=Subject(variable=name))])
+    if period is None and year is not None:
+        period = check_period(model, year, year_source)
+    return Address(name, period, tuple(picked[d][0] for d in dims if d in picked))
+
+
+def _known_variable(model: Model, text: str, source: str, name: str,
+                    where: tuple[int, int]) -> None:
+    if name not in model.info:
+        hint = suggest(name, model.variables, loose=True)
+        raise ScnError([Diagnostic(f"unknown variable '{name}'", _span(text, *where), hint,
+                                   source=source, code="unknown-variable",
+                                   subject=Subject(variable=name))])
+
+
+def one_cell(model: Model, c: Address | Cell, source: str, text: str) -> None:
+    """An error unless the cell names a member of each of its variable's dims
+    (an output, a target, a cell to explain: one cell, not a row of them)."""
+    name = c.variable if isinstance(c, Address) else c.name
+    dims = tuple((getattr(model, "dims_of", None) or {}).get(name, ()))
+    if not dims or c.members:
+        return
+    example = [model.dims[d].members[0] for d in dims]
+    if isinstance(c, Address) and c.period is not None:
+        example.append(model.axis.label(c.period))
+    elif isinstance(c, Cell) and c.year is not None:
+        example.append(str(c.year))
+    raise ScnError([Diagnostic(f"{name} is over {', '.join(dims)}: name its member"
+                               + ("s" if len(dims) > 1 else ""), whole(text),
+                               f"write {name}[{', '.join(example)}]", source=source,
+                               code="bad-cell", subject=Subject(variable=name))])
+
+
 def cell(model: Model, text: str, source: str, year: str | None = None,
          year_source: str = "--year") -> Cell:
     """`parse_cell`, as the (name, year) `Cell` of the back-ends."""
     c = parse_cell(model, text, source, year, year_source)
-    return Cell(c.variable, None if c.period is None else model.axis.absolute(c.period))
+    return Cell(c.variable, None if c.period is None else model.axis.absolute(c.period),
+                c.members)
 
 
 def check_period(model: Model, value: str, source: str, text: str | None = None,
@@ -109,15 +204,18 @@ def whole(text: str) -> Span:
 
 def has_value(model: Model, cover, c: Address | Cell, source: str, text: str,
               hint: str = "") -> None:
-    """An error unless the cell has a definition in the scenario's cover."""
+    """An error unless the cell has a definition in the scenario's cover (a cell
+    with no members, of a variable with dims: some member has one)."""
     c = c.at(model.axis) if isinstance(c, Cell) else c
     cov = cover[c.variable]
-    if cov.at(0, c.period) is not None:
+    rows = [combo_index(model, c.variable, c.members)] if c.members else range(cov.n_combos)
+    if any(cov.at(k, c.period) is not None for k in rows):
         return
-    have = np.flatnonzero(cov.defined[0]).tolist()
-    raise ScnError([Diagnostic(f"{c.variable} has no value in {model.axis.label(c.period)}",
+    have = np.flatnonzero(cov.defined[list(rows)].any(axis=0)).tolist()
+    name = Address(c.variable, None, c.members).label(model.axis)
+    raise ScnError([Diagnostic(f"{name} has no value in {model.axis.label(c.period)}",
                                whole(text),
-                               hint or f"{c.variable} has values in {model.axis.span_label(have)}",
+                               hint or f"{name} has values in {model.axis.span_label(have)}",
                                source=source, code="no-value",
                                subject=Subject(variable=c.variable, period=c.period))])
 
@@ -154,33 +252,75 @@ class Node:
     children: tuple[Node, ...] = ()
     seen: bool = False
     cut: bool = False
+    # Cells not shown after this one: the rest of the members a dim aggregate
+    # reads (`more` of them, cells of `more_of`, such as optics[2027]).
+    more: int = 0
+    more_of: str = ""
 
 
-def precedents(result: Result, target: Address, depth: int | None = None) -> Node:
-    """The tree of cells `target` reads, down to inputs (or `depth` levels)."""
-    return _Walker(result, _reads).tree(target, depth)
+MEMBERS_SHOWN = 5  # member cells of one variable and period listed before "... K more"
 
 
-def dependents(result: Result, target: Address, depth: int | None = None) -> Node:
+def precedents(result: Result, target: Address, depth: int | None = None,
+               members_shown: int | None = MEMBERS_SHOWN) -> Node:
+    """The tree of cells `target` reads, down to inputs (or `depth` levels); of the
+    members of one variable read in one period (a dim aggregate), the first
+    `members_shown` (None: all), the others counted on the last one shown."""
+    return _Walker(result, _reads, members_shown).tree(target, depth)
+
+
+def dependents(result: Result, target: Address, depth: int | None = None,
+               members_shown: int | None = MEMBERS_SHOWN) -> Node:
     """The tree of cells that read `target`, up to the outputs (or `depth` levels)."""
     model = result.model
     readers: dict[str, list[str]] = result.plan.graph.dependents()
 
     def read_by(r: Result, c: Address) -> list[Address]:
         return _read_by(r, c, readers, model)
-    return _Walker(result, read_by).tree(target, depth)
+    return _Walker(result, read_by, members_shown).tree(target, depth)
 
 
 def _reads(result: Result, c: Address) -> list[Address]:
-    piece = result.plan.cover[c.variable].at(0, c.period)
+    model = result.model
+    piece = result.plan.cover[c.variable].at(_combo(model, c), c.period)
     if piece is None:
         return []
     out: list[Address] = []
-    for use in uses_of(result.model, piece):
+    seen: set[Address] = set()
+    for use in uses_of(model, piece):
         for j in use.cells(c.period):
-            cell_ = Address(use.name, j)
-            if cell_ not in out:
-                out.append(cell_)
+            for members in read_members(model, c, use):
+                cell_ = Address(use.name, j, members)
+                if cell_ not in seen:
+                    seen.add(cell_)
+                    out.append(cell_)
+    return out
+
+
+def _combo(model: Model, c: Address) -> int:
+    return combo_index(model, c.variable, c.members) if c.members else 0
+
+
+def read_members(model: Model, c: Address, use) -> list[tuple[str, ...]]:
+    """The member combinations of `use.name` that cell c reads through `use`: the
+    members it selects, every member of a dim it aggregates, and c's own member
+    on the other dims."""
+    dims = dims_of(model, use.name)
+    if not dims:
+        return [()]
+    pinned = {d: k for d, k in getattr(use, "members", ())}
+    over = getattr(use, "over", None)
+    mine = dims_of(model, c.variable)
+    out: list[tuple[str, ...]] = [()]
+    for d in dims:
+        ms = members_of(model, d)
+        if d in pinned:
+            pick = [ms[pinned[d]]]
+        elif d == over:
+            pick = list(ms)
+        else:
+            pick = [c.members[mine.index(d)]]
+        out = [o + (m,) for o in out for m in pick]
     return out
 
 
@@ -189,11 +329,17 @@ def _read_by(result: Result, c: Address, readers: dict[str, list[str]],
     j = c.period
     out: list[Address] = []
     for v in readers.get(c.variable, ()):
-        for i, piece in enumerate(result.plan.cover[v].row(0)):
-            if piece is None:
-                continue
-            if any(u.name == c.variable and j in u.cells(i) for u in uses_of(model, piece)):
-                out.append(Address(v, i))
+        cover = result.plan.cover[v]
+        rows = combos(model, v)
+        for k, members in enumerate(rows):
+            for i, piece in enumerate(cover.row(k)):
+                if piece is None:
+                    continue
+                reader = Address(v, i, members)
+                if any(u.name == c.variable and j in u.cells(i)
+                       and (not c.members or c.members in read_members(model, reader, u))
+                       for u in uses_of(model, piece)):
+                    out.append(reader)
     order = {v: k for k, v in enumerate(model.variables)}
     return sorted(out, key=lambda x: (order[x.variable], x.period))
 
@@ -204,12 +350,39 @@ class _Walker:
     An explicit stack, not recursion: a recurrence over 30 years under a
     chain 50 variables deep is a path of 1,500 cells."""
 
-    def __init__(self, result: Result, step):
-        self.result, self.step = result, step
+    def __init__(self, result: Result, step, members_shown: int | None = None):
+        self.result, self._step, self.limit = result, step, members_shown
+        self.more: dict[Address, dict[int, tuple[int, str]]] = {}
+
+    def step(self, result: Result, c: Address) -> list[Address]:
+        """The cells next to c, long runs of one variable's members in one period cut."""
+        cells = self._step(result, c)
+        if self.limit is None or len(cells) <= self.limit:
+            return cells
+        out: list[Address] = []
+        k = 0
+        while k < len(cells):
+            a = cells[k]
+            run = k
+            while run < len(cells) and cells[run].members and \
+                    (cells[run].variable, cells[run].period) == (a.variable, a.period):
+                run += 1
+            if run - k > self.limit:
+                out += cells[k:k + self.limit]
+                label = Address(a.variable, a.period).label(result.model.axis)
+                self.more.setdefault(c, {})[len(out) - 1] = (run - k - self.limit, label)
+                k = run
+            else:
+                out.append(a)
+                k += 1
+        return out
 
     def _leaf(self, c: Address) -> tuple[float | None, Piece | None]:
-        return (self.result.at(c.variable, c.period),
-                self.result.plan.cover[c.variable].at(0, c.period))
+        if not c.members:  # version 1's call, unchanged
+            return (self.result.at(c.variable, c.period),
+                    self.result.plan.cover[c.variable].at(0, c.period))
+        return (self.result.at(c.variable, c.period, members=c.members),
+                self.result.plan.cover[c.variable].at(_combo(self.result.model, c), c.period))
 
     def tree(self, root: Address, depth: int | None) -> Node:
         shown = {root}
@@ -229,6 +402,10 @@ class _Walker:
                     stack.append([nxt, below, self.step(self.result, nxt), []])
                 continue
             else:
+                extra = self.more.get(c, {})
+                if extra:
+                    built = [replace(b, more=extra[j][0], more_of=extra[j][1]) if j in extra
+                             else b for j, b in enumerate(built)]
                 node = Node(c, *self._leaf(c), tuple(built))
             stack.pop()
             if not stack:

@@ -49,6 +49,7 @@ BAD = {
     "year": ["abc", "2040", "-1", ""],
     "pct": ["abc", "0", "100", "-5"],
     "depth": ["abc", "-1"],
+    "top": ["abc", "-1", "0"],
     "vary": ["nosuch", "asic_share[abc]", "optics_tam[2040]"],
     "vary_year": ["abc", "1900"],
     "rev": ["no-such-revision"],

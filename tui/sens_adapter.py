@@ -54,19 +54,20 @@ def sensitivities(model: Model, output: str, year: int, scenario: str,
                   pct: float = 0.10, limit: int = 12, wrt: str | None = None) -> Sensitivities:
     """The tornado of `output[year]` and a derivative's formula: with respect to `wrt`
     when the cell depends on it (the input just edited), else the input that moves the
-    cell most."""
+    cell most. With dims, `output` may be a member row (`capex[goog]`) and `wrt` a
+    member input (`capex_growth[orcl]`)."""
     from engine import sensitivity
     from engine.tornado import tornado
 
     try:
         found = tornado(model, output, year, scenario, None, pct,
-                        zero_step=zero_steps(kinds(model)))
+                        zero_step=zero_steps(kinds(model)), top=limit)
     except ScnError as e:
         return Sensitivities(output, year, scenario, None, (), pct, None, "engine.sensitivity",
                              error=_reason(e))
     rows = tuple(Row(r.input, r.base_value, r.derivative, r.exact_low, r.exact_high)
                  for r in found[:limit])
-    value = found[0].output_value if found else evaluate(model, scenario).value(output, year)
+    value = found[0].output_value if found else _value(model, output, year, scenario)
     # A row may be a starting value such as `capex[2024]`: the formula must be
     # taken against that cell, not against the whole variable.
     labels = [r.input for r in found]
@@ -76,6 +77,16 @@ def sensitivities(model: Model, output: str, year: int, scenario: str,
     formula, note = _formula(sensitivity, model, output, chosen, scenario)
     return Sensitivities(output, year, scenario, value, rows, pct, formula,
                          "engine.sensitivity", note)
+
+
+def _value(model: Model, output: str, year: int, scenario: str) -> float | None:
+    """The output cell's value; `output` may name a member row (`capex[goog]`)."""
+    if "[" not in output:
+        return evaluate(model, scenario).value(output, year)
+    from engine.trace import cell
+
+    c = cell(model, output, "OUTPUT")
+    return evaluate(model, scenario).value(c.name, year, c.members)
 
 
 def _formula(sensitivity, model, output: str, wrt: str | None, scenario: str):

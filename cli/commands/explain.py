@@ -36,7 +36,7 @@ def register(sub) -> None:
 def run(args, texts) -> int:
     from dsl.errors import Diagnostic, ScnError
     from engine import evaluate
-    from engine.trace import dependents, has_value, parse_cell, precedents, whole
+    from engine.trace import dependents, has_value, one_cell, parse_cell, precedents, whole
 
     if args.depth < 0:
         raise common.UsageError("--depth: expected 0 or more")
@@ -48,11 +48,13 @@ def run(args, texts) -> int:
                                    f"write {c.variable}[{model.axis.label(model.axis.last)}]",
                                    source="CELL",
                                    code="bad-cell")])
+    one_cell(model, c, "CELL", args.cell)
     result = evaluate(model, scenario, overrides)
     has_value(model, result.plan.cover, c, "CELL", args.cell)
     depth = None if args.all else args.depth
     walk = dependents if args.dependents else precedents
-    tree = walk(result, c, depth)
+    # the members of a dim aggregate: a few and a count, unless everything is asked for
+    tree = walk(result, c, depth, None if args.all or args.format == "json" else 5)
     view = _View(model, texts, scenario, result)
     if args.format == "json":
         text = view.json(tree, args.dependents)
@@ -79,8 +81,14 @@ class _View:
         if node.value is None:
             return "empty"
         if name not in self.formats:
-            self.formats[name] = row_format(self.result.series(name), self.kind[name])
+            self.formats[name] = row_format(self._all_values(name), self.kind[name])
         return self.formats[name](node.value)
+
+    def _all_values(self, name: str) -> list:
+        """A variable's values, every member's row (one format per variable)."""
+        if not getattr(self.model, "dims_of", {}).get(name):
+            return self.result.series(name)
+        return [v for _, _, row in self.result.rows([name]) for v in row]
 
     def where(self, piece) -> tuple[str, int]:
         from engine.model import OVERRIDES
@@ -136,6 +144,9 @@ class _View:
                          "block below")
         if _any(tree, "seen"):
             marks.append("(above): shown earlier in the tree")
+        if _any(tree, "more"):
+            marks.append("(+K more members): the cells of the other members it reads, "
+                         "see --all")
         if _any(tree, "cut"):
             marks.append(f"(...): more levels, see --depth {depth + 1 if depth is not None else ''} "
                          "or --all")
@@ -159,6 +170,8 @@ class _View:
                 below = level == NESTING and bool(node.children)
                 tag = (" (above)" if node.seen else " (...)" if node.cut else
                        " (below)" if below else " (continued)" if level == 0 and k > 1 else "")
+                if node.more:
+                    tag += f" (+{node.more:,} more members)"
                 _, line = self.where(node.piece)
                 rows.append((f"{lead}{node.cell.label(self.model.axis)} = {self.value(node)}{tag}",
                              f"line {line}: {self.definition(node.piece)}"))

@@ -67,7 +67,9 @@ def _table(model, scenario: str, g) -> str:
         shift = format_value(abs(g.value), in_kind)
         if in_kind == "percent":  # a shift of a percentage is in percentage points
             shift = f"{abs(g.value) * 100:,.2f}pp"
-        lines.append(f"  {cell} shifted by {sign}{shift} in every year   "
+        every = ("in every year and every member" if g.rows and not g.vary.members
+                 else "in every year")
+        lines.append(f"  {cell} shifted by {sign}{shift} {every}   "
                      f"(exactly {full_precision(g.value)})")
     else:
         lines.append(f"  {cell} = {format_value(g.value, in_kind)}, was "
@@ -77,12 +79,35 @@ def _table(model, scenario: str, g) -> str:
                  f"{format_value(g.achieved, out_kind)} ({full_precision(g.achieved)})")
     lines.append("")
     years = list(model.axis.labels())
-    vals = format_row(g.values, in_kind)
-    widths = [max(len(a), len(b)) for a, b in zip(years, vals)]
-    name_w = len(g.vary.variable)
-    lines.append(" " * (name_w + 4) + "  ".join(y.rjust(w) for y, w in zip(years, widths)))
-    lines.append(f"  {g.vary.variable}" + "  " + "  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+    if g.rows:  # with dims: a row per member moved (the first ROWS of them)
+        lines += _member_rows(g, years, in_kind)
+    else:
+        vals = format_row(g.values, in_kind)
+        widths = [max(len(a), len(b)) for a, b in zip(years, vals)]
+        name_w = len(g.vary.variable)
+        lines.append(" " * (name_w + 4) + "  ".join(y.rjust(w) for y, w in zip(years, widths)))
+        lines.append(f"  {g.vary.variable}" + "  "
+                     + "  ".join(v.rjust(w) for v, w in zip(vals, widths)))
     lines.append("")
     lines.append("reproduce it with:")
-    lines.append(f"  scn run {model.source} --scenario {scenario} --set '{g.override}'")
+    sets = " ".join(f"--set '{d}'" for d in g.override.split("\n"))
+    lines.append(f"  scn run {model.source} --scenario {scenario} {sets}")
     return "\n".join(lines) + "\n"
+
+
+ROWS = 10  # member rows shown of a goal that moves every member
+
+
+def _member_rows(g, years: list[str], kind: str) -> list[str]:
+    from cli.render import aligned
+    from display.numbers import format_row
+
+    shown = g.rows[:ROWS]
+    values = format_row([v for _, row in g.rows for v in row], kind)
+    n = len(years)
+    grid = [["", *years]] + [[label, *values[k * n:(k + 1) * n]]
+                             for k, (label, _) in enumerate(shown)]
+    out = [f"  {line}" for line in aligned(grid)]
+    if len(g.rows) > ROWS:
+        out.append(f"  ... and {len(g.rows) - ROWS:,} more members, moved alike")
+    return out

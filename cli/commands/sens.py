@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # sympy and polars are imported when a report is made, not to
     from engine.tornado import TornadoRow
 
 BAR = 20  # characters on each side of the tornado's axis
+TOP = 20  # tornado rows in a table unless --top says otherwise (an input per member adds up)
 FORMATS = ("table", "csv", "json", "md")  # of both reports: TORNADO and DERIVATIVES
 
 
@@ -41,6 +42,9 @@ def register(sub) -> None:
     p.add_argument("--year", help="the output's year (default: the last model year)")
     p.add_argument("--pct", default="10", help="tornado: scale each input by -/+ this many "
                    "percent (default: 10)")
+    p.add_argument("--top", type=common.count, metavar="N",
+                   help=f"tornado: show the N inputs that move the output most (default "
+                   f"{TOP} in a table, every input in csv and json)")
     p.add_argument("--inline", action="store_true",
                    help="write the formula in inputs only (inline every computed variable)")
     common.scenario_options(p, FORMATS)
@@ -50,6 +54,8 @@ def register(sub) -> None:
 def run(args, texts) -> int:
     from engine.trace import cell
 
+    if args.top is not None and args.top < 1:
+        raise common.UsageError(f"--top: expected 1 or more, not {args.top}")
     model, scenario, overrides = common.load_scenario(args, texts)
     texts.argument("OUTPUT", args.cell)
     if args.year is not None:
@@ -83,13 +89,20 @@ def _tornado(model, args, y, scenario, overrides) -> str:
     from display.kinds import kinds, zero_steps
     from engine.tornado import tornado
 
+    from engine.trace import Cell
+
     pct = _pct(args.pct)
     year = y.year if y.year is not None else model.axis.end  # the last period (year)
     kind = kinds(model)
+    top = args.top if args.top is not None else (TOP if args.format in ("table", "md") else None)
     # An input that is 0 everywhere cannot be scaled: it moves by one point
     # when it reads as a percentage, else by one unit (as in the UI).
-    rows = tornado(model, y.name, year, scenario, overrides, pct, zero_step=zero_steps(kind))
-    return TORNADO[args.format](Tornado(model, overrides, kind, y.name, year, scenario, pct, rows))
+    output = str(Cell(y.name, None, y.members))  # a member cell: capex[goog]
+    rows = tornado(model, output, year, scenario, overrides, pct, zero_step=zero_steps(kind),
+                   top=top)
+    shown = rows if top is None else rows[:top]
+    return TORNADO[args.format](Tornado(model, overrides, kind, y.name, year, scenario, pct, shown,
+                                        y.members, len(rows) - len(shown)))
 
 
 @dataclass(frozen=True)
@@ -103,32 +116,48 @@ class Tornado:
     year: int
     scenario: str
     pct: float
-    rows: list[TornadoRow]  # the largest swing first
+    rows: list[TornadoRow]  # the largest swing first (the first --top of them)
+    members: tuple[str, ...] = ()  # of the output cell (a variable with dims)
+    more: int = 0  # rows left out by --top
+
+    @property
+    def cell(self) -> str:
+        """The output cell as a user writes it: optics_tam[2030], capex[goog, 2030]."""
+        return ", ".join([*self.members, str(self.year)]).join((f"{self.output}[", "]"))
+
+    @property
+    def label(self) -> str:
+        """The output as the csv and json name it: optics_tam, capex[goog]."""
+        return f"{self.output}[{', '.join(self.members)}]" if self.members else self.output
 
 
 def _tornado_csv(t: Tornado) -> str:
-    output, year, rows = t.output, t.year, t.rows
+    output, year, rows = t.label, t.year, t.rows
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["output", "year", "input", "base_value", "derivative", "estimate_low",
                 "estimate_high", "exact_low", "exact_high", "shift"])
     for r in rows:
+        exact = (r.exact_low, r.exact_high) if r.exact else (None, None)  # not re-evaluated
         w.writerow([output, year, r.input, full_precision(r.base_value),
                     *(full_precision(v) for v in (r.derivative, r.estimate_low, r.estimate_high,
-                                                  r.exact_low, r.exact_high, r.shift))])
+                                                  *exact, r.shift))])
     return buf.getvalue()
 
 
 def _tornado_json(t: Tornado) -> str:
-    output, year, scenario, pct, rows = t.output, t.year, t.scenario, t.pct, t.rows
+    output, year, scenario, pct, rows = t.label, t.year, t.scenario, t.pct, t.rows
     doc = {
         "output": output, "year": year, "scenario": scenario, "pct": pct,
         "value": rows[0].output_value if rows else None,
         "rows": [{"input": r.input, "base_value": _js(r.base_value), "derivative": _js(r.derivative),
                   "estimate_low": _js(r.estimate_low), "estimate_high": _js(r.estimate_high),
-                  "exact_low": _js(r.exact_low), "exact_high": _js(r.exact_high),
+                  "exact_low": _js(r.exact_low) if r.exact else None,
+                  "exact_high": _js(r.exact_high) if r.exact else None,
                   "shift": r.shift} for r in rows],
     }
+    if t.more:
+        doc["more"] = t.more
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -144,10 +173,10 @@ def _tornado_for_people(t: Tornado, markdown: bool) -> str:
 
     kind, output, year, scenario, pct, rows = t.kind, t.output, t.year, t.scenario, t.pct, t.rows
     if not rows:
-        return f"{output}[{year}] reads no input in scenario {scenario}: nothing to rank\n"
+        return f"{t.cell} reads no input in scenario {scenario}: nothing to rank\n"
     # an input's base value, and the output's, read as their rows do in `scn run`
     result = evaluate(t.model, scenario, t.overrides)
-    base_format = {v: row_format(result.series(v), kind[v])
+    base_format = {v: row_format(_all_values(t.model, result, v), kind[v])
                    for v in {output, *(r.input.split("[")[0] for r in rows)}}
     p = f"{pct * 100:g}%"
     okind = kind[output]
@@ -160,23 +189,41 @@ def _tornado_for_people(t: Tornado, markdown: bool) -> str:
              base_format[r.input.split("[")[0]](r.base_value),
              format_value(r.derivative, AMOUNT),
              *_changes(r, okind)] for r in rows]
-    title = (f"Tornado: {output}[{year}] = {base_format[output](rows[0].output_value)}, "
+    title = (f"Tornado: {t.cell} = {base_format[output](rows[0].output_value)}, "
              f"scenario {scenario}; each input scaled by -{p} and +{p}")
     if markdown:
         lines = [f"### {title}", "", md_row(head), md_rule("l" + "r" * (len(head) - 1))]
         lines += [md_row(r) for r in body]
+        lines += _more(t, prefix="\n")
         return "\n".join(lines + _shift_notes(rows, p, base_kind, prefix="\n")) + "\n"
     scale = max((max(abs(r.exact_low), abs(r.exact_high)) for r in rows
                  if r.swing != float("inf")), default=0.0)
     grid = [head + [""]] + [b + [_bar(r, scale)] for b, r in zip(body, rows)]
     lines = [title, "", *aligned(grid, left=(0, len(head)))]  # the bars, drawn from the left
-    lines += ["", f"bars: exact change of {output}[{year}]; '=' input -{p}, '#' input +{p}; "
+    lines += _more(t)
+    lines += ["", f"bars: exact change of {t.cell}; '=' input -{p}, '#' input +{p}; "
                   "est = first order, from the exact derivative"]
     lines += _shift_notes(rows, p, base_kind)
     if not math.isfinite(rows[0].output_value):
-        lines.append(f"note: {output}[{year}] is not a finite number: its changes are not "
+        lines.append(f"note: {t.cell} is not a finite number: its changes are not "
                      "meaningful (a division by zero?)")
     return "\n".join(lines) + "\n"
+
+
+def _more(t: Tornado, prefix: str = "") -> list[str]:
+    """The line that says how many inputs --top left out."""
+    if not t.more:
+        return []
+    n = len(t.rows) + t.more
+    return [f"{prefix}... and {t.more:,} more input{'s' if t.more > 1 else ''} that move it less "
+            f"(--top {n} shows all {n:,})"]
+
+
+def _all_values(model, result, v: str) -> list:
+    """A variable's values as `scn run` shows its rows: every member's, with dims."""
+    if not (getattr(model, "dims_of", None) or {}).get(v):
+        return result.series(v)
+    return [x for _, _, row in result.rows([v]) for x in row]
 
 
 def _changes(r, kind: str) -> list[str]:
@@ -228,11 +275,14 @@ def _derivatives(model, texts, args, y, scenario, overrides) -> str:
     from dsl.errors import ScnError
     from engine.sensitivity import derivative_formula, derivatives
 
+    from engine.trace import Cell
+
     texts.argument("--wrt", "\n".join(args.wrt))
     found = []
+    output = str(Cell(y.name, None, y.members))  # a member cell: capex[goog]
     for k, wrt in enumerate(args.wrt):
         try:
-            d = derivatives(model, y.name, wrt, scenario, overrides)
+            d = derivatives(model, output, wrt, scenario, overrides)
             f = None if args.format == "csv" else derivative_formula(
                 model, str(y), wrt, scenario, args.inline, overrides)
         except ScnError as e:  # the k-th --wrt is line k+1 of "--wrt", as for --set
@@ -278,8 +328,7 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
     out = []
     for d, f in found:
         wrt_name = d.wrt.split("[")[0]
-        how = ("moves by the same amount in every year" if "[" not in d.wrt
-               else "alone moves, later years recompute from it")
+        how = _how(model, d.wrt)
         head = f"d {d.output} / d {d.wrt}   (scenario {scenario}; {d.wrt} {how})"
         lines = [f"### {head}" if markdown else head, ""]
         body = []
@@ -294,7 +343,8 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
         lines += ["```", *body, "```"] if markdown else body
         lines.append("")
         # each row with one number of decimals across its years
-        rows = [(d.output, format_row(_pick(d.output_values, d.years, years), kind[d.output])),
+        rows = [(d.output, format_row(_pick(d.output_values, d.years, years),
+                                      kind[d.output.split("[")[0]])),
                 (f"d {d.output} / d {d.wrt}", format_row(_at(d.derivative, idx), AMOUNT))]
         if kind.get(wrt_name) == PERCENT:
             rows.append((f"  per 1pp of {d.wrt}",
@@ -304,6 +354,18 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
         lines += _grid(years, rows, markdown)
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
+
+
+def _how(model, wrt: str) -> str:
+    """How the input moves, in the header of its derivative."""
+    if "[" not in wrt:
+        if (getattr(model, "dims_of", None) or {}).get(wrt):
+            return "moves by the same amount in every year and every member"
+        return "moves by the same amount in every year"
+    last = wrt[:-1].split("[", 1)[1].split(",")[-1].strip()
+    if not last.isdigit():  # capex_growth[orcl]: one member, every year
+        return "moves by the same amount in every year"
+    return "alone moves, later years recompute from it"
 
 
 def _pick(values, have, years):
