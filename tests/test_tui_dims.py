@@ -257,6 +257,15 @@ async def test_the_inspector_links_member_cells(dims_file):
         by = [str(o.prompt) for o in app.query_one(Inspector).query_one("#dependents")._options]
         assert any(r.startswith("optics_units[goog, g400, 2025]") for r in by), by
         assert any(r.startswith("google_bw 2025") for r in by), by
+        # a sum over the dim reads the group; a group's readers are groups
+        await go_to(pilot, "na_capex", 2025)
+        reads = [str(o.prompt) for o in app.query_one(Inspector).query_one("#precedents")._options]
+        assert reads and reads[0].startswith("capex 2025"), reads
+        await go_to(pilot, "capex", 2025)
+        by = [str(o.prompt) for o in app.query_one(Inspector).query_one("#dependents")._options]
+        assert [b.split("  ")[0] for b in by] == ["capex 2026", "na_capex 2025",
+                                                  "capex_share 2025"], by
+        assert "not available for member cells" in str(app.query_one("#cell-sens").render())
 
 
 @sync

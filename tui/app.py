@@ -313,13 +313,13 @@ class ScnApp(FileFlow, App[int]):
         self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind)
         if self._sens_timer is not None:
             self._sens_timer.stop()
-        if info.kind == "empty":  # nothing to be sensitive: say so, compute nothing
-            self.query_one(Inspector).show_sensitivities(None, "amount", empty=True)
-            self.query_one(Tornado).show(None, "amount", empty=True)
-            return
         if info.cell.members or info.group:  # not yet: said in words, nothing computed
             self.query_one(Inspector).show_sensitivities(None, kind, members=True)
             self.query_one(Tornado).show(None, kind, members=True)
+            return
+        if info.kind == "empty":  # nothing to be sensitive: say so, compute nothing
+            self.query_one(Inspector).show_sensitivities(None, "amount", empty=True)
+            self.query_one(Tornado).show(None, "amount", empty=True)
             return
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
 

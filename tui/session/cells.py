@@ -94,12 +94,16 @@ def dependents(model: Model, cov: dict, graph: Graph, name: str, i: int,
                members: tuple[str, ...] = ()) -> tuple[Cell, ...]:
     """One cell per variable that reads this one: the same period when it reads it there;
     for a member cell, the reader's cell of the same member (the first member of a dim
-    the reader alone has), if it reads this member."""
+    the reader alone has), if it reads this member; for a group's header, the readers'
+    groups (or cells, without dims)."""
     mine = dict(zip(dims_of(model, name), members))
+    group = bool(dims_of(model, name)) and not members  # a group's header: readers' groups
     out = []
     for w in graph.dependents().get(name, ()):
         theirs = tuple(mine.get(d) or model.dims[d].members[0] for d in dims_of(model, w))
         combo = combo_index(model, w, theirs) if theirs else 0
+        if group:
+            theirs = ()
 
         def reads(u) -> bool:
             return u.name == name and all(mine.get(d, m) == m

@@ -48,8 +48,7 @@ class Tornado(Widget):
         return render(self.sens, self.kind, max(40, self.content_region.width - 1))
 
 
-MEMBERS_NOT_YET = ("not available for member cells and groups yet "
-                   "(scn sens does not take members yet)")
+MEMBERS_NOT_YET = "not available for member cells and groups yet"
 
 
 def render(sens: Sensitivities, kind: str, width: int) -> Text:
