@@ -111,6 +111,9 @@ async def test_a_variable_with_dims_shows_as_a_group_of_its_members_with_their_s
         title = str(app.query_one("#cell-title").render())
         assert title.startswith("capex[goog]  2024")
         assert "52.5B input" in str(app.query_one("#cell-value").render())
+        # a member map's cell: the member's entry, not the whole map
+        assert str(app.query_one("#cell-definition").render()).startswith(
+            "capex[2024] = {… goog: 52.5B …}")
         # no sensitivities of member cells yet: said in words
         assert "not available for member cells" in str(app.query_one("#cell-sens").render())
 
@@ -291,3 +294,31 @@ async def test_a_large_group_opens_closed(tmp_path):
         assert "▸ x (65) Σ" in line_of(app, "▸ x")
         assert len(grid.rows) == 2
         assert numbers(line_of(app, "▸ x"))[0] == "129"  # 1 + 64 x 2
+
+
+def test_member_edits_give_the_values_of_the_saved_file_reloaded(dims_file):
+    """The session's incremental edits (engine.edit) against load_model of the text they
+    save, every row of every scenario; one edit gives na_capex a dim (and so its readers)."""
+    from tui.session import Session
+
+    s = Session.open(str(dims_file))
+    edits = [("capex_growth", 2027, False, ("orcl",), "70%"),
+             ("capex_growth", 2026, True, ("meta",), "40%"),
+             ("capex", 2024, False, ("goog",), "55B"),
+             ("mix", 2025, True, ("g800",), "45%"),
+             ("na_capex", 2025, False, (), "capex * 2")]
+    for name, year, single, members, text in edits:
+        request = s.editor("base", name, year, single, members)
+        s.apply(request.target, text)
+        reloaded = load_model(s.render_text(), str(dims_file))
+        assert dict(reloaded.dims_of) == dict(s.model.dims_of)
+        for scenario in reloaded.scenarios:
+            expected = evaluate(reloaded, scenario)
+            shown = s.values(scenario)
+            for v, members_, row in expected.rows():
+                key = v if not members_ else f"{v}[{','.join(members_)}]"
+                assert shown[key] == pytest.approx(row, nan_ok=True), (text, scenario, key)
+    assert s.model.dims_of["na_capex"] == ("company",)
+    assert s.model.dims_of["google_bw"] == ("company",)
+    sheet = s.sheet("base")
+    assert [r.group for r in sheet.rows if r.name == "na_capex"] == [5]

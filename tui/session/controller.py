@@ -35,7 +35,7 @@ from tui.session.members import (Arrays, InputBits, RowValues, changed_rows,
 from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read)
-from tui.session.edits import NEW, EditorRequest, EditRefused, FileEdits, Target
+from tui.session.edits import ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target
 
 NOTHING, RELOADED, NOTICED = "nothing", "reloaded", "noticed"  # what `Session.watch` saw
 NOW = object()  # take the file's stamp now
@@ -252,10 +252,15 @@ class Session:
         key = self._key_of(piece.definition, piece.layer)
         target = self.file.target_of(piece, key, self.state.changes)
         edited = key in self.state.definitions
-        statement, _ = self.file.statement(key, self.state.changes)
+        if target.kind == ENTRY and isinstance(piece.definition.expr, A.MemberMap):
+            # the member's entry alone: a map of 1,000 members is no line to read
+            typed = self.state.changes.get(target, self.file.original_text(target))
+            code = f"{self.file.head(target)}{split_comment(typed)[0]} …}}"
+        else:
+            code = _code(self.file.statement(key, self.state.changes)[0])
         return cells.CellInfo(
             at, scenario, info.section, info.doc, value, file_value,
-            "formula" if uses_of(model, piece) else "input", _code(statement),
+            "formula" if uses_of(model, piece) else "input", code,
             self.file.where(target, edited), piece.layer, edited,
             cells.precedents(model, piece, i, name, at.members), after, warning,
             self.file.comment(target, self.state.changes), group=group)
