@@ -42,6 +42,9 @@ from tui.widgets.tornado import Tornado
 
 # What the status line says of each kind of run warning (their codes: dsl.errors.CODES),
 # in this order; the grid marks the variables' names.
+# A group whose members do not add up (a percentage) charts its first members instead.
+CHART_MEMBERS = 6
+
 RUN_WARNINGS = {
     "nonfinite": "non-finite values",
     "distribution-params": "impossible distribution parameters",
@@ -292,6 +295,12 @@ class ScnApp(FileFlow, App[int]):
                     series[sc] = s.values(sc)[key]
                 except KeyError:  # another scenario's rows: none for this key
                     pass
+            if name in s.model.variables and dims_of(s.model, name) and not members \
+                    and s.kinds().get(name) == "percent":
+                # a percentage's group does not add up: its first members, this scenario
+                values = s.values(scenario)
+                series = {row_key(name, c): values[row_key(name, c)]
+                          for c in s.model.combos(name)[:CHART_MEMBERS]}
             at = Cell(name, s.model.axis.index(year), members)  # the grid's columns hold years
             return (s.state, s.cell(scenario, at), s.values(scenario), s.kinds(),
                     s.kinds(s.root), series)
@@ -304,12 +313,16 @@ class ScnApp(FileFlow, App[int]):
                 key, axis.absolute(info.cell.period)):
             return
         parent = self.session.model.scenarios[self.scenario].parent
-        against = (parent, series[parent][info.cell.period]) if self.compare and parent else None
+        against = None
+        if self.compare and parent:  # (a percentage's group charts members, not scenarios)
+            row = series.get(parent)
+            against = (parent, row[info.cell.period] if row is not None else None)
         self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds)
         kind = kinds.get(info.name, "amount")
         title = key if not info.group else (
             f"{key}: sum of {info.group} members" if kind != "percent" else
-            f"{key}: {info.group} members (a percentage does not add up)")
+            f"{key}: {'its' if info.group <= CHART_MEMBERS else 'the first'} "
+            f"{min(info.group, CHART_MEMBERS)} members, scenario {self.scenario}")
         self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind)
         if self._sens_timer is not None:
             self._sens_timer.stop()
