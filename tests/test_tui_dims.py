@@ -22,6 +22,7 @@ from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen
 from tui.widgets.grid import OPEN_LIMIT, Grid
 from tui.widgets.inspector import Inspector
+from tui.widgets.series_chart import SeriesChart
 
 TEXT = textwrap.dedent("""\
     years 2024..2030
@@ -116,6 +117,16 @@ async def test_a_variable_with_dims_shows_as_a_group_of_its_members_with_their_s
             "capex[2024] = {… goog: 52.5B …}")
         # no sensitivities of member cells yet: said in words
         assert "not available for member cells" in str(app.query_one("#cell-sens").render())
+        chart = app.query_one(SeriesChart)
+        assert chart._shown[0] == "capex[goog]" and set(chart._shown[2]) == {"base", "bull"}
+        assert chart._shown[2]["base"] == result.series("capex", ("goog",))
+        # a group's chart: the sum in every scenario; a percentage's: its members
+        await go_to(pilot, "capex", 2024)
+        assert chart._shown[0] == "capex: sum of 5 members"
+        assert chart._shown[2]["base"] == pytest.approx(result.series("na_capex"))
+        await go_to(pilot, "capex_growth", 2024)
+        assert list(chart._shown[2]) == [f"capex_growth[{c}]" for c in
+                                         ("goog", "meta", "msft", "amzn", "orcl")]
 
 
 @sync
