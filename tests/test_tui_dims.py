@@ -333,3 +333,42 @@ def test_member_edits_give_the_values_of_the_saved_file_reloaded(dims_file):
     assert s.model.dims_of["google_bw"] == ("company",)
     sheet = s.sheet("base")
     assert [r.group for r in sheet.rows if r.name == "na_capex"] == [5]
+
+
+@sync
+async def test_enter_on_a_groups_header_edits_the_definition_of_every_member_or_says_why_not(
+        dims_file):
+    async with opened(dims_file) as (app, pilot):
+        await go_to(pilot, "mix", 2026)  # one member map: a definition per member
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, EditorScreen)
+        said = [n.message for n in app._notifications]
+        assert any("different definitions in 2026" in m and "mix[2026]" in m for m in said), said
+        await go_to(pilot, "gbps", 2026)
+        await pilot.press("equals_sign")  # = on a header: the year, every member
+        await settle(pilot)
+        assert isinstance(app.screen, EditorScreen)
+        assert "2026, every member" in str(app.screen.query_one("#editor-title").render())
+        assert str(app.screen.query_one("#editor-head").render()) == "gbps[2026] = "
+        await pilot.press("escape")
+        await settle(pilot)
+        await go_to(pilot, "capex_share", 2026)  # one definition covers every member
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EditorScreen)
+        assert app.screen.query_one("#editor-input").value == "capex / na_capex"
+
+
+@sync
+async def test_at_80_columns_groups_read_and_the_footer_keeps_help_and_quit(dims_file):
+    from textual.widgets import Footer
+
+    async with opened(dims_file, size=(80, 24)) as (app, pilot):
+        keys = {k.key: k for k in app.query_one(Footer).query("FooterKey")}
+        for key in ("space", "question_mark", "q"):
+            assert keys[key].region.right <= 80
+        grid = app.query_one(Grid)
+        assert grid.lines_of("capex")[0].startswith("▾ capex (5) Σ")
+        assert grid.lines_of("capex[goog]")[0].startswith("    goog")
+        assert grid.lines_of("optics_units[goog,g1600]")[0].startswith("    goog, g1600  ")
