@@ -117,6 +117,9 @@ async def test_space_closes_and_opens_a_group_and_the_footer_says_so():
         await pilot.press("down")
         assert grid.cursor_cell == ("capex[goog]", 2024)
         assert grid.check_action("toggle_group", ()) is True
+        await pilot.click(Grid, offset=(0, 2))  # on the ▾ of capex (line 1 is its section)
+        await pilot.pause()
+        assert grid.cursor_cell == ("capex", 2024) and not grid.is_open("capex")
 
 
 @sync

@@ -18,8 +18,8 @@ right.
 
 A variable with dims is a group: a header line (`▾ capex (5) Σ`) and a line
 per member combination under it (`goog`; `goog, g800` for two dims, in output
-order: one level, so that each line is one output row). Space opens or
-closes the group under the cursor. A closed group shows, on its header, the
+order: one level, so that each line is one output row). Space (or a click on
+the ▸/▾) opens or closes the group under the cursor. A closed group shows, on its header, the
 sum over its members when they add up (`Σ`: an amount), nothing when they do
 not (a percentage); an open one shows the same sum above its members. A
 group opens by itself when it has at most `OPEN_LIMIT` members: a model of
@@ -349,7 +349,10 @@ class Grid(ScrollView, can_focus=True):
         if event.x >= self._name_width:
             col = min(len(self.sheet.axis) - 1, self.first_col + (event.x - self._name_width) // CELL)
         self._set_cursor(row, col)
-        if event.chain == 2:
+        shown = self.rows[row]
+        if shown.group and event.x < (2 if shown.section else 0) + 2:  # on ▸/▾
+            self.toggle(shown.name)
+        elif event.chain == 2:
             self.action_edit(False)
 
     # ------------------------------------------------------------ painting
