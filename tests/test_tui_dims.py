@@ -372,3 +372,19 @@ async def test_at_80_columns_groups_read_and_the_footer_keeps_help_and_quit(dims
         assert grid.lines_of("capex")[0].startswith("▾ capex (5) Σ")
         assert grid.lines_of("capex[goog]")[0].startswith("    goog")
         assert grid.lines_of("optics_units[goog,g1600]")[0].startswith("    goog, g1600  ")
+
+
+@sync
+async def test_sensitivities_that_fail_on_a_model_with_dims_say_so_in_words(dims_file):
+    def boom(model, output, year, scenario, wrt=None):
+        raise KeyError("capex_growth")  # what engine.tornado raised on dims, in words
+
+    from tui.app import ScnApp
+
+    app = ScnApp(str(dims_file), blink=False, sensitivities=boom, sens_delay=0.01)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "na_capex", 2026)
+        await until(pilot, lambda: "computing" not in str(app.query_one("#cell-sens").render()))
+        assert "sensitivities: not available (not available in a model with dims yet)" in str(
+            app.query_one("#cell-sens").render())

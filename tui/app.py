@@ -30,7 +30,7 @@ from engine.address import Cell
 from tui import sens_adapter
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
-from tui.session.sheet import dims_of, row_key, split_key
+from tui.session.sheet import dims_of, has_dims, row_key, split_key
 from tui.typeahead import TypeAhead
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, VariableCommands
@@ -352,6 +352,10 @@ class ScnApp(FileFlow, App[int]):
             except Exception as e:  # a sensitivity must never take the UI down
                 self.log.warning(f"sensitivities failed: {e!r}")
                 sens = None
+                if has_dims(s.model):  # said in words: the engine's sens predate dims
+                    sens = sens_adapter.Sensitivities(
+                        name, year, scenario, None, (), 0.10, None, "engine.sensitivity",
+                        error="not available in a model with dims yet")
             return s.state, sens, s.kinds().get(name, "amount")
         self.compute("sens", work, lambda out: self._show_sensitivities(*out, (name, year),
                                                                          scenario))
