@@ -36,7 +36,8 @@ from engine.api import _collect, _in_scenario, checked, uses_of
 from engine.api import _structure_errors
 from engine.cache import ModelCache
 from engine.check import Checked, check_scenario
-from engine.dims import infer
+from engine.dims import infer, own_dims
+from engine.dims import reads as reads_of
 from engine.model import Model, Piece, cover, freeze, pieces_of
 from engine.resolve import BASE, overlaps
 from engine.specificity import ambiguities
@@ -77,7 +78,8 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
     edited = replace(model, info=info, layers=freeze(layers), warnings=(),
                      cache=_carried(model.cache))
     if model.dims:
-        dims_of = _dims_of(edited)
+        same = old is not None and new is not None and _reach(old, model) == _reach(new, model)
+        dims_of = dict(model.dims_of) if same else _dims_of(edited)
         if dims_of != dict(model.dims_of):
             return _whole(replace(edited, dims_of=freeze(dims_of), cache=ModelCache()), errors)
         if dims_of[name] and len(pieces) > 1:
@@ -91,6 +93,15 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
         raise ScnError(errors)
     _recheck(model, edited, layer, name)
     return edited
+
+
+def _reach(d: A.Definition, model: Model) -> tuple:
+    """What a definition adds to the inference of dims: the dims it names, and what it
+    reads less the dims removed. Equal for the old and the new definition (a value
+    edited), no variable's dims can change, and the whole inference is skipped."""
+    reads = {(name, tuple(sorted(removed)))
+             for name, removed in reads_of(d.expr, model.dims, model.member_of)}
+    return d.name, frozenset(own_dims(d, model.member_of)), frozenset(reads)
 
 
 def _dims_of(model: Model) -> dict[str, tuple[str, ...]]:

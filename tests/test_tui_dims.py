@@ -14,6 +14,7 @@ import textwrap
 
 import pytest
 
+from display.kinds import kinds
 from dsl.errors import ScnError
 from engine import evaluate, load_model
 from tests.test_tui_app import (changed_lines, go_to, grid_text, opened, settle, sync, touch,
@@ -317,12 +318,14 @@ def test_member_edits_give_the_values_of_the_saved_file_reloaded(dims_file):
              ("capex_growth", 2026, True, ("meta",), "40%"),
              ("capex", 2024, False, ("goog",), "55B"),
              ("mix", 2025, True, ("g800",), "45%"),
-             ("na_capex", 2025, False, (), "capex * 2")]
+             ("na_capex", 2025, False, (), "capex * 2"),
+             ("gbps", 2025, False, ("g400",), "40%")]  # an amount's entry becomes a percent
     for name, year, single, members, text in edits:
         request = s.editor("base", name, year, single, members)
         s.apply(request.target, text)
         reloaded = load_model(s.render_text(), str(dims_file))
         assert dict(reloaded.dims_of) == dict(s.model.dims_of)
+        assert s.kinds() == kinds(reloaded)  # reused from the last state where it can be
         for scenario in reloaded.scenarios:
             expected = evaluate(reloaded, scenario)
             shown = s.values(scenario)

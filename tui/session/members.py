@@ -146,25 +146,67 @@ class InputBits(Mapping):
         return len(RowValues(self.model, None, {}, lambda n: False))
 
 
-def changed_rows(model, name: str, now: RowValues, then: RowValues) -> dict[str, dict]:
+class RowChanges(Mapping):
+    """Row key -> {period: the file's value} of the cells that differ from the file's.
+
+    Variables without dims (and groups' headers) hold their dicts; a variable
+    with dims holds its compared arrays, and a member row's dict is made when
+    read: an edit that moves every member of 50 variables over 1,000 members
+    moves 1.5 million cells, and the grid reads a screenful of them."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.flat: dict[str, dict] = {}
+        self.arrays: dict[str, tuple] = {}  # name -> (moved, file values, file defined, rows)
+        self._made: dict[str, dict] = {}
+
+    def __getitem__(self, key: str) -> dict:
+        hit = self.flat.get(key)
+        if hit is None:
+            hit = self._made.get(key)
+        if hit is not None:
+            return hit
+        name, members = split_key(key)
+        found = self.arrays.get(name)
+        if found is None or not members:
+            raise KeyError(key)
+        moved, a, da, rows = found
+        c = combo_index(self.model, name, members)
+        if not rows[c]:
+            raise KeyError(key)
+        hit = self._made[key] = {i: (float(a[c, i]) if da[c, i] else None)
+                                 for i in np.flatnonzero(moved[c]).tolist()}
+        return hit
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.flat
+        for name, (_, _, _, rows) in self.arrays.items():
+            combos = self.model.combos(name)
+            for c in np.flatnonzero(rows).tolist():
+                yield row_key(name, combos[c])
+
+    def __len__(self) -> int:
+        return len(self.flat) + sum(int(found[3].sum()) for found in self.arrays.values())
+
+
+def changed_rows(model, name: str, now: RowValues, then: RowValues,
+                 out: RowChanges | None = None) -> RowChanges:
     """The cells of a dimensioned variable (its member rows and its header) whose value
-    differs from the file's: {row key: {period: file value}}. Compared as arrays."""
-    out: dict[str, dict] = {}
+    differs from the file's, added to `out`. Compared as arrays."""
+    out = RowChanges(model) if out is None else out
     a, da = then.arrays(name)
     b, db = now.arrays(name)
-    if a.shape != b.shape:  # the edit gave the variable other dims: its rows are new
-        return {row_key(name, combo): {i: None for i in range(b.shape[1])}
-                for combo in model.combos(name)}
+    if a.shape != b.shape:  # the edit gave the variable other dims: no rows to compare
+        return out
     with np.errstate(invalid="ignore"):
-        close = (a == b) | (np.isnan(a) & np.isnan(b)) | (
+        differ = a != b
+        moved = (da != db) | (da & differ & ~(np.isnan(a) & np.isnan(b)) & ~(
             np.isfinite(a) & np.isfinite(b)
-            & (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b))))
-    moved = (da != db) | (da & ~close)
-    combos = model.combos(name)
-    for c in np.flatnonzero(moved.any(axis=1)).tolist():
-        out[row_key(name, combos[c])] = {
-            i: (float(a[c, i]) if da[c, i] else None) for i in np.flatnonzero(moved[c]).tolist()}
+            & (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b)))))
+    rows = moved.any(axis=1)
+    if rows.any():
+        out.arrays[name] = (moved, a, da, rows)
     head = {i: x for i, (x, y) in enumerate(zip(then[name], now[name])) if not same(x, y)}
     if head:
-        out[name] = head
+        out.flat[name] = head
     return out
