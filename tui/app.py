@@ -30,6 +30,7 @@ from engine.address import Cell
 from tui import sens_adapter
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
+from tui.session.members import chart_rows, chart_title, member_keys
 from tui.session.sheet import dims_of, has_dims, row_key, split_key
 from tui.typeahead import TypeAhead
 from tui.widgets.editor import EditorScreen
@@ -42,9 +43,6 @@ from tui.widgets.tornado import Tornado
 
 # What the status line says of each kind of run warning (their codes: dsl.errors.CODES),
 # in this order; the grid marks the variables' names.
-# A group whose members do not add up (a percentage) charts its first members instead.
-CHART_MEMBERS = 6
-
 RUN_WARNINGS = {
     "nonfinite": "non-finite values",
     "distribution-params": "impossible distribution parameters",
@@ -289,18 +287,7 @@ class ScnApp(FileFlow, App[int]):
         name, members = split_key(key)
 
         def work(s: Session):
-            series = {}
-            for sc in s.model.scenarios:
-                try:
-                    series[sc] = s.values(sc)[key]
-                except KeyError:  # another scenario's rows: none for this key
-                    pass
-            if name in s.model.variables and dims_of(s.model, name) and not members \
-                    and s.kinds().get(name) == "percent":
-                # a percentage's group does not add up: its first members, this scenario
-                values = s.values(scenario)
-                series = {row_key(name, c): values[row_key(name, c)]
-                          for c in s.model.combos(name)[:CHART_MEMBERS]}
+            series = chart_rows(s.values, s.model, key, scenario, s.kinds())
             at = Cell(name, s.model.axis.index(year), members)  # the grid's columns hold years
             return (s.state, s.cell(scenario, at), s.values(scenario), s.kinds(),
                     s.kinds(s.root), series)
@@ -313,16 +300,11 @@ class ScnApp(FileFlow, App[int]):
                 key, axis.absolute(info.cell.period)):
             return
         parent = self.session.model.scenarios[self.scenario].parent
-        against = None
-        if self.compare and parent:  # (a percentage's group charts members, not scenarios)
-            row = series.get(parent)
-            against = (parent, row[info.cell.period] if row is not None else None)
+        row = series.get(parent) if self.compare and parent else None  # (not in members' charts)
+        against = (parent, row[info.cell.period]) if row is not None else None
         self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds)
         kind = kinds.get(info.name, "amount")
-        title = key if not info.group else (
-            f"{key}: sum of {info.group} members" if kind != "percent" else
-            f"{key}: {'its' if info.group <= CHART_MEMBERS else 'the first'} "
-            f"{min(info.group, CHART_MEMBERS)} members, scenario {self.scenario}")
+        title = chart_title(key, info.group, kind, self.scenario)
         self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind)
         if self._sens_timer is not None:
             self._sens_timer.stop()
@@ -337,11 +319,9 @@ class ScnApp(FileFlow, App[int]):
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
 
     def _sensitivities(self) -> None:
-        if self._cell is None or split_key(self._cell[0])[1]:
-            return
+        if self._cell is None or dims_of(self.session.model, split_key(self._cell[0])[0]):
+            return  # a member cell or a group's header: none yet
         (name, year), scenario = self._cell, self.scenario
-        if self.session is not None and dims_of(self.session.model, name):
-            return  # a group's header: no sensitivities of a sum yet
         import engine.sensitivity  # noqa: F401  (brings sympy: imported before taking the lock)
 
         def work(s: Session):
@@ -383,10 +363,7 @@ class ScnApp(FileFlow, App[int]):
 
     def member_rows(self, name: str) -> list[str]:
         """The member rows of a variable with dims (`capex[goog]`, ...), [] without."""
-        s = self.session
-        if s is None or name not in s.model.variables or not dims_of(s.model, name):
-            return []
-        return [row_key(name, combo) for combo in s.model.combos(name)]
+        return member_keys(self.session.model, name) if self.session else []
 
     def scenario_names(self) -> list[str]:
         return list(self.session.model.scenarios) if self.session else []

@@ -13,11 +13,9 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Mapping
-
-import numpy as np
 from display.kinds import kinds
 from dsl import ast as A
-from dsl.edit import split_comment
+from dsl.edit import one_line, split_comment
 from dsl.errors import Diagnostic, ScnError, render
 from dsl.text import split_lines
 from engine import edit
@@ -26,16 +24,16 @@ from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
 from engine.check import bitset
 from engine.graph import Graph
 from engine.model import SINGLE, Model
-from engine.resolve import BASE
 from files.reading import read_text
 from files.writing import write_file
 from tui.session import cells
 from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, changed_rows,
-                                 combo_index)
-from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same
+                                 combo_index, covers_text)
+from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same, same_kinds
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read)
-from tui.session.edits import ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target
+from tui.session.edits import (ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target,
+                               editor_note)
 
 NOTHING, RELOADED, NOTICED = "nothing", "reloaded", "noticed"  # what `Session.watch` saw
 NOW = object()  # take the file's stamp now
@@ -160,7 +158,7 @@ class Session:
         state = state or self.state
         if "kinds" not in state.views:
             parent = state.parent
-            if parent is not None and "kinds" in parent.views and _same_kinds(parent, state):
+            if parent is not None and "kinds" in parent.views and same_kinds(parent.views["kinds"], parent.model, state.model, state.changed):
                 state.views["kinds"] = parent.views["kinds"]
             else:
                 state.views["kinds"] = kinds(state.model)
@@ -269,7 +267,7 @@ class Session:
             typed = self.state.changes.get(target, self.file.original_text(target))
             code = f"{self.file.head(target)}{split_comment(typed)[0]} …}}"
         else:
-            code = _code(self.file.statement(key, self.state.changes)[0])
+            code = one_line(self.file.statement(key, self.state.changes)[0].strip())
         return cells.CellInfo(
             at, scenario, info.section, info.doc, value, file_value,
             "formula" if uses_of(model, piece) else "input", code,
@@ -322,35 +320,14 @@ class Session:
         prefill = split_comment(prefill)[0]  # the comment shows apart, kept unless retyped
         return EditorRequest(target, prefill, self.file.head(target),
                              self._covers(scenario, target), self.file.where(target),
-                             _note(scenario, target), self.generation,
+                             editor_note(scenario, target), self.generation,
                              self.file.comment(target, changes))
 
     def _covers(self, scenario: str, t: Target) -> str:
-        axis = self.model.axis
         if t.kind == NEW:
-            where = axis.label(axis.index(t.year))
-            if dims_of(self.model, t.name) and not t.members:
-                return f"{where}, every member"
-            return f"{where}" + (f" for {', '.join(t.members)}" if t.members else "")
-        cov, _ = self.checked(scenario)
+            return covers_text(self.model, t, None, None)
         definition = self.state.definitions.get(t.key) or self.file.disk[t.key][0]
-        entry = definition.expr.entries[t.entry].span if t.entry >= 0 else None
-        c = cov[t.name]
-        wins = np.zeros(c.grid.shape, dtype=bool)
-        for k, p in enumerate(c.pieces):
-            if p.definition is definition and (entry is None or p.span == entry):
-                wins |= c.mask(k)
-        periods = np.flatnonzero(wins.any(axis=0)).tolist()
-        years = axis.span_label(periods) or "no year in this scenario"
-        if not dims_of(self.model, t.name):
-            return years
-        combos = self.model.combos(t.name)
-        rows = np.flatnonzero(wins.any(axis=1)).tolist()
-        if len(rows) == len(combos):
-            return f"{years}, every member"
-        if len(rows) <= 3:
-            return f"{years} for " + "; ".join(", ".join(combos[r]) for r in rows)
-        return f"{years} for {len(rows)} of {len(combos)} members"
+        return covers_text(self.model, t, self.checked(scenario)[0][t.name], definition)
 
     def propose(self, target: Target, text: str, generation: int | None = None) -> State:
         """The state after an edit, checked in every scenario; raises EditRefused.
@@ -505,43 +482,6 @@ class Session:
             return False
         self._reset(text, model, stamp)
         return True
-
-
-def _same_kinds(parent: State, state: State) -> bool:
-    """Whether an edit leaves every variable's display kind as it was, without walking the
-    whole model again (display.kinds walks every definition: 0.2 s over 200 member maps of
-    1,000 entries). True when each edited variable is named as a ratio (a percentage
-    whatever its definitions), or was an amount and its definitions still do not read as
-    a percentage given the other kinds: the least fixpoint of display.kinds is then the
-    parent's. Anything else (an amount that became a percentage, a percentage edited)
-    is computed whole."""
-    from display.kinds import AMOUNT, _named_as_ratio, is_percent
-
-    if parent.model.variables != state.model.variables:
-        return False
-    before = parent.views["kinds"]
-    for v in state.changed:
-        if _named_as_ratio(v):
-            continue
-        defs = state.model.info[v].definitions
-        if before.get(v) != AMOUNT or (defs and all(
-                is_percent(d.expr, lambda n: before.get(n, AMOUNT)) for d in defs)):
-            return False
-    return True
-
-
-def _code(statement: str) -> str:
-    from dsl.edit import one_line
-
-    return one_line(statement.strip())
-
-
-def _note(scenario: str, t: Target) -> str:
-    if t.layer == BASE and scenario != BASE:
-        return "a base definition: the edit applies to every scenario that does not redefine it"
-    if t.kind == NEW and t.layer != BASE:
-        return f"a new line in scenario {t.layer}"
-    return ""
 
 
 def _write(path: str, text: str, like: str) -> None:

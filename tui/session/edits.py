@@ -280,3 +280,12 @@ class FileEdits:
         lines = [render(d, virtual if first <= d.span.line <= end else self.text)
                  for d in diagnostics]
         return EditRefused(diagnostics, lines)
+
+
+def editor_note(scenario: str, t: Target) -> str:
+    """What the editor says of where the edit goes, when it matters."""
+    if t.layer == BASE and scenario != BASE:
+        return "a base definition: the edit applies to every scenario that does not redefine it"
+    if t.kind == NEW and t.layer != BASE:
+        return f"a new line in scenario {t.layer}"
+    return ""

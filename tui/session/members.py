@@ -25,6 +25,10 @@ from engine.check import bitset
 from tui.session.sheet import dims_of, row_key, same, split_key
 
 
+# A group whose members do not add up (a percentage) charts its first members instead.
+CHART_MEMBERS = 6
+
+
 def combo_index(model, name: str, members: tuple[str, ...]) -> int:
     """The index of a member combination among the variable's combos (output order);
     KeyError when the members are not one per dim of the variable, in its dim order."""
@@ -210,3 +214,68 @@ def changed_rows(model, name: str, now: RowValues, then: RowValues,
     if head:
         out.flat[name] = head
     return out
+
+
+def covers_text(model, t, cover, definition) -> str:
+    """What an edit reaches, for the editor's title: `2024..2030`; with dims
+    `2024..2030, every member`, `2025 for goog`, `2024..2030 for 4 of 5 members`."""
+    axis = model.axis
+    if cover is None:  # a new line: its year, its members
+        where = axis.label(axis.index(t.year))
+        if dims_of(model, t.name) and not t.members:
+            return f"{where}, every member"
+        return where + (f" for {', '.join(t.members)}" if t.members else "")
+    entry = definition.expr.entries[t.entry].span if t.entry >= 0 else None
+    wins = np.zeros(cover.grid.shape, dtype=bool)
+    for k, p in enumerate(cover.pieces):
+        if p.definition is definition and (entry is None or p.span == entry):
+            wins |= cover.mask(k)
+    years = axis.span_label(np.flatnonzero(wins.any(axis=0)).tolist()) or \
+        "no year in this scenario"
+    if not dims_of(model, t.name):
+        return years
+    combos = model.combos(t.name)
+    rows = np.flatnonzero(wins.any(axis=1)).tolist()
+    if len(rows) == len(combos):
+        return f"{years}, every member"
+    if len(rows) <= 3:
+        return f"{years} for " + "; ".join(", ".join(combos[r]) for r in rows)
+    return f"{years} for {len(rows)} of {len(combos)} members"
+
+
+def member_keys(model, name: str) -> list[str]:
+    """The member rows of a variable with dims (`capex[goog]`, ...), [] without."""
+    if name not in model.variables or not dims_of(model, name):
+        return []
+    return [row_key(name, combo) for combo in model.combos(name)]
+
+
+def chart_rows(values_of, model, key: str, scenario: str, kinds,
+               limit: int = CHART_MEMBERS) -> dict:
+    """What the chart draws for a row: its values in every scenario (`values_of(scenario)`
+    gives a scenario's rows); for a percentage's group (which does not add up), its first
+    `limit` members in the scenario on screen."""
+    name, members = split_key(key)
+    if name in model.variables and dims_of(model, name) and not members \
+            and kinds.get(name) == "percent":
+        values = values_of(scenario)
+        return {row_key(name, c): values[row_key(name, c)] for c in model.combos(name)[:limit]}
+    series = {}
+    for sc in model.scenarios:
+        try:
+            series[sc] = values_of(sc)[key]
+        except KeyError:  # the row is not in that scenario's rows
+            pass
+    return series
+
+
+def chart_title(key: str, group: int, kind: str, scenario: str,
+                limit: int = CHART_MEMBERS) -> str:
+    """`capex[goog]`; a group's `capex: sum of 5 members`, or for a percentage the members
+    `chart_rows` draws."""
+    if not group:
+        return key
+    if kind != "percent":
+        return f"{key}: sum of {group} members"
+    return f"{key}: {'its' if group <= limit else 'the first'} {min(group, limit)} members, " \
+        f"scenario {scenario}"

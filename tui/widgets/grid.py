@@ -16,16 +16,13 @@ mode the cells show the change against the parent scenario instead of the
 values. The header marks years out of view: `◀` on its left, `▶` on its
 right.
 
-A variable with dims is a group: a header line (`▾ capex (5) Σ`) and a line
-per member combination under it (`goog`; `goog, g800` for two dims, in output
-order: one level, so that each line is one output row). Space (or a click on
-the ▸/▾) opens or closes the group under the cursor. A closed group shows, on its header, the
-sum over its members when they add up (`Σ`: an amount), nothing when they do
-not (a percentage); an open one shows the same sum above its members. A
-group opens by itself when it has at most `OPEN_LIMIT` members: a model of
-1,000 members per variable opens closed, one line per variable. The rows in
-view are the grid's (`rows`), made from the sheet and the open groups; the
-cursor and every message name a row by its key (`capex`, `capex[goog]`).
+A variable with dims is a group: a header (`▾ capex (5) Σ`) and a line per
+member combination (`goog`; `goog, g800`: one level, each line an output row).
+Space or a click on ▸/▾ opens or closes it; its header shows the sum over the
+members when they add up (`Σ`, an amount), nothing for a percentage. A group of
+more than `OPEN_LIMIT` members opens closed. The rows in view (`rows`) are the
+sheet's with the open groups' members; the cursor and the messages name a row
+by its key (`capex`, `capex[goog]`).
 """
 
 from __future__ import annotations
@@ -47,7 +44,7 @@ from textual.strip import Strip
 from display.numbers import change_format, format_value, row_format
 from dsl.text import printable
 from tui.session.sheet import EMPTY, Row, Sheet, same, split_key
-from tui.widgets.format import format_change
+from tui.widgets.format import format_change, members_width
 
 CELL = 10  # a year column: 9 characters of number and a space
 OPEN_LIMIT = 64  # a group with more members opens only when asked (space)
@@ -169,7 +166,7 @@ class Grid(ScrollView, can_focus=True):
                 lines.append((k, 1))
         self._lines, self._row_line = lines, starts
         names = [len(self._label(r)) for r in sheet.rows if r.name]
-        names += [4 + (2 if r.section else 0) + _members_width(sheet.combos.get(r.name, ()))
+        names += [4 + (2 if r.section else 0) + members_width(sheet.combos.get(r.name, ()))
                   for r in sheet.rows if r.group and self.is_open(r.name)]
         sections = [len(r.section) for r in sheet.rows if r.name is None and r.section]
         self._name_width = min(max([12, *names, *(s - 4 for s in sections)]) + 2, 36)
@@ -487,12 +484,6 @@ def _changes_format(pairs, kind: str):
     deltas = [new - old for old, new in pairs
               if old is not None and new is not None and old is not MISSING]
     return change_format(deltas, kind)
-
-
-def _members_width(combos) -> int:
-    """The widest member label of a group (`goog, g800`), from a sample of a large one."""
-    sample = combos if len(combos) <= 2000 else combos[:: len(combos) // 1000]
-    return max((len(", ".join(c)) for c in sample), default=0)
 
 
 def _fit(text: str) -> str:
