@@ -13,6 +13,12 @@ variable's edges. The other scenarios keep their checked state as it was.
 The new model's cache holds every scenario's checks, so `engine.api.prepare`
 and `recompute` on it start from them instead of checking the whole model.
 
+With dims, the edited definition's pieces are pinned to their members and
+its ambiguities checked as `resolve` does; the variables' dims are inferred
+again (an edit may give a variable a dim: `x = capex_growth` reads one per
+company). If any variable's dims changed, what was checked no longer fits
+their shapes: the edited model is checked whole, as `load_model` would.
+
 On 2,000 variables an edit and its recompute take 49 ms, against 97 ms for
 `load_model` of the edited text and `recompute` (with the parser's statement
 cache; 1.2 s without it). The model's positions stay those of the text the
@@ -27,10 +33,14 @@ from dataclasses import replace
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from engine.api import _collect, _in_scenario, checked, uses_of
+from engine.api import _structure_errors
 from engine.cache import ModelCache
 from engine.check import Checked, check_scenario
+from engine.dims import infer, own_dims
+from engine.dims import reads as reads_of
 from engine.model import Model, Piece, cover, freeze, pieces_of
 from engine.resolve import BASE, overlaps
+from engine.specificity import ambiguities
 
 
 def replace_definition(model: Model, layer: str, name: str, old: A.Definition | None,
@@ -48,7 +58,8 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
     pieces = [p for p in model.layers[layer].get(name, ()) if p.definition is not old]
     added: list[Piece] = []
     if new is not None:
-        added = list(reusable) or pieces_of(new, layer, model.axis, errors)
+        added = list(reusable) or pieces_of(new, layer, model.axis, errors, model.member_of,
+                                            model.dims)
         # The model was checked, so any overlap now involves the new pieces.
         errors.extend(overlaps(pieces + added, model.axis))
         pieces += added
@@ -66,6 +77,13 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
     # before the move; the status line then forgets them until a save or reload).
     edited = replace(model, info=info, layers=freeze(layers), warnings=(),
                      cache=_carried(model.cache))
+    if model.dims:
+        same = old is not None and new is not None and _reach(old, model) == _reach(new, model)
+        dims_of = dict(model.dims_of) if same else _dims_of(edited)
+        if dims_of != dict(model.dims_of):
+            return _whole(replace(edited, dims_of=freeze(dims_of), cache=ModelCache()), errors)
+        if dims_of[name] and len(pieces) > 1:
+            errors.extend(ambiguities(pieces, model.axis, model.dims, dims_of[name]))
     if not reusable:
         for p in added:
             uses, found = _collect(edited, p)
@@ -75,6 +93,44 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
         raise ScnError(errors)
     _recheck(model, edited, layer, name)
     return edited
+
+
+def _reach(d: A.Definition, model: Model) -> tuple:
+    """What a definition adds to the inference of dims: the dims it names, and what it
+    reads less the dims removed. Equal for the old and the new definition (a value
+    edited), no variable's dims can change, and the whole inference is skipped."""
+    reads = {(name, tuple(sorted(removed)))
+             for name, removed in reads_of(d.expr, model.dims, model.member_of)}
+    return d.name, frozenset(own_dims(d, model.member_of)), frozenset(reads)
+
+
+def _dims_of(model: Model) -> dict[str, tuple[str, ...]]:
+    """Every variable's dims, inferred from the definitions of every layer (`resolve`'s)."""
+    seen: dict[int, A.Definition] = {}
+    for by_name in model.layers.values():
+        for pieces in by_name.values():
+            for p in pieces:
+                seen.setdefault(id(p.definition), p.definition)
+    return infer(seen.values(), model.variables, model.dims, model.member_of)
+
+
+def _whole(model: Model, errors: list[Diagnostic]) -> Model:
+    """An edited model whose variables' dims changed, checked whole (as `load_model`)."""
+    for layer in model.layers.values():
+        for var, pieces in layer.items():
+            if model.dims_of[var] and len(pieces) > 1:
+                errors.extend(ambiguities(list(pieces), model.axis, model.dims,
+                                          model.dims_of[var]))
+    errors.extend(_structure_errors(model))
+    seen: set[tuple[str, A.Span]] = set()
+    for s in model.scenarios:
+        for e in checked(model, s).errors:
+            if (e.message, e.span) not in seen:
+                seen.add((e.message, e.span))
+                errors.append(_in_scenario(e, s))
+    if errors:
+        raise ScnError(errors)
+    return model
 
 
 def _carried(old: ModelCache) -> ModelCache:

@@ -30,6 +30,8 @@ from engine.address import Cell
 from tui import sens_adapter
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
+from tui.session.members import chart_rows, chart_title, member_keys
+from tui.session.sheet import dims_of, has_dims, row_key, split_key
 from tui.typeahead import TypeAhead
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, VariableCommands
@@ -275,33 +277,41 @@ class ScnApp(FileFlow, App[int]):
     # ------------------------------------------------------------ the cell
 
     def on_grid_cell_highlighted(self, message: Grid.CellHighlighted) -> None:
-        self._cell = (message.name, message.year)
+        self._cell = (message.name, message.year)  # the row's key: `capex`, `capex[goog]`
         self._inspect_current()
 
     def _inspect_current(self) -> None:
         if self._cell is None:
             return
-        (name, year), scenario = self._cell, self.scenario
+        (key, year), scenario = self._cell, self.scenario
+        name, members = split_key(key)
 
         def work(s: Session):
-            series = {sc: s.values(sc)[name] for sc in s.model.scenarios}
-            at = Cell(name, s.model.axis.index(year))  # the grid's columns hold years
+            series = chart_rows(s.values, s.model, key, scenario, s.kinds())
+            at = Cell(name, s.model.axis.index(year), members)  # the grid's columns hold years
             return (s.state, s.cell(scenario, at), s.values(scenario), s.kinds(),
                     s.kinds(s.root), series)
         self.compute("inspect", work, lambda out: self._show_cell(*out))
 
     def _show_cell(self, state, info, values, kinds, file_kinds, series) -> None:
         axis = self.session.model.axis
+        key = row_key(info.name, info.cell.members)
         if self.session.state is not state or self._cell != (
-                info.name, axis.absolute(info.cell.period)):
+                key, axis.absolute(info.cell.period)):
             return
         parent = self.session.model.scenarios[self.scenario].parent
-        against = (parent, series[parent][info.cell.period]) if self.compare and parent else None
+        row = series.get(parent) if self.compare and parent else None  # (not in members' charts)
+        against = (parent, row[info.cell.period]) if row is not None else None
         self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds)
-        self.query_one(SeriesChart).show(info.name, axis, series, self.scenario,
-                                         kinds.get(info.name, "amount"))
+        kind = kinds.get(info.name, "amount")
+        title = chart_title(key, info.group, kind, self.scenario)
+        self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind)
         if self._sens_timer is not None:
             self._sens_timer.stop()
+        if info.cell.members or info.group:  # not yet: said in words, nothing computed
+            self.query_one(Inspector).show_sensitivities(None, kind, members=True)
+            self.query_one(Tornado).show(None, kind, members=True)
+            return
         if info.kind == "empty":  # nothing to be sensitive: say so, compute nothing
             self.query_one(Inspector).show_sensitivities(None, "amount", empty=True)
             self.query_one(Tornado).show(None, "amount", empty=True)
@@ -309,8 +319,8 @@ class ScnApp(FileFlow, App[int]):
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
 
     def _sensitivities(self) -> None:
-        if self._cell is None:
-            return
+        if self._cell is None or dims_of(self.session.model, split_key(self._cell[0])[0]):
+            return  # a member cell or a group's header: none yet
         (name, year), scenario = self._cell, self.scenario
         import engine.sensitivity  # noqa: F401  (brings sympy: imported before taking the lock)
 
@@ -322,6 +332,10 @@ class ScnApp(FileFlow, App[int]):
             except Exception as e:  # a sensitivity must never take the UI down
                 self.log.warning(f"sensitivities failed: {e!r}")
                 sens = None
+                if has_dims(s.model):  # said in words: the engine's sens predate dims
+                    sens = sens_adapter.Sensitivities(
+                        name, year, scenario, None, (), 0.10, None, "engine.sensitivity",
+                        error="not available in a model with dims yet")
             return s.state, sens, s.kinds().get(name, "amount")
         self.compute("sens", work, lambda out: self._show_sensitivities(*out, (name, year),
                                                                          scenario))
@@ -337,14 +351,19 @@ class ScnApp(FileFlow, App[int]):
         grid.move_to(message.name, message.year)
         grid.focus()
 
-    def jump_to(self, name: str) -> None:
-        """Move the cursor to a variable, keeping the year column (find, palette)."""
+    def jump_to(self, key: str) -> None:
+        """Move the cursor to a variable or a member row (`capex[goog]`, opening its
+        group), keeping the year column (find, palette)."""
         grid = self.query_one(Grid)
-        grid.move_to(name)
+        grid.move_to(key)
         grid.focus()
 
     def variable_names(self) -> list[str]:
         return list(self.session.model.variables) if self.session else []
+
+    def member_rows(self, name: str) -> list[str]:
+        """The member rows of a variable with dims (`capex[goog]`, ...), [] without."""
+        return member_keys(self.session.model, name) if self.session else []
 
     def scenario_names(self) -> list[str]:
         return list(self.session.model.scenarios) if self.session else []
@@ -353,23 +372,28 @@ class ScnApp(FileFlow, App[int]):
 
     def action_edit(self, single_year: bool) -> None:
         """Enter / =: edit the cell under the cursor."""
-        name, year = self.query_one(Grid).cursor_cell
-        if name is not None:
-            self.open_editor(name, year, single_year)
+        key, year = self.query_one(Grid).cursor_cell
+        if key is not None:
+            self.open_editor(key, year, single_year)
         else:
             self.release("editor")
 
     def on_grid_edit_requested(self, message: Grid.EditRequested) -> None:
         self.open_editor(message.name, message.year, message.single_year)  # a double-click
 
-    def open_editor(self, name: str, year: int, single: bool) -> None:
+    def open_editor(self, key: str, year: int, single: bool) -> None:
+        """The editor of a row's cell (`capex`, `capex[goog]`) in a year."""
         scenario = self.scenario
+        name, members = split_key(key)
         self.hold("editor")  # what is typed next goes into the editor
 
         async def opened(request) -> None:
+            if isinstance(request, str):  # why this cell has no one definition to edit
+                self.notify(request, severity="warning", timeout=8, markup=False)
+                return
             await self.push_screen(EditorScreen(request, self.blink))
-        self.compute("editor", lambda s: s.editor(scenario, name, year, single), opened,
-                     done=lambda: self.release("editor"))
+        self.compute("editor", lambda s: s.editor(scenario, name, year, single, members),
+                     opened, done=lambda: self.release("editor"))
 
     def on_editor_screen_confirmed(self, message: EditorScreen.Confirmed) -> None:
         started, scenario, compare = self.clock(), self.scenario, self.compare
@@ -457,7 +481,7 @@ class ScnApp(FileFlow, App[int]):
         self.query_one(Inspector).scroll_relative(y=lines * 3, animate=False)
 
     def action_find(self) -> None:
-        self.push_screen(FindScreen(self.variable_names(), self.blink),
+        self.push_screen(FindScreen(self.variable_names(), self.blink, self.member_rows),
                          lambda name: self.jump_to(name) if name else None)
 
     def action_help(self) -> None:

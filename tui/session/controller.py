@@ -13,10 +13,9 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Mapping
-
 from display.kinds import kinds
 from dsl import ast as A
-from dsl.edit import split_comment
+from dsl.edit import one_line, split_comment
 from dsl.errors import Diagnostic, ScnError, render
 from dsl.text import split_lines
 from engine import edit
@@ -25,14 +24,16 @@ from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
 from engine.check import bitset
 from engine.graph import Graph
 from engine.model import SINGLE, Model
-from engine.resolve import BASE
 from files.reading import read_text
 from files.writing import write_file
 from tui.session import cells
-from tui.session.sheet import Sheet, rows, same
+from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, changed_rows,
+                                 combo_index, covers_text)
+from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same, same_kinds
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read)
-from tui.session.edits import NEW, EditorRequest, EditRefused, FileEdits, Target
+from tui.session.edits import (ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target,
+                               editor_note)
 
 NOTHING, RELOADED, NOTICED = "nothing", "reloaded", "noticed"  # what `Session.watch` saw
 NOW = object()  # take the file's stamp now
@@ -112,14 +113,24 @@ class Session:
         found = checked((state or self.state).model, scenario)
         return found.cover, found.graph
 
-    def values(self, scenario: str, state: State | None = None) -> dict[str, list]:
-        """Every variable's values: floats, NaN for n/a, None for an empty year."""
+    def values(self, scenario: str, state: State | None = None) -> Mapping[str, list]:
+        """Every row's values: floats, NaN for n/a, None for an empty year. By variable;
+        with dims, also by member row (`capex[goog]`, made when read) and a group's sum
+        under the variable's name (`tui.session.members`)."""
         state = state or self.state
         key = ("values", scenario)
         if key not in state.views:
-            raw = self.result(scenario, state).raw
-            n = len(state.model.axis)
-            state.views[key] = raw.head(n).select(state.model.variables).to_dict(as_series=False)
+            result = self.result(scenario, state)
+            model = state.model
+            if has_dims(model):
+                kinds = self.kinds(state)
+                flat = {v: result.series(v) for v in model.variables if not dims_of(model, v)}
+                state.views[key] = RowValues(model, Arrays(model, result), flat,
+                                             lambda v: kinds.get(v) != "percent")
+            else:
+                n = len(model.axis)
+                state.views[key] = result.raw.head(n).select(model.variables).to_dict(
+                    as_series=False)
         return state.views[key]
 
     def inputs(self, scenario: str, state: State | None = None) -> dict[str, int]:
@@ -129,12 +140,16 @@ class Session:
         if key not in state.views:
             cov = self.checked(scenario, state)[0]
             before = state.parent.views.get(key) if state.parent is not None else None
+            if isinstance(before, InputBits):
+                before = before.flat
             masks = dict(before) if before is not None else {}
             for v, c in cov.items():
-                if before is None or v in state.changed:
+                if (before is None or v in state.changed) and not dims_of(state.model, v):
                     # the pieces' cells are disjoint: the sum of their bitsets is their union
                     masks[v] = sum(bitset(c.mask(k)[0]) for k, p in enumerate(c.pieces)
                                    if not uses_of(state.model, p))
+            if has_dims(state.model):  # member rows' masks are made when painted
+                masks = InputBits(state.model, cov, masks, uses_of)
             state.views[key] = masks
         return state.views[key]
 
@@ -142,7 +157,11 @@ class Session:
         """How each variable reads: percent or amount (display.kinds)."""
         state = state or self.state
         if "kinds" not in state.views:
-            state.views["kinds"] = kinds(state.model)
+            parent = state.parent
+            if parent is not None and "kinds" in parent.views and same_kinds(parent.views["kinds"], parent.model, state.model, state.changed):
+                state.views["kinds"] = parent.views["kinds"]
+            else:
+                state.views["kinds"] = kinds(state.model)
         return state.views["kinds"]
 
     def warned(self, scenario: str, state: State | None = None) -> frozenset[str]:
@@ -168,12 +187,18 @@ class Session:
         # What the edits reach now, and what they reached in the file (edges may have gone).
         reach = self.checked(scenario, state)[1].downstream(names)
         reach |= self.checked(scenario, self.root)[1].downstream(names)
-        out = {}
+        root = self.root.model
+        out = RowChanges(state.model) if has_dims(state.model) else {}
         for v in state.model.variables:
             if v in reach:
+                if dims_of(state.model, v) and dims_of(root, v):
+                    changed_rows(state.model, v, now, then, out)
+                    continue
+                if dims_of(root, v) or dims_of(state.model, v):
+                    continue  # gained or lost its dims: no row to compare with
                 moved = {i: a for i, (a, b) in enumerate(zip(then[v], now[v])) if not same(a, b)}
                 if moved:
-                    out[v] = moved
+                    (out.flat if isinstance(out, RowChanges) else out)[v] = moved
         return out
 
     def sheet(self, scenario: str, compare: bool = False, state: State | None = None) -> Sheet:
@@ -182,7 +207,17 @@ class Session:
         model = state.model
         parent = model.scenarios[scenario].parent
         if "rows" not in state.views:
-            state.views["rows"] = rows(model)
+            before = state.parent
+            if before is not None and "rows" in before.views and (
+                    before.model.variables == model.variables
+                    and getattr(before.model, "dims_of", None) == getattr(model, "dims_of", None)):
+                # an edit changes no section and, here, no variable's dims: the same rows
+                state.views["rows"], state.views["combos"] = (before.views["rows"],
+                                                              before.views["combos"])
+            else:
+                state.views["rows"] = rows(model)
+                state.views["combos"] = {v: model.combos(v) for v in model.variables
+                                         if dims_of(model, v)}
         return Sheet(
             axis=model.axis,
             rows=state.views["rows"],
@@ -193,35 +228,52 @@ class Session:
             parent=self.values(parent, state) if compare and parent else None,
             warned=self.warning_codes(scenario, state),
             file_kinds=self.kinds(self.root) if state.changes else self.kinds(state),
+            combos=state.views["combos"],
         )
 
     # ------------------------------------------------------------ the inspector
 
     def cell(self, scenario: str, at: Cell) -> cells.CellInfo:
-        """Everything the inspector shows about one cell."""
+        """Everything the inspector shows about one cell (a member cell: `at.members`; a
+        group's header: a variable with dims and no members)."""
         model = self.model
         name, i = at.variable, at.period
         cov, graph = self.checked(scenario)
-        piece = cov[name].at(0, i)
+        dims = dims_of(model, name)
+        key = row_key(name, at.members)
+        if dims and not at.members:
+            piece = cells.group_piece(cov[name], i)
+        else:
+            piece = cov[name].at(combo_index(model, name, at.members) if dims else 0, i)
         info = model.info[name]
-        value = self.values(scenario)[name][i]
-        file_value = self.values(scenario, self.root)[name][i]
+        value = self.values(scenario)[key][i]
+        try:
+            file_value = self.values(scenario, self.root)[key][i]
+        except KeyError:  # the edits gave the variable other dims
+            file_value = None
         warning = next((w.message for w in self.result(scenario).warnings
                         if w.subject.variable == name), None)
-        after = cells.dependents(model, cov, graph, name, i)
+        after = cells.dependents(model, cov, graph, name, i, at.members)
+        group = len(model.combos(name)) if dims and not at.members else 0
         if piece is None:
             return cells.CellInfo(at, scenario, info.section, info.doc, value,
-                                  file_value, "empty", "", "", "", False, (), after, warning)
+                                  file_value, "empty", "", "", "", False, (), after, warning,
+                                  group=group, mixed=bool(group) and cov[name].defined[:, i].any())
         key = self._key_of(piece.definition, piece.layer)
         target = self.file.target_of(piece, key, self.state.changes)
         edited = key in self.state.definitions
-        statement, _ = self.file.statement(key, self.state.changes)
+        if target.kind == ENTRY and isinstance(piece.definition.expr, A.MemberMap):
+            # the member's entry alone: a map of 1,000 members is no line to read
+            typed = self.state.changes.get(target, self.file.original_text(target))
+            code = f"{self.file.head(target)}{split_comment(typed)[0]} …}}"
+        else:
+            code = one_line(self.file.statement(key, self.state.changes)[0].strip())
         return cells.CellInfo(
             at, scenario, info.section, info.doc, value, file_value,
-            "formula" if uses_of(model, piece) else "input", _code(statement),
+            "formula" if uses_of(model, piece) else "input", code,
             self.file.where(target, edited), piece.layer, edited,
-            cells.precedents(model, piece, i), after, warning,
-            self.file.comment(target, self.state.changes))
+            cells.precedents(model, piece, i, name, at.members), after, warning,
+            self.file.comment(target, self.state.changes), group=group)
 
     def _key_of(self, definition: A.Definition, layer: str) -> tuple:
         for key, d in self.state.definitions.items():
@@ -231,20 +283,36 @@ class Session:
 
     # ------------------------------------------------------------ editing
 
-    def editor(self, scenario: str, name: str, year: int, single_year: bool) -> EditorRequest:
-        """What `Enter` (the covering definition) or `=` (this year alone) edits."""
+    def editor(self, scenario: str, name: str, year: int, single_year: bool,
+               members: tuple[str, ...] = ()) -> EditorRequest | str:
+        """What `Enter` (the covering definition) or `=` (this year alone) edits; on a
+        member cell (`members`), `=` is that member's year alone: `x[goog, 2026] = ...`.
+        On a group's header, `Enter` edits the definition covering every member that
+        year, and says why not (a str) when several do."""
         cov, _ = self.checked(scenario)
-        piece = cov[name].at(0, self.model.axis.index(year))
+        i = self.model.axis.index(year)
+        dims = dims_of(self.model, name)
+        if dims and not members:
+            piece = cells.group_piece(cov[name], i)
+            if piece is None and not single_year and cov[name].defined[:, i].any():
+                return (f"{name}: its members have different definitions in "
+                        f"{self.model.axis.label(i)}; open the group (space) and edit one member, "
+                        f"or press = to define {name}[{self.model.axis.label(i)}] for all of them")
+        else:
+            piece = cov[name].at(combo_index(self.model, name, members) if dims else 0, i)
         changes = self.state.changes
         current = None
         if piece is not None:
             current = self.file.target_of(piece, self._key_of(piece.definition, piece.layer),
                                           changes)
-        if current is not None and (not single_year or (piece.rank == SINGLE
-                                                         and piece.layer == scenario)):
+        # `=` edits an existing definition only if it is exactly this cell's: this year,
+        # these members (every dim pinned; none on a header), this scenario's layer.
+        exact = piece is not None and piece.rank == SINGLE and piece.layer == scenario and (
+            len(getattr(piece, "members", ())) == (len(dims) if members else 0))
+        if current is not None and (not single_year or exact):
             target = current
         else:
-            target = self.file.new_target(scenario, name, year)
+            target = self.file.new_target(scenario, name, year, members)
         prefill = changes.get(target)
         if prefill is None:
             source = target if target.kind != NEW else current
@@ -252,18 +320,14 @@ class Session:
         prefill = split_comment(prefill)[0]  # the comment shows apart, kept unless retyped
         return EditorRequest(target, prefill, self.file.head(target),
                              self._covers(scenario, target), self.file.where(target),
-                             _note(scenario, target), self.generation,
+                             editor_note(scenario, target), self.generation,
                              self.file.comment(target, changes))
 
     def _covers(self, scenario: str, t: Target) -> str:
         if t.kind == NEW:
-            return self.model.axis.label(self.model.axis.index(t.year))
-        cov, _ = self.checked(scenario)
+            return covers_text(self.model, t, None, None)
         definition = self.state.definitions.get(t.key) or self.file.disk[t.key][0]
-        entry = definition.expr.entries[t.entry].span if t.entry >= 0 else None
-        periods = [i for i, p in enumerate(cov[t.name].row(0)) if p is not None
-                   and p.definition is definition and (entry is None or p.span == entry)]
-        return self.model.axis.span_label(periods) or "no year in this scenario"
+        return covers_text(self.model, t, self.checked(scenario)[0][t.name], definition)
 
     def propose(self, target: Target, text: str, generation: int | None = None) -> State:
         """The state after an edit, checked in every scenario; raises EditRefused.
@@ -418,20 +482,6 @@ class Session:
             return False
         self._reset(text, model, stamp)
         return True
-
-
-def _code(statement: str) -> str:
-    from dsl.edit import one_line
-
-    return one_line(statement.strip())
-
-
-def _note(scenario: str, t: Target) -> str:
-    if t.layer == BASE and scenario != BASE:
-        return "a base definition: the edit applies to every scenario that does not redefine it"
-    if t.kind == NEW and t.layer != BASE:
-        return f"a new line in scenario {t.layer}"
-    return ""
 
 
 def _write(path: str, text: str, like: str) -> None:

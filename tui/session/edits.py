@@ -2,7 +2,8 @@
 
 Every edit is placed in the coordinates of the file's text as loaded: the
 right-hand side of a definition (named by its first line and column), the
-value of one entry of a year map, or a new line `name[year] = ...` after the
+value of one entry of a year map or a member map, or a new line
+`name[year] = ...` (`name[goog, year] = ...` for a member's cell) after the
 variable's last definition of its layer (a scenario block without one gets it
 before its closing `}`). The edited text is always rebuilt from the loaded
 text with `dsl.edit`, so the edits never shift each other and every byte
@@ -21,7 +22,8 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from dsl import ast as A
-from dsl.edit import (Change, apply_changes, block_last_line, cell_line, comment_change,
+from dsl.edit import (Change, apply_changes, block_last_line, cell_head, cell_line,
+                      comment_change,
                       indentation, insertion_after, line_comment, one_line, span_text,
                       split_comment)
 from dsl.errors import Diagnostic, ScnError
@@ -39,8 +41,8 @@ class Target:
     """What an edit changes, in the coordinates of the text as loaded.
 
     RHS and ENTRY name a definition by its first line and column (ENTRY also
-    the index of the year-map entry); NEW is a line `name[year] = ...` that
-    goes after line `line` of the layer `layer`.
+    the index of the year-map or member-map entry); NEW is a line
+    `name[members, year] = ...` that goes after line `line` of the layer `layer`.
     """
 
     kind: str
@@ -50,12 +52,13 @@ class Target:
     col: int = 0
     entry: int = -1
     year: int = 0
+    members: tuple[str, ...] = ()  # NEW: the member cell it defines, in the variable's dim order
 
     @property
     def key(self) -> tuple:
         """The definition this edit belongs to (several entry edits share one)."""
         if self.kind == NEW:
-            return (NEW, self.layer, self.name, self.year)
+            return (NEW, self.layer, self.name, self.year, self.members)
         return (RHS, self.layer, self.line, self.col)
 
 
@@ -104,16 +107,32 @@ class FileEdits:
         if isinstance(disk.expr, A.YearMap) and disk.years is None:
             k = next(k for k, e in enumerate(piece.definition.expr.entries) if e.span == piece.span)
             return Target(ENTRY, layer, piece.name, key[2], key[3], entry=k)
+        if isinstance(disk.expr, A.MemberMap):  # the entry of the piece's member
+            return Target(ENTRY, layer, piece.name, key[2], key[3],
+                          entry=self._member_entry(piece))
         return Target(RHS, layer, piece.name, key[2], key[3])
 
-    def new_target(self, layer: str, name: str, year: int) -> Target:
-        """A new `name[year] = ...` line of a layer, after the variable's last definition there."""
+    def _member_entry(self, piece: Piece) -> int:
+        """Which entry of a member map a piece comes from: its span, else its member."""
+        entries = piece.definition.expr.entries
+        for k, e in enumerate(entries):
+            if e.span == piece.span:
+                return k
+        names = set()
+        for dim, index in getattr(piece, "members", ()):
+            names.add(self.model.dims[dim].members[index])
+        return next(k for k, e in enumerate(entries) if e.member.name in names)
+
+    def new_target(self, layer: str, name: str, year: int,
+                   members: tuple[str, ...] = ()) -> Target:
+        """A new `name[year] = ...` line (`name[goog, year] = ...`) of a layer, after the
+        variable's last definition there."""
         mine = [d for d, lay in self.disk.values() if lay == layer and d.name == name]
         if mine:
             after = max(d.span.end_line for d in mine)
         else:
             after = block_last_line(self.text, self.model.scenarios[layer].span.line)
-        return Target(NEW, layer, name, after, year=year)
+        return Target(NEW, layer, name, after, year=year, members=tuple(members))
 
     def original_text(self, target: Target) -> str:
         """The edited part as the file has it (one line), "" for a new line."""
@@ -128,11 +147,16 @@ class FileEdits:
     def head(self, t: Target) -> str:
         """What stands before the edited text, for the editor's label."""
         if t.kind == NEW:
-            return f"{t.name}[{t.year}] = "
+            return f"{cell_head(t.name, t.members, t.year)} = "
         disk, _ = self.disk[t.key]
+        parts = [m.name for m in getattr(disk, "members", ())]
+        if disk.years is not None:
+            parts.append(years_text(disk.years))
+        selector = f"[{', '.join(parts)}]" if parts else ""
         if t.kind == ENTRY:
-            return f"{t.name} = {{… {years_text(disk.expr.entries[t.entry].years)}: "
-        selector = f"[{years_text(disk.years)}]" if disk.years is not None else ""
+            entry = disk.expr.entries[t.entry]
+            key = entry.member.name if isinstance(entry, A.MemberEntry) else years_text(entry.years)
+            return f"{t.name}{selector} = {{… {key}: "
         return f"{t.name}{selector} = "
 
     def where(self, t: Target, edited: bool = False) -> str:
@@ -180,7 +204,8 @@ class FileEdits:
         except ScnError as e:
             raise self.refused(e.diagnostics, statement, first) from None
         if not isinstance(node, A.Definition) or node.name != target.name or (
-                target.kind != NEW and node.years != self.disk[key][0].years):
+                target.kind != NEW and (node.years != self.disk[key][0].years
+                                        or node.members != self.disk[key][0].members)):
             span = A.Span(first, 1, first, len(statement.split("\n")[0]) + 1)
             raise self.refused([Diagnostic("the edit must be one expression", span,
                                            "type a value such as 45% or a formula such as "
@@ -205,7 +230,7 @@ class FileEdits:
             indent = indentation(self.text, t.line)
             if t.line == self.model.scenarios[t.layer].span.line:
                 indent += "  "  # an empty block: one level in from its header
-        return cell_line(t.name, (), t.year, text, indent)
+        return cell_line(t.name, t.members, t.year, text, indent)
 
     def render(self, changes: Mapping[Target, str]) -> str:
         """The file's text with these edits applied; every other byte unchanged."""
@@ -219,7 +244,8 @@ class FileEdits:
             if comment is not None:
                 comments[span.end_line] = comment  # the latest edit of a line wins
         out += [comment_change(self.text, line, c) for line, c in comments.items()]
-        for t in sorted((t for t in changes if t.kind == NEW), key=lambda t: (t.line, t.year)):
+        for t in sorted((t for t in changes if t.kind == NEW),
+                        key=lambda t: (t.line, t.members, t.year)):
             out.append(insertion_after(self.text, t.line, self.new_line(t, changes[t])))
         return apply_changes(self.text, out)
 
@@ -254,3 +280,12 @@ class FileEdits:
         lines = [render(d, virtual if first <= d.span.line <= end else self.text)
                  for d in diagnostics]
         return EditRefused(diagnostics, lines)
+
+
+def editor_note(scenario: str, t: Target) -> str:
+    """What the editor says of where the edit goes, when it matters."""
+    if t.layer == BASE and scenario != BASE:
+        return "a base definition: the edit applies to every scenario that does not redefine it"
+    if t.kind == NEW and t.layer != BASE:
+        return f"a new line in scenario {t.layer}"
+    return ""

@@ -1,4 +1,13 @@
-"""What the grid shows: rows (variables under their sections) and the numbers of a scenario."""
+"""What the grid shows: rows (variables under their sections) and the numbers of a scenario.
+
+A variable with dims is a group: a header row named like the variable, and a
+member row per combination of its members (`capex[goog]`,
+`optics_units[goog,g800]`: the engine's output names, `row_key`), in output
+order. Which groups are open is the grid's business: a sheet holds every
+group's combinations (`Sheet.combos`), and its values, input masks and changes
+are keyed by row key (the variable's name for a dimensionless variable or a
+group header, whose values are the sum over its members when they add up).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +21,31 @@ from engine.model import Model
 
 @dataclass(frozen=True)
 class Row:
-    """A line of the grid: a section header (`name` None) or a variable."""
+    """A line of the grid: a section header (`name` None), a variable, a group's header
+    (a variable with dims: `group` is its number of member rows) or one of its members."""
 
-    name: str | None
+    name: str | None  # the variable
     section: str | None
+    members: tuple[str, ...] = ()  # a member row: one member per dim of the variable
+    group: int = 0  # a group header: how many member rows it has
+
+    @property
+    def key(self) -> str | None:
+        """What the row's values are kept under: `capex`, `capex[goog]`."""
+        return None if self.name is None else row_key(self.name, self.members)
+
+
+def row_key(name: str, members: tuple[str, ...] = ()) -> str:
+    """A row's name, as the engine names output rows: `capex[goog]`, `x[goog,g800]`."""
+    return f"{name}[{','.join(members)}]" if members else name
+
+
+def split_key(key: str) -> tuple[str, tuple[str, ...]]:
+    """`capex[goog,g800]` -> ("capex", ("goog", "g800")); `capex` -> ("capex", ())."""
+    name, bracket, rest = key.partition("[")
+    if not bracket:
+        return key, ()
+    return name, tuple(m.strip() for m in rest.rstrip("]").split(",") if m.strip())
 
 
 @dataclass(frozen=True)
@@ -35,17 +65,24 @@ class Sheet:
     # How the file's values read (`changes` holds them): an edit may turn an amount
     # into a percentage, and an old value is written as what it was.
     file_kinds: Mapping[str, str] = field(default_factory=dict)
+    # Each variable with dims: its member combinations, in output order.
+    combos: Mapping[str, Sequence[tuple[str, ...]]] = field(default_factory=dict)
 
     def variables(self) -> list[int]:
         """The indices of the variable rows."""
         return [k for k, r in enumerate(self.rows) if r.name is not None]
+
+    def adds_up(self, name: str) -> bool:
+        """Whether a group's members add up (an amount; a percentage does not)."""
+        return self.kinds.get(name, "amount") != "percent"
 
 
 EMPTY = Sheet(TimeAxis(YEARS, 0, 0), (), {}, {})
 
 
 def rows(model: Model) -> tuple[Row, ...]:
-    """Variables in file order, a section line wherever the section changes."""
+    """Variables in file order, a section line wherever the section changes; a variable
+    with dims is a group header (its member rows are the grid's to show)."""
     out: list[Row] = []
     current: object = object()
     for v in model.variables:
@@ -53,8 +90,18 @@ def rows(model: Model) -> tuple[Row, ...]:
         if section != current and section is not None:
             out.append(Row(None, section))
         current = section
-        out.append(Row(v, section))
+        out.append(Row(v, section, group=len(model.combos(v)) if dims_of(model, v) else 0))
     return tuple(out)
+
+
+def dims_of(model: Model, name: str) -> tuple[str, ...]:
+    """The variable's dims (none before the engine knows dims)."""
+    found = getattr(model, "dims_of", None)
+    return found.get(name, ()) if found else ()
+
+
+def has_dims(model: Model) -> bool:
+    return bool(getattr(model, "dims", None))
 
 
 def same(a: float | None, b: float | None) -> bool:
@@ -68,3 +115,25 @@ def same(a: float | None, b: float | None) -> bool:
     if not (math.isfinite(a) and math.isfinite(b)):
         return False
     return abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def same_kinds(before: Mapping[str, str], old: Model, new: Model, changed) -> bool:
+    """Whether an edit of the variables `changed` (`old` -> `new`) leaves every display
+    kind as `before` says, without walking the whole model again (display.kinds walks
+    every definition: 0.2 s over 200 member maps of 1,000 entries). True when each
+    edited variable is named as a ratio (a percentage whatever its definitions), or was
+    an amount and its definitions still do not read as a percentage given the other
+    kinds: the least fixpoint of display.kinds is then the same. Anything else (an
+    amount that became a percentage, a percentage edited) is computed whole."""
+    from display.kinds import AMOUNT, _named_as_ratio, is_percent
+
+    if old.variables != new.variables:
+        return False
+    for v in changed:
+        if _named_as_ratio(v):
+            continue
+        defs = new.info[v].definitions
+        if before.get(v) != AMOUNT or (defs and all(
+                is_percent(d.expr, lambda n: before.get(n, AMOUNT)) for d in defs)):
+            return False
+    return True

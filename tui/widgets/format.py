@@ -52,3 +52,9 @@ def short_label(label: str, width: int) -> str:
         return label[: width - 1] + "…"
     head = (room + 1) // 2
     return name[:head] + "…" + name[len(name) - (room - head):] + tail
+
+
+def members_width(combos) -> int:
+    """The widest member label of a group (`goog, g800`), from a sample of a large one."""
+    sample = combos if len(combos) <= 2000 else combos[:: len(combos) // 1000]
+    return max((len(", ".join(c)) for c in sample), default=0)

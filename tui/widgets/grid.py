@@ -15,6 +15,14 @@ labelled `was` and shows the file's values, written as they were. In compare
 mode the cells show the change against the parent scenario instead of the
 values. The header marks years out of view: `◀` on its left, `▶` on its
 right.
+
+A variable with dims is a group: a header (`▾ capex (5) Σ`) and a line per
+member combination (`goog`; `goog, g800`: one level, each line an output row).
+Space or a click on ▸/▾ opens or closes it; its header shows the sum over the
+members when they add up (`Σ`, an amount), nothing for a percentage. A group of
+more than `OPEN_LIMIT` members opens closed. The rows in view (`rows`) are the
+sheet's with the open groups' members; the cursor and the messages name a row
+by its key (`capex`, `capex[goog]`).
 """
 
 from __future__ import annotations
@@ -35,10 +43,11 @@ from textual.strip import Strip
 
 from display.numbers import change_format, format_value, row_format
 from dsl.text import printable
-from tui.session.sheet import EMPTY, Sheet, same
-from tui.widgets.format import format_change
+from tui.session.sheet import EMPTY, Row, Sheet, same, split_key
+from tui.widgets.format import format_change, members_width
 
 CELL = 10  # a year column: 9 characters of number and a space
+OPEN_LIMIT = 64  # a group with more members opens only when asked (space)
 MISSING = object()  # a cell that did not change
 
 
@@ -49,7 +58,7 @@ class Grid(ScrollView, can_focus=True):
         "grid--header", "grid--header-cursor", "grid--section", "grid--name",
         "grid--name-cursor", "grid--input", "grid--formula", "grid--nonfinite",
         "grid--cursor", "grid--changed", "grid--up", "grid--down", "grid--same",
-        "grid--warned",
+        "grid--warned", "grid--group", "grid--sum",
     }
 
     BINDINGS = [
@@ -63,6 +72,8 @@ class Grid(ScrollView, can_focus=True):
         Binding("end", "end", "last year", show=False),
         Binding("ctrl+home", "top", "first variable", show=False),
         Binding("ctrl+end", "bottom", "last variable", show=False),
+        # shown in the footer only when the model has groups (check_action)
+        Binding("space", "toggle_group", "group", key_display="space"),
     ]  # Enter and = are the app's (it holds the keys typed while the editor opens)
 
     class CellHighlighted(Message):
@@ -79,7 +90,7 @@ class Grid(ScrollView, can_focus=True):
             super().__init__()
             self.name, self.year, self.single_year = name, year, single_year
 
-    cursor_row: reactive[int] = reactive(0, init=False)  # index into sheet.rows
+    cursor_row: reactive[int] = reactive(0, init=False)  # index into rows (those in view)
     cursor_col: reactive[int] = reactive(0, init=False)  # a period: an index on sheet.axis
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -92,45 +103,114 @@ class Grid(ScrollView, can_focus=True):
         self._lines: list[tuple[int, int]] = []  # (row, sub-line) per line below the header
         self._row_line: list[int] = []  # first line of each row
         self._name_width = 12
+        self.rows: list[Row] = []  # the sheet's rows with the open groups' members
+        self._selectable: list[int] = []  # the rows the cursor stops at (not sections)
+        self._index: dict[str, int] = {}  # row key -> index in rows
+        self.opened: set[str] = set()  # groups opened by hand (space)
+        self.closed: set[str] = set()  # groups closed by hand
 
     # ------------------------------------------------------------ data
 
     def show(self, sheet: Sheet, announce: bool = False) -> None:
-        """Show new data, keeping the cursor on the same variable and year (the first
-        variable at first; the nearest one below when its variable is gone). The cell is
-        announced when it changed, or always with `announce`."""
-        name, year = self.cursor_cell if self.sheet.rows else (None, None)
+        """Show new data, keeping the cursor on the same row and year (the first
+        variable at first; its group when a member is gone; the nearest row below when
+        its variable is gone). The cell is announced when it changed, or always with
+        `announce`."""
+        key, year = self.cursor_cell if self.rows else (None, None)
+        had_groups = bool(self.sheet.combos)
         self.sheet = sheet
         self._layout()
-        rows = {r.name: k for k, r in enumerate(sheet.rows) if r.name is not None}
-        variables = sheet.variables()
-        if name in rows:
-            row = rows[name]
-        elif variables:
-            row = variables[min(bisect_left(variables, self.cursor_row), len(variables) - 1)]
+        if key is not None and key not in self._index:
+            name, _ = split_key(key)
+            key = name if name in self._index else key
+        selectable = self._selectable
+        if key in self._index:
+            row = self._index[key]
+        elif selectable:
+            row = selectable[min(bisect_left(selectable, self.cursor_row), len(selectable) - 1)]
         else:
             row = 0
         col = _column(sheet, year)
         if col is None:
             col = min(self.cursor_col, max(len(sheet.axis) - 1, 0))
         self._set_cursor(row, col,
-                         announce=announce or (name, year) != self.cursor_cell_of(row, col))
+                         announce=announce or (key, year) != self.cursor_cell_of(row, col))
         self._unpainted = True
+        if had_groups != bool(sheet.combos):
+            self.refresh_bindings()  # space (open a group) shows in the footer with groups
         self.refresh()
+
+    def is_open(self, name: str) -> bool:
+        """Whether a group shows its members."""
+        if name in self.opened or name in self.closed:
+            return name in self.opened
+        return len(self.sheet.combos.get(name, ())) <= OPEN_LIMIT
 
     def _layout(self) -> None:
         sheet = self.sheet
+        shown: list[Row] = []
+        for row in sheet.rows:
+            shown.append(row)
+            if row.group and self.is_open(row.name):
+                shown.extend(Row(row.name, row.section, combo)
+                             for combo in sheet.combos.get(row.name, ()))
+        self.rows = shown
+        self._index = {r.key: k for k, r in enumerate(shown) if r.name is not None}
+        self._selectable = list(self._index.values())
         lines, starts = [], []
-        for k, row in enumerate(sheet.rows):
+        changes, compare = sheet.changes, sheet.parent is not None
+        for k, row in enumerate(shown):
             starts.append(len(lines))
             lines.append((k, 0))
-            if row.name is not None and row.name in sheet.changes and sheet.parent is None:
+            if row.name is not None and not compare and row.key in changes:
                 lines.append((k, 1))
         self._lines, self._row_line = lines, starts
-        names = [len(r.name) + (2 if r.section else 0) for r in sheet.rows if r.name]
+        names = [len(self._label(r)) for r in sheet.rows if r.name]
+        names += [4 + (2 if r.section else 0) + members_width(sheet.combos.get(r.name, ()))
+                  for r in sheet.rows if r.group and self.is_open(r.name)]
         sections = [len(r.section) for r in sheet.rows if r.name is None and r.section]
         self._name_width = min(max([12, *names, *(s - 4 for s in sections)]) + 2, 36)
         self.virtual_size = Size(self.size.width, len(lines) + 1)
+
+    def _label(self, row: Row) -> str:
+        """The text of a row's name column (before the `!` of a warning)."""
+        indent = "  " if row.section else ""
+        if row.group:
+            mark = " Σ" if self.sheet.adds_up(row.name) else ""
+            arrow = "▾" if self.is_open(row.name) else "▸"
+            return f"{indent}{arrow} {row.name} ({row.group}){mark}"
+        if row.members:
+            return f"{indent}    {', '.join(row.members)}"
+        return indent + row.name
+
+    def toggle(self, name: str) -> None:
+        """Open or close a group, the cursor staying on its row (or going to the header
+        when the group closes under it)."""
+        if name not in self.sheet.combos:
+            return
+        key, year = self.cursor_cell
+        if self.is_open(name):
+            self.closed.add(name)
+            self.opened.discard(name)
+        else:
+            self.opened.add(name)
+            self.closed.discard(name)
+        self._layout()
+        if key is not None and key not in self._index:
+            key = split_key(key)[0]
+        row = self._index.get(key, 0)
+        self._set_cursor(row, self.cursor_col, announce=key != self.cursor_cell[0])
+        self.refresh()
+
+    def action_toggle_group(self) -> None:
+        key, _ = self.cursor_cell
+        if key is not None:
+            self.toggle(split_key(key)[0])
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "toggle_group":
+            return bool(self.sheet.combos)  # a model without dims has no groups to open
+        return True
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self._lines) + 1)
@@ -141,25 +221,32 @@ class Grid(ScrollView, can_focus=True):
         return self.cursor_cell_of(self.cursor_row, self.cursor_col)
 
     def cursor_cell_of(self, row: int, col: int) -> tuple[str | None, int | None]:
-        rows, axis = self.sheet.rows, self.sheet.axis
+        """(row key, period) of a cell: `capex`, `capex[goog]` (None: no such cell)."""
+        rows, axis = self.rows, self.sheet.axis
         if not (0 <= row < len(rows)) or not (0 <= col < len(axis)):
             return None, None
-        return rows[row].name, axis.absolute(col)
+        return rows[row].key, axis.absolute(col)
 
-    def move_to(self, name: str, year: int | None = None) -> None:
-        """Put the cursor on a variable (and a year; the current year column by default)."""
-        for k, row in enumerate(self.sheet.rows):
-            if row.name == name:
-                col = _column(self.sheet, year)
-                col = self.cursor_col if col is None else col
-                self._set_cursor(k, col)
-                return
+    def move_to(self, key: str, year: int | None = None) -> None:
+        """Put the cursor on a row (`capex`, or a member `capex[goog]`, opening its group)
+        and a year (the current year column by default)."""
+        name, members = split_key(key)
+        if members and key not in self._index and name in self.sheet.combos \
+                and not self.is_open(name):
+            self.opened.add(name)
+            self.closed.discard(name)
+            self._layout()
+        k = self._index.get(key)
+        if k is not None:
+            col = _column(self.sheet, year)
+            col = self.cursor_col if col is None else col
+            self._set_cursor(k, col)
 
-    def lines_of(self, name: str) -> list[str]:
-        """The text the grid paints for a variable (its value line, and its change line),
+    def lines_of(self, key: str) -> list[str]:
+        """The text the grid paints for a row (its value line, and its change line),
         with the year columns now in view."""
         width = self.scrollable_content_region.width
-        k = next(k for k, r in enumerate(self.sheet.rows) if r.name == name)
+        k = self._index[key]
         start = self._row_line[k]
         subs = [sub for row, sub in self._lines[start:start + 2] if row == k]
         return ["".join(s.text for s in self._row(k, sub, width)) for sub in subs]
@@ -178,7 +265,7 @@ class Grid(ScrollView, can_focus=True):
 
     def _step_row(self, row: int, delta: int) -> int:
         """The variable row `delta` variables away (section lines skipped), clamped."""
-        variables = self.sheet.variables()
+        variables = self._selectable
         if not variables:
             return row
         here = bisect_right(variables, row) - 1 if row not in variables else variables.index(row)
@@ -207,7 +294,7 @@ class Grid(ScrollView, can_focus=True):
         self._set_cursor(self._step_row(0, 0), self.cursor_col)
 
     def action_bottom(self) -> None:
-        self._set_cursor(self._step_row(len(self.sheet.rows) - 1, 0), self.cursor_col)
+        self._set_cursor(self._step_row(len(self.rows) - 1, 0), self.cursor_col)
 
     def action_edit(self, single_year: bool) -> None:
         name, year = self.cursor_cell
@@ -229,7 +316,7 @@ class Grid(ScrollView, can_focus=True):
         last = first + (1 if (first + 1 < len(self._lines)
                               and self._lines[first + 1] == (self.cursor_row, 1)) else 0)
         # Show the section line above the first variable of a section.
-        if self.cursor_row > 0 and self.sheet.rows[self.cursor_row - 1].name is None:
+        if self.cursor_row > 0 and self.rows[self.cursor_row - 1].name is None:
             first -= 1
         top = int(self.scroll_y)
         if first < top:
@@ -253,13 +340,16 @@ class Grid(ScrollView, can_focus=True):
         if line >= len(self._lines):
             return
         row = self._lines[line][0]
-        if self.sheet.rows[row].name is None:
+        if self.rows[row].name is None:
             return
         col = self.cursor_col
         if event.x >= self._name_width:
             col = min(len(self.sheet.axis) - 1, self.first_col + (event.x - self._name_width) // CELL)
         self._set_cursor(row, col)
-        if event.chain == 2:
+        shown = self.rows[row]
+        if shown.group and event.x < (2 if shown.section else 0) + 2:  # on ▸/▾
+            self.toggle(shown.name)
+        elif event.chain == 2:
             self.action_edit(False)
 
     # ------------------------------------------------------------ painting
@@ -273,7 +363,7 @@ class Grid(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        if not self.sheet.rows:
+        if not self.rows:
             text = f"  {self.placeholder}" if y == 1 else ""
             return Strip([Segment(text[:width].ljust(width), self._style("grid--same"))])
         if y == 0:
@@ -310,19 +400,19 @@ class Grid(ScrollView, can_focus=True):
 
     def _row(self, k: int, sub: int, width: int) -> Strip:
         sheet = self.sheet
-        row = sheet.rows[k]
+        row = self.rows[k]
         base = self.rich_style
         if row.name is None:
             style = self._style("grid--section")
             return Strip([Segment(printable(row.section or "").ljust(width)[:width], style)])
-        name = row.name
+        name, key = row.name, row.key
         kind = sheet.kinds.get(name, "amount")
         on_row = k == self.cursor_row
         old_kind = sheet.file_kinds.get(name, kind)
-        label = ("  " if row.section else "") + name
+        label = self._label(row)
         if sub == 1:
             label = "  change" if old_kind == kind else "  was"
-        elif name in sheet.warned:
+        elif name in sheet.warned and not row.members:
             label += " !"
         label = label[: self._name_width - 1].ljust(self._name_width)
         name_style = self._style("grid--name-cursor" if on_row and sub == 0 else "grid--name")
@@ -330,16 +420,18 @@ class Grid(ScrollView, can_focus=True):
             name_style = self._style("grid--same")
         elif name in sheet.warned:
             name_style = name_style + self._style("grid--warned")
+        if row.group and sub == 0:
+            name_style = name_style + self._style("grid--group")
         segments = [Segment(label, name_style)]
-        values = sheet.values.get(name, ())
-        changes = sheet.changes.get(name)
-        inputs = sheet.inputs.get(name, 0)
+        values = sheet.values.get(key, ())
+        changes = sheet.changes.get(key)
+        inputs = sheet.inputs.get(key, 0)
         # one number of decimals across the row (values, or their changes)
         if sub == 1:
             fmt = _changes_format([(changes.get(c), v) for c, v in enumerate(values)]
                                   if changes is not None else [], kind)
         elif sheet.parent is not None:
-            fmt = _changes_format(list(zip(sheet.parent.get(name, ()), values)), kind)
+            fmt = _changes_format(list(zip(sheet.parent.get(key, ()), values)), kind)
         else:
             fmt = row_format(values, kind)
         for c in self._columns():
@@ -348,11 +440,13 @@ class Grid(ScrollView, can_focus=True):
                 old = changes.get(c, MISSING) if changes is not None else MISSING
                 text, style = self._change_cell(old, value, kind, fmt, old_kind)
             elif sheet.parent is not None:
-                text, style = self._compare_cell(sheet.parent.get(name, ())[c], value, kind, fmt)
+                text, style = self._compare_cell(sheet.parent.get(key, ())[c], value, kind, fmt)
             else:
                 text = fmt(value)
                 style = self._value_style(value, bool(inputs >> c & 1),
                                           changes is not None and c in changes)
+                if row.group:
+                    style = style + self._style("grid--sum")
             if on_row and c == self.cursor_col and sub == 0:
                 style = style + self._style("grid--cursor")
             segments.append(Segment(_fit(text), style))

@@ -15,6 +15,7 @@ KEYS = (
     ("ctrl+Home / ctrl+End", "first / last variable"),
     ("Enter", "edit the definition that covers the cell (every year it covers)"),
     ("=", "edit or create the definition of this year alone: x[2027] = ..."),
+    ("space", "open / close a group: a variable with dims, one row per member"),
     ("Escape", "cancel the editor (or any dialog)"),
     ("ctrl+z / ctrl+y", "undo / redo an edit"),
     ("ctrl+s", "save the edits into the file (only the edited lines change)"),

@@ -23,6 +23,7 @@ from tui.sens_adapter import Sensitivities
 from engine.address import Cell
 from engine.axis import TimeAxis
 from tui.session import CellInfo
+from tui.session.sheet import row_key
 from tui.widgets.format import format_change, format_relative, short_label
 
 
@@ -57,7 +58,7 @@ class Inspector(VerticalScroll, can_focus=False):
         kind = kinds.get(info.name, "amount")
         old_kind = (file_kinds or {}).get(info.name, kind)
         when = axis.label(info.cell.period)
-        title = Text.assemble((info.name, "bold"), f"  {when}  ",
+        title = Text.assemble((row_key(info.name, info.cell.members), "bold"), f"  {when}  ",
                               (f"scenario {info.scenario}", "italic"))
         if info.section:
             title.append(f"  ·  {printable(info.section)}", "dim")
@@ -68,7 +69,8 @@ class Inspector(VerticalScroll, can_focus=False):
         self.query_one("#cell-definition", Static).update(self._definition(info, when))
         for box, links in (("#precedents", info.precedents), ("#dependents", info.dependents)):
             options = [Option(self._link(link, kinds, values, axis),
-                              id=f"{link.variable}@{axis.absolute(link.period)}")
+                              id=f"{row_key(link.variable, link.members)}"
+                                 f"@{axis.absolute(link.period)}")
                        for link in links] or [Option(Text("none", "dim"), disabled=True)]
             self.query_one(box, OptionList).set_options(options)
         self.query_one("#cell-sens", Static).update(Text("sensitivities: computing…", "dim"))
@@ -77,9 +79,15 @@ class Inspector(VerticalScroll, can_focus=False):
     def _definition(info: CellInfo, when: str) -> Text:
         """The definition as written, its comment, where it stands; or why the cell is empty
         (`when`: the period's label)."""
+        cell = f"{info.name}[{', '.join([*info.cell.members, when])}]"  # capex[goog, 2026]
+        if info.mixed:  # a group's header: no one definition covers every member
+            text = Text(f"its {info.group} members have different definitions in {when}")
+            text.append("\nspace opens the group; = defines every member's "
+                        f"{when} at once: {cell} = …", "dim")
+            return text
         if info.kind == "empty":
-            text = Text(f"no definition of {info.name} covers {when}")
-            text.append(f"\n= defines it: {info.name}[{when}] = …", "dim")
+            text = Text(f"no definition of {row_key(info.name, info.cell.members)} covers {when}")
+            text.append(f"\n= defines it: {cell} = …", "dim")
             return text
         text = Text(printable(info.definition))
         if info.comment:
@@ -91,6 +99,13 @@ class Inspector(VerticalScroll, can_focus=False):
 
     def _value(self, info: CellInfo, kind: str, old_kind: str, parent) -> Text:
         text = Text(format_value(info.value, kind) or "empty", "bold")
+        if info.group:  # a group's header: what its number is
+            text = Text(f"Σ {format_value(info.value, kind) or 'empty'}", "bold") \
+                if kind != "percent" else Text("", "bold")
+            text.append(f" sum of {info.group} members" if kind != "percent" else
+                        f"{info.group} members: a percentage does not add up", "dim")
+            if kind == "percent":
+                return text
         label = {"input": " input", "formula": " formula", "empty": ""}[info.kind]
         text.append(label, "blue" if info.kind == "input" else "dim")
         if info.file_value != info.value and not (_nan(info.file_value) and _nan(info.value)):
@@ -113,15 +128,28 @@ class Inspector(VerticalScroll, can_focus=False):
 
     @staticmethod
     def _link(link: Cell, kinds, values, axis: TimeAxis) -> Text:
-        row = values.get(link.variable, ())
+        """`capex 2025  345.0B`; a member cell `capex[goog, 2025]  52.5B`; a group's
+        (a read of every member) `capex[all members, 2025]`, with the sum."""
+        key = row_key(link.variable, link.members)
+        try:
+            row = values.get(key, ())
+        except KeyError:
+            row = ()
         value = row[link.period] if 0 <= link.period < len(row) else None
         shown = format_value(value, kinds.get(link.variable, "amount"))
+        if link.members:
+            return Text.assemble(f"{link.variable}[{', '.join(link.members)}, ",
+                                 (axis.label(link.period), "dim"), "]  ", (shown, "bold"))
         return Text.assemble(link.variable, (f" {axis.label(link.period)}", "dim"), "  ",
                              (shown, "bold"))
 
     def show_sensitivities(self, sens: Sensitivities | None, kind: str,
-                           empty: bool = False) -> None:
+                           empty: bool = False, members: bool = False) -> None:
         box = self.query_one("#cell-sens", Static)
+        if members:
+            from tui.widgets.tornado import MEMBERS_NOT_YET
+            box.update(Text(f"sensitivities: {MEMBERS_NOT_YET}", "dim"))
+            return
         if sens is None:
             box.update(Text("sensitivities: none, the cell is empty" if empty
                             else "sensitivities: not available", "dim"))

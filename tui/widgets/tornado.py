@@ -32,16 +32,23 @@ class Tornado(Widget):
         self.kind = "amount"
         self.empty = False
 
-    def show(self, sens: Sensitivities | None, kind: str, empty: bool = False) -> None:
-        self.sens, self.kind, self.empty = sens, kind, empty
+    def show(self, sens: Sensitivities | None, kind: str, empty: bool = False,
+             members: bool = False) -> None:
+        """`members`: a member cell or a group's header, whose tornado is not computed yet."""
+        self.sens, self.kind, self.empty, self.members = sens, kind, empty, members
         self.refresh(layout=True)
 
     def render(self) -> Text:
         if self.sens is None:
+            if getattr(self, "members", False):
+                return Text(f"tornado: {MEMBERS_NOT_YET}", "dim")
             return Text("no tornado: the cell is empty" if self.empty
                         else "tornado: not available", "dim")
         # Drawn at paint time: the width is only known once the tab is on screen.
         return render(self.sens, self.kind, max(40, self.content_region.width - 1))
+
+
+MEMBERS_NOT_YET = "not available for member cells and groups yet"
 
 
 def render(sens: Sensitivities, kind: str, width: int) -> Text:
