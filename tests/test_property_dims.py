@@ -1,0 +1,212 @@
+"""Property tests: the engine against the reference evaluator on random dimensioned
+models (LANGUAGE-2.md section 1), cell by cell.
+
+- every variable's dims (`model.dims_of`) are the reference's inference;
+- every output row (`result.rows()`, in output order) and every member's
+  `result.series(var, members)` equal the reference's cells, in every scenario
+  and with `--set` overrides per member or per cell;
+- a model (or an override) the reference finds invalid (ambiguous or
+  overlapping definitions, a read of an empty member cell, a selection of a dim
+  the variable lacks, `sum(x)` of a dimensioned x, a cycle between cells) is
+  refused by the engine with ScnError, and a valid one is accepted.
+
+Values compare as in tests/test_property_eval.py (math.isclose(rel_tol=1e-9,
+abs_tol=1e-12); NaN equals NaN; None, an empty cell, equals only None).
+SCN_PROPERTY_SCALE=20 runs twenty times as many examples.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import event, given, note, settings
+from hypothesis import strategies as st
+
+from dsl.errors import ScnError
+from engine import evaluate, load_model, parse_overrides
+from reference import ReferenceInvalid, evaluate_reference, reference_model
+from strategies import models
+from strategies_dims import dim_models
+from test_property_eval import SETTINGS, examples, same_value
+
+
+def reference_or_invalid(text, scenario, overrides=()):
+    try:
+        return evaluate_reference(text, scenario, overrides)
+    except ReferenceInvalid as e:
+        return e
+    except ScnError as e:  # the generators write only valid syntax: the parser is wrong
+        raise AssertionError("the parser refused a well-formed model: " + "; ".join(
+            f"{d.span.line}:{d.span.col}: {d.message}" for d in e.diagnostics)) from None
+
+
+def messages(e: ScnError) -> str:
+    return "\n".join(f"{d.span.line}:{d.span.col}: {d.message}" for d in e.diagnostics)
+
+
+def engine_cells(result, variables) -> dict:
+    """{variable: {members: values}} from result.rows(), in its order."""
+    out: dict = {}
+    for var, members, values in result.rows():
+        out.setdefault(var, {})[tuple(members)] = list(values)
+    assert list(out) == list(variables), f"rows' variables {list(out)} != {list(variables)}"
+    return out
+
+
+def assert_same_cells(result, want: dict, what: str) -> None:
+    got = engine_cells(result, want)
+    for var, rows in want.items():
+        assert list(got[var]) == list(rows), (
+            f"{what}: {var}'s member rows {list(got[var])} != {list(rows)}")
+        for members, values in rows.items():
+            series = result.series(var, members)
+            for name, g in (("rows()", got[var][members]), ("series()", series)):
+                bad = [i for i, (x, y) in enumerate(zip(g, values)) if not same_value(x, y)]
+                assert len(g) == len(values) and not bad, (
+                    f"{what}: {var}{list(members)} differs ({name}) at year index {bad}\n"
+                    f"  engine:    {g}\n  reference: {values}")
+
+
+def check_against_reference(text: str, scenarios: list[str], overrides, data) -> None:
+    refs = {s: reference_or_invalid(text, s) for s in scenarios}
+    invalid = {s: r for s, r in refs.items() if isinstance(r, ReferenceInvalid)}
+    try:
+        model = load_model(text, "gen.scn")
+    except ScnError as e:
+        event("model invalid (both agree)" if invalid else "ENGINE REFUSED A VALID MODEL")
+        assert invalid, f"engine refused a model the reference finds valid:\n{messages(e)}"
+        return
+    assert not invalid, f"engine accepted an invalid model: {invalid}"
+    event("valid model")
+    want_dims = reference_model(text).sig
+    assert {v: tuple(model.dims_of[v]) for v in want_dims} == want_dims, "inferred dims"
+    for s in scenarios:
+        assert_same_cells(evaluate(model, s), refs[s], f"scenario {s}")
+    if overrides:
+        s = data.draw(st.sampled_from(scenarios), label="scenario with --set")
+        note(f"--set {overrides} on {s}")
+        want = reference_or_invalid(text, s, overrides)
+        try:
+            result = evaluate(model, s, parse_overrides(model, overrides))
+        except ScnError as e:
+            assert isinstance(want, ReferenceInvalid), f"engine refused valid --set:\n{messages(e)}"
+            event("overrides invalid (both agree)")
+            return
+        assert not isinstance(want, ReferenceInvalid), f"engine accepted invalid --set: {want}"
+        assert_same_cells(result, want, f"scenario {s} with --set {overrides}")
+        event("overrides valid")
+
+
+# ---------------------------------------------------------------- random models
+
+
+@settings(max_examples=examples(25), **SETTINGS)
+@given(gm=dim_models(max_vars=4, max_years=3), data=st.data())
+def test_engine_matches_reference_on_small_dims_models(gm, data):
+    note(gm.text)
+    check_against_reference(gm.text, gm.scenarios, gm.overrides, data)
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(250), **SETTINGS)
+@given(gm=dim_models(), data=st.data())
+def test_engine_matches_reference_on_dims_models(gm, data):
+    note(gm.text)
+    check_against_reference(gm.text, gm.scenarios, gm.overrides, data)
+
+
+@pytest.mark.slow
+@settings(max_examples=examples(150), **SETTINGS)
+@given(gm=models(dims=True, max_vars=5, max_years=5), data=st.data())
+def test_engine_matches_reference_on_version_one_models_with_dims(gm, data):
+    """Version 1's generator (lags, leads, interp, scenarios) beside every dims
+    form written by hand: mostly invalid (empty members read, lags outside the
+    years), so it checks that both refuse the same models, and values when valid."""
+    note(gm.text)
+    check_against_reference(gm.text, gm.scenarios, [], data)
+
+
+# ---------------------------------------------------------------- hand-written cases
+
+# Models whose cells are computed by hand in tests/test_reference_dims.py; here the
+# engine must give the reference's cells (and the reference is checked there).
+CASES = {
+    "example": """\
+years 2024..2026
+dim company = {goog, meta, msft, amzn, orcl}
+dim speed = {g400, g800, g1600}
+capex[2024] = {goog: 52.5B, meta: 39.2B, msft: 76B, amzn: 83B, orcl: 7B}
+capex = capex[t-1] * (1 + capex_growth)
+capex_growth = 25%
+capex_growth[orcl] = 60%
+capex_growth[goog, 2025] = 62%
+na_capex = sum(capex, company)
+capex_share = capex / na_capex
+gbps = {g400: 400, g800: 800, g1600: 1600}
+mix = {g400: 50%, g800: 40%, g1600: 10%}
+bandwidth = na_capex * 1% * mix / gbps
+google_bw = bandwidth[g800] * capex_share[goog]
+scenario bull {
+  capex_growth[orcl] = 90%
+}
+""",
+    "per_axis": "years 2024..2025\ndim company = {goog, meta}\n"
+                "x = 1\nx[goog] = 2\nx[2025] = 3\nx[goog, 2025] = 4\n",
+    "layers": "years 2024..2025\ndim company = {goog, meta}\n"
+              "x = 1\nx[goog] = 2\nscenario s {\n  x[2025] = 3\n}\n",
+    "broadcast": "years 2024..2025\ndim company = {goog, meta}\ndim speed = {g400, g800}\n"
+                 "price = {g400: 1, g800: 2}\nunits = {goog: 10, meta: 20}\nrev = price * units\n"
+                 "s = sum(rev, company)\nm = mean(rev[g800], company)\n"
+                 "lo = min(rev, speed)\nhi = max(rev[goog], speed)\n",
+    "selections": "years 2024..2025\ndim company = {goog, meta}\n"
+                  "x[2024] = {goog: 1, meta: 2}\nx[2025] = {goog: 10, meta: 20}\n"
+                  "a = x[goog]\nb[2025] = x[goog, t-1] + x[meta, 2025]\n"
+                  "c = sum(x[meta, 2024..2025]) + mean(x[goog, ..2025])\nd[2025] = x[t-1] * 100\n",
+    "time_functions": "years 2024..2026\ndim company = {goog, meta}\n"
+                      "r = {goog: 2, meta: 3}\nx[2024] = {goog: 1, meta: 2}\nx = x[t-1] * r\n"
+                      "c = cumsum(x)\ng[2025..] = growth(x)\ng[2024] = 0\nk = cagr(x, 2024, 2026)\n"
+                      "top = max(x[2024..2026])\n",
+    "cross_member": "years 2024..2025\ndim company = {goog, meta}\n"
+                    "share[goog] = 30%\nshare[meta] = 1 - share[goog]\n",
+    "partial_member_map": "years 2024..2025\ndim company = {goog, meta}\n"
+                          "a = {goog: 1}\nb[2024] = {meta: 5}\nb[goog] = 7\nc = a[goog] + 1\n",
+    "nan_member": "years 2024..2025\ndim company = {goog, meta}\n"
+                  "x = {goog: 0 / 0, meta: 1}\ns = sum(x, company)\nlo = min(x, company)\n",
+}
+
+
+@pytest.mark.parametrize("text", CASES.values(), ids=CASES.keys())
+def test_cases_match_reference(text):
+    model = load_model(text, "case.scn")
+    assert {v: tuple(model.dims_of[v]) for v in model.variables} == reference_model(text).sig
+    for s in model.scenarios:
+        assert_same_cells(evaluate(model, s), evaluate_reference(text, s), f"scenario {s}")
+
+
+def test_per_member_overrides_match_reference():
+    text = CASES["example"]
+    sets = ["capex_growth[meta] = 0%", "mix[g400, 2026] = 20%"]
+    model = load_model(text, "case.scn")
+    result = evaluate(model, "bull", parse_overrides(model, sets))
+    assert_same_cells(result, evaluate_reference(text, "bull", sets), "bull with --set")
+
+
+INVALID = {
+    "ambiguous": "x = 1\nx[goog] = 2\nx[2025] = 3\n",
+    "overlap_member_map": "x[goog] = 1\nx = {goog: 2, meta: 3}\n",
+    "unknown_member": "x = 1\ny = x[gogo]\n",
+    "member_of_missing_dim": "x = {goog: 1, meta: 2}\ny = x[g400]\n",
+    "sum_without_dim": "x = {goog: 1, meta: 2}\ny = sum(x)\n",
+    "empty_member_read": "a = {goog: 1}\nb = a * 2\n",
+    "cell_cycle": "a[goog] = a[meta]\na[meta] = a[goog] + 1\n",
+    "aggregate_cycle": "x[goog] = 1\nx[meta] = sum(x, company)\n",
+    "mixed_member_map": "x = {goog: 1, g400: 2}\n",
+}
+
+
+@pytest.mark.parametrize("defs", INVALID.values(), ids=INVALID.keys())
+def test_invalid_models_are_refused_by_both(defs):
+    text = "years 2024..2025\ndim company = {goog, meta}\ndim speed = {g400, g800}\n" + defs
+    with pytest.raises(ReferenceInvalid):
+        evaluate_reference(text)
+    with pytest.raises(ScnError):
+        load_model(text, "bad.scn")
