@@ -169,6 +169,15 @@ scenario bull {
                     "share[goog] = 30%\nshare[meta] = 1 - share[goog]\n",
     "partial_member_map": "years 2024..2025\ndim company = {goog, meta}\n"
                           "a = {goog: 1}\nb[2024] = {meta: 5}\nb[goog] = 7\nc = a[goog] + 1\n",
+    "dims_from_a_scenario": "years 2024..2025\ndim company = {goog, meta}\n"
+                            "g = 25%\ny = g * 2 + sum(g, company)\nscenario bull {\n  g[meta] = 90%\n}\n",
+    "year_specific_member_map_recurrence": "years 2024..2026\ndim speed = {g400, g800}\n"
+                                           "p[2024] = {g400: 100, g800: 10}\n"
+                                           "p = p[t-1] * (1 + g)\ng = {g400: -10%, g800: 50%}\n"
+                                           "p[g800, 2026] = 1\n",
+    "two_dims_cells": "years 2024..2025\ndim company = {goog, meta}\ndim speed = {g400, g800}\n"
+                      "u = 1\nu[goog] = 2\nu[goog, g800] = 3\nu[meta, g400, 2025] = 4\n"
+                      "v = sum(u, speed) * 10 + u[g800]\n",
     "nan_member": "years 2024..2025\ndim company = {goog, meta}\n"
                   "x = {goog: 0 / 0, meta: 1}\ns = sum(x, company)\nlo = min(x, company)\n",
 }

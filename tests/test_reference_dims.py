@@ -290,3 +290,21 @@ def test_an_override_may_not_add_a_dim():
     assert "a dim it does not have" in invalid(text, overrides=["x = y"])
     got = evaluate_reference(text, "base", ["y[meta, 2025] = 5"])
     assert got["y"] == {("goog",): [1, 1], ("meta",): [2, 5]}
+
+
+def test_two_dims_cells_and_an_aggregate_over_one():
+    text = DIMS22 + ("u = 1\nu[goog] = 2\nu[goog, g800] = 3\nu[meta, g400, 2025] = 4\n"
+                     "v = sum(u, speed) * 10 + u[g800]\n")
+    got = evaluate_reference(text)
+    assert got["u"] == {("goog", "g400"): [2, 2], ("goog", "g800"): [3, 3],
+                        ("meta", "g400"): [1, 4], ("meta", "g800"): [1, 1]}
+    assert got["v"] == {("goog",): [(2 + 3) * 10 + 3] * 2,
+                        ("meta",): [(1 + 1) * 10 + 1, (4 + 1) * 10 + 1]}
+
+
+def test_year_specific_member_map_heads_a_recurrence_per_member():
+    text = ("years 2024..2026\ndim speed = {g400, g800}\np[2024] = {g400: 100, g800: 10}\n"
+            "p = p[t-1] * (1 + g)\ng = {g400: -10%, g800: 50%}\np[g800, 2026] = 1\n")
+    got = evaluate_reference(text)["p"]
+    assert got[("g400",)] == pytest.approx([100, 90, 81])
+    assert got[("g800",)] == pytest.approx([10, 15, 1])
