@@ -185,6 +185,7 @@ class _Model:
             if p.definition.name not in self.variables:
                 raise ReferenceInvalid(f"scenario {p.scenario} redefines unknown {p.definition.name}")
         dims.check_names(self.variables)
+        dims.check_declared_before_use(doc)
         file_defs = [p.definition for p in doc.definitions]
         sig = infer_signatures(file_defs, self.variables, dims)
         overrides_docs = []

@@ -55,6 +55,24 @@ class Dims:
             if v in self.members or v in self.member_of:
                 raise ReferenceInvalid(f"variable {v} is named like a dim or a member")
 
+    def check_declared_before_use(self, doc: A.Document) -> None:
+        """A dim is declared above the first definition naming one of its members or
+        aggregating over it (textually: what a definition reads is not a use)."""
+        for decl in doc.dims:
+            for p in doc.definitions:
+                d = p.definition
+                if d.span.line > decl.span.line:
+                    continue
+                named = list(d.members)
+                for node in A.walk(d.expr):
+                    named += getattr(node, "members", ())
+                    if isinstance(node, A.MemberMap):
+                        named += [e.member for e in node.entries]
+                    if self.is_dim_aggregate(node) and node.args[1].name == decl.name:
+                        raise ReferenceInvalid(f"dim {decl.name} aggregated above its declaration")
+                if any(m.name in decl.members for m in named):
+                    raise ReferenceInvalid(f"a member of {decl.name} used above its declaration")
+
     def canonical(self, dims) -> tuple[str, ...]:
         return tuple(sorted(dims, key=self.order.__getitem__))
 

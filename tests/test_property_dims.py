@@ -219,3 +219,12 @@ def test_invalid_models_are_refused_by_both(defs):
         evaluate_reference(text)
     with pytest.raises(ScnError):
         load_model(text, "bad.scn")
+
+
+def test_a_dim_declared_below_its_first_use_is_refused_by_both():
+    """LANGUAGE-2: `dim NAME = {...}` comes before the first definition that uses it."""
+    text = "years 2024..2025\nx = {goog: 1}\ndim company = {goog}\n"
+    with pytest.raises(ReferenceInvalid):
+        evaluate_reference(text)
+    with pytest.raises(ScnError):
+        load_model(text, "bad.scn")

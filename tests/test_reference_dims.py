@@ -308,3 +308,14 @@ def test_year_specific_member_map_heads_a_recurrence_per_member():
     got = evaluate_reference(text)["p"]
     assert got[("g400",)] == pytest.approx([100, 90, 81])
     assert got[("g800",)] == pytest.approx([10, 15, 1])
+
+
+def test_a_dim_is_declared_before_the_first_definition_using_it():
+    assert "above its declaration" in invalid(
+        "years 2024..2025\nx = {goog: 1}\ndim company = {goog}\n")
+    assert "above its declaration" in invalid(
+        "years 2024..2025\ndim company = {goog}\nx = {goog: 1}\ny = sum(x, speed)\n"
+        "dim speed = {g400}\n")
+    # a definition above the dim that only reads a dimensioned variable is fine
+    text = "years 2024..2025\ny = x * 2\ndim company = {goog}\nx = {goog: 1}\n"
+    assert evaluate_reference(text)["y"] == {("goog",): [2, 2]}
