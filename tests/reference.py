@@ -28,6 +28,17 @@ Semantics (LANGUAGE.md plus the decisions written in the engine's brief):
   distribution (through the taken branch of `if`) is recorded in
   `draw_warnings`: (variable, line, col of the distribution) -> first year.
 
+Dimensions (LANGUAGE-2.md section 1; tests/reference_dims.py): a cell is
+(variable, members, year); the winner of a cell is the covering definition of
+the top layer that covers it which is at least as specific as every other on
+every axis (time rank; per dim, one member beats all members); a reference
+pairs members on shared dims, broadcasts the dims only the reader has and
+fixes the selected ones; `sum/mean/min/max(x, DIM)` loop over the dim's
+members in declared order. Cycles and empty reads are found between cells,
+so `share[meta] = 1 - share[goog]` is no cycle. `reference_eval` names rows
+as the engine's frame does (`capex[goog]`); `evaluate_reference` gives
+{variable: {members: values}}.
+
 A model that is statically wrong (cycle, lag outside the years, use of an
 empty cell, overlapping definitions, ...) raises `ReferenceInvalid`; a syntax
 error raises the parser's ScnError.
@@ -44,8 +55,13 @@ import numpy as np
 from dsl import ast as A
 from dsl.parser import parse_statement
 from dsl.document import parse_document
-from reference_dims import Dims, ReferenceInvalid, check_overlaps, check_selections, \
-    definition_dims, infer_signatures, pieces, winner
+
+try:  # tests/ on sys.path (pytest), or the repository root (bench/run.py: tests.reference)
+    from reference_dims import (Dims, ReferenceInvalid, check_overlaps, check_selections,
+                                definition_dims, infer_signatures, pieces, winner)
+except ImportError:
+    from tests.reference_dims import (Dims, ReferenceInvalid, check_overlaps, check_selections,
+                                      definition_dims, infer_signatures, pieces, winner)
 
 F = np.float64
 NAN = F("nan")
