@@ -169,6 +169,18 @@ def _extras(draw, g: Gen, name: str, dims: set[str], reads, map_dim: str | None)
     for m, y in cells:
         e, de = draw(dexpr(g, reads, 1))
         out.append((name + _subscript(draw, [m, str(y)]), e, de | {d}))
+    others = [x for x in g.dims if x != d]
+    if others and not years and not cells and draw(st.booleans()):  # a second dim: x[g800]
+        d2 = others[0]
+        members2 = sorted(draw(st.sets(st.sampled_from(g.dims[d2]), min_size=1, max_size=2)))
+        # x[goog] and x[g800] tie at x[goog, g800] (each wins on one axis): define it
+        firsts = g.dims[d] if map_dim else members
+        for m2 in members2:
+            e, de = draw(dexpr(g, reads, 1))
+            out.append((name + _subscript(draw, [m2]), e, de | {d2}))
+            for m in firsts:
+                e, de = draw(dexpr(g, reads, 1))
+                out.append((name + _subscript(draw, [m, m2]), e, de | {d, d2}))
     if g.risky and draw(st.integers(0, 2)) == 0 and out:  # drop a settling cell, maybe
         out.pop(draw(st.integers(0, len(out) - 1)))
     return out

@@ -201,6 +201,8 @@ def test_per_member_overrides_match_reference():
 
 INVALID = {
     "ambiguous": "x = 1\nx[goog] = 2\nx[2025] = 3\n",
+    "ambiguous_two_dims": "x = 1\nx[goog] = 2\nx[g800] = 3\n",
+    "ambiguous_member_map_and_member": "x = {goog: 1, meta: 2}\nx[g400] = 3\n",
     "overlap_member_map": "x[goog] = 1\nx = {goog: 2, meta: 3}\n",
     "unknown_member": "x = 1\ny = x[gogo]\n",
     "member_of_missing_dim": "x = {goog: 1, meta: 2}\ny = x[g400]\n",
