@@ -17,6 +17,9 @@ SCN_PROPERTY_SCALE=20 runs twenty times as many examples.
 
 from __future__ import annotations
 
+import math
+import re
+
 import pytest
 from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
@@ -66,6 +69,32 @@ def assert_same_cells(result, want: dict, what: str) -> None:
                     f"  engine:    {g}\n  reference: {values}")
 
 
+WARNING = re.compile(r"(\S+) is .* in (\d+) \(definition on line \d+\)$")
+
+
+def warned(result) -> set[tuple[str, int]]:
+    """(row label, year) of each non-finite warning."""
+    out = set()
+    for d in result.warnings:
+        m = WARNING.match(d.message)
+        if m:
+            out.add((m.group(1), int(m.group(2))))
+    return out
+
+
+def nonfinite_firsts(cells: dict, first_year: int) -> set[tuple[str, int]]:
+    """Per variable, its first non-finite cell: the earliest year, then the first
+    member combination in output order (named as the row: `capex[orcl]`)."""
+    out = set()
+    for var, rows in cells.items():
+        found = [(i, k, members) for k, (members, values) in enumerate(rows.items())
+                 for i, x in enumerate(values) if x is not None and not math.isfinite(x)]
+        if found:
+            i, _, members = min(found)
+            out.add((f"{var}[{','.join(members)}]" if members else var, first_year + i))
+    return out
+
+
 def check_against_reference(text: str, scenarios: list[str], overrides, data) -> None:
     refs = {s: reference_or_invalid(text, s) for s in scenarios}
     invalid = {s: r for s, r in refs.items() if isinstance(r, ReferenceInvalid)}
@@ -80,7 +109,9 @@ def check_against_reference(text: str, scenarios: list[str], overrides, data) ->
     want_dims = reference_model(text).sig
     assert {v: tuple(model.dims_of[v]) for v in want_dims} == want_dims, "inferred dims"
     for s in scenarios:
-        assert_same_cells(evaluate(model, s), refs[s], f"scenario {s}")
+        result = evaluate(model, s)
+        assert_same_cells(result, refs[s], f"scenario {s}")
+        assert warned(result) == nonfinite_firsts(refs[s], model.years[0]), f"warnings in {s}"
     if overrides:
         s = data.draw(st.sampled_from(scenarios), label="scenario with --set")
         note(f"--set {overrides} on {s}")
