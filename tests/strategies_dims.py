@@ -267,6 +267,38 @@ def _variable(draw, g: Gen, name: str, kind: str):
 
 
 @st.composite
+def _coupled(draw, g: Gen, name: str):
+    """Two variables of different dims feeding each other through time (one cyclic
+    block over mixed signatures): `p` per member reads last year's total `p_tot`,
+    which sums (or selects from) `p` in the same year."""
+    tot = f"{name}_tot"
+    reads = list(g.full)
+    d = draw(st.sampled_from(list(g.dims)))
+    head, dh = _member_map(draw, g, d, reads)
+    step, ds = draw(dexpr(g, reads, 1, lag=1))
+    sig = dh | ds
+    agg = draw(st.sampled_from(["sum", "sum", "mean", "min", "max", "select"]))
+    members, removed = [], set()
+    if agg == "select":
+        m = draw(st.sampled_from(g.dims[d]))
+        rhs, tot_sig = f"{name}[{m}] * 2", sig - {d}
+    else:
+        others = sorted(sig - {d})
+        if others and draw(st.booleans()):
+            o = draw(st.sampled_from(others))
+            members, removed = [draw(st.sampled_from(g.dims[o]))], {o}
+        rhs = f"{agg}({name}{_subscript(draw, members)}, {d}) / 10"
+        tot_sig = sig - {d} - removed
+    body = draw(st.sampled_from([
+        f"{name}[t-1] * (1 + {step}) + {tot}[t-1] / 100",
+        f"{tot}[t-1] - {name}[t-1] / 2 + {step}",
+    ]))
+    g.sig[name], g.sig[tot] = sig, tot_sig
+    g.full += [name, tot]
+    return [f"{name}[{g.first}] = {head}", f"{name} = {body}", f"{tot} = {rhs}"]
+
+
+@st.composite
 def _redefinition(draw, g: Gen, name: str, reads: list[str], numbers_only: bool = False):
     """One definition of `name` for a scenario or --set: (text, dims it adds)."""
     dims = sorted(g.sig[name], key=list(g.dims).index)
@@ -338,7 +370,11 @@ def dim_models(draw, max_vars: int = 6, max_years: int = 4, max_scenarios: int =
             kinds = ["map", "map", "const", "partial"]
         if n_years >= 2:
             kinds += ["recur", "recur"]
+            kinds.append("coupled")
         kind = draw(st.sampled_from(kinds))
+        if kind == "coupled":
+            statements += draw(_coupled(g, name))
+            continue
         defs, sig, full = draw(_variable(g, name, kind))
         g.sig[name] = sig
         if full:
