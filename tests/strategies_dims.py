@@ -170,6 +170,17 @@ def _extras(draw, g: Gen, name: str, dims: set[str], reads, map_dim: str | None)
         e, de = draw(dexpr(g, reads, 1))
         out.append((name + _subscript(draw, [m, str(y)]), e, de | {d}))
     others = [x for x in g.dims if x != d]
+    if not years and not cells and g.last > g.first and draw(st.integers(0, 2)) == 0:
+        # a member from a year on (range rank, one member), or its own year map
+        m = draw(st.sampled_from(g.dims[d]))
+        y = draw(st.integers(g.first + 1, g.last))
+        if draw(st.booleans()):
+            e, de = draw(dexpr(g, reads, 1))
+            out.append((name + _subscript(draw, [m, f"{y}.."]), e, de | {d}))
+        elif map_dim is None and m not in members:
+            ymap, de = _year_map(draw, g, reads, y)
+            out.append((name + _subscript(draw, [m]), ymap, de | {d}))
+        others = []
     if others and not years and not cells and draw(st.booleans()):  # a second dim: x[g800]
         d2 = others[0]
         members2 = sorted(draw(st.sets(st.sampled_from(g.dims[d2]), min_size=1, max_size=2)))
@@ -184,6 +195,16 @@ def _extras(draw, g: Gen, name: str, dims: set[str], reads, map_dim: str | None)
     if g.risky and draw(st.integers(0, 2)) == 0 and out:  # drop a settling cell, maybe
         out.pop(draw(st.integers(0, len(out) - 1)))
     return out
+
+
+def _year_map(draw, g: Gen, reads, cut: int):
+    """`{..cut-1: e, cut..: e}` (keys written in one of the ways a year map allows)."""
+    (a, da), (b, db) = draw(dexpr(g, reads, 1)), draw(dexpr(g, reads, 1))
+    lo = draw(st.sampled_from([f"..{cut - 1}", f"{g.first}..{cut - 1}"]
+                              + ([str(g.first)] if cut - 1 == g.first else [])))
+    hi = draw(st.sampled_from([f"{cut}..", f"{cut}..{g.last}"] + ([str(cut)] if cut == g.last else [])))
+    entries = draw(st.permutations([f"{lo}: {a}", f"{hi}: {b}"]))
+    return "{" + ", ".join(entries) + "}", da | db
 
 
 def _member_map(draw, g: Gen, d: str, reads, members=None, depth=1):
@@ -214,6 +235,14 @@ def _variable(draw, g: Gen, name: str, kind: str):
         defs.append((name, rhs, dm))
         if draw(st.booleans()):
             defs += draw(_extras(g, name, dm, reads, d))
+    elif kind == "yearmap":  # {..2024: e, 2025..: e}: a year map reading dimensioned cells
+        rhs, dm = _year_map(draw, g, reads, draw(st.integers(g.first + 1, g.last)))
+        defs.append((name, rhs, dm))
+    elif kind in ("interp", "step"):  # per member: the values read dimensioned cells
+        keys = sorted(draw(st.sets(st.integers(g.first - 1, g.last + 1), min_size=1, max_size=3)))
+        vals = [draw(dexpr(g, reads, 1)) for _ in keys]
+        body = ", ".join(f"{k}: {v}" for k, (v, _) in zip(keys, vals))
+        defs.append((name, f"{kind}({{{body}}})", set().union(*(dv for _, dv in vals))))
     elif kind == "recur":
         depth = draw(st.integers(1, min(2, g.last - g.first)))
         head_last = g.first + depth - 1
@@ -349,7 +378,8 @@ def _risky(draw, g: Gen, names: list[str]):
 
 
 @st.composite
-def dim_models(draw, max_vars: int = 6, max_years: int = 4, max_scenarios: int = 2):
+def dim_models(draw, max_vars: int = 6, max_years: int = 4, max_scenarios: int = 2,
+               risky: bool = True):
     n_years = draw(st.integers(1, max_years))
     first = draw(st.sampled_from([2024, 2020, 1999]))
     last = first + n_years - 1
@@ -358,7 +388,7 @@ def dim_models(draw, max_vars: int = 6, max_years: int = 4, max_scenarios: int =
                               unique=True))
     pool = draw(st.permutations(MEMBER_POOL))
     dims = {d: list(pool[3 * k:3 * k + draw(st.integers(1, 3))]) for k, d in enumerate(dim_names)}
-    g = Gen(first, last, dims, risky=draw(st.integers(0, 9)) == 0)
+    g = Gen(first, last, dims, risky=risky and draw(st.integers(0, 9)) == 0)
     n_vars = draw(st.integers(2, max_vars))
     names = draw(st.lists(st.sampled_from(NAME_POOL), min_size=n_vars, max_size=n_vars,
                           unique=True))
@@ -369,7 +399,7 @@ def dim_models(draw, max_vars: int = 6, max_years: int = 4, max_scenarios: int =
         if i == 0:
             kinds = ["map", "map", "const", "partial"]
         if n_years >= 2:
-            kinds += ["recur", "recur"]
+            kinds += ["recur", "recur", "yearmap", "interp", "step"]
             kinds.append("coupled")
         kind = draw(st.sampled_from(kinds))
         if kind == "coupled":
