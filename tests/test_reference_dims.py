@@ -319,3 +319,20 @@ def test_a_dim_is_declared_before_the_first_definition_using_it():
     # a definition above the dim that only reads a dimensioned variable is fine
     text = "years 2024..2025\ny = x * 2\ndim company = {goog}\nx = {goog: 1}\n"
     assert evaluate_reference(text)["y"] == {("goog",): [2, 2]}
+
+
+def test_a_recurrence_reading_another_members_past():
+    text = ("years 2024..2026\ndim company = {goog, meta}\n"
+            "x[2024] = {goog: 1, meta: 2}\nx = x[meta, t-1] + x[t-1]\n")
+    assert evaluate_reference(text)["x"] == {("goog",): [1, 2 + 1, 4 + 3],
+                                             ("meta",): [2, 2 + 2, 4 + 4]}
+
+
+def test_scenario_chains_layer_per_member_cell():
+    text = DIMS2 + ("g = 1\nscenario s1 {\n  g[goog] = 2\n}\n"
+                    "scenario s2 extends s1 {\n  g[2025] = 3\n}\n")
+    assert evaluate_reference(text, "s1")["g"] == {("goog",): [2, 2], ("meta",): [1, 1]}
+    assert evaluate_reference(text, "s2")["g"] == {("goog",): [2, 3], ("meta",): [1, 3]}
+    # --set is one more layer: a member map there replaces the members it names
+    got = evaluate_reference(text, "s2", ["g = {meta: 9}"])["g"]
+    assert got == {("goog",): [2, 3], ("meta",): [9, 9]}
