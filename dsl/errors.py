@@ -37,6 +37,12 @@ CODES: dict[str, str] = {
     "unknown-variable": "a name that no definition defines",
     "unknown-function": "a call of a function that does not exist",
     "unknown-scenario": "a scenario that is not declared",
+    "unknown-member": "a member that no dim lists",
+    "unknown-dim": "a dim that is not declared, in an aggregate over members",
+    "dim-name": "a dim or member named like a variable, a dim or another dim's member",
+    "dim-mismatch": "members or dims that do not fit the variable: a member of a dim it "
+                    "lacks, a map over two dims, a sum over members with no dim",
+    "ambiguous": "two definitions covering a cell, each more specific on a different axis",
     "scenario": "a scenario block: reserved or repeated name, a variable the base lacks",
     "extends-cycle": "scenarios extending each other in a cycle",
     "overlap": "two definitions of one kind covering the same year",

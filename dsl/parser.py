@@ -19,6 +19,7 @@ from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import MAX_PERIODS, BadNumber, parse_number, parse_offset, parse_year
 from dsl.syntax_messages import DIM_SHAPE, describe_expected, describe_token, match_message, misplaced
+from dsl.fast_maps import member_map
 from dsl.hidden import hidden_diagnostic
 from dsl.text import describe, hidden_characters
 
@@ -414,6 +415,9 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     hidden = [h for h in hidden_characters(text, line) if h.place == "code"]
     if hidden:
         raise ScnError([hidden_diagnostic(h) for h in hidden])
+    fast = member_map(text, line, RESERVED)  # a long table of numbers: no grammar needed
+    if fast is not None:
+        return fast
     try:
         node = _parser().parse(text)
     except _SyntaxProblem as e:

@@ -22,12 +22,11 @@ from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.hidden import text_warnings
 from dsl.parser import failed_definitions, parse_statement
 from dsl.document import parse_document
-from engine.unsupported import dims_error, document_dims_error
 from engine.check import Checked, check_scenario
 from engine.distributions import parameter_warnings
 from engine.frame import BATCH, YEAR
 from engine.model import OVERRIDES, Covers, Model, Piece, cover, cover_over, pieces_of
-from engine.plan import Plan, compile_plan, run
+from engine.plan import Frames, Plan, compile_plan, run_frames
 from engine.resolve import BASE, overlaps, resolve
 from engine.uses import Use, UseCollector
 
@@ -60,9 +59,6 @@ def load_model(text: str, source: str = "<text>") -> Model:
 
 def _load_model(text: str, source: str) -> Model:
     doc, errors = parse_document(text, source, collect=True)
-    dims = document_dims_error(doc, source)
-    if dims is not None:  # until the engine evaluates dims: one error for them, no cascade
-        raise ScnError(sorted(errors + [dims], key=lambda d: (d.span.line, d.span.col)))
     warnings = text_warnings(text, source)
     # A definition that failed to parse would show up again as an unknown name,
     # or as a variable with no value where it is read.
@@ -103,7 +99,8 @@ def uses_of(model: Model, piece: Piece) -> tuple[Use, ...]:
 def _collect(model: Model, piece: Piece) -> tuple[tuple[Use, ...], list[Diagnostic]]:
     collector = model.cache.collector
     if collector is None:
-        collector = model.cache.collector = UseCollector(set(model.variables), model.axis)
+        collector = model.cache.collector = UseCollector(
+            set(model.variables), model.axis, model.dims, model.member_of, model.dims_of)
     uses, errors = collector.collect(piece.expr, whole_definition=False)
     if collector.draws:
         model.cache.draws.put(piece, tuple(collector.draws))
@@ -181,10 +178,6 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
         except ScnError as e:
             errors.extend(replace(d, source=source) for d in e.diagnostics)
             continue
-        dims = dims_error([node], source)
-        if dims is not None:
-            errors.append(dims)
-            continue
         if not isinstance(node, A.Definition):
             errors.append(Diagnostic("expected a definition such as: asic_share[2030] = 55%",
                                      node.span, source=source, code="not-a-definition"))
@@ -197,7 +190,9 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
                                      subject=Subject(variable=node.name)))
             continue
         errs: list[Diagnostic] = []
-        pieces = pieces_of(node, OVERRIDES, model.axis, errs)
+        pieces = pieces_of(node, OVERRIDES, model.axis, errs, model.member_of, model.dims)
+        if isinstance(node.expr, A.MemberMap) or node.members:
+            errs.extend(_overrides_dims(model, node))
         for p in pieces:
             errs.extend(_collect(model, p)[1])
         errors.extend(replace(d, source=source) for d in errs)
@@ -209,6 +204,26 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
     return {k: tuple(v) for k, v in layer.items()}
 
 
+def _overrides_dims(model: Model, node: A.Definition) -> list[Diagnostic]:
+    """A `--set` may pin members only of dims the variable has (a file's
+    definitions add the dim instead; an override cannot change the model's shape)."""
+    has = model.dims_of.get(node.name, ())
+    named = [m for m in node.members]
+    if isinstance(node.expr, A.MemberMap):
+        named += [e.member for e in node.expr.entries]
+    out = []
+    for m in named:
+        hit = model.member_of.get(m.name)
+        if hit is not None and hit[0] not in has:
+            what = f"its dims: {', '.join(has)}" if has else "it has no dims"
+            out.append(Diagnostic(
+                f"'{node.name}' has no dim '{hit[0]}' ({what})", m.span,
+                "an override sets cells the variable has; add the dim in the file",
+                code="dim-mismatch", subject=Subject(variable=node.name)))
+            break
+    return out
+
+
 def _free_name(name: str, taken: set[str]) -> str:
     while name in taken:
         name += "_"
@@ -218,43 +233,106 @@ def _free_name(name: str, taken: set[str]) -> str:
 @dataclass
 class Result:
     plan: Plan
-    raw: pl.DataFrame  # with helper columns: what recompute reuses
+    raw: pl.DataFrame  # the frame of the variables without dims, helper columns kept
     warnings: list[Diagnostic]
+    # With dims: one frame per set of dims (engine.plan.run_frames), what
+    # recompute reuses; None for a model without dims ({(): raw}).
+    frames_by_dims: Frames | None = None
 
     @property
     def model(self) -> Model:
         return self.plan.model
 
     @property
+    def frames(self) -> Frames:
+        return self.frames_by_dims if self.frames_by_dims is not None else {(): self.raw}
+
+    @property
+    def batch(self) -> int:
+        return self.raw.height // len(self.model.axis)
+
+    def _column(self, variable: str) -> pl.Series:
+        return self.frames[self.model.dims_of_var(variable)].get_column(variable)
+
+    @property
     def frame(self) -> pl.DataFrame:
-        """A row per year (per batch and year when batched), a column per variable.
+        """A row per year (per batch and year when batched), a column per output row
+        (a variable, or `capex[goog]` per member of a variable with dims).
 
         The year column is `year` (`batch` for the batch), with `_` added
         until no variable has that name.
         """
         names = set(self.model.variables)
         year = _free_name("year", names)
+        if self.model.has_dims:
+            n = len(self.model.axis)
+            data = {}
+            if self.batch > 1:
+                data[_free_name("batch", names | {year})] = np.repeat(
+                    np.arange(self.batch), n)
+            data[year] = np.tile(np.array(self.model.years), self.batch)
+            for v in self.model.variables:
+                values = self.values(v).reshape(self.batch, -1, n)
+                for c, members in enumerate(self.model.combos(v)):
+                    col = pl.Series(values[:, c, :].reshape(-1), dtype=pl.Float64)
+                    if not self.plan.cover[v].defined[c].all():
+                        col = col.fill_nan(None)  # empty cells are empty, as in version 1
+                    data[self.model.label(v, members)] = col
+            return pl.DataFrame(data)
         cols = [pl.col(YEAR).alias(year), *self.model.variables]
         if self.raw.height > len(self.model.axis):
             batch = _free_name("batch", names | {year})
             return self.raw.select(pl.col(BATCH).alias(batch), *cols)
         return self.raw.select(cols)
 
-    def value(self, variable: str, year: int, batch: int = 0) -> float | None:
+    def values(self, variable: str) -> np.ndarray:
+        """Every cell of a variable: float64 shaped (batch, *dim sizes, periods),
+        NaN where empty (`defined` says which cells are)."""
+        shape = (self.batch,) + self.model.shape(variable) + (len(self.model.axis),)
+        return self._column(variable).to_numpy().astype(float).reshape(shape)
+
+    def defined(self, variable: str) -> np.ndarray:
+        """The cells a definition covers: bool shaped (*dim sizes, periods)."""
+        cov = self.plan.cover[variable]
+        return cov.defined.reshape(self.model.shape(variable) + (len(self.model.axis),))
+
+    def _row(self, variable: str, members: tuple[str, ...], batch: int) -> int:
+        """The first row of one member combination of one batch in its frame."""
+        n = len(self.model.axis)
+        combo = self.model.combo_index(variable, tuple(members))
+        return (batch * self.model.n_combos(variable) + combo) * n
+
+    def value(self, variable: str, year: int, members: tuple[str, ...] = (),
+              batch: int = 0) -> float | None:
         """The value in the period `year` (an absolute number: the year, on a yearly axis)."""
         i = self.model.axis.index(year)
         if i is None:
             raise IndexError(f"{year} is not on the axis {self.model.axis.range_label()}")
-        return self.at(variable, i, batch)
+        return self.at(variable, i, batch, members)
 
-    def at(self, variable: str, period: int, batch: int = 0) -> float | None:
+    def at(self, variable: str, period: int, batch: int = 0,
+           members: tuple[str, ...] = ()) -> float | None:
         """The value in period `period` (an index on the model's axis)."""
         if not 0 <= period < len(self.model.axis):
             raise IndexError(f"period {period} is not on the axis {self.model.axis.range_label()}")
-        return self.raw.get_column(variable)[batch * len(self.model.axis) + period]
+        return self._column(variable)[self._row(variable, members, batch) + period]
 
-    def series(self, variable: str) -> list[float | None]:
-        return self.raw.get_column(variable).head(len(self.model.axis)).to_list()
+    def series(self, variable: str, members: tuple[str, ...] = ()) -> list[float | None]:
+        """One member combination's values in batch 0 (None where empty)."""
+        n = len(self.model.axis)
+        return self._column(variable).slice(self._row(variable, members, 0), n).to_list()
+
+    def rows(self, variables=None, batch: int = 0
+             ) -> list[tuple[str, tuple[str, ...], list[float | None]]]:
+        """(variable, members, values) per output row, in output order."""
+        n = len(self.model.axis)
+        out = []
+        for v in self.model.variables if variables is None else variables:
+            combos = self.model.combos(v)
+            values = self._column(v).slice(batch * len(combos) * n, len(combos) * n).to_list()
+            for c, members in enumerate(combos):
+                out.append((v, members, values[c * n:(c + 1) * n]))
+        return out
 
 
 def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = None,
@@ -283,8 +361,14 @@ def evaluate(model: Model, scenario: str = BASE, overrides: Overrides | None = N
              batch: int = 1, given: dict[str, np.ndarray] | None = None) -> Result:
     plan = prepare(model, scenario, overrides)
     with _without_cycle_collector():
-        raw = run(plan, batch=batch, given=given)
-    return Result(plan, raw, run_warnings(plan, raw))
+        frames = run_frames(plan, batch=batch, given=given)
+    return _result(plan, frames, None)
+
+
+def _result(plan: Plan, frames: Frames, only: set[str] | None) -> Result:
+    out = Result(plan, frames[()], [], frames if plan.model.has_dims else None)
+    out.warnings = run_warnings(plan, out, only)
+    return out
 
 
 def recompute(previous: Result, model: Model, scenario: str | None = None,
@@ -297,7 +381,8 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     """
     old = previous.plan
     scenario = scenario or old.scenario
-    if model.axis != old.model.axis or set(model.variables) != set(old.cover):
+    if (model.axis != old.model.axis or set(model.variables) != set(old.cover)
+            or model.dims != old.model.dims or model.dims_of != old.model.dims_of):
         batch = previous.raw.height // len(old.model.axis)  # the batch of `previous`
         return evaluate(model, scenario, overrides, batch=batch)
     plan = prepare(model, scenario, overrides, reuse=old)
@@ -307,26 +392,62 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     # warned before: its warning may be gone, or its definition on another line.
     warned = {w.subject.variable for w in previous.warnings} & set(plan.cover)
     if not changed:
-        return Result(plan, previous.raw, run_warnings(plan, previous.raw, warned))
+        return _result(plan, previous.frames, warned)
     with _without_cycle_collector():
-        raw = run(plan, previous=previous.raw, changed=changed)
+        frames = run_frames(plan, previous=previous.frames, changed=changed)
     redone = plan.graph.downstream(changed)
-    return Result(plan, raw, run_warnings(plan, raw, redone | warned))
+    return _result(plan, frames, redone | warned)
 
 
-def run_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
+def run_warnings(plan: Plan, result: Result, only: set[str] | None = None
                  ) -> list[Diagnostic]:
     """What a run found: non-finite values, then distributions whose parameters
     (read from variables) describe no distribution."""
     # The checker's walk filled `draws`: (piece, distributions whose parameters
     # read a variable or t), for the few pieces that have one.
     draws = list(plan.model.cache.draws.items())
-    found = nonfinite_warnings(plan, raw, only)
-    wrong = parameter_warnings(plan, raw, draws, only)
+    model = plan.model
+    if model.has_dims:  # checked on the frame without dims; dims: issue 14 (Monte Carlo)
+        draws = [(p, found) for p, found in draws if not model.dims_of[p.name]
+                 and not any(u.members or model.dims_of[u.name] for u in uses_of(model, p))]
+    found = (nonfinite_warnings(plan, result.raw, only) if not model.has_dims
+             else member_nonfinite_warnings(plan, result, only))
+    wrong = parameter_warnings(plan, result.raw, draws, only)
     if not wrong:
         return found
     order = {v: i for i, v in enumerate(plan.model.variables)}
     return sorted(found + wrong, key=lambda w: order.get(w.subject.variable, 0))
+
+
+def member_nonfinite_warnings(plan: Plan, result: Result, only: set[str] | None = None
+                              ) -> list[Diagnostic]:
+    """`nonfinite_warnings` for a model with dims: at the first such cell, named
+    with its members (`capex[orcl] is inf in 2027`)."""
+    model = plan.model
+    n = len(model.axis)
+    out = []
+    for v in model.variables:
+        if only is not None and v not in only:
+            continue
+        values = result.values(v).reshape(result.batch, -1, n)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(values) & plan.cover[v].defined[None, :, :]
+        if not bad.any():
+            continue
+        by_period = np.moveaxis(bad, -1, 0)  # the first period, then batch and members
+        i, b, c = np.unravel_index(int(np.argmax(by_period)), by_period.shape)
+        value = values[b, c, i]
+        what = "n/a (not a number)" if value != value else ("inf" if value > 0 else "-inf")
+        piece = plan.cover[v].at(int(c), int(i))
+        name = model.label(v, model.combos(v)[c])
+        source = OVERRIDES if piece.layer == OVERRIDES else model.source
+        out.append(Diagnostic(
+            f"{name} is {what} in {model.axis.label(int(i))} (definition on line {piece.line})",
+            piece.span,
+            "look for a division by zero, ln or sqrt of a negative number, or an overflow",
+            severity="warning", source=source, code="nonfinite",
+            subject=Subject(variable=v, period=int(i))))
+    return out
 
 
 def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None

@@ -4,7 +4,9 @@ Variables that reach themselves through time (recurrences) cannot be one
 vectorized column; they are computed cell by cell in the order the graph
 found, each cell vectorized over the batch. `compile_cell(expr, ctx)` returns
 `f(arrays, i) -> values of the batch in period index i`, where `arrays[name]`
-is a (batch, periods) float array. Same semantics as `engine.polars_expr`;
+is a (batch, periods) float array; with dims, (batch, one axis per dim of
+the model, periods), size 1 on the dims the variable lacks (the spread form
+of engine.dims), so that values broadcast member by member. Same semantics as `engine.polars_expr`;
 one handler per node class (`HANDLERS`), calls through the function table.
 Callers run the closures inside `np.errstate(all="ignore")`: non-finite
 results are values here, not warnings. Constants are numpy floats so that
@@ -20,6 +22,7 @@ import numpy as np
 
 from dsl import ast as A
 from engine.functions import Backend, Context
+from engine.reads import select
 
 Cell = Callable[[dict, int], np.ndarray]
 
@@ -53,18 +56,18 @@ def _number(b: Cells, node: A.Number) -> Cell:
 
 
 def _name(b: Cells, node: A.Name) -> Cell:
-    name = node.name
-    return lambda arrays, i: arrays[name][:, i]
+    name = b.ctx.column(node.name, node.members)
+    return lambda arrays, i: arrays[name][..., i]
 
 
 def _shifted(b: Cells, node: A.Shifted) -> Cell:
-    name, k = node.name, node.offset
-    return lambda arrays, i: arrays[name][:, i + k]
+    name, k = b.ctx.column(node.name, node.members), node.offset
+    return lambda arrays, i: arrays[name][..., i + k]
 
 
 def _at_year(b: Cells, node: A.AtYear) -> Cell:
-    name, j = node.name, b.ctx.axis.index(node.year)
-    return lambda arrays, i: arrays[name][:, j]
+    name, j = b.ctx.column(node.name, node.members), b.ctx.axis.index(node.year)
+    return lambda arrays, i: arrays[name][..., j]
 
 
 def _current_year(b: Cells, node: A.CurrentYear) -> Cell:
@@ -114,6 +117,14 @@ def _between(b: Cells, node: A.Between) -> Cell:
 
 
 def _call(b: Cells, node: A.Call) -> Cell:
+    if b.ctx.reads is not None:
+        key = b.ctx.reads.of_call(node)  # sum(x, DIM): reduced from x's array each period
+        if key is not None:
+            read, space = b.ctx.reads.needs[key], b.ctx.reads.space
+
+            def over_members(arrays, i):
+                return select(read, arrays[read.source][..., i], space)
+            return over_members
     return b.ctx.functions[node.func].cells(b, node.args)
 
 

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dsl.errors import Diagnostic, Subject
+from engine import member_checks
 from engine.graph import Cycle, Graph, build
 from engine.model import OVERRIDES, Covers, Model, Piece
 from engine.uses import AT, CAGR, CUMSUM, RANGE, SAME, SHIFT, Use
@@ -42,6 +43,7 @@ def check_cover(model: Model, cover: Covers, uses_of, defined: dict[str, int],
                 only: set[str] | None = None) -> list[Diagnostic]:
     errors: list[Diagnostic] = []
     n = len(model.axis)
+    dims_of = model.dims_of
     for v in model.variables:
         if only is not None and v not in only:
             continue
@@ -50,7 +52,10 @@ def check_cover(model: Model, cover: Covers, uses_of, defined: dict[str, int],
         for k, piece in enumerate(c.pieces):
             mask = (1 << c.n_periods) - 1 if full else bitset(c.mask(k)[0])
             for use in uses_of(piece):
-                found = _check_use(model, piece, mask, use, defined, n)
+                if dims_of and (dims_of[v] or dims_of[use.name] or use.members):
+                    found = member_checks.check_use(model, piece, c.mask(k), use, cover)
+                else:
+                    found = _check_use(model, piece, mask, use, defined, n)
                 if found and piece.layer == OVERRIDES:
                     found = [replace(d, source=OVERRIDES) for d in found]
                 errors.extend(found)
@@ -113,14 +118,24 @@ def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:
     return [_cycle(model, c, cover) for c in graph.cycles]
 
 
+def _some_piece(c, i: int) -> Piece:
+    """A piece winning period i (of the first member that has one)."""
+    k = c.grid[:, i]
+    return c.pieces[int(k[np.argmax(k >= 0)])]
+
+
 def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
-    pieces = [cover[v].at(0, i) for v, i in cycle.cells]
+    # cells are (variable, period), or (variable, period, piece) in a group with dims
+    pieces = [cover[c[0]].pieces[c[2]] if len(c) == 3 else _some_piece(cover[c[0]], c[1])
+              for c in cycle.cells]
+    names = [p.label for p in pieces]
     if cycle.same_year:
-        path = " -> ".join(v for v, _ in cycle.cells)
+        path = " -> ".join(names)
     else:
-        path = " -> ".join(f"{v}[{model.axis.label(i)}]" for v, i in cycle.cells)
+        path = " -> ".join(f"{name}[{model.axis.label(c[1])}]"
+                           for name, c in zip(names, cycle.cells))
     lines: dict[str, int] = {}
-    for (v, _), p in zip(cycle.cells, pieces):
+    for v, p in zip(names, pieces):
         lines.setdefault(v, p.line)
     where = ", ".join(f"{v} on line {n}" for v, n in lines.items())
     kind = "in the same year" if cycle.same_year else "through the years"
@@ -147,6 +162,10 @@ def check_scenario(model: Model, cover, uses_of, base=None) -> tuple[Graph, list
         only = set(changed).union(*(rev[v] for v in changed)) if changed else set()
         reuse = (base_graph, changed)
     errors = check_cover(model, cover, uses_of, defined, only)
-    graph = build(model.variables, cover, uses_of, reuse)
+    needed = None
+    if model.dims:
+        def needed(reader, mask, use):
+            return member_checks.needed(model, reader, mask, use)
+    graph = build(model.variables, cover, uses_of, reuse, needed)
     errors.extend(cycle_diagnostics(model, graph, cover))
     return graph, errors

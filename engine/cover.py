@@ -43,22 +43,31 @@ class Cover:
         return cls((), _frozen(np.full((n_combos, n_periods), EMPTY, dtype=np.int32)))
 
     @classmethod
-    def of_layer(cls, pieces: Sequence[Piece], n_periods: int, n_combos: int = 1) -> Cover:
+    def of_layer(cls, pieces: Sequence[Piece], n_periods: int, shape: tuple[int, ...] = (),
+                 dims: tuple[str, ...] = ()) -> Cover:
         """The most specific piece per cell within one layer.
 
-        Pieces are painted from the least specific up, so a more specific one
-        overwrites; of two equally specific pieces (an overlap, reported
-        elsewhere) the first listed wins, hence each rank is painted last to first.
+        `shape` and `dims` are the variable's dim sizes and names (none for a
+        dimensionless variable). Pieces are painted from the least specific
+        up (time rank plus the number of dims a piece pins), so a piece at
+        least as specific on every axis overwrites; of two equally specific
+        pieces (an overlap, reported elsewhere) the first listed wins, hence
+        each rank is painted last to first. Two pieces each more specific on
+        a different axis are reported by `engine.specificity`.
         """
+        n_combos = 1
+        for size in shape:
+            n_combos *= size
         if len(pieces) == 1:
             p = pieces[0]
-            if p.start == 0 and p.end == n_periods - 1:
+            if p.start == 0 and p.end == n_periods - 1 and not p.members:
                 return cls((p,), _zeros(n_combos, n_periods))
         grid = np.full((n_combos, n_periods), EMPTY, dtype=np.int32)
-        order = sorted(range(len(pieces)), key=lambda k: (pieces[k].rank, -k))
+        cells = grid.reshape(*shape, n_periods)  # a view: dims as axes
+        order = sorted(range(len(pieces)),
+                       key=lambda k: (pieces[k].rank + len(pieces[k].members), -k))
         for k in order:
-            p = pieces[k]
-            grid[:, p.start:p.end + 1] = k
+            cells[region(pieces[k], dims)] = k
         return _normalized(tuple(pieces), grid)
 
     def over(self, top: Cover) -> Cover:
@@ -162,7 +171,8 @@ class Cover:
         for p, q in zip(ps, qs):
             if p is q:
                 continue
-            if (p.start, p.end, p.rank, p.layer) != (q.start, q.end, q.rank, q.layer) or (
+            if (p.start, p.end, p.rank, p.layer, p.members) != (
+                    q.start, q.end, q.rank, q.layer, q.members) or (
                     p.expr is not q.expr and p.expr != q.expr):
                 return False
         g, h = self.grid, other.grid
@@ -179,6 +189,12 @@ class Cover:
     def __repr__(self) -> str:
         lines = ", ".join(f"{p.layer}:{p.line}" for p in self.pieces)
         return f"Cover({self.n_combos}x{self.n_periods}, pieces=[{lines}])"
+
+
+def region(piece: Piece, dims: tuple[str, ...]) -> tuple:
+    """The index of a piece's cells in a grid shaped (*dim sizes, periods)."""
+    pinned = dict(piece.members)
+    return tuple(pinned.get(d, slice(None)) for d in dims) + (slice(piece.start, piece.end + 1),)
 
 
 def _normalized(candidates: tuple[Piece, ...], grid: np.ndarray) -> Cover:

@@ -22,6 +22,7 @@ import polars as pl
 F64 = pl.Float64
 BATCH, YEAR, YEAR_INDEX, YEAR_FLOAT, BATCH_BASE = "#batch", "#year", "#yi", "#yf", "#base"
 HELPERS = (BATCH, YEAR, YEAR_INDEX, YEAR_FLOAT, BATCH_BASE)
+CELL = "#cell"  # frames with dims only: (member combination, period) within the batch
 
 NAN = pl.lit(float("nan"), dtype=F64)
 EMPTY = pl.lit(None, dtype=F64)

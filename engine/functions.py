@@ -91,10 +91,20 @@ class Function:
 @dataclass(frozen=True)
 class Context:
     """What a back-end needs besides the expression: the time axis and the
-    function table (a test may give a table of its own)."""
+    function table (a test may give a table of its own); with dims, the
+    model's dims (`engine.reads.Reads`), which say where a reference of a
+    variable with other dims, or with a selection, is to be read."""
 
     axis: TimeAxis
     functions: Mapping[str, Function] = field(default_factory=lambda: FUNCTIONS)
+    reads: Any = None  # engine.reads.Reads of the variable being built, with dims
+
+    def column(self, name: str, members: tuple[A.Member, ...] = ()) -> str:
+        """The column (or array) that holds `name` as the variable being built reads it:
+        its own name when it has the same dims and no selection, else a helper's."""
+        if self.reads is None:
+            return name
+        return self.reads.column(name, members)
 
 
 class Backend:

@@ -15,6 +15,8 @@ dependency order decide how each variable is computed:
 from __future__ import annotations
 
 import heapq
+
+import numpy as np
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -82,7 +84,7 @@ class Graph:
 
 
 def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
-          reuse: tuple[Graph, set[str]] | None = None) -> Graph:
+          reuse: tuple[Graph, set[str]] | None = None, needed=None) -> Graph:
     """The graph of one scenario.
 
     `reuse` = (the base scenario's graph, the variables whose cover differs
@@ -118,6 +120,11 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
             cells = known.cells
         elif cyclic:
             cells, cycle = _cell_order(comp, members, cover, uses_of, order)
+            if cycle is not None and needed is not None and any(
+                    cover[v].n_combos > 1 for v in comp):
+                # Members of one variable may read each other in the same period
+                # (`share[orcl] = 1 - share[goog]`): order definitions, not variables.
+                cells, cycle = _piece_order(comp, members, cover, uses_of, order, needed)
             if cycle is not None:
                 cycles.append(cycle)
         for v in comp:
@@ -175,22 +182,24 @@ def _tarjan(variables, deps) -> list[list[str]]:
 def _cell_order(comp, members, cover, uses_of, order):
     """Topological order of the cells of a cyclic group, or the cycle that prevents one."""
     n = next(iter(cover.values())).n_periods if cover else 0
-    rows = {v: cover[v].row(0) for v in comp}
+    rows = {v: _per_period(cover[v]) for v in comp}
     if _only_backward(comp, members, cover, uses_of):
         # Every cell reads the group only in earlier years (x = x[t-1] * ...):
         # year by year is an order, and no cell can reach itself.
         cells = [(v, i) for i in range(n) for v in sorted(comp, key=order.__getitem__)
-                 if rows[v][i] is not None]
+                 if rows[v][i]]
         return tuple(cells), None
-    cells = [(v, i) for v in comp for i in range(n) if rows[v][i] is not None]
+    # A cell is a (variable, period), all its members together (they are
+    # computed as one vector): it reads what any piece winning there reads.
+    cells = [(v, i) for v in comp for i in range(n) if rows[v][i]]
     preds: dict[tuple[str, int], list[tuple[str, int]]] = {}
     succs: dict[tuple[str, int], list[tuple[str, int]]] = {c: [] for c in cells}
     for v, i in cells:
         ps = []
-        for u in uses_of(rows[v][i]):
+        for u in (u for p in rows[v][i] for u in uses_of(p)):
             if u.name in members:
                 for j in u.cells(i):
-                    if 0 <= j < n and rows[u.name][j] is not None:
+                    if 0 <= j < n and rows[u.name][j]:
                         ps.append((u.name, j))
         preds[(v, i)] = ps
         for p in ps:
@@ -212,6 +221,17 @@ def _cell_order(comp, members, cover, uses_of, order):
     return tuple(done), _find_cycle(left, preds, order)
 
 
+def _per_period(c) -> list[tuple[Piece, ...]]:
+    """The pieces winning some member in each period (one or none without dims)."""
+    if c.n_combos == 1:
+        return [(p,) if p is not None else () for p in c.row(0)]
+    out = []
+    for i in range(c.n_periods):
+        ks = [k for k in dict.fromkeys(c.grid[:, i].tolist()) if k >= 0]
+        out.append(tuple(c.pieces[k] for k in ks))
+    return out
+
+
 def _only_backward(comp, members, cover, uses_of) -> bool:
     """True when the group reads itself only through lags (x[t-k], k > 0)."""
     for v in comp:
@@ -222,13 +242,59 @@ def _only_backward(comp, members, cover, uses_of) -> bool:
     return True
 
 
-def _find_cycle(left, preds, order) -> Cycle:
+def _piece_order(comp, members, cover, uses_of, order, needed):
+    """The order of (variable, period, piece) in a cyclic group with dims: each
+    piece's region in one period is computed as one vector, after the regions
+    of the cells it reads (found with `needed`, engine.member_checks)."""
+    nodes = []
+    for v in comp:
+        grid = cover[v].grid
+        for k in range(len(cover[v].pieces)):
+            for i in np.flatnonzero((grid == k).any(axis=0)).tolist():
+                nodes.append((v, i, k))
+    preds: dict[tuple, list[tuple]] = {}
+    succs: dict[tuple, list[tuple]] = {c: [] for c in nodes}
+    for v, i, k in nodes:
+        c = cover[v]
+        mask = np.zeros(c.grid.shape, dtype=bool)
+        mask[:, i] = c.grid[:, i] == k
+        ps = set()
+        for u in uses_of(c.pieces[k]):
+            if u.name not in members:
+                continue
+            need = needed(v, mask, u).reshape(cover[u.name].grid.shape)
+            combos, periods = np.nonzero(need)
+            ks = cover[u.name].grid[combos, periods]
+            ps.update((u.name, j, kk) for j, kk in zip(periods.tolist(), ks.tolist()) if kk >= 0)
+        preds[(v, i, k)] = sorted(ps, key=lambda c: (c[1], order[c[0]], c[2]))
+        for p in preds[(v, i, k)]:
+            succs[p].append((v, i, k))
+    indeg = {c: len(preds[c]) for c in nodes}
+    heap = [(i, order[v], k, v) for v, i, k in nodes if indeg[(v, i, k)] == 0]
+    heapq.heapify(heap)
+    done = []
+    while heap:
+        i, _, k, v = heapq.heappop(heap)
+        done.append((v, i, k))
+        for s in succs[(v, i, k)]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                heapq.heappush(heap, (s[1], order[s[0]], s[2], s[0]))
+    if len(done) == len(nodes):
+        return tuple(done), None
+    left = {c for c in nodes if indeg[c] > 0}
+    cycle = _find_cycle(left, preds, {v: order[v] for v in comp}, key=lambda c: (order[c[0]], c[1], c[2]))
+    return tuple(done), cycle
+
+
+def _find_cycle(left, preds, order, key=None) -> Cycle:
     """Walk predecessors inside the unresolved cells until one repeats."""
-    start = min(left, key=lambda c: (order[c[0]], c[1]))
+    key = key or (lambda c: (order[c[0]], c[1]))
+    start = min(left, key=key)
     path, seen = [start], {start: 0}
     cur = start
     while True:
-        nxt = min((p for p in preds[cur] if p in left), key=lambda c: (c != cur, order[c[0]], c[1]))
+        nxt = min((p for p in preds[cur] if p in left), key=lambda c: (c != cur, key(c)))
         if nxt in seen:
             loop = path[seen[nxt]:]
             break
@@ -237,5 +303,5 @@ def _find_cycle(left, preds, order) -> Cycle:
         cur = nxt
     # path follows "reads" edges: a reads b reads ... reads a
     loop.append(loop[0])
-    same = len({i for _, i in loop}) == 1
+    same = len({c[1] for c in loop}) == 1
     return Cycle(tuple(loop), same)

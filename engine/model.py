@@ -17,10 +17,12 @@ from types import MappingProxyType
 from typing import Mapping
 
 from dsl import ast as A
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, Subject
 from engine.axis import TimeAxis
 from engine.cache import ModelCache
 from engine.cover import Cover
+from engine.dims import Dim, Space, label
+from engine.uses import suggest
 
 SINGLE, RANGE, SERIES = 2, 1, 0  # how specific a piece is: higher wins
 BASE = A.BASE  # the layer of the definitions outside any scenario block
@@ -39,6 +41,25 @@ class Piece:
     layer: str
     definition: A.Definition = field(compare=False)
     span: A.Span = field(compare=False)  # the definition, or the map entry
+    # The members the piece is pinned to, (dim, member index) in canonical
+    # dim order: from the left-hand subscripts and a member map's key. () for
+    # a definition over every member (and always in a dimensionless model).
+    members: tuple[tuple[str, int], ...] = ()
+    member_names: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def pinned(self) -> frozenset[str]:
+        """The dims on which this piece is one member (its member rank is 1 there)."""
+        return frozenset(d for d, _ in self.members)
+
+    def beats_or_ties(self, other: Piece) -> bool:
+        """At least as specific as `other` on every axis: time and each dim."""
+        return self.rank >= other.rank and self.pinned >= other.pinned
+
+    @property
+    def label(self) -> str:
+        """`capex` or `capex[goog]`: the variable with the members it is pinned to."""
+        return label(self.name, self.member_names)
 
     @property
     def line(self) -> int:
@@ -78,8 +99,57 @@ class Model:
     sections: tuple[str, ...] = ()
     # Hidden characters in comments and titles: the file loads, but a reviewer must see them.
     warnings: tuple[Diagnostic, ...] = ()
+    # Dimensions (engine.dims): the dims in declaration order, member -> (dim,
+    # index), and every variable's dims in canonical order (() when it has none).
+    dims: Mapping[str, Dim] = field(default_factory=lambda: MappingProxyType({}))
+    member_of: Mapping[str, tuple[str, int]] = field(default_factory=lambda: MappingProxyType({}))
+    dims_of: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # Derived data computed once per model (uses per piece, checked scenarios): engine.cache.
     cache: ModelCache = field(default_factory=ModelCache, compare=False, repr=False)
+
+    @cached_property
+    def space(self) -> Space:
+        return Space(self.dims, self.dims_of)
+
+    def dims_of_var(self, var: str) -> tuple[str, ...]:
+        return self.dims_of.get(var, ())
+
+    def shape(self, var: str) -> tuple[int, ...]:
+        """The sizes of a variable's dims (() when it has none)."""
+        return self.space.shape(self.dims_of_var(var))
+
+    def n_combos(self, var: str) -> int:
+        return self.space.size(self.dims_of_var(var))
+
+    def combos(self, var: str) -> tuple[tuple[str, ...], ...]:
+        """Member names per combination, in output order; ((),) without dims."""
+        return tuple(self.space.combos(self.dims_of_var(var)))
+
+    def combo_index(self, var: str, members: tuple[str, ...]) -> int:
+        """The combination of `var` with these member names (in its dim order)."""
+        sig = self.dims_of_var(var)
+        if len(members) != len(sig):
+            raise KeyError(f"{var} has dims {sig}, given members {members}")
+        at = {}
+        for d, m in zip(sig, members):
+            dim, k = self.member_of[m]
+            if dim != d:
+                raise KeyError(f"{m} is a member of {dim}, not of {d}")
+            at[d] = k
+        return self.space.combo_index(sig, at)
+
+    def label(self, var: str, members: tuple[str, ...] = ()) -> str:
+        """The output name of a row: `capex`, `capex[goog]`, `units[goog,g800]`."""
+        return label(var, members)
+
+    def outputs(self, variables=None) -> list[tuple[str, tuple[str, ...]]]:
+        """(variable, members) per output row: each variable followed by its combinations."""
+        return [(v, c) for v in (self.variables if variables is None else variables)
+                for c in self.combos(v)]
+
+    @property
+    def has_dims(self) -> bool:
+        return bool(self.dims)
 
     @cached_property
     def years(self) -> tuple[int, ...]:
@@ -109,16 +179,23 @@ def year_span(years: A.Years | None, axis: TimeAxis) -> tuple[int, int] | None:
     return axis.clip(years.start, years.end)
 
 
-def pieces_of(d: A.Definition, layer: str, axis: TimeAxis,
-              errors: list[Diagnostic]) -> list[Piece]:
-    """A definition as pieces: a year map whole definition gives one per entry."""
+def pieces_of(d: A.Definition, layer: str, axis: TimeAxis, errors: list[Diagnostic],
+              member_of: Mapping[str, tuple[str, int]] | None = None,
+              dims: Mapping[str, Dim] | None = None) -> list[Piece]:
+    """A definition as pieces: a year map or member map whole definition gives
+    one per entry (a member map under a year selector: one per member, each
+    for those years)."""
     out: list[Piece] = []
+    member_of = member_of or {}
+    pinned = _pinned(d.members, d.name, member_of, errors)
+    if pinned is None:
+        return out
     if isinstance(d.expr, A.YearMap) and d.years is None:
         for entry in d.expr.entries:
             _check_selector(entry.years, axis, errors)
             span = year_span(entry.years, axis)
             if span is not None:
-                out.append(Piece(d.name, entry.value, *span, RANGE, layer, d, entry.span))
+                out.append(_piece(d, entry.value, span, RANGE, layer, entry.span, pinned, dims))
         return out
     if d.years is not None:
         _check_selector(d.years, axis, errors)
@@ -126,8 +203,87 @@ def pieces_of(d: A.Definition, layer: str, axis: TimeAxis,
     if span is None:
         return out
     rank = SERIES if d.years is None else (SINGLE if d.years.single else RANGE)
-    out.append(Piece(d.name, d.expr, *span, rank, layer, d, d.span))
+    if isinstance(d.expr, A.MemberMap):
+        entries = _map_members(d, pinned, member_of, errors)
+        for entry, member in entries:
+            out.append(_piece(d, entry.value, span, rank, layer, entry.span,
+                              pinned + (member,), dims))
+        return out
+    out.append(_piece(d, d.expr, span, rank, layer, d.span, pinned, dims))
     return out
+
+
+def _piece(d: A.Definition, expr: A.Expr, span: tuple[int, int], rank: int, layer: str,
+           where: A.Span, pinned: tuple[tuple[str, int, str], ...],
+           dims: Mapping[str, Dim] | None) -> Piece:
+    if not pinned:
+        return Piece(d.name, expr, *span, rank, layer, d, where)
+    order = {name: k for k, name in enumerate(dims or ())}
+    ms = sorted(pinned, key=lambda m: order.get(m[0], 0))
+    return Piece(d.name, expr, *span, rank, layer, d, where,
+                 tuple((dim, k) for dim, k, _ in ms), tuple(name for _, _, name in ms))
+
+
+def _pinned(members: tuple[A.Member, ...], var: str, member_of, errors
+            ) -> tuple[tuple[str, int, str], ...] | None:
+    """(dim, index, name) of a definition's member subscripts; None after an error."""
+    out: list[tuple[str, int, str]] = []
+    seen: dict[str, str] = {}
+    for m in members:
+        hit = member_of.get(m.name)
+        if hit is None:
+            errors.append(unknown_member(m, member_of))
+            return None
+        dim, k = hit
+        if dim in seen:
+            errors.append(Diagnostic(
+                f"'{var}[...]' names two members of dim '{dim}': {seen[dim]} and {m.name}",
+                m.span, f"a subscript holds one member per dim: {var}[{seen[dim]}] or "
+                f"{var}[{m.name}]", code="dim-mismatch", subject=Subject(variable=var)))
+            return None
+        seen[dim] = m.name
+        out.append((dim, k, m.name))
+    return tuple(out)
+
+
+def _map_members(d: A.Definition, pinned, member_of, errors) -> list:
+    """The entries of a member map with their (dim, index, name); errors for
+    unknown members, keys of two dims, or a dim the subscript already pins."""
+    out = []
+    first_dim: tuple[str, A.Member] | None = None
+    pinned_dims = {dim for dim, _, _ in pinned}
+    for entry in d.expr.entries:
+        m = entry.member
+        hit = member_of.get(m.name)
+        if hit is None:
+            errors.append(unknown_member(m, member_of))
+            continue
+        dim, k = hit
+        if first_dim is None:
+            first_dim = (dim, m)
+            if dim in pinned_dims:
+                errors.append(Diagnostic(
+                    f"the map's keys are members of dim '{dim}', which the subscript of "
+                    f"'{d.name}' already pins", m.span,
+                    f"key the map by another dim, or drop the {dim} member from the subscript",
+                    code="dim-mismatch", subject=Subject(variable=d.name)))
+                return []
+        elif dim != first_dim[0]:
+            errors.append(Diagnostic(
+                f"member map mixes dims: '{m.name}' is in dim '{dim}', "
+                f"'{first_dim[1].name}' in dim '{first_dim[0]}'", m.span,
+                f"a member map is keyed by the members of one dim ({first_dim[0]})",
+                code="dim-mismatch", subject=Subject(variable=d.name)))
+            continue
+        out.append((entry, (dim, k, m.name)))
+    return out
+
+
+def unknown_member(m: A.Member, member_of) -> Diagnostic:
+    hint = suggest(m.name, member_of) or (
+        "members: " + ", ".join(list(member_of)[:12]) if member_of else
+        "declare the dim first: dim company = {goog, meta}")
+    return Diagnostic(f"unknown member '{m.name}'", m.span, hint, code="unknown-member")
 
 
 def _check_selector(years: A.Years, axis: TimeAxis, errors: list[Diagnostic]) -> None:
@@ -139,8 +295,17 @@ def _check_selector(years: A.Years, axis: TimeAxis, errors: list[Diagnostic]) ->
             return
 
 
-def _layer(pieces: tuple[Piece, ...] | None, n: int) -> Cover | None:
-    return Cover.of_layer(pieces, n) if pieces else None
+def _layer(model: Model, var: str, pieces: tuple[Piece, ...] | None) -> Cover | None:
+    if not pieces:
+        return None
+    sig = model.dims_of_var(var)
+    if not sig:
+        return Cover.of_layer(pieces, len(model.axis))
+    return Cover.of_layer(pieces, len(model.axis), model.space.shape(sig), sig)
+
+
+def _empty(model: Model, var: str) -> Cover:
+    return Cover.empty(len(model.axis), model.n_combos(var))
 
 
 def cover(model: Model, scenario: str,
@@ -148,16 +313,15 @@ def cover(model: Model, scenario: str,
           variables: tuple[str, ...] | None = None) -> Covers:
     """For one scenario: each variable's winning piece in each cell (of `variables`
     only, when given)."""
-    n = len(model.axis)
     layers = [model.layers[name] for name in model.chain(scenario)]
     if overrides:
         layers.append(overrides)
     out: Covers = {}
     base = layers[0]
     for var in model.variables if variables is None else variables:
-        got = _layer(base.get(var), n) or Cover.empty(n)
+        got = _layer(model, var, base.get(var)) or _empty(model, var)
         for layer in layers[1:]:
-            top = _layer(layer.get(var), n)
+            top = _layer(model, var, layer.get(var))
             if top is not None:
                 got = got.over(top)
         out[var] = got
@@ -171,11 +335,10 @@ def cover_over(model: Model, below: Mapping[str, Cover],
     The same covers as `cover(model, child)`, built from the parent's in the
     size of the layer instead of from base through the whole chain.
     """
-    n = len(model.axis)
     out = dict(below)
     for var, pieces in layer.items():
         if pieces and var in out:
-            out[var] = out[var].over(Cover.of_layer(pieces, n))
+            out[var] = out[var].over(_layer(model, var, pieces))
     return out
 
 

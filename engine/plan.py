@@ -17,10 +17,11 @@ import polars as pl
 
 from engine import cells, polars_expr
 from engine.axis import TimeAxis
-from engine.frame import BATCH, BATCH_BASE, F64, HELPERS, YEAR, YEAR_FLOAT, YEAR_INDEX
+from engine.frame import BATCH, BATCH_BASE, CELL, F64, HELPERS, YEAR, YEAR_FLOAT, YEAR_INDEX
 from engine.functions import Context
 from engine.graph import Block, Graph
 from engine.model import Covers, Model
+from engine.reads import CrossRead, Reads, materialize, select
 
 
 @dataclass
@@ -34,6 +35,11 @@ class Plan:
     changed: set[str] | None = None  # set by compile_plan(reuse=...): what differs from it
     # column key -> (the column it writes, the columns it reads), found once per plan
     reads: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    # With dims: per vectorized variable, the helper columns its column reads
+    # (engine.reads), filled before its level runs; and the selections the
+    # recurrences read, as array views (key -> read).
+    cross: dict[str, tuple[CrossRead, ...]] = field(default_factory=dict)
+    arrays: dict[str, CrossRead] = field(default_factory=dict)
 
     @property
     def axis(self) -> TimeAxis:
@@ -52,8 +58,9 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
     With `reuse`, `plan.changed` lists the variables whose winning
     definitions differ from `reuse`'s (what a recompute must start from).
     """
-    ctx = Context(model.axis)
+    base_ctx = Context(model.axis)
     plan = Plan(model, scenario, cover, graph)
+    dimmed = bool(model.dims)
     old_fns = _closures_by_expression(reuse) if reuse is not None else {}
     changed: set[str] = set()
     for level in graph.levels:
@@ -62,6 +69,11 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
                 same = reuse is not None and v in reuse.cover and reuse.cover[v] == cover[v]
                 if not same:
                     changed.add(v)
+                ctx = base_ctx
+                if dimmed:  # reads across dims go through helpers (engine.reads)
+                    reads = Reads(model.space, model.member_of,
+                                  None if block.cyclic else model.dims_of[v])
+                    ctx = Context(model.axis, reads=reads)
                 if block.cyclic:
                     for p in cover[v].distinct():
                         hit = old_fns.get(id(p.expr))
@@ -69,8 +81,14 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
                         plan.cell_fns[id(p)] = fn or cells.compile_cell(p.expr, ctx)
                 elif same and v in reuse.columns:
                     plan.columns[v] = reuse.columns[v]
+                    plan.cross[v] = reuse.cross.get(v, ())
                 else:
                     plan.columns[v] = polars_expr.column(v, cover[v], ctx)
+                if dimmed:
+                    if block.cyclic:
+                        plan.arrays.update(reads.needs)
+                    elif v not in plan.cross:
+                        plan.cross[v] = tuple(reads.needs.values())
     plan.changed = changed if reuse is not None else None
     return plan
 
@@ -94,49 +112,82 @@ def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
     return out
 
 
-def base_frame(axis: TimeAxis, batch: int) -> pl.DataFrame:
+def base_frame(axis: TimeAxis, batch: int, n_combos: int = 1) -> pl.DataFrame:
     """The helper columns of a frame: batch, the period's absolute number (the year),
-    its index, its t (`TimeAxis.ts`, what `t` reads) and the row of the batch's first period."""
+    its index, its t (`TimeAxis.ts`, what `t` reads) and the row of the batch's first period.
+
+    A frame of variables with dims has a row per (batch, member combination,
+    period): its `#batch` numbers the (batch, combination) blocks, so that a
+    lag, `x[2025]` and a running total stay within one member's periods
+    exactly as within one batch; `#cell` is the row's (combination, period)
+    within its batch, which member-specific definitions are looked up by.
+    """
     n = len(axis)
-    b = np.repeat(np.arange(batch, dtype=np.int64), n)
-    yi = np.tile(np.arange(n, dtype=np.int64), batch)
-    return pl.DataFrame({
+    blocks = batch * n_combos
+    b = np.repeat(np.arange(blocks, dtype=np.int64), n)
+    yi = np.tile(np.arange(n, dtype=np.int64), blocks)
+    columns = {
         BATCH: b,
         YEAR: yi + axis.start,
         YEAR_INDEX: yi,
-        YEAR_FLOAT: np.tile(np.array(axis.ts(), dtype=np.float64), batch),
+        YEAR_FLOAT: np.tile(np.array(axis.ts(), dtype=np.float64), blocks),
         BATCH_BASE: b * n,
-    })
+    }
+    if n_combos > 1:
+        columns[CELL] = np.tile(np.arange(n_combos * n, dtype=np.int64), batch)
+    return pl.DataFrame(columns)
+
+
+Frames = dict[tuple[str, ...], pl.DataFrame]  # one frame per set of dims (engine.reads)
 
 
 def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
         previous: pl.DataFrame | None = None, changed: set[str] | None = None) -> pl.DataFrame:
-    """Evaluate into a frame with a row per (batch, year) and a column per variable.
+    """`run_frames` for a model without dims: its one frame."""
+    frames = run_frames(plan, batch, given, None if previous is None else {(): previous},
+                        changed)
+    return frames[()]
 
-    `given[v]`, shaped (batch, years), replaces v's own definitions.
-    With `previous` (a frame of this plan's shape) and `changed`, only the
+
+def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
+               previous: Frames | None = None, changed: set[str] | None = None) -> Frames:
+    """Evaluate into frames, one per set of dims: a row per (batch, member
+    combination, period) and a column per variable with those dims.
+
+    `given[v]`, shaped (batch, *dim sizes, periods), replaces v's own definitions.
+    With `previous` (frames of this plan's shape) and `changed`, only the
     variables downstream of `changed` are computed; the rest are reused.
 
     Columns are kept as series by name, and each level is computed on a
     frame of just the columns it reads: adding columns to one growing frame
     cost a copy of every column's handle per level, quadratic down a chain
-    of 10,000 variables one level each. The frame is assembled once at the end.
+    of 10,000 variables one level each. The frames are assembled at the end.
     """
     given = given or {}
+    model = plan.model
     n = len(plan.axis)
+    dims_of = model.dims_of if model.dims else None
+    sigs = sorted({()} | set(dims_of.values()), key=lambda s: (len(s), s)) if dims_of else [()]
     todo: set[str] | None = None
+    cols: dict[tuple[str, ...], dict[str, pl.Series]] = {}
     if previous is not None and changed is not None:
         todo = plan.graph.downstream(set(changed))
-        cols = dict(zip(previous.columns, previous.get_columns()))
-        batch = previous.height // n
+        for sig in sigs:
+            cols[sig] = dict(zip(previous[sig].columns, previous[sig].get_columns()))
+        batch = previous[()].height // n
     else:
-        start = base_frame(plan.axis, batch)
-        cols = dict(zip(start.columns, start.get_columns()))
+        for sig in sigs:
+            start = base_frame(plan.axis, batch, model.space.size(sig) if sig else 1)
+            cols[sig] = dict(zip(start.columns, start.get_columns()))
+
+    def sig_of(v: str) -> tuple[str, ...]:
+        return dims_of[v] if dims_of else ()
+
     for v, a in given.items():
         if todo is None or v in todo:
-            cols[v] = pl.Series(v, np.asarray(a, dtype=float).reshape(-1), dtype=F64)
+            cols[sig_of(v)][v] = pl.Series(v, np.asarray(a, dtype=float).reshape(-1), dtype=F64)
     for level in plan.graph.levels:
-        keys = []
+        keys: dict[tuple[str, ...], list[str]] = {}
         cyclic: list[Block] = []
         for block in level:
             if todo is not None and not todo.intersection(block.variables):
@@ -144,15 +195,41 @@ def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
             if block.cyclic:
                 cyclic.append(block)
             elif block.variables[0] not in given:
-                keys.append(block.variables[0])
-        if keys:
-            _level(plan, cols, keys)
+                v = block.variables[0]
+                keys.setdefault(sig_of(v), []).append(v)
+        for sig, names in keys.items():
+            if dims_of:
+                _fill_helpers(plan, cols, sig, names, batch, n)
+            _level(plan, cols[sig], names)
         if cyclic:
-            for s in _cyclic(plan, cols, cyclic, batch, given):
-                cols[s.name] = s
+            for v, s in _cyclic(plan, cols, cyclic, batch, given):
+                cols[sig_of(v)][v] = s
     if todo is not None:
-        return previous.with_columns([cols[c] for c in previous.columns if c in todo])
-    return pl.DataFrame(list(cols.values()))
+        out = {}
+        for sig in sigs:
+            frame = previous[sig]
+            redo = [cols[sig][c] for c in frame.columns if c in todo]
+            out[sig] = frame.with_columns(redo) if redo else frame
+        return out
+    return {sig: pl.DataFrame([s for c, s in cols[sig].items() if not c.startswith("#>")])
+            for sig in sigs}
+
+
+def _fill_helpers(plan: Plan, cols, sig: tuple[str, ...], names: list[str], batch: int,
+                  n: int) -> None:
+    """The helper columns the variables `names` (of the frame `sig`) read, from
+    the frames their sources live in (computed at earlier levels)."""
+    space = plan.model.space
+    dims_of = plan.model.dims_of
+    done: set[str] = set()
+    for v in names:
+        for read in plan.cross.get(v, ()):
+            if read.key in done:
+                continue
+            done.add(read.key)
+            source = cols[dims_of[read.source]][read.source].to_numpy()
+            values = materialize(read, source, batch, n, space, sig)
+            cols[sig][read.key] = pl.Series(read.key, values, dtype=F64)
 
 
 def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
@@ -163,7 +240,7 @@ def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
     fewer calls but not the same bits (a column made by an earlier step of
     the query can stay a broadcast constant, which polars divides by as a
     multiplication by its reciprocal)."""
-    needed = dict.fromkeys(HELPERS)
+    needed = dict.fromkeys(HELPERS + ((CELL,) if CELL in cols else ()))
     names: list[str] = []
     for k in keys:
         hit = plan.reads.get(k)
@@ -177,44 +254,93 @@ def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
         cols[name] = out.get_column(name)
 
 
-def _cyclic(plan: Plan, cols: dict[str, pl.Series], blocks: list[Block], batch: int,
-            given: dict) -> list[pl.Series]:
-    """Cells of recurrences, in the graph's order, each vectorized over the batch."""
+def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
+            given: dict) -> list[tuple[str, pl.Series]]:
+    """Cells of recurrences, in the graph's order, each vectorized over the
+    batch (and over members: arrays in the spread form of engine.dims)."""
+    model = plan.model
     n = len(plan.axis)
-    arrays = _LazyArrays(cols, batch, n)
+    space = model.space
+    dims_of = model.dims_of if model.dims else {}
+    arrays = _LazyArrays(cols, batch, n, plan)
     out = []
     for block in blocks:
         for v in block.variables:
+            shape = (batch,) + space.spread(dims_of.get(v, ())) + (n,)
             if v in given:
-                arrays[v] = np.asarray(given[v], dtype=float).reshape(batch, n).copy()
+                arrays[v] = np.asarray(given[v], dtype=float).reshape(shape).copy()
             else:
-                arrays[v] = np.full((batch, n), np.nan)
+                arrays[v] = np.full(shape, np.nan)
         with np.errstate(all="ignore"):
-            for v, i in block.cells:
+            for cell in block.cells:
+                v, i = cell[0], cell[1]
                 if v in given:
                     continue
-                fn = plan.cell_fns[id(plan.cover[v].row(0)[i])]  # row: cached, per cell
-                arrays[v][:, i] = fn(arrays, i)
+                c = plan.cover[v]
+                if len(cell) == 3:  # one definition's members in one period (graph._piece_order)
+                    k = cell[2]
+                    value = plan.cell_fns[id(c.pieces[k])](arrays, i)
+                    where = (c.grid[:, i] == k).reshape(space.spread(dims_of[v]))
+                    arrays[v][..., i] = np.where(where, value, arrays[v][..., i])
+                    continue
+                if c.n_combos == 1:
+                    fn = plan.cell_fns[id(c.row(0)[i])]  # row: cached, per cell
+                    arrays[v][..., i] = fn(arrays, i)
+                    continue
+                target = arrays[v][..., i]
+                for k, piece in _winners(c, i):
+                    value = plan.cell_fns[id(piece)](arrays, i)
+                    if k is None:
+                        target[...] = value
+                    else:
+                        where = c.grid[:, i] == k
+                        where = where.reshape(space.spread(dims_of[v]))
+                        target[...] = np.where(where, value, target)
         for v in block.variables:
             if v in given:
                 continue
             s = pl.Series(v, arrays[v].reshape(-1), dtype=F64)
-            empty = np.flatnonzero(~plan.cover[v].defined[0]).tolist()
-            if empty:
-                s = s.scatter([b * n + i for b in range(batch) for i in empty], None)
-            out.append(s)
+            defined = plan.cover[v].defined
+            if not defined.all():
+                empty = np.flatnonzero(~defined.reshape(-1))
+                size = defined.size
+                rows = (np.arange(batch)[:, None] * size + empty[None, :]).reshape(-1)
+                s = s.scatter(rows, None)
+            out.append((v, s))
     return out
 
 
-class _LazyArrays(dict):
-    """(batch, years) arrays of columns, converted on first use."""
+def _winners(c, i: int) -> list:
+    """The pieces that win some member in period i: (index, piece); index None
+    when one piece wins every member there."""
+    column = c.grid[:, i]
+    ks = np.unique(column).tolist()
+    ks = [k for k in ks if k >= 0]
+    if len(ks) == 1 and column[0] == ks[0] and bool((column == ks[0]).all()):
+        return [(None, c.pieces[ks[0]])]
+    return [(k, c.pieces[k]) for k in ks]
 
-    def __init__(self, cols: dict[str, pl.Series], batch: int, n: int):
+
+class _LazyArrays(dict):
+    """(batch, periods) arrays of columns, converted on first use (with dims:
+    spread, and the selections recurrences read as views of them)."""
+
+    def __init__(self, cols, batch: int, n: int, plan: Plan):
         super().__init__()
-        self.cols, self.shape = cols, (batch, n)
+        self.cols, self.batch, self.n, self.plan = cols, batch, n, plan
+        self.shape = (batch, n)  # of a variable without dims (engine.tangent reads it)
 
     def __missing__(self, name: str) -> np.ndarray:
-        col = self.cols[name].to_numpy()
-        arr = np.asarray(col, dtype=float).reshape(self.shape)
+        model = self.plan.model
+        if not model.dims:
+            arr = np.asarray(self.cols[()][name].to_numpy(), dtype=float)
+            arr = arr.reshape(self.batch, self.n)
+        elif name in self.plan.arrays:
+            read = self.plan.arrays[name]
+            arr = select(read, self[read.source], model.space)  # a view: stays current
+        else:
+            sig = model.dims_of[name]
+            arr = np.asarray(self.cols[sig][name].to_numpy(), dtype=float)
+            arr = arr.reshape((self.batch,) + model.space.spread(sig) + (self.n,))
         self[name] = arr
         return arr

@@ -16,10 +16,11 @@ from __future__ import annotations
 import operator
 from typing import Callable
 
+import numpy as np
 import polars as pl
 
 from dsl import ast as A
-from engine.frame import EMPTY, F64, YEAR_FLOAT, YEAR_INDEX, at, exact_div, nan_guard, zero
+from engine.frame import CELL, EMPTY, F64, YEAR_FLOAT, YEAR_INDEX, at, exact_div, nan_guard, zero
 from engine.functions import Backend, Context
 from engine.cover import Cover
 from engine.model import Piece
@@ -46,6 +47,8 @@ def piecewise(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
     piece = cover.uniform
     if piece is not None:
         return value(piece).alias(name)
+    if cover.n_combos > 1 and not bool((cover.grid == cover.grid[0]).all()):
+        return _by_cell(name, cover, value, numbers)
     chain = None
     otherwise = EMPTY
     pieces = cover.runs(0)
@@ -68,6 +71,35 @@ def piecewise(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
         chain = pl.when(cond).then(v) if chain is None else chain.when(cond).then(v)
     if chain is None:
         return otherwise.alias(name)
+    return chain.otherwise(otherwise).alias(name)
+
+
+def _by_cell(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
+             numbers: bool) -> pl.Expr:
+    """A column whose pieces differ by member: each piece where the cover's
+    grid names it, looked up by the row's `#cell` (engine.plan.base_frame).
+    Plain numbers (a member map of 1,000 figures) are one lookup, not 1,000 branches."""
+    grid = cover.grid.reshape(-1)
+    cell = pl.col(CELL)
+    pieces = list(enumerate(cover.pieces))
+    otherwise = EMPTY
+    if numbers and len(pieces) > 1:
+        values = np.full(grid.size, np.nan)
+        plain = [(k, p) for k, p in pieces if type(p.expr) is A.Number]
+        if plain:
+            for k, p in plain:
+                values[grid == k] = p.expr.value
+            series = pl.Series(values, dtype=F64).fill_nan(None)
+            otherwise = pl.lit(series).gather(cell)
+            pieces = [(k, p) for k, p in pieces if type(p.expr) is not A.Number]
+    if not pieces:
+        return otherwise.alias(name)
+    which = pl.lit(pl.Series(grid, dtype=pl.Int32)).gather(cell)
+    chain = None
+    for k, piece in pieces:
+        cond = which == k
+        v = value(piece)
+        chain = pl.when(cond).then(v) if chain is None else chain.when(cond).then(v)
     return chain.otherwise(otherwise).alias(name)
 
 
@@ -149,15 +181,19 @@ def _unary(b: Polars, node: A.Unary) -> pl.Expr:
 
 
 def _call(b: Polars, node: A.Call) -> pl.Expr:
+    if b.ctx.reads is not None:
+        helper = b.ctx.reads.of_call(node)  # sum(x, DIM): a helper column (engine.reads)
+        if helper is not None:
+            return pl.col(helper)
     return b.ctx.functions[node.func].polars(b, node.args)
 
 
 HANDLERS: dict[type, Callable[[Polars, A.Expr], pl.Expr]] = {
     A.Number: lambda b, n: _literal(n.value),
-    A.Name: lambda b, n: pl.col(n.name),
+    A.Name: lambda b, n: pl.col(b.ctx.column(n.name, n.members)),
     A.CurrentYear: lambda b, n: pl.col(YEAR_FLOAT),
-    A.Shifted: lambda b, n: pl.col(n.name).shift(-n.offset),
-    A.AtYear: lambda b, n: at(n.name, b.ctx.axis.index(n.year)),
+    A.Shifted: lambda b, n: pl.col(b.ctx.column(n.name, n.members)).shift(-n.offset),
+    A.AtYear: lambda b, n: at(b.ctx.column(n.name, n.members), b.ctx.axis.index(n.year)),
     A.YearRange: A.only_inside("polars", "sum, mean, min or max"),
     A.Unary: _unary,
     A.Binary: _binary,

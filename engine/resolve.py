@@ -10,6 +10,8 @@ from __future__ import annotations
 from dsl import ast as A
 from dsl.errors import Diagnostic, Subject
 from engine.axis import YEARS, TimeAxis
+from engine.dims import declare, infer
+from engine.specificity import ambiguities
 from engine.model import (BASE, OVERRIDES, Model, Piece, Scenario, VariableInfo, freeze,
                           pieces_of)
 from engine.uses import suggest
@@ -26,6 +28,7 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
             sections.setdefault(p.definition.name, p.section)
 
     scenarios = _scenarios(doc, errors)
+    dims, member_of = declare(doc, variables, errors)
     layers: dict[str, dict[str, list[Piece]]] = {name: {} for name in scenarios}
     for p in doc.definitions:
         d = p.definition
@@ -38,10 +41,15 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
                 d.name_span, hint, code="scenario",
                 subject=Subject(variable=d.name, scenario=p.scenario)))
             continue
-        layers[p.scenario].setdefault(d.name, []).extend(pieces_of(d, p.scenario, axis, errors))
+        layers[p.scenario].setdefault(d.name, []).extend(
+            pieces_of(d, p.scenario, axis, errors, member_of, dims))
+    dims_of = infer((p.definition for p in doc.definitions if p.scenario in layers),
+                    variables, dims, member_of)
     for layer in layers.values():
-        for pieces in layer.values():
+        for var, pieces in layer.items():
             errors.extend(overlaps(pieces, axis))
+            if dims_of[var] and len(pieces) > 1:
+                errors.extend(ambiguities(pieces, axis, dims, dims_of[var]))
 
     info = {
         name: VariableInfo(name, sections[name], _doc(defs), tuple(defs))
@@ -57,6 +65,9 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
         layers=freeze({k: freeze({v: tuple(ps) for v, ps in layer.items()})
                        for k, layer in layers.items()}),
         sections=doc.sections,
+        dims=freeze(dims),
+        member_of=freeze(member_of),
+        dims_of=freeze(dims_of),
     )
 
 
@@ -136,9 +147,9 @@ def overlaps(pieces: list[Piece], axis: TimeAxis) -> list[Diagnostic]:
     are listed only until the limit.
     """
     out: list[Diagnostic] = []
-    by_rank: dict[int, list[Piece]] = {}
-    for p in pieces:
-        by_rank.setdefault(p.rank, []).append(p)
+    by_rank: dict[tuple, list[Piece]] = {}
+    for p in pieces:  # only pieces pinned to the same members can overlap
+        by_rank.setdefault((p.rank, p.members), []).append(p)
     for rank in sorted(by_rank):
         same = sorted(by_rank[rank], key=lambda p: (p.span.line, p.span.col))
         involved = _overlapping(same)
@@ -160,7 +171,7 @@ def overlaps(pieces: list[Piece], axis: TimeAxis) -> list[Diagnostic]:
                 shown.update((i, j))
                 years = axis.span_label(range(lo, hi + 1))
                 out.append(Diagnostic(
-                    f"'{a.name}' is defined twice for {years}: here and on line {b.span.line}",
+                    f"'{a.label}' is defined twice for {years}: here and on line {b.span.line}",
                     a.span, "remove one, or make one of them cover other years",
                     related=(("also defined here", b.span),), code="overlap",
                     subject=Subject(variable=a.name, period=lo)))
@@ -171,7 +182,7 @@ def overlaps(pieces: list[Piece], axis: TimeAxis) -> list[Diagnostic]:
         if more:
             at = same[rest[0]] if rest else same[max(shown)]
             what = (f"{len(rest)} more definition{'s' if len(rest) != 1 else ''} of "
-                    f"'{at.name}' overlap{'' if len(rest) != 1 else 's'}" if rest else
+                    f"'{at.label}' overlap{'' if len(rest) != 1 else 's'}" if rest else
                     f"{more} more pair{'s' if more != 1 else ''} of the definitions above "
                     f"overlap{'' if more != 1 else 's'}")
             out.append(Diagnostic(

@@ -51,7 +51,8 @@ def polars_range(fold: Callable[..., pl.Expr]) -> Callable:
     """An aggregate over `x[A..B]`: `fold` of the cells, left to right like the reference."""
     def build(b, args):
         r = args[0]
-        return fold(*[at(r.name, i) for i in _range(b.ctx.axis, r)])
+        name = b.ctx.column(r.name, r.members)
+        return fold(*[at(name, i) for i in _range(b.ctx.axis, r)])
     return build
 
 
@@ -67,16 +68,17 @@ def polars_mean(*items: pl.Expr) -> pl.Expr:
 
 
 def polars_cumsum(b, args) -> pl.Expr:
-    return running_total(pl.col(args[0].name))
+    return running_total(pl.col(b.ctx.column(args[0].name, args[0].members)))
 
 
 def polars_growth(b, args) -> pl.Expr:
-    x = pl.col(args[0].name)
+    x = pl.col(b.ctx.column(args[0].name, args[0].members))
     return x / x.shift(1) - 1
 
 
 def polars_cagr(b, args) -> pl.Expr:
     x, a, c = _cagr_years(args)
+    x = b.ctx.column(x, args[0].members)
     axis = b.ctx.axis
     return (at(x, axis.index(c)) / at(x, axis.index(a))).pow(1 / (c - a)) - 1
 
@@ -120,10 +122,10 @@ def cells_range(fold: Callable[[list[np.ndarray]], np.ndarray]) -> Callable:
     def build(b, args):
         r = args[0]
         indices = _range(b.ctx.axis, r)
-        name = r.name
+        name = b.ctx.column(r.name, r.members)
 
         def aggregate(arrays, i):
-            return fold([arrays[name][:, j] for j in indices])
+            return fold([arrays[name][..., j] for j in indices])
         return aggregate
     return build
 
@@ -140,25 +142,26 @@ def cells_mean(cols: list[np.ndarray]) -> np.ndarray:
 
 
 def cells_cumsum(b, args):
-    x = args[0].name
+    x = b.ctx.column(args[0].name, args[0].members)
     # a running total starts at 0, as polars' cum_sum does: never -0
-    return lambda arrays, i: np.cumsum(arrays[x][:, : i + 1], axis=1)[:, -1] + 0.0
+    return lambda arrays, i: np.cumsum(arrays[x][..., : i + 1], axis=-1)[..., -1] + 0.0
 
 
 def cells_growth(b, args):
-    x = args[0].name
+    x = b.ctx.column(args[0].name, args[0].members)
 
     def growth(arrays, i):
-        return arrays[x][:, i] / arrays[x][:, i - 1] - 1
+        return arrays[x][..., i] / arrays[x][..., i - 1] - 1
     return growth
 
 
 def cells_cagr(b, args):
     x, a, c = _cagr_years(args)
+    x = b.ctx.column(x, args[0].members)
     ia, ic = b.ctx.axis.index(a), b.ctx.axis.index(c)
 
     def cagr(arrays, i):
-        return np.power(arrays[x][:, ic] / arrays[x][:, ia], 1 / (c - a)) - 1
+        return np.power(arrays[x][..., ic] / arrays[x][..., ia], 1 / (c - a)) - 1
     return cagr
 
 

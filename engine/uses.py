@@ -26,6 +26,10 @@ class Use:
     a: int = 0  # SHIFT: offset; AT: index; RANGE/CAGR: first index
     b: int = 0  # RANGE/CAGR: last index
     span: A.Span = A.NO_SPAN
+    # Dims: the members the reference selects ((dim, index), canonical order:
+    # `capex[goog]`), and the dim an aggregate `sum(capex, company)` sums over.
+    members: tuple[tuple[str, int], ...] = ()
+    over: str | None = None
 
     def cells(self, i: int) -> list[int]:
         """The year indices of `name` that this use reads when computing year i."""
@@ -87,9 +91,12 @@ class UseCollector:
     # checking it quadratic (3,000 unknown names took a minute).
     MAX_SUGGESTIONS = 20
 
-    def __init__(self, variables, axis: TimeAxis):
+    def __init__(self, variables, axis: TimeAxis, dims=None, member_of=None, dims_of=None):
         self.variables = variables
         self.axis = axis
+        self.dims = dims or {}
+        self.member_of = member_of or {}
+        self.dims_of = dims_of or {}
         self._hints: dict[str, str | None] = {}
 
     def _suggest(self, name: str) -> str | None:
@@ -118,6 +125,11 @@ class UseCollector:
     def _known(self, name: str, span: A.Span) -> bool:
         if name in self.variables:
             return True
+        if name in self.dims:
+            self._err("misplaced", f"'{name}' is a dim, not a variable", span,
+                      f"a dim stands only where members are summed: sum(x, {name}), "
+                      f"mean(x, {name}), min(x, {name}) or max(x, {name})")
+            return False
         self._err("unknown-variable", f"unknown variable '{name}'", span, self._suggest(name),
                   Subject(variable=name))
         return False
@@ -138,18 +150,53 @@ class UseCollector:
         handler(self, node, top)
 
     # -- one handler per node type (HANDLERS below)
+    def _selection(self, name: str, members: tuple[A.Member, ...]
+                   ) -> tuple[tuple[str, int], ...] | None:
+        """The members a reference selects, (dim, index) in canonical order;
+        None after an error (a member that is none, or of a dim `name` lacks)."""
+        if not members:
+            return ()
+        has = self.dims_of.get(name, ())
+        out: dict[str, int] = {}
+        for m in members:
+            hit = self.member_of.get(m.name)
+            if hit is None:
+                from engine.model import unknown_member
+                self.errors.append(unknown_member(m, self.member_of))
+                return None
+            dim, k = hit
+            if dim not in has:
+                what = (f"its dims: {', '.join(has)}" if has else "it has no dims")
+                self._err("dim-mismatch", f"'{name}' has no dim '{dim}' to select '{m.name}' "
+                          f"from ({what})", m.span,
+                          f"select a member of {' or '.join(has)}" if has else
+                          f"read {name} without a subscript", Subject(variable=name))
+                return None
+            if dim in out:
+                self._err("dim-mismatch", f"'{name}[...]' selects two members of dim '{dim}'",
+                          m.span, "select one member per dim", Subject(variable=name))
+                return None
+            out[dim] = k
+        return tuple(sorted(out.items(), key=lambda dk: has.index(dk[0])))
+
     def _name(self, node: A.Name, top: bool) -> None:
         if self._known(node.name, node.span):
-            self.uses.append(Use(node.name, SAME, span=node.span))
+            sel = self._selection(node.name, node.members)
+            if sel is not None:
+                self.uses.append(Use(node.name, SAME, span=node.span, members=sel))
 
     def _shifted(self, node: A.Shifted, top: bool) -> None:
         if self._known(node.name, node.span):
-            self.uses.append(Use(node.name, SHIFT, node.offset, span=node.span))
+            sel = self._selection(node.name, node.members)
+            if sel is not None:
+                self.uses.append(Use(node.name, SHIFT, node.offset, span=node.span, members=sel))
 
     def _at_year(self, node: A.AtYear, top: bool) -> None:
         i = self._index(node.year, node.span)
         if self._known(node.name, node.span) and i is not None:
-            self.uses.append(Use(node.name, AT, i, span=node.span))
+            sel = self._selection(node.name, node.members)
+            if sel is not None:
+                self.uses.append(Use(node.name, AT, i, span=node.span, members=sel))
 
     def _year_range(self, node: A.YearRange, top: bool) -> None:
         self._err("misplaced", "a year range is only valid inside sum, mean, min or max",
@@ -190,6 +237,8 @@ class UseCollector:
                     self._visit(a, top=True)
             return
         args = node.args
+        if f.kind == "aggregate" and self._over_members(node):
+            return
         ranged = len(args) == 1 and isinstance(args[0], A.YearRange)
         if f.kind == "aggregate" and (ranged or f.name in ("sum", "mean")):
             return self._aggregate(node)
@@ -228,12 +277,58 @@ class UseCollector:
         else:
             self.draws.append((node, tuple(self.guards)))
 
+    def _over_members(self, node: A.Call) -> bool:
+        """`sum(x, company)` and its kin; True when handled here (errors included)."""
+        args = node.args
+        if not self.dims or len(args) != 2 or not isinstance(args[1], A.Name):
+            return False
+        dim = args[1]
+        if dim.name not in self.dims:
+            if dim.name in self.variables or node.func in ("min", "max"):
+                return False  # min(a, b) of two variables
+            hint = suggest(dim.name, self.dims) or "dims: " + ", ".join(self.dims)
+            self._err("unknown-dim", f"unknown dim '{dim.name}'", dim.span, hint)
+            return True
+        x = args[0]
+        if dim.members:
+            self._err("arguments", f"the dim of {node.func} takes no subscript", dim.span,
+                      f"write {node.func}(x, {dim.name})")
+            return True
+        if not isinstance(x, A.Name):
+            self._err("arguments", f"{node.func} over a dim takes a variable name: "
+                      f"{node.func}(x, {dim.name})", x.span,
+                      "give the expression a name of its own, then sum that name")
+            self._visit(x)
+            return True
+        if not self._known(x.name, x.span):
+            return True
+        sel = self._selection(x.name, x.members)
+        if sel is None:
+            return True
+        has = self.dims_of.get(x.name, ())
+        if dim.name not in has or dim.name in dict(sel):
+            left = [d for d in has if d not in dict(sel)]
+            self._err("dim-mismatch", f"'{x.name}' has no dim '{dim.name}' to "
+                      f"{node.func} over" + (f" (its dims: {', '.join(left)})" if left else ""),
+                      dim.span, f"write {node.func}({x.name}, {left[0]})" if left else
+                      f"{x.name} has one value per year: drop the {node.func}",
+                      Subject(variable=x.name))
+            return True
+        self.uses.append(Use(x.name, SAME, span=node.span, members=sel, over=dim.name))
+        return True
+
     def _aggregate(self, node: A.Call) -> None:
         f = FUNCTIONS[node.func]
         args = node.args
         if len(args) != 1 or not isinstance(args[0], A.YearRange):
+            hint = f"write {f.name}(x[2025..2030])"
+            if len(args) == 1 and isinstance(args[0], A.Name) and self.dims_of.get(args[0].name):
+                has = self.dims_of[args[0].name]
+                hint = (f"{args[0].name} has dims ({', '.join(has)}): write "
+                        f"{f.name}({args[0].name}, {has[0]}) to sum over members, or "
+                        f"{f.name}({args[0].name}[2025..2030]) over years")
             self._err("arguments", f"{f.name} takes a variable over a year range: {f.signature}",
-                      node.span, f"write {f.name}(x[2025..2030])")
+                      node.span, hint)
             return
         r = args[0]
         if not self._known(r.name, r.span):
@@ -242,7 +337,9 @@ class UseCollector:
         b = self.axis.last if r.years.end is None else self._index(r.years.end, r.years.span)
         if a is None or b is None:
             return
-        self.uses.append(Use(r.name, RANGE, a, b, span=r.span))
+        sel = self._selection(r.name, r.members)
+        if sel is not None:
+            self.uses.append(Use(r.name, RANGE, a, b, span=r.span, members=sel))
 
     def _time(self, node: A.Call) -> None:
         name, args = node.func, node.args
@@ -275,10 +372,13 @@ class UseCollector:
             return
         if not self._known(target.name, target.span):
             return
+        sel = self._selection(target.name, target.members)
+        if sel is None:
+            return
         if name == "cumsum":
-            self.uses.append(Use(target.name, CUMSUM, span=node.span))
+            self.uses.append(Use(target.name, CUMSUM, span=node.span, members=sel))
         elif name == "growth":
-            self.uses.append(Use(target.name, GROWTH, span=node.span))
+            self.uses.append(Use(target.name, GROWTH, span=node.span, members=sel))
         else:
             years = [self._year_literal(a) for a in args[1:]]
             if None in years:
@@ -290,7 +390,7 @@ class UseCollector:
                 self._err("arguments", "cagr needs two different years", node.span,
                           "write cagr(x, 2024, 2030)")
                 return
-            self.uses.append(Use(target.name, CAGR, ia, ib, span=node.span))
+            self.uses.append(Use(target.name, CAGR, ia, ib, span=node.span, members=sel))
 
     def _year_literal(self, node: A.Expr) -> int | None:
         if isinstance(node, A.Number) and is_plain_integer(node.text):

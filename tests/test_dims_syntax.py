@@ -211,33 +211,7 @@ def test_canonical_text_of_a_member_cell_puts_members_before_the_year():
     assert statement_text(d) == "x[goog, g800, 2026..2028] = {a: 1}"
 
 
-# ---------------------------------------------------------------- the engine, for now
-
-DIMS_FILES = [
-    ("dim company = {goog, meta}\nx = 1\n", 2, 1),
-    ("x[goog] = 1\n", 2, 3),
-    ("x = {goog: 1, meta: 2}\n", 2, 5),
-    ("x = 1\ny = x[goog] + 1\n", 3, 7),
-    ("x = 1\ny = sum(x[goog, 2024..2025])\n", 3, 11),
-]
-
-
-@pytest.mark.parametrize("body, line, col", DIMS_FILES)
-def test_the_engine_refuses_dims_with_one_positioned_error(body, line, col):
-    with pytest.raises(ScnError) as e:
-        load_model("years 2024..2026\n" + body, "f.scn")
-    (d,) = e.value.diagnostics
-    assert d.code == "dims-unsupported" and d.source == "f.scn"
-    assert d.message == "dimensions are not supported by this engine yet"
-    assert (d.span.line, d.span.col) == (line, col)
-
-
-def test_a_set_with_a_member_subscript_is_refused_in_words():
-    model = load_model("years 2024..2026\nx = 1\n")
-    with pytest.raises(ScnError) as e:
-        parse_overrides(model, ["x[goog] = 2"])
-    (d,) = e.value.diagnostics
-    assert d.code == "dims-unsupported" and (d.span.line, d.span.col) == (1, 3)
+# ---------------------------------------------------------------- the engine
 
 
 def test_a_variable_named_dim_still_runs():
@@ -247,37 +221,12 @@ def test_a_variable_named_dim_still_runs():
     assert evaluate(m).series("y") == [10.0, 12.0]
 
 
-# textconv shows a file's errors as its text (git diff must not fail); diff exits 2
-# when a side has errors, as for any other error.
-EXIT = {"textconv": 0, "diff": 2}
-
-
-@pytest.mark.parametrize("command", [
-    ["run", "{f}"], ["check", "{f}"], ["explain", "{f}", "x"], ["graph", "{f}"],
-    ["sens", "{f}", "x"], ["goal", "{f}", "x[2026] = 2", "--vary", "x"],
-    ["snapshot", "{f}", "-o", "{tmp}/s.toml"], ["textconv", "{f}"], ["diff", "{f}", "{f}"],
-], ids=lambda c: c[0])
-def test_every_command_gives_the_one_error(tmp_path, command, capsys):
-    from cli.main import main
-
-    path = tmp_path / "d.scn"
-    path.write_text("years 2024..2026\ndim company = {goog, meta}\nx[goog] = 1\n")
-    args = [a.format(f=path, tmp=tmp_path) for a in command]
-    try:
-        code = main(args)
-    except SystemExit as e:
-        code = e.code
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    assert f"{path}:2:1: error: dimensions are not supported by this engine yet" in out.out + out.err
-    assert code == EXIT.get(command[0], 1), out
-
-
-def test_a_dims_file_with_syntax_errors_reports_them_with_the_one_dims_error():
+def test_a_dims_file_with_syntax_errors_reports_them_with_the_engine_errors():
     with pytest.raises(ScnError) as e:
-        load_model("years 2024..2026\nx = 1 +\ndim company = {goog}\ny = {2025: 1, goog: 2}\n")
+        load_model("years 2024..2026\nx = 1 +\ndim company = {goog}\ny = {2025: 1, goog: 2}\n"
+                   "z[gogo] = 1\n")
     got = [(d.span.line, d.code) for d in e.value.diagnostics]
-    assert got == [(2, "syntax"), (3, "dims-unsupported"), (4, "mixed-map")]
+    assert got == [(2, "syntax"), (4, "mixed-map"), (5, "unknown-member")]
 
 
 def test_scn_diff_compares_member_cells_one_by_one():

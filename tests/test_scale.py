@@ -250,7 +250,7 @@ def test_diff_of_a_file_against_itself_evaluates_nothing(tmp_path, monkeypatch, 
     from engine import api
 
     calls = []
-    monkeypatch.setattr(api, "run", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(api, "run_frames", lambda *a, **k: calls.append(1))
     assert main(["diff", str(path), str(path)]) == 0
     out = capsys.readouterr().out
     assert calls == []
@@ -266,14 +266,14 @@ def test_diff_of_one_edit_recomputes_only_downstream(tmp_path, monkeypatch, caps
     old.write_text(info.text)
     new.write_text(edit_input(info.text, info.small_input))
     computed = []
-    real = api.run
+    real = api.run_frames
 
     def counted(plan, *a, **k):
         frame = real(plan, *a, **k)
         computed.append(len(plan.graph.downstream(set(k["changed"]))) if "changed" in k
                         else len(plan.model.variables))
         return frame
-    monkeypatch.setattr(api, "run", counted)
+    monkeypatch.setattr(api, "run_frames", counted)
     assert main(["diff", str(old), str(new), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     scenarios = 3  # base and the generator's two scenario blocks
