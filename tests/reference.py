@@ -227,6 +227,9 @@ class _Model:
         for d in overrides_docs:
             over.setdefault(d.name, []).extend(pieces(d, first, last, dims))
         for layer in [*layers.values(), over]:
+            for ps in layer.values():  # in every definition, whether it wins a cell or not
+                for p in ps:
+                    self._check_forms(p.expr)
             check_overlaps(layer)
             for v, ps in layer.items():  # every cell a layer covers has one winner
                 for env, y in self.cells(v):
@@ -303,8 +306,57 @@ class _Model:
                 if not all(np.isfinite(v) for v in values) or _bad_draw(node, values):
                     raise ReferenceInvalid(f"a distribution with literal parameters {values}")
 
+    def _check_forms(self, expr: A.Expr) -> None:
+        """The errors of form, wherever a definition stands: functions and their
+        arguments, ranges and maps only where they may be, years inside the model."""
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, A.YearRange):
+                raise ReferenceInvalid("a year range outside an aggregate")
+            if isinstance(node, (A.YearMap, A.MemberMap)):
+                raise ReferenceInvalid("a map inside an expression")
+            if isinstance(node, A.AtYear):
+                self._need_year(node.year, node.name)
+            if self.dims.is_dim_aggregate(node):
+                continue  # check_selections has checked it: a variable name and one of its dims
+            if not isinstance(node, A.Call):
+                stack.extend(A.children(node))
+                continue
+            f, args = node.func, node.args
+            if f not in ARITY:
+                raise ReferenceInvalid(f"unknown function {f}")
+            if f in ("sum", "mean", "min", "max") and len(args) == 1:
+                if not isinstance(args[0], A.YearRange):
+                    raise ReferenceInvalid(f"{f} of a single non-range argument")
+                self._range(args[0])
+                continue
+            lo, hi = ARITY[f]
+            if len(args) < lo or (hi is not None and len(args) > hi):
+                raise ReferenceInvalid(f"{f} with {len(args)} arguments")
+            if f in ("interp", "step"):
+                m = args[0]
+                if not isinstance(m, A.YearMap) or not m.entries:
+                    raise ReferenceInvalid(f"{f} needs a year map")
+                keys = [e.years.start for e in m.entries]
+                if not all(e.years.single for e in m.entries) or len(set(keys)) != len(keys):
+                    raise ReferenceInvalid(f"{f} keys must be distinct single years")
+                stack.extend(e.value for e in m.entries)
+                continue
+            if f in ("cumsum", "growth", "cagr"):
+                if not isinstance(args[0], A.Name):
+                    raise ReferenceInvalid(f"{f} takes a variable name")
+                if f == "cagr":
+                    a, b = (self._year_literal(n) for n in args[1:])
+                    if a == b:
+                        raise ReferenceInvalid("cagr over one year")
+                    self._need_year(a, "cagr")
+                    self._need_year(b, "cagr")
+                continue
+            stack.extend(args)
+
     def _need_var(self, name: str) -> None:
-        if name not in self.cover:
+        if name not in self.sig:
             raise ReferenceInvalid(f"unknown variable {name}")
 
     def _need_year(self, y: int, what: str) -> int:
