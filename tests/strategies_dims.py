@@ -51,6 +51,7 @@ class Gen:
     sig: dict[str, set[str]] = field(default_factory=dict)  # variables generated so far
     full: list[str] = field(default_factory=list)  # readable variables, in order
     risky: bool = False
+    recur: dict[str, int] = field(default_factory=dict)  # recurrences: years their head covers
 
     def dim_of(self, member: str) -> str:
         return next(d for d, ms in self.dims.items() if member in ms)
@@ -245,6 +246,7 @@ def _variable(draw, g: Gen, name: str, kind: str):
         defs.append((name, f"{kind}({{{body}}})", set().union(*(dv for _, dv in vals))))
     elif kind == "recur":
         depth = draw(st.integers(1, min(2, g.last - g.first)))
+        g.recur[name] = depth
         head_last = g.first + depth - 1
         if draw(st.booleans()):
             d = draw(st.sampled_from(list(g.dims)))
@@ -323,31 +325,40 @@ def _coupled(draw, g: Gen, name: str):
         f"{tot}[t-1] - {name}[t-1] / 2 + {step}",
     ]))
     g.sig[name], g.sig[tot] = sig, tot_sig
+    g.recur[name] = 1
     g.full += [name, tot]
     return [f"{name}[{g.first}] = {head}", f"{name} = {body}", f"{tot} = {rhs}"]
 
 
 @st.composite
-def _redefinition(draw, g: Gen, name: str, reads: list[str], numbers_only: bool = False):
-    """One definition of `name` for a scenario or --set: (text, dims it adds)."""
+def _redefinition(draw, g: Gen, name: str, reads: list[str], may_add_dims: bool = True):
+    """One definition of `name` for a scenario or --set, reading only `reads`
+    (earlier variables) within the dims `name` has."""
     dims = sorted(g.sig[name], key=list(g.dims).index)
-    if not numbers_only and draw(st.integers(0, 9)) == 0:
+    if may_add_dims and draw(st.integers(0, 9)) == 0:
         dims = list(g.dims)  # may pin a dim the variable lacks: it gains it (in every scenario)
     ok = [r for r in reads if g.sig[r] <= g.sig[name]]
-    if numbers_only:
-        ok = []
 
     def e():
         return draw(dexpr(g, ok, 1))[0]
 
     forms = ["whole", "year"] + (["member", "cell", "map", "yearmap", "memberrange"] if dims
                                  else [])
+    if name in g.recur:
+        forms += ["body", "body"]
     form = draw(st.sampled_from(forms))
     y = draw(st.integers(g.first, g.last))
     if form == "whole":
         return f"{name} = {e()}"
     if form == "year":
         return f"{name}[{y}] = {e()}"
+    if form == "body":  # the recurrence again, from the year after its head, maybe one member's
+        start = g.first + g.recur[name]
+        pin = [draw(st.sampled_from(g.dims[dims[0]]))] if dims and draw(st.booleans()) else []
+        own = name + _subscript(draw, pin + ["t-1"])
+        target = name + _subscript(draw, pin + [draw(st.sampled_from([f"{start}..",
+                                                                      f"{start}..{g.last}"]))])
+        return f"{target} = {own} * (1 + {e()})"
     d = draw(st.sampled_from(dims))
     m = draw(st.sampled_from(g.dims[d]))
     if form == "member":
@@ -436,6 +447,7 @@ def dim_models(draw, max_vars: int = 6, max_years: int = 4, max_scenarios: int =
     overrides = []
     for v in draw(st.lists(st.sampled_from(g.full), max_size=2, unique=True)
                   if g.full else st.just([])):
-        overrides.append(draw(_redefinition(g, v, [], numbers_only=True)))
+        reads = g.full[:g.full.index(v)] if draw(st.booleans()) else []
+        overrides.append(draw(_redefinition(g, v, reads, may_add_dims=False)).replace("\n", " "))
     text = "\n".join(lines) + "\n"
     return GenModel(text, first, last, names, ["base", *scenario_names], overrides)
