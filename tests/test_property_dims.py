@@ -57,12 +57,23 @@ def engine_cells(result, variables) -> dict:
 
 def assert_same_cells(result, want: dict, what: str) -> None:
     got = engine_cells(result, want)
+    frame = result.frame
     for var, rows in want.items():
         assert list(got[var]) == list(rows), (
             f"{what}: {var}'s member rows {list(got[var])} != {list(rows)}")
-        for members, values in rows.items():
-            series = result.series(var, members)
-            for name, g in (("rows()", got[var][members]), ("series()", series)):
+        n = len(next(iter(rows.values())))
+        array = result.values(var)  # (batch, *dim sizes, periods): member order as the rows
+        assert array.shape[1:] == (*result.model.shape(var), n), f"{var}: shape {array.shape}"
+        cells = array.reshape(array.shape[0], -1, n)[0]
+        defined = result.defined(var).reshape(-1, n)
+        for k, (members, values) in enumerate(rows.items()):
+            want_defined = [x is not None for x in values]
+            assert defined[k].tolist() == want_defined, f"{what}: {var}{list(members)} defined"
+            array_row = [float(x) if d else None for x, d in zip(cells[k], want_defined)]
+            label = f"{var}[{','.join(members)}]" if members else var
+            column = frame.get_column(label).to_list()
+            for name, g in (("rows()", got[var][members]), ("series()", result.series(var, members)),
+                            ("values()", array_row), ("frame", column)):
                 bad = [i for i, (x, y) in enumerate(zip(g, values)) if not same_value(x, y)]
                 assert len(g) == len(values) and not bad, (
                     f"{what}: {var}{list(members)} differs ({name}) at year index {bad}\n"
@@ -209,6 +220,9 @@ scenario bull {
     "two_dims_cells": "years 2024..2025\ndim company = {goog, meta}\ndim speed = {g400, g800}\n"
                       "u = 1\nu[goog] = 2\nu[goog, g800] = 3\nu[meta, g400, 2025] = 4\n"
                       "v = sum(u, speed) * 10 + u[g800]\n",
+    # a NaN cell next to an empty one: n/a, not empty (in rows, series, values and frame)
+    "nan_next_to_empty": "years 2024..2025\ndim company = {goog, meta}\n"
+                         "x[2024] = {goog: 0 / 0, meta: 1}\ny = x[goog, 2024] * 0\n",
     "nan_member": "years 2024..2025\ndim company = {goog, meta}\n"
                   "x = {goog: 0 / 0, meta: 1}\ns = sum(x, company)\nlo = min(x, company)\n",
 }
@@ -264,3 +278,13 @@ def test_a_dim_declared_below_its_first_use_is_refused_by_both():
         evaluate_reference(text)
     with pytest.raises(ScnError):
         load_model(text, "bad.scn")
+
+
+def test_frame_keeps_a_nan_cell_next_to_an_empty_one():
+    """Engine bug found here: Result.frame turned every NaN of a member row into an
+    empty cell when the row had an empty cell (fill_nan(None) on the whole column)."""
+    text = "years 2024..2025\ndim company = {goog}\nx[2024] = 0 / 0\n"
+    result = evaluate(load_model(text, "nan.scn"))
+    column = result.frame.get_column("x[goog]").to_list()
+    assert math.isnan(column[0]) and column[1] is None
+    assert math.isnan(result.series("x", ("goog",))[0])  # as series() says
