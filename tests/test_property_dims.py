@@ -288,3 +288,16 @@ def test_frame_keeps_a_nan_cell_next_to_an_empty_one():
     column = result.frame.get_column("x[goog]").to_list()
     assert math.isnan(column[0]) and column[1] is None
     assert math.isnan(result.series("x", ("goog",))[0])  # as series() says
+
+
+def test_no_cycle_between_cells_through_a_variable_over_all_members():
+    """Engine bug found here: cells, not pieces, make cycles. a[meta] reads y, which
+    reads c[goog], which reads a[goog]: no cell reaches itself (a spreadsheet has no
+    circular reference here), but c's one definition covers both members, and the
+    engine reported `a[meta] -> y -> c -> a[meta]`."""
+    text = ("years 2024..2024\ndim company = {goog, meta}\n"
+            "a = {goog: 5, meta: y + 1}\nc = a * 2\ny = c[goog]\n")
+    want = {"a": {("goog",): [5.0], ("meta",): [11.0]},
+            "c": {("goog",): [10.0], ("meta",): [22.0]}, "y": {(): [10.0]}}
+    assert evaluate_reference(text) == want
+    assert_same_cells(evaluate(load_model(text, "cells.scn")), want, "base")
