@@ -119,6 +119,9 @@ def check_against_reference(text: str, scenarios: list[str], overrides, data) ->
     event("valid model")
     want_dims = reference_model(text).sig
     assert {v: tuple(model.dims_of[v]) for v in want_dims} == want_dims, "inferred dims"
+    first = next(iter(refs.values()))
+    assert [(v, tuple(m)) for v, m in model.outputs()] == [
+        (v, members) for v, rows in first.items() for members in rows], "output rows"
     for s in scenarios:
         result = evaluate(model, s)
         assert_same_cells(result, refs[s], f"scenario {s}")
