@@ -190,11 +190,13 @@ def test_recompute_after_edits_matches_reference(gm, data):
         want = reference_or_invalid(edited, scenario)
         try:
             model = load_model(edited)
-            result = recompute(previous, model, scenario)
-        except ScnError:  # an edit may make the model invalid (a cycle, a dim lost)
-            event("edit made the model invalid")
+        except ScnError as e:  # an edit may make the model invalid (a cycle, a dim lost)
+            assert any(isinstance(reference_or_invalid(edited, s), ReferenceInvalid)
+                       for s in gm.scenarios), f"engine refused a valid edit:\n{messages(e)}"
+            event("edit made the model invalid (both agree)")
             continue
         assert not isinstance(want, ReferenceInvalid), f"engine accepted an invalid edit: {want}"
+        result = recompute(previous, model, scenario)
         assert_same_cells(result, want, f"recompute after edit {step} ({scenario})")
         event("recomputed")
         previous, text = result, edited
