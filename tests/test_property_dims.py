@@ -165,10 +165,11 @@ def test_engine_matches_reference_on_dims_models(gm, data):
 @given(gm=models(dims=True, max_vars=5, max_years=5), data=st.data())
 def test_engine_matches_reference_on_version_one_models_with_dims(gm, data):
     """Version 1's generator (lags, leads, interp, scenarios) beside every dims
-    form written by hand: mostly invalid (empty members read, lags outside the
-    years), so it checks that both refuse the same models, and values when valid."""
+    form written by hand, per-member definitions in a scenario and in --set: mostly
+    invalid (empty members read, lags outside the years), so it checks that both
+    refuse the same models, and values when valid."""
     note(gm.text)
-    check_against_reference(gm.text, gm.scenarios, [], data)
+    check_against_reference(gm.text, gm.scenarios, gm.overrides, data)
 
 
 @pytest.mark.slow
