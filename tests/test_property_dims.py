@@ -304,9 +304,6 @@ def test_invalid_models_are_refused_by_both(defs):
         load_model(text, "bad.scn")
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug (dims-engine e21a5d0): a dim declared below "
-                   "a definition naming its members is accepted; LANGUAGE-2 section 1 says a "
-                   "dim comes before the first definition that uses it")
 def test_a_dim_declared_below_its_first_use_is_refused_by_both():
     """LANGUAGE-2: `dim NAME = {...}` comes before the first definition that uses it."""
     text = "years 2024..2025\nx = {goog: 1}\ndim company = {goog}\n"
