@@ -345,3 +345,11 @@ def test_recompute_a_recurrence_reading_its_own_member_after_an_input_changed():
     result = recompute(previous, load_model(head + "b = 2\n"))
     assert result.series("x", ("goog",)) == [1, 2, 4]
     assert result.series("x", ("meta",)) == [2, 2, 4]
+
+
+def test_recompute_a_member_reading_another_member_in_the_same_year():
+    """The same engine bug without time: b[meta] reads b[goog] (KeyError '#>b[company=0]')."""
+    head = "years 2024..2024\ndim company = {goog, meta}\nb[goog] = 2\nb = 1 - b[goog] * a\n"
+    result = recompute(evaluate(load_model(head + "a = 0\n")), load_model(head + "a = 1\n"))
+    assert result.series("b", ("goog",)) == [2]
+    assert result.series("b", ("meta",)) == [1 - 2 * 1]
