@@ -2,9 +2,14 @@
 models (LANGUAGE-2.md section 1), cell by cell.
 
 - every variable's dims (`model.dims_of`) are the reference's inference;
-- every output row (`result.rows()`, in output order) and every member's
-  `result.series(var, members)` equal the reference's cells, in every scenario
-  and with `--set` overrides per member or per cell;
+- `model.outputs()` lists the reference's rows in order; every output row
+  (`result.rows()`), every member's `result.series(var, members)`,
+  `result.values(var)` / `result.defined(var)` and the frame's `capex[goog]`
+  columns equal the reference's cells, in every scenario and with `--set`
+  overrides per member or per cell; the non-finite warnings name each
+  variable's first non-finite cell;
+- `recompute` after edits (and into another scenario) gives the reference's
+  cells of the edited text;
 - a model (or an override) the reference finds invalid (ambiguous or
   overlapping definitions, a read of an empty member cell, a selection of a dim
   the variable lacks, `sum(x)` of a dimensioned x, a cycle between cells) is
