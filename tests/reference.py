@@ -28,6 +28,17 @@ Semantics (LANGUAGE.md plus the decisions written in the engine's brief):
   distribution (through the taken branch of `if`) is recorded in
   `draw_warnings`: (variable, line, col of the distribution) -> first year.
 
+Dimensions (LANGUAGE-2.md section 1; tests/reference_dims.py): a cell is
+(variable, members, year); the winner of a cell is the covering definition of
+the top layer that covers it which is at least as specific as every other on
+every axis (time rank; per dim, one member beats all members); a reference
+pairs members on shared dims, broadcasts the dims only the reader has and
+fixes the selected ones; `sum/mean/min/max(x, DIM)` loop over the dim's
+members in declared order. Cycles and empty reads are found between cells,
+so `share[meta] = 1 - share[goog]` is no cycle. `reference_eval` names rows
+as the engine's frame does (`capex[goog]`); `evaluate_reference` gives
+{variable: {members: values}}.
+
 A model that is statically wrong (cycle, lag outside the years, use of an
 empty cell, overlapping definitions, ...) raises `ReferenceInvalid`; a syntax
 error raises the parser's ScnError.
@@ -35,6 +46,7 @@ error raises the parser's ScnError.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -44,11 +56,17 @@ from dsl import ast as A
 from dsl.parser import parse_statement
 from dsl.document import parse_document
 
+try:  # tests/ on sys.path (pytest), or the repository root (bench/run.py: tests.reference)
+    from reference_dims import (Dims, ReferenceInvalid, check_overlaps, check_selections,
+                                definition_dims, infer_signatures, pieces, winner)
+except ImportError:
+    from tests.reference_dims import (Dims, ReferenceInvalid, check_overlaps, check_selections,
+                                      definition_dims, infer_signatures, pieces, winner)
+
 F = np.float64
 NAN = F("nan")
 ONE, ZERO = F(1.0), F(0.0)
 
-SINGLE, RANGE, SERIES = 3, 2, 1
 OVERRIDES = "--set"
 
 # name -> (min args, max args or None)
@@ -87,57 +105,6 @@ def _bad_draw(node, xs) -> bool:
         return xs[0] > xs[1]
     lo, mode, hi = xs
     return not (lo <= mode <= hi) or lo == hi
-
-
-class ReferenceInvalid(Exception):
-    """The model is not valid per the language (found before evaluation)."""
-
-
-class _Piece:
-    __slots__ = ("lo", "hi", "rank", "expr", "line")
-
-    def __init__(self, lo, hi, rank, expr, line):
-        self.lo, self.hi, self.rank, self.expr, self.line = lo, hi, rank, expr, line
-
-    def __repr__(self):
-        return f"_Piece({self.lo}..{self.hi}, rank={self.rank}, line={self.line})"
-
-
-def _clip(years: A.Years | None, first: int, last: int):
-    if years is None:
-        return first, last
-    for y in (years.start, years.end):
-        if y is not None and not first <= y <= last:
-            raise ReferenceInvalid(f"selector year {y} outside {first}..{last}")
-    lo = first if years.start is None else years.start
-    hi = last if years.end is None else years.end
-    return lo, hi
-
-
-def _pieces(d: A.Definition, first: int, last: int) -> list[_Piece]:
-    if d.years is None and isinstance(d.expr, A.YearMap):
-        out = []
-        for e in d.expr.entries:
-            lo, hi = _clip(e.years, first, last)
-            if lo <= hi:
-                out.append(_Piece(lo, hi, RANGE, e.value, e.span.line))
-        return out
-    lo, hi = _clip(d.years, first, last)
-    if d.years is None:
-        rank = SERIES
-    elif d.years.single:
-        rank = SINGLE
-    else:
-        rank = RANGE
-    return [_Piece(lo, hi, rank, d.expr, d.span.line)] if lo <= hi else []
-
-
-def _check_overlaps(layer: dict[str, list[_Piece]]) -> None:
-    for name, pieces in layer.items():
-        for i, a in enumerate(pieces):
-            for b in pieces[i + 1:]:
-                if a.rank == b.rank and max(a.lo, b.lo) <= min(a.hi, b.hi):
-                    raise ReferenceInvalid(f"{name} defined twice (lines {a.line}, {b.line})")
 
 
 # ---------------------------------------------------------------- scalar ops
@@ -184,6 +151,12 @@ def _max(xs) -> F:
 
 
 # ---------------------------------------------------------------- the evaluator
+#
+# A cell is (variable, combo, year): combo holds one member index per dim of the
+# variable, in the canonical order (the order of the `dim` statements), `()` for
+# a dimensionless variable. An expression is evaluated in an `env` {dim: member
+# index}: the members of the cell being computed (plus, inside a dim aggregate,
+# the member being summed).
 
 
 class _Model:
@@ -192,6 +165,7 @@ class _Model:
         self.first, self.last = doc.years.start, doc.years.end
         first, last = self.first, self.last
         self.years = list(range(first, last + 1))
+        self.dims = dims = Dims(doc.dims)
 
         # scenarios and their chain
         parents: dict[str, str | None] = {"base": None}
@@ -218,52 +192,102 @@ class _Model:
             cur = parents[cur]
         chain.reverse()
 
-        # layers
+        # variables and their dims (over the base and every scenario)
         self.variables: list[str] = []
-        layers: dict[str, dict[str, list[_Piece]]] = {name: {} for name in parents}
         for p in doc.definitions:
             if p.scenario == "base" and p.definition.name not in self.variables:
                 self.variables.append(p.definition.name)
         for p in doc.definitions:
-            d = p.definition
-            if d.name not in self.variables:
-                raise ReferenceInvalid(f"scenario {p.scenario} redefines unknown {d.name}")
-            layers[p.scenario].setdefault(d.name, []).extend(_pieces(d, first, last))
-        over: dict[str, list[_Piece]] = {}
+            if p.definition.name not in self.variables:
+                raise ReferenceInvalid(f"scenario {p.scenario} redefines unknown {p.definition.name}")
+        dims.check_names(self.variables)
+        dims.check_declared_before_use(doc)
+        file_defs = [p.definition for p in doc.definitions]
+        sig = infer_signatures(file_defs, self.variables, dims)
         overrides_docs = []
         for k, text in enumerate(overrides_texts):
             d = parse_statement(text, k + 1)
-            overrides_docs.append(d)
             if not isinstance(d, A.Definition):
                 raise ReferenceInvalid(f"override {text!r} is not a definition")
             if d.name not in self.variables:
                 raise ReferenceInvalid(f"override of unknown {d.name}")
-            over.setdefault(d.name, []).extend(_pieces(d, first, last))
+            if not definition_dims(d, sig, dims) <= sig[d.name]:
+                raise ReferenceInvalid(f"override gives {d.name} a dim it does not have")
+            overrides_docs.append(d)
+        for d in file_defs + overrides_docs:
+            check_selections(d.expr, sig, dims)
+        self.sig = {v: dims.canonical(sig[v]) for v in self.variables}
+
+        # layers
+        layers: dict[str, dict[str, list]] = {name: {} for name in parents}
+        for p in doc.definitions:
+            d = p.definition
+            layers[p.scenario].setdefault(d.name, []).extend(pieces(d, first, last, dims))
+        over: dict[str, list] = {}
+        for d in overrides_docs:
+            over.setdefault(d.name, []).extend(pieces(d, first, last, dims))
         for layer in [*layers.values(), over]:
-            _check_overlaps(layer)
+            for ps in layer.values():  # in every definition, whether it wins a cell or not
+                for p in ps:
+                    self._check_forms(p.expr)
+            check_overlaps(layer)
+            for v, ps in layer.items():  # every cell a layer covers has one winner
+                for env, y in self.cells(v):
+                    hits = [p for p in ps if p.covers(env, y)]
+                    if hits:
+                        winner(hits, self.label(v, self.combo(v, env), y))
 
         # the winning piece of every cell
         stack = [layers[name] for name in chain] + [over]
-        self.cover: dict[str, dict[int, _Piece | None]] = {}
+        self.cover: dict[str, dict] = {}
         for v in self.variables:
-            row: dict[int, _Piece | None] = {}
-            for y in self.years:
-                row[y] = None
+            row = {}
+            for env, y in self.cells(v):
+                key = (self.combo(v, env), y)
+                row[key] = None
                 for layer in reversed(stack):
-                    hits = [p for p in layer.get(v, ()) if p.lo <= y <= p.hi]
+                    hits = [p for p in layer.get(v, ()) if p.covers(env, y)]
                     if hits:
-                        row[y] = max(hits, key=lambda p: p.rank)
+                        row[key] = winner(hits, self.label(v, key[0], y))
                         break
             self.cover[v] = row
 
-        self.memo: dict[tuple[str, int], F] = {}
-        self._cell: tuple[str, int] | None = None  # the cell being computed
+        self.memo: dict[tuple, F] = {}
+        self._cell: tuple | None = None  # the cell being computed
         self._reached = True  # is the node being evaluated on the taken branch of every `if`?
         self.draw_warnings: dict[tuple[str, int, int], int] = {}
-        for d in [p.definition for p in doc.definitions] + overrides_docs:
-            if isinstance(d, A.Definition):
-                self._check_literal_draws(d.expr)
+        for d in file_defs + overrides_docs:
+            self._check_literal_draws(d.expr)
         self._static_check()
+
+    # -------------------------------------------------------------- cells
+
+    def combos(self, v: str) -> list[tuple[int, ...]]:
+        """Member indices per combination, in output order (last dim fastest)."""
+        return list(itertools.product(*(range(len(self.dims.members[d])) for d in self.sig[v])))
+
+    def cells(self, v: str):
+        """(env, year) of every cell of v."""
+        for combo in self.combos(v):
+            env = dict(zip(self.sig[v], combo))
+            for y in self.years:
+                yield env, y
+
+    def combo(self, v: str, env: dict[str, int], selection: dict[str, int] | None = None):
+        """The combo of v read from a cell with members `env`, after a selection."""
+        sel = selection or {}
+        return tuple(sel[d] if d in sel else env[d] for d in self.sig[v])
+
+    def names(self, v: str, combo) -> tuple[str, ...]:
+        return tuple(self.dims.members[d][i] for d, i in zip(self.sig[v], combo))
+
+    def label(self, v: str, combo, y: int | None = None) -> str:
+        parts = list(self.names(v, combo)) + ([] if y is None else [str(y)])
+        return f"{v}[{', '.join(parts)}]" if parts else v
+
+    def _read(self, node, env) -> tuple:
+        """(variable, combo) a reference node reads from a cell with members env."""
+        return node.name, self.combo(node.name, env, self.dims.selection(node.members))
 
     # -------------------------------------------------------------- static
 
@@ -278,12 +302,61 @@ class _Model:
             if isinstance(node, A.Call) and len(params) != ARITY[node.func][0]:
                 continue  # a wrong number of arguments: invalid for that reason
             if all(_literal(p) for p in params):
-                values = [self.eval(p, self.first) for p in params]
+                values = [self.eval(p, {}, self.first) for p in params]
                 if not all(np.isfinite(v) for v in values) or _bad_draw(node, values):
                     raise ReferenceInvalid(f"a distribution with literal parameters {values}")
 
+    def _check_forms(self, expr: A.Expr) -> None:
+        """The errors of form, wherever a definition stands: functions and their
+        arguments, ranges and maps only where they may be, years inside the model."""
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, A.YearRange):
+                raise ReferenceInvalid("a year range outside an aggregate")
+            if isinstance(node, (A.YearMap, A.MemberMap)):
+                raise ReferenceInvalid("a map inside an expression")
+            if isinstance(node, A.AtYear):
+                self._need_year(node.year, node.name)
+            if self.dims.is_dim_aggregate(node):
+                continue  # check_selections has checked it: a variable name and one of its dims
+            if not isinstance(node, A.Call):
+                stack.extend(A.children(node))
+                continue
+            f, args = node.func, node.args
+            if f not in ARITY:
+                raise ReferenceInvalid(f"unknown function {f}")
+            if f in ("sum", "mean", "min", "max") and len(args) == 1:
+                if not isinstance(args[0], A.YearRange):
+                    raise ReferenceInvalid(f"{f} of a single non-range argument")
+                self._range(args[0])
+                continue
+            lo, hi = ARITY[f]
+            if len(args) < lo or (hi is not None and len(args) > hi):
+                raise ReferenceInvalid(f"{f} with {len(args)} arguments")
+            if f in ("interp", "step"):
+                m = args[0]
+                if not isinstance(m, A.YearMap) or not m.entries:
+                    raise ReferenceInvalid(f"{f} needs a year map")
+                keys = [e.years.start for e in m.entries]
+                if not all(e.years.single for e in m.entries) or len(set(keys)) != len(keys):
+                    raise ReferenceInvalid(f"{f} keys must be distinct single years")
+                stack.extend(e.value for e in m.entries)
+                continue
+            if f in ("cumsum", "growth", "cagr"):
+                if not isinstance(args[0], A.Name):
+                    raise ReferenceInvalid(f"{f} takes a variable name")
+                if f == "cagr":
+                    a, b = (self._year_literal(n) for n in args[1:])
+                    if a == b:
+                        raise ReferenceInvalid("cagr over one year")
+                    self._need_year(a, "cagr")
+                    self._need_year(b, "cagr")
+                continue
+            stack.extend(args)
+
     def _need_var(self, name: str) -> None:
-        if name not in self.cover:
+        if name not in self.sig:
             raise ReferenceInvalid(f"unknown variable {name}")
 
     def _need_year(self, y: int, what: str) -> int:
@@ -303,39 +376,49 @@ class _Model:
             return int(node.text)
         raise ReferenceInvalid("cagr years must be year literals")
 
-    def refs(self, expr: A.Expr, y: int, top: bool = True) -> list[tuple[str, int]]:
-        """Every cell `expr` reads in year y, whichever branch is taken."""
-        out: list[tuple[str, int]] = []
+    def _over(self, node: A.Call, env) -> list[dict[str, int]]:
+        """The envs a dim aggregate reads: one per member of its dim."""
+        over = node.args[1].name
+        return [{**env, over: k} for k in range(len(self.dims.members[over]))]
+
+    def refs(self, expr: A.Expr, env, y: int) -> list[tuple]:
+        """Every cell `expr` reads in year y from a cell with members env, whichever
+        branch is taken."""
+        out: list[tuple] = []
         stack = [expr]
         while stack:
             node = stack.pop()
             if isinstance(node, A.Name):
                 self._need_var(node.name)
-                out.append((node.name, y))
+                out.append((*self._read(node, env), y))
             elif isinstance(node, A.Shifted):
                 self._need_var(node.name)
-                out.append((node.name, self._need_year(y + node.offset, node.name)))
+                out.append((*self._read(node, env), self._need_year(y + node.offset, node.name)))
             elif isinstance(node, A.AtYear):
                 self._need_var(node.name)
-                out.append((node.name, self._need_year(node.year, node.name)))
+                out.append((*self._read(node, env), self._need_year(node.year, node.name)))
             elif isinstance(node, A.YearRange):
                 raise ReferenceInvalid("a year range outside an aggregate")
-            elif isinstance(node, A.YearMap):
-                raise ReferenceInvalid("a year map inside an expression")
+            elif isinstance(node, (A.YearMap, A.MemberMap)):
+                raise ReferenceInvalid("a map inside an expression")
+            elif self.dims.is_dim_aggregate(node):
+                for env2 in self._over(node, env):
+                    out.extend(self.refs(node.args[0], env2, y))
             elif isinstance(node, A.Call):
-                out.extend(self._call_refs(node, y))
+                out.extend(self._call_refs(node, env, y))
             else:
                 stack.extend(A.children(node))
         return out
 
-    def _call_refs(self, node: A.Call, y: int) -> list[tuple[str, int]]:
+    def _call_refs(self, node: A.Call, env, y: int) -> list[tuple]:
         f, args = node.func, node.args
         if f not in ARITY:
             raise ReferenceInvalid(f"unknown function {f}")
         if f in ("sum", "mean", "min", "max") and len(args) == 1:
             if not isinstance(args[0], A.YearRange):
                 raise ReferenceInvalid(f"{f} of a single non-range argument")
-            return [(args[0].name, yy) for yy in self._range(args[0])]
+            v, combo = self._read(args[0], env)
+            return [(v, combo, yy) for yy in self._range(args[0])]
         lo, hi = ARITY[f]
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise ReferenceInvalid(f"{f} with {len(args)} arguments")
@@ -348,42 +431,43 @@ class _Model:
                 raise ReferenceInvalid(f"{f} keys must be distinct single years")
             out = []
             for e in m.entries:
-                out.extend(self.refs(e.value, y))
+                out.extend(self.refs(e.value, env, y))
             return out
         if f in ("cumsum", "growth", "cagr"):
             x = args[0]
             if not isinstance(x, A.Name):
                 raise ReferenceInvalid(f"{f} takes a variable name")
             self._need_var(x.name)
+            v, combo = self._read(x, env)
             if f == "cumsum":
-                return [(x.name, yy) for yy in range(self.first, y + 1)]
+                return [(v, combo, yy) for yy in range(self.first, y + 1)]
             if f == "growth":
-                return [(x.name, y), (x.name, self._need_year(y - 1, "growth"))]
+                return [(v, combo, y), (v, combo, self._need_year(y - 1, "growth"))]
             a, b = (self._year_literal(n) for n in args[1:])
             if a == b:
                 raise ReferenceInvalid("cagr over one year")
-            return [(x.name, self._need_year(a, "cagr")), (x.name, self._need_year(b, "cagr"))]
+            return [(v, combo, self._need_year(a, "cagr")), (v, combo, self._need_year(b, "cagr"))]
         out = []
         for a in args:
-            out.extend(self.refs(a, y))
+            out.extend(self.refs(a, env, y))
         return out
 
     def _static_check(self) -> None:
-        deps: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        deps: dict[tuple, list[tuple]] = {}
         for v in self.variables:
-            for y in self.years:
-                p = self.cover[v][y]
+            for env, y in self.cells(v):
+                combo = self.combo(v, env)
+                p = self.cover[v][(combo, y)]
                 if p is None:
                     continue
-                if isinstance(p.expr, A.YearMap):
-                    raise ReferenceInvalid("a year map as a year-specific definition")
-                cells = self.refs(p.expr, y)
-                for name, yy in cells:
-                    if self.cover[name][yy] is None:
-                        raise ReferenceInvalid(f"{name} has no value for {yy}, used by line {p.line}")
-                deps[(v, y)] = cells
+                cells = self.refs(p.expr, env, y)
+                for name, c, yy in cells:
+                    if self.cover[name][(c, yy)] is None:
+                        raise ReferenceInvalid(f"{self.label(name, c)} has no value for {yy}, "
+                                               f"used by line {p.line}")
+                deps[(v, combo, y)] = cells
         # cycles between cells (iterative DFS, three colours)
-        state: dict[tuple[str, int], int] = {}
+        state: dict[tuple, int] = {}
         for root in deps:
             if state.get(root):
                 continue
@@ -405,14 +489,15 @@ class _Model:
 
     # -------------------------------------------------------------- values
 
-    def cell(self, v: str, y: int) -> F:
-        key = (v, y)
+    def cell(self, v: str, combo: tuple, y: int) -> F:
+        key = (v, combo, y)
         hit = self.memo.get(key)
         if hit is None:
             outer = self._cell, self._reached
             self._cell, self._reached = key, True
             try:
-                hit = F(self.eval(self.cover[v][y].expr, y))
+                env = dict(zip(self.sig[v], combo))
+                hit = F(self.eval(self.cover[v][(combo, y)].expr, env, y))
             finally:
                 self._cell, self._reached = outer
             self.memo[key] = hit
@@ -423,24 +508,25 @@ class _Model:
         if self._cell is None or not self._reached:
             return
         if all(np.isfinite(v) for v in values) and _bad_draw(node, values):
-            v, y = self._cell
+            v, _, y = self._cell
             key = (v, node.span.line, node.span.col)
             self.draw_warnings[key] = min(y, self.draw_warnings.get(key, y))
 
-    def eval(self, e: A.Expr, y: int) -> F:
-        ev = self.eval
+    def eval(self, e: A.Expr, env, y: int) -> F:
+        def ev(x, yy):
+            return self.eval(x, env, yy)
         if isinstance(e, A.Number):
             return F(e.value)
         if isinstance(e, A.Paren):
             return ev(e.expr, y)
         if isinstance(e, A.Name):
-            return self.cell(e.name, y)
+            return self.cell(*self._read(e, env), y)
         if isinstance(e, A.CurrentYear):
             return F(y)
         if isinstance(e, A.Shifted):
-            return self.cell(e.name, y + e.offset)
+            return self.cell(*self._read(e, env), y + e.offset)
         if isinstance(e, A.AtYear):
-            return self.cell(e.name, e.year)
+            return self.cell(*self._read(e, env), e.year)
         if isinstance(e, A.Unary):
             x = ev(e.operand, y)
             if e.op == "-":
@@ -472,25 +558,32 @@ class _Model:
             self._drawn(e, [lo, hi])
             return (lo + hi) / F(2)
         if isinstance(e, A.Call):
-            return self.call(e, y)
+            return self.call(e, env, y)
         raise AssertionError(f"reference cannot evaluate {e!r}")
 
-    def call(self, e: A.Call, y: int) -> F:
+    @staticmethod
+    def _aggregate(f: str, xs) -> F:
+        """sum / mean / min / max, left to right (a NaN member makes every one NaN)."""
+        if f == "min":
+            return _min(xs)
+        if f == "max":
+            return _max(xs)
+        total = xs[0]
+        for x in xs[1:]:
+            total = total + x
+        return total if f == "sum" else total / F(len(xs))
+
+    def call(self, e: A.Call, env, y: int) -> F:
         f, args = e.func, e.args
+        if self.dims.is_dim_aggregate(e):  # over the members of a dim, in declared order
+            return self._aggregate(f, [self.eval(args[0], env2, y) for env2 in self._over(e, env)])
         if f in ("sum", "mean", "min", "max") and len(args) == 1:
             r = args[0]
-            xs = [self.cell(r.name, yy) for yy in self._range(r)]
-            if f == "min":
-                return _min(xs)
-            if f == "max":
-                return _max(xs)
-            total = xs[0]
-            for x in xs[1:]:
-                total = total + x
-            return total if f == "sum" else total / F(len(xs))
+            v, combo = self._read(r, env)
+            return self._aggregate(f, [self.cell(v, combo, yy) for yy in self._range(r)])
         if f in ("interp", "step"):
-            entries = sorted(((en.years.start, self.eval(en.value, y)) for en in args[0].entries),
-                             key=lambda kv: kv[0])
+            entries = sorted(((en.years.start, self.eval(en.value, env, y))
+                              for en in args[0].entries), key=lambda kv: kv[0])
             keys = [k for k, _ in entries]
             vals = [v for _, v in entries]
             if y <= keys[0]:
@@ -503,30 +596,30 @@ class _Model:
             k0, k1, v0, v1 = keys[i], keys[i + 1], vals[i], vals[i + 1]
             return v0 + (v1 - v0) * F((y - k0) / (k1 - k0))
         if f == "cumsum":
-            name = args[0].name
-            total = ZERO + self.cell(name, self.first)  # a running total starts at 0 (so never -0)
+            v, combo = self._read(args[0], env)
+            total = ZERO + self.cell(v, combo, self.first)  # a running total starts at 0 (never -0)
             for yy in range(self.first + 1, y + 1):
-                total = total + self.cell(name, yy)
+                total = total + self.cell(v, combo, yy)
             return total
         if f == "growth":
-            name = args[0].name
-            return self.cell(name, y) / self.cell(name, y - 1) - ONE
+            v, combo = self._read(args[0], env)
+            return self.cell(v, combo, y) / self.cell(v, combo, y - 1) - ONE
         if f == "cagr":
-            name = args[0].name
+            v, combo = self._read(args[0], env)
             a, b = int(args[1].text), int(args[2].text)
-            return np.power(self.cell(name, b) / self.cell(name, a), ONE / F(b - a)) - ONE
+            return np.power(self.cell(v, combo, b) / self.cell(v, combo, a), ONE / F(b - a)) - ONE
         if f == "if":  # each branch is reached only where the condition takes it
-            c = self.eval(args[0], y)
+            c = self.eval(args[0], env, y)
             outer = self._reached
             self._reached = outer and not np.isnan(c) and c != 0
-            a = self.eval(args[1], y)
+            a = self.eval(args[1], env, y)
             self._reached = outer and not np.isnan(c) and c == 0
-            b = self.eval(args[2], y)
+            b = self.eval(args[2], env, y)
             self._reached = outer
             if np.isnan(c):
                 return NAN
             return a if c != 0 else b
-        xs = [self.eval(a, y) for a in args]
+        xs = [self.eval(a, env, y) for a in args]
         if f in DRAWS:
             self._drawn(e, xs)
         if f == "min":
@@ -553,12 +646,39 @@ class _Model:
             return np.exp(xs[0] + xs[1] ** 2 / F(2))
         raise AssertionError(f"reference cannot call {f}")
 
-    def values(self) -> dict[str, list[float | None]]:
+    def cells_values(self) -> dict[str, dict[tuple[str, ...], list[float | None]]]:
+        """{variable: {members: a value per year}}, in output order."""
         out = {}
         for v in self.variables:
-            out[v] = [None if self.cover[v][y] is None else float(self.cell(v, y))
-                      for y in self.years]
+            out[v] = {}
+            for combo in self.combos(v):
+                out[v][self.names(v, combo)] = [
+                    None if self.cover[v][(combo, y)] is None else float(self.cell(v, combo, y))
+                    for y in self.years]
         return out
+
+    def values(self) -> dict[str, list[float | None]]:
+        """A value list per output row, named as the engine's frame columns
+        (`capex`, `capex[goog]`, `optics[goog,g800]`)."""
+        out = {}
+        for v, rows in self.cells_values().items():
+            for members, vals in rows.items():
+                out[f"{v}[{','.join(members)}]" if members else v] = vals
+        return out
+
+
+def _run(text, scenario, overrides_texts, draws, what):
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        with np.errstate(all="ignore"):
+            m = reference_model(text, scenario, overrides_texts)
+            out = what(m)
+            if draws is not None:
+                draws.update(m.draw_warnings)
+            return out
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def reference_model(text: str, scenario: str = "base", overrides_texts=()) -> _Model:
@@ -568,22 +688,28 @@ def reference_model(text: str, scenario: str = "base", overrides_texts=()) -> _M
 
 def reference_eval(text: str, scenario: str = "base", overrides_texts=(),
                    draws: dict | None = None) -> dict[str, list[float | None]]:
-    """Each variable's values, one per model year (None for an empty year).
+    """Each output row's values, one per model year (None for an empty year):
+    one row per variable in a dimensionless model, one per member combination
+    (`capex[goog]`) for a dimensioned variable.
 
     `draws`, when given, receives the run's distribution warnings:
     (variable, line, col) -> the first year its parameters are wrong.
     """
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20000))
-    try:
-        with np.errstate(all="ignore"):
-            m = reference_model(text, scenario, overrides_texts)
-            out = m.values()
-            if draws is not None:
-                draws.update(m.draw_warnings)
-            return out
-    finally:
-        sys.setrecursionlimit(limit)
+    return _run(text, scenario, overrides_texts, draws, _Model.values)
+
+
+def evaluate_reference(text: str, scenario: str = "base", overrides_texts=(),
+                       draws: dict | None = None
+                       ) -> dict[str, dict[tuple[str, ...], list[float | None]]]:
+    """Every cell: {variable: {members: a value per year}}, members as names in
+    the canonical dim order (`()` for a dimensionless variable), variables in
+    file order and member combinations in output order (last dim fastest)."""
+    return _run(text, scenario, overrides_texts, draws, _Model.cells_values)
+
+
+def reference_dims_of(text: str) -> dict[str, tuple[str, ...]]:
+    """Every variable's dims, in canonical order (checks the model as base)."""
+    return dict(reference_model(text).sig)
 
 
 def scenario_names(text: str) -> list[str]:

@@ -513,7 +513,7 @@ def _dims_text(draw, first: int, last: int):
             head.append("\n".join([f"dim {d} = {{", *body, "}"]))
     num = st.sampled_from(["1", "2.5B", "30%", "0", "7"])
     year = st.integers(first, last)
-    statements = []
+    statements, later = [], []
     for k in range(draw(st.integers(1, 4))):
         d = draw(st.sampled_from(dims))
         m = draw(st.sampled_from(members[d]))
@@ -540,7 +540,11 @@ def _dims_text(draw, first: int, last: int):
                  f"sum(dv{k}, {d})", f"mean(dv{k}[ {m} ], {d})"]
         picked = draw(st.lists(st.sampled_from(reads), min_size=1, max_size=3))
         statements.append(f"rd{k} = " + draw(st.sampled_from([" + ", "*", " / "])).join(picked))
-    return head, statements
+        # per member and per cell, for a scenario block or --set
+        later.append(draw(st.sampled_from([f"dv{k}[{m}] = {draw(num)}",
+                                           f"dv{k}[{m}, {y}] = {draw(num)}",
+                                           f"dv{k} = {{{m}: {draw(num)}}}"])))
+    return head, statements, later
 
 
 @st.composite
@@ -581,8 +585,9 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
             doc = draw(st.sampled_from(["", "", "", f"## about {v.name}\n"]))
             statements.append(doc + _statement(v.name, target, rhs, draw))
     dim_lines: list[str] = []
+    dim_layers: list[str] = []  # per-member definitions for a scenario and --set
     if dims:
-        dim_lines, more = draw(_dims_text(first, last))
+        dim_lines, more, dim_layers = draw(_dims_text(first, last))
         statements += more
     statements = draw(st.permutations(statements))  # order never changes a value
     lines: list[str] = []
@@ -631,6 +636,8 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
                                                      is_risky, coupled)):
                     indent = draw(st.sampled_from(["  ", "", "\t"]))
                     body.append(indent + _statement(v.name, target, rhs, draw))
+        if dim_layers and draw(st.booleans()):
+            body.append("  " + draw(st.sampled_from(dim_layers)))
         lines.extend(draw(st.permutations(body)))
         lines.append(draw(st.sampled_from(["}", "  }"])))
 
@@ -650,6 +657,8 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
                                                  coupled)):
                 overrides.append(f"{v.name}{target} = {rhs}".replace("\n", " "))
 
+    if dim_layers and draw(st.booleans()):
+        overrides.append(draw(st.sampled_from(dim_layers)))
     text = "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
     if draw(st.integers(0, 9)) == 0:
         text = text.replace("\n", "\r\n")

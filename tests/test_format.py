@@ -42,8 +42,8 @@ def outputs(text: str):
     out = {}
     for s in model.scenarios:
         r = evaluate(model, s)
-        out[s] = {v: ["nan" if x is not None and math.isnan(x) else x for x in r.series(v)]
-                  for v in model.variables}
+        out[s] = {(v, members): ["nan" if x is not None and math.isnan(x) else x for x in xs]
+                  for v, members, xs in r.rows()}  # a row per member combination
     return out
 
 

@@ -193,6 +193,9 @@ FOUND = {
     # triangular's mean is (lo + mode + hi) / 3, correctly rounded (growth shows the last bit)
     "triangular": "years 2020..2021\na = triangular(0, t, 2B)\n"
                   "g[2020] = 0\ng[2021..] = growth(a) * 1B\n",
+    # a `{` inside a scenario's title is no one-line block (refused after dims-engine 3b78eb3)
+    "scenario_title_brace": 'years 2020..2020\na = 0\nscenario bear "brace { inside" {\n'
+                            '  a = 1\n}\n',
     # variables named like the frame's own columns
     "year_names": "years 2020..2021\nyear = 7\nyear_ = 3\nbatch = year + year_\n",
     # a distribution is checked only where its `if` branch is taken
