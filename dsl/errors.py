@@ -59,7 +59,6 @@ CODES: dict[str, str] = {
     "bad-cell": "a cell or year named on the command line that does not read",
     "goal": "a goal that cannot be sought or reached",
     "too-deep-for-derivatives": "a definition too deep for exact derivatives",
-    "dims-unsupported": "dimensions, which this engine parses but does not evaluate yet",
     # reading files (front ends)
     "not-utf8": "a file that is not UTF-8 text",
     "snapshot": "a snapshot file that does not read",

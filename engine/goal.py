@@ -45,7 +45,6 @@ from engine.symbolic_functions import Applied
 from engine.tangent import helper_name, moved_cells, restricted, run_tangent, tangent_plan
 from engine.address import Cell
 from engine.trace import check_period, has_value, one_cell, parse_cell
-from engine.unsupported import dims_error
 from engine.uses import UseCollector, suggest
 
 TOLERANCE = 1e-12  # relative: the engine must agree with the target to this (tests ask 1e-9)
@@ -126,9 +125,11 @@ def parse_target(model: Model, target: str) -> tuple[Cell, float, A.Span]:
         node = parse_statement(target, 1)
     except ScnError as e:
         raise ScnError([_sourced(d) for d in e.diagnostics]) from None
-    dims = None if getattr(model, "dims", None) else dims_error([node], "TARGET")
-    if dims is not None:
-        raise ScnError([dims])
+    if isinstance(node, A.Definition) and node.members and not model.dims:
+        m = node.members[0]
+        raise ScnError([Diagnostic(f"'{node.name}' has no dims to select '{m.name}' from",
+                                   m.span, f"write {node.name}[YEAR] = ...", source="TARGET",
+                                   code="dim-mismatch", subject=Subject(variable=node.name))])
     if not isinstance(node, A.Definition):
         raise ScnError([Diagnostic("expected a target such as: optics_tam[2030] = 120B",
                                    node.span, source="TARGET", code="not-a-definition")])

@@ -2,9 +2,6 @@
 file watcher on, a real terminal size): groups of member rows with their sum, space
 to close and open them, Enter and = on member cells (the file written through the
 one writer), find `capex[goog]`, the inspector's member links, a reload.
-
-Skipped while the engine refuses dims (`dims-unsupported`): the engine half of
-issue 11 lands on its own branch.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ import textwrap
 import pytest
 
 from display.kinds import kinds
-from dsl.errors import ScnError
 from engine import evaluate, load_model
 from tests.test_tui_app import (changed_lines, go_to, grid_text, opened, settle, sync, touch,
                                 until)
@@ -51,12 +47,7 @@ TEXT = textwrap.dedent("""\
 
 
 def _engine_has_dims() -> bool:
-    try:
-        load_model(TEXT, "probe.scn")
-    except ScnError as e:
-        if any(d.code == "dims-unsupported" for d in e.diagnostics):
-            return False
-        raise
+    load_model(TEXT, "probe.scn")  # a model with dims loads, or the tests stop here
     return True
 
 
