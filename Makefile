@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_sens.py
 	$(BIN)/python bench/bench_tui.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_dims.py
 
 check: $(STAMP)
 	$(BIN)/scn check scenarios/*.scn
