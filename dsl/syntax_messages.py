@@ -10,6 +10,9 @@ import re
 from lark import Lark, Token
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from dsl import ast as A
+from dsl.errors import Diagnostic
+
 WORDS = {
     "NUMBER": "a number", "NAME": "a name", "STRING": 'a "quoted title"',
     "RANGE": "'..'", "COMPARE": "a comparison", "POWER": "'^'", "STAR": "'*'",
@@ -197,3 +200,21 @@ def _accepts(e: UnexpectedToken) -> set[str]:
             _ACCEPTS.clear()
         hit = _ACCEPTS[key] = e.accepts
     return hit
+
+
+_ONE_LINE_BLOCK = re.compile(r'([ \t]*scenario[ \t]+[A-Za-z_]\w*(?:[ \t]+extends[ \t]+[A-Za-z_]\w*)?'
+                             r'(?:[ \t]*"[^"\n]*")?[ \t]*\{)[ \t]*([^}\s#][^}#\n]*?)[ \t]*(\}?)[ \t]*$')
+
+
+def one_line_block(text: str, line: int) -> Diagnostic | None:
+    """The error for a scenario block written on one line, None for any other statement."""
+    m = _ONE_LINE_BLOCK.match(text)
+    if m is None:
+        return None
+    header, body = m[1].strip(), m[2].strip()
+    col = m.start(2) + 1
+    return Diagnostic(
+        "a scenario block's definitions go on lines of their own", A.Span(line, col, line,
+                                                                         m.end(2) + 1),
+        f"write the block over three lines: {header} / {body} / }}  (scn fmt keeps that layout)",
+        code="syntax")
