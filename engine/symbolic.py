@@ -39,7 +39,6 @@ from dsl import ast as A
 from engine.functions import Context, Function
 from engine.symbolic_functions import Flat, function_class
 
-T = sp.Symbol("t", real=True)
 
 
 # ---------------------------------------------------------------- cell references
@@ -130,31 +129,65 @@ class Ref:
                                            for d, m in zip(self.dims, self.members)))
 
 
-class CellSymbol(sp.Symbol):
-    """A sympy symbol that carries the cell it stands for.
+class RefSymbol(sp.Symbol):
+    """A sympy symbol that carries the reference it stands for.
 
     The reference travels with the symbol, so no module-level table maps
-    symbols back to cells (one would grow with every model ever read) and no
-    result depends on such a table keeping an object alive. Two symbols of the
-    same cell are equal (sympy compares the name, and a label names one cell).
+    symbols back to cells (one would grow with every model ever read).
+
+    The whole reference is part of the symbol's identity, not only its
+    printed name: a label such as `capex[goog]` names one cell in one model,
+    but other models give it other dims. Were two such symbols equal, sympy's
+    caches (of symbols, and of sums and products built from them) would hand
+    one model's expression the other's symbol, and the derivative would
+    follow the wrong reference (a flaky test found it). So the symbol is
+    built uncached and compares by name, then by the full reference.
     """
 
-    __slots__ = ("ref",)
+    __slots__ = ("ref", "_ref_key")
+
+    def __new__(cls, ref: Ref | None, name: str):
+        obj = sp.Symbol.__xnew__(cls, name, real=True)  # uncached: see above
+        obj.ref = ref
+        obj._ref_key = "" if ref is None else repr(ref)  # ordered, for compare on equal names
+        return obj
+
+    def _hashable_content(self):
+        return (self.name, self._ref_key) + self._assumptions0
+
+    def __getnewargs_ex__(self):
+        return ((self.ref, self.name), {})
+
+
+class CellSymbol(RefSymbol):
+    """A cell of the model, printed as its label."""
+
+    __slots__ = ()
 
     def __new__(cls, ref: Ref):
-        obj = super().__new__(cls, ref.label, real=True)
-        obj.ref = ref
-        return obj
+        return super().__new__(cls, ref, ref.label)
 
     def __getnewargs_ex__(self):
         return ((self.ref,), {})
+
+
+def plain_symbol(name: str) -> sp.Symbol:
+    """A real symbol that is no cell (`t`, `d(capex)`, goal seek's shift).
+
+    It is a RefSymbol without a reference so that sympy orders it among the
+    cell symbols by name alone, as version 1 printed (Basic.compare ranks a
+    shorter identity first, whatever the name)."""
+    return RefSymbol(None, name)
 
 
 # sympy orders the terms of a sum or product, canonically and when printing,
 # by class name (sympy.core.basic._cmp_name, Atom.class_key): under its own
 # name a cell symbol would sort apart from `t` and change every printed
 # formula. It sorts, prints and compares as the Symbol it is.
+RefSymbol.__name__ = "Symbol"
 CellSymbol.__name__ = "Symbol"
+
+T = plain_symbol("t")
 
 
 def symbol(ref: Ref) -> sp.Symbol:
@@ -168,7 +201,7 @@ def ref_of(s: sp.Basic) -> Ref | None:
 
 def tangent_symbol(ref: Ref) -> sp.Symbol:
     """The symbol d(cell) in a printed chain rule (not a cell: ref_of gives None)."""
-    return sp.Symbol(ref.tangent_label, real=True)
+    return plain_symbol(ref.tangent_label)
 
 
 def reframe(expr: sp.Expr, outer: Ref) -> sp.Expr:

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import sympy as sp
 
-from engine.symbolic import Dims, Ref, ref_of, symbol
+from engine.symbolic import Dims, Ref, RefSymbol, ref_of, symbol
 from engine.symbolic_functions import function_class
 from engine.symbolic_text import ScnPrinter
 
@@ -52,21 +52,16 @@ class MemberSum(sp.Function):
     nargs = 2
 
 
-class TangentSymbol(sp.Symbol):
+class TangentSymbol(RefSymbol):
     """d(cell) in a printed chain rule, carrying the cell (folds like one)."""
 
-    __slots__ = ("ref",)
+    __slots__ = ()
 
     def __new__(cls, ref: Ref):
-        obj = super().__new__(cls, ref.tangent_label, real=True)
-        obj.ref = ref
-        return obj
-
-    def __getnewargs_ex__(self):
-        return ((self.ref,), {})
+        return super().__new__(cls, ref, ref.tangent_label)
 
 
-TangentSymbol.__name__ = "Symbol"  # sorts and prints as the Symbol it is (see CellSymbol)
+TangentSymbol.__name__ = "Symbol"  # sorts and prints as the Symbol it is (see RefSymbol)
 
 
 def tangent_cell(ref: Ref) -> sp.Symbol:

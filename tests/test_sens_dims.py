@@ -253,3 +253,22 @@ def test_explain_dependents_of_a_member_cell(tmp_path):
     (capex,) = doc["dependents"]
     assert capex["cell"] == "capex[orcl, 2025]"
     assert [c["cell"] for c in capex["dependents"]] == ["capex[orcl, 2026]", "optics[orcl, 2025]"]
+
+
+def test_a_formula_does_not_depend_on_models_read_before(model):
+    # sympy caches symbols and the sums built from them by name; `capex[orcl,t-1]`
+    # names a cell of another shape in this model (capex over company and speed).
+    # The formula once followed that model's reference, depending on test order.
+    other = load_model("""\
+years 2024..2027
+dim company = {goog, meta, orcl}
+dim speed = {g400, g800}
+
+capex[2024] = 1
+capex_growth = {goog: 1%, meta: 2%, orcl: 3%}
+bump = {g400: 1, g800: 2}
+capex = capex[t-1] * (1 + capex_growth) + bump
+""", "other.scn")
+    derivative_formula(other, "capex[orcl,g400]", "capex_growth[orcl]")
+    f = derivative_formula(model, "capex[orcl]", "capex_growth[orcl]")
+    assert f.text == "2024: 0\n2025..2027: capex[orcl,t-1] + d(capex[orcl,t-1])*(1 + capex_growth[orcl])"
