@@ -50,24 +50,6 @@ def load(path: str, texts: Texts):
     return model
 
 
-def variables(model, wanted: str | None) -> list[str]:
-    """The variables named in a comma-separated list, in file order; all when none."""
-    if wanted is None:
-        return list(model.variables)
-    from engine.uses import suggest
-
-    names = [w.strip() for w in wanted.split(",") if w.strip()]
-    if not names:
-        raise UsageError(f"--vars: no variable named in '{wanted}' "
-                         "(write --vars capex,asic_share)")
-    for n in names:
-        if n not in model.info:
-            hint = suggest(n, model.variables, loose=True)
-            raise UsageError(f"--vars: unknown variable '{n}'" + (f" ({hint})" if hint else ""))
-    keep = set(names)
-    return [v for v in model.variables if v in keep]
-
-
 def load_scenario(args, texts: Texts):
     """The file, the scenario and the --set overrides a one-scenario command reads:
     (model, scenario name, overrides or None)."""

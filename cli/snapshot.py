@@ -187,7 +187,9 @@ def _error(label: str, text: str, near: str, message: str, hint: str) -> ScnErro
     header key; line 1 when it cannot be found."""
     lines = split_lines(text)
     table, _, key = near.rpartition(".") if near.count(".") == 2 else (near, "", "")
-    line = next((k for k, t in enumerate(lines, 1) if t.strip() == f"[{table}]"), None)
+    scenario, _, row = table.partition(".")
+    heads = {f"[{table}]", f'[{scenario}."{row}"]'}  # a row with dims is quoted: "capex[goog]"
+    line = next((k for k, t in enumerate(lines, 1) if t.strip() in heads), None)
     if line is not None and key:
         line = next((k for k, t in enumerate(lines[line:], line + 1)
                      if t.split("=")[0].strip().strip('"') == key), line)

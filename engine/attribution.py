@@ -45,7 +45,7 @@ class Attribution:
         k = cell.cell.period
         out = []
         for i, eff in enumerate(self.effects):
-            series = (eff or {}).get(cell.scenario, {}).get(cell.variable)
+            series = (eff or {}).get(cell.scenario, {}).get(cell.row)
             d = series[k] if series is not None else None
             if d is not None and cell.old is not None and moved(cell.old, cell.old + d, rtol, atol):
                 out.append((i, d))
@@ -71,7 +71,7 @@ def attribute(changes: Sequence[DefinitionChange], diff: ValueDiff, old: TimeAxi
     if len(changes) == 1 and exact_ok:
         table: dict[str, dict[str, list[float | None]]] = {}
         for c in diff.cells:
-            row = table.setdefault(c.scenario, {}).setdefault(c.variable, [0.0] * len(axis))
+            row = table.setdefault(c.scenario, {}).setdefault(c.row, [0.0] * len(axis))
             row[c.cell.period] = c.delta
         frozen = {s: {v: tuple(r) for v, r in t.items()} for s, t in table.items()}
         return Attribution("exact", axis, (frozen,), (None,))
@@ -149,32 +149,62 @@ def apply_change(doc: A.Document, change: DefinitionChange) -> A.Document:
     return replace(doc, definitions=tuple(placed))
 
 
+def _members(members) -> frozenset[str]:
+    return frozenset(m.name for m in members)
+
+
+def _whole_map(d: A.Definition) -> bool:
+    """A definition whose assumptions are its map's entries (`engine.compare.assumptions`)."""
+    return isinstance(d.expr, A.MemberMap) or isinstance(d.expr, A.YearMap) and d.years is None
+
+
+def _map_of(d: A.Definition, a: Assumption) -> bool:
+    """Whether `d` is the map that holds the entry `a` (same cells but for the entry's key)."""
+    if _members(d.members) != _members(a.members):
+        return False
+    if a.entry is not None:
+        return isinstance(d.expr, A.MemberMap) and d.years == a.years
+    return isinstance(d.expr, A.YearMap) and d.years is None
+
+
 def _without(placed: list[A.Placed], a: Assumption) -> list[A.Placed]:
     out = []
     for p in placed:
         d = p.definition
         if p.scenario != a.layer or d.name != a.name:
             out.append(p)
-        elif a.in_map and isinstance(d.expr, A.YearMap) and d.years is None:
-            entries = tuple(e for e in d.expr.entries if e.years != a.years)
-            if entries:
-                out.append(replace(p, definition=replace(d, expr=A.YearMap(entries))))
-        elif a.in_map or d.years != a.years or isinstance(d.expr, A.YearMap) and d.years is None:
+        elif a.in_map and _map_of(d, a):
+            if a.entry is not None:
+                entries = tuple(e for e in d.expr.entries if e.member.name != a.entry.name)
+                rest = A.MemberMap(entries) if entries else None
+            else:
+                entries = tuple(e for e in d.expr.entries if e.years != a.years)
+                rest = A.YearMap(entries) if entries else None
+            if rest is not None:
+                out.append(replace(p, definition=replace(d, expr=rest)))
+        elif (a.in_map or d.years != a.years or _members(d.members) != _members(a.members)
+              or _whole_map(d)):
             out.append(p)
     return out
 
 
 def _with(placed: list[A.Placed], a: Assumption) -> list[A.Placed]:
     if a.in_map:
-        entry = A.MapEntry(a.years, a.expr)
         for k, p in enumerate(placed):
             d = p.definition
-            if (p.scenario == a.layer and d.name == a.name and d.years is None
-                    and isinstance(d.expr, A.YearMap)):
-                placed[k] = replace(p, definition=replace(
-                    d, expr=A.YearMap(d.expr.entries + (entry,))))
+            if p.scenario == a.layer and d.name == a.name and _map_of(d, a):
+                placed[k] = replace(p, definition=replace(d, expr=_grown(d.expr, a)))
                 return placed
-        definition = A.Definition(a.name, None, A.YearMap((entry,)))
+        empty = A.MemberMap(()) if a.entry is not None else A.YearMap(())
+        years = a.years if a.entry is not None else None
+        definition = A.Definition(a.name, years, _grown(empty, a), members=a.members)
     else:
-        definition = A.Definition(a.name, a.years, a.expr)
+        definition = A.Definition(a.name, a.years, a.expr, members=a.members)
     return [*placed, A.Placed(definition, a.section, a.layer)]
+
+
+def _grown(expr, a: Assumption):
+    """A year map or member map with the entry `a` added."""
+    if a.entry is not None:
+        return A.MemberMap(expr.entries + (A.MemberEntry(a.entry, a.expr),))
+    return A.YearMap(expr.entries + (A.MapEntry(a.years, a.expr),))

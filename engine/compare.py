@@ -32,36 +32,46 @@ from engine.model import BASE
 
 @dataclass(frozen=True)
 class Assumption:
-    """One definition of one layer, or one entry of a whole-definition year map."""
+    """One definition of one layer, or one entry of a whole-definition year map or
+    of a member map (`capex[2024] = {goog: 52.5B, ...}`: one assumption per member)."""
 
     layer: str  # "base" or the scenario's name
     name: str
-    years: A.Years | None  # the definition's selector, or the map entry's key
+    years: A.Years | None  # the definition's selector, or the year map entry's key
     in_map: bool
     expr: A.Expr
     line: int
     section: str | None = field(default=None, compare=False)
     map_size: int = field(default=1, compare=False)  # entries of the map it belongs to
     members: tuple[A.Member, ...] = ()  # the definition's member subscripts, as written
+    entry: A.Member | None = None  # the member-map entry's key (None: not a member map)
 
     @property
     def key(self) -> tuple:
         # `x[goog, g800]` and `x[g800, goog]` are the same cells: members as a set
         return (self.layer, self.name, self.years, self.in_map,
-                frozenset(m.name for m in self.members))
+                frozenset(m.name for m in self.members),
+                None if self.entry is None else self.entry.name)
 
     @property
     def label(self) -> str:
-        """The variable and its cells: `capex`, `capex[2024]`, `capex_growth[goog, 2027]`."""
-        if not self.members and self.years is None:
+        """The variable and its cells: `capex`, `capex[2024]`, `capex_growth[goog, 2027]`
+        (a member-map entry: `capex[goog, 2024]`, its member with the definition's)."""
+        members = self.members + ((self.entry,) if self.entry is not None else ())
+        if not members and self.years is None:
             return self.name
-        return f"{self.name}[{subscript_text(self.members, self.years)}]"
+        return f"{self.name}[{subscript_text(members, self.years)}]"
 
     @property
     def text(self) -> str:
-        """As it reads in the file: `capex[2024] = 265B`, `capex_growth = {2027: 20%, ...}`."""
+        """As it reads in the file: `capex[2024] = 265B`, `capex_growth = {2027: 20%, ...}`,
+        `capex[2024] = {goog: 52.5B, ...}`."""
+        more = ", ..." if self.map_size > 1 else ""
+        if self.entry is not None:
+            where = subscript_text(self.members, self.years)
+            head = self.name + (f"[{where}]" if where else "")
+            return f"{head} = {{{self.entry.name}: {expr_text(self.expr)}{more}}}"
         if self.in_map:
-            more = ", ..." if self.map_size > 1 else ""
             head = self.name + (f"[{subscript_text(self.members, None)}]" if self.members else "")
             return f"{head} = {{{years_text(self.years)}: {expr_text(self.expr)}{more}}}"
         return statement_text(A.Definition(self.name, self.years, self.expr,
@@ -103,6 +113,10 @@ def assumptions(doc: A.Document) -> list[Assumption]:
             n = len(d.expr.entries)
             out.extend(Assumption(p.scenario, d.name, e.years, True, e.value, e.span.line,
                                   p.section, n, d.members) for e in d.expr.entries)
+        elif isinstance(d.expr, A.MemberMap):
+            n = len(d.expr.entries)
+            out.extend(Assumption(p.scenario, d.name, d.years, True, e.value, e.span.line,
+                                  p.section, n, d.members, e.member) for e in d.expr.entries)
         else:
             out.append(Assumption(p.scenario, d.name, d.years, False, d.expr, d.span.line,
                                   p.section, members=d.members))
@@ -197,6 +211,7 @@ def _notes(old: A.Document, new: A.Document) -> tuple[list[str], list[str]]:
     oy, ny = old.years, new.years
     if oy and ny and (oy.start, oy.end) != (ny.start, ny.end):
         notes.append(f"years changed from {oy.start}..{oy.end} to {ny.start}..{ny.end}")
+    notes.extend(_dim_notes(old.dims, new.dims))
     olds = {s.name: s for s in old.scenarios}
     news = {s.name: s for s in new.scenarios}
     for name, s in news.items():
@@ -210,6 +225,29 @@ def _notes(old: A.Document, new: A.Document) -> tuple[list[str], list[str]]:
             titles.append(title)
     notes.extend(f"scenario {name} removed" for name in olds if name not in news)
     return notes, titles
+
+
+def _dim_notes(old: Sequence[A.DimDecl], new: Sequence[A.DimDecl]) -> list[str]:
+    """Dims added, removed, or with members added, removed or reordered, in words:
+    each changes which rows there are (and can move values: a sum over the dim)."""
+    notes = []
+    olds = {d.name: d.members for d in old}
+    news = {d.name: d.members for d in new}
+    for name, members in news.items():
+        if name not in olds:
+            notes.append(f"dim {name} added ({', '.join(members)})")
+            continue
+        before = olds[name]
+        added = [m for m in members if m not in before]
+        gone = [m for m in before if m not in members]
+        parts = ([f"added {', '.join(added)}"] if added else []) + \
+                ([f"removed {', '.join(gone)}"] if gone else [])
+        if not parts and members != before:
+            parts.append(f"reordered ({', '.join(members)})")
+        if parts:
+            notes.append(f"dim {name}: members {'; '.join(parts)}")
+    notes.extend(f"dim {name} removed" for name in olds if name not in news)
+    return notes
 
 
 def _title_note(what: str, old: str | None, new: str | None) -> str | None:
@@ -231,10 +269,15 @@ Series = tuple[float | None, ...]
 
 @dataclass(frozen=True)
 class Values:
-    """Evaluated outputs: per scenario, per variable, a value per period (None: empty)."""
+    """Evaluated outputs: per scenario, per output row, a value per period (None: empty).
+
+    An output row is a variable, or one member combination of a variable with
+    dims, named `capex[goog]` / `units[goog,g800]` (`row_label`): the rows of
+    `scn run`, in its order.
+    """
 
     axis: TimeAxis  # the periods the series run over
-    variables: tuple[str, ...]  # display order
+    variables: tuple[str, ...]  # the output rows, in display order
     scenarios: Mapping[str, Mapping[str, Series]]
 
     @property
@@ -242,6 +285,36 @@ class Values:
         """The periods' absolute numbers (the years, on a yearly axis): what two
         versions of a model have in common is found by these."""
         return tuple(range(self.axis.start, self.axis.end + 1))
+
+
+def row_label(variable: str, members: Sequence[str] = ()) -> str:
+    """An output row's name: `capex`, `capex[goog]`, `units[goog,g800]` (no spaces)."""
+    return f"{variable}[{','.join(members)}]" if members else variable
+
+
+def split_row(label: str) -> tuple[str, tuple[str, ...]]:
+    """`units[goog,g800]` -> ('units', ('goog', 'g800')); `capex` -> ('capex', ())."""
+    name, _, rest = label.partition("[")
+    return (name, tuple(rest[:-1].split(","))) if rest.endswith("]") else (label, ())
+
+
+def output_rows(model, result) -> list[tuple[str, Series]]:
+    """(row label, series) of every output row of one result (batch 0), in output order."""
+    import numpy as np
+
+    dims_of = getattr(model, "dims_of", None) or {}
+    n = len(model.axis)
+    out: list[tuple[str, Series]] = []
+    for v in model.variables:
+        if not dims_of.get(v):
+            out.append((v, tuple(result.series(v))))
+            continue
+        values = np.asarray(result.values(v), dtype=np.float64)
+        values = values.reshape(values.shape[0], -1, n)[0]
+        defined = np.asarray(result.defined(v), dtype=bool).reshape(-1, n)
+        cells = np.where(defined, values.astype(object), None).tolist()
+        out.extend((row_label(v, c), tuple(r)) for c, r in zip(model.combos(v), cells))
+    return out
 
 
 def values_of(model, scenarios: Sequence[str] | None = None,
@@ -260,15 +333,18 @@ def values_of(model, scenarios: Sequence[str] | None = None,
 
     names = list(model.scenarios) if scenarios is None else list(scenarios)
     table = {}
+    dims_of = getattr(model, "dims_of", None) or {}
+    rows = tuple(row_label(v, c) for v in model.variables
+                 for c in (model.combos(v) if dims_of.get(v) else ((),)))
     for s in names:
         before = start.get(s) if start is not None else None
         result = recompute(before, model, s) if before is not None else evaluate(model, s)
         if results is not None:
             results[s] = result
-        table[s] = {v: tuple(result.series(v)) for v in model.variables}
+        table[s] = dict(output_rows(model, result))
         if warnings is not None:
             warnings.extend(w for w in result.warnings if w not in warnings)
-    return Values(model.axis, tuple(model.variables), table)
+    return Values(model.axis, rows, table)
 
 
 @dataclass(frozen=True)
@@ -281,6 +357,11 @@ class CellChange:
     @property
     def variable(self) -> str:
         return self.cell.variable
+
+    @property
+    def row(self) -> str:
+        """The output row: `capex`, `capex[goog]`."""
+        return row_label(self.cell.variable, self.cell.members)
 
     @property
     def delta(self) -> float | None:
@@ -322,11 +403,11 @@ class ValueDiff:
         return self.axis.absolute(c.cell.period)
 
     def groups(self) -> list[tuple[str, str, list[CellChange]]]:
-        """(scenario, variable, cells) in report order."""
+        """(scenario, output row, cells) in report order."""
         out: list[tuple[str, str, list[CellChange]]] = []
         for c in self.cells:
-            if not out or out[-1][:2] != (c.scenario, c.variable):
-                out.append((c.scenario, c.variable, []))
+            if not out or out[-1][:2] != (c.scenario, c.row):
+                out.append((c.scenario, c.row, []))
             out[-1][2].append(c)
         return out
 
@@ -358,13 +439,7 @@ def compare_values(old: Values, new: Values, rtol: float = 1e-9, atol: float = 0
         if s not in common:
             side = "OLD" if s in old.scenarios else "NEW" if s in new.scenarios else "neither side"
             notes.append(f"scenario {s} is only in {side}: its values are not compared")
-    old_names, new_names = set(old.variables), set(new.variables)
-    added = [v for v in new.variables if v not in old_names]
-    gone = [v for v in old.variables if v not in new_names]
-    if added:
-        notes.append("variables only in NEW (not compared): " + ", ".join(added))
-    if gone:
-        notes.append("variables only in OLD (not compared): " + ", ".join(gone))
+    _one_side_notes(old.variables, new.variables, notes)
     oi = {y: k for k, y in enumerate(old.years)}
     ni = {y: k for k, y in enumerate(new.years)}
     order = {v: k for k, v in enumerate(new.variables)}
@@ -373,14 +448,31 @@ def compare_values(old: Values, new: Values, rtol: float = 1e-9, atol: float = 0
         for v in new.variables:
             if v not in old.scenarios[s] or v not in new.scenarios[s]:
                 continue
+            name, members = split_row(v)
             a, b = old.scenarios[s][v], new.scenarios[s][v]
-            cells = [CellChange(s, Cell(v, k), a[oi[y]], b[ni[y]]) for k, y in enumerate(years)
-                     if moved(a[oi[y]], b[ni[y]], rtol, atol)]
+            cells = [CellChange(s, Cell(name, k, members), a[oi[y]], b[ni[y]])
+                     for k, y in enumerate(years) if moved(a[oi[y]], b[ni[y]], rtol, atol)]
             if cells:
                 groups.append((-max(c.size for c in cells), si, order[v], cells))
     groups.sort(key=lambda g: g[:3])
     cells_out = tuple(c for g in groups for c in g[3])
     return ValueDiff(cells_out, axis, tuple(common), tuple(notes))
+
+
+def _one_side_notes(old: Sequence[str], new: Sequence[str], notes: list[str]) -> None:
+    """Variables that only one side has, and rows only one side has of a variable both
+    have (a member added to a dim): a note each."""
+    old_vars = {split_row(r)[0] for r in old}
+    new_vars = {split_row(r)[0] for r in new}
+    old_rows, new_rows = set(old), set(new)
+    for side, rows, there, there_rows in (("NEW", new, old_vars, old_rows),
+                                          ("OLD", old, new_vars, new_rows)):
+        variables = [v for v in dict.fromkeys(split_row(r)[0] for r in rows) if v not in there]
+        if variables:
+            notes.append(f"variables only in {side} (not compared): " + ", ".join(variables))
+        lone = [r for r in rows if r not in there_rows and split_row(r)[0] in there]
+        if lone:
+            notes.append(f"rows only in {side} (not compared): " + ", ".join(lone))
 
 
 def common_axis(a: TimeAxis, b: TimeAxis) -> TimeAxis | None:

@@ -1,4 +1,9 @@
-"""`scn check`: every error in every file; a one-line summary for each good one."""
+"""`scn check`: every error in every file; a one-line summary for each good one.
+
+The summary of a model with dims also counts its output rows (a row per
+member combination) and names its dims with their sizes:
+`m.scn: ok: 6 variables, 18 rows (dims: company 3, speed 2), 2 scenarios ...`.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +41,20 @@ def run(args, texts) -> int:
         w = len(model.warnings)
         warned = f", {w} warning{'s' if w != 1 else ''}" if w else ""
         v = len(model.variables)
-        print(printable(f"{path}: ok: {v} variable{'s' if v != 1 else ''}, {n} "
+        print(printable(f"{path}: ok: {v} variable{'s' if v != 1 else ''}{_rows(model)}, {n} "
                         f"scenario{'s' if n != 1 else ''} ({names}), "
                         f"years {model.axis.range_label()}{warned}"))
     return status
+
+
+def _rows(model) -> str:
+    """`, 18 rows (dims: company 3, speed 2)` for a model with dims; "" without."""
+    from math import prod
+
+    from cli.rows import dims_of, has_dims
+
+    if not has_dims(model):
+        return ""
+    n = sum(prod(len(model.dims[d].members) for d in dims_of(model, v)) for v in model.variables)
+    sizes = ", ".join(f"{d.name} {len(d.members)}" for d in model.dims.values())
+    return f", {n:,} row{'s' if n != 1 else ''} (dims: {sizes})"

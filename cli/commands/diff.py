@@ -355,12 +355,12 @@ HEAD = ("scenario", "variable", "year", "old", "new", "change", "%", "from")
 def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
     kinds = _kinds(report)
     rows = []
-    for scenario, variable, cells in report.values.groups():
-        fmt = _Formats.of(cells, kinds.get(variable, ""))
+    for scenario, row, cells in report.values.groups():  # row: `capex`, `capex[goog]`
+        fmt = _Formats.of(cells, kinds.get(cells[0].variable, ""))
         shown = [max(cells, key=_prominence)] if only_largest else cells
         for k, c in enumerate(shown):
             first = k == 0
-            rows.append([scenario if first else "", variable if first else "",
+            rows.append([scenario if first else "", row if first else "",
                          str(report.values.year(c)),
                          fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
                          fmt.relative_text(c), _from(report, c, fmt)])
@@ -448,7 +448,7 @@ def json_text(report: Report, texts) -> str:
     cells = []
     att = report.attribution
     for c in (report.values.cells if report.values is not None else ()):
-        cell = {"scenario": c.scenario, "variable": c.variable, "year": report.values.year(c),
+        cell = {"scenario": c.scenario, "variable": c.row, "year": report.values.year(c),
                 "old": json_value(c.old), "new": json_value(c.new),
                 "change": json_value(c.delta), "relative": json_value(c.relative)}
         if att is not None and att.exact:

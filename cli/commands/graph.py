@@ -6,6 +6,10 @@ flow). An edge that reads other years carries them as its label (`t-1`,
 no same-year value. Inputs (variables that read no other variable) are boxes;
 formulas are rounded. Sections are clusters. `--focus NAME` keeps NAME, what
 it reads and what reads it, `--depth N` steps each way.
+
+A variable with dims shows them on its node (`capex [company]`,
+`optics [company, speed]`); an edge that selects members or sums a dim says
+so beside the years (`goog`, `sum company`).
 """
 
 from __future__ import annotations
@@ -71,10 +75,15 @@ def _edges(model, cover) -> list[Edge]:
     from engine.api import uses_of
 
     labels: dict[tuple[str, str], set[str]] = {}
+    members: dict[tuple[str, str], set[str]] = {}
     for v in model.variables:
         for piece in cover[v].distinct():
+            funcs = _aggregates(piece.definition.expr)
             for use in uses_of(model, piece):
                 labels.setdefault((use.name, v), set()).add(_reach(use, model.axis))
+                across = _across(model, use, funcs)
+                if across:
+                    members.setdefault((use.name, v), set()).add(across)
     out = []
     for (source, target), reach in labels.items():
         # growth and cumsum read the current year too; lags and fixed years do not.
@@ -82,8 +91,38 @@ def _edges(model, cover) -> list[Edge]:
         shown = sorted(reach - {"t"})
         if shown and "t" in reach:
             shown = ["t", *shown]
+        shown += sorted(members.get((source, target), ()))
         out.append(Edge(source, target, ", ".join(shown), lagged))
     return out
+
+
+def _aggregates(expr) -> dict[tuple[str, str], str]:
+    """(variable, dim) -> the function of each dim aggregate in an expression:
+    `mean(capex, company)` -> {("capex", "company"): "mean"}."""
+    from dsl import ast as A
+
+    out: dict[tuple[str, str], str] = {}
+    for node in A.walk(expr):
+        if isinstance(node, A.Call) and len(node.args) == 2 and all(
+                isinstance(a, A.Name) for a in node.args):
+            out.setdefault((node.args[0].name, node.args[1].name), node.func)
+    return out
+
+
+def _across(model, use, funcs: dict[tuple[str, str], str] | None = None) -> str:
+    """How a use reaches across members: the members it selects (`goog`), or the dim it
+    aggregates (`sum company`); "" for a same-member read."""
+    picked = [model.dims[d].members[k] for d, k in getattr(use, "members", ())]
+    over = getattr(use, "over", None)
+    if over is not None:
+        picked.append(f"{(funcs or {}).get((use.name, over), 'sum')} {over}")
+    return " ".join(picked)
+
+
+def _node(model, v: str) -> str:
+    """A node's text: the variable, and its dims when it has any (`capex [company]`)."""
+    dims = (getattr(model, "dims_of", None) or {}).get(v, ())
+    return f"{v} [{', '.join(dims)}]" if dims else v
 
 
 def _reach(use, axis) -> str:
@@ -147,6 +186,8 @@ def dot(model, keep, edges, inputs, focus) -> str:
             attrs = ["shape=box", "style=solid"] if v in inputs else []
             if v == focus:
                 attrs.append("penwidth=2.5")
+            if _node(model, v) != v:
+                attrs.append(f"label={_quote(_node(model, v))}")
             out.append(f"{pad}{_quote(v)}" + (f" [{', '.join(attrs)}]" if attrs else "") + ";")
         if section is not None:
             out.append("  }")
@@ -164,7 +205,8 @@ def dot(model, keep, edges, inputs, focus) -> str:
 
 def mermaid(model, keep, edges, inputs, focus) -> str:
     def node(v: str) -> str:  # ids get a prefix: `end` and friends are Mermaid keywords
-        return f'v_{v}[/"{v}"/]' if v in inputs else f'v_{v}("{v}")'
+        text = _node(model, v)
+        return f'v_{v}[/"{text}"/]' if v in inputs else f'v_{v}("{text}")'
 
     out = ["flowchart LR"]
     for k, (section, names) in enumerate(_sections(model, keep)):

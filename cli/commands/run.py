@@ -1,8 +1,11 @@
 """`scn run`: evaluate a file and print its values as a table, CSV, JSON, Markdown or Parquet.
 
-`--long` writes a row per scenario, variable and year (`scenario, variable,
-year, value`) instead of a row per variable: the layout notebooks and BI
-tools load directly. Parquet is binary, so it needs `-o OUT.parquet`.
+A variable with dims prints a row per member combination (`capex[goog]`);
+`--vars` takes variables and rows (`capex,na_capex`, `'capex[goog]'`).
+`--long` writes a row per scenario, row and year (`scenario, variable,
+year, value`, with a column per dim before `year` when the model has dims)
+instead of a row per variable: the layout notebooks and BI tools load
+directly. Parquet is binary, so it needs `-o OUT.parquet`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ def register(sub) -> None:
     which.add_argument("--all-scenarios", action="store_true", help="run base and every scenario")
     p.add_argument("--set", action="append", default=[], metavar="DEFINITION",
                    help="override, e.g. --set 'asic_share[2030] = 55%%' (repeatable)")
-    p.add_argument("--vars", help="only these variables, comma-separated")
+    p.add_argument("--vars", help="only these variables or rows, comma-separated: "
+                   "capex,na_capex or 'capex[goog],na_capex'")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--long", action="store_true",
                    help="a row per scenario, variable and year (csv, json, md, parquet)")
@@ -34,6 +38,7 @@ def register(sub) -> None:
 
 def run(args, texts) -> int:
     from cli import output
+    from cli.rows import select, table_of
     from engine import evaluate
 
     if args.long and args.format == "table":
@@ -41,23 +46,23 @@ def run(args, texts) -> int:
     if args.format == "parquet" and args.output is None:
         raise UsageError("parquet is binary: give a file with -o OUT.parquet")
     model = common.load(args.file, texts)
-    variables = common.variables(model, args.vars)
+    rows = select(model, args.vars)
     scenarios = common.scenarios(model, args)
     overrides = common.overrides(model, texts, args.set)
+    if args.long:
+        output.long_columns(model)  # a dim named like a column: refused before any work
     runs, warnings = [], []
     for name in scenarios:
         result = evaluate(model, name, overrides)
-        runs.append((name, {v: result.series(v) for v in variables}))
+        runs.append(table_of(result, rows, name))
         warnings.extend(w for w in result.warnings if w not in warnings)
     texts.report(warnings)
     if args.format == "parquet":
-        if not args.long and {"scenario", "year"} & set(variables):
-            raise UsageError("a variable named 'year' clashes with the year column: use --long")
-        frame = (output.long_frame if args.long else output.wide_frame)(model, runs, variables)
+        frame = (output.long_frame if args.long else output.wide_frame)(model, runs, rows)
         _write_parquet(frame, args.output)
         return common.OK
     render = (output.LONG_RENDERERS if args.long else output.RENDERERS)[args.format]
-    common.write(render(model, runs, variables, with_scenario=args.all_scenarios), args.output)
+    common.write(render(model, runs, rows, with_scenario=args.all_scenarios), args.output)
     return common.OK
 
 

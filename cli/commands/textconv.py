@@ -4,8 +4,9 @@ With `*.scn diff=scn` in .gitattributes and
 `git config diff.scn.textconv 'scn textconv'`, `git diff` and `git log -p`
 compare this text instead of the raw file: the edited lines show as usual,
 and below them every output row whose value moved. One row per scenario and
-variable, fixed-width columns, so a moved value changes its row and nothing
-else. A file that does not load still prints (with its errors): git must
+output row (a variable, or one member combination of a variable with dims:
+`capex[goog]`), fixed-width columns, so a moved value changes its row and
+nothing else. A file that does not load still prints (with its errors): git must
 always get text back, or it stops the whole diff.
 
 Each row ends with a fingerprint of its exact values (`#3f2a91`, the start
@@ -74,9 +75,11 @@ def _comments(texts, diagnostics) -> list[str]:
 
 
 def outputs(model, values) -> list[str]:
-    """A row per scenario and variable: the values per year, formatted for reading."""
+    """A row per scenario and output row (`capex`, `capex[goog]`): the values per year,
+    formatted for reading."""
     from display.kinds import kinds
     from display.numbers import format_row
+    from engine.compare import split_row
 
     kind = kinds(model)
     sw = max(len("scenario"), *(len(s) for s in values.scenarios))
@@ -85,7 +88,7 @@ def outputs(model, values) -> list[str]:
             + "".join(str(y).rjust(WIDTH) for y in values.years) + "  exact"]
     for scenario, table in values.scenarios.items():
         for v in values.variables:
-            cells = "".join(x.rjust(WIDTH) for x in format_row(table[v], kind[v]))
+            cells = "".join(x.rjust(WIDTH) for x in format_row(table[v], kind[split_row(v)[0]]))
             rows.append(scenario.ljust(sw) + "  " + v.ljust(vw) + cells
                         + "  #" + fingerprint(table[v]))
     return rows
