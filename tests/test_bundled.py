@@ -102,6 +102,8 @@ def test_optics_grows_30_percent_a_year_faster_than_capex(ai):
     capex_growth = base.series("na_capex_growth")[2:]  # from 2026, the call's peak
     assert capex_growth == sorted(capex_growth, reverse=True)
     assert capex_growth[-1] == pytest.approx(0.10)  # slows to 10% by 2030
+    asic = base.series("na_asic_share")  # the five's ASIC share of accelerator spend
+    assert all(b > a for a, b in zip(asic, asic[1:])) and asic[0] < 0.15 and asic[-1] > 0.40
     share = base.series("asic_share_of_optics")
     assert share == sorted(share) and share[0] < 0.40 < 0.70 < share[-1]
 
