@@ -49,6 +49,9 @@ def member_map(text: str, line: int, reserved: frozenset[str]) -> A.Definition |
     entries: list[A.MemberEntry] = []
     seen: set[str] = set()
     pos = head.end()
+    k = 0  # the line (index into starts) of the entry being read: entries come in order
+    last = len(starts) - 1
+    Span, Number, Member, Entry = A.Span, A.Number, A.Member, A.MemberEntry
     while True:
         m = _ENTRY.match(text, pos)
         if m is None:
@@ -65,9 +68,17 @@ def member_map(text: str, line: int, reserved: frozenset[str]) -> A.Definition |
             value = parse_number(number)
         except BadNumber:
             return None
-        num = A.Number(value, number, span(m.start(2), m.end(2)))
-        member = A.Member(key, span(m.start(1), m.end(1)))
-        entries.append(A.MemberEntry(member, num, span(m.start(1), m.end(2))))
+        a1, b1, a2, b2 = m.start(1), m.end(1), m.start(2), m.end(2)
+        while k < last and starts[k + 1] <= a1:
+            k += 1
+        if k == last or b2 <= starts[k + 1]:  # the entry on one line: the usual case
+            row, first = line + k, starts[k] - 1
+            key_span = Span(row, a1 - first, row, b1 - first)
+            num_span = Span(row, a2 - first, row, b2 - first)
+            entry_span = Span(row, a1 - first, row, b2 - first)
+        else:
+            key_span, num_span, entry_span = span(a1, b1), span(a2, b2), span(a1, b2)
+        entries.append(Entry(Member(key, key_span), Number(value, number, num_span), entry_span))
         pos = m.end()
         if m[3] == "}":
             if text[pos:].strip(" \t"):

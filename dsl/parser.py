@@ -415,6 +415,9 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     hidden = [h for h in hidden_characters(text, line) if h.place == "code"]
     if hidden:
         raise ScnError([hidden_diagnostic(h) for h in hidden])
+    one_line = _ONE_LINE_BLOCK.match(text)
+    if one_line:  # `scenario bull { x = 1 }`: said in words, not as a grammar error
+        raise ScnError([_one_line_block(one_line, line)])
     fast = member_map(text, line, RESERVED)  # a long table of numbers: no grammar needed
     if fast is not None:
         return fast
@@ -428,6 +431,19 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     if len(text) > MAX_DEPTH and isinstance(node, A.Definition):
         _check_depth(node)
     return node
+
+
+_ONE_LINE_BLOCK = re.compile(r'([ \t]*scenario[ \t]+[A-Za-z_]\w*[^{#\n]*\{)[ \t]*([^}\s#][^}#\n]*?)[ \t]*(\}?)[ \t]*$')
+
+
+def _one_line_block(m: re.Match, line: int) -> Diagnostic:
+    header, body = m[1].strip(), m[2].strip()
+    col = m.start(2) + 1
+    return Diagnostic(
+        "a scenario block's definitions go on lines of their own", A.Span(line, col, line,
+                                                                         m.end(2) + 1),
+        f"write the block over three lines: {header} / {body} / }}  (scn fmt keeps that layout)",
+        code="syntax")
 
 
 def _check_depth(d: A.Definition) -> None:

@@ -50,10 +50,16 @@ def check_cover(model: Model, cover: Covers, uses_of, defined: dict[str, int],
         c = cover[v]
         full = c.uniform is not None
         for k, piece in enumerate(c.pieces):
+            uses = uses_of(piece)
+            if not uses:
+                continue
             mask = (1 << c.n_periods) - 1 if full else bitset(c.mask(k)[0])
-            for use in uses_of(piece):
+            cells = None
+            for use in uses:
                 if dims_of and (dims_of[v] or dims_of[use.name] or use.members):
-                    found = member_checks.check_use(model, piece, c.mask(k), use, cover)
+                    if cells is None:
+                        cells = c.mask(k)
+                    found = member_checks.check_use(model, piece, cells, use, cover)
                 else:
                     found = _check_use(model, piece, mask, use, defined, n)
                 if found and piece.layer == OVERRIDES:

@@ -81,6 +81,44 @@ def declare(doc: A.Document, variables: Iterable[str], errors: list[Diagnostic]
     return dims, member_of
 
 
+def declared_late(doc: A.Document, dims: Mapping[str, Dim],
+                  member_of: Mapping[str, tuple[str, int]]) -> list[Diagnostic]:
+    """A dim is declared before the first definition that uses it (its members
+    or its name): one error per dim, at its first use above the declaration."""
+    out: list[Diagnostic] = []
+    first: dict[str, A.Span] = {}
+    for placed in doc.definitions:
+        d = placed.definition
+        for dim, span in _dim_uses(d, dims, member_of):
+            if span.line < dims[dim].span.line and dim not in first:
+                first[dim] = span
+    for dim, span in sorted(first.items(), key=lambda kv: (kv[1].line, kv[1].col)):
+        line = dims[dim].span.line
+        out.append(Diagnostic(
+            f"dim '{dim}' is used here but declared below, on line {line}", span,
+            f"move the line 'dim {dim} = {{...}}' above line {span.line}",
+            code="structure"))
+    return out
+
+
+def _dim_uses(d: A.Definition, dims, member_of):
+    """(dim, span) of each member or dim a definition names."""
+    for m in d.members:
+        if m.name in member_of:
+            yield member_of[m.name][0], m.span
+    if isinstance(d.expr, A.MemberMap):
+        for e in d.expr.entries:
+            if e.member.name in member_of:
+                yield member_of[e.member.name][0], e.member.span
+        return
+    for node in A.walk(d.expr):
+        for m in getattr(node, "members", ()):
+            if m.name in member_of:
+                yield member_of[m.name][0], m.span
+        if type(node) is A.Name and node.name in dims:
+            yield node.name, node.span
+
+
 def dim_aggregate(node: A.Expr, dims: Mapping[str, Dim]) -> tuple[A.Name, str] | None:
     """`sum(x, company)` and its kin: (x, the dim), else None."""
     if (type(node) is A.Call and node.func in AGGREGATES and len(node.args) == 2

@@ -263,6 +263,7 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
     space = model.space
     dims_of = model.dims_of if model.dims else {}
     arrays = _LazyArrays(cols, batch, n, plan)
+    winners: dict[str, list] = {}
     out = []
     for block in blocks:
         for v in block.variables:
@@ -288,7 +289,10 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
                     arrays[v][..., i] = fn(arrays, i)
                     continue
                 target = arrays[v][..., i]
-                for k, piece in _winners(c, i):
+                per_period = winners.get(v)
+                if per_period is None:
+                    per_period = winners[v] = _winners(c)
+                for k, piece in per_period[i]:
                     value = plan.cell_fns[id(piece)](arrays, i)
                     if k is None:
                         target[...] = value
@@ -310,15 +314,19 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
     return out
 
 
-def _winners(c, i: int) -> list:
-    """The pieces that win some member in period i: (index, piece); index None
-    when one piece wins every member there."""
-    column = c.grid[:, i]
-    ks = np.unique(column).tolist()
-    ks = [k for k in ks if k >= 0]
-    if len(ks) == 1 and column[0] == ks[0] and bool((column == ks[0]).all()):
-        return [(None, c.pieces[ks[0]])]
-    return [(k, c.pieces[k]) for k in ks]
+def _winners(c) -> list[list]:
+    """Per period, the pieces that win some member there: (index, piece); index
+    None when one piece wins every member of that period."""
+    grid = c.grid
+    same = (grid == grid[0]).all(axis=0)
+    out = []
+    for i, alike in enumerate(same.tolist()):
+        if alike:
+            k = int(grid[0, i])
+            out.append([] if k < 0 else [(None, c.pieces[k])])
+        else:
+            out.append([(k, c.pieces[k]) for k in np.unique(grid[:, i]).tolist() if k >= 0])
+    return out
 
 
 class _LazyArrays(dict):

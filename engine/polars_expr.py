@@ -84,12 +84,12 @@ def _by_cell(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
     pieces = list(enumerate(cover.pieces))
     otherwise = EMPTY
     if numbers and len(pieces) > 1:
-        values = np.full(grid.size, np.nan)
         plain = [(k, p) for k, p in pieces if type(p.expr) is A.Number]
         if plain:
+            by_piece = np.full(len(cover.pieces) + 1, np.nan)  # [-1]: an empty cell
             for k, p in plain:
-                values[grid == k] = p.expr.value
-            series = pl.Series(values, dtype=F64).fill_nan(None)
+                by_piece[k] = p.expr.value
+            series = pl.Series(by_piece[grid], dtype=F64).fill_nan(None)
             otherwise = pl.lit(series).gather(cell)
             pieces = [(k, p) for k, p in pieces if type(p.expr) is not A.Number]
     if not pieces:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dsl import ast as A
 from dsl.errors import Diagnostic, Subject
 from engine.axis import YEARS, TimeAxis
-from engine.dims import declare, infer
+from engine.dims import declare, declared_late, infer
 from engine.specificity import ambiguities
 from engine.model import (BASE, OVERRIDES, Model, Piece, Scenario, VariableInfo, freeze,
                           pieces_of)
@@ -29,6 +29,7 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
 
     scenarios = _scenarios(doc, errors)
     dims, member_of = declare(doc, variables, errors)
+    errors.extend(declared_late(doc, dims, member_of))
     layers: dict[str, dict[str, list[Piece]]] = {name: {} for name in scenarios}
     for p in doc.definitions:
         d = p.definition

@@ -251,3 +251,21 @@ def test_a_model_without_dims_keeps_one_frame_and_its_columns():
     m = load_model("years 2024..2025\nx = 1\ny = x + 1\n")
     r = evaluate(m)
     assert r.frames_by_dims is None and r.frame.columns == ["year", "x", "y"]
+
+
+def test_a_one_line_scenario_block_is_refused_in_words_at_its_definition():
+    with pytest.raises(ScnError) as e:
+        load_model("years 2024..2025\nx = 1\nscenario bull { x = 2 }\n")
+    (d,) = e.value.diagnostics
+    assert (d.span.line, d.span.col, d.span.end_col) == (3, 17, 22)
+    assert d.message == "a scenario block's definitions go on lines of their own"
+    assert d.hint.startswith("write the block over three lines: scenario bull { / x = 2 / }")
+
+
+def test_a_dim_declared_below_its_first_use_is_an_error_at_the_use():
+    with pytest.raises(ScnError) as e:
+        load_model("years 2024..2025\nx[goog] = 1\ndim c = {goog}\n")
+    (d,) = e.value.diagnostics
+    assert (d.span.line, d.span.col, d.code) == (2, 3, "structure")
+    assert d.message == "dim 'c' is used here but declared below, on line 3"
+    assert d.hint == "move the line 'dim c = {...}' above line 2"
