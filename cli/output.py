@@ -97,6 +97,8 @@ def to_csv(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
     columns.append(pl.Series("variable", labels * n, dtype=pl.String))
     values = np.concatenate([t.values for t in runs]) if runs else np.empty((0, len(model.years)))
     defined = np.concatenate([t.defined for t in runs]) if runs else values.astype(bool)
+    # a column per year: column-major, so that each year's values are contiguous
+    values, defined = np.asfortranarray(values), np.asfortranarray(defined)
     for k, year in enumerate(model.years):
         columns.append(number_column(values[:, k], defined[:, k], str(year)))
     return _csv(columns)

@@ -269,3 +269,16 @@ def test_a_dim_whose_members_change_is_a_structural_note():
     added = DIMS.replace('section "Capex"', 'dim region = {us, eu}\n\nsection "Capex"')
     assert compare_documents(_doc(DIMS), _doc(added)).notes == ("dim region added (us, eu)",)
     assert compare_documents(_doc(added), _doc(DIMS)).notes == ("dim region removed",)
+
+
+def test_markdown_lists_the_largest_move_of_each_member_row():
+    from cli.commands import diff
+
+    old = _values({"capex[goog]": (1.0, 2.0, 3.0), "capex[orcl]": (1.0, 2.0, 3.0)})
+    new = _values({"capex[goog]": (1.0, 2.5, 3.0), "capex[orcl]": (1.0, 2.0, 4.0)})
+    side = diff.Side("old.toml", "snapshot")
+    report = diff.Report(side, diff.Side("new.toml", "snapshot"), 1e-9, 0.0)
+    report.values = compare_values(old, new)
+    text = diff.markdown(report, None)
+    assert "**Largest move of each row**" in text
+    assert "| base | capex[goog] | 2025 | 2.00 | 2.50 | +0.500 | +25.0% |  |" in text

@@ -404,10 +404,12 @@ def markdown(report: Report, texts) -> str:
         return "\n".join(out).rstrip("\n") + "\n"
     head, rule = md_row(HEAD), md_rule("llrrrrrl")
     largest = _cell_rows(report, only_largest=True)
-    out += ["**Largest move of each variable**", "", head, rule,
+    # a variable with dims moves per member: its rows (capex[goog]) are listed each
+    unit = "row" if any(c.cell.members for c in report.values.cells) else "variable"
+    out += [f"**Largest move of each {unit}**", "", head, rule,
             *(_md_row(r) for r in largest[:MD_LARGEST]), ""]
     if len(largest) > MD_LARGEST:
-        out += [f"{len(largest) - MD_LARGEST} more variables moved less: see all cells below.", ""]
+        out += [f"{len(largest) - MD_LARGEST} more {unit}s moved less: see all cells below.", ""]
     method = _method(report)
     if method:
         out += [f"_{method}_", ""]

@@ -37,15 +37,20 @@ def register(sub) -> None:
 
 
 def run(args, texts) -> int:
-    from cli import output
-    from cli.rows import select, table_of
-    from engine import evaluate
-
     if args.long and args.format == "table":
         raise UsageError("--long needs --format csv, json, md or parquet")
     if args.format == "parquet" and args.output is None:
         raise UsageError("parquet is binary: give a file with -o OUT.parquet")
     model = common.load(args.file, texts)
+    with common.without_cycle_collector():
+        return _run(args, texts, model)
+
+
+def _run(args, texts, model) -> int:
+    from cli import output
+    from cli.rows import select, table_of
+    from engine import evaluate
+
     rows = select(model, args.vars)
     scenarios = common.scenarios(model, args)
     overrides = common.overrides(model, texts, args.set)
