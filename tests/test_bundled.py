@@ -26,33 +26,152 @@ def ai():
     return m, {s: evaluate(m, s) for s in m.scenarios}
 
 
-def test_the_call_is_encoded(ai):
+COMPANIES = ("goog", "meta", "msft", "amzn", "orcl")
+SPEEDS = ("g400", "g800", "g1600")
+FORECAST = range(2025, 2031)
+
+
+def test_the_model_is_per_hyperscaler_and_per_module_speed(ai):
     m, runs = ai
-    base = runs["base"]
     assert list(m.scenarios) == ["base", "bull", "bear"]
-    assert 340e9 <= base.value("capex", 2025) <= 350e9  # call: USD 340-350B
-    assert 460e9 <= base.value("capex", 2026) <= 470e9  # call: USD 460-470B
-    assert base.value("asic_optics_multiplier", 2025) == 3.8
-    growth = base.series("optics_growth")[1:]
-    assert all(g >= 0.30 for g in growth)  # optics grows 30%+ a year in base
+    assert m.dims["company"].members == COMPANIES
+    assert m.dims["speed"].members == SPEEDS
+    assert m.dims_of["capex"] == ("company",)
+    assert m.dims_of["asic_share"] == ("company",)
+    assert m.dims_of["module_units"] == ("company", "speed")
+    # The totals the rest of the product quotes stay single rows.
+    for total in ("na_capex", "optics_tam", "optics_growth", "optics_per_asic_point"):
+        assert m.dims_of[total] == ()
     for s, r in runs.items():
         assert r.warnings == [], s
 
 
-def test_scenarios_move_the_way_the_call_says(ai):
+def test_the_five_add_up_to_the_calls_totals(ai):
+    m, runs = ai
+    base = runs["base"]
+    capex = base.values("capex")[0]  # (company, year)
+    assert base.series("na_capex") == pytest.approx(list(capex.sum(axis=0)), rel=1e-12)
+    na = dict(zip(m.years, base.series("na_capex")))
+    assert 340e9 <= na[2025] <= 350e9  # call: USD 340-350B in 2025
+    assert 460e9 <= na[2026] <= 470e9  # call: USD 460-470B in 2026
+    growth = dict(zip(m.years, base.series("na_capex_growth")))
+    assert 0.28 <= growth[2025] <= 0.35  # call: "about +30%"
+    assert growth[2026] >= 0.30  # call: "+30% or more"
+    # No company's 2024 level or growth makes the sum: each one is an input.
+    assert all(c > 5e9 for c in capex[:, 0])
+
+
+def test_googles_guide_is_googles_2025_capex_in_every_scenario(ai):
     _m, runs = ai
+    for s, r in runs.items():
+        assert r.value("google_capex", 2025) == 85.1e9, s  # call: Google 2025 guide USD 85.1B
+        assert r.value("capex", 2025, ("goog",)) == 85.1e9, s
+        assert r.value("capex_share", 2025, ("goog",)) == pytest.approx(85.1e9 / r.value("na_capex", 2025))
+
+
+def test_asic_clusters_pull_3_8x_the_optics_per_unit_of_compute(ai):
+    m, runs = ai
+    base = runs["base"]
+    for y in m.years:
+        assert base.value("asic_optics_multiplier", y) == 3.8  # call: ~3.8x
+        assert base.value("optics_per_pflops_asic", y) / base.value("optics_per_pflops_gpu", y) \
+            == pytest.approx(3.8, rel=1e-12)
+    # Company by company: optics dollars per PFLOPS of ASIC over those of GPU.
+    for c in COMPANIES:
+        for y in m.years:
+            asic_compute = base.value("asic_compute", y, (c,))
+            if asic_compute == 0:  # Oracle ships no ASICs in 2024
+                continue
+            per_asic = base.value("optics_asic", y, (c,)) / asic_compute
+            per_gpu = base.value("optics_gpu", y, (c,)) / base.value("gpu_compute", y, (c,))
+            assert per_asic / per_gpu == pytest.approx(3.8, rel=1e-12), (c, y)
+
+
+def test_optics_grows_30_percent_a_year_faster_than_capex(ai):
+    m, runs = ai
+    base = runs["base"]
+    tam = base.series("optics_tam")
+    assert tam == pytest.approx(list(base.values("optics_by_speed")[0].sum(axis=0)), rel=1e-12)
+    assert base.series("optics_tam") == pytest.approx(
+        [g + a for g, a in zip(base.series("optics_tam_gpu"), base.series("optics_tam_asic"))])
+    assert base.series("optics_growth")[0] is None
+    for y in FORECAST:
+        assert base.value("optics_growth", y) >= 0.30, y  # call: 30%+ a year
+        assert base.value("excess_elasticity", y) > 0.15, y  # well above capex growth
+    # ... while capex growth slows, and the ASIC share of the optics TAM rises.
+    capex_growth = base.series("na_capex_growth")[2:]  # from 2026, the call's peak
+    assert capex_growth == sorted(capex_growth, reverse=True)
+    assert capex_growth[-1] == pytest.approx(0.10)  # slows to 10% by 2030
+    asic = base.series("na_asic_share")  # the five's ASIC share of accelerator spend
+    assert all(b > a for a, b in zip(asic, asic[1:])) and asic[0] < 0.15 and asic[-1] > 0.40
+    share = base.series("asic_share_of_optics")
+    assert share == sorted(share) and share[0] < 0.40 < 0.70 < share[-1]
+
+
+def test_the_optics_tam_splits_by_module_speed_and_shifts_to_1_6t(ai):
+    m, runs = ai
+    base = runs["base"]
+    mix = base.values("speed_mix")[0]  # (speed, year)
+    assert list(mix.sum(axis=0)) == pytest.approx([1.0] * len(m.years), rel=1e-12)
+    g400, g800, g1600 = (base.series("speed_mix", (s,)) for s in SPEEDS)
+    assert g1600 == sorted(g1600) and g1600[0] < 0.05 and g1600[-1] > 0.5
+    assert g400 == sorted(g400, reverse=True)
+    assert max(range(len(g800)), key=g800.__getitem__) not in (0, len(g800) - 1)  # 800G peaks mid-way
+    for s in SPEEDS:
+        prices = base.series("module_price", (s,))
+        assert all(b < a for a, b in zip(prices, prices[1:])), s
+    # The newest speed falls fastest; each company's modules add up to the industry's.
+    declines = [base.value("price_decline", 2025, (s,)) for s in SPEEDS]
+    assert declines == sorted(declines) and declines[0] < declines[-1]
+    units = base.values("module_units")[0]  # (company, speed, year)
+    assert units.sum(axis=0) == pytest.approx(base.values("units_by_speed")[0], rel=1e-12)
+    # The dollars buy a plausible bandwidth per PFLOPS all along (a cross-check).
+    assert all(500 < g < 2000 for g in base.series("gbps_per_pflops"))
+
+
+def test_scenarios_move_companies_the_way_an_analyst_argues(ai):
+    m, runs = ai
+    base, bull, bear = runs["base"], runs["bull"], runs["bear"]
     tam = {s: r.value("optics_tam", 2030) for s, r in runs.items()}
     assert tam["bear"] < tam["base"] < tam["bull"]
-    assert runs["bear"].value("asic_optics_multiplier", 2030) == pytest.approx(2.0)
-    assert runs["bull"].value("asic_share", 2030) > runs["base"].value("asic_share", 2030)
+    # Bull: ASICs ramp faster at Google and Amazon only; Oracle builds faster.
+    for c in COMPANIES:
+        faster = bull.value("asic_share", 2030, (c,)) > base.value("asic_share", 2030, (c,))
+        assert faster == (c in ("goog", "amzn")), c
+    assert bull.value("capex_growth", 2026, ("orcl",)) > base.value("capex_growth", 2026, ("orcl",))
+    assert bull.value("capex", 2030, ("orcl",)) > 1.4 * base.value("capex", 2030, ("orcl",))
+    # Bear: Microsoft and Meta cut first and deepest; the ASIC optics edge fades to 2x.
+    for c in COMPANIES:
+        cut = bear.value("capex", 2026, (c,)) < base.value("capex", 2026, (c,))
+        assert cut == (c in ("meta", "msft")), c
+    ratio = {c: bear.value("capex", 2030, (c,)) / base.value("capex", 2030, (c,)) for c in COMPANIES}
+    assert max(ratio["meta"], ratio["msft"]) < min(ratio["goog"], ratio["amzn"], ratio["orcl"])
+    assert bear.value("asic_optics_multiplier", 2030) == pytest.approx(2.0)
+    # 2025 is the call's in every scenario.
+    for r in runs.values():
+        assert r.value("na_capex", 2025) == base.value("na_capex", 2025)
 
 
-def test_asic_share_moves_optics_more_than_its_spend(ai):
-    """The thesis: per dollar, ASICs pull more optics, so optics TAM rises with ASIC share."""
+def test_optics_per_asic_point_is_the_sensitivity_to_asic_share(ai):
+    """The thesis: per dollar, ASICs pull more optics, so optics TAM rises with ASIC share.
+
+    One more point of ASIC share at every company, in every year, adds exactly
+    optics_per_asic_point to the optics TAM and leaves accelerator spend alone.
+    """
     m, runs = ai
     from engine import parse_overrides
 
-    bumped = evaluate(m, "base", parse_overrides(m, ["asic_share = interp({2024: 11%, 2030: 46%})"]))
+    base = runs["base"]
+    lines = []
+    for c in COMPANIES:
+        shares = base.series("asic_share", (c,))
+        entries = ", ".join(f"{y}: {s + 0.01!r}" for y, s in zip(m.years, shares))
+        lines.append(f"asic_share[{c}] = {{{entries}}}")
+    bumped = evaluate(m, "base", parse_overrides(m, lines))
     for y in m.years:
-        assert bumped.value("optics_tam", y) > runs["base"].value("optics_tam", y)
-        assert bumped.value("accel_spend", y) == runs["base"].value("accel_spend", y)
+        gain = bumped.value("optics_tam", y) - base.value("optics_tam", y)
+        assert gain == pytest.approx(base.value("optics_per_asic_point", y), rel=1e-9), y
+        assert gain > 0.01 * base.value("optics_tam", y), y  # a point moves the TAM by over 1%
+        assert bumped.value("na_capex", y) == base.value("na_capex", y)
+        for c in COMPANIES:
+            assert bumped.value("accel_spend", y, (c,)) == base.value("accel_spend", y, (c,))
