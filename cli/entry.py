@@ -34,6 +34,16 @@ if _HANDLING:
     signal.signal(signal.SIGINT, _die_interrupted)
 
 
+def _keep_ignoring() -> None:
+    """Importing polars (2.1) installs its own SIGINT handler at the C level,
+    over an ignored SIGINT too: a background job would die of a Ctrl+C meant
+    for the shell. Import it now and put the ignore back (Python's own table
+    still says SIG_IGN, so nothing else would)."""
+    import polars  # noqa: F401
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main() -> int:
     from cli.main import INTERRUPTED
     from cli.main import main as run
@@ -42,6 +52,8 @@ def main() -> int:
     try:
         if _HANDLING:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        else:
+            _keep_ignoring()
         code = run()
     except KeyboardInterrupt:  # before run() could catch it
         _die_interrupted()

@@ -131,10 +131,12 @@ def _some_piece(c, i: int) -> Piece:
 
 
 def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:
-    # cells are (variable, period), or (variable, period, piece) in a group with dims
-    pieces = [cover[c[0]].pieces[c[2]] if len(c) == 3 else _some_piece(cover[c[0]], c[1])
+    # cells are (variable, period), or (variable, period, piece[, combination])
+    # in a group with dims
+    pieces = [cover[c[0]].pieces[c[2]] if len(c) >= 3 else _some_piece(cover[c[0]], c[1])
               for c in cycle.cells]
-    names = [p.label for p in pieces]
+    names = [model.label(c[0], model.combos(c[0])[c[3]]) if len(c) == 4 else p.label
+             for p, c in zip(pieces, cycle.cells)]
     if cycle.same_year:
         path = " -> ".join(names)
     else:
@@ -168,10 +170,8 @@ def check_scenario(model: Model, cover, uses_of, base=None) -> tuple[Graph, list
         only = set(changed).union(*(rev[v] for v in changed)) if changed else set()
         reuse = (base_graph, changed)
     errors = check_cover(model, cover, uses_of, defined, only)
-    needed = None
-    if model.dims:
-        def needed(reader, mask, use):
-            return member_checks.needed(model, reader, mask, use)
+    needed = (lambda reader, mask, use: member_checks.needed(model, reader, mask, use)) \
+        if model.dims else None
     graph = build(model.variables, cover, uses_of, reuse, needed)
     errors.extend(cycle_diagnostics(model, graph, cover))
     return graph, errors

@@ -34,12 +34,15 @@ class Block:
 
     variables: tuple[str, ...]
     cyclic: bool
-    cells: tuple[tuple[str, int], ...] = ()  # evaluation order when cyclic
+    # evaluation order when cyclic: (variable, period); with dims, when members
+    # of one variable read each other, (variable, period, piece) or, finest,
+    # (variable, period, piece, combination)
+    cells: tuple[tuple, ...] = ()
 
 
 @dataclass(frozen=True)
 class Cycle:
-    cells: tuple[tuple[str, int], ...]  # (variable, year index), closing back on the first
+    cells: tuple[tuple, ...]  # (variable, year index, ...) as in Block, closing back on the first
     same_year: bool
 
 
@@ -125,6 +128,12 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
                 # Members of one variable may read each other in the same period
                 # (`share[orcl] = 1 - share[goog]`): order definitions, not variables.
                 cells, cycle = _piece_order(comp, members, cover, uses_of, order, needed)
+            if cycle is not None and needed is not None and any(
+                    cover[v].n_combos > 1 for v in comp):
+                # A definition over every member may sit in a loop of definitions
+                # that no cell closes (a[meta] reads y reads c[goog] reads
+                # a[goog]): order the cells themselves, one member at a time.
+                cells, cycle = _member_cell_order(comp, members, cover, uses_of, order, needed)
             if cycle is not None:
                 cycles.append(cycle)
         for v in comp:
@@ -284,6 +293,54 @@ def _piece_order(comp, members, cover, uses_of, order, needed):
         return tuple(done), None
     left = {c for c in nodes if indeg[c] > 0}
     cycle = _find_cycle(left, preds, {v: order[v] for v in comp}, key=lambda c: (order[c[0]], c[1], c[2]))
+    return tuple(done), cycle
+
+
+def _member_cell_order(comp, members, cover, uses_of, order, needed):
+    """The order of single cells (variable, period, piece, combination) in a
+    cyclic group with dims, when whole definitions are in a loop: the finest
+    order there is, so a cycle left here is one a cell closes on itself. The
+    fallback of a fallback: one `needed` call per cell of the group."""
+    nodes = []
+    for v in comp:
+        grid = cover[v].grid
+        combos, periods = np.nonzero(grid >= 0)
+        for combo, i in zip(combos.tolist(), periods.tolist()):
+            nodes.append((v, i, int(grid[combo, i]), combo))
+    preds: dict[tuple, list[tuple]] = {}
+    succs: dict[tuple, list[tuple]] = {c: [] for c in nodes}
+    for v, i, k, combo in nodes:
+        c = cover[v]
+        mask = np.zeros(c.grid.shape, dtype=bool)
+        mask[combo, i] = True
+        ps = set()
+        for u in uses_of(c.pieces[k]):
+            if u.name not in members:
+                continue
+            grid = cover[u.name].grid
+            need = needed(v, mask, u).reshape(grid.shape)
+            cs, periods = np.nonzero(need & (grid >= 0))
+            ps.update((u.name, j, int(grid[cc, j]), cc)
+                      for cc, j in zip(cs.tolist(), periods.tolist()))
+        preds[(v, i, k, combo)] = sorted(ps, key=lambda c: (c[1], order[c[0]], c[3]))
+        for p in preds[(v, i, k, combo)]:
+            succs[p].append((v, i, k, combo))
+    indeg = {c: len(preds[c]) for c in nodes}
+    heap = [(i, order[v], combo, k, v) for v, i, k, combo in nodes if indeg[(v, i, k, combo)] == 0]
+    heapq.heapify(heap)
+    done = []
+    while heap:
+        i, _, combo, k, v = heapq.heappop(heap)
+        done.append((v, i, k, combo))
+        for s in succs[(v, i, k, combo)]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                heapq.heappush(heap, (s[1], order[s[0]], s[3], s[2], s[0]))
+    if len(done) == len(nodes):
+        return tuple(done), None
+    left = {c for c in nodes if indeg[c] > 0}
+    cycle = _find_cycle(left, preds, {v: order[v] for v in comp},
+                        key=lambda c: (order[c[0]], c[1], c[3]))
     return tuple(done), cycle
 
 

@@ -280,10 +280,15 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
                 if v in given:
                     continue
                 c = plan.cover[v]
-                if len(cell) == 3:  # one definition's members in one period (graph._piece_order)
-                    k = cell[2]
+                if len(cell) >= 3:  # one definition's members in one period (graph._piece_order),
+                    k = cell[2]    # or one of its cells (graph._member_cell_order)
                     value = plan.cell_fns[id(c.pieces[k])](arrays, i)
-                    where = (c.grid[:, i] == k).reshape(space.spread(dims_of[v]))
+                    if len(cell) == 3:
+                        where = c.grid[:, i] == k
+                    else:
+                        where = np.zeros(c.n_combos, dtype=bool)
+                        where[cell[3]] = True
+                    where = where.reshape(space.spread(dims_of[v]))
                     arrays[v][..., i] = np.where(where, value, arrays[v][..., i])
                     continue
                 if c.n_combos == 1:

@@ -208,19 +208,21 @@ def run_tangent_dims(model: Model, plan, primal: Callable[[str], np.ndarray], se
             for v in vs:
                 tan[v] = start(v)
                 cover = plan.cover[v]
-                terms[v] = [(cover.mask(k), ts) for k, p in enumerate(cover.pieces)
+                terms[v] = [(k, cover.mask(k), ts) for k, p in enumerate(cover.pieces)
                             if (ts := partial_terms(v, p))]  # a constant's tangent stays 0
-            last = None
             for cell in block.cells:
-                v, i = cell[0], cell[-1]
-                if (v, i) == last:  # every member at once: once per (variable, period)
-                    continue
-                last = (v, i)
+                # (variable, period): every member at once; with a piece (and a
+                # combination), only its cells (engine.graph orders them so)
+                v, i = cell[0], cell[1]
                 if v not in terms or held_all[v]:
                     continue
                 free = ~seeds.held[v][:, i] if v in seeds.held else True
-                for mask, ts in terms[v]:
+                for k, mask, ts in terms[v]:
+                    if len(cell) >= 3 and k != cell[2]:
+                        continue
                     where = mask[:, i] & free
+                    if len(cell) == 4:
+                        where = where & (np.arange(where.shape[0]) == cell[3])
                     if where.any():
                         d = chain(v, ts, slice(i, i + 1))[:, :, 0]
                         tan[v][:, :, i] = np.where(where[None], d, tan[v][:, :, i])

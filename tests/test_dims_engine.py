@@ -13,6 +13,7 @@ import pytest
 from dsl.errors import ScnError
 from engine import evaluate, load_model
 from engine.api import parse_overrides, recompute
+from engine.sensitivity import derivatives
 
 HEAD = "years 2024..2026\ndim company = {goog, meta, orcl}\ndim speed = {g400, g800}\n"
 
@@ -289,3 +290,58 @@ def test_the_frame_keeps_a_nan_cell_beside_an_empty_one():
     r = evaluate(load_model("years 2024..2025\ndim c = {a}\nx[a, 2024] = 0 / 0\n"))
     got = r.frame.get_column("x[a]").to_list()
     assert np.isnan(got[0]) and got[1] is None
+
+
+# ---------------------------------------------------------------- cycles of cells
+
+CELLS = "years 2024..2025\ndim company = {goog, meta}\n"
+
+
+def test_cells_in_no_loop_are_ordered_one_member_at_a_time():
+    # c's one definition covers both members: definitions loop (a -> y -> c -> a), cells do not
+    m = load_model(CELLS + "a = {goog: 5, meta: y + 1}\nc = a * 2\ny = c[goog]\n", "cells.scn")
+    r = evaluate(m)
+    assert r.series("a", ("meta",)) == [11, 11] and r.series("c", ("meta",)) == [22, 22]
+    assert r.series("y") == [10, 10]
+
+
+def test_a_cell_that_reads_itself_is_named_with_its_member():
+    text = CELLS + "a = {goog: 5, meta: y + 1}\nc = a * 2\ny = c[meta]\n"
+    with pytest.raises(ScnError) as e:
+        load_model(text, "cells.scn")
+    [d] = e.value.diagnostics
+    assert d.code == "cycle"
+    assert d.message == ("circular reference in the same year: a[meta] -> y -> c[meta] -> a[meta] "
+                         "(a[meta] on line 3, y on line 5, c[meta] on line 4)")
+
+
+def test_sensitivity_through_members_read_in_the_same_year():
+    # share[orcl] reads share[goog] in its own year: the graph orders pieces, and the
+    # tangent follows that order (it once read the piece index as the period)
+    text = """years 2024..2026
+dim company = {goog, meta, orcl}
+g = 10%
+share[2024] = {goog: 30%, meta: 30%, orcl: 40%}
+share[goog] = share[goog, t-1] * (1 + g)
+share[meta] = share[meta, t-1] * (1 + g)
+share[orcl] = 1 - share[goog] - share[meta]
+x = share * 100
+"""
+    m = load_model(text, "share.scn")
+    d = derivatives(m, "x[orcl]", "g")
+    # x[orcl] = 100 * (1 - 0.6 * (1 + g)^k): d/dg = -60 * k * (1 + g)^(k-1)
+    assert d.derivative == pytest.approx([0.0, -60.0, -132.0], rel=1e-12)
+
+
+def test_sensitivity_through_cells_ordered_one_member_at_a_time():
+    m = load_model(CELLS + "k = 2\na = {goog: 5, meta: y + 1}\nc = a * k\ny = c[goog]\n", "cells.scn")
+    # a[meta] = c[goog] + 1 = 5k + 1
+    assert derivatives(m, "a[meta]", "k").derivative == pytest.approx([5.0, 5.0], rel=1e-12)
+
+
+def test_recompute_through_cells_ordered_one_member_at_a_time():
+    # found by the dims property test: Model[g800] reads a[g400], which reads Model[g400]
+    head = "years 2024..2024\ndim speed = {g400, g800}\n"
+    before = evaluate(load_model(head + "a = {g400: 0, g800: 0}\nModel = 0\nModel[g800] = 0 + a[g400]\n"))
+    after = recompute(before, load_model(head + "a = Model\nModel = 3\nModel[g800] = 1 + a[g400]\n"))
+    assert after.series("Model", ("g800",)) == [4] and after.series("a", ("g800",)) == [4]

@@ -328,13 +328,12 @@ def test_frame_keeps_a_nan_cell_next_to_an_empty_one():
     assert math.isnan(result.series("x", ("goog",))[0])  # as series() says
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (issue 11 note): the engine orders cyclic "
-                   "groups per (variable, period, definition), not per member cell")
 def test_no_cycle_between_cells_through_a_variable_over_all_members():
     """Engine bug found here: cells, not pieces, make cycles. a[meta] reads y, which
     reads c[goog], which reads a[goog]: no cell reaches itself (a spreadsheet has no
     circular reference here), but c's one definition covers both members, and the
-    engine reported `a[meta] -> y -> c -> a[meta]`."""
+    engine reported `a[meta] -> y -> c -> a[meta]` (engine.graph now orders the
+    cells one member at a time when definitions are in a loop)."""
     text = ("years 2024..2024\ndim company = {goog, meta}\n"
             "a = {goog: 5, meta: y + 1}\nc = a * 2\ny = c[goog]\n")
     want = {"a": {("goog",): [5.0], ("meta",): [11.0]},
