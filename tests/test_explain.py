@@ -19,7 +19,7 @@ from engine.address import Cell
 from engine.trace import dependents, parse_cell, precedents
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "scenarios" / "ai_capex.scn"
+SEED = ROOT / "tests" / "models" / "ai_capex_v1.scn"
 GOLDEN = Path(__file__).with_name("golden")
 SCN = Path(sys.executable).with_name("scn")
 
@@ -130,7 +130,7 @@ def run_cli(args, tmp_path, monkeypatch) -> str:
 @pytest.mark.parametrize("golden, args", [
     ("sens_explain_optics_tam_2027.txt", ["optics_tam[2027]"]),
     ("sens_explain_capex_growth_2027_dependents.txt",
-     ["capex_growth[2027]", "--dependents", "--depth", "2"]),
+     ["capex_growth[orcl, 2027]", "--dependents", "--depth", "2"]),
 ])
 def test_explain_golden(golden, args, tmp_path, monkeypatch):
     text = run_cli(["explain", "scenarios/ai_capex.scn", *args], tmp_path, monkeypatch)
@@ -141,12 +141,19 @@ def test_explain_json_and_set(tmp_path, monkeypatch):
     text = run_cli(["explain", "scenarios/ai_capex.scn", "optics_tam[2030]", "--depth", "1",
                     "--set", "asic_share[2030] = 60%", "--format", "json"], tmp_path, monkeypatch)
     doc = json.loads(text)
-    assert doc["cell"] == "optics_tam[2030]" and doc["line"] == 121
+    assert doc["cell"] == "optics_tam[2030]" and doc["line"] == 167
     assert doc["doc"] == "AI optical-module market (TAM), USD."
     assert [p["cell"] for p in doc["precedents"]] == ["optics_tam_gpu[2030]", "optics_tam_asic[2030]"]
-    text = run_cli(["explain", "scenarios/ai_capex.scn", "asic_share[2030]", "--set",
-                    "asic_share[2030] = 60%"], tmp_path, monkeypatch)
-    assert "--set:1: asic_share[2030] = 60%" in text and "no precedents: it is an input" in text
+    text = run_cli(["explain", "scenarios/ai_capex.scn", "asic_share[goog, 2030]", "--set",
+                    "asic_share[goog, 2030] = 60%"], tmp_path, monkeypatch)
+    assert "--set:1: asic_share[goog, 2030] = 60%" in text and "no precedents: it is an input" in text
+
+
+def test_one_entry_of_a_map_shows_its_left_side_as_written(tmp_path, monkeypatch):
+    # capex_growth[orcl] = {2025: 75%, 2026: 80%, 2027: 50%, ...}: the entry keeps [orcl]
+    text = run_cli(["explain", "scenarios/ai_capex.scn", "capex_growth[orcl, 2027]"],
+                   tmp_path, monkeypatch)
+    assert "scenarios/ai_capex.scn:55: capex_growth[orcl] = {2027: 50%}  # assumption" in text
 
 
 def scn(*args):

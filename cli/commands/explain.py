@@ -111,8 +111,11 @@ class _View:
         else:
             code = " ".join(x.strip() for x in lines[s.line - 1: s.end_line])
             code = code.split(" #")[0].strip() if "#" in code else code
-        if piece.span != piece.definition.span:  # one entry of a year map
-            code = f"{piece.name} = {{{code.rstrip(',')}}}"
+        if piece.span != piece.definition.span:  # one entry of a map: its left side as written
+            d = piece.definition.span
+            head = lines[d.line - 1][d.col - 1:].split("=", 1)[0].strip() \
+                if 0 < d.line <= len(lines) else piece.name
+            code = f"{head} = {{{code.rstrip(',')}}}"
         if comment:
             rest = lines[s.end_line - 1][s.end_col - 1:] if s.line == s.end_line else ""
             note = rest.split("#", 1)[1].strip() if "#" in rest else ""
