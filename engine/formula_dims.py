@@ -136,7 +136,7 @@ class MemberFormula(Formula):
         level = {v: k for k, lv in enumerate(self.plan.graph.levels) for b in lv for v in b.variables}
         out = []
         for var in sorted(by_var, key=lambda v: (v != start.var, -level[v], order(v))):
-            cells = by_var[var]
+            cells = sorted(by_var[var], key=self._row)  # members in declared order, not hash order
             general = {h: [(yrs, self._general(nice, h), loops) for yrs, _, nice, loops in found[h]]
                        for h in cells}
             forms = {tuple((yrs, str(g), loops) for yrs, g, loops in gs) for gs in general.values()}
