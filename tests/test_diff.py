@@ -30,7 +30,7 @@ from strategies import models
 from test_cli import scn
 
 ROOT = Path(__file__).resolve().parent.parent
-AI = ROOT / "scenarios" / "ai_capex.scn"
+AI = ROOT / "tests" / "models" / "ai_capex_v1.scn"
 
 BASE = textwrap.dedent("""\
     years 2024..2026

@@ -10,7 +10,7 @@ import pytest
 from test_cli import SCN, scn
 
 ROOT = Path(__file__).resolve().parent.parent
-AI = ROOT / "scenarios" / "ai_capex.scn"
+AI = ROOT / "tests" / "models" / "ai_capex_v1.scn"
 
 
 def git(repo, *args) -> str:

@@ -20,7 +20,7 @@ from engine import evaluate, load_model, parse_overrides
 from engine.goal import goal_seek
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "scenarios" / "ai_capex.scn"
+SEED = ROOT / "tests" / "models" / "ai_capex_v1.scn"
 SCN = Path(sys.executable).with_name("scn")
 
 

@@ -40,7 +40,7 @@ def _agree(d, got, values):
 @pytest.mark.parametrize("x", ["asic_share", "capex_growth", "compute_cost_decline",
                                "capex[2024]"])
 def test_bundled_scenario_agrees(x):
-    m = load_model(open("scenarios/ai_capex.scn").read(), "ai_capex.scn")
+    m = load_model(open("tests/models/ai_capex_v1.scn").read(), "ai_capex.scn")
     r = evaluate(m)
     name, year = (x.split("[")[0], int(x[-5:-1])) if "[" in x else (x, None)
     for out in ["optics_tam", "capex", "asic_compute"]:

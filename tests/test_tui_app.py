@@ -47,7 +47,7 @@ def fallback(model, output, year, scenario, wrt=None):
 @pytest.fixture
 def scn_file(tmp_path):
     path = tmp_path / "ai_capex.scn"
-    shutil.copy(ROOT / "scenarios" / "ai_capex.scn", path)
+    shutil.copy(ROOT / "tests" / "models" / "ai_capex_v1.scn", path)
     return path
 
 
@@ -360,7 +360,7 @@ def test_the_command_refuses_a_missing_file_and_an_unknown_scenario_before_any_s
     missing = subprocess.run([str(scn), "tui", str(tmp_path / "nope.scn")],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "nope.scn: no such file" in missing.stderr
-    unknown = subprocess.run([str(scn), "tui", str(ROOT / "scenarios" / "ai_capex.scn"),
+    unknown = subprocess.run([str(scn), "tui", str(ROOT / "tests" / "models" / "ai_capex_v1.scn"),
                               "--scenario", "bul"], capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2
     assert "unknown scenario 'bul' (did you mean 'bull'?" in unknown.stderr

@@ -15,7 +15,7 @@ from tests.test_tui_app import sync
 from tui import sens_adapter
 
 ROOT = Path(__file__).resolve().parent.parent
-TEXT = (ROOT / "scenarios" / "ai_capex.scn").read_text()
+TEXT = (ROOT / "tests" / "models" / "ai_capex_v1.scn").read_text()
 
 
 @pytest.fixture(scope="module")

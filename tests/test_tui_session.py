@@ -24,7 +24,7 @@ from tui.session import (BROKEN, CHANGED, DELETED, ENTRY, NEW, NOTHING, NOTICED,
                          SAME, Disk, DiskChanged, EditRefused, Session, same)
 
 ROOT = Path(__file__).resolve().parent.parent
-AI = ROOT / "scenarios" / "ai_capex.scn"
+AI = ROOT / "tests" / "models" / "ai_capex_v1.scn"
 
 
 @pytest.fixture

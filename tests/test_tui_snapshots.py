@@ -21,7 +21,7 @@ SMALL, LARGE = (80, 24), (200, 50)
 @pytest.fixture
 def here(tmp_path, monkeypatch):
     """A copy of the bundled scenario under a short relative path (paths show on screen)."""
-    shutil.copy(ROOT / "scenarios" / "ai_capex.scn", tmp_path / "ai_capex.scn")
+    shutil.copy(ROOT / "tests" / "models" / "ai_capex_v1.scn", tmp_path / "ai_capex.scn")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -20,7 +20,7 @@ from cli.main import main
 from tui.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
-AI = ROOT / "scenarios" / "ai_capex.scn"
+AI = ROOT / "tests" / "models" / "ai_capex_v1.scn"
 MESSY = "years 2024..2025\nx=1\n"
 TIDY = "years 2024..2025\nx = 1\n"
 
