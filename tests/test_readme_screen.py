@@ -1,7 +1,8 @@
 """The README's picture of the terminal UI is a real screen, line for line.
 
-The README shows an excerpt of a 200-column terminal after one edit (the ASIC
-ramp set to reach 60% in 2030), with the cursor on optics_tam 2030. This test
+The README shows an excerpt of a 200-column terminal after one edit (Google's
+ASIC ramp set to reach 80% in 2030, the bull case's), with the cursor on
+optics_tam 2030. This test
 makes that edit in the app as users run it (file watcher on, the engine's own
 sensitivities), renders the whole screen, and requires the excerpt to be a
 run of its lines, each exactly (trailing blanks aside). Only the
@@ -23,7 +24,7 @@ TIMING = re.compile(r"\d+ ms")
 
 def readme_excerpt() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("after setting the ASIC ramp to reach 60% in 2030")
+    start = text.index("after setting Google's ASIC ramp to reach 80% in 2030")
     block = text[text.index("```\n", start) + 4:]
     return block[:block.index("```")].splitlines()
 
@@ -36,8 +37,8 @@ async def test_the_readme_screen_excerpt_is_what_the_app_shows(tmp_path, monkeyp
     app = ScnApp("scenarios/ai_capex.scn", blink=False, sens_delay=0.01)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
-        await go_to(pilot, "asic_share", 2030)
-        await edit(pilot, "enter", "interp({2024: 10%, 2030: 60%})")
+        await go_to(pilot, "asic_share[goog]", 2030)
+        await edit(pilot, "enter", "interp({2024: 25%, 2030: 80%})")
         await go_to(pilot, "optics_tam", 2030)
         await pilot.press("t")  # the tornado beside the inspector
         await settle(pilot)
