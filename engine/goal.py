@@ -462,18 +462,21 @@ def override_text(model: Model, plan: Plan, x: Cell, v: float, values: np.ndarra
 
 def _written(piece: Piece, text: str, model: Model) -> str | None:
     """The piece's formula as written, when it is a whole-series definition of
-    an input on one line (so that `formula + shift` means the same)."""
+    an input on one line (so that `formula + shift` means the same). For one
+    entry of a member map, the entry's formula (`goog: interp(...)` gives
+    `interp(...)`)."""
     d = piece.definition
     if d.years is not None or piece.rank != SERIES or uses_of(model, piece):
         return None
-    span = d.expr.span
-    if span.line != span.end_line or isinstance(d.expr, A.YearMap):
+    expr_node = piece.expr if isinstance(d.expr, A.MemberMap) else d.expr
+    span = expr_node.span
+    if span.line != span.end_line or isinstance(expr_node, (A.YearMap, A.MemberMap)):
         return None
     lines = split_lines(text)
     if not 0 < span.line <= len(lines):
         return None
     expr = lines[span.line - 1][span.col - 1: span.end_col - 1]
-    simple = isinstance(d.expr, (A.Call, A.Number, A.Name, A.Paren))
+    simple = isinstance(expr_node, (A.Call, A.Number, A.Name, A.Paren))
     return expr if simple else f"({expr})"
 
 

@@ -140,6 +140,20 @@ def member_override(model, p: MemberProblem, v: float, text: str | None) -> str:
             written = _written(piece, text, model) if piece.rank == SERIES else None
             if written is not None and not _is_map(piece):
                 return f"{x.label(axis)} = {written} {sign} {_literal(abs(v))}"
+    if text is not None and not x.members:
+        # each member's one definition as written, shifted: the entries of a
+        # member map read back as the analyst wrote them, not as 7 numbers each
+        per_member = []
+        for k in rows:
+            row_pieces = {cover.at(k, i) for i in range(p.n) if defined[k, i]}
+            piece = row_pieces.pop() if len(row_pieces) == 1 else None
+            written = _written(piece, text, model) if piece is not None else None
+            if written is None:
+                break
+            per_member.append(f"{x.variable}[{', '.join(names[k])}] = {written} {sign} "
+                              f"{_literal(abs(v))}")
+        else:
+            return "\n".join(per_member)
     lines = []
     dims = model.dims_of[x.variable]
     constant = all(len({float(grid[k, i]) for i in range(p.n) if defined[k, i]}) <= 1

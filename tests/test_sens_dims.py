@@ -208,6 +208,17 @@ def test_goal_varies_members(model, vary):
         assert g.override.startswith("capex_growth[orcl] = 60% + ")
 
 
+def test_goal_over_a_member_map_writes_each_members_formula_shifted(model):
+    # asic_share = {goog: 40%, meta: 20%, orcl: 10%}: three lines as written, not year maps
+    g = goal_seek(model, "optics_tam[2027] = 5B", "asic_share", text=MODEL)
+    shift = g.override.split(" + ")[-1]
+    assert g.override.split("\n") == [f"asic_share[goog] = 40% + {shift}",
+                                       f"asic_share[meta] = 20% + {shift}",
+                                       f"asic_share[orcl] = 10% + {shift}"]
+    r = evaluate(model, "base", parse_overrides(model, g.override.split("\n")))
+    assert r.value("optics_tam", 2027) == pytest.approx(5e9, rel=1e-12)
+
+
 def test_goal_on_a_member_target(model):
     g = goal_seek(model, "capex[goog, 2027] = 120B", "capex_growth[goog]", text=MODEL)
     assert g.achieved == pytest.approx(120e9, rel=1e-9)
