@@ -53,7 +53,8 @@ def scn_file(tmp_path):
 
 def make_app(path, **kw) -> ScnApp:
     """The app as users run it: the file watcher on, at its usual pace (`poll`)."""
-    return ScnApp(str(path), blink=False, sensitivities=fallback, sens_delay=0.01, **kw)
+    kw.setdefault("sensitivities", fallback)
+    return ScnApp(str(path), blink=False, sens_delay=0.01, **kw)
 
 
 @contextlib.asynccontextmanager

@@ -20,6 +20,7 @@ from tui.widgets.find import FindScreen
 from tui.widgets.grid import OPEN_LIMIT, Grid
 from tui.widgets.inspector import Inspector
 from tui.widgets.series_chart import SeriesChart
+from tui.widgets.tornado import Tornado
 
 TEXT = textwrap.dedent("""\
     years 2024..2030
@@ -107,8 +108,7 @@ async def test_a_variable_with_dims_shows_as_a_group_of_its_members_with_their_s
         # a member map's cell: the member's entry, not the whole map
         assert str(app.query_one("#cell-definition").render()).startswith(
             "capex[2024] = {… goog: 52.5B …}")
-        # no sensitivities of member cells yet: said in words
-        assert "not available for member cells" in str(app.query_one("#cell-sens").render())
+        # (a member cell's sensitivities: test_a_member_cell_shows_its_tornado_and_formula)
         chart = app.query_one(SeriesChart)
         assert chart._shown[0] == "capex[goog]" and set(chart._shown[2]) == {"base", "bull"}
         assert chart._shown[2]["base"] == result.series("capex", ("goog",))
@@ -271,7 +271,7 @@ async def test_the_inspector_links_member_cells(dims_file):
         by = [str(o.prompt) for o in app.query_one(Inspector).query_one("#dependents")._options]
         assert [b.split("  ")[0] for b in by] == ["capex 2026", "na_capex 2025",
                                                   "capex_share 2025"], by
-        assert "not available for member cells" in str(app.query_one("#cell-sens").render())
+        assert "not available for a group's sum" in str(app.query_one("#cell-sens").render())
 
 
 @sync
@@ -371,7 +371,7 @@ async def test_at_80_columns_groups_read_and_the_footer_keeps_help_and_quit(dims
 @sync
 async def test_sensitivities_that_fail_on_a_model_with_dims_say_so_in_words(dims_file):
     def boom(model, output, year, scenario, wrt=None):
-        raise KeyError("capex_growth")  # what engine.tornado raised on dims, in words
+        raise KeyError("capex_growth")  # a bug in the engine: the app stays up and says so
 
     from tui.app import ScnApp
 
@@ -380,5 +380,23 @@ async def test_sensitivities_that_fail_on_a_model_with_dims_say_so_in_words(dims
         await settle(pilot)
         await go_to(pilot, "na_capex", 2026)
         await until(pilot, lambda: "computing" not in str(app.query_one("#cell-sens").render()))
-        assert "sensitivities: not available (not available in a model with dims yet)" in str(
-            app.query_one("#cell-sens").render())
+        assert "sensitivities: not available (an internal error, KeyError: 'capex_growth')" \
+            in str(app.query_one("#cell-sens").render())
+
+
+@sync
+async def test_a_member_cell_shows_its_tornado_and_formula(dims_file):
+    from tui.sens_adapter import sensitivities  # the engine's, as users run the app
+
+    async with opened(dims_file, sensitivities=sensitivities) as (app, pilot):
+        await go_to(pilot, "capex[meta]", 2026)
+        for _ in range(100):  # the sensitivities come from a worker after a short delay
+            await settle(pilot)
+            sens = app.query_one(Tornado).sens
+            if sens is not None:
+                break
+        assert sens is not None and sens.output == "capex[meta]" and sens.year == 2026
+        inputs = [r.input for r in sens.rows]
+        assert "capex_growth[meta]" in inputs and "capex_growth[goog]" not in inputs
+        assert sens.formula.startswith("d capex[meta] / d ")
+        assert "capex_growth[meta]" in str(app.query_one("#cell-sens").render())

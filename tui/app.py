@@ -31,7 +31,7 @@ from tui import sens_adapter
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
 from tui.session.members import chart_rows, chart_title, member_keys
-from tui.session.sheet import dims_of, has_dims, row_key, split_key
+from tui.session.sheet import dims_of, row_key, split_key
 from tui.typeahead import TypeAhead
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, VariableCommands
@@ -308,7 +308,7 @@ class ScnApp(FileFlow, App[int]):
         self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind)
         if self._sens_timer is not None:
             self._sens_timer.stop()
-        if info.cell.members or info.group:  # not yet: said in words, nothing computed
+        if info.group:  # a group's header (a sum of members): not yet, said in words
             self.query_one(Inspector).show_sensitivities(None, kind, members=True)
             self.query_one(Tornado).show(None, kind, members=True)
             return
@@ -319,8 +319,11 @@ class ScnApp(FileFlow, App[int]):
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
 
     def _sensitivities(self) -> None:
-        if self._cell is None or dims_of(self.session.model, split_key(self._cell[0])[0]):
-            return  # a member cell or a group's header: none yet
+        if self._cell is None:
+            return
+        variable, members = split_key(self._cell[0])
+        if dims_of(self.session.model, variable) and not members:
+            return  # a group's header: none yet
         (name, year), scenario = self._cell, self.scenario
         import engine.sensitivity  # noqa: F401  (brings sympy: imported before taking the lock)
 
@@ -331,11 +334,9 @@ class ScnApp(FileFlow, App[int]):
                                           wrt=edited[-1] if edited else None)
             except Exception as e:  # a sensitivity must never take the UI down
                 self.log.warning(f"sensitivities failed: {e!r}")
-                sens = None
-                if has_dims(s.model):  # said in words: the engine's sens predate dims
-                    sens = sens_adapter.Sensitivities(
-                        name, year, scenario, None, (), 0.10, None, "engine.sensitivity",
-                        error="not available in a model with dims yet")
+                sens = sens_adapter.Sensitivities(  # said in words: never a silent blank
+                    name, year, scenario, None, (), 0.10, None, "engine.sensitivity",
+                    error=f"an internal error, {type(e).__name__}: {e}")
             return s.state, sens, s.kinds().get(name, "amount")
         self.compute("sens", work, lambda out: self._show_sensitivities(*out, (name, year),
                                                                          scenario))

@@ -34,7 +34,7 @@ class Tornado(Widget):
 
     def show(self, sens: Sensitivities | None, kind: str, empty: bool = False,
              members: bool = False) -> None:
-        """`members`: a member cell or a group's header, whose tornado is not computed yet."""
+        """`members`: a group's header, whose tornado is not computed yet."""
         self.sens, self.kind, self.empty, self.members = sens, kind, empty, members
         self.refresh(layout=True)
 
@@ -48,7 +48,7 @@ class Tornado(Widget):
         return render(self.sens, self.kind, max(40, self.content_region.width - 1))
 
 
-MEMBERS_NOT_YET = "not available for member cells and groups yet"
+MEMBERS_NOT_YET = "not available for a group's sum yet (open the group: each member has its own)"
 
 
 def render(sens: Sensitivities, kind: str, width: int) -> Text:
