@@ -80,7 +80,7 @@ class Formula:
     def _plan_hubs(self) -> None:
         m, x = self.model, self.x.name
         summed = {r.var for v in self.path for p in self.plan.cover[v].distinct()
-                  for r in refs_in(expression(m, p)) if r.cumsum}
+                  for r in refs_in(expression(m, p)) if r.running}
         hubs = self.path if self.chain else self.path & (self.cyclic | summed)
         hubs = set(hubs) | {self.y.name}
         # x moved in every year is held; one moved cell of a recurrence carries on.
@@ -166,7 +166,7 @@ class Formula:
         e = self._expand(Ref(h), yr, {})
         d = self._differentiate(e, yr)
         if len(years) == 1 and T in d.free_symbols:
-            d = d.xreplace({T: sp.Integer(yr)})
+            d = d.xreplace({T: sp.Rational(yr, self.axis.per_year)})
         loops = any(s.name.startswith(f"d({h}[") for s in d.free_symbols)
         # One rule per variable on a long path: pulling out factors is enough.
         nice, ok = readable(d, full=not self.chain)
@@ -191,7 +191,7 @@ class Formula:
                 c = c.seen_from(r)
                 if c.var == self.x.name and c.var not in self.hubs:
                     parts.append((c, self._weight(c, yr)))
-                elif c.var in self.expandable and not c.cumsum:
+                elif c.var in self.expandable and not c.running:
                     stack.append(c)
         return frozenset(parts)
 
@@ -211,8 +211,8 @@ class Formula:
                 continue
             if ref not in pending:
                 p = self.plan.cover[ref.var].at(0, self.axis.index(ref.at(yr)))
-                e = reframe(expression(self.model, p), ref)
-                kids = [c for c in refs_in(e) if c.var in self.expandable and not c.cumsum]
+                e = reframe(expression(self.model, p), ref, self.axis.per_year)
+                kids = [c for c in refs_in(e) if c.var in self.expandable and not c.running]
                 pending[ref] = (e, kids)
                 # Inlinable cells are never cyclic: a cell still pending is not read again.
                 stack.extend(c for c in kids if c not in memo and c not in pending)
@@ -236,16 +236,17 @@ class Formula:
                 w = self._weight(c, yr)
                 if w:
                     terms.append(sp.diff(e, s) * w)
-            elif c.var in self.path and (c.var in self.hubs or c.cumsum):
+            elif c.var in self.path and (c.var in self.hubs or c.running):
                 terms.append(sp.diff(e, s) * tangent_symbol(c))
         return sp.Add(*terms)
 
     def _weight(self, c: Ref, yr: int) -> int:
         """How many moved cells of x the reference c reads in year yr."""
-        at = c.at(yr)
+        j = self.axis.index(c.at(yr))
+        first = c.first_read(j, self.axis)  # a running total reads from there to j
         if self.x.year is None:
-            return self.axis.index(at) + 1 if c.cumsum else 1
-        return int(self.x.year <= at) if c.cumsum else int(self.x.year == at)
+            return j - first + 1
+        return int(first <= self.axis.index(self.x.year) <= j)
 
 
 def _referenced(rules: list[Rule], output: str) -> list[Rule]:
