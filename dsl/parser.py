@@ -110,7 +110,8 @@ def _whole_selector(ref: A.AtYear) -> A.YearRange:
     selector covers (a year of a quarterly model: its four quarters), a range
     of one selector (`single`, so that it prints as written)."""
     p = ref.period
-    return A.YearRange(ref.name, A.Years(p, p, True, ref.span), ref.span, ref.members)
+    at = getattr(_where, "selector_spans", {}).get(id(ref), ref.span)
+    return A.YearRange(ref.name, A.Years(p, p, True, at), ref.span, ref.members)
 
 
 class _ToAst(TimeRules, Transformer):
@@ -260,13 +261,17 @@ class _ToAst(TimeRules, Transformer):
             raise _SyntaxProblem("a reference takes at most one time selector", times[1][2],
                                  "write x[t-1], x[2025] or x[goog, t-1]",
                                  code="two-time-selectors")
-        kind, value, _ = times[0] if times else ("offset", 0, span)
+        kind, value, at = times[0] if times else ("offset", 0, span)
         if kind == "offset":
             if value == 0:
                 return A.Name(str(name), span, members)
             return A.Shifted(str(name), value, span, members)
         if kind == "year":
-            return A.AtYear(str(name), value, span, members)
+            node = A.AtYear(str(name), value, span, members)
+            spans = getattr(_where, "selector_spans", None)
+            if spans is not None:  # sum(x[2025]): the range's own span
+                spans[id(node)] = at
+            return node
         return A.YearRange(str(name), value, span, members)
 
     def selectors(self, c):
@@ -342,6 +347,7 @@ def failed_definitions(errors: list[Diagnostic]) -> set[str]:
 def _parse_statement(text: str, line: int) -> A.Statement:
     _where.offset = line - 1
     _where.member_maps = []
+    _where.selector_spans = {}
     hidden = [h for h in hidden_characters(text, line) if h.place == "code"]
     if hidden:
         raise ScnError([hidden_diagnostic(h) for h in hidden])

@@ -22,6 +22,7 @@ from engine.symbolic import T, Ref, ref_of, reframe, refs_in, symbol, tangent_sy
 from engine.symbolic_budget import readable, tree_size
 from engine.symbolic_text import to_text
 from engine.trace import Cell, years_label
+from dsl.periods import YEARS
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class Formula:
             used = {v for r in rules for v in kept if v in r.formula}
             if used:
                 notes.append("recurrences stay names: " + ", ".join(v for v in kept if v in used))
-        return self._done(_rules_text(rules, y), tuple(rules), notes, True)
+        return self._done(_rules_text(rules, y, self.axis.unit), tuple(rules), notes, True)
 
     def _done(self, text, rules, notes, depends) -> FormulaResult:
         compounds = any(r.compounds for r in rules)
@@ -266,13 +267,14 @@ def _referenced(rules: list[Rule], output: str) -> list[Rule]:
     return [r for r in rules if r.variable in keep]
 
 
-def _rules_text(rules: list[Rule], output: str) -> str:
+def _rules_text(rules: list[Rule], output: str, unit: str = YEARS) -> str:
     if all(r.variable == output for r in rules):
         if len(rules) == 1:
             return rules[0].formula
-        return "\n".join(f"{years_label(r.years)}: {r.formula}" for r in rules)
+        return "\n".join(f"{years_label(r.years, unit)}: {r.formula}" for r in rules)
     lines = []
     for r in rules:
         many = sum(1 for q in rules if q.variable == r.variable) > 1
-        lines.append(f"d({r.variable}) = {r.formula}" + (f"   ({years_label(r.years)})" if many else ""))
+        lines.append(f"d({r.variable}) = {r.formula}"
+                     + (f"   ({years_label(r.years, unit)})" if many else ""))
     return "\n".join(lines)

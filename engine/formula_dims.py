@@ -339,7 +339,7 @@ class MemberFormula(Formula):
         out = super().result()
         if out.rules:
             label = str(Cell(self.y.name, None, self.y.members))
-            out = replace(out, text=_rules_text(list(out.rules), label))
+            out = replace(out, text=_rules_text(list(out.rules), label, self.axis.unit))
         return out
 
 
