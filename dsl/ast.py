@@ -54,7 +54,7 @@ class Years:
     span: Span = _span()
 
     def __post_init__(self):
-        if isinstance(self.start, int) or isinstance(self.end, int):
+        if type(self.start) is int or type(self.end) is int:
             object.__setattr__(self, "start", as_period(self.start))
             object.__setattr__(self, "end", as_period(self.end))
 

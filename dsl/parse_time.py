@@ -98,6 +98,8 @@ class TimeRules:
     def point_number(self, c):
         tok = c[0]
         text = str(tok)
+        if len(text) == 4 and text.isdigit() and text.isascii():  # a year: most points
+            return Point(Period(YEARS, int(text)), tok_span(tok))
         if looks_like_quarter(text):
             try:
                 return Point(read_quarter(text), tok_span(tok))

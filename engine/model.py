@@ -208,15 +208,16 @@ def pieces_of(d: A.Definition, layer: str, axis: TimeAxis, errors: list[Diagnost
         return out
     if isinstance(d.expr, A.YearMap) and d.years is None:
         for entry in d.expr.entries:
-            if selector_span(entry.years, axis, errors) is None:
-                continue
-            span = year_span(entry.years, axis)
+            bounds = selector_span(entry.years, axis, errors)
+            span = None if bounds is None else axis.clip(*bounds)
             if span is not None:
                 out.append(_piece(d, entry.value, span, RANGE, layer, entry.span, pinned, dims))
         return out
-    if d.years is not None and selector_span(d.years, axis, errors) is None:
-        return out
-    span = year_span(d.years, axis)
+    if d.years is None:
+        span = axis.clip(None, None)
+    else:
+        bounds = selector_span(d.years, axis, errors)
+        span = None if bounds is None else axis.clip(*bounds)
     if span is None:
         return out
     rank = time_rank(d.years, axis)

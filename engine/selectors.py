@@ -58,18 +58,20 @@ def selector_span(years: A.Years, axis: TimeAxis, errors: list[Diagnostic]
     """A definition's selector or a year-map key as absolute bounds (None: open
     side); None after an error (appended). Lenient: an end is outside only when
     none of the periods it stands for is on the axis."""
-    for p in (years.start, years.end):
+    out: list[int | None] = [None, None]
+    for k, p in enumerate((years.start, years.end)):
         if p is None:
             continue
-        problem = unit_problem(axis, p, years.span)
-        if problem is not None:
-            errors.append(problem)
+        bounds = axis.covers(p)
+        if bounds is None:
+            errors.append(unit_problem(axis, p, years.span))
             return None
-        lo, hi = axis.covers(p)
+        lo, hi = bounds
         if hi < axis.start or lo > axis.end:
             errors.append(outside(axis, p, years.span))
             return None
-    return axis.span_of(years.start, years.end)
+        out[k] = bounds[k]  # a range runs from its start's first period to its end's last
+    return out[0], out[1]
 
 
 def read_point(p: Period, span: A.Span, axis: TimeAxis, errors: list[Diagnostic]) -> int | None:
