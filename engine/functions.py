@@ -352,6 +352,9 @@ def _calendar(part: str) -> Function:
 # the axis' first period within its year in `b`, which `reads` needs.
 WINDOWED = ("yoy", "ytd", "ttm")
 CALENDAR = ("year", "quarter", "month")
+# The running totals sympy keeps as one symbol each (engine.symbolic.Ref): from the
+# axis' first period, and from the calendar year's first period.
+RUNNING_TOTALS = ("cumsum", "ytd")
 
 
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [

@@ -37,7 +37,7 @@ import sympy as sp
 
 from dsl import ast as A
 from dsl.periods import YEARS, label_of
-from engine.functions import Context, Function
+from engine.functions import RUNNING_TOTALS, Context, Function
 from engine.symbolic_functions import Flat, function_class
 
 
@@ -74,8 +74,10 @@ class Ref:
 
     @property
     def running(self) -> str | None:
-        """"cumsum" or "ytd" for a running total, None for one cell."""
-        return "cumsum" if self.cumsum else ("ytd" if self.ytd else None)
+        """The running total's function (cumsum, ytd: RUNNING_TOTALS), None for one cell."""
+        if not (self.cumsum or self.ytd):
+            return None
+        return RUNNING_TOTALS[1] if self.ytd else RUNNING_TOTALS[0]
 
     def first_read(self, j: int, axis) -> int:
         """The first period index this reference sums when it reads period j:

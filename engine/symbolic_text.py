@@ -27,7 +27,8 @@ class ScnPrinter(StrPrinter):
     def _print(self, expr, **kwargs):
         name = _scn_name(expr)
         if name is not None:  # a function of the registry, by its entry
-            if FUNCTIONS[name].max_args == 0 and expr.args == (T,):
+            entry = expr.function if isinstance(expr, Applied) else FUNCTIONS.get(name)
+            if entry is not None and entry.max_args == 0 and expr.args == (T,):
                 return f"{name}()"  # quarter() of the current period, as written
             return f"{name}(" + ", ".join(self._print(a) for a in expr.args) + ")"
         return super()._print(expr, **kwargs)
