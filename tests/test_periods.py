@@ -320,3 +320,18 @@ def test_an_edit_of_a_period_definition_goes_through_the_engine():
     new = parse_statement("g[2025Q2] = 10%", 3)
     edited = replace_definition(m, "base", "g", old, new)
     assert recompute(before, edited).series("y")[:3] == pytest.approx([0.05, 0.15, 0.2])
+
+
+def test_a_recurrence_computes_the_window_functions_as_a_column_does():
+    """The cell-by-cell back-end (a variable reaching itself through time) against
+    the vectorized one, bit for bit: the same formula, once in a recurrence."""
+    v = values("months 2024-11..2026-02\nz = month() + interp({2024-11: 0, 2026: 7%})\n"
+               "col[2025-11..] = ytd(z) + ttm(z) * 2 + yoy(z) + quarter() + t\n"
+               "rec[..2025-10] = 0\n"
+               "rec[2025-11..] = rec[t-1] * 0 + ytd(z) + ttm(z) * 2 + yoy(z) + quarter() + t\n")
+    assert v["rec"][12:] == v["col"][12:]
+    assert all(x is not None for x in v["rec"][12:])
+    w = values("months 2024-11..2026-02\nz = month()\n"
+               "r[..2025-10] = 0\nr[2025-11..] = r[t-1] * 0 + ytd(z) + ttm(z) * 2 + yoy(z) + t\n")
+    # 2025-11: ytd 1 + ... + 11, ttm 12 + 1 + ... + 11, yoy 11 / 11 - 1
+    assert w["r"][12] == 66.0 + 78.0 * 2 + 0.0 + (2025 * 12 + 10) / 12
