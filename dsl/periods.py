@@ -65,12 +65,13 @@ def as_period(p: Period | int | None) -> Period | None:
 
 
 def label_of(unit: str, absolute: int) -> str:
-    """`2025`, `2025Q3` or `2025-07`."""
+    """`2025`, `2025Q3` or `2025-07` (a quarter's or month's year has four digits, as
+    the language reads it back: `0999Q4`; a year alone is written as the number)."""
     if unit == YEARS:
         return str(absolute)
     if unit == QUARTERS:
-        return f"{absolute // 4}Q{absolute % 4 + 1}"
-    return f"{absolute // 12}-{absolute % 12 + 1:02d}"
+        return f"{absolute // 4:04d}Q{absolute % 4 + 1}"
+    return f"{absolute // 12:04d}-{absolute % 12 + 1:02d}"
 
 
 class BadLabel(ValueError):

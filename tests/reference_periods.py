@@ -53,8 +53,8 @@ class Calendar:
         if self.unit == "years":
             return str(p)
         if self.unit == "quarters":
-            return f"{p // 4}Q{p % 4 + 1}"
-        return f"{p // 12}-{p % 12 + 1:02d}"
+            return f"{p // 4:04d}Q{p % 4 + 1}"
+        return f"{p // 12:04d}-{p % 12 + 1:02d}"
 
 
 def covers(cal: Calendar, period) -> tuple[int, int]:

@@ -127,8 +127,8 @@ class Cal:
         if self.unit == "years":
             return str(p)
         if self.unit == "quarters":
-            return f"{p // 4}Q{p % 4 + 1}"
-        return f"{p // 12}-{p % 12 + 1:02d}"
+            return f"{p // 4:04d}Q{p % 4 + 1}"
+        return f"{p // 12:04d}-{p % 12 + 1:02d}"
 
     def year_start(self, p: int) -> int:
         return p - p % self.k

@@ -335,3 +335,9 @@ def test_a_recurrence_computes_the_window_functions_as_a_column_does():
                "r[..2025-10] = 0\nr[2025-11..] = r[t-1] * 0 + ytd(z) + ttm(z) * 2 + yoy(z) + t\n")
     # 2025-11: ytd 1 + ... + 11, ttm 12 + 1 + ... + 11, yoy 11 / 11 - 1
     assert w["r"][12] == 66.0 + 78.0 * 2 + 0.0 + (2025 * 12 + 10) / 12
+
+
+def test_a_label_reads_back_as_written_before_the_year_1000():
+    text = "quarters 0999Q3..1000Q2\nx[0999Q4] = 1\nx = 0\n"
+    assert format_text(text) == text
+    assert list(model(text).labels) == ["0999Q3", "0999Q4", "1000Q1", "1000Q2"]
