@@ -144,6 +144,20 @@ class TimeAxis:
     def ts(self) -> list[float]:
         return [(self.start + i) / self.per_year for i in range(self.size)]
 
+    def calendar_years(self) -> list[tuple[int, range]]:
+        """Each calendar year the axis touches, with the indices of its periods on
+        the axis, in order: what a roll-up by year adds up. A year the axis
+        covers only in part (it starts or ends within it) has fewer than
+        `per_year` periods: `len(periods) < axis.per_year`."""
+        out: list[tuple[int, range]] = []
+        i = 0
+        while i < self.size:
+            y = self.year(i)
+            j = min(self.first_of_year(i) + self.per_year, self.size)
+            out.append((y, range(i, j)))
+            i = j
+        return out
+
     def year_periods(self, year: int) -> tuple[int, int]:
         """Absolute numbers of the first and last period of a calendar year."""
         p = self.per_year
