@@ -364,7 +364,8 @@ class UseCollector:
             for e in m.entries:
                 key = e.years.start
                 if not e.years.single:
-                    self._err("arguments", f"the keys of {name} must be single years",
+                    what = "years" if self.axis.yearly else f"years or {self.axis.unit}"
+                    self._err("arguments", f"the keys of {name} must be single {what}",
                               e.years.span, "write each year on its own, e.g. {2024: 10%, 2030: 40%}")
                 elif (problem := unit_problem(self.axis, key, e.years.span)) is not None:
                     self.errors.append(problem)
