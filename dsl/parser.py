@@ -325,6 +325,8 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
 
 _DIM_HEAD = re.compile(r"\s*dim\s+[A-Za-z_]")
 _TWO_NAMES = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)")
+# `y 5`, `quarters 2025Q1`: a name then a number, which only an axis line may start with
+_NAME_NUMBER = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([0-9][0-9A-Za-z_.%]*)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -360,6 +362,9 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     try:
         node = _parser().parse(text)
     except _SyntaxProblem as e:
+        head = _NAME_NUMBER.match(text)
+        if head is not None and head[1] not in RESERVED and head[1] not in ("quarters", "months"):
+            raise ScnError([_not_an_axis(head, line)]) from None  # `y 5M`: no '='
         raise ScnError([e.diagnostic]) from None
     except UnexpectedInput as e:
         raise ScnError([_syntax_diagnostic(e, text, line)]) from None
@@ -394,6 +399,9 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
         else:  # a no-break space or a look-alike: name it, the terminal cannot show it
             what = describe(ch)
         return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed), code="syntax")
+    head = _NAME_NUMBER.match(text)
+    if head is not None and head[1] not in RESERVED:  # the axis rule read past the number
+        return _not_an_axis(head, line)
     label = match_message(_plain_parser(), text)
     if label == DIM_SHAPE and not _DIM_HEAD.match(text):
         two = _TWO_NAMES.match(text)  # `y b = 1` fails where `dim x = 5` does
@@ -417,6 +425,19 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
     message = label[0] if label else "unexpected end of line"
     hint = label[1] if label else describe_expected(expected)
     return Diagnostic(message, span, hint, code="syntax")
+
+
+def _not_an_axis(head: re.Match, line: int) -> Diagnostic:
+    """`y 5 = 3` is a definition missing its '=' (at the number); `quarters 2025Q1`
+    an axis line left unfinished."""
+    at = A.Span(line, head.start(2) + 1, line, head.end(2) + 1)
+    if head[1] in ("quarters", "months"):
+        example = "quarters 2025Q1..2027Q4" if head[1] == "quarters" else "months 2025-01..2027-12"
+        return Diagnostic(f"an axis line is written {example}", at,
+                          f"give the first and the last {head[1][:-1]}, joined by '..'",
+                          code="syntax")
+    return Diagnostic("a definition needs '=' and an expression", at,
+                      "write name = expression, e.g. capex = 230B", code="syntax")
 
 
 def _with_source(d: Diagnostic, source: str) -> Diagnostic:

@@ -39,6 +39,23 @@ def test_the_axis_line_names_the_periods():
         assert m.axis.unit == text.split()[0]
 
 
+@pytest.mark.parametrize("text, col, message", [
+    ("y 5", 3, "a definition needs '=' and an expression"),
+    ("y 5 = 3", 3, "a definition needs '=' and an expression"),
+    ("y 5M", 3, "a definition needs '=' and an expression"),
+    ("y 2025..2026", 3, "a definition needs '=' and an expression"),
+    ("quarters 2025Q1", 10, "an axis line is written quarters 2025Q1..2027Q4"),
+    ("months 2025-01..", 8, "an axis line is written months 2025-01..2027-12"),
+    ("years 2024", 11, "unexpected end of line"),
+])
+def test_a_name_then_a_number_is_a_definition_without_its_equals_unless_an_axis(text, col,
+                                                                               message):
+    with pytest.raises(ScnError) as e:
+        parse_statement(text, 1)
+    d = e.value.diagnostics[0]
+    assert (d.span.col, d.message) == (col, message)
+
+
 def test_quarters_and_months_stay_names_where_no_axis_line_stands():
     v = values("years 2024..2025\nquarters = 4\nmonths = quarters * 3\n"
                "months_left[2025] = months - 1\n")
