@@ -6,6 +6,12 @@ Every renderer takes the same input: the model, the scenarios' values
 rows to print (`cli.rows.Row`: a row per variable, or per member combination
 of a variable with dims, named `capex[goog]`).
 
+Periods are named as the model's axis names them: years on a yearly axis
+(every output of a version-1 model is unchanged), `2025Q3` or `2025-07`
+otherwise (`model.labels`). Where a layout has a time column, it is `year`
+(Int64) on a yearly axis and `period` (the labels, String) on a quarterly or
+monthly one; JSON lists `"years"` as numbers, or `"unit"` and `"periods"`.
+
 The long layout (`--long`) is a row per scenario, row and year, with the
 columns `scenario, variable, year, value`: what notebooks and BI tools load.
 A model with dims has a column per dim between `variable` and `year` (named
@@ -54,6 +60,23 @@ def full_precision(v: float | None) -> str:
     return repr(float(v))
 
 
+def time_column(model) -> str:
+    """The name of the long and wide layouts' time column: `year`, or `period`."""
+    return "year" if model.axis.yearly else "period"
+
+
+def time_series(model, name: str, repeat: int, tile: int):
+    """The time column's values: each period `repeat` times in a row, the whole run
+    `tile` times (years as Int64, labels as String)."""
+    import polars as pl
+
+    if model.axis.yearly:
+        values = np.tile(np.repeat(np.array(model.years, dtype=np.int64), repeat), tile)
+        return pl.Series(name, values, dtype=pl.Int64)
+    values = np.tile(np.repeat(np.array(model.labels, dtype=object), repeat), tile)
+    return pl.Series(name, values, dtype=pl.String)
+
+
 # ---------------------------------------------------------------- CSV, vectorized
 
 
@@ -99,8 +122,8 @@ def to_csv(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
     defined = np.concatenate([t.defined for t in runs]) if runs else values.astype(bool)
     # a column per year: column-major, so that each year's values are contiguous
     values, defined = np.asfortranarray(values), np.asfortranarray(defined)
-    for k, year in enumerate(model.years):
-        columns.append(number_column(values[:, k], defined[:, k], str(year)))
+    for k, label in enumerate(model.labels):
+        columns.append(number_column(values[:, k], defined[:, k], label))
     return _csv(columns)
 
 
@@ -116,8 +139,13 @@ def json_value(v: float | None):
 def to_json(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
     """`{"model", "years", "scenarios": {name: {row: [values]}}}`; a model with dims
     also lists them (`"dims": {"company": ["goog", ...]}`) after the years, and its
-    rows are keyed by their output names (`capex[goog]`)."""
-    doc: dict = {"model": model.title, "years": list(model.years)}
+    rows are keyed by their output names (`capex[goog]`). A quarterly or monthly
+    model has `"unit": "quarters", "periods": ["2025Q1", ...]` instead of `"years"`."""
+    doc: dict = {"model": model.title}
+    if model.axis.yearly:
+        doc["years"] = list(model.years)
+    else:
+        doc["unit"], doc["periods"] = model.axis.unit, list(model.labels)
     if has_dims(model):
         doc["dims"] = {d.name: list(d.members) for d in model.dims.values()}
     doc["scenarios"] = {
@@ -155,7 +183,7 @@ def to_table(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
     width = len(model.years)
     out = []
     for t in runs:
-        grid: list[list[str]] = [["", *map(str, model.years)]]
+        grid: list[list[str]] = [["", *model.labels]]
         for section, variables in _groups(model, rows):
             if section is not None:
                 grid.append([printable(section)] + [""] * width)
@@ -178,7 +206,7 @@ def to_markdown(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> s
     out = []
     for t in runs:
         out.append(f"### {md_cell(_title(model, t.scenario))}\n")
-        out.append(md_row(["variable", *map(str, model.years)]))
+        out.append(md_row(["variable", *model.labels]))
         out.append(md_rule("l" + "r" * len(model.years)))
         for section, variables in _groups(model, rows):
             if section is not None:  # a heading row: its empty cells are one blank wide
@@ -197,18 +225,20 @@ LONG_COLUMNS = ("scenario", "variable", "year", "value")
 
 
 def long_columns(model) -> tuple[str, ...]:
-    """`scenario, variable, year, value`, with a column per dim before `year`.
+    """`scenario, variable, year, value`, with a column per dim before `year`
+    (`period` instead of `year` for a quarterly or monthly model).
 
     A dim named like one of the layout's own columns (`dim year = {...}`)
     would make two columns of one name: a usage error, naming the dim.
     """
     dims = tuple(model.dims) if has_dims(model) else ()
+    when = time_column(model)
     for d in dims:
-        if d in LONG_COLUMNS:
+        if d in LONG_COLUMNS or d == when:
             raise UsageError(f"--long: the dim '{d}' has the name of the long layout's "
                              f"'{d}' column; rename the dim (dim {d}s = ...) or leave out "
                              "--long")
-    return ("scenario", "variable", *dims, "year", "value")
+    return ("scenario", "variable", *dims, when, "value")
 
 
 def _dim_fields(model, rows: Rows) -> list[tuple[str, ...]]:
@@ -229,7 +259,8 @@ def long_rows(model, runs: Runs, rows: Rows):
     fields = _dim_fields(model, rows)
     for t in runs:
         for k, r in enumerate(rows):
-            for year, x in zip(model.years, t.series(k)):
+            for year, x in zip(model.years if model.axis.yearly else model.labels,
+                               t.series(k)):
                 yield (t.scenario, r.variable, *fields[k], year, x)
 
 
@@ -244,7 +275,7 @@ def _long_arrays(model, runs: Runs, rows: Rows):
     for j in range(len(model.dims) if has_dims(model) else 0):
         members = np.array([f[j] for f in fields], dtype=object)
         dims.append(np.tile(np.repeat(members, n), len(runs)))
-    years = np.tile(np.array(model.years, dtype=np.int64), len(rows) * len(runs))
+    years = time_series(model, time_column(model), 1, len(rows) * len(runs))
     if runs and rows:
         values = np.concatenate([t.values.reshape(-1) for t in runs])
         defined = np.concatenate([t.defined.reshape(-1) for t in runs])
@@ -263,8 +294,7 @@ def to_long_csv(model, runs: Runs, rows: Rows, with_scenario: bool = True) -> st
     # a dim the variable lacks: an empty field (a null; polars writes "" as "")
     columns += [pl.Series(name, d, dtype=pl.String).replace("", None)
                 for name, d in zip(names[2:-2], dims)]
-    columns += [pl.Series("year", years, dtype=pl.Int64),
-                number_column(values, defined, "value")]
+    columns += [years, number_column(values, defined, "value")]
     return _csv(columns)
 
 
@@ -302,7 +332,7 @@ def long_frame(model, runs: Runs, rows: Rows):
             "variable": pl.Series("variable", variables, dtype=pl.String)}
     for name, d in zip(names[2:-2], dims):
         data[name] = pl.Series(name, d, dtype=pl.String).replace("", None)
-    data["year"] = pl.Series("year", years, dtype=pl.Int64)
+    data[years.name] = years
     data["value"] = _floats("value", values, defined)
     return pl.DataFrame(data)
 
@@ -323,11 +353,12 @@ def wide_frame(model, runs: Runs, rows: Rows):
 
     n = len(model.years)
     labels = [r.label for r in rows]
-    if {"scenario", "year"} & set(labels):
-        raise UsageError("a variable named 'year' clashes with the year column: use --long")
+    when = time_column(model)
+    if {"scenario", when} & set(labels):
+        raise UsageError(f"a variable named '{when}' clashes with the {when} column: use --long")
     data = {"scenario": pl.Series("scenario", [t.scenario for t in runs for _ in range(n)],
                                   dtype=pl.String),
-            "year": pl.Series("year", list(model.years) * len(runs), dtype=pl.Int64)}
+            when: time_series(model, when, 1, len(runs))}
     for k, name in enumerate(labels):
         values = np.concatenate([t.values[k] for t in runs]) if runs else np.empty(0)
         defined = np.concatenate([t.defined[k] for t in runs]) if runs else np.empty(0, bool)

@@ -2,7 +2,7 @@
 
 A variable displays as a percentage when its definitions are written in
 percent: `%` literals (alone, in year maps, interp, step, distributions),
-growth and cagr, sums and differences of percentages, min/max/if/clamp
+growth, cagr and yoy, sums and differences of percentages, min/max/if/clamp
 over percentages, and other percentage variables; or when its name says so
 (`..._share`, `share_of_...`, `..._rate`, `..._growth`, `..._margin`,
 `..._pct`, `..._cagr`), as analysts name ratios. Everything else is an
@@ -150,7 +150,7 @@ Args = Sequence[A.Expr]
 
 
 def _always(args: Args, kind_of: KindOf) -> bool:
-    """growth and cagr: a rate, whatever they read."""
+    """growth, cagr and yoy: a rate, whatever they read."""
     return True
 
 
@@ -184,7 +184,7 @@ _ALL_ARGS = _range_or(lambda args: args)
 _VALUE_ARG = _range_or(lambda args: args[:1])  # round(x, n): the digits are not a value
 
 CALLS: dict[str, Callable[[Args, KindOf], bool]] = {
-    "growth": _always, "cagr": _always,
+    "growth": _always, "cagr": _always, "yoy": _always,
     "interp": _first, "step": _first,
     "normal": _first, "uniform": _first, "triangular": _first,
     "min": _ALL_ARGS, "max": _ALL_ARGS, "clamp": _ALL_ARGS,

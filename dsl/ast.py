@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
+from dsl.periods import YEARS, Period, as_period
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -31,21 +33,30 @@ def _span() -> Span:
     return field(default=NO_SPAN, compare=False, repr=False)
 
 
-# ---------------------------------------------------------------- years
+# ---------------------------------------------------------------- years and periods
 
 
 @dataclass(frozen=True, slots=True)
 class Years:
-    """A year selector on a definition or a year-map key.
+    """A time selector on a definition, a reference's range or a year-map key.
 
-    `start`/`end` are None for an open side (`2028..`, `..2025`).
-    `single` is True for `x[2026]` and a map key written as one year.
+    `start`/`end` are periods as written (`2025`, `2025Q3`, `2025-07`:
+    `dsl.periods.Period`), None for an open side (`2028..`, `..2025`); an
+    int given here stands for a year. `single` is True for `x[2026]`,
+    `x[2026Q2]` and a map key written as one period. What a selector covers
+    on a model's periods (a year on a quarterly axis: its four quarters) is
+    the time axis' to say (`engine.axis.TimeAxis.span_of`).
     """
 
-    start: int | None
-    end: int | None
+    start: Period | None
+    end: Period | None
     single: bool = False
     span: Span = _span()
+
+    def __post_init__(self):
+        if type(self.start) is int or type(self.end) is int:
+            object.__setattr__(self, "start", as_period(self.start))
+            object.__setattr__(self, "end", as_period(self.end))
 
 
 # ---------------------------------------------------------------- members
@@ -101,17 +112,28 @@ class Shifted:
 
 @dataclass(frozen=True, slots=True)
 class AtYear:
-    """`x[2025]`: x in that year, whatever the current year."""
+    """`x[2025]`, `x[2025Q2]`, `x[2025-03]`: x in that period, whatever the current one.
+
+    (A bare year in a formula of a sub-annual model is an error the engine
+    reports; as the one argument of sum/mean/min/max the parser makes it a
+    `YearRange` of one selector instead.) An int given as `period` is a year.
+    """
 
     name: str
-    year: int
+    period: Period
     span: Span = _span()
     members: tuple[Member, ...] = ()
+
+    def __post_init__(self):
+        if isinstance(self.period, int):
+            object.__setattr__(self, "period", as_period(self.period))
 
 
 @dataclass(frozen=True, slots=True)
 class YearRange:
-    """`x[2025..2030]`: only valid as the argument of sum/mean/min/max."""
+    """`x[2025..2030]`, `x[2025Q1..2025Q3]`; `x[2025]` as the one argument of an
+    aggregate (`sum(x[2025])`: a range of one selector, `years.single`). Only
+    valid as the argument of sum/mean/min/max."""
 
     name: str
     years: Years
@@ -208,9 +230,16 @@ class ModelTitle:
 
 @dataclass(frozen=True, slots=True)
 class YearsDecl:
+    """The time axis: `years 2024..2030`, `quarters 2025Q1..2027Q4`, `months 2025-01..2027-12`.
+
+    `start` and `end` are absolute numbers in `unit` (dsl.periods): the
+    years, or `year * 4 + quarter - 1`, or `year * 12 + month - 1`.
+    """
+
     start: int
     end: int
     span: Span = _span()
+    unit: str = YEARS
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,7 @@ def parse_document(text: str, source: str = "<text>", collect: bool = False
     return doc
 
 
-_YEARS_LINE = re.compile(r"\s*years\b")
+_YEARS_LINE = re.compile(r"\s*(?:years\b|(?:quarters|months)[ \t]+[0-9])")
 
 
 def _structure(statements, errors: list[Diagnostic], years_failed: bool = False) -> A.Document:
@@ -129,14 +129,19 @@ def _structure(statements, errors: list[Diagnostic], years_failed: bool = False)
             else:
                 title = node.title
         elif isinstance(node, A.YearsDecl):
-            if years is not None:
+            if years is not None and years.unit != node.unit:
                 errors.append(Diagnostic(
-                    f"'years' is given twice (first on line {years.span.line})", node.span,
-                    "a file has exactly one years line", code="structure"))
+                    f"'{node.unit}' is given after '{years.unit}' (line {years.span.line}): "
+                    "a model has one time axis", node.span,
+                    "keep one line of years, quarters or months", code="structure"))
+            elif years is not None:
+                errors.append(Diagnostic(
+                    f"'{node.unit}' is given twice (first on line {years.span.line})", node.span,
+                    f"a file has exactly one {node.unit} line", code="structure"))
             else:
                 if placed:
                     errors.append(Diagnostic(
-                        "'years' must come before the first definition", node.span,
+                        f"'{node.unit}' must come before the first definition", node.span,
                         f"move it above line {placed[0].definition.span.line}", code="structure"))
                 years = node
         elif isinstance(node, A.Section):

@@ -196,14 +196,15 @@ def block_last_line(text: str, header_line: int) -> int:
     raise ValueError(f"no scenario block opens on line {header_line}")
 
 
-def cell_head(name: str, members: Sequence[str] = (), year: int | None = None) -> str:
+def cell_head(name: str, members: Sequence[str] = (), year: int | str | None = None) -> str:
     """The left-hand side of a new cell definition, as `scn fmt` writes it: the
-    members first, then the year (`capex_growth[goog, 2026]`, `x[2026]`, `x`)."""
+    members first, then the period (`capex_growth[goog, 2026]`, `x[2026]`, `x`;
+    a period given as text is its label, written as is: `x[2025Q2]`, `x[2025-07]`)."""
     parts = [*members, *([str(year)] if year is not None else [])]
     return f"{name}[{', '.join(parts)}]" if parts else name
 
 
-def cell_line(name: str, members: Sequence[str], year: int | None, typed: str,
+def cell_line(name: str, members: Sequence[str], year: int | str | None, typed: str,
               indent: str = "") -> str:
     """The line that defines one cell: `x[goog, 2026] = 62%  # guide` (what was typed:
     a value, maybe with a comment; a comment of `#` alone is none)."""

@@ -24,6 +24,9 @@ CODES: dict[str, str] = {
     "bad-number": "a number, year or year offset that does not read",
     "reserved-word": "a reserved word used as a name",
     "backwards": "a year range that runs backwards",
+    "bad-period": "a period label that names no period (2025Q5, 2025-13, 2025-7), or one "
+                  "finer than the model's periods (a month in a quarterly model)",
+    "bad-axis": "an axis line whose ends are not of its unit (quarters 2025..2027)",
     "too-many-years": "a years line longer than a model may be",
     "too-deep": "an expression nested deeper than the engine follows",
     "hidden-character": "an invisible or control character",
@@ -47,6 +50,7 @@ CODES: dict[str, str] = {
     "extends-cycle": "scenarios extending each other in a cycle",
     "overlap": "two definitions of one kind covering the same year",
     "year-outside": "a year outside the model years",
+    "bare-year": "a year read as one cell in a formula of a quarterly or monthly model",
     "reach-outside": "a lag or growth reading before the first or after the last year",
     "no-value": "a cell read (or named) that has no definition",
     "cycle": "a circular reference, in the same year or through the years",

@@ -41,6 +41,7 @@ from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from dsl.hidden import hidden_diagnostic
 from dsl.parser import parse_statement
+from dsl.periods import label_of
 from dsl.statements import RawStatement, scan_line, split_statements
 from dsl.text import hidden_characters, split_lines
 
@@ -104,7 +105,8 @@ class _Printer:
         elif kind is A.ModelTitle:
             self.put(f'model "{node.title}"', node.span)
         elif kind is A.YearsDecl:
-            self.put(f"years {node.start}..{node.end}", node.span)
+            self.put(f"{node.unit} {label_of(node.unit, node.start)}.."
+                     f"{label_of(node.unit, node.end)}", node.span)
         elif kind is A.Section:
             self.put(f'section "{node.name}"', node.span)
         elif kind is A.ScenarioOpen:
@@ -141,7 +143,7 @@ class _Printer:
         self.put(_selected(n, f"t{sign}{abs(n.offset)}"), n.span)
 
     def _at_year(self, n: A.AtYear) -> None:
-        self.put(_selected(n, str(n.year)), n.span)
+        self.put(_selected(n, str(n.period)), n.span)
 
     def _year_range(self, n: A.YearRange) -> None:
         self.put(_selected(n, years_text(n.years)), n.span)

@@ -7,7 +7,6 @@ expected; `dsl.document.parse_document` parses a whole file with it.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +16,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
-from dsl.numbers import MAX_PERIODS, BadNumber, parse_number, parse_offset, parse_year
+from dsl.parse_common import SyntaxProblem, line_offset, span, tok_span, where
+from dsl.parse_time import TimeRules
+from dsl.numbers import BadNumber, parse_number, parse_offset
 from dsl.syntax_messages import DIM_SHAPE, one_line_block, describe_expected, describe_token, match_message, misplaced
 from dsl.fast_maps import member_map
 from dsl.hidden import hidden_diagnostic
@@ -27,41 +28,8 @@ GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
 
 
-# Lark counts lines from the statement's own first line; the transformer adds
-# the statement's line in its file. Per thread, as the UI parses in a worker.
-_where = threading.local()
-
-
-def _offset() -> int:
-    return getattr(_where, "offset", 0)
-
-
-def _span(first, last) -> A.Span:
-    """From the start of `first` to the end of `last` (tokens, nodes or spans)."""
-    if isinstance(first, Token):
-        o = _offset()
-        line, col = first.line + o, first.column
-    else:
-        a = first if isinstance(first, A.Span) else first.span
-        line, col = a.line, a.col
-    if isinstance(last, Token):
-        return A.Span(line, col, last.end_line + _offset(), last.end_column)
-    b = last if isinstance(last, A.Span) else last.span
-    return A.Span(line, col, b.end_line, b.end_col)
-
-
-def _tok(t: Token) -> A.Span:
-    o = _offset()
-    return A.Span(t.line + o, t.column, t.end_line + o, t.end_column)
-
-
-class _SyntaxProblem(Exception):
-    """Raised inside the transformer for a mistake the grammar cannot see."""
-
-    def __init__(self, message: str, span: A.Span, hint: str | None = None,
-                 code: str = "syntax"):
-        super().__init__(message)
-        self.diagnostic = Diagnostic(message, span, hint, code=code)
+_where = where  # tests set the line offset of a statement parsed directly
+_offset, _span, _tok, _SyntaxProblem = line_offset, span, tok_span, SyntaxProblem
 
 
 def _number(tok: Token) -> float:
@@ -83,13 +51,6 @@ def _name(tok: Token) -> str:
         raise _SyntaxProblem(f"'{tok}' is a reserved word, not a name", _tok(tok),
                              "reserved: " + " ".join(sorted(RESERVED)), code="reserved-word")
     return str(tok)
-
-
-def _year(tok: Token) -> int:
-    try:
-        return parse_year(str(tok))
-    except BadNumber as e:
-        raise _SyntaxProblem(str(e), _tok(tok), e.hint, code="bad-number") from None
 
 
 def _member_maps() -> list[A.MemberMap]:
@@ -141,23 +102,24 @@ def _no_repeats(members: tuple[A.Member, ...]) -> None:
         seen.add(m.name)
 
 
-class _ToAst(Transformer):
+RANGED = ("sum", "mean", "min", "max")  # the aggregates over a range of periods
+
+
+def _whole_selector(ref: A.AtYear) -> A.YearRange:
+    """`sum(x[2025])`: the one argument of an aggregate is every period its
+    selector covers (a year of a quarterly model: its four quarters), a range
+    of one selector (`single`, so that it prints as written)."""
+    p = ref.period
+    at = getattr(_where, "selector_spans", {}).get(id(ref), ref.span)
+    return A.YearRange(ref.name, A.Years(p, p, True, at), ref.span, ref.members)
+
+
+class _ToAst(TimeRules, Transformer):
     """One callback per grammar rule (or alias), each returning an AST node."""
 
     # -- statements
     def model_stmt(self, c):
         return A.ModelTitle(c[1][1:-1], _span(c[0], c[1]))
-
-    def years_stmt(self, c):
-        start, end = _year(c[1]), _year(c[3])
-        if start > end:
-            raise _SyntaxProblem(f"years {start}..{end} run backwards", _span(c[1], c[3]),
-                                 f"write years {end}..{start}", code="backwards")
-        if end - start + 1 > MAX_PERIODS:
-            raise _SyntaxProblem(f"years {start}..{end} are {end - start + 1:,} years; a model "
-                                 f"has at most {MAX_PERIODS:,}", _span(c[1], c[3]),
-                                 "model the years the analysis needs", code="too-many-years")
-        return A.YearsDecl(start, end, _span(c[0], c[3]))
 
     def section_stmt(self, c):
         return A.Section(c[1][1:-1], _span(c[0], c[1]))
@@ -209,23 +171,6 @@ class _ToAst(Transformer):
     def dim_members(self, c):
         return [x for x in c if isinstance(x, Token) and x.type == "NAME"]
 
-    # -- year selectors (definition targets and map keys)
-    def year_single(self, c):
-        return A.Years(_year(c[0]), _year(c[0]), True, _tok(c[0]))
-
-    def year_closed(self, c):
-        a, b = _year(c[0]), _year(c[2])
-        if a > b:
-            raise _SyntaxProblem(f"year range {a}..{b} runs backwards", _span(c[0], c[2]),
-                                 f"write {b}..{a}", code="backwards")
-        return A.Years(a, b, False, _span(c[0], c[2]))
-
-    def year_from(self, c):
-        return A.Years(_year(c[0]), None, False, _span(c[0], c[1]))
-
-    def year_until(self, c):
-        return A.Years(None, _year(c[1]), False, _span(c[0], c[1]))
-
     # -- expressions
     def number(self, c):
         return A.Number(_number(c[0]), str(c[0]), _tok(c[0]))
@@ -259,7 +204,10 @@ class _ToAst(Transformer):
 
     def call(self, c):
         name, _lp, args, rp = c
-        return A.Call(str(name), tuple(args or ()), _span(name, rp), _tok(name))
+        args = tuple(args or ())
+        if str(name) in RANGED and len(args) == 1 and isinstance(args[0], A.AtYear):
+            args = (_whole_selector(args[0]),)
+        return A.Call(str(name), args, _span(name, rp), _tok(name))
 
     def args(self, c):
         return [x for x in c if not isinstance(x, Token)]
@@ -313,19 +261,21 @@ class _ToAst(Transformer):
             raise _SyntaxProblem("a reference takes at most one time selector", times[1][2],
                                  "write x[t-1], x[2025] or x[goog, t-1]",
                                  code="two-time-selectors")
-        kind, value, _ = times[0] if times else ("offset", 0, span)
+        kind, value, at = times[0] if times else ("offset", 0, span)
         if kind == "offset":
             if value == 0:
                 return A.Name(str(name), span, members)
             return A.Shifted(str(name), value, span, members)
         if kind == "year":
-            return A.AtYear(str(name), value, span, members)
+            node = A.AtYear(str(name), value, span, members)
+            spans = getattr(_where, "selector_spans", None)
+            if spans is not None:  # sum(x[2025]): the range's own span
+                spans[id(node)] = at
+            return node
         return A.YearRange(str(name), value, span, members)
 
     def selectors(self, c):
         return [x for x in c if not isinstance(x, Token)]
-
-
 
     def sel_member(self, c):
         return ("member", A.Member(_name(c[0]), _tok(c[0])), _tok(c[0]))
@@ -339,21 +289,6 @@ class _ToAst(Transformer):
         except BadNumber as e:
             raise _SyntaxProblem(str(e), _tok(c[2]), e.hint, code="bad-number") from None
         return ("offset", -k if c[1] == "-" else k, _span(c[0], c[2]))
-
-    def sel_year(self, c):
-        return ("year", _year(c[0]), _tok(c[0]))
-
-    def sel_closed(self, c):
-        years = self.year_closed(c)
-        return ("range", years, years.span)
-
-    def sel_from(self, c):
-        years = self.year_from(c)
-        return ("range", years, years.span)
-
-    def sel_until(self, c):
-        years = self.year_until(c)
-        return ("range", years, years.span)
 
 
 @lru_cache(maxsize=1)
@@ -390,6 +325,8 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
 
 _DIM_HEAD = re.compile(r"\s*dim\s+[A-Za-z_]")
 _TWO_NAMES = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)")
+# `y 5`, `quarters 2025Q1`: a name then a number, which only an axis line may start with
+_NAME_NUMBER = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([0-9][0-9A-Za-z_.%]*)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -412,6 +349,7 @@ def failed_definitions(errors: list[Diagnostic]) -> set[str]:
 def _parse_statement(text: str, line: int) -> A.Statement:
     _where.offset = line - 1
     _where.member_maps = []
+    _where.selector_spans = {}
     hidden = [h for h in hidden_characters(text, line) if h.place == "code"]
     if hidden:
         raise ScnError([hidden_diagnostic(h) for h in hidden])
@@ -424,6 +362,9 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     try:
         node = _parser().parse(text)
     except _SyntaxProblem as e:
+        head = _NAME_NUMBER.match(text)
+        if head is not None and head[1] not in RESERVED and head[1] not in ("quarters", "months"):
+            raise ScnError([_not_an_axis(head, line)]) from None  # `y 5M`: no '='
         raise ScnError([e.diagnostic]) from None
     except UnexpectedInput as e:
         raise ScnError([_syntax_diagnostic(e, text, line)]) from None
@@ -458,6 +399,9 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
         else:  # a no-break space or a look-alike: name it, the terminal cannot show it
             what = describe(ch)
         return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed), code="syntax")
+    head = _NAME_NUMBER.match(text)
+    if head is not None and head[1] not in RESERVED:  # the axis rule read past the number
+        return _not_an_axis(head, line)
     label = match_message(_plain_parser(), text)
     if label == DIM_SHAPE and not _DIM_HEAD.match(text):
         two = _TWO_NAMES.match(text)  # `y b = 1` fails where `dim x = 5` does
@@ -481,6 +425,19 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
     message = label[0] if label else "unexpected end of line"
     hint = label[1] if label else describe_expected(expected)
     return Diagnostic(message, span, hint, code="syntax")
+
+
+def _not_an_axis(head: re.Match, line: int) -> Diagnostic:
+    """`y 5 = 3` is a definition missing its '=' (at the number); `quarters 2025Q1`
+    an axis line left unfinished."""
+    at = A.Span(line, head.start(2) + 1, line, head.end(2) + 1)
+    if head[1] in ("quarters", "months"):
+        example = "quarters 2025Q1..2027Q4" if head[1] == "quarters" else "months 2025-01..2027-12"
+        return Diagnostic(f"an axis line is written {example}", at,
+                          f"give the first and the last {head[1][:-1]}, joined by '..'",
+                          code="syntax")
+    return Diagnostic("a definition needs '=' and an expression", at,
+                      "write name = expression, e.g. capex = 230B", code="syntax")
 
 
 def _with_source(d: Diagnostic, source: str) -> Diagnostic:

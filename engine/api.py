@@ -256,21 +256,25 @@ class Result:
 
     @property
     def frame(self) -> pl.DataFrame:
-        """A row per year (per batch and year when batched), a column per output row
-        (a variable, or `capex[goog]` per member of a variable with dims).
+        """A row per period (per batch and period when batched), a column per output
+        row (a variable, or `capex[goog]` per member of a variable with dims).
 
-        The year column is `year` (`batch` for the batch), with `_` added
-        until no variable has that name.
+        The period column is `year` (the years) on a yearly axis, `period` (the
+        labels, `2025Q3`) on a quarterly or monthly one; `batch` for the batch;
+        each with `_` added until no variable has that name.
         """
         names = set(self.model.variables)
-        year = _free_name("year", names)
-        if self.model.has_dims:
-            n = len(self.model.axis)
+        axis = self.model.axis
+        year = _free_name("year" if axis.yearly else "period", names)
+        if self.model.has_dims or not axis.yearly:
+            n = len(axis)
             data = {}
             if self.batch > 1:
                 data[_free_name("batch", names | {year})] = np.repeat(
                     np.arange(self.batch), n)
-            data[year] = np.tile(np.array(self.model.years), self.batch)
+            data[year] = (np.tile(np.array(self.model.years), self.batch) if axis.yearly
+                          else pl.Series(year, list(self.model.labels) * self.batch,
+                                         dtype=pl.String))
             for v in self.model.variables:
                 values = self.values(v).reshape(self.batch, -1, n)
                 for c, members in enumerate(self.model.combos(v)):

@@ -66,7 +66,7 @@ def _shifted(b: Cells, node: A.Shifted) -> Cell:
 
 
 def _at_year(b: Cells, node: A.AtYear) -> Cell:
-    name, j = b.ctx.column(node.name, node.members), b.ctx.axis.index(node.year)
+    name, j = b.ctx.column(node.name, node.members), b.ctx.axis.index_of(node.period)
     return lambda arrays, i: arrays[name][..., j]
 
 

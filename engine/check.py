@@ -16,7 +16,7 @@ from dsl.errors import Diagnostic, Subject
 from engine import member_checks
 from engine.graph import Cycle, Graph, build
 from engine.model import OVERRIDES, Covers, Model, Piece
-from engine.uses import AT, CAGR, CUMSUM, RANGE, SAME, SHIFT, Use
+from engine.uses import AT, CAGR, CUMSUM, RANGE, SAME, SHIFT, TTM, YOY, YTD, Use
 
 
 class Checked(NamedTuple):
@@ -74,6 +74,7 @@ def _lowest(mask: int) -> int:
 
 def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> list[Diagnostic]:
     label = model.axis.label  # of any index, also outside the axis (where a lag reaches)
+    word = model.axis.period_word  # "year", "quarter", "month"
     line = piece.line
     have = defined[use.name]
     kind = use.kind
@@ -82,16 +83,16 @@ def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> l
         if k < 0 and _lowest(mask) + k < 0:
             return [Diagnostic(
                 f"{use.name}[t{k}] reaches {label(_lowest(mask) + k)}, before the first model "
-                f"year {label(0)} (in the definition on line {line})", use.span,
-                f"define the first year explicitly: {use.name}[{label(0)}] = ..., "
+                f"{word} {label(0)} (in the definition on line {line})", use.span,
+                f"define the first {word} explicitly: {use.name}[{label(0)}] = ..., "
                 f"or start this definition later: {piece.name}[{label(-k)}..] = ...",
                 code="reach-outside", subject=Subject(variable=use.name))]
         if k > 0 and mask.bit_length() - 1 + k >= n:
             last = mask.bit_length() - 1
             return [Diagnostic(
-                f"{use.name}[t+{k}] reaches {label(last + k)}, after the last model year "
+                f"{use.name}[t+{k}] reaches {label(last + k)}, after the last model {word} "
                 f"{label(n - 1)} (in the definition on line {line})", use.span,
-                f"define the last years explicitly: {piece.name}[{label(last)}..] = ...",
+                f"define the last {word}s explicitly: {piece.name}[{label(last)}..] = ...",
                 code="reach-outside", subject=Subject(variable=use.name))]
         need = mask >> -k if k < 0 else mask << k
     elif kind == SAME:
@@ -102,11 +103,16 @@ def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> l
         need = (1 << use.a) | (1 << use.b) if kind == CAGR else ((1 << (use.b + 1)) - (1 << use.a))
     elif kind == CUMSUM:
         need = (1 << mask.bit_length()) - 1
+    elif kind in (YOY, YTD, TTM):
+        early = window_reach(model, piece, mask, use)
+        if early:
+            return early
+        need = window_need(mask, use)
     else:  # GROWTH
         if mask & 1:
             return [Diagnostic(
-                f"growth({use.name}) has no previous year in {label(0)}, the first model year "
-                f"(in the definition on line {line})", use.span,
+                f"growth({use.name}) has no previous {word} in {label(0)}, the first model "
+                f"{word} (in the definition on line {line})", use.span,
                 f"start the definition later: {piece.name}[{label(1)}..] = ...",
                 code="reach-outside", subject=Subject(variable=use.name, period=0))]
         need = mask | (mask >> 1)
@@ -118,6 +124,50 @@ def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> l
     return [Diagnostic(f"{use.name} has no value for {year}, used by line {line}", use.span,
                        f"give {use.name} a value in {year}, e.g. {use.name}[{year}] = ...",
                        code="no-value", subject=Subject(variable=use.name, period=i))]
+
+
+def window_reach(model: Model, piece: Piece, mask: int, use: Use) -> list[Diagnostic]:
+    """yoy, ytd and ttm reaching before the first period (as growth's first year is):
+    named at the first period the definition computes, with where to start it."""
+    axis = model.axis
+    i = _lowest(mask)
+    reach = min(use.cells(i))
+    if reach >= 0:
+        return []
+    label, word, x = axis.label, axis.period_word, use.name
+    if use.kind == YOY:
+        what = f"yoy({x}) in {label(i)} reads {label(reach)}, a year earlier"
+        start = i - reach
+    elif use.kind == TTM:
+        what = f"ttm({x}) in {label(i)} sums back to {label(reach)}"
+        start = i - reach
+    else:
+        what = f"ytd({x}) in {label(i)} sums from {label(reach)}, the start of its year"
+        start = axis.first_of_year(i) + axis.per_year
+    return [Diagnostic(
+        f"{what}, before the first model {word} {label(0)} (in the definition on line "
+        f"{piece.line})", use.span, f"start the definition later: {piece.name}[{label(start)}..] = ...",
+        code="reach-outside", subject=Subject(variable=x, period=i))]
+
+
+def window_need(mask: int, use: Use) -> int:
+    """The periods yoy, ytd or ttm read for the periods `mask`, as a bitset."""
+    k = use.a
+    if use.kind == YOY:
+        return mask | (mask >> k)
+    if use.kind == TTM:
+        need = mask
+        for j in range(1, k):
+            need |= mask >> j
+        return need
+    need, rest = 0, mask  # ytd: each period's year so far
+    while rest:
+        low = rest & -rest
+        i = low.bit_length() - 1
+        lo = min(use.cells(i))
+        need |= (low << 1) - (1 << lo)
+        rest ^= low
+    return need
 
 
 def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:

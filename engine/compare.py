@@ -23,7 +23,7 @@ from typing import Callable, Mapping, Sequence
 from dsl import ast as A
 from dsl.format import expr_text, statement_text, subscript_text, years_text
 from engine.address import Cell
-from engine.axis import TimeAxis
+from engine.axis import TimeAxis, label_of
 from engine.model import BASE
 
 
@@ -136,7 +136,7 @@ HANDLERS: dict[type, Callable[[A.Expr], tuple]] = {
     A.Name: lambda n: ("Name", n.name, _members(n)),
     A.CurrentYear: lambda n: ("CurrentYear",),
     A.Shifted: lambda n: ("Shifted", n.name, n.offset, _members(n)),
-    A.AtYear: lambda n: ("AtYear", n.name, n.year, _members(n)),
+    A.AtYear: lambda n: ("AtYear", n.name, n.period, _members(n)),
     A.YearRange: lambda n: ("YearRange", n.name, n.years, _members(n)),
     A.Unary: lambda n: ("Unary", n.op, meaning(n.operand)),
     A.Binary: lambda n: ("Binary", n.op, meaning(n.left), meaning(n.right)),
@@ -209,8 +209,11 @@ def _notes(old: A.Document, new: A.Document) -> tuple[list[str], list[str]]:
     if title:
         titles.append(title)
     oy, ny = old.years, new.years
-    if oy and ny and (oy.start, oy.end) != (ny.start, ny.end):
-        notes.append(f"years changed from {oy.start}..{oy.end} to {ny.start}..{ny.end}")
+    if oy and ny and (oy.unit, oy.start, oy.end) != (ny.unit, ny.start, ny.end):
+        before = f"{label_of(oy.unit, oy.start)}..{label_of(oy.unit, oy.end)}"
+        after = f"{label_of(ny.unit, ny.start)}..{label_of(ny.unit, ny.end)}"
+        notes.append(f"{ny.unit} changed from {before} to {after}" if oy.unit == ny.unit else
+                     f"the time axis changed from {oy.unit} {before} to {ny.unit} {after}")
     notes.extend(_dim_notes(old.dims, new.dims))
     olds = {s.name: s for s in old.scenarios}
     news = {s.name: s for s in new.scenarios}

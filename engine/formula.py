@@ -22,6 +22,7 @@ from engine.symbolic import T, Ref, ref_of, reframe, refs_in, symbol, tangent_sy
 from engine.symbolic_budget import readable, tree_size
 from engine.symbolic_text import to_text
 from engine.trace import Cell, years_label
+from dsl.periods import YEARS
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Formula:
     def _plan_hubs(self) -> None:
         m, x = self.model, self.x.name
         summed = {r.var for v in self.path for p in self.plan.cover[v].distinct()
-                  for r in refs_in(expression(m, p)) if r.cumsum}
+                  for r in refs_in(expression(m, p)) if r.running}
         hubs = self.path if self.chain else self.path & (self.cyclic | summed)
         hubs = set(hubs) | {self.y.name}
         # x moved in every year is held; one moved cell of a recurrence carries on.
@@ -125,7 +126,7 @@ class Formula:
             used = {v for r in rules for v in kept if v in r.formula}
             if used:
                 notes.append("recurrences stay names: " + ", ".join(v for v in kept if v in used))
-        return self._done(_rules_text(rules, y), tuple(rules), notes, True)
+        return self._done(_rules_text(rules, y, self.axis.unit), tuple(rules), notes, True)
 
     def _done(self, text, rules, notes, depends) -> FormulaResult:
         compounds = any(r.compounds for r in rules)
@@ -166,7 +167,7 @@ class Formula:
         e = self._expand(Ref(h), yr, {})
         d = self._differentiate(e, yr)
         if len(years) == 1 and T in d.free_symbols:
-            d = d.xreplace({T: sp.Integer(yr)})
+            d = d.xreplace({T: sp.Rational(yr, self.axis.per_year)})
         loops = any(s.name.startswith(f"d({h}[") for s in d.free_symbols)
         # One rule per variable on a long path: pulling out factors is enough.
         nice, ok = readable(d, full=not self.chain)
@@ -191,7 +192,7 @@ class Formula:
                 c = c.seen_from(r)
                 if c.var == self.x.name and c.var not in self.hubs:
                     parts.append((c, self._weight(c, yr)))
-                elif c.var in self.expandable and not c.cumsum:
+                elif c.var in self.expandable and not c.running:
                     stack.append(c)
         return frozenset(parts)
 
@@ -211,8 +212,8 @@ class Formula:
                 continue
             if ref not in pending:
                 p = self.plan.cover[ref.var].at(0, self.axis.index(ref.at(yr)))
-                e = reframe(expression(self.model, p), ref)
-                kids = [c for c in refs_in(e) if c.var in self.expandable and not c.cumsum]
+                e = reframe(expression(self.model, p), ref, self.axis.per_year)
+                kids = [c for c in refs_in(e) if c.var in self.expandable and not c.running]
                 pending[ref] = (e, kids)
                 # Inlinable cells are never cyclic: a cell still pending is not read again.
                 stack.extend(c for c in kids if c not in memo and c not in pending)
@@ -236,16 +237,17 @@ class Formula:
                 w = self._weight(c, yr)
                 if w:
                     terms.append(sp.diff(e, s) * w)
-            elif c.var in self.path and (c.var in self.hubs or c.cumsum):
+            elif c.var in self.path and (c.var in self.hubs or c.running):
                 terms.append(sp.diff(e, s) * tangent_symbol(c))
         return sp.Add(*terms)
 
     def _weight(self, c: Ref, yr: int) -> int:
         """How many moved cells of x the reference c reads in year yr."""
-        at = c.at(yr)
+        j = self.axis.index(c.at(yr))
+        first = c.first_read(j, self.axis)  # a running total reads from there to j
         if self.x.year is None:
-            return self.axis.index(at) + 1 if c.cumsum else 1
-        return int(self.x.year <= at) if c.cumsum else int(self.x.year == at)
+            return j - first + 1
+        return int(first <= self.axis.index(self.x.year) <= j)
 
 
 def _referenced(rules: list[Rule], output: str) -> list[Rule]:
@@ -265,13 +267,14 @@ def _referenced(rules: list[Rule], output: str) -> list[Rule]:
     return [r for r in rules if r.variable in keep]
 
 
-def _rules_text(rules: list[Rule], output: str) -> str:
+def _rules_text(rules: list[Rule], output: str, unit: str = YEARS) -> str:
     if all(r.variable == output for r in rules):
         if len(rules) == 1:
             return rules[0].formula
-        return "\n".join(f"{years_label(r.years)}: {r.formula}" for r in rules)
+        return "\n".join(f"{years_label(r.years, unit)}: {r.formula}" for r in rules)
     lines = []
     for r in rules:
         many = sum(1 for q in rules if q.variable == r.variable) > 1
-        lines.append(f"d({r.variable}) = {r.formula}" + (f"   ({years_label(r.years)})" if many else ""))
+        lines.append(f"d({r.variable}) = {r.formula}"
+                     + (f"   ({years_label(r.years, unit)})" if many else ""))
     return "\n".join(lines)

@@ -75,7 +75,7 @@ class MemberFormula(Formula):
         key = (id(p), r)  # the same piece read through the same reference: every year alike
         hit = self.framed.get(key)
         if hit is None or hit[0] is not p:
-            hit = self.framed[key] = (p, reframe(expression(self.model, p), r))
+            hit = self.framed[key] = (p, reframe(expression(self.model, p), r, self.axis.per_year))
         return hit[1]
 
     def _members(self, c: Ref) -> list[Ref]:
@@ -120,7 +120,7 @@ class MemberFormula(Formula):
             found[h] = self._hub_rules(h)
             for _, d, _, _ in found[h]:
                 for r in referenced(d):
-                    cell = replace(r, offset=0, year=None, cumsum=False)
+                    cell = replace(r, offset=0, year=None, cumsum=False, ytd=False)
                     if cell.var in self.hubs and cell not in done:
                         todo.append(cell)
         rules = [rule for h, rs in self._folded(found, start) for rule in rs]
@@ -185,7 +185,7 @@ class MemberFormula(Formula):
         e = self._expand(h, yr, self.memo)
         d = self._differentiate(e, yr)
         if len(years) == 1 and T in d.free_symbols:
-            d = d.xreplace({T: sp.Integer(yr)})
+            d = d.xreplace({T: sp.Rational(yr, self.axis.per_year)})
         loops = any(r.var == h.var and tuple(r.members) == tuple(h.members)
                     for r in referenced(d))
         # members alike but for the member share one rewriting (1,000 hub cells: one simplify)
@@ -212,7 +212,7 @@ class MemberFormula(Formula):
             for c in self._reads(r, yr):  # already seen from r
                 if c.var == self.x.name and c.var not in self.hubs:
                     parts.append((c, self._weight(c, yr)))
-                elif c.var in self.expandable and not c.cumsum and self._member_reaches(c):
+                elif c.var in self.expandable and not c.running and self._member_reaches(c):
                     stack.append(c)
         return frozenset(parts)
 
@@ -227,7 +227,7 @@ class MemberFormula(Formula):
             if ref not in pending:
                 e = self._read(ref, yr) if ref is r or self._piece(ref, yr) is not None \
                     else symbol(ref)
-                kids = [c for c in refs_in(e) if c.var in self.expandable and not c.cumsum
+                kids = [c for c in refs_in(e) if c.var in self.expandable and not c.running
                         and c.agg is None and self._member_reaches(c)]
                 pending[ref] = (e, kids)
                 stack.extend(c for c in kids if c not in memo and c not in pending)
@@ -257,8 +257,8 @@ class MemberFormula(Formula):
                 w = self._weight(c, yr)
                 if w:
                     terms.append(sp.diff(e, s) * w)
-            elif c.var in self.path and (c.var in self.hubs or c.cumsum) and \
-                    (c.cumsum or self._member_reaches(c)):
+            elif c.var in self.path and (c.var in self.hubs or c.running) and \
+                    (c.running or self._member_reaches(c)):
                 terms.append(sp.diff(e, s) * tangent_cell(c))
         return sp.Add(*terms)
 
@@ -339,7 +339,7 @@ class MemberFormula(Formula):
         out = super().result()
         if out.rules:
             label = str(Cell(self.y.name, None, self.y.members))
-            out = replace(out, text=_rules_text(list(out.rules), label))
+            out = replace(out, text=_rules_text(list(out.rules), label, self.axis.unit))
         return out
 
 

@@ -72,6 +72,8 @@ def nan_guard(value: pl.Expr, *operands: pl.Expr) -> pl.Expr:
 def no_negative_zero(x: pl.Expr) -> pl.Expr:
     """-0 as 0: which zero min(0, -0) picks is otherwise up to the library.
 
-    (`x + 0.0` would do in IEEE arithmetic, but polars simplifies it away.)
+    (`x + 0.0` would do in IEEE arithmetic, but polars simplifies it away; and a
+    literal 0.0 here let polars fold `a + min(a, a)` into `a`, -0 for a = -0: the
+    zero is a column, `zero()`, which polars leaves alone.)
     """
-    return pl.when(x == 0).then(0.0).otherwise(x)
+    return pl.when(x == 0).then(zero()).otherwise(x)

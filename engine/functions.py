@@ -30,7 +30,8 @@ docs and tests. sympy is imported when a sympy builder first runs, never at
 import time: `scn run` and `scn check` must not pay for it.
 
 Kinds: "element" (element-wise in the current period), "time" (needs other
-periods of its argument), "aggregate" (sum/mean/min/max over `x[A..B]`; min
+periods of its argument, or the current period itself: year(), quarter(),
+month()), "aggregate" (sum/mean/min/max over `x[A..B]`; min
 and max are also element-wise), "distribution" (a random quantity; a plain
 run uses its mean).
 """
@@ -337,6 +338,25 @@ def _time(name: str, signature: str, n: int, polars: Build, cells: Build, sympy:
     return Function(name, n, n, signature, "time", polars, cells, sympy, reads=reads)
 
 
+def _calendar(part: str) -> Function:
+    """year(), quarter(), month(): of the period being computed, no argument. sympy
+    keeps each as a flat function of `t` (engine.time_functions.calendar_of_t)."""
+    return Function(part, 0, 0, f"{part}()", "time", tf.polars_calendar(part),
+                    tf.cells_calendar(part), tf.sympy_calendar(part),
+                    numpy=tf.calendar_of_t(part), from_sympy=tf.polars_calendar_of_t(part),
+                    kept="flat")
+
+
+# The time functions that read a window of periods before the current one. Their
+# uses (engine.uses) carry the axis' periods a year in `a` and the position of
+# the axis' first period within its year in `b`, which `reads` needs.
+WINDOWED = ("yoy", "ytd", "ttm")
+CALENDAR = ("year", "quarter", "month")
+# The running totals sympy keeps as one symbol each (engine.symbolic.Ref): from the
+# axis' first period, and from the calendar year's first period.
+RUNNING_TOTALS = ("cumsum", "ytd")
+
+
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     _extreme("min", np_min, pl_least, "least", "Min", pl.min_horizontal),
     _extreme("max", np_max, pl_greatest, "greatest", "Max", pl.max_horizontal),
@@ -366,6 +386,15 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
           reads=lambda i, a, b: [i - 1, i]),
     _time("cagr", "cagr(x, A, B)", 3, tf.polars_cagr, tf.cells_cagr, tf.sympy_cagr,
           reads=lambda i, a, b: [a, b]),
+    _time("yoy", "yoy(x)", 1, tf.polars_yoy, tf.cells_yoy, tf.sympy_yoy,
+          reads=lambda i, a, b: [i - a, i]),
+    _time("ytd", "ytd(x)", 1, tf.polars_ytd, tf.cells_ytd, tf.sympy_ytd,
+          reads=lambda i, a, b: list(range(i - (i + b) % a, i + 1))),
+    _time("ttm", "ttm(x)", 1, tf.polars_ttm, tf.cells_ttm, tf.sympy_ttm,
+          reads=lambda i, a, b: list(range(i - a + 1, i + 1))),
+    _calendar("year"),
+    _calendar("quarter"),
+    _calendar("month"),
     _distribution("normal", "normal(mean, sd)", ("mean", "sd"), lambda m, sd: m,
                   lambda m, sd: m, lambda m, sd: m),
     _distribution("uniform", "uniform(lo, hi)", ("lo", "hi"), _mean_between, _mean_between,

@@ -420,8 +420,9 @@ class _Unroll:
             at = axis.index(r.at(axis.absolute(i)))
             if at is None:
                 raise _TooBig  # outside the axis: the checks allow no such read
-            if r.cumsum:
-                value = sp.Add(*(self.cell(r.var, j, depth + 1) for j in range(at + 1)))
+            if r.running:  # cumsum, ytd: the periods it sums
+                value = sp.Add(*(self.cell(r.var, j, depth + 1)
+                                 for j in range(r.first_read(at, axis), at + 1)))
             else:
                 value = self.cell(r.var, at, depth + 1)
             subs[symbol(r)] = value

@@ -122,7 +122,7 @@ def member_levers(model: Model, plan: Plan, output: str, members: tuple[str, ...
                 years = tuple(np.flatnonzero(mask[k]).tolist())
                 reads = tuple(i for i in years if i in by_combo[k])
                 if reads:
-                    when = years_label(axis.absolute(i) for i in years)
+                    when = years_label((axis.absolute(i) for i in years), axis.unit)
                     label = f"{v}[{', '.join([*rows[k], when])}]"
                     out.append(Lever(label, v, years, False, reads, rows[k], k))
     return out
@@ -158,6 +158,6 @@ def levers(model: Model, plan: Plan, output: str, year: int | None = None) -> li
                 years = tuple(np.flatnonzero(cov.mask(k)[0]).tolist())
                 reads = read(years)
                 if reads != ():
-                    out.append(Lever(f"{v}[{years_label(axis.absolute(i) for i in years)}]", v,
+                    out.append(Lever(f"{v}[{years_label((axis.absolute(i) for i in years), axis.unit)}]", v,
                                      years, False, reads))
     return out

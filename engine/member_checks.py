@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from dsl.errors import Diagnostic, Subject
-from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, Use
+from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, TTM, YOY, YTD, Use
 
 
 def check_use(model, piece, mask: np.ndarray, use: Use, cover) -> list[Diagnostic]:
@@ -97,4 +97,14 @@ def _in_time(cells: np.ndarray, use: Use, n: int) -> np.ndarray:
     elif kind == GROWTH:  # this period and the one before
         need = cells.copy()
         need[..., :-1] |= cells[..., 1:]
+    elif kind in (YOY, TTM):  # this period and one a year earlier, or the whole year back
+        k = use.a
+        need = cells.copy()
+        for j in ((k,) if kind == YOY else range(1, k)):
+            if j < n:
+                need[..., :n - j] |= cells[..., j:]
+    elif kind == YTD:  # each period's year so far
+        for i in range(n):
+            lo = max(min(use.cells(i)), 0)
+            need[..., lo:i + 1] |= cells[..., i:i + 1]
     return need

@@ -22,6 +22,7 @@ from engine.axis import TimeAxis
 from engine.cache import ModelCache
 from engine.cover import Cover
 from engine.dims import Dim, Space, label
+from engine.selectors import selector_span
 from engine.uses import suggest
 
 SINGLE, RANGE, SERIES = 2, 1, 0  # how specific a piece is: higher wins
@@ -155,10 +156,15 @@ class Model:
     def years(self) -> tuple[int, ...]:
         """The periods' absolute numbers: for the yearly axes of version 1, the years.
 
-        For the callers that still count in years (the back-ends, the command
-        line's renderers); the engine's own passes ask `axis`.
+        For the callers that still count in years; the engine's own passes ask
+        `axis`, and output names periods by `labels`.
         """
         return tuple(range(self.axis.start, self.axis.end + 1))
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """The periods as output names them: `2025`, `2025Q3`, `2025-07`."""
+        return self.axis.labels()
 
     def chain(self, scenario: str) -> list[str]:
         """The layers of a scenario, bottom first: base, ..., scenario."""
@@ -173,10 +179,20 @@ class Model:
 
 
 def year_span(years: A.Years | None, axis: TimeAxis) -> tuple[int, int] | None:
-    """The indices a selector covers (None: the whole axis); None when it covers none."""
+    """The indices a selector covers (None: the whole axis); None when it covers none.
+    Its periods must fit the axis (engine.selectors checks them first)."""
     if years is None:
         return axis.clip(None, None)
-    return axis.clip(years.start, years.end)
+    return axis.clip(*axis.span_of(years.start, years.end))
+
+
+def time_rank(years: A.Years | None, axis: TimeAxis) -> int:
+    """SERIES for a whole series, SINGLE for one period of the axis (`x[2026]` on a
+    yearly axis, `x[2025Q2]` on a quarterly one), else RANGE: a range, and a year
+    standing for its periods (`x[2025]` on a quarterly axis ranks as a range)."""
+    if years is None:
+        return SERIES
+    return SINGLE if years.single and axis.point(years.start) is not None else RANGE
 
 
 def pieces_of(d: A.Definition, layer: str, axis: TimeAxis, errors: list[Diagnostic],
@@ -192,17 +208,19 @@ def pieces_of(d: A.Definition, layer: str, axis: TimeAxis, errors: list[Diagnost
         return out
     if isinstance(d.expr, A.YearMap) and d.years is None:
         for entry in d.expr.entries:
-            _check_selector(entry.years, axis, errors)
-            span = year_span(entry.years, axis)
+            bounds = selector_span(entry.years, axis, errors)
+            span = None if bounds is None else axis.clip(*bounds)
             if span is not None:
                 out.append(_piece(d, entry.value, span, RANGE, layer, entry.span, pinned, dims))
         return out
-    if d.years is not None:
-        _check_selector(d.years, axis, errors)
-    span = year_span(d.years, axis)
+    if d.years is None:
+        span = axis.clip(None, None)
+    else:
+        bounds = selector_span(d.years, axis, errors)
+        span = None if bounds is None else axis.clip(*bounds)
     if span is None:
         return out
-    rank = SERIES if d.years is None else (SINGLE if d.years.single else RANGE)
+    rank = time_rank(d.years, axis)
     if isinstance(d.expr, A.MemberMap):
         entries = _map_members(d, pinned, member_of, errors)
         for entry, member in entries:
@@ -284,15 +302,6 @@ def unknown_member(m: A.Member, member_of) -> Diagnostic:
         "members: " + ", ".join(list(member_of)[:12]) if member_of else
         "declare the dim first: dim company = {goog, meta}")
     return Diagnostic(f"unknown member '{m.name}'", m.span, hint, code="unknown-member")
-
-
-def _check_selector(years: A.Years, axis: TimeAxis, errors: list[Diagnostic]) -> None:
-    for y in (years.start, years.end):
-        if y is not None and not axis.contains(y):
-            errors.append(Diagnostic(
-                f"year {y} is outside the model years {axis.range_label()}", years.span,
-                "change the year or widen the 'years' line", code="year-outside"))
-            return
 
 
 def _layer(model: Model, var: str, pieces: tuple[Piece, ...] | None) -> Cover | None:

@@ -193,7 +193,7 @@ HANDLERS: dict[type, Callable[[Polars, A.Expr], pl.Expr]] = {
     A.Name: lambda b, n: pl.col(b.ctx.column(n.name, n.members)),
     A.CurrentYear: lambda b, n: pl.col(YEAR_FLOAT),
     A.Shifted: lambda b, n: pl.col(b.ctx.column(n.name, n.members)).shift(-n.offset),
-    A.AtYear: lambda b, n: at(b.ctx.column(n.name, n.members), b.ctx.axis.index(n.year)),
+    A.AtYear: lambda b, n: at(b.ctx.column(n.name, n.members), b.ctx.axis.index_of(n.period)),
     A.YearRange: A.only_inside("polars", "sum, mean, min or max"),
     A.Unary: _unary,
     A.Binary: _binary,

@@ -19,7 +19,7 @@ from engine.uses import suggest
 
 def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
     years = doc.years
-    axis = TimeAxis.of_years(years.start, years.end) if years else TimeAxis(YEARS, 0, 0)
+    axis = TimeAxis.of(years.unit, years.start, years.end) if years else TimeAxis(YEARS, 0, 0)
     variables: dict[str, list[A.Definition]] = {}
     sections: dict[str, str | None] = {}
     for p in doc.definitions:

@@ -36,7 +36,8 @@ from typing import Callable, Mapping
 import sympy as sp
 
 from dsl import ast as A
-from engine.functions import Context, Function
+from dsl.periods import YEARS, label_of
+from engine.functions import RUNNING_TOTALS, Context, Function
 from engine.symbolic_functions import Flat, function_class
 
 
@@ -46,8 +47,10 @@ from engine.symbolic_functions import Flat, function_class
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A cell an expression reads: `var` at `offset` years from the current
-    one, or at the absolute `year`; `cumsum` for cumsum(var) there.
+    """A cell an expression reads: `var` at `offset` periods from the current
+    one, or at the absolute period `year` (the year, on a yearly axis);
+    `cumsum` for cumsum(var) there, `ytd` for ytd(var) (running totals: the
+    one symbol stands for every period summed, `first_read` says from where).
 
     With dims: `dims` are the variable's dims (canonical order) and
     `members` one slot per dim: a member name where the reference pins it
@@ -64,20 +67,39 @@ class Ref:
     dims: tuple[str, ...] = ()
     agg: str | None = None
     over: str | None = None
+    ytd: bool = False
+    # The unit of the axis `year` counts on, for the label alone (`capex[2025Q3]`):
+    # not part of a reference's identity, which the model's axis fixes.
+    unit: str = field(default=YEARS, compare=False, repr=False)
+
+    @property
+    def running(self) -> str | None:
+        """The running total's function (cumsum, ytd: RUNNING_TOTALS), None for one cell."""
+        if not (self.cumsum or self.ytd):
+            return None
+        return RUNNING_TOTALS[1] if self.ytd else RUNNING_TOTALS[0]
+
+    def first_read(self, j: int, axis) -> int:
+        """The first period index this reference sums when it reads period j:
+        j itself for one cell, 0 for cumsum, the start of j's year for ytd
+        (`engine.axis.TimeAxis.first_of_year`)."""
+        if self.cumsum:
+            return 0
+        return axis.first_of_year(j) if self.ytd else j
 
     @property
     def label(self) -> str:
         where = [m for m in self.members if m is not None]
         if self.year is not None:
-            where.append(str(self.year))
+            where.append(label_of(self.unit, self.year))
         elif self.offset:
             where.append(f"t{self.offset:+d}")
         base = self.var
-        if self.cumsum:  # cumsum(x)[2025], cumsum(x[goog])[t-1]: the time outside, as before
+        if self.running:  # cumsum(x)[2025], cumsum(x[goog])[t-1]: the time outside, as before
             inner = f"{self.var}[{','.join(m for m in self.members if m is not None)}]" \
                 if any(m is not None for m in self.members) else self.var
             when = where[-1:] if (self.year is not None or self.offset) else []
-            return f"cumsum({inner})" + (f"[{when[0]}]" if when else "")
+            return f"{self.running}({inner})" + (f"[{when[0]}]" if when else "")
         text = f"{base}[{','.join(where)}]" if where else base
         if self.agg is not None:
             return f"{self.agg}({text}, {self.over})"
@@ -95,7 +117,7 @@ class Ref:
         if self.agg is not None:
             inner = replace(self, var=f"d({self.var})", agg=None, over=None)
             return f"{self.agg}({inner.label}, {self.over})"
-        if not self.cumsum:
+        if not self.running:
             return f"d({self.label})"
         return replace(self, var=f"d({self.var})").label
 
@@ -204,14 +226,16 @@ def tangent_symbol(ref: Ref) -> sp.Symbol:
     return plain_symbol(ref.tangent_label)
 
 
-def reframe(expr: sp.Expr, outer: Ref) -> sp.Expr:
+def reframe(expr: sp.Expr, outer: Ref, per_year: int = 1) -> sp.Expr:
     """A definition's expression as read through the reference `outer`:
-    `capex` inside a definition read as `y[t-1]` becomes `capex[t-1]`."""
+    `capex` inside a definition read as `y[t-1]` becomes `capex[t-1]`, and `t`
+    moves by the periods `outer` moves (`per_year` periods make a year of t)."""
     if outer.year is None and outer.offset == 0 and not any(m is not None for m in outer.members):
         return expr
     mapping: dict[sp.Basic, sp.Basic] = {symbol(r): symbol(r.seen_from(outer)) for r in refs_in(expr)}
     if outer.year is not None or outer.offset:
-        mapping[T] = sp.Integer(outer.year) if outer.year is not None else T + outer.offset
+        mapping[T] = (sp.Rational(outer.year, per_year) if outer.year is not None
+                      else T + sp.Rational(outer.offset, per_year))
     return expr.xreplace(mapping)
 
 
@@ -222,7 +246,7 @@ def refs_in(expr: sp.Basic) -> list[Ref]:
 
 
 def _order(r: Ref):
-    return (r.var, r.cumsum, r.year is not None, r.year or 0, r.offset,
+    return (r.var, r.cumsum, r.ytd, r.year is not None, r.year or 0, r.offset,
             r.agg or "", r.over or "", tuple(m or "" for m in r.members))
 
 
@@ -300,17 +324,19 @@ class Builder:
         return dims, tuple(picked.get(d) for d in dims)
 
     def cell(self, name: str, k: int, frame: Frame, cumsum: bool = False,
-             selected: tuple[A.Member, ...] = ()) -> sp.Expr:
+             selected: tuple[A.Member, ...] = (), ytd: bool = False) -> sp.Expr:
         dims, members = self.slots(name, selected)
+        unit = self.ctx.axis.unit
         if frame.absolute:
             return symbol(Ref(name, year=frame.year + k, cumsum=cumsum, members=members,
-                              dims=dims))
+                              dims=dims, ytd=ytd, unit=unit))
         return symbol(Ref(name, offset=frame.offset + k, cumsum=cumsum, members=members,
-                          dims=dims))
+                          dims=dims, ytd=ytd, unit=unit))
 
     def at(self, name: str, year: int, selected: tuple[A.Member, ...] = ()) -> sp.Expr:
+        """The cell of `name` at the absolute period `year` (the year, on a yearly axis)."""
         dims, members = self.slots(name, selected)
-        return symbol(Ref(name, year=year, members=members, dims=dims))
+        return symbol(Ref(name, year=year, members=members, dims=dims, unit=self.ctx.axis.unit))
 
     def over_dim(self, node: A.Call) -> str | None:
         """The dim `sum(x, DIM)` (mean, min, max) aggregates over, None for any other call."""
@@ -322,9 +348,11 @@ class Builder:
         return None
 
     def t(self, frame: Frame) -> sp.Expr:
+        """`t` where the frame reads: exact, in years (a period is 1/per_year of one)."""
+        k = self.ctx.axis.per_year
         if frame.absolute:
-            return sp.Integer(frame.year)
-        return T + frame.offset
+            return sp.Rational(frame.year, k)
+        return T + sp.Rational(frame.offset, k)
 
     # -- values
     def expr(self, node: A.Expr, frame: Frame = Frame()) -> sp.Expr:
@@ -377,8 +405,8 @@ class SympyCall:
     def kept(self, values: list[sp.Expr]) -> sp.Expr:
         return function_class(self.function)(*values)
 
-    def cell(self, name: str, k: int, cumsum: bool = False) -> sp.Expr:
-        return self.builder.cell(name, k, self.frame, cumsum, self._selected(name))
+    def cell(self, name: str, k: int, cumsum: bool = False, ytd: bool = False) -> sp.Expr:
+        return self.builder.cell(name, k, self.frame, cumsum, self._selected(name), ytd)
 
     def at(self, name: str, year: int) -> sp.Expr:
         return self.builder.at(name, year, self._selected(name))
@@ -438,7 +466,7 @@ HANDLERS: dict[type, Callable[[Builder, A.Expr, Frame], sp.Expr]] = {
     A.Name: lambda b, n, frame: b.cell(n.name, 0, frame, selected=n.members),
     A.CurrentYear: lambda b, n, frame: b.t(frame),
     A.Shifted: lambda b, n, frame: b.cell(n.name, n.offset, frame, selected=n.members),
-    A.AtYear: lambda b, n, frame: b.at(n.name, n.year, n.members),
+    A.AtYear: lambda b, n, frame: b.at(n.name, b.ctx.axis.point(n.period), n.members),
     A.YearRange: A.only_inside("sympy", "sum, mean, min or max"),
     A.Unary: _unary,
     A.Binary: _binary,

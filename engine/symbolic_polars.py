@@ -17,17 +17,19 @@ import polars as pl
 import sympy as sp
 
 from engine.axis import TimeAxis
-from engine.frame import BATCH_BASE, F64, YEAR_FLOAT, running_total
+from engine.frame import BATCH, BATCH_BASE, F64, YEAR, YEAR_FLOAT, running_total
 from engine.functions import FUNCTIONS
 from engine.symbolic import T, Ref, ref_of
 from engine.symbolic_functions import Applied
 
 
 def column_ref(column: str, ref: Ref, axis: TimeAxis) -> pl.Expr:
-    """Read column `column` the way `ref` reads its variable (shift, gather, cumsum)."""
+    """Read column `column` the way `ref` reads its variable (shift, gather, cumsum, ytd)."""
     col = pl.col(column)
     if ref.cumsum:
         col = running_total(col)
+    elif ref.ytd:  # restarted at each calendar year, as engine.time_functions.polars_ytd
+        col = col.cum_sum().over(BATCH, pl.col(YEAR) // axis.per_year)
     if ref.year is not None:
         return col.gather(pl.col(BATCH_BASE) + axis.index(ref.year))
     return col.shift(-ref.offset) if ref.offset else col

@@ -15,6 +15,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from engine.functions import FUNCTIONS
+from engine.symbolic import T
 from engine.symbolic_functions import Applied
 
 
@@ -26,6 +27,9 @@ class ScnPrinter(StrPrinter):
     def _print(self, expr, **kwargs):
         name = _scn_name(expr)
         if name is not None:  # a function of the registry, by its entry
+            entry = expr.function if isinstance(expr, Applied) else FUNCTIONS.get(name)
+            if entry is not None and entry.max_args == 0 and expr.args == (T,):
+                return f"{name}()"  # quarter() of the current period, as written
             return f"{name}(" + ", ".join(self._print(a) for a in expr.args) + ")"
         return super()._print(expr, **kwargs)
 

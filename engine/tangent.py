@@ -154,8 +154,8 @@ def _cell_function(terms, axis: TimeAxis):
 
 def _read_cell(values: np.ndarray, r: Ref, i: int, axis: TimeAxis) -> np.ndarray:
     j = axis.index(r.year) if r.year is not None else i + r.offset
-    if r.cumsum:
-        return values[:, : j + 1].sum(axis=1)
+    if r.running:  # cumsum, ytd: every period from the first it sums
+        return values[:, r.first_read(j, axis): j + 1].sum(axis=1)
     return values[:, j]
 
 

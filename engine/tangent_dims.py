@@ -107,6 +107,12 @@ class Reader:
     def _time(self, out: np.ndarray, ref: Ref) -> np.ndarray:
         if ref.cumsum:
             out = np.cumsum(out, axis=2)
+        elif ref.ytd:  # a running total restarted at each calendar year
+            axis = self.model.axis
+            out = out.copy()
+            for i in range(1, self.n):
+                if axis.first_of_year(i) != i:
+                    out[:, :, i] += out[:, :, i - 1]
         if ref.year is not None:
             j = self.model.axis.index(ref.year)
             return np.broadcast_to(out[:, :, j:j + 1], out.shape).copy()

@@ -1,7 +1,8 @@
 """The builders of the functions that read other periods, for every back-end.
 
 `interp` and `step` (a year map read at the current period), `cumsum`,
-`growth`, `cagr`, and `sum`/`mean`/`min`/`max` over a year range. Each
+`growth`, `cagr`, `yoy`, `ytd`, `ttm`, the calendar of the period (`year()`,
+`quarter()`, `month()`), and `sum`/`mean`/`min`/`max` over a range. Each
 function's polars, cell and sympy builders stand together; the registry
 (`engine.functions`) names them. A builder receives the back-end `b` and
 the call's argument nodes (see engine.functions); periods are asked of the
@@ -22,12 +23,13 @@ import polars as pl
 
 from dsl import ast as A
 from engine.axis import TimeAxis
-from engine.frame import F64, YEAR_FLOAT, at, exact_div, running_total
+from engine.frame import BATCH, F64, YEAR, YEAR_FLOAT, at, exact_div, running_total
 
 
 def _range(axis: TimeAxis, r: A.YearRange) -> range:
-    """The period indices a range `x[A..B]` covers (an open side runs to the axis' end)."""
-    lo, hi = axis.clip(r.years.start, r.years.end)
+    """The period indices a range `x[A..B]` covers (an open side runs to the axis'
+    end; a year stands for its periods: `x[2025]` is 2025Q1..2025Q4)."""
+    lo, hi = axis.clip(*axis.span_of(r.years.start, r.years.end))
     return range(lo, hi + 1)
 
 
@@ -35,13 +37,15 @@ def _cagr_years(args: tuple[A.Expr, ...]) -> tuple[str, int, int]:
     return args[0].name, int(args[1].text), int(args[2].text)
 
 
-def key_t(axis: TimeAxis, absolute: int) -> float:
-    """`t` of a year-map key: the start of that period as a fractional year."""
-    return axis.t(absolute - axis.start)
+def key_t(axis: TimeAxis, key: A.Years) -> float:
+    """`t` of an interp/step key: the start of the period written as a fractional
+    year (a year key stands at its first period: 2025 is 2025.0), computed as
+    the axis computes `t`."""
+    return key.start.t
 
 
 def _sorted_entries(m: A.YearMap) -> list[A.MapEntry]:
-    return sorted(m.entries, key=lambda e: e.years.start)
+    return sorted(m.entries, key=lambda e: e.years.start.t)
 
 
 # ---------------------------------------------------------------- polars
@@ -76,6 +80,45 @@ def polars_growth(b, args) -> pl.Expr:
     return x / x.shift(1) - 1
 
 
+def polars_yoy(b, args) -> pl.Expr:
+    """x / x a year earlier - 1: `per_year` rows back (the checker keeps reads in the batch)."""
+    x = pl.col(b.ctx.column(args[0].name, args[0].members))
+    return x / x.shift(b.ctx.axis.per_year) - 1
+
+
+def polars_ttm(b, args) -> pl.Expr:
+    """The last year's periods summed, the oldest first (as the reference adds them)."""
+    x = pl.col(b.ctx.column(args[0].name, args[0].members))
+    k = b.ctx.axis.per_year
+    total = x.shift(k - 1)
+    for j in range(k - 2, -1, -1):
+        total = total + (x.shift(j) if j else x)
+    return total
+
+
+def polars_ytd(b, args) -> pl.Expr:
+    """A running total within each batch and calendar year (cumsum's, restarted each year)."""
+    x = pl.col(b.ctx.column(args[0].name, args[0].members))
+    # a running total starts at 0 (never -0), as cumsum's; the calendar year of a
+    # row is its absolute period number // per_year
+    return x.cum_sum().over(BATCH, pl.col(YEAR) // b.ctx.axis.per_year)
+
+
+def polars_calendar(part: str) -> Callable:
+    """year(), quarter(), month() of each row's period, from its absolute number."""
+    def build(b, args) -> pl.Expr:
+        k = b.ctx.axis.per_year
+        month0 = (pl.col(YEAR) % k) * (12 // k)  # the period's first month, from 0
+        if part == "year":
+            out = pl.col(YEAR) // k
+        elif part == "quarter":
+            out = month0 // 3 + 1
+        else:
+            out = month0 + 1
+        return out.cast(F64)
+    return build
+
+
 def polars_cagr(b, args) -> pl.Expr:
     x, a, c = _cagr_years(args)
     x = b.ctx.column(x, args[0].members)
@@ -86,7 +129,7 @@ def polars_cagr(b, args) -> pl.Expr:
 def _polars_keys(b, m: A.YearMap) -> tuple[list[float], list[pl.Expr]]:
     entries = _sorted_entries(m)
     axis = b.ctx.axis
-    return [key_t(axis, e.years.start) for e in entries], [b.value(e.value) for e in entries]
+    return [key_t(axis, e.years) for e in entries], [b.value(e.value) for e in entries]
 
 
 def polars_interp(b, args) -> pl.Expr:
@@ -155,6 +198,84 @@ def cells_growth(b, args):
     return growth
 
 
+def cells_yoy(b, args):
+    x = b.ctx.column(args[0].name, args[0].members)
+    k = b.ctx.axis.per_year
+
+    def yoy(arrays, i):
+        return arrays[x][..., i] / arrays[x][..., i - k] - 1
+    return yoy
+
+
+def cells_ttm(b, args):
+    x = b.ctx.column(args[0].name, args[0].members)
+    k = b.ctx.axis.per_year
+
+    def ttm(arrays, i):
+        a = arrays[x]
+        total = a[..., i - k + 1]
+        for j in range(i - k + 2, i + 1):
+            total = total + a[..., j]
+        return total
+    return ttm
+
+
+def cells_ytd(b, args):
+    x = b.ctx.column(args[0].name, args[0].members)
+    axis = b.ctx.axis
+    # a running total starts at 0, as polars' cum_sum does: never -0
+    return lambda arrays, i: np.cumsum(arrays[x][..., axis.first_of_year(i): i + 1],
+                                       axis=-1)[..., -1] + 0.0
+
+
+def cells_calendar(part: str) -> Callable:
+    def build(b, args):
+        values = calendar_values(b.ctx.axis, part)
+        return lambda arrays, i: values[i]
+    return build
+
+
+def calendar_of(absolute: int, per_year: int, part: str) -> int:
+    """year(), quarter() or month() of the period with this absolute number
+    (a quarter's month is its first; a year's quarter and month are 1)."""
+    month0 = (absolute % per_year) * (12 // per_year)
+    if part == "year":
+        return absolute // per_year
+    return month0 // 3 + 1 if part == "quarter" else month0 + 1
+
+
+def calendar_values(axis: TimeAxis, part: str) -> list[np.float64]:
+    """year(), quarter() or month() of every period of the axis."""
+    return [np.float64(calendar_of(axis.absolute(i), axis.per_year, part))
+            for i in range(len(axis))]
+
+
+def calendar_of_t(part: str) -> Callable[[np.ndarray], np.ndarray]:
+    """year(), quarter() or month() of a period from its `t` (what sympy's form of
+    them reads): 12 t is within rounding of the period's absolute month, so its
+    nearest integer is exact whatever the axis' unit."""
+    def of_t(t):
+        m = np.rint(np.asarray(t, dtype=float) * 12)
+        y = np.floor_divide(m, 12)
+        if part == "year":
+            return y
+        month = m - 12 * y + 1
+        return month if part == "month" else np.floor_divide(month - 1, 3) + 1
+    return of_t
+
+
+def polars_calendar_of_t(part: str) -> Callable[[pl.Expr], pl.Expr]:
+    """`calendar_of_t` over a polars column of t (sympy's form back to polars)."""
+    def of_t(t: pl.Expr) -> pl.Expr:
+        m = (t * 12.0).round(0)
+        y = (m / 12.0).floor()
+        if part == "year":
+            return y
+        month = m - y * 12.0 + 1.0
+        return month if part == "month" else ((month - 1.0) / 3.0).floor() + 1.0
+    return of_t
+
+
 def cells_cagr(b, args):
     x, a, c = _cagr_years(args)
     x = b.ctx.column(x, args[0].members)
@@ -169,7 +290,7 @@ def cells_interp(step: bool) -> Callable:
     def build(b, args):
         axis = b.ctx.axis
         entries = _sorted_entries(args[0])
-        ks = [key_t(axis, e.years.start) for e in entries]
+        ks = [key_t(axis, e.years) for e in entries]
         fs = [b.value(e.value) for e in entries]
 
         def at_period(arrays, i):
@@ -226,6 +347,42 @@ def sympy_growth(b, args):
     return b.cell(x, 0) / b.cell(x, -1) - 1
 
 
+def sympy_yoy(b, args):
+    x = args[0].name
+    return b.cell(x, 0) / b.cell(x, -b.ctx.axis.per_year) - 1
+
+
+def sympy_ttm(b, args):
+    import sympy as sp
+
+    x = args[0].name
+    return sp.Add(*(b.cell(x, -j) for j in range(b.ctx.axis.per_year - 1, -1, -1)))
+
+
+def sympy_ytd(b, args):
+    """Where the period is known, the year's cells so far; else one symbol, `ytd(x)`,
+    a running total as cumsum(x) is (its tangent is the running total of d(x))."""
+    import sympy as sp
+
+    x = args[0].name
+    if b.year is not None:
+        k = b.ctx.axis.per_year
+        return sp.Add(*(b.cell(x, -j) for j in range(b.year % k, -1, -1)))
+    return b.cell(x, 0, ytd=True)
+
+
+def sympy_calendar(part: str) -> Callable:
+    """year(), quarter(), month(): the number where the period is known, else the
+    registry's function of `t` (flat: derivative 0), which sympy keeps as itself."""
+    def build(b, args):
+        import sympy as sp
+
+        if b.year is not None:
+            return sp.Integer(calendar_of(b.year, b.ctx.axis.per_year, part))
+        return b.kept([b.t()])
+    return build
+
+
 def sympy_cagr(b, args):
     import sympy as sp
 
@@ -240,10 +397,11 @@ def sympy_interp(step: bool) -> Callable:
         import sympy as sp
 
         entries = _sorted_entries(args[0])
-        keys = [e.years.start for e in entries]
+        # keys and the period as exact fractional years (a year key at its first period)
+        keys = [sp.Rational(e.years.start.number, e.years.start.per_year) for e in entries]
         values = [b.value(e.value) for e in entries]
         if b.year is not None:
-            return _segment_value(keys, values, b.year, step)
+            return _segment_value(keys, values, sp.Rational(b.year, b.ctx.axis.per_year), step)
         t = b.t()
         pieces = [(values[0], t <= keys[0])]
         for j in range(1, len(keys)):
@@ -258,9 +416,8 @@ def sympy_interp(step: bool) -> Callable:
     return build
 
 
-def _segment_value(keys: list[int], values: list, year: int, step: bool):
-    import sympy as sp
-
+def _segment_value(keys: list, values: list, year, step: bool):
+    """The value at `year` (the period's t, exact) of the line through the keys."""
     if len(keys) == 1 or year <= keys[0]:
         return values[0]
     if year >= keys[-1]:
@@ -270,5 +427,5 @@ def _segment_value(keys: list[int], values: list, year: int, step: bool):
         return values[j]
     if step:
         return values[j - 1]
-    w = sp.Rational(year - keys[j - 1], keys[j] - keys[j - 1])
+    w = (year - keys[j - 1]) / (keys[j] - keys[j - 1])
     return values[j - 1] + (values[j] - values[j - 1]) * w

@@ -25,6 +25,7 @@ import numpy as np
 
 from engine.api import Overrides, evaluate
 from engine.levers import Lever, levers
+from engine.axis import label_of
 from engine.model import BASE
 from engine.plan import Plan, run
 from engine.tangent import (first_rows, helper_name, moved_cells, restricted, run_tangent,
@@ -69,10 +70,11 @@ def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
     With dims, `output` may name a member cell (`capex[goog]`) and each member of
     an input is a lever; `top` (the rows a report shows) bounds how many of
     thousands are re-evaluated (engine.tornado_dims)."""
+    when = None if year is None else label_of(model.axis.unit, year)  # as the model names it
     if getattr(model, "dims", None):  # `capex[goog]` and the year
-        y = cell(model, output, "OUTPUT", None if year is None else str(year))
+        y = cell(model, output, "OUTPUT", when)
     else:
-        y = cell(model, output if year is None else f"{output}[{year}]", "OUTPUT")
+        y = cell(model, output if year is None else f"{output}[{when}]", "OUTPUT")
     axis = model.axis
     year = y.year if y.year is not None else axis.end
     if getattr(model, "dims", None):
@@ -84,7 +86,7 @@ def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
     result = evaluate(model, scenario, overrides)
     n = len(axis)
     i = axis.index(year)
-    has_value(model, result.plan.cover, Cell(y.name, year), "OUTPUT", output)
+    has_value(model, result.plan.cover, Cell(y.name, year, (), model.axis.unit), "OUTPUT", output)
     y0 = result.value(y.name, year)
     found = levers(model, result.plan, y.name, year)
     if not found:

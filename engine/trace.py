@@ -13,24 +13,30 @@ it computes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.numbers import is_plain_integer, shorten
+from dsl.periods import (YEARS, BadLabel, Period, label_of, looks_like_quarter, read_month,
+                         read_quarter)
 from engine.address import Cell as Address
 from engine.address import combo_index, combos, dims_of, members_of
 from engine.api import Result, uses_of
 from engine.axis import TimeAxis
 from engine.model import Model, Piece
+from engine.selectors import unit_problem
 from engine.uses import suggest
 
-_CELL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([0-9]+)\s*\])?\s*")
-# With dims: NAME[ITEM, ITEM, ...], each a member or a year, in any order.
+# A period as a command line writes it: 2027, 2027Q3, 2027-07 (checked by check_period).
+_PERIOD = r"[0-9]+(?:[Qq][0-9]+|-[0-9]+)?"
+_CELL = re.compile(rf"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*({_PERIOD})\s*\])?\s*")
+# With dims: NAME[ITEM, ITEM, ...], each a member or a period, in any order.
 _SUBSCRIPTED = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\[([^\[\]]*)\]\s*")
-_ITEM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\s*")
+_ITEM = re.compile(rf"\s*([A-Za-z_][A-Za-z0-9_]*|{_PERIOD})\s*")
+_MONTH = re.compile(r"([0-9]+)-([0-9]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +46,14 @@ class Cell:
     `engine.address.Cell` (`at` converts)."""
 
     name: str
-    year: int | None = None
+    year: int | None = None  # the period's absolute number: the year, on a yearly axis
     members: tuple[str, ...] = ()  # one per dim of the variable, or none (every member)
+    # the axis' unit, so that the text names the period as the model does
+    # (`capex[2027Q3]`, which parse_cell reads back); not part of the identity
+    unit: str = field(default=YEARS, compare=False, repr=False)
 
     def __str__(self) -> str:
-        where = [*self.members] + ([] if self.year is None else [str(self.year)])
+        where = [*self.members] + ([] if self.year is None else [label_of(self.unit, self.year)])
         return f"{self.name}[{', '.join(where)}]" if where else self.name
 
     def at(self, axis: TimeAxis) -> Address:
@@ -164,19 +173,23 @@ def cell(model: Model, text: str, source: str, year: str | None = None,
     """`parse_cell`, as the (name, year) `Cell` of the back-ends."""
     c = parse_cell(model, text, source, year, year_source)
     return Cell(c.variable, None if c.period is None else model.axis.absolute(c.period),
-                c.members)
+                c.members, model.axis.unit)
 
 
 def check_period(model: Model, value: str, source: str, text: str | None = None,
                  where: tuple[int, int] | None = None) -> int:
-    """A period of the model written as text (a year), as its index on the axis; an
-    error at its column otherwise."""
+    """A period of the model written as text (a year, `2027Q3`, `2027-07`: as the
+    model's axis names its periods), as its index on the axis; an error at its
+    column otherwise."""
     text = value if text is None else text
     where = where or (0, len(text))
     axis = model.axis
     first, last = axis.label(0), axis.label(axis.last)
     digits = value.strip()
-    if not is_plain_integer(digits):
+    if not axis.yearly or not is_plain_integer(digits):
+        label = _label_period(model, digits, source, text, where)
+        if label is not None:
+            return label
         raise ScnError([Diagnostic(f"expected a year, not '{shorten(value)}'", _span(text, *where),
                                    f"write a year between {first} and {last}", source=source,
                                    code="bad-cell")])
@@ -187,6 +200,43 @@ def check_period(model: Model, value: str, source: str, text: str | None = None,
         raise ScnError([Diagnostic(f"year {shorten(digits)} is outside the model years "
                                    f"{axis.range_label()}",
                                    _span(text, *where), f"pick a year between {first} and {last}",
+                                   source=source, code="year-outside")])
+    return i
+
+
+def _label_period(model: Model, value: str, source: str, text: str,
+                  where: tuple[int, int]) -> int | None:
+    """A period label (`2027Q3`, `2027-07`) or a year on a sub-annual axis, as its
+    index; None for text that is no period at all (the caller's error)."""
+    axis = model.axis
+    month = _MONTH.fullmatch(value)
+    try:
+        if looks_like_quarter(value):
+            p = read_quarter(value)
+        elif month is not None:
+            p = read_month(month[1], month[2])
+        elif is_plain_integer(value) and len(value) <= 5:
+            p = Period(YEARS, int(value))
+        else:
+            return None
+    except BadLabel as e:
+        raise ScnError([Diagnostic(str(e), _span(text, *where), e.hint, source=source,
+                                   code="bad-cell")]) from None
+    first, last = axis.label(0), axis.label(axis.last)
+    problem = unit_problem(axis, p, _span(text, *where))
+    if problem is None and p.is_year and not axis.yearly:
+        problem = Diagnostic(f"{p} is a year, but this model's periods are {axis.unit}",
+                             _span(text, *where),
+                             f"name one {axis.period_word}, such as "
+                             f"{axis.label(axis.index(axis.covers(p)[1]) or axis.last)}",
+                             code="bad-cell")
+    if problem is not None:
+        raise ScnError([replace(problem, source=source, code="bad-cell")])
+    i = axis.index_of(p)
+    if i is None:
+        raise ScnError([Diagnostic(f"{axis.period_word} {p} is outside the model {axis.unit} "
+                                   f"{axis.range_label()}", _span(text, *where),
+                                   f"pick a {axis.period_word} between {first} and {last}",
                                    source=source, code="year-outside")])
     return i
 
@@ -220,13 +270,13 @@ def has_value(model: Model, cover, c: Address | Cell, source: str, text: str,
                                subject=Subject(variable=c.variable, period=c.period))])
 
 
-def years_label(years) -> str:
-    """2024, 2026..2030: years (absolute periods of a yearly axis) as `TimeAxis.span_label`
-    writes them. For the back-ends, until they ask the model's axis."""
+def years_label(years, unit: str = YEARS) -> str:
+    """2024, 2026..2030 (or 2025Q1..2025Q3): absolute periods of an axis of `unit` as
+    `TimeAxis.span_label` writes them. For the back-ends that hold absolute numbers."""
     years = list(years)
     if not years:
         return ""
-    axis = TimeAxis.of_years(min(years), max(years))
+    axis = TimeAxis.of(unit, min(years), max(years))
     return axis.span_label(y - axis.start for y in years)
 
 

@@ -13,18 +13,22 @@ from dsl.errors import NO_SUBJECT, Diagnostic, Subject
 from engine.axis import TimeAxis
 from engine.distributions import Draw, check_literal, is_literal
 from dsl.numbers import is_plain_integer
-from engine.functions import FUNCTIONS
+from engine.functions import CALENDAR, FUNCTIONS, WINDOWED
+from engine.selectors import bare_year, read_point, read_range, unit_problem
 
 # How a use reaches into time. Year arguments are indices on the model's time axis.
 SAME, SHIFT, AT, RANGE, CUMSUM, GROWTH, CAGR = "same", "shift", "at", "range", "cumsum", "growth", "cagr"
+# yoy, ytd, ttm: a window of periods up to the current one; `a` holds the axis'
+# periods per year, `b` where its first period stands in its year (engine.functions).
+YOY, YTD, TTM = WINDOWED
 
 
 @dataclass(frozen=True, slots=True)
 class Use:
     name: str
     kind: str
-    a: int = 0  # SHIFT: offset; AT: index; RANGE/CAGR: first index
-    b: int = 0  # RANGE/CAGR: last index
+    a: int = 0  # SHIFT: offset; AT: index; RANGE/CAGR: first index; YOY/YTD/TTM: per year
+    b: int = 0  # RANGE/CAGR: last index; YTD: the axis' first period's place in its year
     span: A.Span = A.NO_SPAN
     # Dims: the members the reference selects ((dim, index), canonical order:
     # `capex[goog]`), and the dim an aggregate `sum(capex, company)` sums over.
@@ -42,7 +46,7 @@ class Use:
             return [self.a]
         if k == RANGE:
             return list(range(self.a, self.b + 1))
-        return FUNCTIONS[k].reads(i, self.a, self.b)  # CUMSUM, GROWTH, CAGR: as the registry says
+        return FUNCTIONS[k].reads(i, self.a, self.b)  # CUMSUM, GROWTH, CAGR...: as the registry says
 
 
 def suggest(name: str, known, loose: bool = False) -> str | None:
@@ -135,6 +139,7 @@ class UseCollector:
         return False
 
     def _index(self, year: int, span: A.Span) -> int | None:
+        """The index of a year written as a number (cagr's), or None after an error."""
         i = self.axis.index(year)
         if i is None:
             self._err("year-outside",
@@ -192,7 +197,11 @@ class UseCollector:
                 self.uses.append(Use(node.name, SHIFT, node.offset, span=node.span, members=sel))
 
     def _at_year(self, node: A.AtYear, top: bool) -> None:
-        i = self._index(node.year, node.span)
+        if node.period.is_year and not self.axis.yearly:
+            self.errors.append(bare_year(self.axis, node.name, node.period, node.span))
+            self._known(node.name, node.span)
+            return
+        i = read_point(node.period, node.span, self.axis, self.errors)
         if self._known(node.name, node.span) and i is not None:
             sel = self._selection(node.name, node.members)
             if sel is not None:
@@ -333,10 +342,10 @@ class UseCollector:
         r = args[0]
         if not self._known(r.name, r.span):
             return
-        a = 0 if r.years.start is None else self._index(r.years.start, r.years.span)
-        b = self.axis.last if r.years.end is None else self._index(r.years.end, r.years.span)
-        if a is None or b is None:
+        got = read_range(r.years, r.span, self.axis, self.errors)
+        if got is None:
             return
+        a, b = got
         sel = self._selection(r.name, r.members)
         if sel is not None:
             self.uses.append(Use(r.name, RANGE, a, b, span=r.span, members=sel))
@@ -351,18 +360,26 @@ class UseCollector:
                 if not isinstance(m, A.YearMap):
                     self._visit(m)
                 return
-            seen: dict[int, A.Span] = {}
+            seen: dict[float, A.Period] = {}
             for e in m.entries:
+                key = e.years.start
                 if not e.years.single:
-                    self._err("arguments", f"the keys of {name} must be single years",
+                    what = "years" if self.axis.yearly else f"years or {self.axis.unit}"
+                    self._err("arguments", f"the keys of {name} must be single {what}",
                               e.years.span, "write each year on its own, e.g. {2024: 10%, 2030: 40%}")
-                elif e.years.start in seen:
-                    self._err("arguments", f"year {e.years.start} is given twice in {name}",
-                              e.years.span)
+                elif (problem := unit_problem(self.axis, key, e.years.span)) is not None:
+                    self.errors.append(problem)
+                elif key.t in seen:  # a year key stands at its first period: 2025 is 2025Q1
+                    first = seen[key.t]
+                    self._err("arguments", f"year {key} is given twice in {name}" if first == key
+                              else f"{key} and {first} are the same point in {name} (a year "
+                              "key stands at its first period)", e.years.span)
                 else:
-                    seen[e.years.start] = e.years.span
+                    seen[key.t] = key
                 self._visit(e.value)
             return
+        if name in CALENDAR:
+            return  # year(), quarter(), month(): the period's own, no cell read
         target = args[0]
         if not isinstance(target, A.Name):
             self._err("arguments",
@@ -379,6 +396,13 @@ class UseCollector:
             self.uses.append(Use(target.name, CUMSUM, span=node.span, members=sel))
         elif name == "growth":
             self.uses.append(Use(target.name, GROWTH, span=node.span, members=sel))
+        elif name in WINDOWED:
+            k = self.axis.per_year
+            self.uses.append(Use(target.name, name, k, self.axis.start % k, span=node.span,
+                                 members=sel))
+        elif not self.axis.yearly:
+            self._err("arguments", f"cagr reads two years, but this model's periods are "
+                      f"{self.axis.unit}", node.span, _cagr_hint(self.axis, target.name, args))
         else:
             years = [self._year_literal(a) for a in args[1:]]
             if None in years:
@@ -393,11 +417,27 @@ class UseCollector:
             self.uses.append(Use(target.name, CAGR, ia, ib, span=node.span, members=sel))
 
     def _year_literal(self, node: A.Expr) -> int | None:
+        """A year written as a number (cagr's years)."""
         if isinstance(node, A.Number) and is_plain_integer(node.text):
             return int(node.text)  # a literal that parsed: at most 309 digits
         self._err("arguments", "the years of cagr must be written as years", node.span,
                   "write cagr(x, 2024, 2030)")
         return None
+
+
+def _cagr_hint(axis: TimeAxis, x: str, args) -> str:
+    """What to write instead of cagr in a sub-annual model: over yearly totals,
+    or between two periods (`t` counts years, so the power is per year)."""
+    a, b = (n.text if isinstance(n, A.Number) and n.text.isdigit() else y
+            for n, y in zip(args[1:3], ("2025", "2027")))
+    n = int(b) - int(a)
+    power = "" if n == 1 else f" ^ (1 / {n})"
+    last = "Q4" if axis.per_year == 4 else "-12"
+    totals, ends = f"sum({x}[{b}]) / sum({x}[{a}])", f"{x}[{b}{last}] / {x}[{a}{last}]"
+    if power:
+        totals, ends = f"({totals})", f"({ends})"
+    return (f"for yearly totals write {totals}{power} - 1; "
+            f"between year ends {ends}{power} - 1")
 
 
 # How the walk treats each kind of expression node: one entry per node class

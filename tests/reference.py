@@ -10,6 +10,18 @@ engine's (IEEE, numpy style: 1/0 = inf, 0/0 = nan, (-8)^(1/3) = nan).
 
 Semantics (LANGUAGE.md plus the decisions written in the engine's brief):
 
+- periods (LANGUAGE-2 section 2; tests/reference_periods.py): a cell's period
+  is its absolute number in the model's unit; `t` is that number over the
+  periods a year; a year written where a period stands covers its periods
+  (a selector ranks as a range, a range end covers from its first or to its
+  last); a year read as one cell in a sub-annual model is invalid, as the
+  argument of sum/mean/min/max it is its periods; interp/step keys stand at
+  their period's start (a year at January) and interpolate linearly in t;
+  yoy(x) = x / x a year of periods earlier - 1; ytd(x) sums from the
+  calendar year's first period, ttm(x) the last year of periods, oldest
+  first, both left to right, each invalid where it reaches before the first
+  period; cagr in a sub-annual model is invalid;
+
 - for each year, the most specific definition of a layer wins (x[2026] beats a
   range or map entry, which beats x = ...); a scenario layer (and an
   overrides layer on top) replaces its parent's value in the years it covers;
@@ -59,9 +71,11 @@ from dsl.document import parse_document
 try:  # tests/ on sys.path (pytest), or the repository root (bench/run.py: tests.reference)
     from reference_dims import (Dims, ReferenceInvalid, check_overlaps, check_selections,
                                 definition_dims, infer_signatures, pieces, winner)
+    from reference_periods import Calendar, covers, key_t
 except ImportError:
     from tests.reference_dims import (Dims, ReferenceInvalid, check_overlaps, check_selections,
                                       definition_dims, infer_signatures, pieces, winner)
+    from tests.reference_periods import Calendar, covers, key_t
 
 F = np.float64
 NAN = F("nan")
@@ -76,7 +90,11 @@ ARITY = {
     "min": (2, None), "max": (2, None), "interp": (1, 1), "step": (1, 1),
     "cumsum": (1, 1), "growth": (1, 1), "cagr": (3, 3), "sum": (1, 1), "mean": (1, 1),
     "normal": (2, 2), "uniform": (2, 2), "triangular": (3, 3), "lognormal": (2, 2),
+    "yoy": (1, 1), "ytd": (1, 1), "ttm": (1, 1), "year": (0, 0), "quarter": (0, 0),
+    "month": (0, 0),
 }
+WINDOWS = ("cumsum", "growth", "cagr", "yoy", "ytd", "ttm")  # read a variable's other periods
+CALENDAR = ("year", "quarter", "month")  # of the period being computed
 
 
 DRAWS = ("normal", "uniform", "triangular", "lognormal")
@@ -90,7 +108,7 @@ def _literal(e: A.Expr) -> bool:
         node = stack.pop()
         if isinstance(node, _YEAR_DEPENDENT):
             return False
-        if isinstance(node, A.Call) and node.func in ("interp", "step", "cumsum", "growth", "cagr"):
+        if isinstance(node, A.Call) and node.func in ("interp", "step", *WINDOWS, *CALENDAR):
             return False
         stack.extend(A.children(node))
     return True
@@ -163,6 +181,7 @@ class _Model:
     def __init__(self, text: str, scenario: str, overrides_texts):
         doc = parse_document(text, "<reference>")
         self.first, self.last = doc.years.start, doc.years.end
+        self.cal = Calendar(doc.years.unit)
         first, last = self.first, self.last
         self.years = list(range(first, last + 1))
         self.dims = dims = Dims(doc.dims)
@@ -222,10 +241,11 @@ class _Model:
         layers: dict[str, dict[str, list]] = {name: {} for name in parents}
         for p in doc.definitions:
             d = p.definition
-            layers[p.scenario].setdefault(d.name, []).extend(pieces(d, first, last, dims))
+            layers[p.scenario].setdefault(d.name, []).extend(pieces(d, first, last, dims,
+                                                                    self.cal))
         over: dict[str, list] = {}
         for d in overrides_docs:
-            over.setdefault(d.name, []).extend(pieces(d, first, last, dims))
+            over.setdefault(d.name, []).extend(pieces(d, first, last, dims, self.cal))
         for layer in [*layers.values(), over]:
             for ps in layer.values():  # in every definition, whether it wins a cell or not
                 for p in ps:
@@ -282,7 +302,7 @@ class _Model:
         return tuple(self.dims.members[d][i] for d, i in zip(self.sig[v], combo))
 
     def label(self, v: str, combo, y: int | None = None) -> str:
-        parts = list(self.names(v, combo)) + ([] if y is None else [str(y)])
+        parts = list(self.names(v, combo)) + ([] if y is None else [self.cal.label(y)])
         return f"{v}[{', '.join(parts)}]" if parts else v
 
     def _read(self, node, env) -> tuple:
@@ -317,7 +337,7 @@ class _Model:
             if isinstance(node, (A.YearMap, A.MemberMap)):
                 raise ReferenceInvalid("a map inside an expression")
             if isinstance(node, A.AtYear):
-                self._need_year(node.year, node.name)
+                self._point(node)
             if self.dims.is_dim_aggregate(node):
                 continue  # check_selections has checked it: a variable name and one of its dims
             if not isinstance(node, A.Call):
@@ -335,18 +355,15 @@ class _Model:
             if len(args) < lo or (hi is not None and len(args) > hi):
                 raise ReferenceInvalid(f"{f} with {len(args)} arguments")
             if f in ("interp", "step"):
-                m = args[0]
-                if not isinstance(m, A.YearMap) or not m.entries:
-                    raise ReferenceInvalid(f"{f} needs a year map")
-                keys = [e.years.start for e in m.entries]
-                if not all(e.years.single for e in m.entries) or len(set(keys)) != len(keys):
-                    raise ReferenceInvalid(f"{f} keys must be distinct single years")
-                stack.extend(e.value for e in m.entries)
+                self._keys(f, args[0])
+                stack.extend(e.value for e in args[0].entries)
                 continue
-            if f in ("cumsum", "growth", "cagr"):
+            if f in WINDOWS:
                 if not isinstance(args[0], A.Name):
                     raise ReferenceInvalid(f"{f} takes a variable name")
                 if f == "cagr":
+                    if self.cal.unit != "years":
+                        raise ReferenceInvalid("cagr in a sub-annual model")
                     a, b = (self._year_literal(n) for n in args[1:])
                     if a == b:
                         raise ReferenceInvalid("cagr over one year")
@@ -360,15 +377,43 @@ class _Model:
             raise ReferenceInvalid(f"unknown variable {name}")
 
     def _need_year(self, y: int, what: str) -> int:
+        """A period (absolute number) that must be on the model's axis."""
         if not self.first <= y <= self.last:
-            raise ReferenceInvalid(f"{what} reaches {y}, outside the model years")
+            raise ReferenceInvalid(f"{what} reaches {y}, outside the model periods")
         return y
 
+    def _point(self, node: A.AtYear) -> int:
+        """The one period `x[P]` reads: of the model's unit, on the axis."""
+        if node.period.unit != self.cal.unit:
+            raise ReferenceInvalid(f"{node.name}[{node.period}] is no one period of this model")
+        return self._need_year(node.period.number, node.name)
+
     def _range(self, r: A.YearRange) -> range:
+        """A closed end's periods lie wholly on the axis; an open side runs to its end."""
         self._need_var(r.name)
-        a = self.first if r.years.start is None else self._need_year(r.years.start, r.name)
-        b = self.last if r.years.end is None else self._need_year(r.years.end, r.name)
+        a, b = self.first, self.last
+        if r.years.start is not None:
+            lo, hi = covers(self.cal, r.years.start)
+            self._need_year(hi, r.name)
+            a = self._need_year(lo, r.name)
+        if r.years.end is not None:
+            lo, hi = covers(self.cal, r.years.end)
+            self._need_year(lo, r.name)
+            b = self._need_year(hi, r.name)
         return range(a, b + 1)
+
+    def _keys(self, f: str, m) -> None:
+        """interp/step: a year map of single periods, each of a unit the model takes,
+        no two at one point in time."""
+        if not isinstance(m, A.YearMap) or not m.entries:
+            raise ReferenceInvalid(f"{f} needs a year map")
+        if not all(e.years.single for e in m.entries):
+            raise ReferenceInvalid(f"{f} keys must be single periods")
+        for e in m.entries:
+            covers(self.cal, e.years.start)  # a month in a quarterly model: invalid
+        ts = [key_t(e.years.start) for e in m.entries]
+        if len(set(ts)) != len(ts):
+            raise ReferenceInvalid(f"{f} keys must be distinct points in time")
 
     @staticmethod
     def _year_literal(node: A.Expr) -> int:
@@ -396,7 +441,7 @@ class _Model:
                 out.append((*self._read(node, env), self._need_year(y + node.offset, node.name)))
             elif isinstance(node, A.AtYear):
                 self._need_var(node.name)
-                out.append((*self._read(node, env), self._need_year(node.year, node.name)))
+                out.append((*self._read(node, env), self._point(node)))
             elif isinstance(node, A.YearRange):
                 raise ReferenceInvalid("a year range outside an aggregate")
             elif isinstance(node, (A.YearMap, A.MemberMap)):
@@ -423,17 +468,12 @@ class _Model:
         if len(args) < lo or (hi is not None and len(args) > hi):
             raise ReferenceInvalid(f"{f} with {len(args)} arguments")
         if f in ("interp", "step"):
-            m = args[0]
-            if not isinstance(m, A.YearMap) or not m.entries:
-                raise ReferenceInvalid(f"{f} needs a year map")
-            keys = [e.years.start for e in m.entries]
-            if not all(e.years.single for e in m.entries) or len(set(keys)) != len(keys):
-                raise ReferenceInvalid(f"{f} keys must be distinct single years")
+            self._keys(f, args[0])
             out = []
-            for e in m.entries:
+            for e in args[0].entries:
                 out.extend(self.refs(e.value, env, y))
             return out
-        if f in ("cumsum", "growth", "cagr"):
+        if f in WINDOWS:
             x = args[0]
             if not isinstance(x, A.Name):
                 raise ReferenceInvalid(f"{f} takes a variable name")
@@ -443,6 +483,10 @@ class _Model:
                 return [(v, combo, yy) for yy in range(self.first, y + 1)]
             if f == "growth":
                 return [(v, combo, y), (v, combo, self._need_year(y - 1, "growth"))]
+            if f in ("yoy", "ytd", "ttm"):
+                return [(v, combo, self._need_year(yy, f)) for yy in self._window(f, y)]
+            if self.cal.unit != "years":
+                raise ReferenceInvalid("cagr in a sub-annual model")
             a, b = (self._year_literal(n) for n in args[1:])
             if a == b:
                 raise ReferenceInvalid("cagr over one year")
@@ -451,6 +495,15 @@ class _Model:
         for a in args:
             out.extend(self.refs(a, env, y))
         return out
+
+    def _window(self, f: str, y: int) -> list[int]:
+        """The periods yoy, ytd or ttm read in period y, oldest first."""
+        k = self.cal.k
+        if f == "yoy":
+            return [y - k, y]
+        if f == "ttm":
+            return list(range(y - k + 1, y + 1))
+        return list(range(self.cal.year_start(y), y + 1))
 
     def _static_check(self) -> None:
         deps: dict[tuple, list[tuple]] = {}
@@ -522,11 +575,11 @@ class _Model:
         if isinstance(e, A.Name):
             return self.cell(*self._read(e, env), y)
         if isinstance(e, A.CurrentYear):
-            return F(y)
+            return F(self.cal.t(y))
         if isinstance(e, A.Shifted):
             return self.cell(*self._read(e, env), y + e.offset)
         if isinstance(e, A.AtYear):
-            return self.cell(*self._read(e, env), e.year)
+            return self.cell(*self._read(e, env), e.period.number)
         if isinstance(e, A.Unary):
             x = ev(e.operand, y)
             if e.op == "-":
@@ -581,20 +634,21 @@ class _Model:
             r = args[0]
             v, combo = self._read(r, env)
             return self._aggregate(f, [self.cell(v, combo, yy) for yy in self._range(r)])
-        if f in ("interp", "step"):
-            entries = sorted(((en.years.start, self.eval(en.value, env, y))
+        if f in ("interp", "step"):  # in t: a key at its period's start, linear between
+            entries = sorted(((key_t(en.years.start), self.eval(en.value, env, y))
                               for en in args[0].entries), key=lambda kv: kv[0])
             keys = [k for k, _ in entries]
             vals = [v for _, v in entries]
-            if y <= keys[0]:
+            t = self.cal.t(y)
+            if t <= keys[0]:
                 return vals[0]
-            if y >= keys[-1]:
+            if t >= keys[-1]:
                 return vals[-1]
-            i = max(j for j, k in enumerate(keys) if k <= y)
-            if keys[i] == y or f == "step":
+            i = max(j for j, k in enumerate(keys) if k <= t)
+            if keys[i] == t or f == "step":
                 return vals[i]
             k0, k1, v0, v1 = keys[i], keys[i + 1], vals[i], vals[i + 1]
-            return v0 + (v1 - v0) * F((y - k0) / (k1 - k0))
+            return v0 + (v1 - v0) * F((t - k0) / (k1 - k0))
         if f == "cumsum":
             v, combo = self._read(args[0], env)
             total = ZERO + self.cell(v, combo, self.first)  # a running total starts at 0 (never -0)
@@ -604,6 +658,21 @@ class _Model:
         if f == "growth":
             v, combo = self._read(args[0], env)
             return self.cell(v, combo, y) / self.cell(v, combo, y - 1) - ONE
+        if f == "yoy":
+            v, combo = self._read(args[0], env)
+            return self.cell(v, combo, y) / self.cell(v, combo, y - self.cal.k) - ONE
+        if f in ("ytd", "ttm"):  # left to right from the oldest; ytd as a running total
+            v, combo = self._read(args[0], env)
+            first, *rest = self._window(f, y)
+            total = self.cell(v, combo, first)
+            if f == "ytd":
+                total = ZERO + total  # a running total starts at 0 (never -0), as cumsum
+            for yy in rest:
+                total = total + self.cell(v, combo, yy)
+            return total
+        if f in CALENDAR:
+            return F({"year": self.cal.year, "quarter": self.cal.quarter,
+                      "month": self.cal.month}[f](y))
         if f == "cagr":
             v, combo = self._read(args[0], env)
             a, b = int(args[1].text), int(args[2].text)

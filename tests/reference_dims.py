@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from dsl import ast as A
 
+try:  # tests/ on sys.path (pytest), or the repository root (bench/run.py)
+    from reference_periods import Calendar, ReferenceInvalid, covers
+except ImportError:
+    from tests.reference_periods import Calendar, ReferenceInvalid, covers
+
 RESERVED = frozenset("model years section scenario extends t if and or not to".split())
 DIM_AGGREGATES = ("sum", "mean", "min", "max")
 SINGLE, RANGE, SERIES = 3, 2, 1
-
-
-class ReferenceInvalid(Exception):
-    """The model is not valid per the language (found before evaluation)."""
 
 
 class Dims:
@@ -125,37 +126,44 @@ class Piece:
         return self.rank == other.rank and set(self.pins) == set(other.pins)
 
 
-def _clip(years: A.Years | None, first: int, last: int):
+def _clip(years: A.Years | None, first: int, last: int, cal: Calendar):
+    """The periods a selector covers, clipped to the model: a period it names must
+    have some period on the axis (a year the model covers in part is that part)."""
     if years is None:
         return first, last
     for y in (years.start, years.end):
-        if y is not None and not first <= y <= last:
-            raise ReferenceInvalid(f"selector year {y} outside {first}..{last}")
-    lo = first if years.start is None else years.start
-    hi = last if years.end is None else years.end
+        if y is not None:
+            a, b = covers(cal, y)
+            if b < first or a > last:
+                raise ReferenceInvalid(f"selector {y} outside {first}..{last}")
+    lo = first if years.start is None else max(first, covers(cal, years.start)[0])
+    hi = last if years.end is None else min(last, covers(cal, years.end)[1])
     return lo, hi
 
 
-def _time_rank(years: A.Years | None) -> int:
+def _time_rank(years: A.Years | None, cal: Calendar) -> int:
+    """One period of the model is single; a year of a sub-annual model ranks as a range."""
     if years is None:
         return SERIES
-    return SINGLE if years.single else RANGE
+    return SINGLE if years.single and years.start.unit == cal.unit else RANGE
 
 
-def pieces(d: A.Definition, first: int, last: int, dims: Dims) -> list[Piece]:
+def pieces(d: A.Definition, first: int, last: int, dims: Dims,
+           cal: Calendar | None = None) -> list[Piece]:
     """The regions one definition covers (a year map or a member map: one per entry)."""
+    cal = cal or Calendar("years")
     pins = dims.selection(d.members)
     out = []
     if isinstance(d.expr, A.YearMap):
         if d.years is not None:
             raise ReferenceInvalid("a year map as a year-specific definition")
         for e in d.expr.entries:
-            lo, hi = _clip(e.years, first, last)
+            lo, hi = _clip(e.years, first, last, cal)
             if lo <= hi:
                 out.append(Piece(lo, hi, RANGE, e.value, e.span.line, pins))
         return out
-    lo, hi = _clip(d.years, first, last)
-    rank = _time_rank(d.years)
+    lo, hi = _clip(d.years, first, last, cal)
+    rank = _time_rank(d.years, cal)
     if isinstance(d.expr, A.MemberMap):
         keyed = [dims.member(e.member) for e in d.expr.entries]
         key_dims = {dim for dim, _ in keyed}

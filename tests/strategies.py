@@ -20,6 +20,15 @@ A small share of draws add references that may break these rules on purpose
 (a lag of a later variable, an absolute reference to the variable itself):
 the reference evaluator decides whether such a model is valid, and the
 engine must agree.
+
+Periods (LANGUAGE-2 section 2): `models(unit="quarters")` or "months" draws
+the same shapes on a sub-annual axis. Years above are then periods,
+numbered absolutely (`Cal`), written as labels (`2025Q3`, `2025-07`); where
+a range starts or ends on a year's boundary it is written now and then with
+the year (`x[2025..2026Q2]`, a year-map key `2025:`, `sum(x[2025])`), and
+interp/step keys at a year's first period as the year. Every unit also
+draws yoy, ytd and ttm where they reach no period before the first, and
+year(), quarter(), month().
 """
 
 from __future__ import annotations
@@ -100,6 +109,78 @@ def _show(node) -> str:
     return f"{show(left, p)}{sep}{show(right, p + 1)}"
 
 
+@dataclass(frozen=True)
+class Cal:
+    """The axis of a generated model: its unit and how a period is written."""
+
+    unit: str = "years"
+
+    @property
+    def k(self) -> int:
+        return {"years": 1, "quarters": 4, "months": 12}[self.unit]
+
+    @property
+    def yearly(self) -> bool:
+        return self.unit == "years"
+
+    def label(self, p: int) -> str:
+        if self.unit == "years":
+            return str(p)
+        if self.unit == "quarters":
+            return f"{p // 4:04d}Q{p % 4 + 1}"
+        return f"{p // 12:04d}-{p % 12 + 1:02d}"
+
+    def year_start(self, p: int) -> int:
+        return p - p % self.k
+
+    def starts(self, p: int, first: int) -> list[str]:
+        """Ways to write the start of a range from period p (a year when p starts
+        one, or when p is the axis' first period: the year is clipped to the axis)."""
+        out = [self.label(p)]
+        if not self.yearly and (p % self.k == 0 or p == first):
+            out.append(str(p // self.k))
+        return out
+
+    def ends(self, p: int, last: int) -> list[str]:
+        out = [self.label(p)]
+        if not self.yearly and (p % self.k == self.k - 1 or p == last):
+            out.append(str(p // self.k))
+        return out
+
+    def whole_starts(self, p: int) -> list[str]:
+        """Ways to write the start of a range a formula reads (a year only when its
+        periods all lie on the axis: it starts exactly at p)."""
+        return self.starts(p, -1)
+
+    def whole_ends(self, p: int) -> list[str]:
+        return self.ends(p, -1)
+
+    def whole_years(self, first: int, last: int) -> list[int]:
+        """The years all of whose periods lie in first..last."""
+        if self.yearly:
+            return []
+        return [y for y in range(first // self.k, last // self.k + 1)
+                if y * self.k >= first and y * self.k + self.k - 1 <= last]
+
+    def year_within(self, draw, first: int, last: int) -> tuple[int, int] | None:
+        """A year touching first..last, as the periods of it inside (a selector of
+        one year, which a model starting or ending within it clips)."""
+        if self.yearly:
+            return None
+        y = draw(st.integers(first // self.k, last // self.k))
+        return max(first, y * self.k), min(last, y * self.k + self.k - 1)
+
+    def key(self, p: int) -> list[str]:
+        """An interp/step key at period p (a year stands at its first period)."""
+        out = [self.label(p)]
+        if not self.yearly and p % self.k == 0:
+            out.append(str(p // self.k))
+        return out
+
+
+YEARLY = Cal()
+
+
 @dataclass
 class Ctx:
     """What an expression of one definition may read."""
@@ -114,6 +195,7 @@ class Ctx:
     risky: bool = False  # allow references that may make the model invalid
     backward: bool = False  # the variable reads itself through leads x[t+k], not lags
     coupled: bool = False  # lags may read later variables: no leads, x[YEAR] or ranges then
+    cal: Cal = YEARLY
 
 
 def numbers():
@@ -133,10 +215,20 @@ def expr(draw, ctx: Ctx, depth: int = 3):
         leaves += ["name"] * 4 + ["cumsum"]
         if ctx.lag:
             leaves.append("growth")
+        cal = ctx.cal
+        if ctx.lag >= cal.k:
+            leaves.append("yoy")
+        if ctx.lag >= cal.k - 1:
+            leaves.append("ttm")
+        if cal.year_start(ctx.first + ctx.lag) >= ctx.first:
+            leaves.append("ytd")
         if not ctx.coupled:
             leaves += ["abs", "agg"]
-            if ctx.last > ctx.first:
+            if ctx.last > ctx.first and cal.yearly:
                 leaves.append("cagr")
+            if cal.whole_years(ctx.first, ctx.last):
+                leaves.append("yearagg")
+    leaves.append("calendar")
     if ctx.lead and not ctx.coupled and (ctx.same or (ctx.backward and ctx.self_name)):
         leaves += ["lead", "lead"] if ctx.backward else ["lead"]
     if ctx.lag and (ctx.same or self_lag or (ctx.coupled and ctx.later)):
@@ -234,14 +326,28 @@ def _leaf(draw, ctx: Ctx, kind: str):
         k = draw(st.integers(1, ctx.lag))
         sp = draw(st.sampled_from(["t-", "t - ", " t-"]))
         return ("atom", f"{draw(st.sampled_from(names))}[{sp}{k}]")
+    cal = ctx.cal
     if kind == "abs":
-        return ("atom", f"{draw(st.sampled_from(ctx.same))}[{draw(st.integers(first, last))}]")
+        p = cal.label(draw(st.integers(first, last)))
+        return ("atom", f"{draw(st.sampled_from(ctx.same))}[{p}]")
     if kind == "agg":
         f = draw(st.sampled_from(["sum", "mean", "min", "max"]))
         a = draw(st.integers(first, last))
         b = draw(st.integers(a, last))
-        rng = draw(st.sampled_from([f"{a}..{b}", f"{a}..", f"..{b}", f"{a} .. {b}"]))
+        lo, hi = draw(st.sampled_from(cal.whole_starts(a))), draw(st.sampled_from(cal.whole_ends(b)))
+        options = [f"{lo}..{hi}", f"{lo}..", f"..{hi}", f"{lo} .. {hi}"]
+        if lo == hi and not cal.yearly:  # sum(x[2025]): a whole year on the axis
+            options.append(lo)
+        rng = draw(st.sampled_from(options))
         return ("atom", f"{f}({draw(st.sampled_from(ctx.same))}[{rng}])")
+    if kind == "yearagg":  # sum(x[2025]): every period of a year the axis holds whole
+        f = draw(st.sampled_from(["sum", "mean", "min", "max"]))
+        y = draw(st.sampled_from(cal.whole_years(first, last)))
+        return ("atom", f"{f}({draw(st.sampled_from(ctx.same))}[{y}])")
+    if kind in ("yoy", "ytd", "ttm"):
+        return ("atom", f"{kind}({draw(st.sampled_from(ctx.same))})")
+    if kind == "calendar":
+        return ("atom", f"{draw(st.sampled_from(['year', 'quarter', 'month']))}()")
     if kind == "cumsum":
         return ("atom", f"cumsum({draw(st.sampled_from(ctx.same))})")
     if kind == "growth":
@@ -260,7 +366,10 @@ def _leaf(draw, ctx: Ctx, kind: str):
     if draw(st.booleans()) and last > first:
         k = draw(st.integers(1, last - first))
         return ("atom", f"{name}[t-{k}]")
-    return ("atom", f"{name}[{draw(st.integers(first, last))}]")
+    if not cal.yearly and draw(st.integers(0, 3)) == 0:  # a year or a window: maybe invalid
+        return ("atom", draw(st.sampled_from([f"{name}[{first // cal.k}]", f"yoy({name})",
+                                              f"ttm({name})", f"ytd({name})"])))
+    return ("atom", f"{name}[{cal.label(draw(st.integers(first, last)))}]")
 
 
 # ---------------------------------------------------------------- definitions
@@ -317,23 +426,30 @@ def _segments(draw, first, last, lo=None, hi=None):
     return [(bounds[i], bounds[i + 1] - 1) for i in range(len(bounds) - 1)]
 
 
-def _key_text(draw, a, b, first, last):
-    options = [f"{a}..{b}"]
-    if a == b:
-        options += [str(a), str(a)]
+def _key_text(draw, a, b, first, last, cal: Cal = YEARLY, single: bool = True):
+    """A year-map key (or, not `single`, a range-ranked selector) covering periods
+    a..b: a range, a single period, open ends at the axis' ends, a year where
+    one starts or ends."""
+    lo = draw(st.sampled_from(cal.starts(a, first)))
+    hi = draw(st.sampled_from(cal.ends(b, last)))
+    options = [f"{lo}..{hi}"]
+    if a == b and single:
+        options += [cal.label(a), cal.label(a)]
+    if lo == hi and not cal.yearly:  # one whole year (clipped to the axis)
+        options.append(lo)
     if a == first:
-        options.append(f"..{b}")
+        options.append(f"..{hi}")
     if b == last:
-        options.append(f"{a}..")
+        options.append(f"{lo}..")
     return draw(st.sampled_from(options))
 
 
 @st.composite
-def _year_map(draw, ctx_for, first, last, segments):
+def _year_map(draw, ctx_for, first, last, segments, cal: Cal = YEARLY):
     """`{KEY: value, ...}` text over the given segments (shuffled, maybe multi-line)."""
     entries = []
     for a, b in segments:
-        key = _key_text(draw, a, b, first, last)
+        key = _key_text(draw, a, b, first, last, cal)
         entries.append(f"{key}: {show(draw(expr(ctx_for(a, b), 2)))}")
     entries = draw(st.permutations(entries))
     sep = draw(st.sampled_from([", ", ", ", ",\n    "]))
@@ -343,15 +459,16 @@ def _year_map(draw, ctx_for, first, last, segments):
 
 @st.composite
 def _definitions(draw, var: Var, vars_: list[Var], first, last, layer: _Layer, form: str,
-                 risky: bool, coupled: bool = False):
+                 risky: bool, coupled: bool = False, cal: Cal = YEARLY):
     """(target, rhs) pairs defining `var` in one layer, in the given form."""
     same = [v.name for v in vars_[:var.index] if v.full]
     later = [v.name for v in vars_[var.index + 1:] if v.full]
     name = var.name
+    L = cal.label
 
     def ctx(lo, hi, self_ok=True):
         return Ctx(first, last, same, name if self_ok and var.full else None, lo - first,
-                   last - hi, later, risky, var.backward, coupled)
+                   last - hi, later, risky, var.backward, coupled, cal)
 
     def e(lo, hi, depth=3, self_ok=True):
         return show(draw(expr(ctx(lo, hi, self_ok), depth)))
@@ -367,25 +484,27 @@ def _definitions(draw, var: Var, vars_: list[Var], first, last, layer: _Layer, f
     elif form == "map":
         layer.ranged.add(name)
         segs = _segments(draw, first, last)
-        out.append(("", draw(_year_map(lambda a, b: ctx(a, b), first, last, segs))))
+        out.append(("", draw(_year_map(lambda a, b: ctx(a, b), first, last, segs, cal))))
     elif form in ("interp", "step"):
         layer.series.add(name)
-        keys = sorted(draw(st.sets(st.integers(first - 3, last + 3), min_size=1, max_size=4)))
-        keys = draw(st.permutations(keys))
+        keys = sorted(draw(st.sets(st.integers(first - 3 * cal.k, last + 3 * cal.k),
+                                   min_size=1, max_size=4)))
+        keys = [draw(st.sampled_from(cal.key(k))) for k in draw(st.permutations(keys))]
         vals = [show(draw(expr(ctx(first, last, self_ok=False), 1))) for _ in keys]
         body = ", ".join(f"{k}: {v}" for k, v in zip(keys, vals))
         out.append(("", f"{form}({{{body}}})"))
     elif form == "recur":
-        depth = draw(st.integers(1, min(2, n_years - 1)))
+        depth = draw(st.integers(1, min(max(2, cal.k), n_years - 1)))
         head_last = first + depth - 1
         if draw(st.booleans()):
             layer.ranged.add(name)
-            target = draw(st.sampled_from([f"[..{head_last}]", f"[{first}..{head_last}]"]))
+            target = draw(st.sampled_from([f"[..{L(head_last)}]",
+                                           f"[{L(first)}..{L(head_last)}]"]))
             out.append((target, e(first, head_last, 2, self_ok=False)))
         else:
             for y in range(first, head_last + 1):
                 layer.singles.setdefault(name, set()).add(y)
-                out.append((f"[{y}]", e(y, y, 2)))
+                out.append((f"[{L(y)}]", e(y, y, 2)))
         layer.series.add(name)
         k = draw(st.integers(1, depth))
         step_ = draw(expr(ctx(head_last + 1, last), 2))
@@ -402,12 +521,13 @@ def _definitions(draw, var: Var, vars_: list[Var], first, last, layer: _Layer, f
         tail_first = last - depth + 1
         if draw(st.booleans()):
             layer.ranged.add(name)
-            target = draw(st.sampled_from([f"[{tail_first}..]", f"[{tail_first}..{last}]"]))
+            target = draw(st.sampled_from([f"[{L(tail_first)}..]",
+                                           f"[{L(tail_first)}..{L(last)}]"]))
             out.append((target, e(tail_first, last, 2, self_ok=False)))
         else:
             for y in range(tail_first, last + 1):
                 layer.singles.setdefault(name, set()).add(y)
-                out.append((f"[{y}]", e(y, y, 2)))
+                out.append((f"[{L(y)}]", e(y, y, 2)))
         layer.series.add(name)
         k = draw(st.integers(1, depth))
         step_ = draw(expr(ctx(first, tail_first - 1), 2))
@@ -418,18 +538,22 @@ def _definitions(draw, var: Var, vars_: list[Var], first, last, layer: _Layer, f
             None,
         ]))
         out.append(("", show(body) if body else e(first, tail_first - 1, 3)))
-    elif form == "growth":
+    elif form == "growth":  # a head, then growth (or yoy, ttm, ytd) from where it may start
         src = draw(st.sampled_from(same))
-        if draw(st.booleans()):
+        starts = {1, cal.k - 1, cal.k, cal.year_start(first) + cal.k - first}
+        s = draw(st.sampled_from(sorted(x for x in starts if 1 <= x <= n_years - 1)))
+        if s == 1 and draw(st.booleans()):
             layer.singles.setdefault(name, set()).add(first)
-            out.append((f"[{first}]", e(first, first, 2)))
+            out.append((f"[{L(first)}]", e(first, first, 2)))
         else:
             layer.series.add(name)
             out.append(("", e(first, first, 2, self_ok=False)))
         layer.ranged.add(name)
-        rhs = draw(st.sampled_from([f"growth({src})", f"growth({src}) * 100",
-                                    e(first + 1, last, 2)]))
-        out.append((f"[{first + 1}..]", rhs))
+        windows = [f"growth({src})", f"growth({src}) * 100"]
+        windows += [f"yoy({src})"] * (s >= cal.k) + [f"ttm({src})"] * (s >= cal.k - 1)
+        windows += [f"ytd({src})"] * (cal.year_start(first + s) >= first)
+        rhs = draw(st.sampled_from(windows + [e(first + s, last, 2)]))
+        out.append((f"[{L(first + s)}..]", rhs))
     elif form == "partial":
         years = list(range(first, last + 1))
         lo = draw(st.integers(first, last))
@@ -444,37 +568,39 @@ def _definitions(draw, var: Var, vars_: list[Var], first, last, layer: _Layer, f
             layer.ranged.add(name)
             segs = _segments(draw, first, last, lo, hi)
             segs = [s for s in segs if draw(st.booleans())] or segs[:1]
-            out.append(("", draw(_year_map(lambda a, b: ctx(a, b), first, last, segs))))
+            out.append(("", draw(_year_map(lambda a, b: ctx(a, b), first, last, segs, cal))))
         elif how == "range":
             layer.ranged.add(name)
-            target = f"[{lo}..{hi}]" if hi < last else f"[{lo}..]"
+            target = f"[{_key_text(draw, lo, hi, first, last, cal, single=False)}]"
             out.append((target, e(lo, hi, 2)))
         else:
             free = layer.free_single_years(name, years)
             y = draw(st.sampled_from(free))
             layer.singles.setdefault(name, set()).add(y)
-            out.append((f"[{y}]", e(y, y, 2)))
+            out.append((f"[{L(y)}]", e(y, y, 2)))
     elif form == "single":
         free = layer.free_single_years(name, range(first, last + 1))
         if free:
             y = draw(st.sampled_from(free))
             layer.singles.setdefault(name, set()).add(y)
-            out.append((f"[{y}]", e(y, y, 2)))
+            out.append((f"[{L(y)}]", e(y, y, 2)))
     elif form == "range":
         if name not in layer.ranged:
             layer.ranged.add(name)
             a = draw(st.integers(first, last))
             b = draw(st.integers(a, last))
-            target = draw(st.sampled_from(
-                [f"[{a}..{b}]"] + ([f"[{a}..]"] if b == last else [])
-                + ([f"[..{b}]"] if a == first else [])))
+            whole = cal.year_within(draw, first, last)
+            if whole is not None and draw(st.booleans()):  # x[2025] = ...: its periods
+                a, b = whole
+            target = f"[{_key_text(draw, a, b, first, last, cal, single=False)}]"
             out.append((target, e(a, b, 2)))
     elif form == "submap":
         if name not in layer.ranged:
             layer.ranged.add(name)
             segs = [s for s in _segments(draw, first, last) if draw(st.booleans())]
             if segs:
-                out.append(("", draw(_year_map(lambda a, b: ctx(a, b), first, last, segs))))
+                out.append(("", draw(_year_map(lambda a, b: ctx(a, b), first, last, segs,
+                                               cal))))
     else:
         raise AssertionError(form)
     return out
@@ -491,7 +617,7 @@ MEMBER_POOL = ["goog", "meta", "msft", "g400", "g800", "na", "eu", "m_1", "T2"]
 
 
 @st.composite
-def _dims_text(draw, first: int, last: int):
+def _dims_text(draw, first: int, last: int, cal: Cal = YEARLY):
     """Dims syntax (LANGUAGE-2 section 1) for `models(dims=True)`: the `dim` lines and
     the statements that use them (member subscripts, member maps, selections, dim
     aggregates), as written by hand: odd spacing, multi-line braces, comments.
@@ -512,7 +638,7 @@ def _dims_text(draw, first: int, last: int):
                 body[-1] = body[-1].replace(",", "", 1)
             head.append("\n".join([f"dim {d} = {{", *body, "}"]))
     num = st.sampled_from(["1", "2.5B", "30%", "0", "7"])
-    year = st.integers(first, last)
+    year = st.integers(first, last).map(cal.label)
     statements, later = [], []
     for k in range(draw(st.integers(1, 4))):
         d = draw(st.sampled_from(dims))
@@ -536,7 +662,8 @@ def _dims_text(draw, first: int, last: int):
                      for x in members[d]]
             statements.append("\n".join([f"dv{k} = {{", *lines, "}"]))
         reads = [f"dv{k}[{m}]", f"dv{k}[{m}{sep}t-1]", f"dv{k}[t+1{sep}{m}]",
-                 f"dv{k}[{m}, {y}]", f"sum(dv{k}[{m}{sep}{first}..{last}])",
+                 f"dv{k}[{m}, {y}]",
+                 f"sum(dv{k}[{m}{sep}{cal.label(first)}..{cal.label(last)}])",
                  f"sum(dv{k}, {d})", f"mean(dv{k}[ {m} ], {d})"]
         picked = draw(st.lists(st.sampled_from(reads), min_size=1, max_size=3))
         statements.append(f"rd{k} = " + draw(st.sampled_from([" + ", "*", " / "])).join(picked))
@@ -549,12 +676,19 @@ def _dims_text(draw, first: int, last: int):
 
 @st.composite
 def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
-           risky: bool = True, dims: bool = False):
+           risky: bool = True, dims: bool = False, unit: str = "years"):
     """A random well-formed model (see the module docstring); with `dims`, one that
     also declares dims and uses every dims form (valid syntax, which the engine
-    refuses with one error until it evaluates dims)."""
+    refuses with one error until it evaluates dims). `unit` is the axis: years,
+    quarters or months (then `max_years` counts periods, and `first` and `last`
+    of the GenModel are absolute period numbers)."""
+    cal = Cal(unit)
     n_years = draw(st.integers(1, min(4, max_years)) | st.integers(1, max_years))
-    first = draw(st.sampled_from([2020, 2024, 1999, 2100, 3]))
+    if cal.yearly:
+        first = draw(st.sampled_from([2020, 2024, 1999, 2100, 3]))
+    else:  # a year's start, or any period of it
+        year0 = draw(st.sampled_from([2024, 2025, 1999]))
+        first = year0 * cal.k + draw(st.sampled_from([0, 0, 1, cal.k - 1]))
     last = first + n_years - 1
     n_vars = draw(st.integers(1, max_vars))
     names = draw(st.lists(st.sampled_from(NAME_POOL), min_size=n_vars, max_size=n_vars,
@@ -578,16 +712,17 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
     base = _Layer()
     statements: list[str] = []
     for v in vars_:
-        defs = draw(_definitions(v, vars_, first, last, base, v.kind, is_risky, coupled))
+        defs = draw(_definitions(v, vars_, first, last, base, v.kind, is_risky, coupled, cal))
         if v.full and draw(st.integers(0, 3)) == 0:
-            defs += draw(_definitions(v, vars_, first, last, base, "single", is_risky, coupled))
+            defs += draw(_definitions(v, vars_, first, last, base, "single", is_risky, coupled,
+                                      cal))
         for target, rhs in defs:
             doc = draw(st.sampled_from(["", "", "", f"## about {v.name}\n"]))
             statements.append(doc + _statement(v.name, target, rhs, draw))
     dim_lines: list[str] = []
     dim_layers: list[str] = []  # per-member definitions for a scenario and --set
     if dims:
-        dim_lines, more, dim_layers = draw(_dims_text(first, last))
+        dim_lines, more, dim_layers = draw(_dims_text(first, last, cal))
         statements += more
     statements = draw(st.permutations(statements))  # order never changes a value
     lines: list[str] = []
@@ -595,7 +730,8 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
         lines.append("# generated model")
     if draw(st.booleans()):
         lines.append(f"model {draw(st.sampled_from(TITLES))}")
-    lines.append(draw(st.sampled_from([f"years {first}..{last}", f"years {first} .. {last}"])))
+    a, b = cal.label(first), cal.label(last)
+    lines.append(draw(st.sampled_from([f"{unit} {a}..{b}", f"{unit} {a} .. {b}"])))
     lines.extend(dim_lines)
     for s in statements:
         if draw(st.integers(0, 5)) == 0:
@@ -633,7 +769,7 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
                                                      or v.name in layer.singles):
                     continue
                 for target, rhs in draw(_definitions(v, vars_, first, last, layer, form,
-                                                     is_risky, coupled)):
+                                                     is_risky, coupled, cal)):
                     indent = draw(st.sampled_from(["  ", "", "\t"]))
                     body.append(indent + _statement(v.name, target, rhs, draw))
         if dim_layers and draw(st.booleans()):
@@ -650,11 +786,12 @@ def models(draw, max_vars: int = 8, max_years: int = 7, max_scenarios: int = 2,
             a = draw(st.integers(first, last))
             b = draw(st.integers(a, last))
             same = [w.name for w in vars_[:v.index] if w.full]
-            rhs = show(draw(expr(Ctx(first, last, same, None, 0, 0, coupled=coupled), 2)))
-            overrides.append(f"{v.name}[{a}..{b}] = {rhs}")
+            rhs = show(draw(expr(Ctx(first, last, same, None, a - first, last - b,
+                                     coupled=coupled, cal=cal), 2)))
+            overrides.append(f"{v.name}[{cal.label(a)}..{cal.label(b)}] = {rhs}")
         else:
             for target, rhs in draw(_definitions(v, vars_, first, last, layer, form, False,
-                                                 coupled)):
+                                                 coupled, cal)):
                 overrides.append(f"{v.name}{target} = {rhs}".replace("\n", " "))
 
     if dim_layers and draw(st.booleans()):
@@ -675,7 +812,9 @@ TOKENS = [
     "growth", "cagr", "round", "5m", "5K", "30%", "1e9", "1_000", ".5", "#", "##", "\n",
     "\n", "\n", "x =", "y[2021] =", "x[t-1]", "x[2020..]", "%", "@", "\t", '"', "base",
     "__import__", "1e999", "0/0", "dim", "dim x = {", "goog", "x[goog]", "{goog: 1}",
-    "x[goog, t-1]",
+    "x[goog, t-1]", "quarters 2020Q1..2021Q2", "months 2020-01..2020-12", "x[2020Q2]",
+    "2020Q5", "2020-07", "2020-13", "x[2020-07..]", "ytd(x)", "ttm(x)", "yoy(x)", "quarter()",
+    "{2020: 1, 2020Q3: 2}", "sum(x[2020])",
 ]
 
 

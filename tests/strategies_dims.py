@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from strategies import NAME_POOL, GenModel
+from strategies import NAME_POOL, YEARLY, Cal, GenModel
 
 DIM_POOL = ["company", "speed", "region"]
 MEMBER_POOL = ["goog", "meta", "msft", "g400", "g800", "na", "eu", "m_1", "T2"]
@@ -52,6 +52,10 @@ class Gen:
     full: list[str] = field(default_factory=list)  # readable variables, in order
     risky: bool = False
     recur: dict[str, int] = field(default_factory=dict)  # recurrences: years their head covers
+    cal: Cal = YEARLY  # the axis: years are periods, written as its labels
+
+    def L(self, p: int) -> str:
+        return self.cal.label(p)
 
     def dim_of(self, member: str) -> str:
         return next(d for d, ms in self.dims.items() if member in ms)
@@ -79,10 +83,12 @@ def _ref(draw, g: Gen, reads: list[str], lag: int):
     """A read of an earlier full variable: (text, dims it brings)."""
     y = draw(st.sampled_from(reads))
     dims = g.sig[y]
-    kinds = ["plain", "plain", "plain", "sel", "sel", "at", "range", "cumsum", "cagr", "dimagg",
-             "dimagg"]
+    kinds = ["plain", "plain", "plain", "sel", "sel", "at", "range", "cumsum", "dimagg",
+             "dimagg"] + (["cagr"] if g.cal.yearly else [])
     if lag:
         kinds += ["lag", "lag", "growth"]
+    if lag >= g.cal.k:
+        kinds += ["yoy", "ttm"]
     kind = draw(st.sampled_from(kinds))
     if kind == "dimagg" and not dims:
         kind = "plain"
@@ -94,19 +100,22 @@ def _ref(draw, g: Gen, reads: list[str], lag: int):
         if kind == "lag":
             time = [f"t-{draw(st.integers(1, lag))}"]
         elif kind == "at":
-            time = [str(draw(st.integers(g.first, g.last)))]
+            time = [g.L(draw(st.integers(g.first, g.last)))]
         elif kind == "range":
             a = draw(st.integers(g.first, g.last))
             b = draw(st.integers(a, g.last))
-            time = [draw(st.sampled_from([f"{a}..{b}", f"{a}..", f"..{b}"]))]
+            lo = draw(st.sampled_from(g.cal.whole_starts(a)))
+            hi = draw(st.sampled_from(g.cal.whole_ends(b)))
+            time = [draw(st.sampled_from([f"{lo}..{hi}", f"{lo}..", f"..{hi}"]
+                                         + ([lo] if lo == hi and not g.cal.yearly else [])))]
         text = y + _subscript(draw, members + time)
         if kind == "range":
             text = f"{draw(st.sampled_from(['sum', 'mean', 'min', 'max']))}({text})"
         return text, dims - removed
     if kind == "cumsum":
         return f"cumsum({y})", set(dims)
-    if kind == "growth":
-        return f"growth({y})", set(dims)
+    if kind in ("growth", "yoy", "ttm"):
+        return f"{kind}({y})", set(dims)
     if kind == "cagr":
         if g.last == g.first:
             return y, set(dims)
@@ -128,7 +137,7 @@ def dexpr(draw, g: Gen, reads: list[str], depth: int = 2, lag: int = 0):
         if leaf == "num":
             return draw(st.sampled_from(NUMS)), set()
         if leaf == "t":
-            return f"(t - {g.first})", set()
+            return f"(t - {g.first // g.cal.k})", set()
         return draw(_ref(g, reads, lag))
     sub = dexpr(g, reads, depth - 1, lag)
     (a, da), (b, db) = draw(sub), draw(sub)
@@ -166,10 +175,10 @@ def _extras(draw, g: Gen, name: str, dims: set[str], reads, map_dim: str | None)
         out.append((name + _subscript(draw, [m]), e, de | {d}))
     for y in years:
         e, de = draw(dexpr(g, reads, 1))
-        out.append((f"{name}[{y}]", e, de))
+        out.append((f"{name}[{g.L(y)}]", e, de))
     for m, y in cells:
         e, de = draw(dexpr(g, reads, 1))
-        out.append((name + _subscript(draw, [m, str(y)]), e, de | {d}))
+        out.append((name + _subscript(draw, [m, g.L(y)]), e, de | {d}))
     others = [x for x in g.dims if x != d]
     if not years and not cells and g.last > g.first and draw(st.integers(0, 2)) == 0:
         # a member from a year on (range rank, one member), or its own year map
@@ -177,7 +186,7 @@ def _extras(draw, g: Gen, name: str, dims: set[str], reads, map_dim: str | None)
         y = draw(st.integers(g.first + 1, g.last))
         if draw(st.booleans()):
             e, de = draw(dexpr(g, reads, 1))
-            out.append((name + _subscript(draw, [m, f"{y}.."]), e, de | {d}))
+            out.append((name + _subscript(draw, [m, f"{g.L(y)}.."]), e, de | {d}))
         elif map_dim is None and m not in members:
             ymap, de = _year_map(draw, g, reads, y)
             out.append((name + _subscript(draw, [m]), ymap, de | {d}))
@@ -201,9 +210,11 @@ def _extras(draw, g: Gen, name: str, dims: set[str], reads, map_dim: str | None)
 def _year_map(draw, g: Gen, reads, cut: int):
     """`{..cut-1: e, cut..: e}` (keys written in one of the ways a year map allows)."""
     (a, da), (b, db) = draw(dexpr(g, reads, 1)), draw(dexpr(g, reads, 1))
-    lo = draw(st.sampled_from([f"..{cut - 1}", f"{g.first}..{cut - 1}"]
-                              + ([str(g.first)] if cut - 1 == g.first else [])))
-    hi = draw(st.sampled_from([f"{cut}..", f"{cut}..{g.last}"] + ([str(cut)] if cut == g.last else [])))
+    L = g.L
+    lo = draw(st.sampled_from([f"..{L(cut - 1)}", f"{L(g.first)}..{L(cut - 1)}"]
+                              + ([L(g.first)] if cut - 1 == g.first else [])))
+    hi = draw(st.sampled_from([f"{L(cut)}..", f"{L(cut)}..{L(g.last)}"]
+                              + ([L(cut)] if cut == g.last else [])))
     entries = draw(st.permutations([f"{lo}: {a}", f"{hi}: {b}"]))
     return "{" + ", ".join(entries) + "}", da | db
 
@@ -242,20 +253,22 @@ def _variable(draw, g: Gen, name: str, kind: str):
     elif kind in ("interp", "step"):  # per member: the values read dimensioned cells
         keys = sorted(draw(st.sets(st.integers(g.first - 1, g.last + 1), min_size=1, max_size=3)))
         vals = [draw(dexpr(g, reads, 1)) for _ in keys]
-        body = ", ".join(f"{k}: {v}" for k, (v, _) in zip(keys, vals))
+        body = ", ".join(f"{draw(st.sampled_from(g.cal.key(k)))}: {v}"
+                         for k, (v, _) in zip(keys, vals))
         defs.append((name, f"{kind}({{{body}}})", set().union(*(dv for _, dv in vals))))
     elif kind == "recur":
-        depth = draw(st.integers(1, min(2, g.last - g.first)))
+        depth = draw(st.integers(1, min(max(2, g.cal.k), g.last - g.first)))
         g.recur[name] = depth
         head_last = g.first + depth - 1
         if draw(st.booleans()):
             d = draw(st.sampled_from(list(g.dims)))
             for y in range(g.first, head_last + 1):
                 rhs, dm = _member_map(draw, g, d, reads)
-                defs.append((f"{name}[{y}]", rhs, dm))
+                defs.append((f"{name}[{g.L(y)}]", rhs, dm))
         else:
             e, de = draw(dexpr(g, reads, 1))
-            defs.append((f"{name}[..{head_last}]" if depth > 1 else f"{name}[{g.first}]", e, de))
+            defs.append((f"{name}[..{g.L(head_last)}]" if depth > 1 else
+                         f"{name}[{g.L(g.first)}]", e, de))
         step, ds = draw(dexpr(g, reads, 2, lag=depth))
         k = draw(st.integers(1, depth))
         own = f"{name}[t-{k}]"
@@ -289,7 +302,7 @@ def _variable(draw, g: Gen, name: str, kind: str):
         else:
             y = draw(st.integers(g.first + 1, g.last))
             e, de = draw(dexpr(g, reads, 1))
-            defs.append((name + _subscript(draw, [f"{y}..", draw(st.sampled_from(ms))]), e,
+            defs.append((name + _subscript(draw, [f"{g.L(y)}..", draw(st.sampled_from(ms))]), e,
                          de | {d}))
     else:
         raise AssertionError(kind)
@@ -327,7 +340,7 @@ def _coupled(draw, g: Gen, name: str):
     g.sig[name], g.sig[tot] = sig, tot_sig
     g.recur[name] = 1
     g.full += [name, tot]
-    return [f"{name}[{g.first}] = {head}", f"{name} = {body}", f"{tot} = {rhs}"]
+    return [f"{name}[{g.L(g.first)}] = {head}", f"{name} = {body}", f"{tot} = {rhs}"]
 
 
 @st.composite
@@ -347,7 +360,7 @@ def _redefinition(draw, g: Gen, name: str, reads: list[str], may_add_dims: bool 
     if name in g.recur:
         forms += ["body", "body"]
     form = draw(st.sampled_from(forms))
-    y = draw(st.integers(g.first, g.last))
+    y = g.L(draw(st.integers(g.first, g.last)))
     if form == "whole":
         return f"{name} = {e()}"
     if form == "year":
@@ -356,15 +369,15 @@ def _redefinition(draw, g: Gen, name: str, reads: list[str], may_add_dims: bool 
         start = g.first + g.recur[name]
         pin = [draw(st.sampled_from(g.dims[dims[0]]))] if dims and draw(st.booleans()) else []
         own = name + _subscript(draw, pin + ["t-1"])
-        target = name + _subscript(draw, pin + [draw(st.sampled_from([f"{start}..",
-                                                                      f"{start}..{g.last}"]))])
+        target = name + _subscript(draw, pin + [draw(st.sampled_from([
+            f"{g.L(start)}..", f"{g.L(start)}..{g.L(g.last)}"]))])
         return f"{target} = {own} * (1 + {e()})"
     d = draw(st.sampled_from(dims))
     m = draw(st.sampled_from(g.dims[d]))
     if form == "member":
         return f"{name}{_subscript(draw, [m])} = {e()}"
     if form == "cell":
-        return f"{name}{_subscript(draw, [m, str(y)])} = {e()}"
+        return f"{name}{_subscript(draw, [m, y])} = {e()}"
     if form == "memberrange":
         return f"{name}{_subscript(draw, [m, f'{y}..'])} = {e()}"
     some = draw(st.lists(st.sampled_from(g.dims[d]), min_size=1, unique=True))
@@ -381,25 +394,29 @@ def _risky(draw, g: Gen, names: list[str]):
     d = draw(st.sampled_from(list(g.dims)))
     return draw(st.sampled_from([
         f"{x}[{m}] = {y}[{m}]",  # maybe a dim y lacks, maybe a cycle
-        f"{x}[{g.last}] = sum({y})",  # sum of a dimensioned y without a dim
-        f"{x}[{g.first}] = {y}",  # maybe a same-year cycle or an empty read
-        f"{x}[{m}, {g.first}] = sum({y}, {d}) + 1",
+        f"{x}[{g.L(g.last)}] = sum({y})",  # sum of a dimensioned y without a dim
+        f"{x}[{g.L(g.first)}] = {y}",  # maybe a same-year cycle or an empty read
+        f"{x}[{m}, {g.L(g.first)}] = sum({y}, {d}) + 1",
         f"{x}[{m}] = 5",  # may tie with a member map's entry
     ]))
 
 
 @st.composite
 def dim_models(draw, max_vars: int = 6, max_years: int = 4, max_scenarios: int = 2,
-               risky: bool = True):
+               risky: bool = True, unit: str = "years"):
+    """`unit`: the axis (years, quarters, months); then `max_years` counts periods."""
+    cal = Cal(unit)
     n_years = draw(st.integers(1, max_years))
     first = draw(st.sampled_from([2024, 2020, 1999]))
+    if not cal.yearly:
+        first = first * cal.k + draw(st.sampled_from([0, 0, 1, cal.k - 1]))
     last = first + n_years - 1
     n_dims = draw(st.integers(1, 2))
     dim_names = draw(st.lists(st.sampled_from(DIM_POOL), min_size=n_dims, max_size=n_dims,
                               unique=True))
     pool = draw(st.permutations(MEMBER_POOL))
     dims = {d: list(pool[3 * k:3 * k + draw(st.integers(1, 3))]) for k, d in enumerate(dim_names)}
-    g = Gen(first, last, dims, risky=risky and draw(st.integers(0, 9)) == 0)
+    g = Gen(first, last, dims, risky=risky and draw(st.integers(0, 9)) == 0, cal=cal)
     n_vars = draw(st.integers(2, max_vars))
     names = draw(st.lists(st.sampled_from(NAME_POOL), min_size=n_vars, max_size=n_vars,
                           unique=True))
@@ -425,7 +442,7 @@ def dim_models(draw, max_vars: int = 6, max_years: int = 4, max_scenarios: int =
         statements.append(draw(_risky(g, names)))
     statements = draw(st.permutations(statements))  # order never changes a value
 
-    lines = [f"years {first}..{last}"]
+    lines = [f"{unit} {cal.label(first)}..{cal.label(last)}"]
     for d, ms in dims.items():
         if draw(st.booleans()):
             lines.append(f"dim {d} = {{{', '.join(ms)}}}")

@@ -37,3 +37,14 @@ def test_t_is_one_correctly_rounded_division(unit, year, size):
         assert a.t(i) == float(Fraction(a.absolute(i), per))  # correctly rounded
         assert a.ts()[i] == a.t(i)
         assert a.index(a.absolute(i)) == i
+
+
+def test_calendar_years_hold_the_periods_of_each_year_on_the_axis():
+    q = TimeAxis.of(QUARTERS, 2025 * 4 + 2, 2027 * 4 + 1)  # 2025Q3..2027Q2
+    assert [(y, list(r)) for y, r in q.calendar_years()] == [
+        (2025, [0, 1]), (2026, [2, 3, 4, 5]), (2027, [6, 7])]
+    m = TimeAxis.of(MONTHS, 2025 * 12, 2025 * 12 + 11)
+    assert [(y, len(r)) for y, r in m.calendar_years()] == [(2025, 12)]
+    assert [(y, list(r)) for y, r in TimeAxis.of_years(2024, 2026).calendar_years()] == [
+        (2024, [0]), (2025, [1]), (2026, [2])]
+    assert q.first_of_year(0) == -2 and q.first_of_year(3) == 2

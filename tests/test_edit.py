@@ -184,8 +184,8 @@ def test_a_new_member_cell_goes_after_the_variables_definitions_every_other_byte
     out = insert_line(DIMS_TEXT, after, line)
     assert out == DIMS_TEXT.replace("= 30%\n", "= 30%\n" + line + "\n")
     new = parse_document(out).definitions[2].definition
-    assert (new.name, [m.name for m in new.members], new.years.start) == (
-        "capex_growth", ["goog"], 2026)
+    assert (new.name, [m.name for m in new.members], str(new.years.start)) == (
+        "capex_growth", ["goog"], "2026")
     # in a scenario block: after the block's own definition, indented like it
     after = last_definition_line(doc, "capex_growth", "bull")
     out = insert_line(DIMS_TEXT, after, cell_line("capex_growth", ("goog",), None, "50%",

@@ -196,6 +196,10 @@ FOUND = {
     # a `{` inside a scenario's title is no one-line block (refused after dims-engine 3b78eb3)
     "scenario_title_brace": 'years 2020..2020\na = 0\nscenario bear "brace { inside" {\n'
                             '  a = 1\n}\n',
+    # a sum with min/max's +0 is IEEE's: -0 + 0 is +0 (polars folded `x + when(..).then(0.0)`
+    # into x, so 1 / (a + min(a, a)) was -inf; found by the periods generator)
+    "plus_min_zero": "years 2024..2025\na = -0 * t\nc = a + min(a, a)\nd = 1 / c\n"
+                     "e = 1 / (a + max(a[2024..2024]))\nf = 1 / (a + clamp(a, -1, 1))\n",
     # variables named like the frame's own columns
     "year_names": "years 2020..2021\nyear = 7\nyear_ = 3\nbatch = year + year_\n",
     # a distribution is checked only where its `if` branch is taken

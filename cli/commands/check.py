@@ -43,7 +43,7 @@ def run(args, texts) -> int:
         v = len(model.variables)
         print(printable(f"{path}: ok: {v} variable{'s' if v != 1 else ''}{_rows(model)}, {n} "
                         f"scenario{'s' if n != 1 else ''} ({names}), "
-                        f"years {model.axis.range_label()}{warned}"))
+                        f"{model.axis.unit} {model.axis.range_label()}{warned}"))
     return status
 
 
