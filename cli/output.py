@@ -38,6 +38,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from cli.columns import Columns, footnote
 from cli.render import aligned, md_cell, md_row, md_rule
 from cli.rows import Row, Table, has_dims
 from display.kinds import kinds
@@ -65,16 +66,16 @@ def time_column(model) -> str:
     return "year" if model.axis.yearly else "period"
 
 
-def time_series(model, name: str, repeat: int, tile: int):
+def time_series(cols: Columns, repeat: int, tile: int):
     """The time column's values: each period `repeat` times in a row, the whole run
     `tile` times (years as Int64, labels as String)."""
     import polars as pl
 
-    if model.axis.yearly:
-        values = np.tile(np.repeat(np.array(model.years, dtype=np.int64), repeat), tile)
-        return pl.Series(name, values, dtype=pl.Int64)
-    values = np.tile(np.repeat(np.array(model.labels, dtype=object), repeat), tile)
-    return pl.Series(name, values, dtype=pl.String)
+    if cols.yearly:
+        values = np.tile(np.repeat(np.array(cols.keys, dtype=np.int64), repeat), tile)
+        return pl.Series(cols.time, values, dtype=pl.Int64)
+    values = np.tile(np.repeat(np.array(cols.keys, dtype=object), repeat), tile)
+    return pl.Series(cols.time, values, dtype=pl.String)
 
 
 # ---------------------------------------------------------------- CSV, vectorized
@@ -107,10 +108,12 @@ def _csv(columns: list) -> str:
     return pl.DataFrame(columns).write_csv(line_terminator="\n", quote_style="necessary")
 
 
-def to_csv(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
+def to_csv(model, runs: Runs, rows: Rows, with_scenario: bool = False,
+           columns: Columns | None = None) -> str:
     """A row per output row (per scenario and row `with_scenario`: --all-scenarios)."""
     import polars as pl
 
+    cols = columns or Columns.of(model)
     n = len(runs)
     labels = [r.label for r in rows]
     columns = []
@@ -118,11 +121,11 @@ def to_csv(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
         columns.append(pl.Series("scenario", np.repeat([t.scenario for t in runs], len(rows))
                                  if rows else [], dtype=pl.String))
     columns.append(pl.Series("variable", labels * n, dtype=pl.String))
-    values = np.concatenate([t.values for t in runs]) if runs else np.empty((0, len(model.years)))
+    values = np.concatenate([t.values for t in runs]) if runs else np.empty((0, len(cols)))
     defined = np.concatenate([t.defined for t in runs]) if runs else values.astype(bool)
     # a column per year: column-major, so that each year's values are contiguous
     values, defined = np.asfortranarray(values), np.asfortranarray(defined)
-    for k, label in enumerate(model.labels):
+    for k, label in enumerate(cols.names):
         columns.append(number_column(values[:, k], defined[:, k], label))
     return _csv(columns)
 
@@ -136,16 +139,26 @@ def json_value(v: float | None):
     return v
 
 
-def to_json(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
+def to_json(model, runs: Runs, rows: Rows, with_scenario: bool = False,
+            columns: Columns | None = None) -> str:
     """`{"model", "years", "scenarios": {name: {row: [values]}}}`; a model with dims
     also lists them (`"dims": {"company": ["goog", ...]}`) after the years, and its
     rows are keyed by their output names (`capex[goog]`). A quarterly or monthly
-    model has `"unit": "quarters", "periods": ["2025Q1", ...]` instead of `"years"`."""
+    model has `"unit": "quarters", "periods": ["2025Q1", ...]` instead of `"years"`.
+    Rolled up (`--by year`): `"by": "year", "unit": "quarters", "years": [2025, ...]`,
+    `"partial_years"` ({"2025": "2025 (Q3-Q4)"}), `"aggregation"` per variable
+    (sum, mean, last) and `"incomplete"` (row -> years with empty periods left out)."""
+    cols = columns or Columns.of(model)
     doc: dict = {"model": model.title}
-    if model.axis.yearly:
-        doc["years"] = list(model.years)
+    if cols.rolled:
+        doc.update(by="year", unit=cols.unit, years=list(cols.keys),
+                   partial_years={n: h for n, h in zip(cols.names, cols.headers)
+                                  if h in cols.partial},
+                   aggregation=cols.aggregation, incomplete=cols.incomplete)
+    elif cols.yearly:
+        doc["years"] = list(cols.keys)
     else:
-        doc["unit"], doc["periods"] = model.axis.unit, list(model.labels)
+        doc["unit"], doc["periods"] = cols.unit, list(cols.keys)
     if has_dims(model):
         doc["dims"] = {d.name: list(d.members) for d in model.dims.values()}
     doc["scenarios"] = {
@@ -178,12 +191,14 @@ def _title(model, scenario: str) -> str:
     return printable(f"{model.title or model.source}: {label}")
 
 
-def to_table(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
+def to_table(model, runs: Runs, rows: Rows, with_scenario: bool = False,
+             columns: Columns | None = None) -> str:
+    cols = columns or Columns.of(model)
     kind = kinds(model)
-    width = len(model.years)
+    width = len(cols)
     out = []
     for t in runs:
-        grid: list[list[str]] = [["", *model.labels]]
+        grid: list[list[str]] = [["", *cols.headers]]
         for section, variables in _groups(model, rows):
             if section is not None:
                 grid.append([printable(section)] + [""] * width)
@@ -198,23 +213,31 @@ def to_table(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
                     grid.append([indent + "  " + ", ".join(r.members),
                                  *format_row(t.series(k), kind[v])])
         out += [_title(model, t.scenario), *aligned(grid), ""]
+    notes = footnote(cols, model.axis.period_word)
+    if notes:  # once, under the last table: it holds for every scenario
+        out[-1:] = [*notes, ""]
     return "\n".join(out)
 
 
-def to_markdown(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> str:
+def to_markdown(model, runs: Runs, rows: Rows, with_scenario: bool = False,
+                columns: Columns | None = None) -> str:
+    cols = columns or Columns.of(model)
     kind = kinds(model)
     out = []
     for t in runs:
         out.append(f"### {md_cell(_title(model, t.scenario))}\n")
-        out.append(md_row(["variable", *model.labels]))
-        out.append(md_rule("l" + "r" * len(model.years)))
+        out.append(md_row(["variable", *cols.headers]))
+        out.append(md_rule("l" + "r" * len(cols)))
         for section, variables in _groups(model, rows):
             if section is not None:  # a heading row: its empty cells are one blank wide
-                out.append(f"| **{md_cell(printable(section))}** |" + " |" * len(model.years))
+                out.append(f"| **{md_cell(printable(section))}** |" + " |" * len(cols))
             for group in variables:
                 for k, r in group:
                     out.append(md_row([r.label, *format_row(t.series(k), kind[r.variable])]))
         out.append("")
+    notes = footnote(cols, model.axis.period_word)
+    if notes:  # a paragraph under the last table: one line each
+        out += ["  \n".join(f"_{md_cell(n)}_" for n in notes), ""]
     return "\n".join(out)
 
 
@@ -224,7 +247,7 @@ def to_markdown(model, runs: Runs, rows: Rows, with_scenario: bool = False) -> s
 LONG_COLUMNS = ("scenario", "variable", "year", "value")
 
 
-def long_columns(model) -> tuple[str, ...]:
+def long_columns(model, columns: Columns | None = None) -> tuple[str, ...]:
     """`scenario, variable, year, value`, with a column per dim before `year`
     (`period` instead of `year` for a quarterly or monthly model).
 
@@ -232,7 +255,7 @@ def long_columns(model) -> tuple[str, ...]:
     would make two columns of one name: a usage error, naming the dim.
     """
     dims = tuple(model.dims) if has_dims(model) else ()
-    when = time_column(model)
+    when = (columns or Columns.of(model)).time
     for d in dims:
         if d in LONG_COLUMNS or d == when:
             raise UsageError(f"--long: the dim '{d}' has the name of the long layout's "
@@ -253,20 +276,19 @@ def _dim_fields(model, rows: Rows) -> list[tuple[str, ...]]:
     return out
 
 
-def long_rows(model, runs: Runs, rows: Rows):
+def long_rows(model, runs: Runs, rows: Rows, cols: Columns):
     """(scenario, variable, *members per dim, year, value) in print order: scenarios,
     then rows, then years."""
     fields = _dim_fields(model, rows)
     for t in runs:
         for k, r in enumerate(rows):
-            for year, x in zip(model.years if model.axis.yearly else model.labels,
-                               t.series(k)):
+            for year, x in zip(cols.keys, t.series(k)):
                 yield (t.scenario, r.variable, *fields[k], year, x)
 
 
-def _long_arrays(model, runs: Runs, rows: Rows):
+def _long_arrays(model, runs: Runs, rows: Rows, cols: Columns):
     """The long layout as columns: (scenario, variable, dims, year, values, defined)."""
-    n = len(model.years)
+    n = len(cols)
     scen = np.repeat(np.array([t.scenario for t in runs], dtype=object), len(rows) * n)
     variables = np.tile(np.repeat(np.array([r.variable for r in rows], dtype=object), n),
                         len(runs))
@@ -275,7 +297,7 @@ def _long_arrays(model, runs: Runs, rows: Rows):
     for j in range(len(model.dims) if has_dims(model) else 0):
         members = np.array([f[j] for f in fields], dtype=object)
         dims.append(np.tile(np.repeat(members, n), len(runs)))
-    years = time_series(model, time_column(model), 1, len(rows) * len(runs))
+    years = time_series(cols, 1, len(rows) * len(runs))
     if runs and rows:
         values = np.concatenate([t.values.reshape(-1) for t in runs])
         defined = np.concatenate([t.defined.reshape(-1) for t in runs])
@@ -284,11 +306,13 @@ def _long_arrays(model, runs: Runs, rows: Rows):
     return scen, variables, dims, years, values, defined
 
 
-def to_long_csv(model, runs: Runs, rows: Rows, with_scenario: bool = True) -> str:
+def to_long_csv(model, runs: Runs, rows: Rows, with_scenario: bool = True,
+                columns: Columns | None = None) -> str:
     import polars as pl
 
-    names = long_columns(model)
-    scen, variables, dims, years, values, defined = _long_arrays(model, runs, rows)
+    cols = columns or Columns.of(model)
+    names = long_columns(model, cols)
+    scen, variables, dims, years, values, defined = _long_arrays(model, runs, rows, cols)
     columns = [pl.Series("scenario", scen, dtype=pl.String),
                pl.Series("variable", variables, dtype=pl.String)]
     # a dim the variable lacks: an empty field (a null; polars writes "" as "")
@@ -298,36 +322,44 @@ def to_long_csv(model, runs: Runs, rows: Rows, with_scenario: bool = True) -> st
     return _csv(columns)
 
 
-def to_long_json(model, runs: Runs, rows: Rows, with_scenario: bool = True) -> str:
-    names = long_columns(model)
+def to_long_json(model, runs: Runs, rows: Rows, with_scenario: bool = True,
+                 columns: Columns | None = None) -> str:
+    cols = columns or Columns.of(model)
+    names = long_columns(model, cols)
     out = []
-    for record in long_rows(model, runs, rows):
+    for record in long_rows(model, runs, rows, cols):
         item = dict(zip(names, record))
         item["value"] = json_value(item["value"])
         out.append(item)
     return json.dumps(out, indent=1) + "\n"
 
 
-def to_long_markdown(model, runs: Runs, rows: Rows, with_scenario: bool = True) -> str:
-    names = long_columns(model)
+def to_long_markdown(model, runs: Runs, rows: Rows, with_scenario: bool = True,
+                     columns: Columns | None = None) -> str:
+    cols = columns or Columns.of(model)
+    names = long_columns(model, cols)
     kind = kinds(model)
     # each row's values read as its row does in the wide table
     fmt = {(t.scenario, k): row_format(t.series(k), kind[r.variable])
            for t in runs for k, r in enumerate(rows)}
     out = [md_row(names), md_rule("l" * (len(names) - 2) + "rr")]
-    n = len(model.years)
-    for i, (scenario, *middle, year, x) in enumerate(long_rows(model, runs, rows)):
+    n = len(cols)
+    for i, (scenario, *middle, year, x) in enumerate(long_rows(model, runs, rows, cols)):
         out.append(md_row([scenario, *middle, str(year), fmt[scenario, (i // n) % len(rows)](x)]))
+    notes = footnote(cols, model.axis.period_word)
+    if notes:
+        out += ["", "  \n".join(f"_{md_cell(n)}_" for n in notes)]
     return "\n".join(out) + "\n"
 
 
-def long_frame(model, runs: Runs, rows: Rows):
+def long_frame(model, runs: Runs, rows: Rows, columns: Columns | None = None):
     """A polars frame: scenario, variable, a String column per dim (null where the
     variable lacks the dim), year, value (Float64, null when empty)."""
     import polars as pl
 
-    names = long_columns(model)
-    scen, variables, dims, years, values, defined = _long_arrays(model, runs, rows)
+    cols = columns or Columns.of(model)
+    names = long_columns(model, cols)
+    scen, variables, dims, years, values, defined = _long_arrays(model, runs, rows, cols)
     data = {"scenario": pl.Series("scenario", scen, dtype=pl.String),
             "variable": pl.Series("variable", variables, dtype=pl.String)}
     for name, d in zip(names[2:-2], dims):
@@ -346,19 +378,20 @@ def _floats(name: str, values: np.ndarray, defined: np.ndarray):
     return column.scatter(gone, None) if len(gone) else column
 
 
-def wide_frame(model, runs: Runs, rows: Rows):
+def wide_frame(model, runs: Runs, rows: Rows, columns: Columns | None = None):
     """A polars frame: scenario, year, then a Float64 column per output row (its
     output name: `capex`, `capex[goog]`), in output order."""
     import polars as pl
 
-    n = len(model.years)
+    cols = columns or Columns.of(model)
+    n = len(cols)
     labels = [r.label for r in rows]
-    when = time_column(model)
+    when = cols.time
     if {"scenario", when} & set(labels):
         raise UsageError(f"a variable named '{when}' clashes with the {when} column: use --long")
     data = {"scenario": pl.Series("scenario", [t.scenario for t in runs for _ in range(n)],
                                   dtype=pl.String),
-            when: time_series(model, when, 1, len(runs))}
+            when: time_series(cols, 1, len(runs))}
     for k, name in enumerate(labels):
         values = np.concatenate([t.values[k] for t in runs]) if runs else np.empty(0)
         defined = np.concatenate([t.defined[k] for t in runs]) if runs else np.empty(0, bool)

@@ -6,6 +6,10 @@ A variable with dims prints a row per member combination (`capex[goog]`);
 year, value`, with a column per dim before `year` when the model has dims)
 instead of a row per variable: the layout notebooks and BI tools load
 directly. Parquet is binary, so it needs `-o OUT.parquet`.
+
+`--by year` rolls a quarterly or monthly model up to calendar years (see
+`cli.columns`): sums, means for percentages, partial years marked; a yearly
+model prints exactly as without it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import io
 
 from cli import common
+from cli.columns import BY_CHOICES
 from files.reading import UsageError
 from files.writing import write_file
 
@@ -30,6 +35,9 @@ def register(sub) -> None:
     p.add_argument("--vars", help="only these variables or rows, comma-separated: "
                    "capex,na_capex or 'capex[goog],na_capex'")
     p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--by", choices=BY_CHOICES, metavar="year",
+                   help="roll quarters or months up to calendar years (sum; mean for a "
+                   "percentage); a yearly model is unchanged")
     p.add_argument("--long", action="store_true",
                    help="a row per scenario, variable and year (csv, json, md, parquet)")
     p.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
@@ -51,6 +59,8 @@ def _run(args, texts, model) -> int:
     from cli.rows import select, table_of
     from engine import evaluate
 
+    from cli.columns import Columns, by_year, wants_by_year
+
     rows = select(model, args.vars)
     scenarios = common.scenarios(model, args)
     overrides = common.overrides(model, texts, args.set)
@@ -62,12 +72,17 @@ def _run(args, texts, model) -> int:
         runs.append(table_of(result, rows, name))
         warnings.extend(w for w in result.warnings if w not in warnings)
     texts.report(warnings)
+    columns = Columns.of(model)
+    if wants_by_year(model, args.by):
+        columns, runs = by_year(model, runs, rows)
     if args.format == "parquet":
-        frame = (output.long_frame if args.long else output.wide_frame)(model, runs, rows)
+        frame = (output.long_frame if args.long else output.wide_frame)(model, runs, rows,
+                                                                         columns)
         _write_parquet(frame, args.output)
         return common.OK
     render = (output.LONG_RENDERERS if args.long else output.RENDERERS)[args.format]
-    common.write(render(model, runs, rows, with_scenario=args.all_scenarios), args.output)
+    common.write(render(model, runs, rows, with_scenario=args.all_scenarios, columns=columns),
+                 args.output)
     return common.OK
 
 
