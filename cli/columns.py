@@ -150,8 +150,9 @@ def footnote(cols: Columns, per: str) -> list[str]:
     lines = [f"by year: each row is the sum of its {plural}"
              + (", except " + "; ".join(but) if but else "")]
     if cols.partial:
-        lines.append(f"partial years: {', '.join(cols.partial)} hold only the {plural} "
-                     "in parentheses")
+        n = len(cols.partial)
+        lines.append(f"partial year{'s' if n > 1 else ''}: {', '.join(cols.partial)} "
+                     f"hold{'' if n > 1 else 's'} only the {plural} in parentheses")
     if cols.incomplete:
         items = [f"{row} {', '.join(map(str, ys))}" for row, ys in cols.incomplete.items()]
         lines.append(f"empty {plural} left out (no definition covers them): {_names(items)}")

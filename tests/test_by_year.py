@@ -1,0 +1,169 @@
+"""`scn run --by year`: a quarterly or monthly model rolled up to calendar years.
+
+Golden outputs (table, csv, json, md) of a quarterly model with dims, a
+scenario, percentages, partial years and a row empty in part of a year, and
+of a monthly one; the layouts with a year column; a yearly model unchanged;
+usage errors; and a property: the rolled-up CSV equals a plain-Python
+roll-up (sum, or mean for a percentage, of the defined periods of each
+calendar year) of the reference evaluator's cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import assume, given, note, settings
+
+from cli.main import main
+from display.kinds import kinds
+from dsl.errors import ScnError
+from engine import load_model
+from reference import ReferenceInvalid, evaluate_reference
+from reference_periods import Calendar
+from strategies import models
+from test_property_eval import SETTINGS, examples, same_value
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "tests" / "models"
+GOLDEN = Path(__file__).with_name("golden")
+QUARTERLY = MODELS / "by_year_quarterly.scn"
+MONTHLY = MODELS / "by_year_monthly.scn"
+YEARLY = MODELS / "ai_capex_v1.scn"
+
+
+def run(tmp_path, *args) -> str:
+    out = tmp_path / "out.txt"
+    assert main(["run", *args, "-o", str(out)]) == 0
+    return out.read_text()
+
+
+@pytest.mark.parametrize("name", ["quarterly", "monthly"])
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "md"])
+def test_golden(name, fmt, tmp_path):
+    text = run(tmp_path, str(MODELS / f"by_year_{name}.scn"), "--by", "year", "--format", fmt,
+               "--all-scenarios")
+    assert text == (GOLDEN / f"by_year_{name}.{fmt}").read_text()
+
+
+def test_table_marks_partial_years_and_says_what_is_not_a_sum(tmp_path):
+    lines = run(tmp_path, str(QUARTERLY), "--by", "year").splitlines()
+    assert lines[1].split("  ")[-1].strip() == "2027 (Q1-Q2)"
+    assert "2025 (Q3-Q4)" in lines[1] and " 2026 " in lines[1]
+    margin = next(x for x in lines if x.startswith("margin"))
+    assert margin.split()[1:] == ["30.0%", "32.0%", "32.0%"]  # a mean, not 60%
+    assert lines[-3] == ("by year: each row is the sum of its quarters, except the mean of "
+                         "its quarters for growth, margin")
+    assert lines[-2].startswith("partial years: 2025 (Q3-Q4), 2027 (Q1-Q2)")
+    assert lines[-1] == ("empty quarters left out (no definition covers them): "
+                         "launch_capex 2026")
+
+
+def test_csv_headers_are_plain_years_and_values_add_up(tmp_path):
+    rows = list(csv.reader(io.StringIO(run(tmp_path, str(QUARTERLY), "--by", "year",
+                                           "--format", "csv"))))
+    assert rows[0] == ["variable", "2025", "2026", "2027"]
+    plain = list(csv.reader(io.StringIO(run(tmp_path, str(QUARTERLY), "--format", "csv"))))
+    us = [float(x) for x in plain[1][1:]]
+    assert rows[1][0] == "revenue[us]"
+    assert float(rows[1][1]) == us[0] + us[1]
+    assert float(rows[1][2]) == sum(us[2:6])
+    launch = next(r for r in rows if r[0] == "launch_capex")
+    assert launch[1:] == ["", "15000000.0", "10000000.0"]  # an empty year stays empty
+
+
+def test_json_says_partial_years_and_aggregations(tmp_path):
+    doc = json.loads(run(tmp_path, str(MONTHLY), "--by", "year", "--format", "json"))
+    assert doc["by"] == "year" and doc["unit"] == "months" and doc["years"] == [2025, 2026]
+    assert doc["partial_years"] == {"2025": "2025 (10-12)"}
+    assert doc["aggregation"]["churn_rate"] == "mean" and doc["aggregation"]["mrr"] == "sum"
+    assert list(doc["scenarios"]["base"]) [:2] == ["price[basic]", "price[pro]"]
+
+
+def test_long_and_parquet_have_a_year_column(tmp_path):
+    long = list(csv.reader(io.StringIO(run(tmp_path, str(MONTHLY), "--by", "year",
+                                           "--format", "csv", "--long"))))
+    assert long[0] == ["scenario", "variable", "plan", "year", "value"]
+    assert long[1] == ["base", "price", "basic", "2025", "60.0"]
+    for layout in ([], ["--long"]):
+        out = tmp_path / f"o{len(layout)}.parquet"
+        assert main(["run", str(QUARTERLY), "--by", "year", "--format", "parquet", *layout,
+                     "-o", str(out), "--all-scenarios"]) == 0
+        frame = pl.read_parquet(out)
+        assert frame.schema["year"] == pl.Int64
+        assert sorted(set(frame.get_column("year").to_list())) == [2025, 2026, 2027]
+
+
+def test_vars_and_set_work_rolled_up(tmp_path):
+    text = run(tmp_path, str(QUARTERLY), "--by", "year", "--format", "csv",
+               "--vars", "growth,total", "--set", "growth[2026Q1..] = 10%")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert [r[0] for r in rows] == ["variable", "growth", "total"]
+    assert float(rows[1][2]) == pytest.approx(0.10)
+    assert float(rows[1][1]) == pytest.approx(0.04)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "md"])
+def test_a_yearly_model_is_byte_identical(fmt, tmp_path):
+    plain = run(tmp_path, str(YEARLY), "--format", fmt, "--all-scenarios")
+    assert run(tmp_path, str(YEARLY), "--format", fmt, "--all-scenarios", "--by", "year") == plain
+
+
+def test_by_takes_only_year(capsys):
+    assert main(["run", str(QUARTERLY), "--by", "quarter"]) == 2
+    assert "--by: invalid choice: 'quarter' (choose from 'year')" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- property
+
+
+def plain_roll_up(values, periods, cal: Calendar, percent: bool):
+    """Per calendar year (in order): the sum of the defined periods' values, or
+    their mean for a percentage; None for a year with no defined period."""
+    years: dict[int, list[float]] = {}
+    for p, x in zip(periods, values):
+        years.setdefault(cal.year(p), [])
+        if x is not None:
+            years[cal.year(p)].append(x)
+    out = []
+    for xs in years.values():
+        if not xs:
+            out.append(None)
+            continue
+        total = math.fsum(xs) if all(math.isfinite(x) for x in xs) else sum(xs)
+        out.append(total / len(xs) if percent else total)
+    return out
+
+
+@settings(max_examples=examples(25), **SETTINGS)
+@given(gm=models(unit="quarters", max_vars=4, max_years=11, risky=False))
+def test_by_year_csv_is_the_reference_rolled_up(gm, tmp_path_factory):
+    note(gm.text)
+    try:
+        ref = evaluate_reference(gm.text, "base")
+        model = load_model(gm.text, "gen.scn")
+    except (ReferenceInvalid, ScnError):
+        assume(False)
+    path = tmp_path_factory.mktemp("by") / "gen.scn"
+    path.write_text(gm.text)
+    out = path.with_suffix(".csv")
+    assert main(["run", str(path), "--by", "year", "--format", "csv", "-o", str(out)]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    cal = Calendar(model.axis.unit)
+    years = sorted({cal.year(p) for p in model.years})
+    assert rows[0] == ["variable", *map(str, years)]
+    kind = kinds(model)
+    got = {r[0]: r[1:] for r in rows[1:]}
+    for variable, cells in ref.items():
+        want = plain_roll_up(cells[()], model.years, cal, kind[variable] == "percent")
+        for y, w, g in zip(years, want, got[variable]):
+            value = None if g == "" else float(g)
+            assert (w is None) == (value is None), (variable, y, w, g)
+            if w is not None:
+                assert same_value(value, w) or math.isclose(value, w, rel_tol=1e-9,
+                                                            abs_tol=1e-9), (variable, y, w, g)
