@@ -17,6 +17,14 @@ shortest round-trip form; `nan`, `inf`, `-inf` for non-finite values; an
 empty year has no key. The header table is `[model]`: `model` is a reserved
 word of the language, so no scenario can take its name. The same model gives
 the same bytes on any machine running the same scn.
+
+A quarterly or monthly model keys its cells by label (`"2025Q3" = 1.5`,
+`"2025-07" = 1.5`) and its header says `unit = "quarters"`, `first_period`
+and `last_period` instead of `first_year` and `last_year`. Rolled up
+(`scn snapshot --by year`) the keys are plain years and the header records
+`by = "year"`, the unit it was rolled up from (`rolled_from`) and the years
+covered in part (`partial_years`): `scn diff` compares such a snapshot only
+with `--by year`, never a rolled-up year with a quarter.
 """
 
 from __future__ import annotations
@@ -28,8 +36,9 @@ import tomllib
 from dsl.ast import Span
 from dsl.errors import Diagnostic, ScnError
 from dsl.numbers import MAX_PERIODS, MAX_YEAR, MIN_YEAR, is_plain_integer, shorten
+from dsl.periods import MONTHS, QUARTERS, BadLabel, read_month, read_quarter
 from dsl.text import split_lines
-from engine.axis import TimeAxis
+from engine.axis import TimeAxis, label_of
 from engine.compare import Values
 
 FLOAT_MAX = int(sys.float_info.max)
@@ -68,15 +77,24 @@ def snapshot_text(title: str | None, values: Values) -> str:
     """The TOML text of a snapshot."""
     import tomli_w
 
+    axis = values.axis
     header: dict = {}
     if title is not None:
         header["title"] = title
-    header.update(first_year=values.axis.first_year, last_year=values.axis.last_year,
-                  scn_version=scn_version(), snapshot_format=FORMAT)
+    if axis.yearly:
+        header.update(first_year=axis.first_year, last_year=axis.last_year)
+    else:
+        header.update(unit=axis.unit, first_period=axis.label(0),
+                      last_period=axis.label(axis.last))
+    if values.rolled:
+        header.update(by="year", rolled_from=values.rolled,
+                      partial_years=list(values.partial))
+    header.update(scn_version=scn_version(), snapshot_format=FORMAT)
     doc: dict = {HEADER: header}
+    keys = axis.labels()  # years, or 2025Q3 / 2025-07
     for scenario, table in values.scenarios.items():
         doc[scenario] = {
-            v: {str(y): float(x) for y, x in zip(values.years, table[v]) if x is not None}
+            v: {k: float(x) for k, x in zip(keys, table[v]) if x is not None}
             for v in values.variables
         }
     return tomli_w.dumps(doc)
@@ -109,16 +127,23 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
         raise _error(label, text, "snapshot_format", f"snapshot format {fmt} (written by scn "
                      f"{version}); this scn ({scn_version()}) reads format {FORMAT}",
                      "write the snapshot again with this scn: scn snapshot FILE -o OUT.toml")
-    first, last = header.get("first_year"), header.get("last_year")
-    if not _year(first) or not _year(last) or first > last:
+    if header.get("unit", "years") != "years":
+        axis = _sub_annual_axis(header, label, text)
+        first, last = axis.first_year, axis.last_year
+    else:
+        axis = None
+        first, last = header.get("first_year"), header.get("last_year")
+    if axis is None and (not _year(first) or not _year(last) or first > last):
         raise _error(label, text, "first_year", "the [model] table needs first_year <= last_year, "
                      f"both years from {MIN_YEAR} to {MAX_YEAR}",
                      "write the snapshot again: scn snapshot FILE -o OUT.toml")
-    if last - first + 1 > MAX_PERIODS:
+    if axis is None and last - first + 1 > MAX_PERIODS:
         raise _error(label, text, "last_year", f"years {first}..{last} are more than a model "
                      f"holds ({MAX_PERIODS:,})", "write the snapshot again: scn snapshot FILE "
                      "-o OUT.toml")
-    years = tuple(range(first, last + 1))
+    if axis is None:
+        axis = TimeAxis.of_years(first, last)
+    rolled, partial = _rolled(header, axis, label, text)
     scenarios: dict[str, dict[str, tuple[float | None, ...]]] = {}
     variables: dict[str, None] = {}
     for scenario, table in doc.items():
@@ -127,7 +152,7 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
                          "a snapshot holds [model] and [SCENARIO.VARIABLE] tables")
         scenarios[scenario] = {}
         for variable, cells in table.items():
-            scenarios[scenario][variable] = _series(cells, years, label, text,
+            scenarios[scenario][variable] = _series(cells, axis, label, text,
                                                     f"{scenario}.{variable}")
             variables.setdefault(variable)
     warnings = []
@@ -137,24 +162,82 @@ def read_snapshot(text: str, label: str) -> tuple[Values, list[Diagnostic]]:
             "the engine changed, not the model", Span(1, 1, 1, 2),
             "write the snapshot again with this scn to compare like with like",
             severity="warning", source=label, code="snapshot"))
-    return Values(TimeAxis.of_years(first, last), tuple(variables), scenarios), warnings
+    return Values(axis, tuple(variables), scenarios, rolled, partial), warnings
 
 
-def _series(cells, years: tuple[int, ...], label: str, text: str, table: str):
+def _sub_annual_axis(header: dict, label: str, text: str) -> TimeAxis:
+    """The axis of a quarterly or monthly snapshot: `unit`, `first_period`, `last_period`."""
+    unit = header.get("unit")
+    if unit not in (QUARTERS, MONTHS):
+        raise _error(label, text, "unit", f"unit {shorten(str(unit))!r} is not years, quarters "
+                     "or months", "write the snapshot again: scn snapshot FILE -o OUT.toml")
+    ends = [_period(unit, header.get(k)) for k in ("first_period", "last_period")]
+    if None in ends or ends[0] > ends[1]:
+        example = "2025Q1" if unit == QUARTERS else "2025-01"
+        raise _error(label, text, "first_period", f"a snapshot of {unit} needs first_period <= "
+                     f"last_period, both {unit[:-1]}s such as \"{example}\"",
+                     "write the snapshot again: scn snapshot FILE -o OUT.toml")
+    if ends[1] - ends[0] + 1 > MAX_PERIODS:
+        raise _error(label, text, "last_period", f"{unit} {label_of(unit, ends[0])}.."
+                     f"{label_of(unit, ends[1])} are more than a model holds "
+                     f"({MAX_PERIODS:,})", "write the snapshot again: scn snapshot FILE "
+                     "-o OUT.toml")
+    return TimeAxis.of(unit, ends[0], ends[1])
+
+
+def _period(unit: str, text) -> int | None:
+    """A quarter's or month's absolute number from its label, None if it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        if unit == QUARTERS:
+            return read_quarter(text).number
+        year, dash, month = text.partition("-")
+        return read_month(year, month).number if dash else None
+    except BadLabel:
+        return None
+
+
+def _rolled(header: dict, axis: TimeAxis, label: str, text: str
+            ) -> tuple[str | None, tuple[int, ...]]:
+    """(the unit a rolled-up snapshot was rolled up from, its partial years)."""
+    if "by" not in header:
+        return None, ()
+    by, source = header.get("by"), header.get("rolled_from")
+    partial = header.get("partial_years", [])
+    if by != "year" or not axis.yearly or source not in (QUARTERS, MONTHS) \
+            or not isinstance(partial, list) or not all(type(y) is int for y in partial):
+        raise _error(label, text, "by", "a rolled-up snapshot has by = \"year\", yearly keys, "
+                     "rolled_from = \"quarters\" or \"months\" and partial_years = [...]",
+                     "write the snapshot again: scn snapshot --by year FILE -o OUT.toml")
+    return source, tuple(partial)
+
+
+def _series(cells, axis: TimeAxis, label: str, text: str, table: str):
+    word = axis.period_word
     if not isinstance(cells, dict):
-        raise _error(label, text, table, f"'{table}' is not a table of years",
-                     "write [SCENARIO.VARIABLE] with a key per year: 2024 = 1.5")
-    out: list[float | None] = [None] * len(years)
+        raise _error(label, text, table, f"'{table}' is not a table of {word}s",
+                     f"write [SCENARIO.VARIABLE] with a key per {word}: "
+                     + ("2024 = 1.5" if axis.yearly else f'"{axis.label(0)}" = 1.5'))
+    out: list[float | None] = [None] * len(axis)
+    index = None if axis.yearly else {k: i for i, k in enumerate(axis.labels())}
     for key, value in cells.items():
         # ASCII digits (isdigit takes '２０２４'), and few enough for int()
-        if not (is_plain_integer(key) and len(key) <= 4 and years[0] <= int(key) <= years[-1]):
-            raise _error(label, text, f"{table}.{key}", f"'{table}' has year {shorten(key)!r} "
-                         f"outside {years[0]}..{years[-1]}", "keys are the model's years")
+        if index is not None:
+            at = index.get(key)
+        elif is_plain_integer(key) and len(key) <= 4:
+            at = axis.index(int(key))
+        else:
+            at = None
+        if at is None:
+            raise _error(label, text, f"{table}.{key}", f"'{table}' has {word} "
+                         f"{shorten(key)!r} outside {axis.range_label()}",
+                         f"keys are the model's {word}s")
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or (isinstance(value, int) and abs(value) > FLOAT_MAX):
             raise _error(label, text, f"{table}.{key}", f"{table}.{key} is not a number",
                          "values are numbers (up to about 1.8e308), nan or inf")
-        out[int(key) - years[0]] = float(value)
+        out[at] = float(value)
     return tuple(out)
 
 

@@ -94,12 +94,15 @@ def attribute(changes: Sequence[DefinitionChange], diff: ValueDiff, old: TimeAxi
 
 
 def reevaluation(old_doc: A.Document, old_values: Values, changes: Sequence[DefinitionChange],
-                 scenarios: Sequence[str], start: Mapping | None = None) -> EffectFn:
+                 scenarios: Sequence[str], start: Mapping | None = None,
+                 roll=None) -> EffectFn:
     """Effects by re-evaluation: OLD with one change applied, minus OLD.
 
     Variables that only NEW defines come along with every change (alone they
     move nothing that OLD has), so an edit that reads a new variable still loads.
-    `start`: OLD's engine results by scenario, to recompute from.
+    `start`: OLD's engine results by scenario, to recompute from. `roll`, when
+    given, turns each re-evaluation's values as `old_values` were turned (rolled
+    up by year: `scn diff --by year`).
     """
     from dsl.errors import ScnError
     from dsl.format import document_text
@@ -121,6 +124,8 @@ def reevaluation(old_doc: A.Document, old_values: Values, changes: Sequence[Defi
             raise ValueError(e.diagnostics[0].message) from None
         wanted = [s for s in scenarios if s in model.scenarios]
         alone = values_of(model, wanted, start=start)  # OLD's results: only what moves
+        if roll is not None:
+            alone = roll(alone)
         return _deltas(old_values, alone)
 
     return effect

@@ -282,6 +282,10 @@ class Values:
     axis: TimeAxis  # the periods the series run over
     variables: tuple[str, ...]  # the output rows, in display order
     scenarios: Mapping[str, Mapping[str, Series]]
+    # rolled up to calendar years (engine.rollup.values_by_year): the unit it was
+    # rolled up from (`quarters`, `months`), and the years its axis covers in part
+    rolled: str | None = None
+    partial: tuple[int, ...] = ()
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -405,6 +409,10 @@ class ValueDiff:
         """The absolute number (the year) of a moved cell's period."""
         return self.axis.absolute(c.cell.period)
 
+    def label(self, c: CellChange) -> str:
+        """A moved cell's period as the axis names it: `2027`, `2027Q3`, `2027-07`."""
+        return self.axis.label(c.cell.period)
+
     def groups(self) -> list[tuple[str, str, list[CellChange]]]:
         """(scenario, output row, cells) in report order."""
         out: list[tuple[str, str, list[CellChange]]] = []
@@ -432,10 +440,16 @@ def compare_values(old: Values, new: Values, rtol: float = 1e-9, atol: float = 0
     notes: list[str] = []
     axis = common_axis(old.axis, new.axis)
     years = () if axis is None else tuple(range(axis.start, axis.end + 1))
-    if years != old.years or years != new.years:
-        notes.append(f"years differ ({_span_text(old.years)} and {_span_text(new.years)}): "
-                     f"compared {_span_text(years)}" if years else
-                     f"no year in common ({_span_text(old.years)} and {_span_text(new.years)})")
+    if old.axis.unit != new.axis.unit:
+        notes.append(f"the periods differ ({old.axis.unit} {old.axis.range_label()} and "
+                     f"{new.axis.unit} {new.axis.range_label()}): values not compared; "
+                     "compare them by calendar year with --by year")
+    elif years != old.years or years != new.years:
+        unit = old.axis.unit
+        notes.append(f"{unit} differ ({_span_text(old.axis)} and {_span_text(new.axis)}): "
+                     f"compared {_span_text(axis)}" if years else
+                     f"no {old.axis.period_word} in common ({_span_text(old.axis)} and "
+                     f"{_span_text(new.axis)})")
     wanted = list(scenarios) if scenarios is not None else list(new.scenarios)
     common = [s for s in wanted if s in old.scenarios and s in new.scenarios]
     for s in wanted:
@@ -486,7 +500,8 @@ def common_axis(a: TimeAxis, b: TimeAxis) -> TimeAxis | None:
     return TimeAxis(a.unit, start, end - start + 1) if start <= end else None
 
 
-def _span_text(years: Sequence[int]) -> str:
-    if not years:
+def _span_text(axis: TimeAxis | None) -> str:
+    """`2024..2030`, `2025Q3..2026Q2`, a single period's label, or `none`."""
+    if axis is None or not len(axis):
         return "none"
-    return f"{years[0]}..{years[-1]}" if len(years) > 1 else str(years[0])
+    return axis.range_label() if len(axis) > 1 else axis.label(0)

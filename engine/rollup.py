@@ -27,7 +27,7 @@ from typing import Mapping
 
 import numpy as np
 
-from engine.axis import MONTHS, QUARTERS, TimeAxis
+from engine.axis import MONTHS, QUARTERS, YEARS, TimeAxis
 
 SUM, MEAN, LAST = "sum", "mean", "last"
 AGGREGATIONS = (SUM, MEAN, LAST)
@@ -105,3 +105,29 @@ def roll_up(values: np.ndarray, defined: np.ndarray | None, how: str,
                 total = total / np.where(count > 0, count, 1)
         out[..., j] = np.where(count > 0, total, np.nan)
     return out
+
+
+def values_by_year(values, how: Mapping[str, str]):
+    """`engine.compare.Values` of quarters or months rolled up to calendar years
+    (what `scn diff --by year` and `scn snapshot --by year` compare and write):
+    each output row (`capex`, `capex[goog]`) by its variable's aggregation in
+    `how` (sum when missing). Yearly values are returned as they are."""
+    from engine.compare import Values, split_row
+
+    axis = values.axis
+    if axis.unit == YEARS:
+        return values
+    columns = year_columns(axis)
+    scenarios = {}
+    for s, table in values.scenarios.items():
+        rows = {}
+        for row, series in table.items():
+            v = np.array([np.nan if x is None else x for x in series], dtype=float)
+            d = np.array([x is not None for x in series], dtype=bool)
+            rolled = roll_up(v, d, how.get(split_row(row)[0], SUM), axis)
+            empty = [not d[c.periods.start:c.periods.stop].any() for c in columns]
+            rows[row] = tuple(None if e else float(x) for x, e in zip(rolled.tolist(), empty))
+        scenarios[s] = rows
+    years = TimeAxis.of_years(columns[0].year, columns[-1].year)
+    return Values(years, values.variables, scenarios, rolled=axis.unit,
+                  partial=tuple(c.year for c in columns if c.partial))

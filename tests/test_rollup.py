@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from engine.axis import MONTHS, QUARTERS, YEARS, TimeAxis
-from engine.rollup import LAST, MEAN, SUM, aggregations, roll_up, year_columns
+from engine.rollup import LAST, MEAN, SUM, aggregations, roll_up, values_by_year, year_columns
 
 
 def months(first: tuple[int, int], last: tuple[int, int]) -> TimeAxis:
@@ -88,3 +88,22 @@ def test_matches_a_loop_over_months(start, size, data, how):
     assert len(got) == len(want)
     for g, w in zip(got, want):
         assert (math.isnan(g) and math.isnan(w)) or math.isclose(g, w, rel_tol=1e-12, abs_tol=1e-6)
+
+
+def test_values_by_year_rolls_each_row_by_its_variable():
+    from engine.compare import Values
+
+    axis = TimeAxis.of(QUARTERS, 2025 * 4 + 2, 2026 * 4 + 3)  # 2025Q3..2026Q4
+    values = Values(axis, ("rev[us]", "margin", "late"), {"base": {
+        "rev[us]": (1.0, 2.0, 3.0, 4.0, 5.0, 6.0),
+        "margin": (0.1, 0.3, 0.2, 0.2, 0.2, 0.2),
+        "late": (None, None, None, 1.0, None, 2.0)}})
+    rolled = values_by_year(values, {"rev": SUM, "margin": MEAN})
+    assert rolled.axis == TimeAxis.of_years(2025, 2026)
+    assert rolled.rolled == QUARTERS and rolled.partial == (2025,)
+    base = rolled.scenarios["base"]
+    assert base["rev[us]"] == (3.0, 18.0)
+    assert base["margin"] == (0.2, 0.2)
+    assert base["late"] == (None, 3.0)  # an empty year stays empty; a missing aggregation sums
+    yearly = Values(TimeAxis.of_years(2024, 2025), ("x",), {"base": {"x": (1.0, 2.0)}})
+    assert values_by_year(yearly, {}) is yearly

@@ -7,6 +7,12 @@ as parsed), every moved output cell (grouped by variable, the variable with
 the largest relative move first, with the assumptions that moved it), and a
 summary line. Exit 0: nothing changed; 1: something did; 2: an error (what
 can still be compared is shown).
+
+`--by year` compares values rolled up to calendar years (`engine.rollup`):
+a quarterly model with a yearly one, or with a snapshot written with
+`scn snapshot --by year`. A rolled-up snapshot is compared with a quarterly
+or monthly side only with `--by year`: scn refuses rather than rolls up on
+its own, so that a report's columns are always what the command line says.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 
 from cli import common
+from cli.columns import BY_CHOICES
 from cli.render import aligned, md_cell, md_row, md_rule
 from cli.snapshot import add_scenario_options
 from dsl.text import printable
@@ -41,6 +48,8 @@ def register(sub) -> None:
                    help="relative tolerance (default 1e-9)")
     p.add_argument("--atol", type=common.number, default=0.0, metavar="A",
                    help="absolute tolerance (default 0)")
+    p.add_argument("--by", choices=BY_CHOICES, metavar="year",
+                   help="compare quarters or months rolled up to calendar years")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
     # Exit 1 means "changed": every error, in a file or in the call, is 2.
@@ -93,7 +102,10 @@ def run(args, texts) -> int:
                                         [s for s in scenarios if s in side.model.scenarios],
                                         results=side.results,
                                         start=old.results if side is new else None)
-    report = _compare(old, new, scenarios, args.rtol, args.atol, same)
+    roll = _by_year(old, new) if args.by == "year" else None
+    if roll is None:
+        _refuse_rolled(old, new)
+    report = _compare(old, new, scenarios, args.rtol, args.atol, same, roll)
     texts.report(old.warnings + new.warnings + old.errors + new.errors)
     common.write(RENDERERS[args.format](report, texts), args.output)
     if old.errors or new.errors:
@@ -129,6 +141,42 @@ def _side(file, texts) -> Side:
         side.errors = [d for d in e.diagnostics if d.severity == "error"]
         side.warnings = [d for d in e.diagnostics if d.severity != "error"]
     return side
+
+
+def _by_year(old: Side, new: Side):
+    """Roll both sides' values up to calendar years; the roll-up, for re-evaluations.
+
+    A variable's aggregation is its model's (NEW's first); a snapshot of
+    quarters or months takes the other side's, and cannot be rolled up alone
+    (it does not say which rows are percentages)."""
+    from cli.columns import aggregations_of
+    from engine.rollup import values_by_year
+
+    how: dict[str, str] = {}
+    for side in (old, new):
+        if side.model is not None:
+            how.update(aggregations_of(side.model))
+    for side in (old, new):
+        if side.values is None or side.values.axis.yearly:
+            continue
+        if side.model is None and not how:
+            raise UsageError(f"--by year: {side.label} is a snapshot of "
+                             f"{side.values.axis.unit}, and a snapshot does not say which rows "
+                             "are percentages (a mean, not a sum): write it rolled up, scn "
+                             "snapshot --by year FILE -o OUT.toml, or compare it with a .scn file")
+        side.values = values_by_year(side.values, how)
+    return lambda values: values_by_year(values, how)
+
+
+def _refuse_rolled(old: Side, new: Side) -> None:
+    """A rolled-up snapshot beside quarters or months: compared only with --by year."""
+    for side, other in ((old, new), (new, old)):
+        if side.values is None or not side.values.rolled or other.values is None:
+            continue
+        if not other.values.axis.yearly:
+            raise UsageError(f"{side.label} is rolled up by year (scn snapshot --by year) and "
+                             f"{other.label} holds {other.values.axis.unit}: compare them by "
+                             "year with scn diff --by year")
 
 
 def _scenarios(args, old: Side, new: Side) -> list[str]:
@@ -171,7 +219,7 @@ class Report:
 
 
 def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: float,
-             same: bool = False) -> Report:
+             same: bool = False, roll=None) -> Report:
     from engine.attribution import Attribution, attribute, reevaluation
     from engine.compare import ValueDiff, compare_documents, compare_values
 
@@ -190,21 +238,41 @@ def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: floa
             report.notes.append(f"{which} {side.label} {what}: values not compared{partial}")
     if same and old.model is not None:
         model = old.model
-        report.values = ValueDiff((), model.axis,
+        axis = model.axis
+        if roll is not None and not axis.yearly:
+            from engine.axis import TimeAxis
+
+            axis = TimeAxis.of_years(axis.first_year, axis.last_year)
+        report.values = ValueDiff((), axis,
                                   tuple(s for s in scenarios if s in model.scenarios), ())
-        report.attribution = Attribution("none", model.axis, (), ())
+        report.attribution = Attribution("none", axis, (), ())
         return report
     if old.values is None or new.values is None:
         return report
     report.values = compare_values(old.values, new.values, rtol, atol, scenarios)
     report.notes.extend(report.values.notes)
+    report.notes.extend(_partial_notes(old, new))
     effect = None
-    if old.model is not None and report.changes:
+    # OLD with one change of NEW applied means nothing when the time axis changed unit
+    same_unit = new.model is None or old.model is None or \
+        new.model.axis.unit == old.model.axis.unit
+    if old.model is not None and report.changes and same_unit:
         effect = reevaluation(old.document, old.values, report.changes,
-                              list(report.values.scenarios), old.results)
+                              list(report.values.scenarios), old.results, roll)
     report.attribution = attribute(report.changes, report.values, old.values.axis, effect,
                                    exact_ok=not report.values_structure)
     return report
+
+
+def _partial_notes(old: Side, new: Side) -> list[str]:
+    """Rolled up: the years a side covers only in part (their sums hold fewer periods)."""
+    out = []
+    for which, side in (("OLD", old), ("NEW", new)):
+        v = side.values
+        if v is not None and v.rolled and v.partial:
+            out.append(f"{which} rolled up from {v.rolled}; partial years (only the "
+                       f"{v.rolled} {which} has): {', '.join(map(str, v.partial))}")
+    return out
 
 
 # ---------------------------------------------------------------- words and numbers
@@ -361,7 +429,7 @@ def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
         for k, c in enumerate(shown):
             first = k == 0
             rows.append([scenario if first else "", row if first else "",
-                         str(report.values.year(c)),
+                         report.values.label(c),
                          fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
                          fmt.relative_text(c), _from(report, c, fmt)])
     return rows
@@ -450,7 +518,8 @@ def json_text(report: Report, texts) -> str:
     cells = []
     att = report.attribution
     for c in (report.values.cells if report.values is not None else ()):
-        cell = {"scenario": c.scenario, "variable": c.row, "year": report.values.year(c),
+        year = report.values.year(c) if report.values.axis.yearly else report.values.label(c)
+        cell = {"scenario": c.scenario, "variable": c.row, "year": year,
                 "old": json_value(c.old), "new": json_value(c.new),
                 "change": json_value(c.delta), "relative": json_value(c.relative)}
         if att is not None and att.exact:
