@@ -167,3 +167,94 @@ def test_by_year_csv_is_the_reference_rolled_up(gm, tmp_path_factory):
             if w is not None:
                 assert same_value(value, w) or math.isclose(value, w, rel_tol=1e-9,
                                                             abs_tol=1e-9), (variable, y, w, g)
+
+
+# ---------------------------------------------------------------- diff and snapshot
+
+YEARLY_REVENUE = """\
+model "Cloud revenue by year"
+years 2025..2027
+dim region = {us, eu}
+revenue[us] = {2025: 204M, 2026: 459.3M, 2027: 258.1M}
+revenue[eu] = {2025: 122.4M, 2026: 275.6M, 2027: 154.9M}
+growth = 4%
+margin = 30%
+margin[2026..] = 32%
+"""
+
+
+def diff_json(tmp_path, *args) -> tuple[int, dict]:
+    out = tmp_path / "diff.json"
+    code = main(["diff", *args, "--format", "json", "-o", str(out)])
+    return code, json.loads(out.read_text()) if out.exists() else {}
+
+
+def test_diff_by_year_compares_a_quarterly_model_with_a_yearly_one(tmp_path):
+    yearly = tmp_path / "y.scn"
+    yearly.write_text(YEARLY_REVENUE)
+    code, doc = diff_json(tmp_path, str(yearly), str(QUARTERLY))
+    assert any("the periods differ (years 2025..2027 and quarters 2025Q3..2027Q2)" in n
+               and "--by year" in n for n in doc["notes"])
+    assert doc["values"] == []
+    code, doc = diff_json(tmp_path, "--by", "year", str(yearly), str(QUARTERLY))
+    assert code == 1
+    moved = {(c["variable"], c["year"]) for c in doc["values"]}
+    # revenue's years were typed to 0.1M: 2026 and 2027 move by a few thousand;
+    # growth and margin, means of their quarters, equal the yearly ones
+    assert moved == {("revenue[us]", 2026), ("revenue[us]", 2027), ("revenue[eu]", 2026),
+                     ("revenue[eu]", 2027)}
+    assert "NEW rolled up from quarters; partial years (only the quarters NEW has): " \
+           "2025, 2027" in doc["notes"]
+
+
+def test_snapshot_by_year_has_plain_year_keys_and_says_it_is_rolled_up(tmp_path):
+    out = tmp_path / "s.toml"
+    assert main(["snapshot", "--by", "year", str(QUARTERLY), "-o", str(out)]) == 0
+    import tomllib
+
+    doc = tomllib.loads(out.read_text())
+    assert doc["model"]["by"] == "year" and doc["model"]["rolled_from"] == "quarters"
+    assert doc["model"]["partial_years"] == [2025, 2027]
+    assert list(doc["base"]["margin"]) == ["2025", "2026", "2027"]
+    assert doc["base"]["margin"]["2026"] == pytest.approx(0.32)
+    # compared with the model rolled up: nothing moved
+    assert main(["diff", "--by", "year", str(out), str(QUARTERLY)]) == 0
+
+
+def test_a_rolled_up_snapshot_beside_quarters_needs_by_year(tmp_path, capsys):
+    out = tmp_path / "s.toml"
+    assert main(["snapshot", "--by", "year", str(QUARTERLY), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["diff", str(out), str(QUARTERLY)]) == 2
+    assert (f"{out} is rolled up by year (scn snapshot --by year) and {QUARTERLY} holds "
+            "quarters: compare them by year with scn diff --by year") in capsys.readouterr().err
+
+
+def test_a_quarterly_snapshot_keys_by_label_and_reads_back(tmp_path, capsys):
+    out = tmp_path / "q.toml"
+    assert main(["snapshot", str(QUARTERLY), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert 'unit = "quarters"\nfirst_period = "2025Q3"\nlast_period = "2027Q2"' in text
+    assert "\n2026Q1 = " in text
+    assert main(["diff", str(out), str(QUARTERLY)]) == 0
+    changed = tmp_path / "changed.scn"
+    changed.write_text(QUARTERLY.read_text().replace("growth = 4%", "growth = 5%"))
+    code, doc = diff_json(tmp_path, str(out), str(changed))
+    assert code == 1 and doc["values"][0]["year"] == "2025Q3"
+    # alone, it cannot be rolled up: it does not say which rows are percentages
+    capsys.readouterr()
+    assert main(["diff", "--by", "year", str(out), str(out)]) == 2
+    assert "a snapshot does not say which rows are percentages" in capsys.readouterr().err
+
+
+def test_a_bad_period_key_in_a_snapshot_is_reported_at_its_line(tmp_path, capsys):
+    out = tmp_path / "q.toml"
+    assert main(["snapshot", str(QUARTERLY), "--scenario", "base", "-o", str(out)]) == 0
+    text = out.read_text().replace("2026Q1 = ", "2026Q7 = ", 1)
+    out.write_text(text)
+    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("2026Q7")))
+    capsys.readouterr()
+    assert main(["diff", str(out), str(QUARTERLY)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out}:{line + 1}:1: error: 'base.revenue[us]' has quarter '2026Q7' outside " \
+           "2025Q3..2027Q2" in err
