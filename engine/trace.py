@@ -225,11 +225,12 @@ def _label_period(model: Model, value: str, source: str, text: str,
     first, last = axis.label(0), axis.label(axis.last)
     problem = unit_problem(axis, p, _span(text, *where))
     if problem is None and p.is_year and not axis.yearly:
+        at = axis.index(axis.covers(p)[1])
+        hint = (f"pick a {axis.period_word} between {first} and {last}" if at is None else
+                f"for one {axis.period_word} write {axis.label(at)} (the year's last); for "
+                f"the year's total, sum(x[{p}]) in a formula, or scn run --by year")
         problem = Diagnostic(f"{p} is a year, but this model's periods are {axis.unit}",
-                             _span(text, *where),
-                             f"name one {axis.period_word}, such as "
-                             f"{axis.label(axis.index(axis.covers(p)[1]) or axis.last)}",
-                             code="bad-cell")
+                             _span(text, *where), hint, code="bad-cell")
     if problem is not None:
         raise ScnError([replace(problem, source=source, code="bad-cell")])
     i = axis.index_of(p)

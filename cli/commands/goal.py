@@ -22,7 +22,8 @@ def register(sub) -> None:
     p.add_argument("--vary", required=True, metavar="NAME",
                    help="the input to solve for: NAME (the same shift in every year) or "
                    "NAME[YEAR] (one cell)")
-    p.add_argument("--vary-year", metavar="YEAR", help="vary only this year of NAME")
+    p.add_argument("--vary-year", metavar="YEAR", help="vary only this year of NAME (on a "
+                   "quarterly or monthly model a period: 2026Q4, 2026-12)")
     common.scenario_options(p, ("table", "json"))
     p.set_defaults(run=run)
 
@@ -67,8 +68,9 @@ def _table(model, scenario: str, g) -> str:
         shift = format_value(abs(g.value), in_kind)
         if in_kind == "percent":  # a shift of a percentage is in percentage points
             shift = f"{abs(g.value) * 100:,.2f}pp"
-        every = ("in every year and every member" if g.rows and not g.vary.members
-                 else "in every year")
+        word = model.axis.period_word
+        every = (f"in every {word} and every member" if g.rows and not g.vary.members
+                 else f"in every {word}")
         lines.append(f"  {cell} shifted by {sign}{shift} {every}   "
                      f"(exactly {full_precision(g.value)})")
     else:

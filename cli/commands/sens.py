@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from cli import common
 from cli.output import full_precision
 from cli.render import aligned, md_row, md_rule
 from dsl.text import printable
+from engine.axis import label_of
 
 if TYPE_CHECKING:  # sympy and polars are imported when a report is made, not to register
     from engine.api import Overrides
@@ -39,7 +41,8 @@ def register(sub) -> None:
     p.add_argument("--wrt", action="append", default=[], metavar="NAME",
                    help="differentiate with respect to NAME (every year moves by the same "
                    "amount) or NAME[YEAR] (one cell); repeatable")
-    p.add_argument("--year", help="the output's year (default: the last model year)")
+    p.add_argument("--year", help="the output's period: a year, or on a quarterly or monthly "
+                   "model a label such as 2026Q4 or 2026-12 (default: the last period)")
     p.add_argument("--pct", default="10", help="tornado: scale each input by -/+ this many "
                    "percent (default: 10)")
     p.add_argument("--top", type=common.count, metavar="N",
@@ -121,9 +124,20 @@ class Tornado:
     more: int = 0  # rows left out by --top
 
     @property
+    def period(self) -> str:
+        """The output's period as the model names it: `2030`, `2026Q4`, `2026-12`."""
+        axis = self.model.axis
+        return axis.label(axis.index(self.year))
+
+    @property
+    def when(self) -> int | str:
+        """The period for csv and json: the year as a number, else its label."""
+        return self.year if self.model.axis.yearly else self.period
+
+    @property
     def cell(self) -> str:
-        """The output cell as a user writes it: optics_tam[2030], capex[goog, 2030]."""
-        return ", ".join([*self.members, str(self.year)]).join((f"{self.output}[", "]"))
+        """The output cell as a user writes it: optics_tam[2030], capex[goog, 2026Q4]."""
+        return ", ".join([*self.members, self.period]).join((f"{self.output}[", "]"))
 
     @property
     def label(self) -> str:
@@ -132,7 +146,7 @@ class Tornado:
 
 
 def _tornado_csv(t: Tornado) -> str:
-    output, year, rows = t.label, t.year, t.rows
+    output, year, rows = t.label, t.when, t.rows
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["output", "year", "input", "base_value", "derivative", "estimate_low",
@@ -146,7 +160,7 @@ def _tornado_csv(t: Tornado) -> str:
 
 
 def _tornado_json(t: Tornado) -> str:
-    output, year, scenario, pct, rows = t.label, t.year, t.scenario, t.pct, t.rows
+    output, year, scenario, pct, rows = t.label, t.when, t.scenario, t.pct, t.rows
     doc = {
         "output": output, "year": year, "scenario": scenario, "pct": pct,
         "value": rows[0].output_value if rows else None,
@@ -246,7 +260,7 @@ def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
             moved.append(f"{r.input} -{step}/+{step}")
     if not moved:
         return []
-    return [f"{prefix}* 0 in every year the output reads, and {p} of 0 is 0: moved by a step "
+    return [f"{prefix}* 0 in every period the output reads, and {p} of 0 is 0: moved by a step "
             f"instead ({', '.join(moved)})"]
 
 
@@ -301,7 +315,7 @@ def _on_line(diag, line: int):
 def _derivatives_csv(model, y, scenario, found) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["output", "wrt", "measure", *map(str, model.years)])
+    w.writerow(["output", "wrt", "measure", *model.labels])
     for d, _ in found:
         w.writerow([d.output, d.wrt, "derivative", *(full_precision(v) for v in d.derivative)])
         w.writerow([d.output, d.wrt, "elasticity", *(full_precision(v) for v in d.elasticity)])
@@ -309,9 +323,11 @@ def _derivatives_csv(model, y, scenario, found) -> str:
 
 
 def _derivatives_json(model, y, scenario, found) -> str:
-    doc = {"output": found[0][0].output, "scenario": scenario, "years": list(model.years),
+    when = {"years": list(model.years)} if model.axis.yearly else {
+        "unit": model.axis.unit, "periods": list(model.labels)}
+    doc = {"output": found[0][0].output, "scenario": scenario, **when,
            "wrt": [{"wrt": d.wrt, "formula": f.text, "compounds": f.compounds, "note": f.note,
-                    "rules": [{"variable": r.variable, "years": list(r.years),
+                    "rules": [{"variable": r.variable, "years": _periods(model, r.years),
                                "formula": r.formula, "compounds": r.compounds} for r in f.rules],
                     "derivative": [_js(v) for v in d.derivative],
                     "elasticity": [_js(v) for v in d.elasticity]} for d, f in found]}
@@ -325,6 +341,7 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
     kind = kinds(model)
     years = [y.year] if y.year is not None else list(model.years)
     idx = [model.axis.index(yr) for yr in years]
+    headers = [model.axis.label(i) for i in idx]
     out = []
     for d, f in found:
         wrt_name = d.wrt.split("[")[0]
@@ -351,21 +368,30 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
                          format_row([None if v is None else v / 100
                                      for v in _at(d.derivative, idx)], AMOUNT)))
         rows.append(("elasticity", ["" if v is None else f"{v:,.3f}" for v in _at(d.elasticity, idx)]))
-        lines += _grid(years, rows, markdown)
+        lines += _grid(headers, rows, markdown)
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
 
 
+def _periods(model, years) -> list:
+    """Absolute period numbers as json lists them: years, or labels."""
+    return list(years) if model.axis.yearly else [label_of(model.axis.unit, y) for y in years]
+
+
+PERIOD = re.compile(r"[0-9]+(Q[0-9]+|-[0-9]+)?")  # 2030, 2026Q4, 2026-12
+
+
 def _how(model, wrt: str) -> str:
     """How the input moves, in the header of its derivative."""
+    word = model.axis.period_word
     if "[" not in wrt:
         if (getattr(model, "dims_of", None) or {}).get(wrt):
-            return "moves by the same amount in every year and every member"
-        return "moves by the same amount in every year"
+            return f"moves by the same amount in every {word} and every member"
+        return f"moves by the same amount in every {word}"
     last = wrt[:-1].split("[", 1)[1].split(",")[-1].strip()
-    if not last.isdigit():  # capex_growth[orcl]: one member, every year
-        return "moves by the same amount in every year"
-    return "alone moves, later years recompute from it"
+    if not PERIOD.fullmatch(last):  # capex_growth[orcl]: one member, every period
+        return f"moves by the same amount in every {word}"
+    return f"alone moves, later {word}s recompute from it"
 
 
 def _pick(values, have, years):
@@ -378,7 +404,7 @@ def _at(values, idx):
 
 
 def _grid(years, rows, markdown: bool) -> list[str]:
-    head = ["", *map(str, years)]
+    head = ["", *map(str, years)]  # the periods' labels
     if markdown:  # the empty corner cell is one blank wide
         return ["| | " + " | ".join(head[1:]) + " |", md_rule("l" + "r" * len(years)),
                 *(md_row([name, *vals]) for name, vals in rows)]

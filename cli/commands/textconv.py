@@ -75,7 +75,7 @@ def _comments(texts, diagnostics) -> list[str]:
 
 
 def outputs(model, values) -> list[str]:
-    """A row per scenario and output row (`capex`, `capex[goog]`): the values per year,
+    """A row per scenario and output row (`capex`, `capex[goog]`): the values per period,
     formatted for reading."""
     from display.kinds import kinds
     from display.numbers import format_row
@@ -85,7 +85,7 @@ def outputs(model, values) -> list[str]:
     sw = max(len("scenario"), *(len(s) for s in values.scenarios))
     vw = max(len("variable"), *(len(v) for v in values.variables)) if values.variables else 8
     rows = ["scenario".ljust(sw) + "  " + "variable".ljust(vw)
-            + "".join(str(y).rjust(WIDTH) for y in values.years) + "  exact"]
+            + "".join(y.rjust(WIDTH) for y in values.axis.labels()) + "  exact"]
     for scenario, table in values.scenarios.items():
         for v in values.variables:
             cells = "".join(x.rjust(WIDTH) for x in format_row(table[v], kind[split_row(v)[0]]))
