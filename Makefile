@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_tui.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_dims.py
+	$(BIN)/python bench/bench_periods.py
 
 check: $(STAMP)
 	$(BIN)/scn check scenarios/*.scn

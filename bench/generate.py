@@ -71,6 +71,27 @@ def generate(n_vars: int, years: int = 30, seed: int = 0) -> str:
     return generate_info(n_vars, years, seed).text
 
 
+_YEAR = re.compile(r"(?<!\w)(?<![0-9]\.)(2[01][0-9][0-9])(?![\w%]|\.[0-9])")
+
+
+def monthly(text: str) -> str:
+    """A generated model with its periods read as months: `years 2000..2119` becomes
+    `months 2000-01..2009-12`, and every year written in a selector, range, key or
+    scenario (the generator writes years from 2000 only there, amounts carry a
+    unit or `_`) the month as many periods after 2000-01 (2013 -> 2001-02). The
+    same shapes over 120 months: recurrences, interp and step keys, range sums."""
+    def month(m: re.Match) -> str:
+        k = int(m.group(1)) - 2000
+        return f"{2000 + k // 12:04d}-{k % 12 + 1:02d}"
+
+    head, _, body = text.partition("\n\n")
+    lines = head.split("\n")
+    axis = next(i for i, line in enumerate(lines) if line.startswith("years "))
+    first, last = (int(x) for x in lines[axis].split()[1].split(".."))
+    lines[axis] = "months " + "..".join(month(re.match(r"(.*)", str(y))) for y in (first, last))
+    return "\n".join(lines) + "\n\n" + _YEAR.sub(month, body)
+
+
 def generate_info(n_vars: int, years: int = 30, seed: int = 0) -> Generated:
     return _Gen(n_vars, years, seed).build()
 
@@ -432,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Print a deterministic synthetic .scn model (the models `make bench` times).")
     ap.add_argument("variables", nargs="?", type=int, default=1000, metavar="N",
                     help="number of variables, at least 20 (default: 1000)")
+    ap.add_argument("--months", action="store_true",
+                    help="the same model over months: --years 120 is 2000-01..2009-12")
     ap.add_argument("--years", type=int, default=30, metavar="Y",
                     help="number of model years, at least 12 (default: 30, from 2000)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -439,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         text = generate(args.variables, args.years, args.seed)
+        if args.months:
+            text = monthly(text)
     except ValueError as e:
         ap.error(str(e))
     if args.output is None:
