@@ -44,6 +44,7 @@ BAD = {
     "set": ["x = (1", "nosuch = 1", "asic_share = 1x", "asic_share[2040] = 1", "==="],
     "vars": ["nosuch", "capex,nosuch"],
     "format": ["nosuch"],
+    "by": ["quarter", "Year", ""],
     "output": ["{tmp}", "{tmp}/no-such-folder/out.txt"],
     "wrt": ["nosuch", "asic_share[abc]", "asic_share[1999]"],
     "year": ["abc", "2040", "-1", ""],

@@ -209,7 +209,8 @@ def _tornado_for_people(t: Tornado, markdown: bool) -> str:
         lines = [f"### {title}", "", md_row(head), md_rule("l" + "r" * (len(head) - 1))]
         lines += [md_row(r) for r in body]
         lines += _more(t, prefix="\n")
-        return "\n".join(lines + _shift_notes(rows, p, base_kind, prefix="\n")) + "\n"
+        return "\n".join(lines + _shift_notes(rows, p, base_kind, t.model.axis.period_word,
+                                              prefix="\n")) + "\n"
     scale = max((max(abs(r.exact_low), abs(r.exact_high)) for r in rows
                  if r.swing != float("inf")), default=0.0)
     grid = [head + [""]] + [b + [_bar(r, scale)] for b, r in zip(body, rows)]
@@ -217,7 +218,7 @@ def _tornado_for_people(t: Tornado, markdown: bool) -> str:
     lines += _more(t)
     lines += ["", f"bars: exact change of {t.cell}; '=' input -{p}, '#' input +{p}; "
                   "est = first order, from the exact derivative"]
-    lines += _shift_notes(rows, p, base_kind)
+    lines += _shift_notes(rows, p, base_kind, t.model.axis.period_word)
     if not math.isfinite(rows[0].output_value):
         lines.append(f"note: {t.cell} is not a finite number: its changes are not "
                      "meaningful (a division by zero?)")
@@ -249,7 +250,7 @@ def _changes(r, kind: str) -> list[str]:
     return [fmt(v) for v in values]
 
 
-def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
+def _shift_notes(rows, p: str, base_kind, word: str = "year", prefix: str = "") -> list[str]:
     """The footnote of the rows marked '*': moved by a step, not scaled."""
     from display.kinds import PERCENT
 
@@ -260,7 +261,7 @@ def _shift_notes(rows, p: str, base_kind, prefix: str = "") -> list[str]:
             moved.append(f"{r.input} -{step}/+{step}")
     if not moved:
         return []
-    return [f"{prefix}* 0 in every period the output reads, and {p} of 0 is 0: moved by a step "
+    return [f"{prefix}* 0 in every {word} the output reads, and {p} of 0 is 0: moved by a step "
             f"instead ({', '.join(moved)})"]
 
 
