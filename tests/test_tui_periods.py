@@ -109,3 +109,14 @@ async def test_equals_on_a_quarter_writes_that_quarter_by_its_label(quarterly):
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert changed_lines(QUARTERLY, quarterly.read_text()) == ["+capex_growth[2026Q2] = 8%"]
+
+
+@sync
+async def test_the_tornado_names_the_cell_by_its_period_label(monthly):
+    async with opened(monthly) as (app, pilot):
+        await go_to(pilot, "revenue", period("2026-03"))
+        await pilot.press("t")
+        await settle(pilot)
+        from tui.widgets.tornado import Tornado
+        shown = str(app.query_one(Tornado).render())
+        assert shown.startswith("revenue 2026-03  scenario base")

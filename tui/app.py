@@ -25,6 +25,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane, Tabs
 from textual.worker import get_current_worker
 
+from dsl.periods import label_of
 from dsl.text import printable
 from engine.address import Cell
 from tui import sens_adapter
@@ -345,7 +346,8 @@ class ScnApp(FileFlow, App[int]):
         if self.session.state is not state or self._cell != cell or self.scenario != scenario:
             return
         self.query_one(Inspector).show_sensitivities(sens, kind)
-        self.query_one(Tornado).show(sens, kind)
+        axis = self.session.model.axis
+        self.query_one(Tornado).show(sens, kind, when=label_of(axis.unit, cell[1]))
 
     def on_inspector_jump(self, message: Inspector.Jump) -> None:
         grid = self.query_one(Grid)
