@@ -28,10 +28,13 @@ from textual.worker import get_current_worker
 from dsl.periods import label_of
 from dsl.text import printable
 from engine.address import Cell
+from engine.axis import TimeAxis
+from engine.rollup import SUM, year_columns
 from tui import sens_adapter
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
 from tui.session.members import chart_rows, chart_title, member_keys
+from tui.session.rollup import rolled_row, rollup_info
 from tui.session.sheet import dims_of, row_key, split_key
 from tui.typeahead import TypeAhead
 from tui.widgets.editor import EditorScreen
@@ -60,7 +63,13 @@ class ScnApp(FileFlow, App[int]):
     # 80-column terminal always shows them; `?` lists every key.
     BINDINGS = [
         Binding("enter", "edit(False)", "edit", key_display="⏎"),
+        # `=` is "this year" in a yearly model, "this period" in a quarterly or monthly one
+        # (check_action shows one; the key runs the one shown)
         Binding("equals_sign", "edit(True)", "this year", key_display="="),
+        Binding("equals_sign", "edit_period", "this period", key_display="="),
+        # shown with a quarterly or monthly model only: the grid by calendar year, and back
+        Binding("y", "by_year(True)", "by year"),
+        Binding("y", "by_year(False)", "periods"),
         Binding("question_mark", "help", "keys", key_display="?"),
         Binding("q", "quit_app", "quit"),
         Binding("right_square_bracket", "scenario(1)", "scenario", key_display="]"),
@@ -78,6 +87,7 @@ class ScnApp(FileFlow, App[int]):
 
     scenario: reactive[str] = reactive("base", init=False)
     compare: reactive[bool] = reactive(False, init=False)
+    by_year: reactive[bool] = reactive(False, init=False)  # rolled up by calendar year
 
     def __init__(self, path: str, scenario: str = "base", *, poll: float | None = 1.0,
                  blink: bool = True, sensitivities: Callable = sens_adapter.sensitivities,
@@ -204,6 +214,8 @@ class ScnApp(FileFlow, App[int]):
             self.set_reactive(ScnApp.scenario, scenario)
             if self.compare and not session.model.scenarios[scenario].parent:
                 self.set_reactive(ScnApp.compare, False)
+            if self.by_year and sheet.years is None:  # reloaded as a yearly model
+                self.set_reactive(ScnApp.by_year, False)
             await self._scenario_tabs(list(session.model.scenarios))
             grid = self.query_one(Grid)
             # Announced even when the cursor stays: the inspector and the chart then
@@ -231,8 +243,8 @@ class ScnApp(FileFlow, App[int]):
     # ------------------------------------------------------------ the grid
 
     def refresh_view(self) -> None:
-        scenario, compare = self.scenario, self.compare
-        self.compute("view", lambda s: (s.state, s.sheet(scenario, compare)),
+        scenario, compare, by_year = self.scenario, self.compare, self.by_year
+        self.compute("view", lambda s: (s.state, s.sheet(scenario, compare, by_year=by_year)),
                      lambda out: self._show_sheet(*out, scenario))
 
     def _show_sheet(self, state: State, sheet: Sheet, scenario: str) -> None:
@@ -250,6 +262,8 @@ class ScnApp(FileFlow, App[int]):
             text.append(f" ({printable(s.title)})", "dim")
         if self.compare and s.parent:
             text.append(f"  ·  compare: changes against {s.parent}", "bold yellow")
+        if self.by_year:
+            text.append(f"  ·  by year (y: {session.model.axis.period_word}s)", "bold cyan")
         n = len(session.state.changes)
         if n:
             text.append(f"  ·  {n} unsaved edit{'s' if n != 1 else ''}", "bold yellow")
@@ -286,6 +300,9 @@ class ScnApp(FileFlow, App[int]):
             return
         (key, year), scenario = self._cell, self.scenario
         name, members = split_key(key)
+        if self.query_one(Grid).sheet.years is not None:
+            self._inspect_rollup(key, year, scenario)
+            return
 
         def work(s: Session):
             series = chart_rows(s.values, s.model, key, scenario, s.kinds())
@@ -318,6 +335,40 @@ class ScnApp(FileFlow, App[int]):
             self.query_one(Tornado).show(None, "amount", empty=True)
             return
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
+
+    def _inspect_rollup(self, key: str, year: int, scenario: str) -> None:
+        """A year rolled up: how it was made, and the chart by year in every scenario."""
+        name = split_key(key)[0]
+        how = self.query_one(Grid).sheet.how.get(name, SUM)
+
+        def work(s: Session):
+            axis, kinds = s.model.axis, s.kinds()
+            years = year_columns(axis)
+            column = next(j for j, y in enumerate(years) if axis.index(year) in y.periods)
+            row = s.values(scenario)[key]
+            info = s.model.info[name]
+            found = rollup_info(key, scenario, row, rolled_row(row, how, axis, years), how,
+                                axis, column, info.section, info.doc)
+            series = {sc: rolled_row(v, how, axis, years)
+                      for sc, v in chart_rows(s.values, s.model, key, scenario, kinds).items()}
+            return s.state, found, kinds, series, TimeAxis.of_years(axis.first_year,
+                                                                   axis.last_year)
+        self.compute("inspect", work, lambda out: self._show_rollup(*out, (key, year)))
+
+    def _show_rollup(self, state, info, kinds, series, years, cell) -> None:
+        if self.session.state is not state or self._cell != cell \
+                or self.query_one(Grid).sheet.years is None:
+            return
+        if self._sens_timer is not None:
+            self._sens_timer.stop()
+        name = split_key(info.key)[0]
+        kind = kinds.get(name, "amount")
+        self.query_one(Inspector).show_rollup(info, kind)
+        group = len(self.session.model.combos(name)) if dims_of(self.session.model, name) \
+            and info.key == name else 0
+        title = chart_title(info.key, group, kind, self.scenario) + f" by year ({info.how})"
+        self.query_one(SeriesChart).show(title, years, series, self.scenario, kind)
+        self.query_one(Tornado).show(None, kind, rolled=True)
 
     def _sensitivities(self) -> None:
         if self._cell is None:
@@ -381,6 +432,9 @@ class ScnApp(FileFlow, App[int]):
         else:
             self.release("editor")
 
+    def action_edit_period(self) -> None:
+        self.action_edit(True)
+
     def on_grid_edit_requested(self, message: Grid.EditRequested) -> None:
         self.open_editor(message.name, message.year, message.single_year)  # a double-click
 
@@ -388,6 +442,16 @@ class ScnApp(FileFlow, App[int]):
         """The editor of a row's cell (`capex`, `capex[goog]`) in a year."""
         scenario = self.scenario
         name, members = split_key(key)
+        sheet = self.query_one(Grid).sheet
+        if sheet.years is not None:  # a year rolled up: made of periods, each edited apart
+            column = sheet.years[sheet.column_of(year)]
+            word = sheet.axis.period_word
+            self.notify(f"{key} {column.label(sheet.axis)} is rolled up "
+                        f"({sheet.how.get(name, 'sum')} of {len(column.periods)} {word}s): "
+                        f"not editable. Edit a {word} instead: y shows the {word}s.",
+                        severity="warning", timeout=8, markup=False)
+            self.release("editor")
+            return
         self.hold("editor")  # what is typed next goes into the editor
 
         async def opened(request) -> None:
@@ -399,7 +463,8 @@ class ScnApp(FileFlow, App[int]):
                      opened, done=lambda: self.release("editor"))
 
     def on_editor_screen_confirmed(self, message: EditorScreen.Confirmed) -> None:
-        started, scenario, compare = self.clock(), self.scenario, self.compare
+        started, scenario, compare, by_year = self.clock(), self.scenario, self.compare, \
+            self.by_year
         target, text, generation = message.target, message.text, message.generation
 
         def work(s: Session):
@@ -407,7 +472,7 @@ class ScnApp(FileFlow, App[int]):
                 state = s.propose(target, text, generation)
             except EditRefused as e:
                 return e.lines
-            return state, s.sheet(scenario, compare, state)
+            return state, s.sheet(scenario, compare, state, by_year)
         self.hold("edit")  # keys typed next act on the grid, or on the editor if refused
         self.compute("edit", work, lambda out: self._edited(out, scenario, started),
                      done=lambda: self.release("edit"))
@@ -474,6 +539,13 @@ class ScnApp(FileFlow, App[int]):
     def watch_compare(self, value: bool) -> None:
         self.refresh_view()
 
+    def action_by_year(self, on: bool) -> None:
+        self.by_year = on
+
+    def watch_by_year(self, value: bool) -> None:
+        self.refresh_bindings()  # the footer says `y by year`, or `y periods`
+        self.refresh_view()
+
     def action_chart(self) -> None:
         charts = self.query_one(TabbedContent)
         charts.active = "pane-tornado" if charts.active == "pane-series" else "pane-series"
@@ -497,6 +569,13 @@ class ScnApp(FileFlow, App[int]):
             return True
         if self.session is None:  # the error screen of a file that does not load
             return action in ("quit_app", "help")
-        if action == "edit" and not self.query_one(Grid).has_focus:
+        if action in ("edit", "edit_period") and not self.query_one(Grid).has_focus:
             return False  # Enter on the inspector's links jumps
+        yearly = self.session.model.axis.yearly
+        if action == "edit" and parameters == (True,) and not yearly:
+            return False  # `= this period` instead
+        if action == "edit_period" and yearly:
+            return False
+        if action == "by_year" and (yearly or parameters != (not self.by_year,)):
+            return False  # a yearly model has nothing to roll up; else the other way
         return len(self.screen_stack) == 1

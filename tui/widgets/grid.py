@@ -1,4 +1,5 @@
-"""The grid: variables (rows, under their sections) by years (columns).
+"""The grid: variables (rows, under their sections) by periods (columns): years,
+quarters or months, or the calendar years they roll up to (`Sheet.years`).
 
 A Line API widget: it keeps the values of the scenario on screen and formats
 only the lines it paints, so an edit that moves 40,000 cells of a 2,000
@@ -13,8 +14,15 @@ edit is saved or undone. When the edit changed how the variable reads (an
 amount became a percentage), no difference means anything: the line is
 labelled `was` and shows the file's values, written as they were. In compare
 mode the cells show the change against the parent scenario instead of the
-values. The header marks years out of view: `◀` on its left, `▶` on its
-right.
+values. The header marks periods out of view: `◀` on its left, `▶` on its
+right; and while some are, the grid's last line says which, in words
+(`◀ 2025-07..2025-12 (6 months)   ...   2027-03..2028-06 (16 months) ▶`): a
+monthly model is wider than any screen, and nobody should take the last
+column shown for the model's end.
+
+Rolled up by year, a column is a calendar year (`2026`, `2026 (01-06)` for a
+year the model covers in part, the columns then wider); the cursor keeps the
+period it was on, so that turning the roll-up off lands on it again.
 
 A variable with dims is a group: a header (`▾ capex (5) Σ`) and a line per
 member combination (`goog`; `goog, g800`: one level, each line an output row).
@@ -68,8 +76,14 @@ class Grid(ScrollView, can_focus=True):
         Binding("right", "move(0, 1)", "right", show=False),
         Binding("pageup", "page(-1)", "page up", show=False),
         Binding("pagedown", "page(1)", "page down", show=False),
-        Binding("home", "home", "first year", show=False),
-        Binding("end", "end", "last year", show=False),
+        Binding("home", "home", "first period", show=False),
+        Binding("end", "end", "last period", show=False),
+        # a year at a time: 12 months, 4 quarters (one column when yearly or rolled up);
+        # < and > where the terminal keeps ctrl+arrows for itself
+        Binding("ctrl+left", "move(0, -1, True)", "a year back", show=False),
+        Binding("ctrl+right", "move(0, 1, True)", "a year on", show=False),
+        Binding("less_than_sign", "move(0, -1, True)", "a year back", show=False),
+        Binding("greater_than_sign", "move(0, 1, True)", "a year on", show=False),
         Binding("ctrl+home", "top", "first variable", show=False),
         Binding("ctrl+end", "bottom", "last variable", show=False),
         # shown in the footer only when the model has groups (check_action)
@@ -91,7 +105,7 @@ class Grid(ScrollView, can_focus=True):
             self.name, self.year, self.single_year = name, year, single_year
 
     cursor_row: reactive[int] = reactive(0, init=False)  # index into rows (those in view)
-    cursor_col: reactive[int] = reactive(0, init=False)  # a period: an index on sheet.axis
+    cursor_col: reactive[int] = reactive(0, init=False)  # a column: a period, or a year rolled up
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -99,7 +113,9 @@ class Grid(ScrollView, can_focus=True):
         self.placeholder = ""  # said while there is no sheet yet ("loading …")
         self.painted_at = 0.0  # perf_counter() when a new sheet was first painted (benchmarks)
         self._unpainted = False
-        self.first_col = 0  # the first year column in view
+        self.first_col = 0  # the first column in view
+        self._period: int | None = None  # the cursor's period (absolute), kept while rolled up
+        self._width = CELL  # a column's width: wider for a partial year's `2026 (01-06)`
         self._lines: list[tuple[int, int]] = []  # (row, sub-line) per line below the header
         self._row_line: list[int] = []  # first line of each row
         self._name_width = 12
@@ -130,9 +146,9 @@ class Grid(ScrollView, can_focus=True):
             row = selectable[min(bisect_left(selectable, self.cursor_row), len(selectable) - 1)]
         else:
             row = 0
-        col = _column(sheet, year)
+        col = sheet.column_of(year)
         if col is None:
-            col = min(self.cursor_col, max(len(sheet.axis) - 1, 0))
+            col = min(self.cursor_col, max(sheet.columns - 1, 0))
         self._set_cursor(row, col,
                          announce=announce or (key, year) != self.cursor_cell_of(row, col))
         self._unpainted = True
@@ -170,7 +186,9 @@ class Grid(ScrollView, can_focus=True):
                   for r in sheet.rows if r.group and self.is_open(r.name)]
         sections = [len(r.section) for r in sheet.rows if r.name is None and r.section]
         self._name_width = min(max([12, *names, *(s - 4 for s in sections)]) + 2, 36)
-        self.virtual_size = Size(self.size.width, len(lines) + 1)
+        self._width = max([CELL, *(len(sheet.label(c)) + 2 for c in range(sheet.columns))]) \
+            if sheet.years is not None else CELL
+        self.virtual_size = Size(self.size.width, len(lines) + 1 + self._hidden())
 
     def _label(self, row: Row) -> str:
         """The text of a row's name column (before the `!` of a warning)."""
@@ -213,7 +231,7 @@ class Grid(ScrollView, can_focus=True):
         return True
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self._lines) + 1)
+        self.virtual_size = Size(event.size.width, len(self._lines) + 1 + self._hidden())
         self._scroll_into_view()
 
     @property
@@ -221,11 +239,13 @@ class Grid(ScrollView, can_focus=True):
         return self.cursor_cell_of(self.cursor_row, self.cursor_col)
 
     def cursor_cell_of(self, row: int, col: int) -> tuple[str | None, int | None]:
-        """(row key, period) of a cell: `capex`, `capex[goog]` (None: no such cell)."""
-        rows, axis = self.rows, self.sheet.axis
-        if not (0 <= row < len(rows)) or not (0 <= col < len(axis)):
+        """(row key, period) of a cell: `capex`, `capex[goog]` (None: no such cell); the
+        period is its absolute number (the year, yearly); rolled up by year, the period
+        the cursor was on when in that year, else the year's first."""
+        rows, sheet = self.rows, self.sheet
+        if not (0 <= row < len(rows)) or not (0 <= col < sheet.columns):
             return None, None
-        return rows[row].key, axis.absolute(col)
+        return rows[row].key, sheet.period_of(col, self._period)
 
     def move_to(self, key: str, year: int | None = None) -> None:
         """Put the cursor on a row (`capex`, or a member `capex[goog]`, opening its group)
@@ -238,13 +258,13 @@ class Grid(ScrollView, can_focus=True):
             self._layout()
         k = self._index.get(key)
         if k is not None:
-            col = _column(self.sheet, year)
+            col = self.sheet.column_of(year)
             col = self.cursor_col if col is None else col
             self._set_cursor(k, col)
 
     def lines_of(self, key: str) -> list[str]:
         """The text the grid paints for a row (its value line, and its change line),
-        with the year columns now in view."""
+        with the columns now in view."""
         width = self.scrollable_content_region.width
         k = self._index[key]
         start = self._row_line[k]
@@ -257,6 +277,8 @@ class Grid(ScrollView, can_focus=True):
         changed = (row, col) != (self.cursor_row, self.cursor_col)
         self.set_reactive(Grid.cursor_row, row)
         self.set_reactive(Grid.cursor_col, col)
+        if 0 <= col < self.sheet.columns:  # the period the cursor is on (its year, rolled up)
+            self._period = self.sheet.period_of(col, self._period)
         self._scroll_into_view()
         self.refresh()
         if (changed or announce) and self.cursor_cell[0] is not None:
@@ -271,8 +293,10 @@ class Grid(ScrollView, can_focus=True):
         here = bisect_right(variables, row) - 1 if row not in variables else variables.index(row)
         return variables[max(0, min(len(variables) - 1, here + delta))]
 
-    def action_move(self, rows: int, cols: int) -> None:
-        col = max(0, min(len(self.sheet.axis) - 1, self.cursor_col + cols))
+    def action_move(self, rows: int, cols: int, years: bool = False) -> None:
+        if years and self.sheet.years is None:
+            cols *= self.sheet.axis.per_year  # the same month (quarter) a year away
+        col = max(0, min(self.sheet.columns - 1, self.cursor_col + cols))
         self._set_cursor(self._step_row(self.cursor_row, rows), col)
 
     def action_page(self, direction: int) -> None:
@@ -288,7 +312,7 @@ class Grid(ScrollView, can_focus=True):
         self._set_cursor(self.cursor_row, 0)
 
     def action_end(self) -> None:
-        self._set_cursor(self.cursor_row, max(0, len(self.sheet.axis) - 1))
+        self._set_cursor(self.cursor_row, max(0, self.sheet.columns - 1))
 
     def action_top(self) -> None:
         self._set_cursor(self._step_row(0, 0), self.cursor_col)
@@ -306,12 +330,20 @@ class Grid(ScrollView, can_focus=True):
         return self._lines[line][0]
 
     def _visible_cols(self) -> int:
-        return max(1, (self.scrollable_content_region.width - self._name_width) // CELL)
+        return max(1, (self.scrollable_content_region.width - self._name_width) // self._width)
+
+    def _hidden(self) -> bool:
+        """Whether some columns are out of view (the range line below the rows says which)."""
+        return self.sheet.columns > self._visible_cols()
+
+    def _body_height(self) -> int:
+        """The lines of rows in view: below the header, above the range line if shown."""
+        return max(1, self.scrollable_content_region.height - 1 - self._hidden())
 
     def _scroll_into_view(self) -> None:
         if not self._row_line:
             return
-        height = max(1, self.scrollable_content_region.height - 1)  # below the header
+        height = self._body_height()
         first = self._row_line[self.cursor_row]
         last = first + (1 if (first + 1 < len(self._lines)
                               and self._lines[first + 1] == (self.cursor_row, 1)) else 0)
@@ -330,11 +362,11 @@ class Grid(ScrollView, can_focus=True):
             self.first_col = self.cursor_col
         elif self.cursor_col >= self.first_col + cols:
             self.first_col = self.cursor_col - cols + 1
-        self.first_col = max(0, min(self.first_col, max(0, len(self.sheet.axis) - cols)))
+        self.first_col = max(0, min(self.first_col, max(0, self.sheet.columns - cols)))
 
     def on_click(self, event: events.Click) -> None:
         y = event.y
-        if y < 1 or not self._lines:
+        if y < 1 or not self._lines or y > self._body_height():
             return
         line = int(self.scroll_y) + y - 1
         if line >= len(self._lines):
@@ -344,7 +376,8 @@ class Grid(ScrollView, can_focus=True):
             return
         col = self.cursor_col
         if event.x >= self._name_width:
-            col = min(len(self.sheet.axis) - 1, self.first_col + (event.x - self._name_width) // CELL)
+            col = min(self.sheet.columns - 1,
+                      self.first_col + (event.x - self._name_width) // self._width)
         self._set_cursor(row, col)
         shown = self.rows[row]
         if shown.group and event.x < (2 if shown.section else 0) + 2:  # on ▸/▾
@@ -368,6 +401,8 @@ class Grid(ScrollView, can_focus=True):
             return Strip([Segment(text[:width].ljust(width), self._style("grid--same"))])
         if y == 0:
             return self._header(width)
+        if y > self._body_height():  # the last line: the range line, when columns are hidden
+            return self._range_line(width)
         line = int(self.scroll_y) + y - 1
         if line >= len(self._lines):
             return Strip.blank(width, self.rich_style)
@@ -382,12 +417,12 @@ class Grid(ScrollView, can_focus=True):
         style = self._style("grid--header")
         columns = self._columns()
         before = columns.start > 0
-        after = len(sheet.axis) > 0 and columns.stop < len(sheet.axis)
-        # ◀ / ▶: more years that way (the left and right arrows get there).
+        after = sheet.columns > 0 and columns.stop < sheet.columns
+        # ◀ / ▶: more periods that way (the left and right arrows get there).
         segments = [Segment(("◀" if before else " ").ljust(self._name_width), style)]
         for k in columns:
             cursor = k == self.cursor_col
-            text = sheet.axis.label(k).rjust(CELL - 1) + " "
+            text = sheet.label(k).rjust(self._width - 1) + " "
             segments.append(Segment(text, self._style("grid--header-cursor") if cursor else style))
         strip = Strip(segments).adjust_cell_length(width, style)
         if after and width > self._name_width:
@@ -396,7 +431,39 @@ class Grid(ScrollView, can_focus=True):
         return strip
 
     def _columns(self) -> range:
-        return range(self.first_col, min(len(self.sheet.axis), self.first_col + self._visible_cols()))
+        return range(self.first_col, min(self.sheet.columns, self.first_col + self._visible_cols()))
+
+    def range_text(self, width: int) -> str:
+        """What lies beyond the screen, said in full where it fits: `◀ 2025-07..2025-12
+        (6 months)   2026-01..2027-02 of 36 months   2027-03..2028-06 (16 months) ▶`;
+        shorter on a narrow screen (`◀ 6 months   16 months ▶`)."""
+        sheet, shown = self.sheet, self._columns()
+        n = sheet.columns
+        one, many = sheet.unit_words
+
+        def count(k: int) -> str:
+            return f"{k} {one if k == 1 else many}"
+
+        def span(a: int, b: int) -> str:
+            return sheet.short_label(a) if a == b else \
+                f"{sheet.short_label(a)}..{sheet.short_label(b)}"
+
+        before, after = range(0, shown.start), range(shown.stop, n)
+        for full in (True, False):
+            left = (f"◀ {span(before[0], before[-1])} ({count(len(before))})" if full
+                    else f"◀ {count(len(before))}") if before else ""
+            right = (f"{span(after[0], after[-1])} ({count(len(after))}) ▶" if full
+                     else f"{count(len(after))} ▶") if after else ""
+            middle = f"{span(shown.start, shown.stop - 1)} of {count(n)}"
+            for parts in ((left, middle, right), (left, right)):
+                text = _spread([p for p in parts if p], width)
+                if text is not None:
+                    return text
+        return (left + " " + right).strip()[:width]
+
+    def _range_line(self, width: int) -> Strip:
+        return Strip([Segment(self.range_text(width).ljust(width)[:width],
+                              self._style("grid--header"))])
 
     def _row(self, k: int, sub: int, width: int) -> Strip:
         sheet = self.sheet
@@ -449,7 +516,7 @@ class Grid(ScrollView, can_focus=True):
                     style = style + self._style("grid--sum")
             if on_row and c == self.cursor_col and sub == 0:
                 style = style + self._style("grid--cursor")
-            segments.append(Segment(_fit(text), style))
+            segments.append(Segment(_fit(text, self._width), style))
         return Strip(segments).adjust_cell_length(width, base)
 
     def _value_style(self, value, is_input: bool, changed: bool) -> Style:
@@ -465,7 +532,7 @@ class Grid(ScrollView, can_focus=True):
         if old_kind != kind:  # the `was` line: the file's value, as it read
             return format_value(old, old_kind) or "empty", self._style("grid--same")
         text = format_change(old, value, kind, fmt)
-        if len(text) > CELL - 1 and text.startswith("was "):
+        if len(text) > self._width - 1 and text.startswith("was "):
             text = text[4:]  # under n/a or inf, a plain number can only be the old value
         up = value is not None and old is not None and value > old
         return text, self._style("grid--up" if up else "grid--down")
@@ -486,14 +553,24 @@ def _changes_format(pairs, kind: str):
     return change_format(deltas, kind)
 
 
-def _fit(text: str) -> str:
+def _fit(text: str, column: int = CELL) -> str:
     """A cell's text right-aligned in its column, cut with an ellipsis when too long."""
-    width = CELL - 1
+    width = column - 1
     if len(text) > width:
         text = text[: width - 1] + "…"
     return text.rjust(width) + " "
 
 
-def _column(sheet: Sheet, year: int | None) -> int | None:
-    """The column of a period (its absolute number, as messages carry it), if shown."""
-    return None if year is None else sheet.axis.index(year)
+def _spread(parts: list[str], width: int) -> str | None:
+    """Parts laid out across `width`: the first flush left, the last flush right, one
+    between them centred; None when they do not fit with 3 spaces apart."""
+    if sum(map(len, parts)) + 3 * (len(parts) - 1) > width:
+        return None
+    if len(parts) == 1:
+        return parts[0] if parts[0].startswith("◀") else parts[0].rjust(width)
+    if len(parts) == 2:
+        return parts[0] + parts[1].rjust(width - len(parts[0]))
+    first, mid, last = parts
+    room = width - len(first) - len(last)
+    pad = (room - len(mid)) // 2
+    return first + " " * pad + mid + " " * (room - len(mid) - pad) + last

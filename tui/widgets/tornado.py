@@ -34,10 +34,12 @@ class Tornado(Widget):
         self.when: str | None = None
 
     def show(self, sens: Sensitivities | None, kind: str, empty: bool = False,
-             members: bool = False, when: str | None = None) -> None:
+             members: bool = False, when: str | None = None, rolled: bool = False) -> None:
         """`members`: a group's header, whose tornado is not computed yet; `when` the
-        cell's period as the grid labels it (`2026`, `2026Q2`, `2026-07`)."""
+        cell's period as the grid labels it (`2026`, `2026Q2`, `2026-07`); `rolled` a year
+        rolled up, which has none (each of its periods has its own)."""
         self.sens, self.kind, self.empty, self.members = sens, kind, empty, members
+        self.rolled = rolled
         self.when = when
         self.refresh(layout=True)
 
@@ -45,6 +47,9 @@ class Tornado(Widget):
         if self.sens is None:
             if getattr(self, "members", False):
                 return Text(f"tornado: {MEMBERS_NOT_YET}", "dim")
+            if getattr(self, "rolled", False):
+                return Text("no tornado for a year rolled up: y shows the periods, each has its "
+                            "own", "dim")
             return Text("no tornado: the cell is empty" if self.empty
                         else "tornado: not available", "dim")
         # Drawn at paint time: the width is only known once the tab is on screen.
