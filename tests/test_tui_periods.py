@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from engine import evaluate, load_model
-from tests.test_tui_app import changed_lines, edit, go_to, grid_text, opened, settle, sync
+from tests.test_tui_app import (changed_lines, edit, go_to, grid_text, opened, settle, sync,
+                                 until)
 from tui.widgets.editor import EditorScreen
 from tui.widgets.grid import Grid
 
@@ -210,3 +211,156 @@ async def test_a_yearly_model_fitting_the_screen_has_no_range_line(tmp_path):
         assert "of 7 years" not in grid_text(app)
     async with opened(path, size=(60, 20)) as (app, pilot):
         assert range_line(app).endswith("(3 years) ▶") or range_line(app).endswith("years ▶")
+
+
+# ------------------------------------------------------------ rolled up by year
+
+YEARS_SHOWN = ["2025 (07-12)", "2026", "2027", "2028 (01-06)"]
+
+
+def by_hand(months: list, how: str) -> list:
+    """A monthly row from 2025-07 rolled up to 2025 (6 months), 2026, 2027, 2028 (6)."""
+    out = []
+    for a, b in ((0, 6), (6, 18), (18, 30), (30, 36)):
+        cells = [v for v in months[a:b] if v is not None]
+        if not cells:
+            out.append(None)
+        else:
+            out.append(sum(cells) if how == "sum" else sum(cells) / len(cells))
+    return out
+
+
+def status(app) -> str:
+    return str(app.query_one("#status").render())
+
+
+@sync
+async def test_y_rolls_the_months_up_to_calendar_years_and_back(monthly):
+    async with opened(monthly) as (app, pilot):
+        grid = app.query_one(Grid)
+        await go_to(pilot, "revenue", period("2027-05"))
+        await pilot.press("y")
+        await settle(pilot)
+        assert grid.sheet.years is not None and "by year" in status(app)
+        # the partial years say which months they hold
+        head = header(app)
+        for label in YEARS_SHOWN:
+            assert label in head
+        # the cursor: the same variable, the year of its month
+        assert grid.cursor_cell == ("revenue", period("2027-05"))
+        assert grid.cursor_col == 2
+        # values: the cells rolled up by hand (sum for an amount, mean for a percentage,
+        # empty months left out)
+        months = app.session.values("base")
+        for name, how in (("revenue", "sum"), ("new_customers", "sum"), ("churn", "mean"),
+                          ("revenue_yoy", "mean")):
+            assert grid.sheet.values[name] == pytest.approx(by_hand(months[name], how)), name
+        assert grid.sheet.values["revenue_yoy"][0] is None  # no month of 2025 defined
+        row = grid.lines_of("revenue")[0].split()
+        assert row == ["revenue", "14.0M", "44.0M", "67.6M", "43.4M"]
+        # the inspector says how the cell was made
+        value = str(app.query_one("#cell-value").render())
+        assert "67.6M" in value and "sum of 12 months" in value
+        assert "2027-05" in str(app.query_one("#cell-definition").render())
+        # the chart: the variable by year
+        chart = app.query_one("#series")
+        assert chart._shown[0] == "revenue by year (sum)"
+        assert chart._shown[2]["base"] == pytest.approx(by_hand(months["revenue"], "sum"))
+        # moving by year, then back to months: the same month when still in its year
+        await pilot.press("left", "right")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert grid.sheet.years is None and "by year" not in status(app)
+        assert grid.cursor_cell == ("revenue", period("2027-05"))
+        await pilot.press("y", "home", "y")
+        await settle(pilot)
+        assert grid.cursor_cell == ("revenue", period("2025-07"))  # 2025's first month
+
+
+@sync
+async def test_a_partial_year_is_explained_in_the_inspector(monthly):
+    async with opened(monthly) as (app, pilot):
+        await go_to(pilot, "churn", period("2028-02"))
+        await pilot.press("y")
+        await settle(pilot)
+        value = str(app.query_one("#cell-value").render())
+        assert value.startswith("1.5%  mean of 6 months")
+        assert "the model covers 2028-01..2028-06 of 2028, 6 of its 12 months" in value
+
+
+@sync
+async def test_a_rolled_up_cell_is_not_edited(monthly):
+    async with opened(monthly) as (app, pilot):
+        await go_to(pilot, "arpu", period("2026-03"))
+        await pilot.press("y")
+        await settle(pilot)
+        for key in ("enter", "equals_sign"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert not isinstance(app.screen, EditorScreen)
+            said = [n.message for n in app._notifications]
+            assert any("arpu 2026 is rolled up (sum of 12 months): not editable. Edit a month "
+                       "instead: y shows the months." in m for m in said)
+        await pilot.press("down")  # the keyboard is not held: the cursor moves
+        await settle(pilot)
+        assert app.query_one(Grid).cursor_cell[0] == "revenue"
+        assert not app.session.dirty
+    assert monthly.read_text() == MONTHLY
+
+
+@sync
+async def test_the_roll_up_stays_through_an_undo_and_a_reload(monthly):
+    async with opened(monthly) as (app, pilot):
+        grid = app.query_one(Grid)
+        await go_to(pilot, "arpu", period("2026-03"))
+        await edit(pilot, "equals_sign", "3k")  # one month: +1k of ARPU
+        await pilot.press("y")
+        await settle(pilot)
+        # the change line, rolled up: 2026's arpu is 1k higher, revenue by that month's
+        assert grid.lines_of("arpu")[1].split() == ["change", "+1.0k"]
+        assert grid.sheet.values["arpu"][1] == pytest.approx(25_000)
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert grid.sheet.years is not None
+        assert grid.sheet.values["arpu"][1] == pytest.approx(24_000)
+        assert len(grid.lines_of("arpu")) == 1
+        # the file changes on disk: the watcher reloads it, still by year
+        monthly.write_text(MONTHLY.replace("arpu = 2k", "arpu = 2.5k"))
+        await until(pilot, lambda: grid.sheet.values["arpu"][1] == pytest.approx(30_000))
+        assert grid.sheet.years is not None and "by year" in status(app)
+        assert grid.cursor_cell == ("arpu", period("2026-03"))
+        assert "30.0k" in grid.lines_of("arpu")[0]
+
+
+@sync
+async def test_a_quarterly_model_with_dims_rolls_up_its_members_and_their_sum(tmp_path):
+    path = tmp_path / "dims.scn"
+    path.write_text(DIMS)
+    async with opened(path) as (app, pilot):
+        await pilot.press("y")
+        await settle(pilot)
+        grid = app.query_one(Grid)
+        assert header(app).split()[:4] == ["2025", "(Q3-Q4)", "2026", "2027"]
+        quarters = app.session.values("base")
+        for key in ("capex", "capex[meta]", "total"):
+            q = quarters[key]
+            assert grid.sheet.values[key] == pytest.approx([sum(q[:2]), sum(q[2:6]), sum(q[6:])])
+        growth = quarters["capex_growth[meta]"]
+        assert grid.sheet.values["capex_growth[meta]"] == pytest.approx([0.05] * 3)
+        assert grid.sheet.values["capex_growth"] == [None] * 3  # a percentage does not add up
+        assert growth[0] == pytest.approx(0.05)
+
+
+DIMS = """\
+model "Capex by company and quarter"
+quarters 2025Q3..2027Q2
+
+dim company = {goog, meta, msft}
+
+capex[2025Q3] = {goog: 20B, meta: 15B, msft: 18B}
+capex = capex[t-1] * (1 + capex_growth)
+capex_growth = 3%
+capex_growth[meta] = 5%
+total = sum(capex, company)
+"""

@@ -100,14 +100,18 @@ class Sheet:
         return next(c for c, y in enumerate(self.years) if i in y.periods)
 
     def period_of(self, c: int, near: int | None = None) -> int:
-        """The period (absolute number) a column stands for: its own, or rolled up, `near`
-        when that period is in the column's year (the cursor's period before the
-        roll-up), else the year's first period."""
+        """The period (absolute number) a column stands for: its own; rolled up, the
+        period of the column's year in the place of `near` in its year (the cursor's
+        period before the roll-up: 2027-05 in 2026 is 2026-05), the nearest one the
+        model has in a partial year; without `near`, the year's first period."""
         if self.years is None:
             return self.axis.absolute(c)
-        if near is not None and self.column_of(near) == c:
-            return near
-        return self.axis.absolute(self.years[c].periods[0])
+        periods = self.years[c].periods
+        if near is None:
+            return self.axis.absolute(periods[0])
+        per_year = self.axis.per_year
+        i = self.years[c].year * per_year + near % per_year - self.axis.start
+        return self.axis.absolute(min(max(i, periods[0]), periods[-1]))
 
     def variables(self) -> list[int]:
         """The indices of the variable rows."""

@@ -277,8 +277,8 @@ class Grid(ScrollView, can_focus=True):
         changed = (row, col) != (self.cursor_row, self.cursor_col)
         self.set_reactive(Grid.cursor_row, row)
         self.set_reactive(Grid.cursor_col, col)
-        if 0 <= col < self.sheet.columns:  # the period the cursor is on (its year, rolled up)
-            self._period = self.sheet.period_of(col, self._period)
+        if self.sheet.years is None and 0 <= col < self.sheet.columns:
+            self._period = self.sheet.axis.absolute(col)  # kept while rolled up (its month)
         self._scroll_into_view()
         self.refresh()
         if (changed or announce) and self.cursor_cell[0] is not None:
