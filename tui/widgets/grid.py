@@ -35,7 +35,6 @@ by its key (`capex`, `capex[goog]`).
 
 from __future__ import annotations
 
-import math
 import time
 from bisect import bisect_left, bisect_right
 
@@ -49,14 +48,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from display.numbers import change_format, format_value, row_format
+from display.numbers import row_format
 from dsl.text import printable
-from tui.session.sheet import EMPTY, Row, Sheet, same, split_key
-from tui.widgets.format import format_change, members_width
+from tui.session.sheet import EMPTY, Row, Sheet, split_key
+from tui.widgets.format import members_width
+from tui.widgets.grid_text import (MISSING, change_cell, changes_format, compare_cell, fit,
+                                   range_text, value_style)
 
 CELL = 10  # a year column: 9 characters of number and a space
 OPEN_LIMIT = 64  # a group with more members opens only when asked (space)
-MISSING = object()  # a cell that did not change
 
 
 class Grid(ScrollView, can_focus=True):
@@ -434,32 +434,8 @@ class Grid(ScrollView, can_focus=True):
         return range(self.first_col, min(self.sheet.columns, self.first_col + self._visible_cols()))
 
     def range_text(self, width: int) -> str:
-        """What lies beyond the screen, said in full where it fits: `◀ 2025-07..2025-12
-        (6 months)   2026-01..2027-02 of 36 months   2027-03..2028-06 (16 months) ▶`;
-        shorter on a narrow screen (`◀ 6 months   16 months ▶`)."""
-        sheet, shown = self.sheet, self._columns()
-        n = sheet.columns
-        one, many = sheet.unit_words
-
-        def count(k: int) -> str:
-            return f"{k} {one if k == 1 else many}"
-
-        def span(a: int, b: int) -> str:
-            return sheet.short_label(a) if a == b else \
-                f"{sheet.short_label(a)}..{sheet.short_label(b)}"
-
-        before, after = range(0, shown.start), range(shown.stop, n)
-        for full in (True, False):
-            left = (f"◀ {span(before[0], before[-1])} ({count(len(before))})" if full
-                    else f"◀ {count(len(before))}") if before else ""
-            right = (f"{span(after[0], after[-1])} ({count(len(after))}) ▶" if full
-                     else f"{count(len(after))} ▶") if after else ""
-            middle = f"{span(shown.start, shown.stop - 1)} of {count(n)}"
-            for parts in ((left, middle, right), (left, right)):
-                text = _spread([p for p in parts if p], width)
-                if text is not None:
-                    return text
-        return (left + " " + right).strip()[:width]
+        """The range line's text (`tui.widgets.grid_range`)."""
+        return range_text(self.sheet, self._columns(), width)
 
     def _range_line(self, width: int) -> Strip:
         return Strip([Segment(self.range_text(width).ljust(width)[:width],
@@ -495,82 +471,28 @@ class Grid(ScrollView, can_focus=True):
         inputs = sheet.inputs.get(key, 0)
         # one number of decimals across the row (values, or their changes)
         if sub == 1:
-            fmt = _changes_format([(changes.get(c), v) for c, v in enumerate(values)]
+            fmt = changes_format([(changes.get(c), v) for c, v in enumerate(values)]
                                   if changes is not None else [], kind)
         elif sheet.parent is not None:
-            fmt = _changes_format(list(zip(sheet.parent.get(key, ()), values)), kind)
+            fmt = changes_format(list(zip(sheet.parent.get(key, ()), values)), kind)
         else:
             fmt = row_format(values, kind)
         for c in self._columns():
             value = values[c] if c < len(values) else None
             if sub == 1:
                 old = changes.get(c, MISSING) if changes is not None else MISSING
-                text, style = self._change_cell(old, value, kind, fmt, old_kind)
+                text, style = change_cell(old, value, kind, fmt, old_kind, self._width)
+                style = self._style(*style)
             elif sheet.parent is not None:
-                text, style = self._compare_cell(sheet.parent.get(key, ())[c], value, kind, fmt)
+                text, style = compare_cell(sheet.parent.get(key, ())[c], value, kind, fmt)
+                style = self._style(*style)
             else:
                 text = fmt(value)
-                style = self._value_style(value, bool(inputs >> c & 1),
-                                          changes is not None and c in changes)
+                style = self._style(*value_style(value, bool(inputs >> c & 1),
+                                                  changes is not None and c in changes))
                 if row.group:
                     style = style + self._style("grid--sum")
             if on_row and c == self.cursor_col and sub == 0:
                 style = style + self._style("grid--cursor")
-            segments.append(Segment(_fit(text, self._width), style))
+            segments.append(Segment(fit(text, self._width), style))
         return Strip(segments).adjust_cell_length(width, base)
-
-    def _value_style(self, value, is_input: bool, changed: bool) -> Style:
-        if value is not None and not math.isfinite(value):
-            style = self._style("grid--nonfinite")
-        else:
-            style = self._style("grid--input" if is_input else "grid--formula")
-        return style + self._style("grid--changed") if changed else style
-
-    def _change_cell(self, old, value, kind: str, fmt, old_kind: str) -> tuple[str, Style]:
-        if old is MISSING:
-            return "", self._style("grid--same")
-        if old_kind != kind:  # the `was` line: the file's value, as it read
-            return format_value(old, old_kind) or "empty", self._style("grid--same")
-        text = format_change(old, value, kind, fmt)
-        if len(text) > self._width - 1 and text.startswith("was "):
-            text = text[4:]  # under n/a or inf, a plain number can only be the old value
-        up = value is not None and old is not None and value > old
-        return text, self._style("grid--up" if up else "grid--down")
-
-    def _compare_cell(self, parent, value, kind: str, fmt) -> tuple[str, Style]:
-        if parent is None and value is None:
-            return "", self._style("grid--same")
-        if same(parent, value):
-            return "·", self._style("grid--same")
-        up = value is not None and parent is not None and value > parent
-        return format_change(parent, value, kind, fmt), self._style("grid--up" if up else "grid--down")
-
-
-def _changes_format(pairs, kind: str):
-    """The format of a row of changes (old, new): one decimal count, every change visible."""
-    deltas = [new - old for old, new in pairs
-              if old is not None and new is not None and old is not MISSING]
-    return change_format(deltas, kind)
-
-
-def _fit(text: str, column: int = CELL) -> str:
-    """A cell's text right-aligned in its column, cut with an ellipsis when too long."""
-    width = column - 1
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return text.rjust(width) + " "
-
-
-def _spread(parts: list[str], width: int) -> str | None:
-    """Parts laid out across `width`: the first flush left, the last flush right, one
-    between them centred; None when they do not fit with 3 spaces apart."""
-    if sum(map(len, parts)) + 3 * (len(parts) - 1) > width:
-        return None
-    if len(parts) == 1:
-        return parts[0] if parts[0].startswith("◀") else parts[0].rjust(width)
-    if len(parts) == 2:
-        return parts[0] + parts[1].rjust(width - len(parts[0]))
-    first, mid, last = parts
-    room = width - len(first) - len(last)
-    pad = (room - len(mid)) // 2
-    return first + " " * pad + mid + " " * (room - len(mid) - pad) + last
