@@ -364,3 +364,33 @@ capex_growth = 3%
 capex_growth[meta] = 5%
 total = sum(capex, company)
 """
+
+
+# ------------------------------------------------------------ the guide's screen
+
+def guide_blocks() -> tuple[str, list[str]]:
+    """docs/tui.md's monthly model (its `scn file=saas_monthly.scn` block) and the
+    screen excerpt shown after it (the grid by year, 80x24)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "tui.md").read_text("utf-8")
+    start = text.index("```scn file=saas_monthly.scn\n") + len("```scn file=saas_monthly.scn\n")
+    model = text[start:text.index("```", start)]
+    shown = text.index("```\n", text.index("by year, on an 80x24 terminal", start)) + 4
+    return model, text[shown:text.index("```", shown)].splitlines()
+
+
+@sync
+async def test_the_guides_screen_of_a_monthly_model_by_year_is_what_the_app_shows(tmp_path):
+    model, excerpt = guide_blocks()
+    path = tmp_path / "saas_monthly.scn"
+    path.write_text(model)
+    async with opened(path, size=(80, 24)) as (app, pilot):
+        await pilot.press("y")
+        await settle(pilot)
+        screen = [s.text.rstrip() for s in app.screen._compositor.render_strips()]
+    shown = [line.rstrip() for line in excerpt]
+    assert len(shown) >= 8
+    runs = [i for i in range(len(screen) - len(shown) + 1)
+            if all(screen[i + k] == line for k, line in enumerate(shown))]
+    assert runs, "\n".join(["the guide's excerpt is not on the screen; the screen:", *screen])

@@ -113,6 +113,7 @@ class Grid(ScrollView, can_focus=True):
         self.placeholder = ""  # said while there is no sheet yet ("loading …")
         self.painted_at = 0.0  # perf_counter() when a new sheet was first painted (benchmarks)
         self._unpainted = False
+        self.last_paint = 0.0  # perf_counter() of the last paint: a key's effect on screen
         self.first_col = 0  # the first column in view
         self._period: int | None = None  # the cursor's period (absolute), kept while rolled up
         self._width = CELL  # a column's width: wider for a partial year's `2026 (01-06)`
@@ -389,6 +390,7 @@ class Grid(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         lines = super().render_lines(crop)
+        self.last_paint = time.perf_counter()
         if self._unpainted:
             self._unpainted = False
             self.painted_at = time.perf_counter()
