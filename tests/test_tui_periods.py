@@ -264,7 +264,7 @@ async def test_y_rolls_the_months_up_to_calendar_years_and_back(monthly):
         assert "2027-05" in str(app.query_one("#cell-definition").render())
         # the chart: the variable by year
         chart = app.query_one("#series")
-        assert chart._shown[0] == "revenue by year (sum)"
+        assert chart._shown[0] == "revenue by year (sum); 2025, 2028 partial"
         assert chart._shown[2]["base"] == pytest.approx(by_hand(months["revenue"], "sum"))
         # moving by year, then back to months: the same month when still in its year
         await pilot.press("left", "right")

@@ -105,6 +105,9 @@ class CellFlow:
         group = len(self.session.model.combos(name)) if dims_of(self.session.model, name) \
             and info.key == name else 0
         title = chart_title(info.key, group, kind, self.scenario) + f" by year ({info.how})"
+        partial = [str(y.year) for y in year_columns(self.session.model.axis) if y.partial]
+        if partial:  # a part of a year is drawn as a dip or a jump: say which years are
+            title += f"; {', '.join(partial)} partial"
         self.query_one(SeriesChart).show(title, years, series, self.scenario, kind)
         self.query_one(Tornado).show(None, kind, rolled=True)
 

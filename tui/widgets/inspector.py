@@ -100,7 +100,7 @@ class Inspector(VerticalScroll, can_focus=False):
         self.query_one("#cell-value", Static).update(value)
         width = max(len(label) for label, _ in info.periods) + 1
         cells = [f"{label:<{width}}{format_value(v, kind) or '·':>9}" for label, v in info.periods]
-        per_line = 3 if info.per_year == 12 else 4
+        per_line = max(1, (self.content_region.width + 4) // (len(cells[0]) + 4))
         text = Text("\n".join("    ".join(cells[k:k + per_line])
                               for k in range(0, len(cells), per_line)))
         word = info.word
