@@ -18,6 +18,16 @@ it: the file watcher on (it looks at the file every second), a real terminal siz
   repaint (`Grid.painted_at`, stamped when its lines are rendered; the test
   harness's own waiting after a keypress is left out).
 
+- open_seconds_monthly(n): opening a generated n-variable model by month
+  (bench/generate.py's 12 years as `months 2000-01..2011-12`, 144 columns,
+  wider than the 120 of a ten-year monthly plan), printed beside the same
+  model by year (12 columns).
+- key_seconds_monthly(n, key): from a keypress to the grid painted again: a
+  move right that scrolls the grid by a column (each press past the screen's
+  last column), and `y`, the roll-up by year and back (its sheet is made in
+  a worker). The grid paints the screenful in view, whatever the number of
+  columns; the cell's inspector and chart follow in a worker, not counted.
+
 Every figure is the best of `reps` runs (time.perf_counter), one fresh app each.
 """
 
@@ -87,6 +97,32 @@ async def _edit(path: str, name: str, year: int | None, number: bool = False) ->
         return grid.painted_at - start
 
 
+async def _keys(path: str, key: str, presses: int) -> float:
+    """The slowest of `presses` presses of `key` (after the cursor reached the screen's
+    last column, so that every `right` scrolls), from the keypress to the grid painted."""
+    from tui.widgets.grid import Grid
+
+    app = _app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: app.ready)
+        await app.workers.wait_for_complete()
+        grid = app.query_one(Grid)
+        for _ in range(len(grid._columns())):
+            await pilot.press("right")
+        await app.workers.wait_for_complete()
+        worst = 0.0
+        for _ in range(presses):
+            rolled = grid.sheet.years is not None
+            start = time.perf_counter()
+            await pilot.press(key)
+            if key == "y":  # the new sheet is made in a worker: wait for it
+                await _until(pilot, lambda: (grid.sheet.years is None) == rolled)
+            await _until(pilot, lambda: grid.last_paint > start)
+            worst = max(worst, grid.last_paint - start)
+            await app.workers.wait_for_complete()
+        return worst
+
+
 def _best(run, reps: int) -> float:
     return min(asyncio.run(run()) for _ in range(reps))
 
@@ -98,6 +134,42 @@ def _generated(n_vars: int) -> tuple[str, str, str]:
     path = folder / f"generated_{n_vars}.scn"
     path.write_text(info.text)
     return str(path), info.small_input, info.large_input
+
+
+def _monthly(n_vars: int) -> tuple[str, str]:
+    """(a generated model by month, the same by year): 12 years, 144 months. A year read
+    in a formula (`x[2000]`) reads the year's first month; a year on the left of `=`
+    is every month of it, as the language says."""
+    import re
+
+    info = generate_info(n_vars, 12, seed=0)
+    lines = []
+    for line in info.text.splitlines():
+        if line.startswith("years "):
+            line = "months 2000-01..2011-12"
+        elif " = " in line:
+            lhs, rhs = line.split(" = ", 1)
+            line = lhs + " = " + re.sub(r"\[(\d{4})\]", r"[\1-01]", rhs)
+        lines.append(line)
+    folder = Path(tempfile.mkdtemp(prefix="scn-bench-"))
+    monthly, yearly = folder / f"monthly_{n_vars}.scn", folder / f"yearly_{n_vars}.scn"
+    monthly.write_text("\n".join(lines) + "\n")
+    yearly.write_text(info.text)
+    return str(monthly), str(yearly)
+
+
+def open_seconds_monthly(n_vars: int = 1000, reps: int = 3) -> tuple[float, float]:
+    """Open the model by month, and by year: start of the app to its grid on screen."""
+    monthly, yearly = _monthly(n_vars)
+    return _best(lambda: _open(monthly), reps), _best(lambda: _open(yearly), reps)
+
+
+def key_seconds_monthly(n_vars: int = 1000, key: str = "right", presses: int = 10,
+                        reps: int = 2) -> tuple[float, float]:
+    """The slowest keypress to paint, by month and by year (`y`: by month only, 0 by year)."""
+    monthly, yearly = _monthly(n_vars)
+    by_year = 0.0 if key == "y" else _best(lambda: _keys(yearly, key, presses), reps)
+    return _best(lambda: _keys(monthly, key, presses), reps), by_year
 
 
 def open_seconds(n_vars: int = 2000, reps: int = 3) -> float:
@@ -170,6 +242,18 @@ def main() -> int:
     for label, seconds, target in rows:
         verdict = "ok" if seconds < target else "OVER"
         print(f"  {label:<58} {seconds * 1000:8.1f} ms   target < {target * 1000:.0f} ms  {verdict}")
+    monthly_rows = [
+        ("open, 1,000 variables", open_seconds_monthly(1000), 2.0),
+        ("right past the screen (scrolls), slowest of 10", key_seconds_monthly(1000), 0.100),
+        ("y: roll up by year / back, slowest of 4",
+         key_seconds_monthly(1000, "y", presses=4), 0.300),
+    ]
+    print("by month (144 columns), beside the same model by year (12 columns)")
+    for label, (months, years), target in monthly_rows:
+        verdict = "ok" if months < target else "OVER"
+        shown = f"{years * 1000:8.1f} ms" if years else "         -"
+        print(f"  {label:<48} {months * 1000:8.1f} ms  {shown}   target < "
+              f"{target * 1000:.0f} ms  {verdict}")
     return 0
 
 

@@ -6,7 +6,8 @@ flow up (a cell highlighted, an edit requested or confirmed, a jump). The UI
 thread never computes: every call into the session runs in a thread worker
 holding the session's lock (`compute`), and its result is applied on the UI
 thread only if the session has not moved on since (the stale-result guard).
-Loading, watching the file, saving and quitting live in `tui.app_file`;
+Loading, watching the file, saving and quitting live in `tui.app_file`; the
+cell under the cursor explained (inspector, chart, sensitivities) in `tui.app_cell`;
 keys typed while a step is under way are kept and replayed (`tui.typeahead`).
 """
 
@@ -26,12 +27,11 @@ from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane,
 from textual.worker import get_current_worker
 
 from dsl.text import printable
-from engine.address import Cell
 from tui import sens_adapter
+from tui.app_cell import CellFlow
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
-from tui.session.members import chart_rows, chart_title, member_keys
-from tui.session.sheet import dims_of, row_key, split_key
+from tui.session.sheet import split_key
 from tui.typeahead import TypeAhead
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, VariableCommands
@@ -49,7 +49,7 @@ RUN_WARNINGS = {
 }
 
 
-class ScnApp(FileFlow, App[int]):
+class ScnApp(CellFlow, FileFlow, App[int]):
     """The grid, the inspector and the charts of one scenario file."""
 
     CSS_PATH = "app.tcss"
@@ -59,7 +59,13 @@ class ScnApp(FileFlow, App[int]):
     # 80-column terminal always shows them; `?` lists every key.
     BINDINGS = [
         Binding("enter", "edit(False)", "edit", key_display="⏎"),
+        # `=` is "this year" in a yearly model, "this period" in a quarterly or monthly one
+        # (check_action shows one; the key runs the one shown)
         Binding("equals_sign", "edit(True)", "this year", key_display="="),
+        Binding("equals_sign", "edit_period", "this period", key_display="="),
+        # shown with a quarterly or monthly model only: the grid by calendar year, and back
+        Binding("y", "by_year(True)", "by year"),
+        Binding("y", "by_year(False)", "periods"),
         Binding("question_mark", "help", "keys", key_display="?"),
         Binding("q", "quit_app", "quit"),
         Binding("right_square_bracket", "scenario(1)", "scenario", key_display="]"),
@@ -77,6 +83,7 @@ class ScnApp(FileFlow, App[int]):
 
     scenario: reactive[str] = reactive("base", init=False)
     compare: reactive[bool] = reactive(False, init=False)
+    by_year: reactive[bool] = reactive(False, init=False)  # rolled up by calendar year
 
     def __init__(self, path: str, scenario: str = "base", *, poll: float | None = 1.0,
                  blink: bool = True, sensitivities: Callable = sens_adapter.sensitivities,
@@ -203,6 +210,8 @@ class ScnApp(FileFlow, App[int]):
             self.set_reactive(ScnApp.scenario, scenario)
             if self.compare and not session.model.scenarios[scenario].parent:
                 self.set_reactive(ScnApp.compare, False)
+            if self.by_year and sheet.years is None:  # reloaded as a yearly model
+                self.set_reactive(ScnApp.by_year, False)
             await self._scenario_tabs(list(session.model.scenarios))
             grid = self.query_one(Grid)
             # Announced even when the cursor stays: the inspector and the chart then
@@ -230,8 +239,8 @@ class ScnApp(FileFlow, App[int]):
     # ------------------------------------------------------------ the grid
 
     def refresh_view(self) -> None:
-        scenario, compare = self.scenario, self.compare
-        self.compute("view", lambda s: (s.state, s.sheet(scenario, compare)),
+        scenario, compare, by_year = self.scenario, self.compare, self.by_year
+        self.compute("view", lambda s: (s.state, s.sheet(scenario, compare, by_year=by_year)),
                      lambda out: self._show_sheet(*out, scenario))
 
     def _show_sheet(self, state: State, sheet: Sheet, scenario: str) -> None:
@@ -249,6 +258,8 @@ class ScnApp(FileFlow, App[int]):
             text.append(f" ({printable(s.title)})", "dim")
         if self.compare and s.parent:
             text.append(f"  ·  compare: changes against {s.parent}", "bold yellow")
+        if self.by_year:
+            text.append(f"  ·  by year (y: {session.model.axis.period_word}s)", "bold cyan")
         n = len(session.state.changes)
         if n:
             text.append(f"  ·  {n} unsaved edit{'s' if n != 1 else ''}", "bold yellow")
@@ -274,101 +285,6 @@ class ScnApp(FileFlow, App[int]):
         self.query_one("#status", Static).update(text)
         self.sub_title = printable(self.path) + (f"  ·  {n} unsaved" if n else "")
 
-    # ------------------------------------------------------------ the cell
-
-    def on_grid_cell_highlighted(self, message: Grid.CellHighlighted) -> None:
-        self._cell = (message.name, message.year)  # the row's key: `capex`, `capex[goog]`
-        self._inspect_current()
-
-    def _inspect_current(self) -> None:
-        if self._cell is None:
-            return
-        (key, year), scenario = self._cell, self.scenario
-        name, members = split_key(key)
-
-        def work(s: Session):
-            series = chart_rows(s.values, s.model, key, scenario, s.kinds())
-            at = Cell(name, s.model.axis.index(year), members)  # the grid's columns hold years
-            return (s.state, s.cell(scenario, at), s.values(scenario), s.kinds(),
-                    s.kinds(s.root), series)
-        self.compute("inspect", work, lambda out: self._show_cell(*out))
-
-    def _show_cell(self, state, info, values, kinds, file_kinds, series) -> None:
-        axis = self.session.model.axis
-        key = row_key(info.name, info.cell.members)
-        if self.session.state is not state or self._cell != (
-                key, axis.absolute(info.cell.period)):
-            return
-        parent = self.session.model.scenarios[self.scenario].parent
-        row = series.get(parent) if self.compare and parent else None  # (not in members' charts)
-        against = (parent, row[info.cell.period]) if row is not None else None
-        self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds)
-        kind = kinds.get(info.name, "amount")
-        title = chart_title(key, info.group, kind, self.scenario)
-        self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind)
-        if self._sens_timer is not None:
-            self._sens_timer.stop()
-        if info.group:  # a group's header (a sum of members): not yet, said in words
-            self.query_one(Inspector).show_sensitivities(None, kind, members=True)
-            self.query_one(Tornado).show(None, kind, members=True)
-            return
-        if info.kind == "empty":  # nothing to be sensitive: say so, compute nothing
-            self.query_one(Inspector).show_sensitivities(None, "amount", empty=True)
-            self.query_one(Tornado).show(None, "amount", empty=True)
-            return
-        self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
-
-    def _sensitivities(self) -> None:
-        if self._cell is None:
-            return
-        variable, members = split_key(self._cell[0])
-        if dims_of(self.session.model, variable) and not members:
-            return  # a group's header: none yet
-        (name, year), scenario = self._cell, self.scenario
-        import engine.sensitivity  # noqa: F401  (brings sympy: imported before taking the lock)
-
-        def work(s: Session):
-            edited = [t.name for t in s.state.changes]  # explain the last edit first
-            try:
-                sens = self.sensitivities(s.model, name, year, scenario,
-                                          wrt=edited[-1] if edited else None)
-            except Exception as e:  # a sensitivity must never take the UI down
-                self.log.warning(f"sensitivities failed: {e!r}")
-                sens = sens_adapter.Sensitivities(  # said in words: never a silent blank
-                    name, year, scenario, None, (), 0.10, None, "engine.sensitivity",
-                    error=f"an internal error, {type(e).__name__}: {e}")
-            return s.state, sens, s.kinds().get(name, "amount")
-        self.compute("sens", work, lambda out: self._show_sensitivities(*out, (name, year),
-                                                                         scenario))
-
-    def _show_sensitivities(self, state, sens, kind, cell, scenario) -> None:
-        if self.session.state is not state or self._cell != cell or self.scenario != scenario:
-            return
-        self.query_one(Inspector).show_sensitivities(sens, kind)
-        self.query_one(Tornado).show(sens, kind)
-
-    def on_inspector_jump(self, message: Inspector.Jump) -> None:
-        grid = self.query_one(Grid)
-        grid.move_to(message.name, message.year)
-        grid.focus()
-
-    def jump_to(self, key: str) -> None:
-        """Move the cursor to a variable or a member row (`capex[goog]`, opening its
-        group), keeping the year column (find, palette)."""
-        grid = self.query_one(Grid)
-        grid.move_to(key)
-        grid.focus()
-
-    def variable_names(self) -> list[str]:
-        return list(self.session.model.variables) if self.session else []
-
-    def member_rows(self, name: str) -> list[str]:
-        """The member rows of a variable with dims (`capex[goog]`, ...), [] without."""
-        return member_keys(self.session.model, name) if self.session else []
-
-    def scenario_names(self) -> list[str]:
-        return list(self.session.model.scenarios) if self.session else []
-
     # ------------------------------------------------------------ editing
 
     def action_edit(self, single_year: bool) -> None:
@@ -379,6 +295,9 @@ class ScnApp(FileFlow, App[int]):
         else:
             self.release("editor")
 
+    def action_edit_period(self) -> None:
+        self.action_edit(True)
+
     def on_grid_edit_requested(self, message: Grid.EditRequested) -> None:
         self.open_editor(message.name, message.year, message.single_year)  # a double-click
 
@@ -386,6 +305,16 @@ class ScnApp(FileFlow, App[int]):
         """The editor of a row's cell (`capex`, `capex[goog]`) in a year."""
         scenario = self.scenario
         name, members = split_key(key)
+        sheet = self.query_one(Grid).sheet
+        if sheet.years is not None:  # a year rolled up: made of periods, each edited apart
+            column = sheet.years[sheet.column_of(year)]
+            word = sheet.axis.period_word
+            self.notify(f"{key} {column.label(sheet.axis)} is rolled up "
+                        f"({sheet.how.get(name, 'sum')} of {len(column.periods)} {word}s): "
+                        f"not editable. Edit a {word} instead: y shows the {word}s.",
+                        severity="warning", timeout=8, markup=False)
+            self.release("editor")
+            return
         self.hold("editor")  # what is typed next goes into the editor
 
         async def opened(request) -> None:
@@ -397,7 +326,8 @@ class ScnApp(FileFlow, App[int]):
                      opened, done=lambda: self.release("editor"))
 
     def on_editor_screen_confirmed(self, message: EditorScreen.Confirmed) -> None:
-        started, scenario, compare = self.clock(), self.scenario, self.compare
+        started, scenario, compare, by_year = self.clock(), self.scenario, self.compare, \
+            self.by_year
         target, text, generation = message.target, message.text, message.generation
 
         def work(s: Session):
@@ -405,7 +335,7 @@ class ScnApp(FileFlow, App[int]):
                 state = s.propose(target, text, generation)
             except EditRefused as e:
                 return e.lines
-            return state, s.sheet(scenario, compare, state)
+            return state, s.sheet(scenario, compare, state, by_year)
         self.hold("edit")  # keys typed next act on the grid, or on the editor if refused
         self.compute("edit", work, lambda out: self._edited(out, scenario, started),
                      done=lambda: self.release("edit"))
@@ -472,6 +402,13 @@ class ScnApp(FileFlow, App[int]):
     def watch_compare(self, value: bool) -> None:
         self.refresh_view()
 
+    def action_by_year(self, on: bool) -> None:
+        self.by_year = on
+
+    def watch_by_year(self, value: bool) -> None:
+        self.refresh_bindings()  # the footer says `y by year`, or `y periods`
+        self.refresh_view()
+
     def action_chart(self) -> None:
         charts = self.query_one(TabbedContent)
         charts.active = "pane-tornado" if charts.active == "pane-series" else "pane-series"
@@ -495,6 +432,13 @@ class ScnApp(FileFlow, App[int]):
             return True
         if self.session is None:  # the error screen of a file that does not load
             return action in ("quit_app", "help")
-        if action == "edit" and not self.query_one(Grid).has_focus:
+        if action in ("edit", "edit_period") and not self.query_one(Grid).has_focus:
             return False  # Enter on the inspector's links jumps
+        yearly = self.session.model.axis.yearly
+        if action == "edit" and parameters == (True,) and not yearly:
+            return False  # `= this period` instead
+        if action == "edit_period" and yearly:
+            return False
+        if action == "by_year" and (yearly or parameters != (not self.by_year,)):
+            return False  # a yearly model has nothing to roll up; else the other way
         return len(self.screen_stack) == 1

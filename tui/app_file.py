@@ -117,11 +117,11 @@ class FileFlow:
             if self._shown and file_stamp(self.path) != self._load_stamp:
                 self._start_load()
             return
-        scenario, compare = self.scenario, self.compare
+        scenario, compare, by_year = self.scenario, self.compare, self.by_year
 
         def work(s: Session):
             what = s.watch()
-            return what, self._view(s, scenario, compare) if what == RELOADED else None
+            return what, self._view(s, scenario, compare, by_year) if what == RELOADED else None
         self._disk_job("disk", work, asked=False)
 
     def _disk_job(self, group: str, work, asked: bool) -> None:
@@ -133,11 +133,12 @@ class FileFlow:
                      done=done)
 
     @staticmethod
-    def _view(s: Session, scenario: str, compare: bool) -> tuple[str, Sheet]:
-        """(in a worker) The scenario to show after a reload, and its sheet."""
+    def _view(s: Session, scenario: str, compare: bool, by_year: bool) -> tuple[str, Sheet]:
+        """(in a worker) The scenario to show after a reload, and its sheet (rolled up by
+        year as before, if the model still has periods shorter than a year)."""
         scenario = scenario if scenario in s.model.scenarios else "base"
         compare = compare and s.model.scenarios[scenario].parent is not None
-        return scenario, s.sheet(scenario, compare)
+        return scenario, s.sheet(scenario, compare, by_year=by_year)
 
     async def _disk_seen(self, what: str, view, asked: bool) -> None:
         disk = self.session.disk
@@ -181,11 +182,11 @@ class FileFlow:
 
     def reload_from_disk(self) -> None:
         """Start over from the file (dropping the edits); a file gone or broken is said."""
-        scenario, compare = self.scenario, self.compare
+        scenario, compare, by_year = self.scenario, self.compare, self.by_year
 
         def work(s: Session):
             if s.reload_from_disk():
-                return RELOADED, self._view(s, scenario, compare)
+                return RELOADED, self._view(s, scenario, compare, by_year)
             return NOTICED, None
         self._disk_job("reload", work, asked=True)
 

@@ -29,6 +29,7 @@ from files.writing import write_file
 from tui.session import cells
 from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, changed_rows,
                                  combo_index, covers_text)
+from tui.session.rollup import rolled_sheet
 from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same, same_kinds
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read)
@@ -201,8 +202,10 @@ class Session:
                     (out.flat if isinstance(out, RowChanges) else out)[v] = moved
         return out
 
-    def sheet(self, scenario: str, compare: bool = False, state: State | None = None) -> Sheet:
-        """What the grid shows; with `compare`, the parent scenario's values alongside."""
+    def sheet(self, scenario: str, compare: bool = False, state: State | None = None,
+              by_year: bool = False) -> Sheet:
+        """What the grid shows; with `compare`, the parent scenario's values alongside;
+        `by_year`, a quarterly or monthly model rolled up by calendar year."""
         state = state or self.state
         model = state.model
         parent = model.scenarios[scenario].parent
@@ -218,7 +221,7 @@ class Session:
                 state.views["rows"] = rows(model)
                 state.views["combos"] = {v: model.combos(v) for v in model.variables
                                          if dims_of(model, v)}
-        return Sheet(
+        sheet = Sheet(
             axis=model.axis,
             rows=state.views["rows"],
             kinds=self.kinds(state),
@@ -230,6 +233,7 @@ class Session:
             file_kinds=self.kinds(self.root) if state.changes else self.kinds(state),
             combos=state.views["combos"],
         )
+        return rolled_sheet(sheet, model.variables) if by_year else sheet
 
     # ------------------------------------------------------------ the inspector
 

@@ -29,6 +29,7 @@ from dsl.edit import (Change, apply_changes, block_last_line, cell_head, cell_li
 from dsl.errors import Diagnostic, ScnError
 from dsl.format import years_text
 from dsl.parser import parse_statement
+from dsl.periods import label_of
 from dsl.text import split_lines_keepends
 from engine.model import Model, Piece
 from engine.resolve import BASE
@@ -51,7 +52,7 @@ class Target:
     line: int
     col: int = 0
     entry: int = -1
-    year: int = 0
+    year: int = 0  # NEW: the period's absolute number (`axis.absolute`; the year, yearly)
     members: tuple[str, ...] = ()  # NEW: the member cell it defines, in the variable's dim order
 
     @property
@@ -147,7 +148,7 @@ class FileEdits:
     def head(self, t: Target) -> str:
         """What stands before the edited text, for the editor's label."""
         if t.kind == NEW:
-            return f"{cell_head(t.name, t.members, t.year)} = "
+            return f"{cell_head(t.name, t.members, self.label(t))} = "
         disk, _ = self.disk[t.key]
         parts = [m.name for m in getattr(disk, "members", ())]
         if disk.years is not None:
@@ -230,7 +231,12 @@ class FileEdits:
             indent = indentation(self.text, t.line)
             if t.line == self.model.scenarios[t.layer].span.line:
                 indent += "  "  # an empty block: one level in from its header
-        return cell_line(t.name, t.members, t.year, text, indent)
+        return cell_line(t.name, t.members, self.label(t), text, indent)
+
+    def label(self, t: Target) -> str:
+        """The period of a NEW line as the file writes it: `2026`, `2025Q2`, `2025-07`
+        (`t.year` is the period's absolute number, as the grid and the axis name it)."""
+        return label_of(self.model.axis.unit, t.year)
 
     def render(self, changes: Mapping[Target, str]) -> str:
         """The file's text with these edits applied; every other byte unchanged."""

@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 
 from engine.axis import YEARS, TimeAxis
 from engine.model import Model
+from engine.rollup import YearColumn
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def split_key(key: str) -> tuple[str, tuple[str, ...]]:
 class Sheet:
     """Everything the grid shows, prepared off the UI thread."""
 
-    axis: TimeAxis  # the columns
+    axis: TimeAxis  # the model's periods: the columns, unless rolled up by year
     rows: tuple[Row, ...]
     kinds: Mapping[str, str]
     values: Mapping[str, Sequence[float | None]]
@@ -67,6 +68,50 @@ class Sheet:
     file_kinds: Mapping[str, str] = field(default_factory=dict)
     # Each variable with dims: its member combinations, in output order.
     combos: Mapping[str, Sequence[tuple[str, ...]]] = field(default_factory=dict)
+    # Rolled up by calendar year (`tui.session.rollup`): the columns are these years,
+    # and values, inputs, changes and parent are per year; None: a column per period.
+    years: tuple[YearColumn, ...] | None = None
+    how: Mapping[str, str] = field(default_factory=dict)  # rolled up: each variable's aggregation
+
+    # -- the columns: the axis' periods, or the calendar years they roll up to
+    @property
+    def columns(self) -> int:
+        return len(self.axis) if self.years is None else len(self.years)
+
+    def label(self, c: int) -> str:
+        """A column's header: `2025Q3`, `2025-07`; rolled up `2026`, `2026 (01-06)`."""
+        return self.axis.label(c) if self.years is None else self.years[c].label(self.axis)
+
+    def short_label(self, c: int) -> str:
+        """A column named in a range (`2025-07..2025-12`, rolled up `2025..2026`)."""
+        return self.axis.label(c) if self.years is None else str(self.years[c].year)
+
+    @property
+    def unit_words(self) -> tuple[str, str]:
+        """What a column is called: ("month", "months"); rolled up ("year", "years")."""
+        word = "year" if self.years is not None else self.axis.period_word
+        return word, word + "s"
+
+    def column_of(self, period: int | None) -> int | None:
+        """The column that shows a period (its absolute number), None if none does."""
+        i = None if period is None else self.axis.index(period)
+        if i is None or self.years is None:
+            return i
+        return next(c for c, y in enumerate(self.years) if i in y.periods)
+
+    def period_of(self, c: int, near: int | None = None) -> int:
+        """The period (absolute number) a column stands for: its own; rolled up, the
+        period of the column's year in the place of `near` in its year (the cursor's
+        period before the roll-up: 2027-05 in 2026 is 2026-05), the nearest one the
+        model has in a partial year; without `near`, the year's first period."""
+        if self.years is None:
+            return self.axis.absolute(c)
+        periods = self.years[c].periods
+        if near is None:
+            return self.axis.absolute(periods[0])
+        per_year = self.axis.per_year
+        i = self.years[c].year * per_year + near % per_year - self.axis.start
+        return self.axis.absolute(min(max(i, periods[0]), periods[-1]))
 
     def variables(self) -> list[int]:
         """The indices of the variable rows."""

@@ -1,4 +1,5 @@
-"""The grid: variables (rows, under their sections) by years (columns).
+"""The grid: variables (rows, under their sections) by periods (columns): years,
+quarters or months, or the calendar years they roll up to (`Sheet.years`).
 
 A Line API widget: it keeps the values of the scenario on screen and formats
 only the lines it paints, so an edit that moves 40,000 cells of a 2,000
@@ -13,8 +14,15 @@ edit is saved or undone. When the edit changed how the variable reads (an
 amount became a percentage), no difference means anything: the line is
 labelled `was` and shows the file's values, written as they were. In compare
 mode the cells show the change against the parent scenario instead of the
-values. The header marks years out of view: `◀` on its left, `▶` on its
-right.
+values. The header marks periods out of view: `◀` on its left, `▶` on its
+right; and while some are, the grid's last line says which, in words
+(`◀ 2025-07..2025-12 (6 months)   ...   2027-03..2028-06 (16 months) ▶`): a
+monthly model is wider than any screen, and nobody should take the last
+column shown for the model's end.
+
+Rolled up by year, a column is a calendar year (`2026`, `2026 (01-06)` for a
+year the model covers in part, the columns then wider); the cursor keeps the
+period it was on, so that turning the roll-up off lands on it again.
 
 A variable with dims is a group: a header (`▾ capex (5) Σ`) and a line per
 member combination (`goog`; `goog, g800`: one level, each line an output row).
@@ -27,7 +35,6 @@ by its key (`capex`, `capex[goog]`).
 
 from __future__ import annotations
 
-import math
 import time
 from bisect import bisect_left, bisect_right
 
@@ -41,14 +48,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from display.numbers import change_format, format_value, row_format
+from display.numbers import row_format
 from dsl.text import printable
-from tui.session.sheet import EMPTY, Row, Sheet, same, split_key
-from tui.widgets.format import format_change, members_width
+from tui.session.sheet import EMPTY, Row, Sheet, split_key
+from tui.widgets.format import members_width
+from tui.widgets.grid_text import (MISSING, change_cell, changes_format, compare_cell, fit,
+                                   range_text, value_style)
 
 CELL = 10  # a year column: 9 characters of number and a space
 OPEN_LIMIT = 64  # a group with more members opens only when asked (space)
-MISSING = object()  # a cell that did not change
 
 
 class Grid(ScrollView, can_focus=True):
@@ -68,8 +76,14 @@ class Grid(ScrollView, can_focus=True):
         Binding("right", "move(0, 1)", "right", show=False),
         Binding("pageup", "page(-1)", "page up", show=False),
         Binding("pagedown", "page(1)", "page down", show=False),
-        Binding("home", "home", "first year", show=False),
-        Binding("end", "end", "last year", show=False),
+        Binding("home", "home", "first period", show=False),
+        Binding("end", "end", "last period", show=False),
+        # a year at a time: 12 months, 4 quarters (one column when yearly or rolled up);
+        # < and > where the terminal keeps ctrl+arrows for itself
+        Binding("ctrl+left", "move(0, -1, True)", "a year back", show=False),
+        Binding("ctrl+right", "move(0, 1, True)", "a year on", show=False),
+        Binding("less_than_sign", "move(0, -1, True)", "a year back", show=False),
+        Binding("greater_than_sign", "move(0, 1, True)", "a year on", show=False),
         Binding("ctrl+home", "top", "first variable", show=False),
         Binding("ctrl+end", "bottom", "last variable", show=False),
         # shown in the footer only when the model has groups (check_action)
@@ -91,7 +105,7 @@ class Grid(ScrollView, can_focus=True):
             self.name, self.year, self.single_year = name, year, single_year
 
     cursor_row: reactive[int] = reactive(0, init=False)  # index into rows (those in view)
-    cursor_col: reactive[int] = reactive(0, init=False)  # a period: an index on sheet.axis
+    cursor_col: reactive[int] = reactive(0, init=False)  # a column: a period, or a year rolled up
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -99,7 +113,10 @@ class Grid(ScrollView, can_focus=True):
         self.placeholder = ""  # said while there is no sheet yet ("loading …")
         self.painted_at = 0.0  # perf_counter() when a new sheet was first painted (benchmarks)
         self._unpainted = False
-        self.first_col = 0  # the first year column in view
+        self.last_paint = 0.0  # perf_counter() of the last paint: a key's effect on screen
+        self.first_col = 0  # the first column in view
+        self._period: int | None = None  # the cursor's period (absolute), kept while rolled up
+        self._width = CELL  # a column's width: wider for a partial year's `2026 (01-06)`
         self._lines: list[tuple[int, int]] = []  # (row, sub-line) per line below the header
         self._row_line: list[int] = []  # first line of each row
         self._name_width = 12
@@ -130,9 +147,9 @@ class Grid(ScrollView, can_focus=True):
             row = selectable[min(bisect_left(selectable, self.cursor_row), len(selectable) - 1)]
         else:
             row = 0
-        col = _column(sheet, year)
+        col = sheet.column_of(year)
         if col is None:
-            col = min(self.cursor_col, max(len(sheet.axis) - 1, 0))
+            col = min(self.cursor_col, max(sheet.columns - 1, 0))
         self._set_cursor(row, col,
                          announce=announce or (key, year) != self.cursor_cell_of(row, col))
         self._unpainted = True
@@ -170,7 +187,9 @@ class Grid(ScrollView, can_focus=True):
                   for r in sheet.rows if r.group and self.is_open(r.name)]
         sections = [len(r.section) for r in sheet.rows if r.name is None and r.section]
         self._name_width = min(max([12, *names, *(s - 4 for s in sections)]) + 2, 36)
-        self.virtual_size = Size(self.size.width, len(lines) + 1)
+        self._width = max([CELL, *(len(sheet.label(c)) + 2 for c in range(sheet.columns))]) \
+            if sheet.years is not None else CELL
+        self.virtual_size = Size(self.size.width, len(lines) + 1 + self._hidden())
 
     def _label(self, row: Row) -> str:
         """The text of a row's name column (before the `!` of a warning)."""
@@ -213,7 +232,7 @@ class Grid(ScrollView, can_focus=True):
         return True
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self._lines) + 1)
+        self.virtual_size = Size(event.size.width, len(self._lines) + 1 + self._hidden())
         self._scroll_into_view()
 
     @property
@@ -221,11 +240,13 @@ class Grid(ScrollView, can_focus=True):
         return self.cursor_cell_of(self.cursor_row, self.cursor_col)
 
     def cursor_cell_of(self, row: int, col: int) -> tuple[str | None, int | None]:
-        """(row key, period) of a cell: `capex`, `capex[goog]` (None: no such cell)."""
-        rows, axis = self.rows, self.sheet.axis
-        if not (0 <= row < len(rows)) or not (0 <= col < len(axis)):
+        """(row key, period) of a cell: `capex`, `capex[goog]` (None: no such cell); the
+        period is its absolute number (the year, yearly); rolled up by year, the period
+        the cursor was on when in that year, else the year's first."""
+        rows, sheet = self.rows, self.sheet
+        if not (0 <= row < len(rows)) or not (0 <= col < sheet.columns):
             return None, None
-        return rows[row].key, axis.absolute(col)
+        return rows[row].key, sheet.period_of(col, self._period)
 
     def move_to(self, key: str, year: int | None = None) -> None:
         """Put the cursor on a row (`capex`, or a member `capex[goog]`, opening its group)
@@ -238,13 +259,13 @@ class Grid(ScrollView, can_focus=True):
             self._layout()
         k = self._index.get(key)
         if k is not None:
-            col = _column(self.sheet, year)
+            col = self.sheet.column_of(year)
             col = self.cursor_col if col is None else col
             self._set_cursor(k, col)
 
     def lines_of(self, key: str) -> list[str]:
         """The text the grid paints for a row (its value line, and its change line),
-        with the year columns now in view."""
+        with the columns now in view."""
         width = self.scrollable_content_region.width
         k = self._index[key]
         start = self._row_line[k]
@@ -257,6 +278,8 @@ class Grid(ScrollView, can_focus=True):
         changed = (row, col) != (self.cursor_row, self.cursor_col)
         self.set_reactive(Grid.cursor_row, row)
         self.set_reactive(Grid.cursor_col, col)
+        if self.sheet.years is None and 0 <= col < self.sheet.columns:
+            self._period = self.sheet.axis.absolute(col)  # kept while rolled up (its month)
         self._scroll_into_view()
         self.refresh()
         if (changed or announce) and self.cursor_cell[0] is not None:
@@ -271,8 +294,10 @@ class Grid(ScrollView, can_focus=True):
         here = bisect_right(variables, row) - 1 if row not in variables else variables.index(row)
         return variables[max(0, min(len(variables) - 1, here + delta))]
 
-    def action_move(self, rows: int, cols: int) -> None:
-        col = max(0, min(len(self.sheet.axis) - 1, self.cursor_col + cols))
+    def action_move(self, rows: int, cols: int, years: bool = False) -> None:
+        if years and self.sheet.years is None:
+            cols *= self.sheet.axis.per_year  # the same month (quarter) a year away
+        col = max(0, min(self.sheet.columns - 1, self.cursor_col + cols))
         self._set_cursor(self._step_row(self.cursor_row, rows), col)
 
     def action_page(self, direction: int) -> None:
@@ -288,7 +313,7 @@ class Grid(ScrollView, can_focus=True):
         self._set_cursor(self.cursor_row, 0)
 
     def action_end(self) -> None:
-        self._set_cursor(self.cursor_row, max(0, len(self.sheet.axis) - 1))
+        self._set_cursor(self.cursor_row, max(0, self.sheet.columns - 1))
 
     def action_top(self) -> None:
         self._set_cursor(self._step_row(0, 0), self.cursor_col)
@@ -306,12 +331,20 @@ class Grid(ScrollView, can_focus=True):
         return self._lines[line][0]
 
     def _visible_cols(self) -> int:
-        return max(1, (self.scrollable_content_region.width - self._name_width) // CELL)
+        return max(1, (self.scrollable_content_region.width - self._name_width) // self._width)
+
+    def _hidden(self) -> bool:
+        """Whether some columns are out of view (the range line below the rows says which)."""
+        return self.sheet.columns > self._visible_cols()
+
+    def _body_height(self) -> int:
+        """The lines of rows in view: below the header, above the range line if shown."""
+        return max(1, self.scrollable_content_region.height - 1 - self._hidden())
 
     def _scroll_into_view(self) -> None:
         if not self._row_line:
             return
-        height = max(1, self.scrollable_content_region.height - 1)  # below the header
+        height = self._body_height()
         first = self._row_line[self.cursor_row]
         last = first + (1 if (first + 1 < len(self._lines)
                               and self._lines[first + 1] == (self.cursor_row, 1)) else 0)
@@ -330,11 +363,11 @@ class Grid(ScrollView, can_focus=True):
             self.first_col = self.cursor_col
         elif self.cursor_col >= self.first_col + cols:
             self.first_col = self.cursor_col - cols + 1
-        self.first_col = max(0, min(self.first_col, max(0, len(self.sheet.axis) - cols)))
+        self.first_col = max(0, min(self.first_col, max(0, self.sheet.columns - cols)))
 
     def on_click(self, event: events.Click) -> None:
         y = event.y
-        if y < 1 or not self._lines:
+        if y < 1 or not self._lines or y > self._body_height():
             return
         line = int(self.scroll_y) + y - 1
         if line >= len(self._lines):
@@ -344,7 +377,8 @@ class Grid(ScrollView, can_focus=True):
             return
         col = self.cursor_col
         if event.x >= self._name_width:
-            col = min(len(self.sheet.axis) - 1, self.first_col + (event.x - self._name_width) // CELL)
+            col = min(self.sheet.columns - 1,
+                      self.first_col + (event.x - self._name_width) // self._width)
         self._set_cursor(row, col)
         shown = self.rows[row]
         if shown.group and event.x < (2 if shown.section else 0) + 2:  # on ▸/▾
@@ -356,6 +390,7 @@ class Grid(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         lines = super().render_lines(crop)
+        self.last_paint = time.perf_counter()
         if self._unpainted:
             self._unpainted = False
             self.painted_at = time.perf_counter()
@@ -368,6 +403,8 @@ class Grid(ScrollView, can_focus=True):
             return Strip([Segment(text[:width].ljust(width), self._style("grid--same"))])
         if y == 0:
             return self._header(width)
+        if y > self._body_height():  # the last line: the range line, when columns are hidden
+            return self._range_line(width)
         line = int(self.scroll_y) + y - 1
         if line >= len(self._lines):
             return Strip.blank(width, self.rich_style)
@@ -382,12 +419,12 @@ class Grid(ScrollView, can_focus=True):
         style = self._style("grid--header")
         columns = self._columns()
         before = columns.start > 0
-        after = len(sheet.axis) > 0 and columns.stop < len(sheet.axis)
-        # ◀ / ▶: more years that way (the left and right arrows get there).
+        after = sheet.columns > 0 and columns.stop < sheet.columns
+        # ◀ / ▶: more periods that way (the left and right arrows get there).
         segments = [Segment(("◀" if before else " ").ljust(self._name_width), style)]
         for k in columns:
             cursor = k == self.cursor_col
-            text = sheet.axis.label(k).rjust(CELL - 1) + " "
+            text = sheet.label(k).rjust(self._width - 1) + " "
             segments.append(Segment(text, self._style("grid--header-cursor") if cursor else style))
         strip = Strip(segments).adjust_cell_length(width, style)
         if after and width > self._name_width:
@@ -396,7 +433,15 @@ class Grid(ScrollView, can_focus=True):
         return strip
 
     def _columns(self) -> range:
-        return range(self.first_col, min(len(self.sheet.axis), self.first_col + self._visible_cols()))
+        return range(self.first_col, min(self.sheet.columns, self.first_col + self._visible_cols()))
+
+    def range_text(self, width: int) -> str:
+        """The range line's text (`tui.widgets.grid_range`)."""
+        return range_text(self.sheet, self._columns(), width)
+
+    def _range_line(self, width: int) -> Strip:
+        return Strip([Segment(self.range_text(width).ljust(width)[:width],
+                              self._style("grid--header"))])
 
     def _row(self, k: int, sub: int, width: int) -> Strip:
         sheet = self.sheet
@@ -428,72 +473,28 @@ class Grid(ScrollView, can_focus=True):
         inputs = sheet.inputs.get(key, 0)
         # one number of decimals across the row (values, or their changes)
         if sub == 1:
-            fmt = _changes_format([(changes.get(c), v) for c, v in enumerate(values)]
+            fmt = changes_format([(changes.get(c), v) for c, v in enumerate(values)]
                                   if changes is not None else [], kind)
         elif sheet.parent is not None:
-            fmt = _changes_format(list(zip(sheet.parent.get(key, ()), values)), kind)
+            fmt = changes_format(list(zip(sheet.parent.get(key, ()), values)), kind)
         else:
             fmt = row_format(values, kind)
         for c in self._columns():
             value = values[c] if c < len(values) else None
             if sub == 1:
                 old = changes.get(c, MISSING) if changes is not None else MISSING
-                text, style = self._change_cell(old, value, kind, fmt, old_kind)
+                text, style = change_cell(old, value, kind, fmt, old_kind, self._width)
+                style = self._style(*style)
             elif sheet.parent is not None:
-                text, style = self._compare_cell(sheet.parent.get(key, ())[c], value, kind, fmt)
+                text, style = compare_cell(sheet.parent.get(key, ())[c], value, kind, fmt)
+                style = self._style(*style)
             else:
                 text = fmt(value)
-                style = self._value_style(value, bool(inputs >> c & 1),
-                                          changes is not None and c in changes)
+                style = self._style(*value_style(value, bool(inputs >> c & 1),
+                                                  changes is not None and c in changes))
                 if row.group:
                     style = style + self._style("grid--sum")
             if on_row and c == self.cursor_col and sub == 0:
                 style = style + self._style("grid--cursor")
-            segments.append(Segment(_fit(text), style))
+            segments.append(Segment(fit(text, self._width), style))
         return Strip(segments).adjust_cell_length(width, base)
-
-    def _value_style(self, value, is_input: bool, changed: bool) -> Style:
-        if value is not None and not math.isfinite(value):
-            style = self._style("grid--nonfinite")
-        else:
-            style = self._style("grid--input" if is_input else "grid--formula")
-        return style + self._style("grid--changed") if changed else style
-
-    def _change_cell(self, old, value, kind: str, fmt, old_kind: str) -> tuple[str, Style]:
-        if old is MISSING:
-            return "", self._style("grid--same")
-        if old_kind != kind:  # the `was` line: the file's value, as it read
-            return format_value(old, old_kind) or "empty", self._style("grid--same")
-        text = format_change(old, value, kind, fmt)
-        if len(text) > CELL - 1 and text.startswith("was "):
-            text = text[4:]  # under n/a or inf, a plain number can only be the old value
-        up = value is not None and old is not None and value > old
-        return text, self._style("grid--up" if up else "grid--down")
-
-    def _compare_cell(self, parent, value, kind: str, fmt) -> tuple[str, Style]:
-        if parent is None and value is None:
-            return "", self._style("grid--same")
-        if same(parent, value):
-            return "·", self._style("grid--same")
-        up = value is not None and parent is not None and value > parent
-        return format_change(parent, value, kind, fmt), self._style("grid--up" if up else "grid--down")
-
-
-def _changes_format(pairs, kind: str):
-    """The format of a row of changes (old, new): one decimal count, every change visible."""
-    deltas = [new - old for old, new in pairs
-              if old is not None and new is not None and old is not MISSING]
-    return change_format(deltas, kind)
-
-
-def _fit(text: str) -> str:
-    """A cell's text right-aligned in its column, cut with an ellipsis when too long."""
-    width = CELL - 1
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return text.rjust(width) + " "
-
-
-def _column(sheet: Sheet, year: int | None) -> int | None:
-    """The column of a period (its absolute number, as messages carry it), if shown."""
-    return None if year is None else sheet.axis.index(year)

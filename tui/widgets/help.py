@@ -11,10 +11,12 @@ from textual.widgets import Static
 
 KEYS = (
     ("arrows, PageUp/PageDown", "move; the header and the variable column stay in view"),
-    ("Home / End", "first / last year"),
+    ("Home / End", "first / last period (year, quarter or month)"),
+    ("ctrl+left / ctrl+right, < / >", "a year back / on (12 months, 4 quarters)"),
     ("ctrl+Home / ctrl+End", "first / last variable"),
     ("Enter", "edit the definition that covers the cell (every year it covers)"),
-    ("=", "edit or create the definition of this year alone: x[2027] = ..."),
+    ("=", "edit or create the definition of this period alone: x[2027] = ..., x[2027-03] = ..."),
+    ("y", "by year: a quarterly or monthly model rolled up to calendar years (again: periods)"),
     ("space", "open / close a group: a variable with dims, one row per member"),
     ("Escape", "cancel the editor (or any dialog)"),
     ("ctrl+z / ctrl+y", "undo / redo an edit"),

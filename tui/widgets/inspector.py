@@ -3,7 +3,10 @@
 Shows the variable's description (its `##` comment), the definition that
 covers this year (as written, with `file:line`), the value and its change
 against the file, the cells it reads and the cells that read it (select one
-to jump to it), and the cell's sensitivities.
+to jump to it), and the cell's sensitivities. A year rolled up (`y` in a
+quarterly or monthly model) is explained apart: how it was made (`sum of 12
+months`, `mean of 4 quarters`, `last of 12 months: 2026-12`) and from which
+periods, each with its value.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from tui.sens_adapter import Sensitivities
 from engine.address import Cell
 from engine.axis import TimeAxis
 from tui.session import CellInfo
+from tui.session.rollup import RollupInfo
 from tui.session.sheet import row_key
 from tui.widgets.format import format_change, format_relative, short_label
 
@@ -55,6 +59,7 @@ class Inspector(VerticalScroll, can_focus=False):
         """Fill in the panel for a cell; `values` are the scenario's, for the linked cells;
         `parent` (compare mode) the parent scenario and its value of the cell; `file_kinds`
         how the file's values read (an edit may turn an amount into a percentage)."""
+        self._links(True)
         kind = kinds.get(info.name, "amount")
         old_kind = (file_kinds or {}).get(info.name, kind)
         when = axis.label(info.cell.period)
@@ -74,6 +79,36 @@ class Inspector(VerticalScroll, can_focus=False):
                        for link in links] or [Option(Text("none", "dim"), disabled=True)]
             self.query_one(box, OptionList).set_options(options)
         self.query_one("#cell-sens", Static).update(Text("sensitivities: computing…", "dim"))
+
+    def _links(self, shown: bool) -> None:
+        """The lists of cells read and reading (none for a year rolled up)."""
+        for widget in self.query(".links-label, .links"):
+            widget.display = shown
+
+    def show_rollup(self, info: RollupInfo, kind: str) -> None:
+        """A year rolled up: its value, how it was made, and the periods it was made of."""
+        self._links(False)
+        title = Text.assemble((info.key, "bold"), f"  {info.label}  ",
+                              (f"scenario {info.scenario}", "italic"), ("  ·  by year", "bold cyan"))
+        if info.section:
+            title.append(f"  ·  {printable(info.section)}", "dim")
+        self.query_one("#cell-title", Static).update(title)
+        self.query_one("#cell-doc", Static).update(
+            Text(printable((info.doc or "").replace("\n", " ")), "italic"))
+        value = Text(format_value(info.value, kind) or "empty", "bold")
+        value.append(f"  {info.how_text()}", "dim")
+        self.query_one("#cell-value", Static).update(value)
+        width = max(len(label) for label, _ in info.periods) + 1
+        cells = [f"{label:<{width}}{format_value(v, kind) or '·':>9}" for label, v in info.periods]
+        per_line = max(1, (self.content_region.width + 4) // (len(cells[0]) + 4))
+        text = Text("\n".join("    ".join(cells[k:k + per_line])
+                              for k in range(0, len(cells), per_line)))
+        word = info.word
+        text.append(f"\na year rolled up is not edited: y shows the {word}s, edit one "
+                    f"there (Enter, or = for that {word} alone)", "dim")
+        self.query_one("#cell-definition", Static).update(text)
+        self.query_one("#cell-sens", Static).update(
+            Text(f"sensitivities: none for a year rolled up (each {word} has its own: y)", "dim"))
 
     @staticmethod
     def _definition(info: CellInfo, when: str) -> Text:

@@ -60,9 +60,9 @@ class SeriesChart(PlotextPlot):
                 plt.plot(list(xs), list(ys), label=scenario, color=colour, marker=marker)
         if xs_all:  # the x axis spans the model's periods, so a year is where it belongs
             plt.xlim(xs_all[0] - 0.5, xs_all[-1] + 0.5)
-            # Labels that fit (5 columns each), or plotext drops some, and which ones
-            # depended on rounding.
-            room = max(2, (self.size.width - 10) // 6)
+            # Labels that fit (a year 5 columns, `2025Q3` 7, `2025-07` 8), or plotext drops
+            # some, and which ones depended on rounding.
+            room = max(2, (self.size.width - 10) // (len(axis.label(0)) + 1))
             shown = range(0, len(axis), max(1, -(-len(axis) // room)))
             plt.xticks([xs_all[i] for i in shown], [axis.label(i) for i in shown])
         if finite:

@@ -31,30 +31,39 @@ class Tornado(Widget):
         self.sens: Sensitivities | None = None
         self.kind = "amount"
         self.empty = False
+        self.when: str | None = None
 
     def show(self, sens: Sensitivities | None, kind: str, empty: bool = False,
-             members: bool = False) -> None:
-        """`members`: a group's header, whose tornado is not computed yet."""
+             members: bool = False, when: str | None = None, rolled: bool = False) -> None:
+        """`members`: a group's header, whose tornado is not computed yet; `when` the
+        cell's period as the grid labels it (`2026`, `2026Q2`, `2026-07`); `rolled` a year
+        rolled up, which has none (each of its periods has its own)."""
         self.sens, self.kind, self.empty, self.members = sens, kind, empty, members
+        self.rolled = rolled
+        self.when = when
         self.refresh(layout=True)
 
     def render(self) -> Text:
         if self.sens is None:
             if getattr(self, "members", False):
                 return Text(f"tornado: {MEMBERS_NOT_YET}", "dim")
+            if getattr(self, "rolled", False):
+                return Text("no tornado for a year rolled up: y shows the periods, each has its "
+                            "own", "dim")
             return Text("no tornado: the cell is empty" if self.empty
                         else "tornado: not available", "dim")
         # Drawn at paint time: the width is only known once the tab is on screen.
-        return render(self.sens, self.kind, max(40, self.content_region.width - 1))
+        return render(self.sens, self.kind, max(40, self.content_region.width - 1), self.when)
 
 
 MEMBERS_NOT_YET = "not available for a group's sum yet (open the group: each member has its own)"
 
 
-def render(sens: Sensitivities, kind: str, width: int) -> Text:
-    """The chart as text, `width` columns wide."""
+def render(sens: Sensitivities, kind: str, width: int, when: str | None = None) -> Text:
+    """The chart as text, `width` columns wide; `when` the cell's period label (a
+    sub-annual `sens.year` is the period's absolute number, which reads as nothing)."""
     pct = f"{sens.pct:.0%}"
-    out = Text.assemble((f"{sens.output} {sens.year}", "bold"),
+    out = Text.assemble((f"{sens.output} {when or sens.year}", "bold"),
                         (f"  scenario {sens.scenario}: the change of the cell when each input "
                          f"moves by -{pct} or +{pct}", "dim"), "\n")
     if sens.error is not None:
