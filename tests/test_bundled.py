@@ -11,10 +11,17 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("golden")
 
 
-@pytest.mark.parametrize("name", ["ai_capex", "saas_revenue", "unit_economics"])
+# The yearly SaaS model as it was before the bundled one went monthly: a
+# yearly model's output stays byte-identical.
+GOLDEN_MODELS = {"ai_capex": "scenarios", "saas_revenue": "scenarios",
+                 "google_capex_quarterly": "scenarios", "unit_economics": "scenarios",
+                 "saas_revenue_v1": "tests/models"}
+
+
+@pytest.mark.parametrize("name", GOLDEN_MODELS)
 def test_golden_csv_is_byte_identical(name, tmp_path, capsys):
     out = tmp_path / "out.csv"
-    assert main(["run", str(ROOT / "scenarios" / f"{name}.scn"), "--all-scenarios",
+    assert main(["run", str(ROOT / GOLDEN_MODELS[name] / f"{name}.scn"), "--all-scenarios",
                  "--format", "csv", "-o", str(out)]) == 0
     assert out.read_bytes() == (GOLDEN / f"{name}.csv").read_bytes()
 
@@ -175,3 +182,160 @@ def test_optics_per_asic_point_is_the_sensitivity_to_asic_share(ai):
         assert bumped.value("na_capex", y) == base.value("na_capex", y)
         for c in COMPANIES:
             assert bumped.value("accel_spend", y, (c,)) == base.value("accel_spend", y, (c,))
+
+
+# ---------------------------------------------------------------- every bundled scenario
+
+BUNDLED = sorted((ROOT / "scenarios").glob("*.scn"))
+
+
+def test_the_bundled_scenarios_are_the_ones_these_tests_know():
+    assert [p.stem for p in BUNDLED] == sorted(n for n, d in GOLDEN_MODELS.items()
+                                               if d == "scenarios")
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_a_bundled_scenario_checks_clean_runs_everywhere_and_is_formatted(path):
+    from test_cli import scn
+
+    check = scn("check", str(path))
+    assert check.returncode == 0, check.stderr
+    assert check.stderr == "" and "warning" not in check.stdout
+    assert check.stdout.startswith(f"{path}: ok: ")
+    run = scn("run", str(path), "--all-scenarios", "--format", "csv")
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    m = load_model(path.read_text(), str(path))
+    assert len(m.scenarios) >= 2
+    assert run.stdout.count("\n") == 1 + len(m.scenarios) * sum(
+        1 for _ in evaluate(m).rows())
+    for s in m.scenarios:
+        assert evaluate(m, s).warnings == [], s
+    fmt = scn("fmt", "--check", str(path))
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    assert fmt.stderr == "0 files would be reformatted, 1 left unchanged\n"
+
+
+# ---------------------------------------------------------------- the monthly SaaS build
+
+
+def at(result, variable, label):
+    """A value by period label, as an analyst names the cell: `2025-07`, `2025Q3`."""
+    return result.at(variable, result.model.labels.index(label))
+
+
+@pytest.fixture(scope="module")
+def saas():
+    path = ROOT / "scenarios" / "saas_revenue.scn"
+    m = load_model(path.read_text(), str(path))
+    return m, {s: evaluate(m, s) for s in m.scenarios}
+
+
+def test_the_saas_build_is_monthly_over_three_years(saas):
+    m, runs = saas
+    assert m.axis.unit == "months"
+    assert m.labels[0] == "2025-01" and m.labels[-1] == "2027-12" and len(m.labels) == 36
+    assert list(m.scenarios) == ["base", "faster_growth", "higher_churn", "price_war"]
+    assert m.scenarios["price_war"].parent == "higher_churn"
+
+
+def test_the_saas_numbers_hold_together_in_every_scenario(saas):
+    m, runs = saas
+    for s, r in runs.items():
+        mrr, arr = r.series("mrr"), r.series("arr")
+        assert arr == pytest.approx([12 * x for x in mrr], rel=1e-15), s
+        customers = r.series("customers")
+        assert all(c > 0 for c in customers), s
+        # the stock: last month's plus new minus churned
+        new, lost = r.series("new_customers"), r.series("churned_customers")
+        for k in range(1, 36):
+            assert customers[k] == pytest.approx(customers[k - 1] + new[k] - lost[k]), (s, k)
+            assert lost[k] == pytest.approx(customers[k - 1] * r.series("churn")[k]), (s, k)
+        assert mrr == pytest.approx([c * a for c, a in zip(customers, r.series("arpa"))])
+        assert all(0.01 <= c <= 0.03 for c in r.series("churn")), s  # 1-3% a month
+        cac = r.series("cac")
+        assert cac == pytest.approx([sm / n for sm, n in zip(r.series("sales_marketing"), new)])
+        payback = r.series("cac_payback")
+        assert payback == pytest.approx(
+            [c / (a * g) for c, a, g in zip(cac, r.series("arpa"), r.series("gross_margin"))])
+        # CAC payback on trailing-twelve-month CAC: 10 to 30 months, a sane SaaS range
+        ttm = [p for p in r.series("cac_payback_ttm") if p is not None]
+        assert len(ttm) == 25 and all(10 <= p <= 30 for p in ttm), (s, min(ttm), max(ttm))
+        assert all(0.6 <= g <= 0.85 for g in r.series("gross_margin")), s
+        assert all(0.25 <= x <= 0.6 for x in r.series("sales_marketing_share")), s
+    base = runs["base"]
+    assert all(10 <= p <= 30 for p in base.series("cac_payback"))  # month by month too
+
+
+def test_new_business_dips_in_december_and_ytd_restarts_each_january(saas):
+    m, runs = saas
+    base = runs["base"]
+    new = dict(zip(m.labels, base.series("new_customers")))
+    ytd = dict(zip(m.labels, base.series("new_customers_ytd")))
+    for year in (2025, 2026, 2027):
+        months = [f"{year}-{k:02d}" for k in range(1, 13)]
+        assert new[f"{year}-12"] < 0.8 * new[f"{year}-11"]  # the December dip
+        assert new[f"{year}-03"] > new[f"{year}-04"]  # a quarter-end push
+        assert ytd[f"{year}-01"] == new[f"{year}-01"]
+        assert ytd[f"{year}-12"] == pytest.approx(sum(new[k] for k in months))
+        revenue = sum(at(base, "mrr", k) for k in months)
+        assert at(base, "revenue_fy", f"{year}-06") == pytest.approx(revenue)
+    assert at(base, "arr_yoy", "2025-12") is None
+    assert at(base, "arr_yoy", "2026-12") == pytest.approx(
+        at(base, "arr", "2026-12") / at(base, "arr", "2025-12") - 1)
+    # a business growing ARR 25-35% a year at about USD 30M of ARR
+    assert 25e6 <= at(base, "arr", "2025-01") <= 35e6
+    assert all(0.25 <= g <= 0.35 for g in base.series("arr_yoy")[12:])
+
+
+def test_the_saas_scenarios_move_the_way_their_names_say(saas):
+    m, runs = saas
+    arr = {s: at(r, "arr", "2027-12") for s, r in runs.items()}
+    assert arr["price_war"] < arr["higher_churn"] < arr["base"] < arr["faster_growth"]
+    base, churn = runs["base"], runs["higher_churn"]
+    assert at(churn, "churn", "2026-01") > at(base, "churn", "2026-01")
+    assert at(churn, "arr", "2025-12") == at(base, "arr", "2025-12")  # 2025 as in base
+    assert at(runs["price_war"], "churn", "2027-12") == at(churn, "churn", "2027-12")
+
+
+# ---------------------------------------------------------------- Google's capex by quarter
+
+
+@pytest.fixture(scope="module")
+def google():
+    path = ROOT / "scenarios" / "google_capex_quarterly.scn"
+    m = load_model(path.read_text(), str(path))
+    return m, {s: evaluate(m, s) for s in m.scenarios}
+
+
+def test_googles_2025_quarters_are_the_calls(google):
+    m, runs = google
+    assert m.axis.unit == "quarters" and m.labels[0] == "2024Q1" and m.labels[-1] == "2026Q4"
+    base = runs["base"]
+    q = {label: at(base, "capex", label) for label in m.labels}
+    quarters_2025 = [q[f"2025Q{k}"] for k in range(1, 5)]
+    assert sum(quarters_2025) == pytest.approx(85.1e9, rel=1e-12)  # call: the 85.1B guide
+    assert q["2025Q2"] == 22.4e9  # call: Q2 about 22.4B
+    assert 39.5e9 <= q["2025Q1"] + q["2025Q2"] <= 40.5e9  # call: H1 about 40B
+    assert at(base, "fy_2025", "2024Q1") == pytest.approx(85.1e9, rel=1e-12)
+    assert at(base, "h1_2025", "2025Q4") == pytest.approx(q["2025Q1"] + q["2025Q2"])
+    assert at(base, "h2_2025", "2025Q4") == pytest.approx(q["2025Q3"] + q["2025Q4"])
+    # the year to date reaches the guide in Q4; the guide is spent in full there
+    assert at(base, "capex_ytd", "2025Q4") == pytest.approx(85.1e9, rel=1e-12)
+    assert at(base, "guide_spent_share", "2025Q2") == pytest.approx(40 / 85.1)
+    assert at(base, "guide_spent_share", "2025Q4") == pytest.approx(1.0)
+    assert at(base, "guide_spent_share", "2026Q1") is None  # the 2025 guide is 2025's
+    assert at(base, "capex_yoy", "2025Q2") == pytest.approx(q["2025Q2"] / q["2024Q2"] - 1)
+    assert at(base, "capex_ttm", "2025Q4") == pytest.approx(85.1e9, rel=1e-12)
+    assert at(base, "capex_fy", "2024Q3") == pytest.approx(sum(q[f"2024Q{k}"] for k in range(1, 5)))
+
+
+def test_the_call_is_the_call_in_every_scenario(google):
+    m, runs = google
+    for s, r in runs.items():
+        assert at(r, "capex", "2025Q2") == 22.4e9, s
+        assert at(r, "h1_2025", "2025Q1") == pytest.approx(40e9), s
+        assert at(r, "guide_2025", "2025Q1") == 85.1e9, s
+    beat = runs["beat"]
+    assert at(beat, "fy_2025", "2025Q1") > 85.1e9  # the call's view: H2 beats the guide
+    assert at(beat, "guide_left", "2025Q4") < 0
+    assert at(runs["digestion"], "capex_fy", "2026Q1") < at(runs["base"], "capex_fy", "2026Q1")

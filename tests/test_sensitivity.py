@@ -19,15 +19,20 @@ from engine.sensitivity import derivative_formula, derivatives, levers, tornado
 from engine.tangent import run_tangent, tangent_plan
 
 ROOT = Path(__file__).resolve().parent.parent
-# Models without dims (version 1's path through the tangent): two bundled
-# scenarios, and ai_capex as it was before it went per company (kept in
-# tests/models; the bundled one's derivatives are checked in test_sens_dims).
-BUNDLED = ["ai_capex", "saas_revenue", "unit_economics"]
+# Models without dims (version 1's path through the tangent): the bundled
+# scenarios without dims (one yearly, one monthly, one quarterly), and the
+# yearly models as they were before the bundled ones went per company or
+# monthly (kept in tests/models; the bundled ai_capex's derivatives are
+# checked in test_sens_dims).
+BUNDLED = ["ai_capex", "saas_revenue_v1", "saas_revenue", "google_capex_quarterly",
+           "unit_economics"]
 
 
 def load(name: str):
-    path = ROOT / "tests" / "models" / "ai_capex_v1.scn" if name == "ai_capex" \
-        else ROOT / "scenarios" / f"{name}.scn"
+    if name == "ai_capex":
+        name = "ai_capex_v1"
+    folder = "tests/models" if name.endswith("_v1") else "scenarios"
+    path = ROOT / folder / f"{name}.scn"
     return load_model(path.read_text(), str(path))
 
 
@@ -107,7 +112,7 @@ def test_cell_derivatives_of_starting_values_match_overrides(name):
         if lever.whole:
             continue
         year = m.years[lever.years[0]]
-        wrt = f"{lever.var}[{year}]"
+        wrt = f"{lever.var}[{m.labels[lever.years[0]]}]"  # 2025, 2025Q3 or 2025-07
         v = evaluate(m).value(lever.var, year)
         h = 1e-4 * max(abs(v), 1e-3)
         runs = {s: evaluate(m, overrides=parse_overrides(m, [f"{wrt} = {v + s * h!r}"]))
