@@ -23,6 +23,7 @@ from dsl.syntax_messages import DIM_SHAPE, one_line_block, describe_expected, de
 from dsl.fast_maps import member_map
 from dsl.hidden import hidden_diagnostic
 from dsl.text import describe, hidden_characters
+from dsl.units import read_annotation
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
@@ -135,13 +136,16 @@ class _ToAst(TimeRules, Transformer):
         return A.BlockClose(_tok(c[0]))
 
     def definition(self, c):
-        name, _lb, targets, _rb, _eq, expr = c
+        name, _lb, targets, _rb, note, _eq, expr = c
         members, years = _split_targets(targets or [])
         for m in _member_maps():
             if m is not expr:
                 raise _misplaced_map(m, expr)
+        annotation = None
+        if note is not None:
+            annotation = read_annotation(str(note), note.line + _offset(), note.column, str(name))
         return A.Definition(_name(name), years, expr, _span(name, expr), _tok(name),
-                            members=members)
+                            members=members, annotation=annotation)
 
     def targets(self, c):
         return [x for x in c if not isinstance(x, Token)]
@@ -333,7 +337,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def defined_name(text: str) -> str | None:
     """The variable a statement defines, read from its head alone (what precedes
     its first `[` or `=` on its first line), whether or not the rest parses."""
-    head = text.split("\n", 1)[0].split("[", 1)[0].split("=", 1)[0].strip()
+    head = text.split("\n", 1)[0].split("[", 1)[0].split("=", 1)[0].split(":", 1)[0].strip()
     return head if _IDENTIFIER.fullmatch(head) and head not in RESERVED else None
 
 
@@ -411,6 +415,9 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
         label = None
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         tok = e.token
+        if tok.type == "ANNOTATION":  # the fallback lexer's longest match: a ':' out of place
+            tok = Token.new_borrow_pos("COLON", ":", tok)
+            tok.end_line, tok.end_column = tok.line, tok.column + 1
         span = _tok(tok)
         label = misplaced(tok, text) or label
         message = label[0] if label else f"unexpected {describe_token(tok)}"
