@@ -28,6 +28,7 @@ from engine.frame import BATCH, YEAR
 from engine.model import OVERRIDES, Covers, Model, Piece, cover, cover_over, pieces_of
 from engine.plan import Frames, Plan, compile_plan, run_frames
 from engine.resolve import BASE, overlaps, resolve
+from engine.unit_check import unit_warnings
 from engine.uses import Use, UseCollector
 
 Overrides = Mapping[str, tuple[Piece, ...]]
@@ -77,6 +78,9 @@ def _load_model(text: str, source: str) -> Model:
                 errors.append(_in_scenario(e, name))
     if errors:  # with the warnings: an error elsewhere must not hide a hidden character
         raise ScnError([_sourced(d, source) for d in errors] + warnings)
+    if model.annotations:  # without one, no two known units can differ (engine.unit_check)
+        model = replace(model, warnings=tuple(sorted(
+            warnings + unit_warnings(model), key=Diagnostic.sort_key)))
     return model
 
 
