@@ -34,6 +34,9 @@ definition of every layer, at the expression that disagrees.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 from dsl import ast as A
 from dsl.errors import Diagnostic, Subject
 from engine.model import Model
@@ -103,24 +106,38 @@ def definitions(model: Model) -> dict[str, list[tuple[A.Definition, str]]]:
 
 
 def _infer_all(model: Model) -> dict[str, Unit | None]:
-    env: dict[str, Unit | None] = {v: of_annotation(n) for v, n in model.annotations.items()}
-    defs = definitions(model)
-    free = [v for v in model.variables if v not in env]
-    for v in free:
-        env[v] = None
-    walker = _Walker(env, frozenset(model.dims), None)
-    reads = {v: _reads(defs.get(v, ()), env, model) for v in free}
-    for group in _groups(free, reads):
-        cyclic = len(group) > 1 or group[0] in reads[group[0]]
-        for _ in range(MAX_ROUNDS if cyclic else 1):
-            changed = False
-            for v in group:
-                unit = _agreed(walker, defs.get(v, ()))
-                if unit != env[v]:
-                    env[v], changed = unit, True
-            if not changed:
-                break
-    return env
+    with _paused_collector():
+        env: dict[str, Unit | None] = {v: of_annotation(n) for v, n in model.annotations.items()}
+        defs = definitions(model)
+        free = [v for v in model.variables if v not in env]
+        for v in free:
+            env[v] = None
+        walker = _Walker(env, frozenset(model.dims), None)
+        reads = _reads(model, set(free))
+        for group in _groups(free, reads):
+            cyclic = len(group) > 1 or group[0] in reads[group[0]]
+            for _ in range(MAX_ROUNDS if cyclic else 1):
+                changed = False
+                for v in group:
+                    unit = _agreed(walker, defs.get(v, ()))
+                    if unit != env[v]:
+                        env[v], changed = unit, True
+                if not changed:
+                    break
+        return env
+
+
+@contextmanager
+def _paused_collector():
+    """No cycle collection while walking a large model: it finds nothing (the model is
+    a tree of frozen nodes) and each pass scans every object (a third of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _agreed(walker: _Walker, defs) -> Unit | None:
@@ -137,22 +154,31 @@ def _agreed(walker: _Walker, defs) -> Unit | None:
     return found
 
 
-def _reads(defs, env, model: Model) -> set[str]:
-    """The unannotated variables the definitions read (the edges of the inference)."""
-    out: set[str] = set()
-    for d, _ in defs:
-        for n in A.walk(d.expr):
-            name = getattr(n, "name", None)
-            if name is not None and type(n) in _REFERENCES and name in env \
-                    and name not in model.annotations:
-                out.add(name)
+def _reads(model: Model, free: set[str]) -> dict[str, dict[str, None]]:
+    """The unannotated variables each unannotated one reads in any layer (the edges of
+    the inference), in a fixed order: from what the engine found each piece reads."""
+    out: dict[str, dict[str, None]] = {v: {} for v in free}
+    memo = model.cache.uses
+    for layer in model.scenarios:
+        for var, pieces in model.layers.get(layer, {}).items():
+            if var not in free:
+                continue
+            mine = out[var]
+            for p in pieces:
+                uses = memo.get(p)
+                names = ([u.name for u in uses] if uses is not None else
+                         [getattr(n, "name", None) for n in A.walk(p.expr)
+                          if type(n) in _REFERENCES])
+                for name in names:
+                    if name in free:
+                        mine[name] = None
     return out
 
 
 _REFERENCES = (A.Name, A.Shifted, A.AtYear, A.YearRange)
 
 
-def _groups(nodes: list[str], edges: dict[str, set[str]]) -> list[list[str]]:
+def _groups(nodes: list[str], edges: dict[str, dict[str, None]]) -> list[list[str]]:
     """Strongly connected groups, each after every group it reads (Tarjan, iterative)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -162,7 +188,7 @@ def _groups(nodes: list[str], edges: dict[str, set[str]]) -> list[list[str]]:
     for root in nodes:
         if root in index:
             continue
-        work = [(root, iter(sorted(edges[root])))]
+        work = [(root, iter(edges[root]))]
         index[root] = low[root] = len(index)
         stack.append(root)
         on_stack.add(root)
@@ -173,7 +199,7 @@ def _groups(nodes: list[str], edges: dict[str, set[str]]) -> list[list[str]]:
                     index[w] = low[w] = len(index)
                     stack.append(w)
                     on_stack.add(w)
-                    work.append((w, iter(sorted(edges[w]))))
+                    work.append((w, iter(edges[w])))
                     break
                 if w in on_stack:
                     low[v] = min(low[v], index[w])
@@ -384,7 +410,11 @@ _RULES = {
 
 
 def _warnings(model: Model) -> list[Diagnostic]:
-    env = _units(model)
+    with _paused_collector():
+        return _warnings_of(model, _units(model))
+
+
+def _warnings_of(model: Model, env) -> list[Diagnostic]:
     found: list[tuple[str, A.Span, str, str, str]] = []
     for var, defs in definitions(model).items():
         note = model.annotations.get(var)
