@@ -3,6 +3,7 @@ position, message and hint."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import numpy as np
@@ -281,10 +282,51 @@ def test_run_prints_warnings_to_stderr_and_its_output_is_that_of_the_file_withou
     plain = tmp_path / "plain.scn"
     plain.write_text(BAD.replace(": USD/PFLOPS", "").replace(": USD", "").replace(": PFLOPS", ""))
     assert main(["run", str(plain), "--format", "csv"]) == 0
-    assert capsys.readouterr().out == out
+    without_units = "".join(",".join(line.split(",")[:1] + line.split(",")[2:]) + "\n"
+                            for line in out.splitlines())
+    assert capsys.readouterr().out == without_units
 
 
 @pytest.mark.parametrize("line", ["capex: EUR = 1", "capex: % = 30"])
 def test_a_unit_warning_never_changes_a_value(line):
     m = load_model("years 2024..2025\n" + line + "\n")
     assert evaluate(m, "base").series("capex") == [float(line.split("= ")[1])] * 2
+
+
+# ---------------------------------------------------------------- CSV and JSON
+
+
+OUT = """\
+years 2024..2025
+dim co = {a, b}
+capex: USD = {a: 1B, b: 2B}
+g = 5%
+n = 3
+"""
+
+
+def test_csv_and_json_gain_a_unit_field_and_keep_full_precision(tmp_path, capsys):
+    f = tmp_path / "m.scn"
+    f.write_text(OUT)
+    assert main(["run", str(f), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == (
+        "variable,unit,2024,2025\ncapex[a],USD,1000000000.0,1000000000.0\n"
+        "capex[b],USD,2000000000.0,2000000000.0\ng,%,0.05,0.05\nn,,3.0,3.0\n")
+    assert main(["run", str(f), "--format", "csv", "--long"]) == 0
+    assert capsys.readouterr().out.split("\n")[:2] == [
+        "scenario,variable,unit,co,year,value", "base,capex,USD,a,2024,1000000000.0"]
+    assert main(["run", str(f), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["units"] == {"capex[a]": "USD", "capex[b]": "USD", "g": "%", "n": None}
+    assert main(["run", str(f), "--format", "json", "--long"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records[0]["unit"] == "USD" and records[-1]["unit"] is None
+
+
+def test_a_model_without_annotations_has_no_unit_field(tmp_path, capsys):
+    f = tmp_path / "m.scn"
+    f.write_text(OUT.replace(": USD", ""))
+    assert main(["run", str(f), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("variable,2024,2025\n")
+    assert main(["run", str(f), "--format", "json"]) == 0
+    assert "units" not in json.loads(capsys.readouterr().out)
