@@ -112,7 +112,7 @@ def _infer_all(model: Model) -> dict[str, Unit | None]:
         free = [v for v in model.variables if v not in env]
         for v in free:
             env[v] = None
-        walker = _Walker(env, frozenset(model.dims), None)
+        walker = Walker(env, frozenset(model.dims), None)
         reads = _reads(model, set(free))
         for group in _groups(free, reads):
             cyclic = len(group) > 1 or group[0] in reads[group[0]]
@@ -140,7 +140,7 @@ def _paused_collector():
             gc.enable()
 
 
-def _agreed(walker: _Walker, defs) -> Unit | None:
+def _agreed(walker: Walker, defs) -> Unit | None:
     """The unit every definition with a known unit agrees on; None if none or they differ."""
     found = None
     for d, _ in defs:
@@ -222,7 +222,7 @@ def _groups(nodes: list[str], edges: dict[str, dict[str, None]]) -> list[list[st
 # ---------------------------------------------------------------- one expression
 
 
-class _Walker:
+class Walker:
     """The unit of an expression given the variables' units; with `warn` a list,
     each disagreement found on the way is appended to it as (message, span, hint)."""
 
@@ -230,7 +230,11 @@ class _Walker:
         self.env, self.dims, self.warn = env, dims, warn
 
     def unit(self, node: A.Expr):
-        return _RULES[type(node)](self, node)
+        try:
+            rule = HANDLERS[type(node)]
+        except KeyError:
+            raise A.NoHandler("units", node) from None
+        return rule(self, node)
 
     def say(self, message: str, span: A.Span, hint: str) -> None:
         if self.warn is not None:
@@ -271,24 +275,24 @@ def _described(e: A.Expr, u: Unit) -> str:
     return f"{text} is {u}"
 
 
-def _number(w: _Walker, n: A.Number):
+def _number(w: Walker, n: A.Number):
     return PERCENT_UNIT if n.text.endswith("%") else LITERAL
 
 
-def _name(w: _Walker, n):
+def _name(w: Walker, n):
     return w.env.get(n.name)
 
 
-def _unknown(w: _Walker, n):
+def _unknown(w: Walker, n):
     return None
 
 
-def _unary(w: _Walker, n: A.Unary):
+def _unary(w: Walker, n: A.Unary):
     u = w.unit(n.operand)
     return u if n.op == "-" else None
 
 
-def _binary(w: _Walker, n: A.Binary):
+def _binary(w: Walker, n: A.Binary):
     op = n.op
     if op in ("+", "-"):
         return _sum(w, n)
@@ -310,7 +314,7 @@ def _binary(w: _Walker, n: A.Binary):
     return None
 
 
-def _sum(w: _Walker, n: A.Binary):
+def _sum(w: Walker, n: A.Binary):
     a, b = w.unit(n.left), w.unit(n.right)
     if a is None or b is None:
         return None
@@ -323,7 +327,7 @@ def _sum(w: _Walker, n: A.Binary):
     return None
 
 
-def _power(w: _Walker, n: A.Binary):
+def _power(w: Walker, n: A.Binary):
     base, exponent = w.unit(n.left), w.unit(n.right)
     if isinstance(exponent, Unit) and not exponent.dimensionless:
         w.say(f"an exponent in {exponent}", n.right.span,
@@ -356,11 +360,11 @@ def _literal(e: A.Expr) -> float | None:
     return None
 
 
-def _between(w: _Walker, n: A.Between):
+def _between(w: Walker, n: A.Between):
     return w.agree((n.low, n.high), "{a} to {b}", n.span)
 
 
-def _call(w: _Walker, n: A.Call):
+def _call(w: Walker, n: A.Call):
     f, args = n.func, n.args
     if f in PERCENT_OF:
         for a in args:
@@ -391,15 +395,15 @@ def _call(w: _Walker, n: A.Call):
     return None
 
 
-def _map(w: _Walker, n):
+def _map(w: Walker, n):
     return w.agree([e.value for e in n.entries], "a map of {a} and {b}")
 
 
-def _paren(w: _Walker, n: A.Paren):
+def _paren(w: Walker, n: A.Paren):
     return w.unit(n.expr)
 
 
-_RULES = {
+HANDLERS = {
     A.Number: _number, A.Name: _name, A.Shifted: _name, A.AtYear: _name, A.YearRange: _name,
     A.CurrentYear: _unknown, A.Unary: _unary, A.Binary: _binary, A.Between: _between,
     A.Call: _call, A.YearMap: _map, A.MemberMap: _map, A.Paren: _paren,
@@ -422,7 +426,7 @@ def _warnings_of(model: Model, env) -> list[Diagnostic]:
         first: tuple[A.Definition, Unit] | None = None
         for d, layer in defs:
             raw: list = []
-            walker = _Walker(env, frozenset(model.dims), raw)
+            walker = Walker(env, frozenset(model.dims), raw)
             if declared is not None:
                 _against(walker, d, var, declared, raw)
             else:
@@ -442,7 +446,7 @@ def _warnings_of(model: Model, env) -> list[Diagnostic]:
     return sorted(set(out), key=Diagnostic.sort_key)
 
 
-def _against(w: _Walker, d: A.Definition, var: str, declared: Unit, raw: list) -> None:
+def _against(w: Walker, d: A.Definition, var: str, declared: Unit, raw: list) -> None:
     """Check one definition of an annotated variable: each map entry on its own."""
     expr = d.expr
     parts = [e.value for e in expr.entries] if isinstance(expr, (A.YearMap, A.MemberMap)) \
