@@ -260,11 +260,11 @@ class ScnApp(FileFlow, App[int]):
         other = sorted(v for v, codes in warned.items() if codes - RUN_WARNINGS.keys())
         if other:
             text.append(f"  ·  ! warnings in {', '.join(other)}", "red")
-        hidden = sorted({w.span.line for w in session.model.warnings})
-        if hidden:  # a comment or title holds hidden characters: `scn check` lists them
-            lines = ", ".join(map(str, hidden[:5])) + (", ..." if len(hidden) > 5 else "")
-            text.append(f"  ·  ! hidden characters on line{'s' if len(hidden) > 1 else ''} "
-                        f"{lines}", "red")
+        for code, what in (("hidden-character", "hidden characters"), ("unit", "unit warnings")):
+            at = sorted({w.span.line for w in session.model.warnings if w.code == code})
+            if at:  # a comment holds hidden characters, units disagree: `scn check` lists them
+                lines = ", ".join(map(str, at[:5])) + (", ..." if len(at) > 5 else "")
+                text.append(f"  ·  ! {what} on line{'s' if len(at) > 1 else ''} {lines}", "red")
         disk = session.disk.summary(self.path)
         if disk:
             text.append(f"  ·  {disk}", "bold red" if session.disk.status == DELETED
