@@ -418,9 +418,24 @@ def _warnings(model: Model) -> list[Diagnostic]:
         return _warnings_of(model, _units(model))
 
 
-def _warnings_of(model: Model, env) -> list[Diagnostic]:
+def override_warnings(model: Model, overrides, source: str = "--set") -> list[Diagnostic]:
+    """Unit warnings of `--set` overrides (variable -> pieces, `engine.api.parse_overrides`):
+    each against its variable's annotation, and within itself (`30` for a % variable)."""
+    if not overrides:
+        return []
+    by_var: dict[str, list[tuple[A.Definition, str]]] = {}
+    for var, pieces in overrides.items():
+        mine = by_var.setdefault(var, [])
+        for p in pieces:
+            if all(p.definition is not d for d, _ in mine):
+                mine.append((p.definition, "base"))
+    with _paused_collector():
+        return _warnings_of(model, _units(model), by_var, source)
+
+
+def _warnings_of(model: Model, env, defined=None, source: str | None = None) -> list[Diagnostic]:
     found: list[tuple[str, A.Span, str, str, str]] = []
-    for var, defs in definitions(model).items():
+    for var, defs in (defined if defined is not None else definitions(model)).items():
         note = model.annotations.get(var)
         declared = of_annotation(note) if note is not None else None
         first: tuple[A.Definition, Unit] | None = None
@@ -440,7 +455,7 @@ def _warnings_of(model: Model, env) -> list[Diagnostic]:
                                     f"annotate it once ({var}: {first[1]} = ...) and make every "
                                     "definition agree"))
             found.extend((m, s, h, var, layer) for m, s, h in raw)
-    out = [Diagnostic(m, s, h, severity="warning", source=model.source, code="unit",
+    out = [Diagnostic(m, s, h, severity="warning", source=source or model.source, code="unit",
                       subject=Subject(variable=v, scenario=None if layer == "base" else layer))
            for m, s, h, v, layer in found]
     return sorted(set(out), key=Diagnostic.sort_key)

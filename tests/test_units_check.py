@@ -330,3 +330,15 @@ def test_a_model_without_annotations_has_no_unit_field(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("variable,2024,2025\n")
     assert main(["run", str(f), "--format", "json"]) == 0
     assert "units" not in json.loads(capsys.readouterr().out)
+
+
+def test_a_set_override_is_checked_against_the_annotation_and_runs(tmp_path, capsys):
+    f = tmp_path / "m.scn"
+    f.write_text(HEAD + "growth: % = 5%\n")
+    assert main(["run", str(f), "--set", "growth = 45", "--set", "gpu_cost = 12k",
+                 "--format", "csv", "--vars", "growth"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ("--set:1:10: warning: 45 is 4500%; did you mean 45%?\n  growth = 45\n"
+                   "           ^^\n  hint: growth is %: write 45% for 45 percent, "
+                   "or 0.45 as a fraction\n")
+    assert out.split("\n")[1] == "growth,%,45.0,45.0,45.0,45.0"  # never blocks, never changes
