@@ -342,3 +342,15 @@ def test_a_set_override_is_checked_against_the_annotation_and_runs(tmp_path, cap
                    "           ^^\n  hint: growth is %: write 45% for 45 percent, "
                    "or 0.45 as a fraction\n")
     assert out.split("\n")[1] == "growth,%,45.0,45.0,45.0,45.0"  # never blocks, never changes
+
+
+def test_scn_diff_names_annotations_added_removed_and_changed():
+    from dsl.document import parse_document
+    from engine.compare import compare_documents
+
+    old = parse_document("years 2024..2025\ncapex: USD = 5\ng = 1\nh: x = 2\nk: % = 1%\n")
+    new = parse_document("years 2024..2025\ncapex: EUR = 5\ng: % mean = 1\nh = 2\nk: % = 1%\n")
+    diff = compare_documents(old, new)
+    assert diff.changes == ()  # no value moved
+    assert diff.titles == ("unit of capex changed from 'USD' to 'EUR'",
+                           "unit of g added: '% mean'", "unit of h removed (was 'x')")
