@@ -332,6 +332,7 @@ _TWO_NAMES = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)")
 # `y 5`, `quarters 2025Q1`: a name then a number, which only an axis line may start with
 _NAME_NUMBER = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([0-9][0-9A-Za-z_.%]*)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ANNOTATED_HEAD = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(\[[^\]\n]*\])?[ \t]*(:[^=\n#]*)?=(?!=)")
 
 
 def defined_name(text: str) -> str | None:
@@ -407,6 +408,10 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
     if head is not None and head[1] not in RESERVED:  # the axis rule read past the number
         return _not_an_axis(head, line)
     label = match_message(_plain_parser(), text)
+    if label is None:  # the examples are written `y = ...`: a subscript or a unit on the left
+        head = _ANNOTATED_HEAD.match(text)  # leaves the parser in other states, same mistakes
+        if head is not None and (head[1] or head[2]):
+            label = match_message(_plain_parser(), "y =" + text[head.end():])
     if label == DIM_SHAPE and not _DIM_HEAD.match(text):
         two = _TWO_NAMES.match(text)  # `y b = 1` fails where `dim x = 5` does
         if two is not None:

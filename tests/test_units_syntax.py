@@ -196,3 +196,26 @@ def test_the_fast_map_reader_reads_an_annotated_map_as_the_grammar_does():
     assert fast.annotation.span == slow.annotation.span
     assert fast.annotation.unit_span == slow.annotation.unit_span
     assert member_map("share: %/x = {" + entries + "}", 3, RESERVED) is None  # the grammar says why
+
+
+# A mistake after '=' reads the same whatever stands on the left: a subscript, a unit.
+AFTER_THE_HEAD = {
+    "capex: USD = a b": ("missing operator between two values", 16),
+    "capex[2025]: USD sum = a b": ("missing operator between two values", 26),
+    "capex[2025] = a b": ("missing operator between two values", 17),
+    "capex: % = 1 +": ("expected a value after the operator", 15),
+    "capex: USD = (a": ("missing ')'", 16),
+    "capex[goog] = (a": ("missing ')'", 17),
+    "capex: % = {2025: 1": ("missing '}'", 20),
+    "capex: % = {2025 1}": ("a map entry is written KEY: value", 18),
+    "capex: 1 = 1 < x < 3": ("comparisons do not chain", 18),
+}
+
+
+@pytest.mark.parametrize("text", AFTER_THE_HEAD)
+def test_a_mistake_after_an_annotated_or_subscripted_head_is_said_in_words(text):
+    message, col = AFTER_THE_HEAD[text]
+    with pytest.raises(ScnError) as e:
+        parse_statement(text, 2)
+    d = e.value.diagnostics[0]
+    assert (d.message, d.span.line, d.span.col) == (message, 2, col)
