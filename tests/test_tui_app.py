@@ -379,6 +379,13 @@ async def test_unit_warnings_are_named_by_line_in_the_status_line_not_as_hidden_
         status = str(app.query_one("#status").render())
         assert "! unit warnings on line 4" in status and "hidden" not in status
         assert row_text(app, "c").split()[0] == "c"  # the model runs: a warning never blocks
+        await go_to(pilot, "a", 2024)
+        await edit(pilot, "enter", "b * 2")  # an edit that brings a second warning
+        assert not isinstance(app.screen, EditorScreen)
+        assert "! unit warnings on lines 2, 4" in str(app.query_one("#status").render())
+        await go_to(pilot, "c", 2024)
+        await edit(pilot, "enter", "a")  # and one that takes one away
+        assert "! unit warnings on line 2 " in str(app.query_one("#status").render()) + " "
 
 
 @sync

@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from dsl.text import printable
 from engine.address import Cell
+from engine.unit_check import unit_warnings
 from tui import sens_adapter
 from tui.app_file import FileFlow
 from tui.session import DELETED, EditRefused, Session, Sheet, State
@@ -260,8 +261,12 @@ class ScnApp(FileFlow, App[int]):
         other = sorted(v for v, codes in warned.items() if codes - RUN_WARNINGS.keys())
         if other:
             text.append(f"  ·  ! warnings in {', '.join(other)}", "red")
+        # Unit warnings from the model as edited (computed once per model; an edit's model
+        # carries no warnings of its own), hidden characters from the text as loaded.
+        found = list(session.model.warnings) + (unit_warnings(session.model)
+                                                if session.model.annotations else [])
         for code, what in (("hidden-character", "hidden characters"), ("unit", "unit warnings")):
-            at = sorted({w.span.line for w in session.model.warnings if w.code == code})
+            at = sorted({w.span.line for w in found if w.code == code})
             if at:  # a comment holds hidden characters, units disagree: `scn check` lists them
                 lines = ", ".join(map(str, at[:5])) + (", ..." if len(at) > 5 else "")
                 text.append(f"  ·  ! {what} on line{'s' if len(at) > 1 else ''} {lines}", "red")
