@@ -96,14 +96,20 @@ def scenarios(model, args) -> list[str]:
 
 
 def overrides(model, texts: Texts, sets: list[str]):
-    """--set definitions as one layer; their text is kept for messages as `--set`."""
+    """--set definitions as one layer; their text is kept for messages as `--set`.
+    Their unit warnings (against the variables' annotations) go to stderr at once."""
     if not sets:
         return None
     from engine import parse_overrides
     from engine.model import OVERRIDES
 
     texts.argument(OVERRIDES, "\n".join(sets))
-    return parse_overrides(model, sets)
+    layer = parse_overrides(model, sets)
+    if model.annotations:  # `--set 'growth = 30'` for a % variable: said, never blocking
+        from engine.unit_check import override_warnings
+
+        texts.report(override_warnings(model, layer, OVERRIDES))
+    return layer
 
 
 def write(text: str, path: str | None) -> None:

@@ -26,6 +26,12 @@ holding `\\x1b[2J` cannot clear a terminal. CSV and JSON keep the exact text.
 In the table a variable with dims is a heading row with its name, and a row
 per member combination below it, indented (`goog`, `goog, g800`).
 
+A model with annotations (`capex: USD = ...`) gains its units in CSV and
+JSON, the numbers unchanged: a `unit` column after `variable` (empty where
+the unit is unknown), a `"units": {row: "USD" or null}` object in JSON (the
+axis' `"unit"` says quarters or months) and a `"unit"` field per long-JSON
+record. A model without annotations prints exactly as before.
+
 CSV is written column by column through polars (numpy arrays in, text out):
 200 variables over 1,000 members and 30 years are 6 million numbers.
 """
@@ -121,6 +127,10 @@ def to_csv(model, runs: Runs, rows: Rows, with_scenario: bool = False,
         columns.append(pl.Series("scenario", np.repeat([t.scenario for t in runs], len(rows))
                                  if rows else [], dtype=pl.String))
     columns.append(pl.Series("variable", labels * n, dtype=pl.String))
+    shown = unit_texts(model)
+    if shown is not None:
+        columns.append(pl.Series("unit", [shown[r.variable] or None for r in rows] * n,
+                                 dtype=pl.String))
     values = np.concatenate([t.values for t in runs]) if runs else np.empty((0, len(cols)))
     defined = np.concatenate([t.defined for t in runs]) if runs else values.astype(bool)
     # a column per year: column-major, so that each year's values are contiguous
@@ -128,6 +138,16 @@ def to_csv(model, runs: Runs, rows: Rows, with_scenario: bool = False,
     for k, label in enumerate(cols.names):
         columns.append(number_column(values[:, k], defined[:, k], label))
     return _csv(columns)
+
+
+def unit_texts(model) -> dict[str, str] | None:
+    """Each variable's unit as text ('' when unknown) for the `unit` field of CSV and
+    JSON output; None for a model without annotations, whose output stays as it was."""
+    if not model.annotations:
+        return None
+    from engine.unit_check import units
+
+    return {v: (u.text if u is not None else "") for v, u in units(model).items()}
 
 
 def json_value(v: float | None):
@@ -161,6 +181,9 @@ def to_json(model, runs: Runs, rows: Rows, with_scenario: bool = False,
         doc["unit"], doc["periods"] = cols.unit, list(cols.keys)
     if has_dims(model):
         doc["dims"] = {d.name: list(d.members) for d in model.dims.values()}
+    shown = unit_texts(model)
+    if shown is not None:  # per row, null when unknown
+        doc["units"] = {r.label: shown[r.variable] or None for r in rows}
     doc["scenarios"] = {
         t.scenario: {r.label: [json_value(x) for x in t.series(k)] for k, r in enumerate(rows)}
         for t in runs
@@ -315,6 +338,9 @@ def to_long_csv(model, runs: Runs, rows: Rows, with_scenario: bool = True,
     scen, variables, dims, years, values, defined = _long_arrays(model, runs, rows, cols)
     columns = [pl.Series("scenario", scen, dtype=pl.String),
                pl.Series("variable", variables, dtype=pl.String)]
+    shown = unit_texts(model)
+    if shown is not None:
+        columns.append(pl.Series("unit", [shown[v] or None for v in variables], dtype=pl.String))
     # a dim the variable lacks: an empty field (a null; polars writes "" as "")
     columns += [pl.Series(name, d, dtype=pl.String).replace("", None)
                 for name, d in zip(names[2:-2], dims)]
@@ -326,10 +352,13 @@ def to_long_json(model, runs: Runs, rows: Rows, with_scenario: bool = True,
                  columns: Columns | None = None) -> str:
     cols = columns or Columns.of(model)
     names = long_columns(model, cols)
+    shown = unit_texts(model)
     out = []
     for record in long_rows(model, runs, rows, cols):
         item = dict(zip(names, record))
         item["value"] = json_value(item["value"])
+        if shown is not None:
+            item["unit"] = shown[item["variable"]] or None
         out.append(item)
     return json.dumps(out, indent=1) + "\n"
 

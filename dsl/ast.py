@@ -264,12 +264,35 @@ class BlockClose:
 
 
 @dataclass(frozen=True, slots=True)
+class Annotation:
+    """`: USD/PFLOPS`, `: %`, `: count last` between a definition's left side and `=`.
+
+    `unit` is the unit as written with canonical spacing (`USD/PFLOPS`, `%`,
+    `x`, `1`, `PFLOPS*h`, `1/month`); `factors` its base names with signed
+    exponents in the order written (`USD/PFLOPS`: USD 1, PFLOPS -1; none for
+    `%`, `x` and `1`); `aggregation` the roll-up word (`sum`, `last`,
+    `mean`) or None. What a unit means is `engine.units`' to say.
+    """
+
+    unit: str
+    factors: tuple[tuple[str, int], ...] = field(compare=False)
+    aggregation: str | None = None
+    span: Span = _span()  # from the unit to the aggregation word
+    unit_span: Span = _span()
+
+    @property
+    def text(self) -> str:
+        return self.unit + (f" {self.aggregation}" if self.aggregation else "")
+
+
+@dataclass(frozen=True, slots=True)
 class Definition:
     """`name = expr`, `name[years] = expr`, `name[goog, 2025] = expr`.
 
     `years` is None for the whole series; `members` holds the member
     subscripts in the order written (the formatter prints them before the
-    year selector).
+    year selector); `annotation` the unit written before `=` (`capex: USD =
+    ...`), None when there is none.
     """
 
     name: str
@@ -279,6 +302,7 @@ class Definition:
     name_span: Span = _span()
     doc: str | None = field(default=None, compare=False)
     members: tuple[Member, ...] = ()
+    annotation: Annotation | None = None
 
 
 @dataclass(frozen=True, slots=True)

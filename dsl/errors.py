@@ -22,6 +22,7 @@ CODES: dict[str, str] = {
     # reading the text (dsl)
     "syntax": "the grammar does not read the statement",
     "bad-number": "a number, year or year offset that does not read",
+    "bad-unit": "an annotation that does not read as a unit and an aggregation word",
     "reserved-word": "a reserved word used as a name",
     "backwards": "a year range that runs backwards",
     "bad-period": "a period label that names no period (2025Q5, 2025-13, 2025-7), or one "
@@ -38,6 +39,9 @@ CODES: dict[str, str] = {
     "two-time-selectors": "a subscript with more than one year or time selector",
     # resolving and checking a model (engine)
     "unknown-variable": "a name that no definition defines",
+    "annotation": "a second annotation of one variable (a variable carries at most one)",
+    "unit": "a warning: units that differ where they must agree (USD + PFLOPS), or a plain "
+            "number where a % is annotated",
     "unknown-function": "a call of a function that does not exist",
     "unknown-scenario": "a scenario that is not declared",
     "unknown-member": "a member that no dim lists",

@@ -17,12 +17,14 @@ from bisect import bisect_right
 
 from dsl import ast as A
 from dsl.numbers import BadNumber, parse_number
+from dsl.parse_common import SyntaxProblem
+from dsl.units import read_annotation
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # The grammar's NUMBER terminal (dsl/grammar.lark), letters after it included.
 _NUMBER = r"(?:[0-9][0-9_]*(?:\.[0-9][0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?[A-Za-z0-9_%]*"
 _WS = r"[ \t\n]*"  # what the grammar ignores between tokens (statements join lines with \n)
-_HEAD = re.compile(rf"[ \t]*({_NAME})[ \t]*=[ \t]*(\{{)")
+_HEAD = re.compile(rf"[ \t]*({_NAME})[ \t]*(:[^=\n#]*)?=[ \t]*(\{{)")
 _ENTRY = re.compile(rf"{_WS}({_NAME}){_WS}:{_WS}({_NUMBER}){_WS}(,|\}})")
 _TAIL = re.compile(rf"{_WS}(\}})[ \t]*\Z")
 MIN_ENTRIES = 16  # shorter maps are cheap enough for the grammar
@@ -86,7 +88,13 @@ def member_map(text: str, line: int, reserved: frozenset[str]) -> A.Definition |
             close = pos - 1
             break
     name = head[1]
-    brace = head.start(2)
+    brace = head.start(3)
+    annotation = None
+    if head[2] is not None:  # `capex: USD = {...}`: read as the grammar's rule reads it
+        try:
+            annotation = read_annotation(head[2], line, head.start(2) + 1, name)
+        except SyntaxProblem:
+            return None  # the grammar reports it
     the_map = A.MemberMap(tuple(entries), span(brace, close + 1))
     return A.Definition(name, None, the_map, span(head.start(1), close + 1),
-                        span(head.start(1), head.end(1)))
+                        span(head.start(1), head.end(1)), annotation=annotation)

@@ -93,6 +93,8 @@ class _Printer:
             if node.members or node.years is not None:
                 self.put(f"[{subscript_text(node.members, node.years)}]",
                          _cover(node.members, node.years))
+            if node.annotation is not None:
+                self.put(f": {node.annotation.text}", node.annotation.span)
             self.put(" = ")
             self.expr(node.expr)
         elif kind is A.DimDecl:

@@ -23,6 +23,7 @@ from dsl.syntax_messages import DIM_SHAPE, one_line_block, describe_expected, de
 from dsl.fast_maps import member_map
 from dsl.hidden import hidden_diagnostic
 from dsl.text import describe, hidden_characters
+from dsl.units import read_annotation
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Python's stack
@@ -135,13 +136,16 @@ class _ToAst(TimeRules, Transformer):
         return A.BlockClose(_tok(c[0]))
 
     def definition(self, c):
-        name, _lb, targets, _rb, _eq, expr = c
+        name, _lb, targets, _rb, note, _eq, expr = c
         members, years = _split_targets(targets or [])
         for m in _member_maps():
             if m is not expr:
                 raise _misplaced_map(m, expr)
+        annotation = None
+        if note is not None:
+            annotation = read_annotation(str(note), note.line + _offset(), note.column, str(name))
         return A.Definition(_name(name), years, expr, _span(name, expr), _tok(name),
-                            members=members)
+                            members=members, annotation=annotation)
 
     def targets(self, c):
         return [x for x in c if not isinstance(x, Token)]
@@ -328,12 +332,13 @@ _TWO_NAMES = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)")
 # `y 5`, `quarters 2025Q1`: a name then a number, which only an axis line may start with
 _NAME_NUMBER = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([0-9][0-9A-Za-z_.%]*)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ANNOTATED_HEAD = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(\[[^\]\n]*\])?[ \t]*(:[^=\n#]*)?=(?!=)")
 
 
 def defined_name(text: str) -> str | None:
     """The variable a statement defines, read from its head alone (what precedes
     its first `[` or `=` on its first line), whether or not the rest parses."""
-    head = text.split("\n", 1)[0].split("[", 1)[0].split("=", 1)[0].strip()
+    head = text.split("\n", 1)[0].split("[", 1)[0].split("=", 1)[0].split(":", 1)[0].strip()
     return head if _IDENTIFIER.fullmatch(head) and head not in RESERVED else None
 
 
@@ -403,6 +408,10 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
     if head is not None and head[1] not in RESERVED:  # the axis rule read past the number
         return _not_an_axis(head, line)
     label = match_message(_plain_parser(), text)
+    if label is None:  # the examples are written `y = ...`: a subscript or a unit on the left
+        head = _ANNOTATED_HEAD.match(text)  # leaves the parser in other states, same mistakes
+        if head is not None and (head[1] or head[2]):
+            label = match_message(_plain_parser(), "y =" + text[head.end():])
     if label == DIM_SHAPE and not _DIM_HEAD.match(text):
         two = _TWO_NAMES.match(text)  # `y b = 1` fails where `dim x = 5` does
         if two is not None:
@@ -411,6 +420,9 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
         label = None
     if isinstance(e, UnexpectedToken) and e.token.type != "$END":
         tok = e.token
+        if tok.type == "ANNOTATION":  # the fallback lexer's longest match: a ':' out of place
+            tok = Token.new_borrow_pos("COLON", ":", tok)
+            tok.end_line, tok.end_column = tok.line, tok.column + 1
         span = _tok(tok)
         label = misplaced(tok, text) or label
         message = label[0] if label else f"unexpected {describe_token(tok)}"

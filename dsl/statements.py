@@ -20,7 +20,7 @@ _CLOSE = {")", "]", "}"}
 # it): `name \s* (\[..\])? \s* =` tried every split of one run of spaces
 # between the two `\s*`, quadratic on a line of `a` and 100,000 spaces.
 _NEW_STATEMENT = re.compile(
-    r"\s*(?:[A-Za-z_]\w*\s*(?:\[[^\]]*\]\s*)?=(?!=)|(?:section|scenario|model|years)\b"
+    r"\s*(?:[A-Za-z_]\w*\s*(?:\[[^\]]*\]\s*)?(?::[^=\n#{}()\[\]:<>!]*)?=(?!=)|(?:section|scenario|model|years)\b"
     r"|(?:quarters|months)[ \t]+[0-9]"
     r"|dim[ \t]+[A-Za-z_]\w*[ \t]*=[ \t]*\{)"
 )

@@ -18,7 +18,7 @@ WORDS = {
     "RANGE": "'..'", "COMPARE": "a comparison", "POWER": "'^'", "STAR": "'*'",
     "SLASH": "'/'", "PLUS": "'+'", "MINUS": "'-'", "EQUALS": "'='", "LPAREN": "'('",
     "RPAREN": "')'", "LBRACKET": "'['", "RBRACKET": "']'", "LBRACE": "'{'", "RBRACE": "'}'",
-    "COMMA": "','", "COLON": "':'", "MODEL": "'model'", "YEARS": "'years'",
+    "ANNOTATION": "':' and a unit", "COMMA": "','", "COLON": "':'", "MODEL": "'model'", "YEARS": "'years'",
     "SECTION": "'section'", "SCENARIO": "'scenario'", "EXTENDS": "'extends'", "T": "'t'",
     "IF": "'if'", "AND": "'and'", "OR": "'or'", "NOT": "'not'", "TO": "'to'",
     "$END": "the end of the line",
@@ -46,7 +46,7 @@ EXAMPLES: dict[tuple[str, str], list[str]] = {
         "y = f(a) b", "y = x[t-1] b", "y = 1 a",
     ],
     ("a definition needs '=' and an expression", "write name = expression, e.g. capex = 230B"): [
-        "y", "y 5", "y[2025]", "y[2025] 5", "y +", "y == 1",
+        "y", "y 5", "y[2025]", "y[2025] 5", "y +", "y == 1", "y: USD", "y[2025]: %",
     ],
     ("a definition starts with the variable's name", "write name = expression"): [
         "5 = y", "(y) = 1", "= 3", "+ y", "- y = 1",

@@ -28,6 +28,7 @@ from engine.frame import BATCH, YEAR
 from engine.model import OVERRIDES, Covers, Model, Piece, cover, cover_over, pieces_of
 from engine.plan import Frames, Plan, compile_plan, run_frames
 from engine.resolve import BASE, overlaps, resolve
+from engine.unit_check import unit_warnings
 from engine.uses import Use, UseCollector
 
 Overrides = Mapping[str, tuple[Piece, ...]]
@@ -77,6 +78,9 @@ def _load_model(text: str, source: str) -> Model:
                 errors.append(_in_scenario(e, name))
     if errors:  # with the warnings: an error elsewhere must not hide a hidden character
         raise ScnError([_sourced(d, source) for d in errors] + warnings)
+    if model.annotations:  # without one, no two known units can differ (engine.unit_check)
+        model = replace(model, warnings=tuple(sorted(
+            warnings + unit_warnings(model), key=Diagnostic.sort_key)))
     return model
 
 
@@ -190,6 +194,8 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
                                      subject=Subject(variable=node.name)))
             continue
         errs: list[Diagnostic] = []
+        if node.annotation is not None and node.annotation != model.annotations.get(node.name):
+            errs.append(_override_annotation(model, node))
         pieces = pieces_of(node, OVERRIDES, model.axis, errs, model.member_of, model.dims)
         if isinstance(node.expr, A.MemberMap) or node.members:
             errs.extend(_overrides_dims(model, node))
@@ -202,6 +208,18 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
     if errors:
         raise ScnError(errors)
     return {k: tuple(v) for k, v in layer.items()}
+
+
+def _override_annotation(model: Model, node: A.Definition) -> Diagnostic:
+    """An override's annotation that is not the variable's own: a unit is declared
+    once, in the file (an override repeating it, copied from the file, is fine)."""
+    own = model.annotations.get(node.name)
+    hint = (f"'{node.name}' is {own.text} (line {own.span.line}): drop the annotation, "
+            f"--set takes the value alone" if own is not None else
+            "units are declared in the file: drop the annotation, --set takes the value alone")
+    return Diagnostic(f"an override cannot change the unit of '{node.name}'",
+                      node.annotation.span, hint, code="annotation",
+                      subject=Subject(variable=node.name))
 
 
 def _overrides_dims(model: Model, node: A.Definition) -> list[Diagnostic]:

@@ -227,7 +227,24 @@ def _notes(old: A.Document, new: A.Document) -> tuple[list[str], list[str]]:
         if title:
             titles.append(title)
     notes.extend(f"scenario {name} removed" for name in olds if name not in news)
+    titles.extend(_unit_notes(old, new))
     return notes, titles
+
+
+def _unit_notes(old: A.Document, new: A.Document) -> list[str]:
+    """Annotations added, removed or changed, per variable in the new file's order:
+    they move no value, but a reviewer must see what the numbers now claim to be."""
+    def notes_of(doc: A.Document) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for p in doc.definitions:
+            if p.definition.annotation is not None:
+                out.setdefault(p.definition.name, p.definition.annotation.text)
+        return out
+
+    before, after = notes_of(old), notes_of(new)
+    names = list(after) + [v for v in before if v not in after]
+    return [n for n in (_title_note(f"unit of {v}", before.get(v), after.get(v)) for v in names)
+            if n is not None]
 
 
 def _dim_notes(old: Sequence[A.DimDecl], new: Sequence[A.DimDecl]) -> list[str]:

@@ -76,7 +76,8 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
     # The hidden-character warnings of the text as loaded are not carried (as
     # before the move; the status line then forgets them until a save or reload).
     edited = replace(model, info=info, layers=freeze(layers), warnings=(),
-                     cache=_carried(model.cache))
+                     cache=_carried(model.cache),
+                     annotations=_annotations(model, name, old, new, errors))
     if model.dims:
         same = old is not None and new is not None and _reach(old, model) == _reach(new, model)
         dims_of = dict(model.dims_of) if same else _dims_of(edited)
@@ -93,6 +94,29 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
         raise ScnError(errors)
     _recheck(model, edited, layer, name)
     return edited
+
+
+def _annotations(model: Model, name: str, old: A.Definition | None, new: A.Definition | None,
+                 errors: list[Diagnostic]):
+    """The model's annotations after the edit: an edit typed into a value keeps the
+    definition's annotation; one that adds, drops or changes it is followed here."""
+    before = old.annotation if old is not None else None
+    after = new.annotation if new is not None else None
+    if before == after:
+        return model.annotations
+    notes = dict(model.annotations)
+    if before is not None and notes.get(name) is before:
+        del notes[name]
+    if after is not None:
+        if name in notes:
+            first = notes[name].span
+            errors.append(Diagnostic(
+                f"'{name}' is annotated twice (first on line {first.line})", after.span,
+                "a variable carries one annotation: drop this one", code="annotation",
+                related=(("first annotated here", first),)))
+        else:
+            notes[name] = after
+    return freeze(notes)
 
 
 def _reach(d: A.Definition, model: Model) -> tuple:

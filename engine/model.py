@@ -105,6 +105,9 @@ class Model:
     dims: Mapping[str, Dim] = field(default_factory=lambda: MappingProxyType({}))
     member_of: Mapping[str, tuple[str, int]] = field(default_factory=lambda: MappingProxyType({}))
     dims_of: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # Each variable's annotation (`capex: USD = ...`), wherever it is written; what it
+    # means, and the units inferred for the others, are engine.units'.
+    annotations: Mapping[str, A.Annotation] = field(default_factory=lambda: MappingProxyType({}))
     # Derived data computed once per model (uses per piece, checked scenarios): engine.cache.
     cache: ModelCache = field(default_factory=ModelCache, compare=False, repr=False)
 

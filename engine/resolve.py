@@ -56,6 +56,7 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
         name: VariableInfo(name, sections[name], _doc(defs), tuple(defs))
         for name, defs in variables.items()
     }
+    annotations = _annotations(doc, layers, errors)
     return Model(
         source=source,
         title=doc.title,
@@ -69,7 +70,38 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
         dims=freeze(dims),
         member_of=freeze(member_of),
         dims_of=freeze(dims_of),
+        annotations=freeze(annotations),
     )
+
+
+def _annotations(doc: A.Document, layers, errors: list[Diagnostic]) -> dict[str, A.Annotation]:
+    """Each variable's one annotation, wherever in the file it is written (a base or a
+    scenario definition); a second one is an error at it, even when it says the same:
+    the unit is declared once, so that changing it is one edit."""
+    out: dict[str, A.Annotation] = {}
+    spans: dict[str, A.Span] = {}
+    for p in doc.definitions:
+        d = p.definition
+        note = d.annotation
+        if note is None or p.scenario not in layers:
+            continue
+        if d.name in out:
+            first = spans[d.name]
+            errors.append(Diagnostic(
+                f"'{d.name}' is annotated twice (first on line {first.line})", note.span,
+                f"a variable carries one annotation: drop this one and write "
+                f"{d.name}{_head(d)} = ...", related=(("first annotated here", first),),
+                code="annotation", subject=Subject(variable=d.name)))
+            continue
+        out[d.name] = note
+        spans[d.name] = note.span
+    return out
+
+
+def _head(d: A.Definition) -> str:
+    from dsl.format import subscript_text
+
+    return f"[{subscript_text(d.members, d.years)}]" if d.members or d.years else ""
 
 
 def _doc(defs: list[A.Definition]) -> str | None:

@@ -24,7 +24,7 @@ from dsl import ast as A
 from dsl import format as dsl_format
 from dsl.parser import parse_statement
 from display import kinds as display_kinds
-from engine import cells, compare, polars_expr, symbolic, uses
+from engine import cells, compare, polars_expr, symbolic, unit_check, uses
 from engine.axis import TimeAxis
 from engine.functions import FUNCTIONS, Context, Function, each, each_cell, keep
 from engine.plan import base_frame
@@ -40,6 +40,7 @@ TABLES = {
     "engine.compare (meaning)": compare.HANDLERS,
     "engine.uses": uses.HANDLERS,
     "display.kinds": display_kinds.HANDLERS,
+    "engine.unit_check": unit_check.HANDLERS,
 }
 AXIS = TimeAxis.of_years(2024, 2027)
 
@@ -69,6 +70,7 @@ BACKENDS = {
     "meaning": compare.meaning,
     "uses": lambda n: uses.UseCollector(set(), AXIS).collect(n),
     "display kinds": lambda n: display_kinds.is_percent(n, lambda name: display_kinds.AMOUNT),
+    "units": lambda n: unit_check.Walker({}, frozenset(), None).unit(n),
 }
 
 

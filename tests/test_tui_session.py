@@ -397,3 +397,24 @@ def test_an_editor_opened_before_a_save_cannot_place_its_edit(ai):
 def test_float_noise_is_no_change():
     assert same(0.1 + 0.2, 0.3) and same(None, None) and same(float("nan"), float("nan"))
     assert not same(1.0, 1.0 + 1e-9) and not same(None, 0.0) and not same(float("inf"), 1e308)
+
+
+# ------------------------------------------------------------------ units
+
+
+def test_an_edit_of_an_annotated_definition_keeps_its_annotation(tmp_path):
+    path = tmp_path / "u.scn"
+    path.write_text("years 2024..2026\ncapex: USD last = {2024: 1B, 2025..: 2B}  # guide\n"
+                    "growth: % = 5%\n")
+    s = Session.open(str(path))
+    s.apply(s.editor("base", "capex", 2025, False).target, "3B")
+    s.apply(s.editor("base", "growth", 2025, single_year=False).target, "7%")
+    assert diff(s.disk_text, s.render_text()) == [
+        "-capex: USD last = {2024: 1B, 2025..: 2B}  # guide", "-growth: % = 5%",
+        "+capex: USD last = {2024: 1B, 2025..: 3B}  # guide", "+growth: % = 7%",
+    ]
+    s.apply(s.editor("base", "capex", 2026, single_year=True).target, "4B")  # a new line
+    assert "capex[2026] = 4B" in s.render_text()
+    assert s.model.annotations["capex"].text == "USD last"
+    s.save()
+    assert load_model(Path(s.path).read_text()).annotations["capex"].aggregation == "last"

@@ -27,6 +27,7 @@ from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane,
 from textual.worker import get_current_worker
 
 from dsl.text import printable
+from engine.unit_check import unit_warnings
 from tui import sens_adapter
 from tui.app_cell import CellFlow
 from tui.app_file import FileFlow
@@ -271,11 +272,15 @@ class ScnApp(CellFlow, FileFlow, App[int]):
         other = sorted(v for v, codes in warned.items() if codes - RUN_WARNINGS.keys())
         if other:
             text.append(f"  ·  ! warnings in {', '.join(other)}", "red")
-        hidden = sorted({w.span.line for w in session.model.warnings})
-        if hidden:  # a comment or title holds hidden characters: `scn check` lists them
-            lines = ", ".join(map(str, hidden[:5])) + (", ..." if len(hidden) > 5 else "")
-            text.append(f"  ·  ! hidden characters on line{'s' if len(hidden) > 1 else ''} "
-                        f"{lines}", "red")
+        # Unit warnings from the model as edited (computed once per model; an edit's model
+        # carries no warnings of its own), hidden characters from the text as loaded.
+        found = list(session.model.warnings) + (unit_warnings(session.model)
+                                                if session.model.annotations else [])
+        for code, what in (("hidden-character", "hidden characters"), ("unit", "unit warnings")):
+            at = sorted({w.span.line for w in found if w.code == code})
+            if at:  # a comment holds hidden characters, units disagree: `scn check` lists them
+                lines = ", ".join(map(str, at[:5])) + (", ..." if len(at) > 5 else "")
+                text.append(f"  ·  ! {what} on line{'s' if len(at) > 1 else ''} {lines}", "red")
         disk = session.disk.summary(self.path)
         if disk:
             text.append(f"  ·  {disk}", "bold red" if session.disk.status == DELETED

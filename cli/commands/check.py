@@ -1,5 +1,9 @@
 """`scn check`: every error in every file; a one-line summary for each good one.
 
+Warnings (unit mismatches, hidden characters in comments) are printed and
+counted in the summary; they leave the exit status 0, unless `--strict`
+makes any warning fail the file (1).
+
 The summary of a model with dims also counts its output rows (a row per
 member combination) and names its dims with their sizes:
 `m.scn: ok: 6 variables, 18 rows (dims: company 3, speed 2), 2 scenarios ...`.
@@ -18,6 +22,8 @@ from files.reading import UsageError
 def register(sub) -> None:
     p = sub.add_parser("check", help="report every error in scenario files")
     p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when there is any warning (a unit mismatch, a hidden character)")
     p.set_defaults(run=run)
 
 
@@ -35,6 +41,12 @@ def run(args, texts) -> int:
         except UsageError as e:
             print(printable(f"scn: error: {e}"), file=sys.stderr)
             status = common.USAGE_ERROR  # the worst outcome wins, as in scn fmt
+            continue
+        if args.strict and model.warnings:
+            w = len(model.warnings)
+            print(printable(f"{path}: {w} warning{'s' if w != 1 else ''} (--strict: "
+                            f"{'each is an error' if w != 1 else 'an error'})"), file=sys.stderr)
+            status = max(status, common.MODEL_ERROR)
             continue
         names = ", ".join(model.scenarios)
         n = len(model.scenarios)

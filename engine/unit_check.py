@@ -1,0 +1,499 @@
+"""Gradual unit checking: each variable's unit, declared or inferred, and the warnings.
+
+    unit_of(model, "gpu_compute")       # Unit PFLOPS (declared or inferred), or None
+    unit_declared(model, "capex")       # True when the file annotates it
+    aggregation_of(model, "customers")  # "last": the annotation's word, else None
+    rollup_aggregations(model)          # every variable's: the word, else mean for %, else sum
+    unit_warnings(model)                # Diagnostics with code "unit", severity warning
+
+A variable's unit is its annotation; else the unit its definitions agree on
+where the inference is sure; else unknown (None), and unknown is never
+warned about: checking is gradual. What each expression's unit is:
+
+- a number with `%` is `%`; a plain number (`5B`, `0.3`, `1`) is a literal,
+  which takes the unit of what it is added to or compared with (`capex + 5`
+  is USD) and scales what it multiplies; a variable defined by plain numbers
+  alone is unknown (nothing says what they count);
+- `+ -`, comparisons, `min`/`max`/`clamp`, `if` branches, the entries of a
+  map (and `interp`/`step` of one), a distribution's parameters: their known
+  units must agree (`%`, `x` and `1` are one dimensionless unit), else a
+  warning; the result has their unit;
+- `* /` combine units; `^` with an integer literal multiplies exponents, a
+  non-integer one needs a dimensionless base; `sqrt` halves exponents;
+- `growth`, `cagr`, `yoy` are `%`; `cumsum`, `ytd`, `ttm` and the aggregates
+  (`sum`, `mean`, `min`, `max` over periods or a dim), `abs`, `round`,
+  `floor`, `ceil` have their argument's unit; `exp`, `ln`, `t`, `year()` and
+  comparisons are unknown.
+
+Definitions that read each other through the periods (`capex = capex[t-1] *
+(1 + g)`) are inferred together: each group of unannotated variables that
+read one another is inferred from unknown until nothing changes (at most
+MAX_ROUNDS rounds, then what is still unknown stays so), so the whole pass
+is linear in the model's size. Warnings are then found in one walk of every
+definition of every layer, at the expression that disagrees.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+
+from dsl import ast as A
+from dsl.errors import Diagnostic, Subject
+from engine.model import Model
+from engine.units import PERCENT_UNIT, UNITLESS, Unit, of_annotation
+
+LITERAL = object()  # a plain number: adapts to the unit it meets
+MAX_ROUNDS = 4
+PERCENT_OF = ("growth", "cagr", "yoy")
+SAME_AS_ARGUMENT = ("cumsum", "ytd", "ttm", "sum", "mean", "abs", "round", "floor", "ceil")
+AGREEING = ("min", "max", "clamp", "normal", "uniform", "triangular")
+
+
+# ---------------------------------------------------------------- the API
+
+
+def unit_of(model: Model, var: str) -> Unit | None:
+    """The unit of `var`: its annotation's, else the inferred one, else None."""
+    return _units(model).get(var)
+
+
+def unit_declared(model: Model, var: str) -> bool:
+    """Whether `var`'s unit is written in the file (an annotation), not inferred."""
+    return var in model.annotations
+
+
+def aggregation_of(model: Model, var: str) -> str | None:
+    """How `var` rolls up across periods as annotated (`sum`, `last`, `mean`), else None."""
+    note = model.annotations.get(var)
+    return note.aggregation if note is not None else None
+
+
+def declared_aggregations(model: Model) -> dict[str, str]:
+    """Every annotated aggregation word, for `engine.rollup.aggregations(..., declared=)`."""
+    return {v: n.aggregation for v, n in model.annotations.items() if n.aggregation}
+
+
+def rollup_aggregations(model: Model) -> dict[str, str]:
+    """Every variable's roll-up across periods as LANGUAGE-2 section 2 says: the
+    annotation's word, else `mean` for a `%` unit (declared or inferred), else `sum`."""
+    from engine.rollup import aggregations
+
+    kinds = {v: "percent" for v, u in _units(model).items() if u is not None and u.shown == "%"}
+    return aggregations(model.variables, kinds, declared=declared_aggregations(model))
+
+
+def units(model: Model) -> dict[str, Unit | None]:
+    """Every variable's unit (None: unknown), in the model's order."""
+    found = _units(model)
+    return {v: found.get(v) for v in model.variables}
+
+
+def unit_warnings(model: Model) -> list[Diagnostic]:
+    """Every unit warning of the file, in file order (computed once per model)."""
+    return model.cache.once("units", "warnings", lambda: _warnings(model))
+
+
+# ---------------------------------------------------------------- inference
+
+
+def _units(model: Model) -> dict[str, Unit | None]:
+    return model.cache.once("units", "of", lambda: _infer_all(model))
+
+
+def definitions(model: Model) -> dict[str, list[tuple[A.Definition, str]]]:
+    """Every variable's definitions in every layer (base first), each once, with its layer."""
+    out: dict[str, list[tuple[A.Definition, str]]] = {}
+    for layer in model.scenarios:
+        for var, pieces in model.layers.get(layer, {}).items():
+            mine = out.setdefault(var, [])
+            ids = {id(d) for d, _ in mine}
+            for p in pieces:  # a map's pieces share their definition
+                if id(p.definition) not in ids:
+                    ids.add(id(p.definition))
+                    mine.append((p.definition, layer))
+    return out
+
+
+def _infer_all(model: Model) -> dict[str, Unit | None]:
+    with _paused_collector():
+        env: dict[str, Unit | None] = {v: of_annotation(n) for v, n in model.annotations.items()}
+        defs = definitions(model)
+        free = [v for v in model.variables if v not in env]
+        for v in free:
+            env[v] = None
+        walker = Walker(env, frozenset(model.dims), None)
+        reads = _reads(model, set(free))
+        for group in _groups(free, reads):
+            cyclic = len(group) > 1 or group[0] in reads[group[0]]
+            for _ in range(MAX_ROUNDS if cyclic else 1):
+                changed = False
+                for v in group:
+                    unit = _agreed(walker, defs.get(v, ()))
+                    if unit != env[v]:
+                        env[v], changed = unit, True
+                if not changed:
+                    break
+        return env
+
+
+@contextmanager
+def _paused_collector():
+    """No cycle collection while walking a large model: it finds nothing (the model is
+    a tree of frozen nodes) and each pass scans every object (a third of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _agreed(walker: Walker, defs) -> Unit | None:
+    """The unit every definition with a known unit agrees on; None if none or they differ."""
+    found = None
+    for d, _ in defs:
+        u = walker.unit(d.expr)
+        if u is None or u is LITERAL:
+            continue
+        if found is None:
+            found = u
+        elif not found.same_dimension(u):
+            return None
+    return found
+
+
+def _reads(model: Model, free: set[str]) -> dict[str, dict[str, None]]:
+    """The unannotated variables each unannotated one reads in any layer (the edges of
+    the inference), in a fixed order: from what the engine found each piece reads."""
+    out: dict[str, dict[str, None]] = {v: {} for v in free}
+    memo = model.cache.uses
+    for layer in model.scenarios:
+        for var, pieces in model.layers.get(layer, {}).items():
+            if var not in free:
+                continue
+            mine = out[var]
+            for p in pieces:
+                uses = memo.get(p)
+                names = ([u.name for u in uses] if uses is not None else
+                         [getattr(n, "name", None) for n in A.walk(p.expr)
+                          if type(n) in _REFERENCES])
+                for name in names:
+                    if name in free:
+                        mine[name] = None
+    return out
+
+
+_REFERENCES = (A.Name, A.Shifted, A.AtYear, A.YearRange)
+
+
+def _groups(nodes: list[str], edges: dict[str, dict[str, None]]) -> list[list[str]]:
+    """Strongly connected groups, each after every group it reads (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(edges[w])))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    group = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        group.append(w)
+                        if w == v:
+                            break
+                    out.append(group[::-1])
+    return out
+
+
+# ---------------------------------------------------------------- one expression
+
+
+class Walker:
+    """The unit of an expression given the variables' units; with `warn` a list,
+    each disagreement found on the way is appended to it as (message, span, hint)."""
+
+    def __init__(self, env, dims: frozenset[str], warn: list | None):
+        self.env, self.dims, self.warn = env, dims, warn
+
+    def unit(self, node: A.Expr):
+        try:
+            rule = HANDLERS[type(node)]
+        except KeyError:
+            raise A.NoHandler("units", node) from None
+        return rule(self, node)
+
+    def say(self, message: str, span: A.Span, hint: str) -> None:
+        if self.warn is not None:
+            self.warn.append((message, span, hint))
+
+    def agree(self, parts, what: str, span: A.Span | None = None):
+        """The one unit of `parts` (expressions), each walked once: a warning where two
+        known units differ; unknown if any part is (a literal takes the others')."""
+        found, first, unknown = None, None, False
+        for e in parts:
+            u = self.unit(e)
+            if u is None:
+                unknown = True
+            elif u is LITERAL:
+                continue
+            elif found is None:
+                found, first = u, e
+            elif not found.same_dimension(u):
+                self.say(what.format(a=found, b=u), span or e.span,
+                         f"{_described(first, found)}, {_described(e, u)}: "
+                         "convert one, or fix an annotation")
+                return None
+        if unknown:
+            return None
+        return LITERAL if found is None else found
+
+
+def _described(e: A.Expr, u: Unit) -> str:
+    from dsl.format import expr_text
+
+    while isinstance(e, A.Paren):
+        e = e.expr
+    if isinstance(e, A.Number) and u.shown == "%":
+        return f"{e.text} is a percentage"
+    text = e.name if type(e) in _REFERENCES else expr_text(e)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{text} is {u}"
+
+
+def _number(w: Walker, n: A.Number):
+    return PERCENT_UNIT if n.text.endswith("%") else LITERAL
+
+
+def _name(w: Walker, n):
+    return w.env.get(n.name)
+
+
+def _unknown(w: Walker, n):
+    return None
+
+
+def _unary(w: Walker, n: A.Unary):
+    u = w.unit(n.operand)
+    return u if n.op == "-" else None
+
+
+def _binary(w: Walker, n: A.Binary):
+    op = n.op
+    if op in ("+", "-"):
+        return _sum(w, n)
+    if op in ("*", "/"):
+        a, b = w.unit(n.left), w.unit(n.right)
+        if a is None or b is None:
+            return None
+        if a is LITERAL:
+            return b if op == "*" or b is LITERAL else b.inverse()
+        if b is LITERAL:
+            return a
+        return a * b if op == "*" else a / b
+    if op == "^":
+        return _power(w, n)
+    if op in ("and", "or"):
+        w.unit(n.left), w.unit(n.right)
+        return None
+    _sum(w, n)  # a comparison: both sides agree, the result is a truth value
+    return None
+
+
+def _sum(w: Walker, n: A.Binary):
+    a, b = w.unit(n.left), w.unit(n.right)
+    if a is None or b is None:
+        return None
+    if a is LITERAL:
+        return b
+    if b is LITERAL or a.same_dimension(b):
+        return a
+    w.say(f"{a} {n.op} {b}", n.span,
+          f"{_described(n.left, a)}, {_described(n.right, b)}: convert one, or fix an annotation")
+    return None
+
+
+def _power(w: Walker, n: A.Binary):
+    base, exponent = w.unit(n.left), w.unit(n.right)
+    if isinstance(exponent, Unit) and not exponent.dimensionless:
+        w.say(f"an exponent in {exponent}", n.right.span,
+              f"{_described(n.right, exponent)}: an exponent is a plain number")
+    if base is None or base is LITERAL:
+        return base
+    k = _literal(n.right)
+    if k is not None and k == int(k):
+        return base ** int(k)
+    if base.dimensionless:
+        return UNITLESS
+    if k is not None:
+        w.say(f"{base} ^ {k:g}", n.span,
+              f"a power with a non-integer exponent needs a plain number: {_described(n.left, base)}")
+    return None
+
+
+def _literal(e: A.Expr) -> float | None:
+    """The value of a plain number literal (through parentheses and a minus), else None."""
+    sign = 1.0
+    while True:
+        if isinstance(e, A.Paren):
+            e = e.expr
+        elif isinstance(e, A.Unary) and e.op == "-":
+            sign, e = -sign, e.operand
+        else:
+            break
+    if isinstance(e, A.Number) and not e.text.endswith("%"):
+        return sign * e.value
+    return None
+
+
+def _between(w: Walker, n: A.Between):
+    return w.agree((n.low, n.high), "{a} to {b}", n.span)
+
+
+def _call(w: Walker, n: A.Call):
+    f, args = n.func, n.args
+    if f in PERCENT_OF:
+        for a in args:
+            w.unit(a)
+        return PERCENT_UNIT
+    if f in ("sum", "mean", "min", "max") and (
+            len(args) == 1 or len(args) == 2 and isinstance(args[1], A.Name)
+            and args[1].name in w.dims):
+        return w.unit(args[0])  # over periods or over a dim's members
+    if f in SAME_AS_ARGUMENT:
+        out = w.unit(args[0]) if args else None
+        for a in args[1:]:
+            w.unit(a)
+        return out
+    if f in AGREEING:
+        return w.agree(args, f"{f} of {{a}} and {{b}}", n.span)
+    if f == "if":
+        if args:
+            w.unit(args[0])
+        return w.agree(args[1:], "if branches of {a} and {b}", n.span)
+    if f in ("interp", "step"):
+        return w.agree(args, f"{f} of {{a}} and {{b}}")
+    if f == "sqrt" and args:
+        u = w.unit(args[0])
+        return u.root(2) if isinstance(u, Unit) else u
+    for a in args:  # exp, ln, lognormal, year(): nothing sure
+        w.unit(a)
+    return None
+
+
+def _map(w: Walker, n):
+    return w.agree([e.value for e in n.entries], "a map of {a} and {b}")
+
+
+def _paren(w: Walker, n: A.Paren):
+    return w.unit(n.expr)
+
+
+HANDLERS = {
+    A.Number: _number, A.Name: _name, A.Shifted: _name, A.AtYear: _name, A.YearRange: _name,
+    A.CurrentYear: _unknown, A.Unary: _unary, A.Binary: _binary, A.Between: _between,
+    A.Call: _call, A.YearMap: _map, A.MemberMap: _map, A.Paren: _paren,
+}
+
+
+# ---------------------------------------------------------------- warnings
+
+
+def _warnings(model: Model) -> list[Diagnostic]:
+    with _paused_collector():
+        return _warnings_of(model, _units(model))
+
+
+def override_warnings(model: Model, overrides, source: str = "--set") -> list[Diagnostic]:
+    """Unit warnings of `--set` overrides (variable -> pieces, `engine.api.parse_overrides`):
+    each against its variable's annotation, and within itself (`30` for a % variable)."""
+    if not overrides:
+        return []
+    by_var: dict[str, list[tuple[A.Definition, str]]] = {}
+    for var, pieces in overrides.items():
+        mine = by_var.setdefault(var, [])
+        for p in pieces:
+            if all(p.definition is not d for d, _ in mine):
+                mine.append((p.definition, "base"))
+    with _paused_collector():
+        return _warnings_of(model, _units(model), by_var, source)
+
+
+def _warnings_of(model: Model, env, defined=None, source: str | None = None) -> list[Diagnostic]:
+    found: list[tuple[str, A.Span, str, str, str]] = []
+    for var, defs in (defined if defined is not None else definitions(model)).items():
+        note = model.annotations.get(var)
+        declared = of_annotation(note) if note is not None else None
+        first: tuple[A.Definition, Unit] | None = None
+        for d, layer in defs:
+            raw: list = []
+            walker = Walker(env, frozenset(model.dims), raw)
+            if declared is not None:
+                _against(walker, d, var, declared, raw)
+            else:
+                u = walker.unit(d.expr)
+                if isinstance(u, Unit):
+                    if first is None:
+                        first = (d, u)
+                    elif not first[1].same_dimension(u):
+                        raw.append((f"{var} is {first[1]} on line {first[0].span.line} and {u} "
+                                    "here", d.expr.span,
+                                    f"annotate it once ({var}: {first[1]} = ...) and make every "
+                                    "definition agree"))
+            found.extend((m, s, h, var, layer) for m, s, h in raw)
+    out = [Diagnostic(m, s, h, severity="warning", source=source or model.source, code="unit",
+                      subject=Subject(variable=v, scenario=None if layer == "base" else layer))
+           for m, s, h, v, layer in found]
+    return sorted(set(out), key=Diagnostic.sort_key)
+
+
+def _against(w: Walker, d: A.Definition, var: str, declared: Unit, raw: list) -> None:
+    """Check one definition of an annotated variable: each map entry on its own."""
+    expr = d.expr
+    parts = [e.value for e in expr.entries] if isinstance(expr, (A.YearMap, A.MemberMap)) \
+        else [expr]
+    if isinstance(expr, A.Call) and expr.func in ("interp", "step") and expr.args \
+            and isinstance(expr.args[0], A.YearMap):
+        parts = [e.value for e in expr.args[0].entries]
+    for e in parts:
+        u = w.unit(e)
+        if isinstance(u, Unit) and not u.same_dimension(declared):
+            raw.append((f"{var} is annotated {declared}, this is {u}", e.span,
+                        f"{_described(e, u)}; convert it, or fix an annotation"))
+        elif u is LITERAL and declared.shown == "%":
+            k = _literal(e)
+            if k is not None and abs(k) > 1:
+                shown = _number_text(e)
+                raw.append((f"{shown} is {k * 100:g}%; did you mean {shown}%?", e.span,
+                            f"{var} is %: write {shown}% for {shown} percent, "
+                            f"or {k / 100:g} as a fraction"))
+
+
+def _number_text(e: A.Expr) -> str:
+    from dsl.format import expr_text
+
+    return expr_text(e)
