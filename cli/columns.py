@@ -66,11 +66,10 @@ def wants_by_year(model, by: str | None) -> bool:
 
 
 def aggregations_of(model) -> dict[str, str]:
-    """Each variable's aggregation across a year (engine.rollup.aggregations)."""
-    from display.kinds import kinds
-    from engine.rollup import aggregations
+    """Each variable's aggregation across a year (display.kinds.aggregations_of)."""
+    from display.kinds import aggregations_of
 
-    return aggregations(model.variables, kinds(model))
+    return aggregations_of(model)
 
 
 def by_year(model, runs: Sequence[Table], rows: Sequence[Row]

@@ -192,3 +192,19 @@ CALLS: dict[str, Callable[[Args, KindOf], bool]] = {
     "if": _branches,
     "mean": _mean,
 }
+
+
+def aggregations_of(model, kind: Mapping[str, str] | None = None) -> dict[str, str]:
+    """How each variable rolls up to calendar years (`engine.rollup`), the same in
+    every front end: the units annotation's word (`customers: count last`), else
+    `mean` for a percentage, else `sum`. A unit in the file decides what is a
+    percentage; elsewhere the display kind does (`kind`, default `kinds(model)`)."""
+    from engine.rollup import aggregations
+    from engine.unit_check import declared_aggregations, units
+
+    kind = dict(kinds(model) if kind is None else kind)
+    if getattr(model, "annotations", None):
+        for v, u in units(model).items():
+            if u is not None:
+                kind[v] = PERCENT if u.shown == "%" else AMOUNT
+    return aggregations(model.variables, kind, declared=declared_aggregations(model))

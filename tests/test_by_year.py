@@ -258,3 +258,21 @@ def test_a_bad_period_key_in_a_snapshot_is_reported_at_its_line(tmp_path, capsys
     err = capsys.readouterr().err
     assert f"{out}:{line + 1}:1: error: 'base.revenue[us]' has quarter '2026Q7' outside " \
            "2025Q3..2027Q2" in err
+
+
+def test_the_units_annotation_decides_how_a_row_adds_up(tmp_path):
+    # customers is a stock (last), price a level (mean), margin a % (mean), revenue a
+    # flow (sum); without the words both customers and price were summed.
+    path = tmp_path / "stocks.scn"
+    path.write_text('model "stocks"\nquarters 2025Q1..2026Q2\n\n'
+                    "customers: count last = 100 + 10 * quarter()\n"
+                    "price: USD/count mean = 20\n"
+                    "margin: % = 30%\n"
+                    "revenue: USD = customers * price\n")
+    rows = {r[0]: r[1:] for r in csv.reader(io.StringIO(
+        run(tmp_path, str(path), "--by", "year", "--format", "csv")))}
+    assert rows["variable"] == ["unit", "2025", "2026"]
+    assert rows["customers"] == ["count", "140.0", "120.0"]
+    assert rows["price"] == ["USD/count", "20.0", "20.0"]
+    assert rows["margin"] == ["%", "0.3", "0.3"]
+    assert rows["revenue"][1:] == ["10000.0", "4600.0"]

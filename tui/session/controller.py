@@ -233,7 +233,7 @@ class Session:
             file_kinds=self.kinds(self.root) if state.changes else self.kinds(state),
             combos=state.views["combos"],
         )
-        return rolled_sheet(sheet, model.variables) if by_year else sheet
+        return rolled_sheet(sheet, model) if by_year else sheet
 
     # ------------------------------------------------------------ the inspector
 

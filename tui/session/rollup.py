@@ -21,7 +21,8 @@ from typing import Iterator, Mapping, Sequence
 import numpy as np
 
 from engine.axis import TimeAxis
-from engine.rollup import LAST, MEAN, SUM, YearColumn, aggregations, roll_up, year_columns
+from display.kinds import aggregations_of
+from engine.rollup import LAST, MEAN, SUM, YearColumn, roll_up, year_columns
 from tui.session.sheet import Sheet, same, split_key
 
 
@@ -109,15 +110,15 @@ class RolledChanges(Mapping):
         return len(self.changes)
 
 
-def rolled_sheet(sheet: Sheet, variables: Sequence[str]) -> Sheet:
+def rolled_sheet(sheet: Sheet, model) -> Sheet:
     """The sheet with a column per calendar year (`Sheet.years`); a yearly one as it is."""
     axis = sheet.axis
     if axis.yearly or sheet.years is not None:
         return sheet
     years = tuple(year_columns(axis))
-    how = aggregations(variables, sheet.kinds)
+    how = aggregations_of(model, sheet.kinds)
     values = RolledValues(sheet.values, how, axis, years)
-    file_how = aggregations(variables, sheet.file_kinds) if sheet.file_kinds else how
+    file_how = aggregations_of(model, sheet.file_kinds) if sheet.file_kinds else how
     return replace(
         sheet, years=years, how=how, values=values,
         inputs=RolledInputs(sheet.inputs, years),
