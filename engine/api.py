@@ -199,6 +199,8 @@ def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES)
         pieces = pieces_of(node, OVERRIDES, model.axis, errs, model.member_of, model.dims)
         if isinstance(node.expr, A.MemberMap) or node.members:
             errs.extend(_overrides_dims(model, node))
+        elif model.dims:
+            errs.extend(_overrides_reads_dims(model, node))
         for p in pieces:
             errs.extend(_collect(model, p)[1])
         errors.extend(replace(d, source=source) for d in errs)
@@ -240,6 +242,31 @@ def _overrides_dims(model: Model, node: A.Definition) -> list[Diagnostic]:
                 code="dim-mismatch", subject=Subject(variable=node.name)))
             break
     return out
+
+
+def _overrides_reads_dims(model: Model, node: A.Definition) -> list[Diagnostic]:
+    """An override that reads a variable per member of a dim the overridden variable
+    lacks (`--set 'c = b'`, b per company, c not): in the file, c would take the
+    dim; an override cannot change the model's shape, so it is refused (the frames
+    were laid out for c without it)."""
+    from engine.dims import reads
+
+    has = set(model.dims_of.get(node.name, ()))
+    for name, removed in reads(node.expr, model.dims, model.member_of):
+        extra = [d for d in model.dims_of.get(name, ()) if d not in removed and d not in has]
+        if not extra:
+            continue
+        at = next((n.span for n in A.walk(node.expr) if getattr(n, "name", None) == name),
+                  node.expr.span)
+        dim = extra[0]
+        first = model.dims[dim].members[0]
+        what = f"its dims: {', '.join(sorted(has))}" if has else "it has no dims"
+        return [Diagnostic(
+            f"'{name}' is per {dim}, '{node.name}' is not ({what})", at,
+            f"sum over it: sum({name}, {dim}); or pick one: {name}[{first}]; "
+            f"an override cannot give a variable a dim (the file can)",
+            code="dim-mismatch", subject=Subject(variable=node.name))]
+    return []
 
 
 def _free_name(name: str, taken: set[str]) -> str:

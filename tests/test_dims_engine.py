@@ -345,3 +345,20 @@ def test_recompute_through_cells_ordered_one_member_at_a_time():
     before = evaluate(load_model(head + "a = {g400: 0, g800: 0}\nModel = 0\nModel[g800] = 0 + a[g400]\n"))
     after = recompute(before, load_model(head + "a = Model\nModel = 3\nModel[g800] = 1 + a[g400]\n"))
     assert after.series("Model", ("g800",)) == [4] and after.series("a", ("g800",)) == [4]
+
+
+def test_an_override_cannot_read_a_dim_its_variable_lacks():
+    # b is per company (a scenario pins b[goog]); c has no dims. In the file,
+    # c = b would make c per company; as an override it would change the shape
+    # the frames were laid out for (the engine raised a numpy broadcast error).
+    m = load_model(HEAD + "b[2024] = 0\nb = b[t-1] + 1\nc = 0\n"
+                   "scenario bull {\n  b[goog] = 0\n}\n")
+    with pytest.raises(ScnError) as e:
+        parse_overrides(m, ["c = b"])
+    d = e.value.diagnostics[0]
+    assert (d.span.line, d.span.col) == (1, 5)
+    assert d.message == "'b' is per company, 'c' is not (it has no dims)"
+    assert "sum(b, company)" in d.hint and "b[goog]" in d.hint
+    for ok in ("c = sum(b, company)", "c = b[meta] * 2", "c = mean(b, company) + 1"):
+        r = evaluate(m, "base", parse_overrides(m, [ok]))
+        assert r.series("c")[1] is not None
