@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import re
 import sys
-from contextlib import contextmanager
 
 from files.reading import Texts, UsageError, read_text
 from files.writing import write_file
@@ -52,22 +50,13 @@ def load(path: str, texts: Texts):
     return model
 
 
-@contextmanager
 def without_cycle_collector():
-    """Pause Python's cycle collector while a command builds its output.
+    """The cycle collector paused while a command builds its output (a model with
+    dims has a row per member combination): `engine.collector`, imported late as
+    every engine module here is, so that `scn --help` stays fast."""
+    from engine.collector import paused_collector
 
-    A model with dims has a row per member combination (200,000 for 200
-    variables over 1,000 members): tuples and strings with no reference
-    cycles, yet each pass of the collector walks every object made so far,
-    the model's included. Memory is still freed by reference counting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return paused_collector()
 
 
 def load_scenario(args, texts: Texts):

@@ -9,10 +9,7 @@
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -20,41 +17,24 @@ import polars as pl
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.hidden import text_warnings
-from dsl.parser import failed_definitions, parse_statement
+from dsl.parser import failed_definitions
 from dsl.document import parse_document
 from engine.check import Checked, check_scenario
+from engine.collector import paused_collector
 from engine.distributions import parameter_warnings
 from engine.frame import BATCH, YEAR
-from engine.model import OVERRIDES, Covers, Model, Piece, cover, cover_over, pieces_of
+from engine.model import OVERRIDES, Covers, Model, cover, cover_over
 from engine.plan import Frames, Plan, compile_plan, run_frames
-from engine.resolve import BASE, overlaps, resolve
+from engine.overrides import Overrides, parse_overrides  # noqa: F401 (re-exported)
+from engine.resolve import BASE, resolve
 from engine.unit_check import unit_warnings
-from engine.uses import Use, UseCollector
+from engine.uses import collect_uses as _collect, uses_of  # noqa: F401 (re-exported)
 
-Overrides = Mapping[str, tuple[Piece, ...]]
-
-
-@contextmanager
-def _without_cycle_collector():
-    """Pause Python's cycle collector while building a model.
-
-    Models are trees of small frozen objects with no reference cycles, so
-    the collector finds nothing, yet each of its passes walks every object
-    built so far: on a 10,000-variable file it was a third of the load
-    time. Memory is still freed by reference counting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_model(text: str, source: str = "<text>") -> Model:
     """Parse, resolve and check a whole file; raise one ScnError with all its errors."""
-    with _without_cycle_collector():
+    with paused_collector():
         return _load_model(text, source)
 
 
@@ -90,25 +70,6 @@ def _about(d: Diagnostic, code: str, names: set[str]) -> bool:
 
 def _sourced(d: Diagnostic, source: str) -> Diagnostic:
     return d if d.source else replace(d, source=source)
-
-
-def uses_of(model: Model, piece: Piece) -> tuple[Use, ...]:
-    """What a piece reads (cached per model and piece)."""
-    hit = model.cache.uses.get(piece)
-    if hit is None:
-        hit = model.cache.uses.put(piece, _collect(model, piece)[0])
-    return hit
-
-
-def _collect(model: Model, piece: Piece) -> tuple[tuple[Use, ...], list[Diagnostic]]:
-    collector = model.cache.collector
-    if collector is None:
-        collector = model.cache.collector = UseCollector(
-            set(model.variables), model.axis, model.dims, model.member_of, model.dims_of)
-    uses, errors = collector.collect(piece.expr, whole_definition=False)
-    if collector.draws:
-        model.cache.draws.put(piece, tuple(collector.draws))
-    return tuple(uses), errors
 
 
 def _structure_errors(model: Model) -> list[Diagnostic]:
@@ -166,107 +127,6 @@ def _in_scenario(e: Diagnostic, scenario: str) -> Diagnostic:
         return e
     return replace(e, message=f"{e.message} (in scenario '{scenario}')",
                    subject=replace(e.subject, scenario=scenario))
-
-
-def parse_overrides(model: Model, texts: Sequence[str], source: str = OVERRIDES) -> Overrides:
-    """`--set` definitions, one layer on top of the chosen scenario, as a scenario block would be.
-
-    The texts are numbered as the lines of a file named `source`: an error in
-    the second one is reported at `--set:2:COL`.
-    """
-    errors: list[Diagnostic] = []
-    layer: dict[str, list[Piece]] = {}
-    for k, text in enumerate(texts):
-        try:
-            node = parse_statement(text, k + 1)  # the k-th override is line k+1 of `source`
-        except ScnError as e:
-            errors.extend(replace(d, source=source) for d in e.diagnostics)
-            continue
-        if not isinstance(node, A.Definition):
-            errors.append(Diagnostic("expected a definition such as: asic_share[2030] = 55%",
-                                     node.span, source=source, code="not-a-definition"))
-            continue
-        if node.name not in model.info:
-            from engine.uses import suggest
-            hint = suggest(node.name, model.variables, loose=True)
-            errors.append(Diagnostic(f"unknown variable '{node.name}'", node.name_span, hint,
-                                     source=source, code="unknown-variable",
-                                     subject=Subject(variable=node.name)))
-            continue
-        errs: list[Diagnostic] = []
-        if node.annotation is not None and node.annotation != model.annotations.get(node.name):
-            errs.append(_override_annotation(model, node))
-        pieces = pieces_of(node, OVERRIDES, model.axis, errs, model.member_of, model.dims)
-        if isinstance(node.expr, A.MemberMap) or node.members:
-            errs.extend(_overrides_dims(model, node))
-        elif model.dims:
-            errs.extend(_overrides_reads_dims(model, node))
-        for p in pieces:
-            errs.extend(_collect(model, p)[1])
-        errors.extend(replace(d, source=source) for d in errs)
-        layer.setdefault(node.name, []).extend(pieces)
-    for pieces in layer.values():
-        errors.extend(replace(d, source=source) for d in overlaps(pieces, model.axis))
-    if errors:
-        raise ScnError(errors)
-    return {k: tuple(v) for k, v in layer.items()}
-
-
-def _override_annotation(model: Model, node: A.Definition) -> Diagnostic:
-    """An override's annotation that is not the variable's own: a unit is declared
-    once, in the file (an override repeating it, copied from the file, is fine)."""
-    own = model.annotations.get(node.name)
-    hint = (f"'{node.name}' is {own.text} (line {own.span.line}): drop the annotation, "
-            f"--set takes the value alone" if own is not None else
-            "units are declared in the file: drop the annotation, --set takes the value alone")
-    return Diagnostic(f"an override cannot change the unit of '{node.name}'",
-                      node.annotation.span, hint, code="annotation",
-                      subject=Subject(variable=node.name))
-
-
-def _overrides_dims(model: Model, node: A.Definition) -> list[Diagnostic]:
-    """A `--set` may pin members only of dims the variable has (a file's
-    definitions add the dim instead; an override cannot change the model's shape)."""
-    has = model.dims_of.get(node.name, ())
-    named = [m for m in node.members]
-    if isinstance(node.expr, A.MemberMap):
-        named += [e.member for e in node.expr.entries]
-    out = []
-    for m in named:
-        hit = model.member_of.get(m.name)
-        if hit is not None and hit[0] not in has:
-            what = f"its dims: {', '.join(has)}" if has else "it has no dims"
-            out.append(Diagnostic(
-                f"'{node.name}' has no dim '{hit[0]}' ({what})", m.span,
-                "an override sets cells the variable has; add the dim in the file",
-                code="dim-mismatch", subject=Subject(variable=node.name)))
-            break
-    return out
-
-
-def _overrides_reads_dims(model: Model, node: A.Definition) -> list[Diagnostic]:
-    """An override that reads a variable per member of a dim the overridden variable
-    lacks (`--set 'c = b'`, b per company, c not): in the file, c would take the
-    dim; an override cannot change the model's shape, so it is refused (the frames
-    were laid out for c without it)."""
-    from engine.dims import reads
-
-    has = set(model.dims_of.get(node.name, ()))
-    for name, removed in reads(node.expr, model.dims, model.member_of):
-        extra = [d for d in model.dims_of.get(name, ()) if d not in removed and d not in has]
-        if not extra:
-            continue
-        at = next((n.span for n in A.walk(node.expr) if getattr(n, "name", None) == name),
-                  node.expr.span)
-        dim = extra[0]
-        first = model.dims[dim].members[0]
-        what = f"its dims: {', '.join(sorted(has))}" if has else "it has no dims"
-        return [Diagnostic(
-            f"'{name}' is per {dim}, '{node.name}' is not ({what})", at,
-            f"sum over it: sum({name}, {dim}); or pick one: {name}[{first}]; "
-            f"an override cannot give a variable a dim (the file can)",
-            code="dim-mismatch", subject=Subject(variable=node.name))]
-    return []
 
 
 def _free_name(name: str, taken: set[str]) -> str:
@@ -402,7 +262,7 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
     plans = model.cache.plans
     if not overrides and reuse is None and scenario in plans:
         return plans[scenario]
-    with _without_cycle_collector():
+    with paused_collector():
         plan = compile_plan(model, scenario, cov, graph, reuse)
     if not overrides:
         plans[scenario] = plan
@@ -412,7 +272,7 @@ def prepare(model: Model, scenario: str = BASE, overrides: Overrides | None = No
 def evaluate(model: Model, scenario: str = BASE, overrides: Overrides | None = None,
              batch: int = 1, given: dict[str, np.ndarray] | None = None) -> Result:
     plan = prepare(model, scenario, overrides)
-    with _without_cycle_collector():
+    with paused_collector():
         frames = run_frames(plan, batch=batch, given=given)
     return _result(plan, frames, None)
 
@@ -445,7 +305,7 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     warned = {w.subject.variable for w in previous.warnings} & set(plan.cover)
     if not changed:
         return _result(plan, previous.frames, warned)
-    with _without_cycle_collector():
+    with paused_collector():
         frames = run_frames(plan, previous=previous.frames, changed=changed)
     redone = plan.graph.downstream(changed)
     return _result(plan, frames, redone | warned)

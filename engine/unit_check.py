@@ -35,11 +35,10 @@ definition of every layer, at the expression that disagrees.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, Subject
+from engine.collector import paused_collector
 from engine.model import Model
 from engine.units import PERCENT_UNIT, UNITLESS, Unit, of_annotation
 
@@ -116,7 +115,7 @@ def definitions(model: Model) -> dict[str, list[tuple[A.Definition, str]]]:
 
 
 def _infer_all(model: Model) -> dict[str, Unit | None]:
-    with _paused_collector():
+    with paused_collector():
         env: dict[str, Unit | None] = {v: of_annotation(n) for v, n in model.annotations.items()}
         defs = definitions(model)
         free = [v for v in model.variables if v not in env]
@@ -135,19 +134,6 @@ def _infer_all(model: Model) -> dict[str, Unit | None]:
                 if not changed:
                     break
         return env
-
-
-@contextmanager
-def _paused_collector():
-    """No cycle collection while walking a large model: it finds nothing (the model is
-    a tree of frozen nodes) and each pass scans every object (a third of the time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _agreed(walker: Walker, defs) -> Unit | None:
@@ -424,7 +410,7 @@ HANDLERS = {
 
 
 def _warnings(model: Model) -> list[Diagnostic]:
-    with _paused_collector():
+    with paused_collector():
         return _warnings_of(model, _units(model))
 
 
@@ -439,7 +425,7 @@ def override_warnings(model: Model, overrides, source: str = "--set") -> list[Di
         for p in pieces:
             if all(p.definition is not d for d, _ in mine):
                 mine.append((p.definition, "base"))
-    with _paused_collector():
+    with paused_collector():
         return _warnings_of(model, _units(model), by_var, source)
 
 

@@ -457,3 +457,23 @@ HANDLERS = {
     A.Binary: UseCollector._operands,
     A.Paren: UseCollector._operands,
 }
+
+
+def uses_of(model, piece) -> tuple[Use, ...]:
+    """What a piece of a model reads (cached per model and piece)."""
+    hit = model.cache.uses.get(piece)
+    if hit is None:
+        hit = model.cache.uses.put(piece, collect_uses(model, piece)[0])
+    return hit
+
+
+def collect_uses(model, piece) -> tuple[tuple[Use, ...], list[Diagnostic]]:
+    """What a piece reads, and the errors found reading it (uncached)."""
+    collector = model.cache.collector
+    if collector is None:
+        collector = model.cache.collector = UseCollector(
+            set(model.variables), model.axis, model.dims, model.member_of, model.dims_of)
+    uses, errors = collector.collect(piece.expr, whole_definition=False)
+    if collector.draws:
+        model.cache.draws.put(piece, tuple(collector.draws))
+    return tuple(uses), errors
