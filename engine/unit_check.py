@@ -3,7 +3,6 @@
     unit_of(model, "gpu_compute")       # Unit PFLOPS (declared or inferred), or None
     unit_declared(model, "capex")       # True when the file annotates it
     aggregation_of(model, "customers")  # "last": the annotation's word, else None
-    rollup_aggregations(model)          # every variable's: the word, else mean for %, else sum
     unit_warnings(model)                # Diagnostics with code "unit", severity warning
 
 A variable's unit is its annotation; else the unit its definitions agree on
@@ -71,15 +70,6 @@ def aggregation_of(model: Model, var: str) -> str | None:
 def declared_aggregations(model: Model) -> dict[str, str]:
     """Every annotated aggregation word, for `engine.rollup.aggregations(..., declared=)`."""
     return {v: n.aggregation for v, n in model.annotations.items() if n.aggregation}
-
-
-def rollup_aggregations(model: Model) -> dict[str, str]:
-    """Every variable's roll-up across periods as LANGUAGE-2 section 2 says: the
-    annotation's word, else `mean` for a `%` unit (declared or inferred), else `sum`."""
-    from engine.rollup import aggregations
-
-    kinds = {v: "percent" for v, u in _units(model).items() if u is not None and u.shown == "%"}
-    return aggregations(model.variables, kinds, declared=declared_aggregations(model))
 
 
 def units(model: Model) -> dict[str, Unit | None]:

@@ -12,7 +12,8 @@ import pytest
 from cli.main import main
 from engine import evaluate, load_model
 from engine.rollup import LAST, aggregations, roll_up
-from engine.unit_check import (aggregation_of, declared_aggregations, rollup_aggregations,
+from display.kinds import aggregations_of
+from engine.unit_check import (aggregation_of, declared_aggregations,
                                unit_declared, unit_of, unit_warnings, units)
 
 HEAD = """\
@@ -242,9 +243,9 @@ def test_aggregation_of_and_the_roll_up_by_last():
     assert declared_aggregations(m) == {"customers": "last", "margin": "mean"}
     how = aggregations(m.variables, {}, declared=declared_aggregations(m))
     assert how["customers"] == LAST
-    assert rollup_aggregations(m) == {"new_customers": "sum", "customers": "last",
+    assert aggregations_of(m) == {"new_customers": "sum", "customers": "last",
                                       "margin": "mean"}
-    assert rollup_aggregations(load_model(
+    assert aggregations_of(load_model(
         "quarters 2025Q1..2025Q4\ng = 5%\nr = 1\n")) == {"g": "mean", "r": "sum"}
     r = evaluate(m, "base")
     years = roll_up(np.array(r.series("customers")), None, how["customers"], m.axis)
