@@ -1,5 +1,7 @@
 """The bundled scenarios: golden outputs, and the call's figures encoded faithfully."""
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -213,6 +215,78 @@ def test_a_bundled_scenario_checks_clean_runs_everywhere_and_is_formatted(path):
     fmt = scn("fmt", "--check", str(path))
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
     assert fmt.stderr == "0 files would be reformatted, 1 left unchanged\n"
+
+
+# ---------------------------------------------------------------- units (issue 13)
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
+def test_every_variable_of_a_bundled_scenario_says_its_unit(path):
+    """Each variable is annotated in the file (not inferred), and what the file
+    declares agrees with what its formulas compute: `scn check --strict` is clean."""
+    from engine.unit_check import unit_declared, unit_warnings, units
+    from test_cli import scn
+
+    m = load_model(path.read_text(), str(path))
+    missing = [v for v in m.variables if not unit_declared(m, v)]
+    assert missing == [], f"{path.name}: no unit annotation on {missing}"
+    assert all(u is not None for u in units(m).values())
+    assert unit_warnings(m) == []
+    strict = scn("check", "--strict", str(path))
+    assert strict.returncode == 0, strict.stdout + strict.stderr
+    assert strict.stderr == "" and "warning" not in strict.stdout
+    # every row of the CSV says its unit
+    run = scn("run", str(path), "--all-scenarios", "--format", "csv")
+    header, *rows = list(csv.reader(io.StringIO(run.stdout)))
+    assert header[:3] == ["scenario", "variable", "unit"]
+    assert rows and all(row[2] for row in rows)
+
+
+# What the numbers are, as the call (shared/seed/NOTES.md) and the comments say.
+AI_UNITS = {
+    "capex": "USD", "google_capex": "USD", "na_capex": "USD", "ai_capex": "USD",
+    "accel_spend": "USD", "asic_spend": "USD", "gpu_spend": "USD",
+    "optics_tam": "USD", "optics_by_speed": "USD", "optics_per_asic_point": "USD",
+    "capex_growth": "%", "na_capex_growth": "%", "ai_share": "%", "asic_share": "%",
+    "na_asic_share": "%", "optics_growth": "%", "excess_elasticity": "%", "speed_mix": "%",
+    "optics_cagr": "%", "capex_cagr": "%", "asic_cost_ratio": "%",
+    "asic_optics_multiplier": "x",  # call: ASIC pulls ~3.8x the optics of GPU
+    "gpu_cost_per_pflops": "USD/PFLOPS", "optics_per_pflops_gpu": "USD/PFLOPS",
+    "gpu_compute": "PFLOPS", "asic_compute": "PFLOPS", "total_compute": "PFLOPS",
+    "module_price": "USD/count", "module_units": "count", "units_by_speed": "count",
+    "gbps": "Gbps/count", "bandwidth_tbps": "Tbps", "gbps_per_pflops": "Gbps/PFLOPS",
+}
+UNIT_ECONOMICS_UNITS = {
+    "sales_marketing": "USD", "new_customers": "count", "cac": "USD/count",
+    "monthly_price": "USD/count/month", "gross_margin": "%",
+    "monthly_gross_profit": "USD/count/month", "monthly_churn": "1/month",
+    "lifetime_months": "month", "ltv": "USD/count", "ltv_to_cac": "x",
+    "payback_months": "month", "healthy": "1",
+}
+
+
+@pytest.mark.parametrize("name, expected", [("ai_capex", AI_UNITS),
+                                            ("unit_economics", UNIT_ECONOMICS_UNITS)])
+def test_the_bundled_units_are_what_the_numbers_are(name, expected):
+    from engine.unit_check import units
+
+    path = ROOT / "scenarios" / f"{name}.scn"
+    m = load_model(path.read_text(), str(path))
+    found = {v: u.text for v, u in units(m).items() if v in expected}
+    assert found == expected
+
+
+def test_the_bandwidth_converts_gbps_to_tbps_through_a_named_constant(ai):
+    """`/ 1000` would leave the bandwidth in Gbps for the unit check; the named
+    conversion (Gbps/Tbps) makes it Tbps and keeps every value."""
+    m, runs = ai
+    base = runs["base"]
+    assert base.series("gbps_per_tbps") == [1000.0] * len(m.years)
+    for s in SPEEDS:
+        bw = base.series("bandwidth_tbps", (s,))
+        expected = [u * base.value("gbps", 2024, (s,)) / 1000
+                    for u in base.series("units_by_speed", (s,))]
+        assert bw == expected, s
 
 
 # ---------------------------------------------------------------- the monthly SaaS build
