@@ -95,3 +95,15 @@ def as_style(kind) -> Style:
     if kind in KINDS:
         return Style(kind, COUNT if kind == "count" else "")
     raise ValueError(f"not a display style: {kind!r}")
+
+
+def style_of_ratio(top, bottom) -> Style:
+    """The style of a derivative d top / d bottom, whose unit is top's over bottom's
+    (`USD` per `PFLOPS`: `USD/PFLOPS`); plain when either unit is unknown. A derivative
+    is per whole unit of the input, so per 100% of a percentage: `USD / %` is USD;
+    a dimensionless one (% per %, % per plain unit) is a plain number, not a percentage:
+    it is a rate of change, and 0.05 read as 5.0% would hide "per unit of what"."""
+    if top is None or bottom is None:
+        return PLAIN
+    ratio = top / bottom
+    return PLAIN if ratio.dimensionless else style_of(ratio)

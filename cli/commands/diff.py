@@ -278,11 +278,18 @@ def _partial_notes(old: Side, new: Side) -> list[str]:
 # ---------------------------------------------------------------- words and numbers
 
 
-def _kinds(report: Report) -> dict[str, str]:
+def _kinds(report: Report) -> dict:
+    """Each variable's display style (`display.kinds`): NEW's, else OLD's (a snapshot
+    has no definitions to read units from: its values show as plain numbers)."""
     from display.kinds import kinds
 
     model = report.new.model or report.old.model
     return kinds(model) if model is not None else {}
+
+
+def _units_shown(report: Report) -> bool:
+    """Whether the tables have a unit column: when either file has an annotation."""
+    return any(getattr(side.model, "annotations", None) for side in (report.new, report.old))
 
 
 @dataclass
@@ -294,14 +301,14 @@ class _Formats:
     relative: object  # ... of the relative changes (signed %)
 
     @classmethod
-    def of(cls, cells, kind: str) -> _Formats:
-        from display.kinds import AMOUNT, PERCENT
+    def of(cls, cells, kind) -> _Formats:
+        from display.kinds import PERCENT, PLAIN
         from display.numbers import change_format, row_format
 
         values = [v for c in cells for v in (c.old, c.new)]
         rel = [c.relative for c in cells if c.relative is not None]
-        return cls(row_format(values, kind or AMOUNT),
-                   change_format([c.delta for c in cells], kind or AMOUNT),
+        return cls(row_format(values, kind or PLAIN),
+                   change_format([c.delta for c in cells], kind or PLAIN),
                    change_format(rel, PERCENT, unit="%"))
 
     def amount(self, v) -> str:
@@ -413,23 +420,33 @@ def table(report: Report, texts) -> str:
         method = _method(report)
         if method:
             out.append(method)
-        out += _grid(_cell_rows(report), indent="  ")
+        out += _grid(_cell_rows(report), _head(report), indent="  ")
     return "\n".join(printable(line) for line in out) + "\n"
 
 
 HEAD = ("scenario", "variable", "year", "old", "new", "change", "%", "from")
+UNIT_HEAD = ("scenario", "variable", "unit", "year", "old", "new", "change", "%", "from")
+
+
+def _head(report: Report) -> tuple[str, ...]:
+    return UNIT_HEAD if _units_shown(report) else HEAD
 
 
 def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
+    """A row per moved cell; with a unit column (`_head`) when a file has annotations:
+    the unit of a currency, count or other unit, blank for %, x and plain numbers."""
     kinds = _kinds(report)
+    with_unit = _units_shown(report)
     rows = []
     for scenario, row, cells in report.values.groups():  # row: `capex`, `capex[goog]`
-        fmt = _Formats.of(cells, kinds.get(cells[0].variable, ""))
+        style = kinds.get(cells[0].variable)
+        fmt = _Formats.of(cells, style)
+        unit = [style.label if style is not None else ""] if with_unit else []
         shown = [max(cells, key=_prominence)] if only_largest else cells
         for k, c in enumerate(shown):
             first = k == 0
             rows.append([scenario if first else "", row if first else "",
-                         report.values.label(c),
+                         *(unit if first else [""] * len(unit)), report.values.label(c),
                          fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
                          fmt.relative_text(c), _from(report, c, fmt)])
     return rows
@@ -440,8 +457,9 @@ def _prominence(c) -> tuple[float, float]:
     return (round(c.size, 6), abs(c.delta) if c.delta is not None else math.inf)
 
 
-def _grid(rows: list[list[str]], indent: str) -> list[str]:
-    return aligned([list(HEAD), *rows], left=(0, 1, 7), indent=indent)
+def _grid(rows: list[list[str]], head: tuple[str, ...], indent: str) -> list[str]:
+    left = (0, 1, 2, 8) if head == UNIT_HEAD else (0, 1, 7)
+    return aligned([list(head), *rows], left=left, indent=indent)
 
 
 # ---------------------------------------------------------------- Markdown (a PR comment)
@@ -470,7 +488,9 @@ def markdown(report: Report, texts) -> str:
         out.append("")
     if report.values is None or not report.values.cells:
         return "\n".join(out).rstrip("\n") + "\n"
-    head, rule = md_row(HEAD), md_rule("llrrrrrl")
+    columns = _head(report)
+    head = md_row(columns)
+    rule = md_rule("lllrrrrrl" if columns == UNIT_HEAD else "llrrrrrl")
     largest = _cell_rows(report, only_largest=True)
     # a variable with dims moves per member: its rows (capex[goog]) are listed each
     unit = "row" if any(c.cell.members for c in report.values.cells) else "variable"
