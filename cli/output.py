@@ -214,28 +214,45 @@ def _title(model, scenario: str) -> str:
     return printable(f"{model.title or model.source}: {label}")
 
 
+def unit_column(model) -> dict[str, str] | None:
+    """The unit column of a table for people (`Style.label`: the unit of a currency, a
+    count or another unit; blank for %, x, plain and unknown, which show their own
+    sign or need none); None for a model without annotations: no column."""
+    if not getattr(model, "annotations", None):
+        return None
+    return {v: s.label for v, s in kinds(model).items()}
+
+
 def to_table(model, runs: Runs, rows: Rows, with_scenario: bool = False,
              columns: Columns | None = None) -> str:
     cols = columns or Columns.of(model)
     kind = kinds(model)
+    labels = unit_column(model)
+    blank = [""] if labels is not None else []  # the unit column's cell of a heading row
+
+    def unit(v: str) -> list[str]:
+        return [labels[v]] if labels is not None else []
+
     width = len(cols)
     out = []
     for t in runs:
-        grid: list[list[str]] = [["", *cols.headers]]
+        grid: list[list[str]] = [["", *(["unit"] if blank else []), *cols.headers]]
         for section, variables in _groups(model, rows):
             if section is not None:
-                grid.append([printable(section)] + [""] * width)
+                grid.append([printable(section), *blank] + [""] * width)
             indent = "  " if section is not None else ""
             for group in variables:
                 v = group[0][1].variable
                 if not group[0][1].members:
-                    grid.append([indent + v, *format_row(t.series(group[0][0]), kind[v])])
+                    grid.append([indent + v, *unit(v), *format_row(t.series(group[0][0]),
+                                                                   kind[v])])
                     continue
-                grid.append([indent + v] + [""] * width)  # the heading row of a dimensioned one
+                # the heading row of a dimensioned one: its members carry the unit
+                grid.append([indent + v, *blank] + [""] * width)
                 for k, r in group:
-                    grid.append([indent + "  " + ", ".join(r.members),
+                    grid.append([indent + "  " + ", ".join(r.members), *unit(v),
                                  *format_row(t.series(k), kind[v])])
-        out += [_title(model, t.scenario), *aligned(grid), ""]
+        out += [_title(model, t.scenario), *aligned(grid, left=(0, 1) if blank else (0,)), ""]
     notes = footnote(cols, model.axis.period_word)
     if notes:  # once, under the last table: it holds for every scenario
         out[-1:] = [*notes, ""]
@@ -246,17 +263,22 @@ def to_markdown(model, runs: Runs, rows: Rows, with_scenario: bool = False,
                 columns: Columns | None = None) -> str:
     cols = columns or Columns.of(model)
     kind = kinds(model)
+    labels = unit_column(model)
+    head = ["variable", "unit"] if labels is not None else ["variable"]
     out = []
     for t in runs:
         out.append(f"### {md_cell(_title(model, t.scenario))}\n")
-        out.append(md_row(["variable", *cols.headers]))
-        out.append(md_rule("l" + "r" * len(cols)))
+        out.append(md_row([*head, *cols.headers]))
+        out.append(md_rule("l" * len(head) + "r" * len(cols)))
         for section, variables in _groups(model, rows):
             if section is not None:  # a heading row: its empty cells are one blank wide
-                out.append(f"| **{md_cell(printable(section))}** |" + " |" * len(cols))
+                out.append(f"| **{md_cell(printable(section))}** |"
+                           + " |" * (len(cols) + len(head) - 1))
             for group in variables:
                 for k, r in group:
-                    out.append(md_row([r.label, *format_row(t.series(k), kind[r.variable])]))
+                    unit = [md_cell(labels[r.variable])] if labels is not None else []
+                    out.append(md_row([r.label, *unit,
+                                       *format_row(t.series(k), kind[r.variable])]))
         out.append("")
     notes = footnote(cols, model.axis.period_word)
     if notes:  # a paragraph under the last table: one line each
@@ -368,13 +390,18 @@ def to_long_markdown(model, runs: Runs, rows: Rows, with_scenario: bool = True,
     cols = columns or Columns.of(model)
     names = long_columns(model, cols)
     kind = kinds(model)
+    labels = unit_column(model)  # a `unit` column after `variable`, as long CSV has
+    head = [*names[:2], "unit", *names[2:]] if labels is not None else list(names)
     # each row's values read as its row does in the wide table
     fmt = {(t.scenario, k): row_format(t.series(k), kind[r.variable])
            for t in runs for k, r in enumerate(rows)}
-    out = [md_row(names), md_rule("l" * (len(names) - 2) + "rr")]
+    out = [md_row(head), md_rule("l" * (len(head) - 2) + "rr")]
     n = len(cols)
-    for i, (scenario, *middle, year, x) in enumerate(long_rows(model, runs, rows, cols)):
-        out.append(md_row([scenario, *middle, str(year), fmt[scenario, (i // n) % len(rows)](x)]))
+    for i, (scenario, variable, *middle, year, x) in enumerate(
+            long_rows(model, runs, rows, cols)):
+        unit = [md_cell(labels[variable])] if labels is not None else []
+        out.append(md_row([scenario, variable, *unit, *middle, str(year),
+                           fmt[scenario, (i // n) % len(rows)](x)]))
     notes = footnote(cols, model.axis.period_word)
     if notes:
         out += ["", "  \n".join(f"_{md_cell(n)}_" for n in notes)]
@@ -391,11 +418,25 @@ def long_frame(model, runs: Runs, rows: Rows, columns: Columns | None = None):
     scen, variables, dims, years, values, defined = _long_arrays(model, runs, rows, cols)
     data = {"scenario": pl.Series("scenario", scen, dtype=pl.String),
             "variable": pl.Series("variable", variables, dtype=pl.String)}
+    shown = unit_texts(model)
+    if shown is not None:  # as the long CSV: null where the unit is unknown
+        data["unit"] = pl.Series("unit", [shown[v] or None for v in variables], dtype=pl.String)
     for name, d in zip(names[2:-2], dims):
         data[name] = pl.Series(name, d, dtype=pl.String).replace("", None)
     data[years.name] = years
     data["value"] = _floats("value", values, defined)
     return pl.DataFrame(data)
+
+
+def parquet_metadata(model, rows: Rows) -> dict[str, str] | None:
+    """The wide Parquet file's key-value metadata: `units`, a JSON object of each
+    column's unit (null when unknown), as JSON output's `"units"`; None for a model
+    without annotations (the file stays as it was). A wide frame has a column per
+    row, so the units cannot be a column of their own as in the long layout."""
+    shown = unit_texts(model)
+    if shown is None:
+        return None
+    return {"units": json.dumps({r.label: shown[r.variable] or None for r in rows})}
 
 
 def _floats(name: str, values: np.ndarray, defined: np.ndarray):

@@ -88,8 +88,9 @@ def test_json_says_partial_years_and_aggregations(tmp_path):
 def test_long_and_parquet_have_a_year_column(tmp_path):
     long = list(csv.reader(io.StringIO(run(tmp_path, str(MONTHLY), "--by", "year",
                                            "--format", "csv", "--long"))))
-    assert long[0] == ["scenario", "variable", "plan", "year", "value"]
-    assert long[1] == ["base", "price", "basic", "2025", "60.0"]
+    # the file has an annotation (pro_share: %): a unit column, as the wide CSV has
+    assert long[0] == ["scenario", "variable", "unit", "plan", "year", "value"]
+    assert long[1] == ["base", "price", "", "basic", "2025", "60.0"]
     for layout in ([], ["--long"]):
         out = tmp_path / f"o{len(layout)}.parquet"
         assert main(["run", str(QUARTERLY), "--by", "year", "--format", "parquet", *layout,
@@ -97,6 +98,23 @@ def test_long_and_parquet_have_a_year_column(tmp_path):
         frame = pl.read_parquet(out)
         assert frame.schema["year"] == pl.Int64
         assert sorted(set(frame.get_column("year").to_list())) == [2025, 2026, 2027]
+        assert "unit" not in frame.columns and "units" not in pl.read_parquet_metadata(out)
+
+
+def test_parquet_of_an_annotated_file_has_its_units(tmp_path):
+    # the long layout: a unit column after variable (null when unknown), as long CSV;
+    # the wide one: a column per row, so the units are the file's `units` metadata
+    long, wide = tmp_path / "l.parquet", tmp_path / "w.parquet"
+    for out, layout in ((long, ["--long"]), (wide, [])):
+        assert main(["run", str(MONTHLY), "--by", "year", "--format", "parquet", *layout,
+                     "-o", str(out)]) == 0
+    frame = pl.read_parquet(long)
+    assert frame.columns[:3] == ["scenario", "variable", "unit"]
+    units = dict(zip(frame.get_column("variable"), frame.get_column("unit")))
+    assert units["pro_share"] == "%" and units["mrr_total"] is None
+    meta = json.loads(pl.read_parquet_metadata(wide)["units"])
+    assert meta["pro_share"] == "%" and meta["mrr[pro]"] is None
+    assert pl.read_parquet(wide).get_column("pro_share").to_list() == pytest.approx([0.2, 0.2])
 
 
 def test_vars_and_set_work_rolled_up(tmp_path):

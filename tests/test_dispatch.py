@@ -23,7 +23,6 @@ import pytest
 from dsl import ast as A
 from dsl import format as dsl_format
 from dsl.parser import parse_statement
-from display import kinds as display_kinds
 from engine import cells, compare, polars_expr, symbolic, unit_check, uses
 from engine.axis import TimeAxis
 from engine.functions import FUNCTIONS, Context, Function, each, each_cell, keep
@@ -39,7 +38,6 @@ TABLES = {
     "engine.symbolic": symbolic.HANDLERS,
     "engine.compare (meaning)": compare.HANDLERS,
     "engine.uses": uses.HANDLERS,
-    "display.kinds": display_kinds.HANDLERS,
     "engine.unit_check": unit_check.HANDLERS,
 }
 AXIS = TimeAxis.of_years(2024, 2027)
@@ -69,7 +67,6 @@ BACKENDS = {
     "sympy": lambda n: symbolic.Builder(Context(AXIS)).expr(n),
     "meaning": compare.meaning,
     "uses": lambda n: uses.UseCollector(set(), AXIS).collect(n),
-    "display kinds": lambda n: display_kinds.is_percent(n, lambda name: display_kinds.AMOUNT),
     "units": lambda n: unit_check.Walker({}, frozenset(), None).unit(n),
 }
 

@@ -108,7 +108,7 @@ def test_explain_and_textconv_print_labels(capsys):
     assert "revenue[us, 2025Q3] = 100.0M" in out
     code, out, _ = scn(capsys, "textconv", MONTHLY)
     head = next(line for line in out.splitlines() if line.startswith("scenario"))
-    assert head.split()[2:5] == ["2025-10", "2025-11", "2025-12"]
+    assert head.split()[2:6] == ["unit", "2025-10", "2025-11", "2025-12"]  # pro_share: %
 
 
 def test_fmt_keeps_labels_as_written(tmp_path, capsys):

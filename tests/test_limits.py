@@ -202,12 +202,12 @@ def test_the_derivative_along_a_long_chain(tmp_path, backwards):
 
 
 def test_kinds_of_a_chain_match_file_order_and_back():
-    from display.kinds import PERCENT, kinds
+    from display.kinds import PERCENT, PLAIN, kinds
 
     text = "years 2024..2025\n" + "\n".join(
-        [f"g{i} = g{i + 1} + 1%" for i in range(DEPTH)] + [f"g{DEPTH} = 2%", "a = g0 * 3"]) + "\n"
+        [f"g{i} = g{i + 1} + 1%" for i in range(DEPTH)] + [f"g{DEPTH} = 2%", "a = g0 * 3", "b = g0 * g0"]) + "\n"
     k = kinds(load_model(text, "m.scn"))
-    assert all(k[f"g{i}"] == PERCENT for i in range(DEPTH + 1)) and k["a"] == "amount"
+    assert all(k[f"g{i}"] == PERCENT for i in range(DEPTH + 1)) and k["a"] == PERCENT and k["b"] == PLAIN
 
 
 def test_a_definition_too_deep_for_sympy_is_an_error_at_it(tmp_path):

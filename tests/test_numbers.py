@@ -8,9 +8,8 @@ import re
 
 import pytest
 
-from display.kinds import AMOUNT, CALLS, PERCENT, kinds
+from display.kinds import AMOUNT, MULTIPLE, PERCENT, PLAIN, Style, kinds
 from engine import load_model
-from engine.functions import FUNCTIONS
 from display.numbers import change_format, format_row, format_value
 from tui.widgets.format import format_change
 from test_cli import scn
@@ -65,7 +64,7 @@ def assert_one_decimal_count(cells: list[str], what: str) -> None:
 def mixed(tmp_path):
     f = tmp_path / "m.scn"
     f.write_text("years 2024..2027\nrate = {2024: 5%, 2025: 5.25%, 2026: 6%, 2027: 6.7%}\n"
-                 "small = rate * 1\nflag = if(t > 2025, 1, 0)\nprice = {2024: 99, 2025: 99, "
+                 "one = 1\nsmall = rate * one\nflag = if(t > 2025, 1, 0)\nprice = {2024: 99, 2025: 99, "
                  "2026: 119.5, 2027: 119}\nrevenue = price * 1k\n")
     return f
 
@@ -107,31 +106,31 @@ def test_percentage_points_are_pp_everywhere(tmp_path):
     assert "+2.0pp" in tornado and "pt" not in tornado.replace("input", "")
 
 
-# ---------------------------------------------------------------- display kinds
+# ---------------------------------------------------------------- display styles
 
 
-def test_the_kinds_pass_names_only_real_functions():
-    # (that it handles every node is tests/test_dispatch.py's)
-    assert set(CALLS) <= set(FUNCTIONS)
-
-
-@pytest.mark.parametrize("rhs, kind", [
-    ("5%", PERCENT), ("5", AMOUNT), ("(5%)", PERCENT), ("-p", PERCENT), ("not p", AMOUNT),
-    ("p + 1%", PERCENT), ("p - 1%", PERCENT), ("p * p", PERCENT), ("p / p", AMOUNT),
-    ("p + a", AMOUNT), ("p > 1%", AMOUNT), ("p[t-1]", PERCENT), ("p[2024]", PERCENT),
-    ("t", AMOUNT), ("1% to 3%", PERCENT), ("1% to 3", AMOUNT), ("{2024: 1%, 2025: 2%}", PERCENT),
-    ("{2024: 1%, 2025: 2}", AMOUNT), ("growth(a)", PERCENT), ("cagr(a, 2024, 2025)", PERCENT),
-    ("interp({2024: 1%, 2025: 2%})", PERCENT), ("step({2024: 1, 2025: 2})", AMOUNT),
-    ("normal(5%, 1%)", PERCENT), ("uniform(1, 2)", AMOUNT), ("triangular(1%, 2%, 3%)", PERCENT),
-    ("min(p, 1%)", PERCENT), ("max(p, a)", AMOUNT), ("clamp(p, 0%, 1%)", PERCENT),
-    ("max(p[2024..2025])", PERCENT), ("min(a[2024..2025])", AMOUNT), ("round(p, 2)", PERCENT),
-    ("abs(p)", PERCENT), ("if(a > 1, 1%, p)", PERCENT),
-    ("if(a > 1, 1%, a)", AMOUNT), ("mean(p[2024..2025])", PERCENT), ("sum(p[2024..2025])", AMOUNT),
-    ("sqrt(p)", AMOUNT), ("lognormal(1%, 1%)", AMOUNT),
+@pytest.mark.parametrize("rhs, style", [
+    ("5%", PERCENT), ("5", PLAIN), ("(5%)", PERCENT), ("-p", PERCENT), ("p + 1%", PERCENT),
+    ("p - 1%", PERCENT), ("p * 2", PERCENT), ("p * p", PLAIN), ("p / p", PLAIN),
+    ("p[2025]", PERCENT), ("p[2024]", PERCENT), ("t", PLAIN), ("1% to 3%", PERCENT),
+    ("{2024: 1%, 2025: 2%}", PERCENT), ("cagr(a, 2024, 2025)", PERCENT),
+    ("interp({2024: 1%, 2025: 2%})", PERCENT), ("normal(5%, 1%)", PERCENT),
+    ("min(p, 1%)", PERCENT), ("max(p[2024..2025])", PERCENT), ("round(p, 2)", PERCENT),
+    ("abs(p)", PERCENT), ("if(a > 1, 1%, p)", PERCENT), ("mean(p[2024..2025])", PERCENT),
+    ("m * 2", MULTIPLE), ("c * 2", Style("currency", "USD")), ("c / c", PLAIN),
+    ("c * m", Style("currency", "USD")), ("n + 1", Style("count", "count")),
+    ("c / n", Style("amount", "USD/count")), ("e", Style("currency", "EUR")),
+    ("sum(c[2024..2025])", Style("currency", "USD")), ("c / g", Style("amount", "USD/PFLOPS")),
+    ("g", Style("amount", "PFLOPS")), ("a", PLAIN), ("a * c", PLAIN),
 ])
-def test_a_definition_reads_as_a_percentage_when_it_is_written_in_percent(rhs, kind):
-    # x[2024] reads as a percentage (and reads no year before it): x is one when x[2025] is;
-    # a year map is a whole definition
-    x = f"x = {rhs}" if rhs.startswith("{") else f"x[2024] = 1%\nx[2025] = {rhs}"
-    m = load_model(f"years 2024..2025\np = 2%\na = 3\n{x}\n", "k.scn")
-    assert kinds(m)["x"] == kind
+def test_a_variable_shows_by_its_unit_declared_or_inferred(rhs, style):
+    # a = 3 says nothing of what it counts: unknown, plain; the name never decides
+    m = load_model("years 2024..2025\np = 2%\na = 3\nc: USD = 5\ne: EUR = 1\nn: count = 2\n"
+                   f"m: x = 3.8\ng: PFLOPS = 7\nx = {rhs}\n", "k.scn")
+    assert kinds(m)["x"] == style and kinds(m)["x"].unit == style.unit
+
+
+def test_names_say_nothing_of_how_a_variable_shows():
+    m = load_model("years 2024..2025\ngoog_exit_run_rate = 5.68T\nwallet_share = 5B\n"
+                   "capex_margin = 0.2\nshare_of_x = 0.3\n", "k.scn")
+    assert set(kinds(m).values()) == {PLAIN}

@@ -18,12 +18,12 @@ its own, so that a report's columns are always what the command line says.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 
 from cli import common
 from cli.columns import BY_CHOICES
-from cli.render import aligned, md_cell, md_row, md_rule
+from cli.diff_cells import UNIT_HEAD, cell_rows, grid, head_of
+from cli.render import md_cell, md_row, md_rule
 from cli.snapshot import add_scenario_options
 from dsl.text import printable
 from files.reading import UsageError
@@ -278,71 +278,6 @@ def _partial_notes(old: Side, new: Side) -> list[str]:
 # ---------------------------------------------------------------- words and numbers
 
 
-def _kinds(report: Report) -> dict[str, str]:
-    from display.kinds import kinds
-
-    model = report.new.model or report.old.model
-    return kinds(model) if model is not None else {}
-
-
-@dataclass
-class _Formats:
-    """One variable's columns, each with one number of decimals across its years."""
-
-    value: object  # display.numbers.RowFormat of old and new values
-    change: object  # ... of the changes (signed, pp for percentages)
-    relative: object  # ... of the relative changes (signed %)
-
-    @classmethod
-    def of(cls, cells, kind: str) -> _Formats:
-        from display.kinds import AMOUNT, PERCENT
-        from display.numbers import change_format, row_format
-
-        values = [v for c in cells for v in (c.old, c.new)]
-        rel = [c.relative for c in cells if c.relative is not None]
-        return cls(row_format(values, kind or AMOUNT),
-                   change_format([c.delta for c in cells], kind or AMOUNT),
-                   change_format(rel, PERCENT, unit="%"))
-
-    def amount(self, v) -> str:
-        return self.value(v) if v is not None else "empty"
-
-    def delta(self, d) -> str:
-        return "" if d is None else self.change(d)
-
-    def relative_text(self, c) -> str:
-        r = c.relative
-        if r is None:
-            return "new" if c.old is None else "emptied"
-        if math.isnan(r):
-            return "n/a"
-        if math.isinf(r):
-            return "from 0"
-        return self.relative(r)
-
-
-def _from(report: Report, c, fmt: _Formats) -> str:
-    """Which changed assumptions moved this cell, and by how much when several did."""
-    from engine.compare import moved
-
-    att = report.attribution
-    if att is None or att.method == "none":
-        return ""
-    if att.exact:
-        return "[1]"
-    if c.delta is None:
-        return ""
-    shares = att.shares(c, report.rtol, report.atol)
-    explained = sum(d for _, d in shares)
-    rest_moves = moved(c.old + explained, c.new, report.rtol, report.atol)
-    if len(shares) == 1 and not rest_moves:
-        return f"[{shares[0][0] + 1}]"
-    parts = [f"[{i + 1}] {fmt.delta(d)}" for i, d in shares]
-    if rest_moves:
-        parts.append(f"interaction {fmt.delta(c.new - c.old - explained)}")
-    return ", ".join(parts)
-
-
 def summary(report: Report) -> str:
     n = len(report.changes)
     parts = []
@@ -413,35 +348,8 @@ def table(report: Report, texts) -> str:
         method = _method(report)
         if method:
             out.append(method)
-        out += _grid(_cell_rows(report), indent="  ")
+        out += grid(cell_rows(report), head_of(report), indent="  ")
     return "\n".join(printable(line) for line in out) + "\n"
-
-
-HEAD = ("scenario", "variable", "year", "old", "new", "change", "%", "from")
-
-
-def _cell_rows(report: Report, only_largest: bool = False) -> list[list[str]]:
-    kinds = _kinds(report)
-    rows = []
-    for scenario, row, cells in report.values.groups():  # row: `capex`, `capex[goog]`
-        fmt = _Formats.of(cells, kinds.get(cells[0].variable, ""))
-        shown = [max(cells, key=_prominence)] if only_largest else cells
-        for k, c in enumerate(shown):
-            first = k == 0
-            rows.append([scenario if first else "", row if first else "",
-                         report.values.label(c),
-                         fmt.amount(c.old), fmt.amount(c.new), fmt.delta(c.delta),
-                         fmt.relative_text(c), _from(report, c, fmt)])
-    return rows
-
-
-def _prominence(c) -> tuple[float, float]:
-    """The largest relative move; among equal ones (to 6 digits), the largest absolute one."""
-    return (round(c.size, 6), abs(c.delta) if c.delta is not None else math.inf)
-
-
-def _grid(rows: list[list[str]], indent: str) -> list[str]:
-    return aligned([list(HEAD), *rows], left=(0, 1, 7), indent=indent)
 
 
 # ---------------------------------------------------------------- Markdown (a PR comment)
@@ -470,8 +378,10 @@ def markdown(report: Report, texts) -> str:
         out.append("")
     if report.values is None or not report.values.cells:
         return "\n".join(out).rstrip("\n") + "\n"
-    head, rule = md_row(HEAD), md_rule("llrrrrrl")
-    largest = _cell_rows(report, only_largest=True)
+    columns = head_of(report)
+    head = md_row(columns)
+    rule = md_rule("lllrrrrrl" if columns == UNIT_HEAD else "llrrrrrl")
+    largest = cell_rows(report, only_largest=True)
     # a variable with dims moves per member: its rows (capex[goog]) are listed each
     unit = "row" if any(c.cell.members for c in report.values.cells) else "variable"
     out += [f"**Largest move of each {unit}**", "", head, rule,
@@ -481,7 +391,7 @@ def markdown(report: Report, texts) -> str:
     method = _method(report)
     if method:
         out += [f"_{method}_", ""]
-    rows = _cell_rows(report)
+    rows = cell_rows(report)
     out += [f"<details><summary>All {len(report.values.cells)} moved cells</summary>", "",
             head, rule, *(_md_row(r) for r in rows[:MD_ROWS]), ""]
     if len(rows) > MD_ROWS:

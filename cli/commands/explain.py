@@ -66,15 +66,18 @@ def run(args, texts) -> int:
 
 class _View:
     def __init__(self, model, texts, scenario: str, result):
+        from cli.output import unit_texts
         from display.kinds import kinds
 
         self.model, self.texts, self.scenario, self.result = model, texts, scenario, result
         self.kind = kinds(model)
+        self.units = unit_texts(model)  # JSON's `unit` per cell, in a file with annotations
         self._lines: dict[str, list[str]] = {}
         self.formats: dict = {}
 
     def value(self, node) -> str:
-        """A cell's value as its variable's row shows it (one number of decimals per variable)."""
+        """A cell's value as its variable's row shows it (one number of decimals per
+        variable), with its unit after it where it has one to name (`85.1B USD`)."""
         from display.numbers import row_format
 
         name = node.cell.variable
@@ -82,7 +85,7 @@ class _View:
             return "empty"
         if name not in self.formats:
             self.formats[name] = row_format(self._all_values(name), self.kind[name])
-        return self.formats[name](node.value)
+        return self.formats[name].text(node.value)
 
     def _all_values(self, name: str) -> list:
         """A variable's values, every member's row (one format per variable)."""
@@ -194,8 +197,10 @@ class _View:
             source, line = self.where(n.piece)
             v = n.value
             v = v if v is None or math.isfinite(v) else full_precision(v)
-            out = {"cell": n.cell.label(self.model.axis), "value": v, "source": source, "line": line,
-                   "definition": self.definition(n.piece)}
+            out = {"cell": n.cell.label(self.model.axis), "value": v}
+            if self.units is not None:
+                out["unit"] = self.units[n.cell.variable] or None
+            out.update(source=source, line=line, definition=self.definition(n.piece))
             if n.seen:
                 out["shown_above"] = True
             if n.cut:

@@ -55,17 +55,23 @@ def _json(model, scenario: str, g) -> str:
 
 
 def _table(model, scenario: str, g) -> str:
+    """For people: the answer and the target with their units (`capex = 120.0B USD`,
+    `asic_share = 42.3%`), a shift of a percentage in points, the row it moved."""
+    from cli.output import unit_column
     from display.kinds import kinds
     from display.numbers import format_row, format_value
 
     kind = kinds(model)
     out_kind, in_kind = kind[g.output.variable], kind[g.vary.variable]
     cell, target = g.vary.label(model.axis), g.output.label(model.axis)
-    lines = [f"goal: {target} = {format_value(g.target, out_kind)}   "
-             f"(scenario {scenario})", ""]
+
+    def shown(v: float, k) -> str:
+        return format_value(v, k, with_unit=True)
+
+    lines = [f"goal: {target} = {shown(g.target, out_kind)}   (scenario {scenario})", ""]
     if g.vary.whole:
         sign = "+" if g.value >= 0 else "-"
-        shift = format_value(abs(g.value), in_kind)
+        shift = shown(abs(g.value), in_kind)
         if in_kind == "percent":  # a shift of a percentage is in percentage points
             shift = f"{abs(g.value) * 100:,.2f}pp"
         word = model.axis.period_word
@@ -74,22 +80,23 @@ def _table(model, scenario: str, g) -> str:
         lines.append(f"  {cell} shifted by {sign}{shift} {every}   "
                      f"(exactly {full_precision(g.value)})")
     else:
-        lines.append(f"  {cell} = {format_value(g.value, in_kind)}, was "
-                     f"{format_value(g.base, in_kind)}   (exactly {full_precision(g.value)})")
+        lines.append(f"  {cell} = {shown(g.value, in_kind)}, was "
+                     f"{shown(g.base, in_kind)}   (exactly {full_precision(g.value)})")
     lines.append(f"  solved: {g.method}; {g.detail}")
     lines.append(f"  check: {target} re-evaluated = "
-                 f"{format_value(g.achieved, out_kind)} ({full_precision(g.achieved)})")
+                 f"{shown(g.achieved, out_kind)} ({full_precision(g.achieved)})")
     lines.append("")
     years = list(model.axis.labels())
+    labels = unit_column(model)  # a unit column, as scn run's table has, in a file with units
+    unit = [labels[g.vary.variable]] if labels is not None else []
     if g.rows:  # with dims: a row per member moved (the first ROWS of them)
-        lines += _member_rows(g, years, in_kind)
+        lines += _member_rows(g, years, in_kind, unit)
     else:
-        vals = format_row(g.values, in_kind)
-        widths = [max(len(a), len(b)) for a, b in zip(years, vals)]
-        name_w = len(g.vary.variable)
-        lines.append(" " * (name_w + 4) + "  ".join(y.rjust(w) for y, w in zip(years, widths)))
-        lines.append(f"  {g.vary.variable}" + "  "
-                     + "  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+        from cli.render import aligned
+
+        grid = [["", *(["unit"] if unit else []), *years],
+                [g.vary.variable, *unit, *format_row(g.values, in_kind)]]
+        lines += [f"  {line}" for line in aligned(grid, left=(0, 1) if unit else (0,))]
     lines.append("")
     lines.append("reproduce it with:")
     sets = " ".join(f"--set '{d}'" for d in g.override.split("\n"))
@@ -100,16 +107,16 @@ def _table(model, scenario: str, g) -> str:
 ROWS = 10  # member rows shown of a goal that moves every member
 
 
-def _member_rows(g, years: list[str], kind: str) -> list[str]:
+def _member_rows(g, years: list[str], kind, unit: list[str]) -> list[str]:
     from cli.render import aligned
     from display.numbers import format_row
 
     shown = g.rows[:ROWS]
     values = format_row([v for _, row in g.rows for v in row], kind)
     n = len(years)
-    grid = [["", *years]] + [[label, *values[k * n:(k + 1) * n]]
-                             for k, (label, _) in enumerate(shown)]
-    out = [f"  {line}" for line in aligned(grid)]
+    grid = [["", *(["unit"] if unit else []), *years]] + [
+        [label, *unit, *values[k * n:(k + 1) * n]] for k, (label, _) in enumerate(shown)]
+    out = [f"  {line}" for line in aligned(grid, left=(0, 1) if unit else (0,))]
     if len(g.rows) > ROWS:
         out.append(f"  ... and {len(g.rows) - ROWS:,} more members, moved alike")
     return out

@@ -78,7 +78,9 @@ def _run(args, texts, model) -> int:
     if args.format == "parquet":
         frame = (output.long_frame if args.long else output.wide_frame)(model, runs, rows,
                                                                          columns)
-        _write_parquet(frame, args.output)
+        # the long frame has a unit column; the wide one says its columns' units here
+        metadata = None if args.long else output.parquet_metadata(model, rows)
+        _write_parquet(frame, args.output, metadata)
         return common.OK
     render = (output.LONG_RENDERERS if args.long else output.RENDERERS)[args.format]
     common.write(render(model, runs, rows, with_scenario=args.all_scenarios, columns=columns),
@@ -86,8 +88,8 @@ def _run(args, texts, model) -> int:
     return common.OK
 
 
-def _write_parquet(frame, path: str) -> None:
+def _write_parquet(frame, path: str, metadata: dict[str, str] | None = None) -> None:
     """Parquet bytes, complete in memory, then written by the one writer (as text is)."""
     buffer = io.BytesIO()
-    frame.write_parquet(buffer)
+    frame.write_parquet(buffer, metadata=metadata)
     write_file(path, buffer.getvalue())

@@ -114,7 +114,7 @@ class Tornado:
 
     model: Model
     overrides: Overrides | None
-    kind: dict[str, str]  # display kinds (display.kinds)
+    kind: dict  # each variable's display style (display.kinds)
     output: str
     year: int
     scenario: str
@@ -180,10 +180,14 @@ def _js(v):
 
 
 def _tornado_for_people(t: Tornado, markdown: bool) -> str:
-    """The table (the terminal, with bars) or Markdown."""
-    from display.kinds import AMOUNT
+    """The table (the terminal, with bars) or Markdown. Values stand without a unit
+    column, so each carries its unit (`85.1B USD`); a derivative's unit is the
+    output's over the input's (`display.styles.style_of_ratio`)."""
+    from display.kinds import PLAIN
     from display.numbers import format_value, row_format
+    from display.styles import style_of_ratio
     from engine import evaluate
+    from engine.unit_check import units
 
     kind, output, year, scenario, pct, rows = t.kind, t.output, t.year, t.scenario, t.pct, t.rows
     if not rows:
@@ -194,16 +198,20 @@ def _tornado_for_people(t: Tornado, markdown: bool) -> str:
                    for v in {output, *(r.input.split("[")[0] for r in rows)}}
     p = f"{pct * 100:g}%"
     okind = kind[output]
+    unit = units(t.model)
 
-    def base_kind(label: str) -> str:
-        return kind.get(label.split("[")[0], AMOUNT)
+    def base_kind(label: str):
+        return kind.get(label.split("[")[0], PLAIN)
+
+    def derivative(r) -> str:
+        style = style_of_ratio(unit.get(output), unit.get(r.input.split("[")[0]))
+        return format_value(r.derivative, style, with_unit=True)
     head = ["input", "base", "d/d input", f"-{p} est", f"-{p} exact", f"+{p} est",
             f"+{p} exact"]
     body = [[r.input + (" *" if r.shift is not None else ""),
-             base_format[r.input.split("[")[0]](r.base_value),
-             format_value(r.derivative, AMOUNT),
-             *_changes(r, okind)] for r in rows]
-    title = (f"Tornado: {t.cell} = {base_format[output](rows[0].output_value)}, "
+             base_format[r.input.split("[")[0]].text(r.base_value),
+             derivative(r), *_changes(r, okind)] for r in rows]
+    title = (f"Tornado: {t.cell} = {base_format[output].text(rows[0].output_value)}, "
              f"scenario {scenario}; each input scaled by -{p} and +{p}")
     if markdown:
         lines = [f"### {title}", "", md_row(head), md_rule("l" + "r" * (len(head) - 1))]
@@ -241,7 +249,7 @@ def _all_values(model, result, v: str) -> list:
     return [x for _, _, row in result.rows([v]) for x in row]
 
 
-def _changes(r, kind: str) -> list[str]:
+def _changes(r, kind) -> list[str]:
     """The four changes of a row, signed, with one number of decimals (pp for a percentage)."""
     from display.numbers import change_format
 
@@ -336,10 +344,15 @@ def _derivatives_json(model, y, scenario, found) -> str:
 
 
 def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
-    from display.kinds import AMOUNT, PERCENT, kinds
+    from cli.output import unit_column
+    from display.kinds import PERCENT, PLAIN, kinds
     from display.numbers import format_row
+    from display.styles import style_of_ratio
+    from engine.unit_check import units
 
     kind = kinds(model)
+    labels = unit_column(model)  # a unit column, as scn run's, in a file with annotations
+    unit = units(model)
     years = [y.year] if y.year is not None else list(model.years)
     idx = [model.axis.index(yr) for yr in years]
     headers = [model.axis.label(i) for i in idx]
@@ -360,15 +373,22 @@ def _derivatives_table(model, y, scenario, found, markdown: bool) -> str:
         body += [f"  note: {note}" for note in filter(None, f.note.split("; "))]
         lines += ["```", *body, "```"] if markdown else body
         lines.append("")
-        # each row with one number of decimals across its years
-        rows = [(d.output, format_row(_pick(d.output_values, d.years, years),
-                                      kind[d.output.split("[")[0]])),
-                (f"d {d.output} / d {d.wrt}", format_row(_at(d.derivative, idx), AMOUNT))]
+        # each row with one number of decimals across its years; the derivative's unit
+        # is the output's over the input's, per 1pp of a percentage the output's
+        out_name = d.output.split("[")[0]
+        per = style_of_ratio(unit.get(out_name), unit.get(wrt_name))
+        rows = [(d.output, kind[out_name].label,
+                 format_row(_pick(d.output_values, d.years, years), kind[out_name])),
+                (f"d {d.output} / d {d.wrt}", per.label,
+                 format_row(_at(d.derivative, idx), per))]
         if kind.get(wrt_name) == PERCENT:
-            rows.append((f"  per 1pp of {d.wrt}",
+            rows.append((f"  per 1pp of {d.wrt}", per.label,
                          format_row([None if v is None else v / 100
-                                     for v in _at(d.derivative, idx)], AMOUNT)))
-        rows.append(("elasticity", ["" if v is None else f"{v:,.3f}" for v in _at(d.elasticity, idx)]))
+                                     for v in _at(d.derivative, idx)], per)))
+        rows.append(("elasticity", "",
+                     ["" if v is None else f"{v:,.3f}" for v in _at(d.elasticity, idx)]))
+        if labels is None:
+            rows = [(name, None, vals) for name, _, vals in rows]
         lines += _grid(headers, rows, markdown)
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
@@ -405,11 +425,16 @@ def _at(values, idx):
 
 
 def _grid(years, rows, markdown: bool) -> list[str]:
-    head = ["", *map(str, years)]  # the periods' labels
+    """Rows of (name, unit or None for no unit column, values)."""
+    with_unit = any(unit is not None for _, unit, _ in rows)
+    units = ["unit"] if with_unit else []
+    head = ["", *units, *map(str, years)]  # the periods' labels
+    body = [[name, *([unit] if with_unit else []), *vals] for name, unit, vals in rows]
     if markdown:  # the empty corner cell is one blank wide
-        return ["| | " + " | ".join(head[1:]) + " |", md_rule("l" + "r" * len(years)),
-                *(md_row([name, *vals]) for name, vals in rows)]
-    return aligned([head] + [[name, *vals] for name, vals in rows])
+        return ["| | " + " | ".join(head[1:]) + " |",
+                md_rule("l" * (1 + len(units)) + "r" * len(years)),
+                *(md_row(r) for r in body)]
+    return aligned([head] + body, left=(0, 1) if with_unit else (0,))
 
 
 # The renderers of each report, by --format.

@@ -76,20 +76,28 @@ def _comments(texts, diagnostics) -> list[str]:
 
 def outputs(model, values) -> list[str]:
     """A row per scenario and output row (`capex`, `capex[goog]`): the values per period,
-    formatted for reading."""
+    formatted for reading; a file with annotations has a unit column after the
+    variable, as `scn run` (the unit of a currency, count or other unit; blank for %,
+    x and plain numbers, which show their own sign)."""
+    from cli.output import unit_column
     from display.kinds import kinds
     from display.numbers import format_row
     from engine.compare import split_row
 
     kind = kinds(model)
+    labels = unit_column(model)
     sw = max(len("scenario"), *(len(s) for s in values.scenarios))
     vw = max(len("variable"), *(len(v) for v in values.variables)) if values.variables else 8
-    rows = ["scenario".ljust(sw) + "  " + "variable".ljust(vw)
+    uw = max(len("unit"), *map(len, labels.values())) if labels else 0
+    unit_head = "  " + "unit".ljust(uw) if labels is not None else ""
+    rows = ["scenario".ljust(sw) + "  " + "variable".ljust(vw) + unit_head
             + "".join(y.rjust(WIDTH) for y in values.axis.labels()) + "  exact"]
     for scenario, table in values.scenarios.items():
         for v in values.variables:
-            cells = "".join(x.rjust(WIDTH) for x in format_row(table[v], kind[split_row(v)[0]]))
-            rows.append(scenario.ljust(sw) + "  " + v.ljust(vw) + cells
+            name = split_row(v)[0]
+            cells = "".join(x.rjust(WIDTH) for x in format_row(table[v], kind[name]))
+            shown = "  " + labels[name].ljust(uw) if labels is not None else ""
+            rows.append(scenario.ljust(sw) + "  " + v.ljust(vw) + shown + cells
                         + "  #" + fingerprint(table[v]))
     return rows
 
