@@ -18,6 +18,7 @@ from typing import Mapping, Sequence
 from engine.axis import YEARS, TimeAxis
 from engine.model import Model
 from engine.rollup import YearColumn
+from tui.session.units import NO_UNITS, Units
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class Sheet:
     # and values, inputs, changes and parent are per year; None: a column per period.
     years: tuple[YearColumn, ...] | None = None
     how: Mapping[str, str] = field(default_factory=dict)  # rolled up: each variable's aggregation
+    # Each variable's unit as the unit column writes it, and its unit warnings; the grid
+    # has a unit column when the file annotates a variable (`tui.session.units`).
+    units: Units = NO_UNITS
 
     # -- the columns: the axis' periods, or the calendar years they roll up to
     @property
