@@ -87,7 +87,7 @@ class Inspector(VerticalScroll, can_focus=False):
                                                       "italic"))
         self.query_one("#cell-value", Static).update(self._value(info, kind, old_kind, parent))
         self.query_one("#cell-definition", Static).update(self._definition(info, when))
-        self.query_one("#cell-units", Static).update(unit_text(units, info.name))
+        self._unit_line(units, info.name)
         for box, links in (("#precedents", info.precedents), ("#dependents", info.dependents)):
             options = [Option(self._link(link, kinds, values, axis, units),
                               id=f"{row_key(link.variable, link.members)}"
@@ -125,7 +125,7 @@ class Inspector(VerticalScroll, can_focus=False):
         text.append(f"\na year rolled up is not edited: y shows the {word}s, edit one "
                     f"there (Enter, or = for that {word} alone)", "dim")
         self.query_one("#cell-definition", Static).update(text)
-        self.query_one("#cell-units", Static).update(unit_text(units, name))
+        self._unit_line(units, name)
         self.query_one("#cell-sens", Static).update(
             Text(f"sensitivities: none for a year rolled up (each {word} has its own: y)", "dim"))
 
@@ -150,6 +150,13 @@ class Inspector(VerticalScroll, can_focus=False):
         if info.layer and info.layer != "base":
             text.append(f"  (scenario {info.layer})", "dim")
         return text
+
+    def _unit_line(self, units: Units, name: str) -> None:
+        """The variable's unit and unit warnings; nothing in a file without annotations
+        (one that does not use units reads as before)."""
+        box = self.query_one("#cell-units", Static)
+        box.display = units.column
+        box.update(unit_text(units, name) if units.column else "")
 
     def _with_unit(self, text: str) -> str:
         """A value of the cell's variable with its unit (`85.1B USD`); blank stays blank."""

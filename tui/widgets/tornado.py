@@ -71,8 +71,8 @@ def render(sens: Sensitivities, kind: str, width: int, when: str | None = None,
     pct = f"{sens.pct:.0%}"
     unit = f" ({unit})" if unit else ""
     out = Text.assemble((f"{sens.output} {when or sens.year}", "bold"),
-                        (f"  scenario {sens.scenario}: the change of the cell{unit} when each input "
-                         f"moves by -{pct} or +{pct}", "dim"), "\n")
+                        (f"  scenario {sens.scenario}: the change of the cell{unit} when each "
+                         f"input moves by -{pct} or +{pct}", "dim"), "\n")
     if sens.error is not None:
         out.append(f"tornado: not available ({sens.error})", "dim")
         return out
