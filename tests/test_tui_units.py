@@ -8,6 +8,8 @@ once; a warning never blocks an edit or a save.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine import load_model
 from tests.test_tui_app import (change_text, edit, go_to, grid_text, opened, row_text, settle,
                                 sync, touch, until)
@@ -33,6 +35,7 @@ plain = 7
 """
 
 WRONG = "total = gpu_spend + gpu_compute"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def status(app) -> str:
@@ -222,3 +225,55 @@ def test_news_compares_warnings_by_what_they_say_not_where_they_stand():
                                  "annotated USD, this is PFLOPS; 1 left")
     assert news(before, units_of(load_model(GPU, "m.scn"))) == "no unit warnings left"
     assert news(units_of(load_model(GPU, "m.scn")), units_of(load_model(GPU, "m.scn"))) is None
+
+
+def test_the_guide_lists_the_marks_the_help_screen_shows():
+    from tui.widgets.help import MARKS
+
+    guide = (ROOT / "docs" / "tui.md").read_text("utf-8")
+    for mark, what in MARKS:
+        assert f"| {mark} | {what} |" in guide
+
+
+def guide_blocks() -> tuple[str, list[str], list[str]]:
+    """docs/tui.md's units model (`scn file=gpu_units.scn`), the grid excerpt shown after
+    it and the inspector's lines."""
+    text = (ROOT / "docs" / "tui.md").read_text("utf-8")
+    head = "```scn file=gpu_units.scn\n"
+    start = text.index(head) + len(head)
+    model = text[start:text.index("```", start)]
+    grid_at = text.index("```\n", text.index("the cursor moved down to `total`", start)) + 4
+    said_at = text.index("```\n", text.index("the inspector says, under the value", start)) + 4
+    return (model, text[grid_at:text.index("```", grid_at)].splitlines(),
+            text[said_at:text.index("```", said_at)].splitlines())
+
+
+@sync
+async def test_the_guides_units_screen_is_what_the_app_shows(tmp_path, monkeypatch):
+    model, grid_lines, inspector_lines = guide_blocks()
+    monkeypatch.chdir(tmp_path)  # opened as the guide does: `scn tui gpu_units.scn`
+    (tmp_path / "gpu_units.scn").write_text(model, encoding="utf-8")
+    async with opened("gpu_units.scn", size=(100, 30)) as (app, pilot):
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        assert app.query_one(Grid).cursor_cell == ("total", 2025)
+        screen = [s.text.rstrip() for s in app.screen._compositor.render_strips()]
+        box = app.query_one("#inspector")
+        said = "\n".join(str(box.query_one(f"#cell-{part}").render())
+                         for part in ("value", "definition", "units")).splitlines()
+        status_line = status(app)
+    shown = [line.rstrip() for line in grid_lines]
+    assert len(shown) == 9
+    assert any(screen[i:i + len(shown)] == shown for i in range(len(screen))), "\n".join(screen)
+    assert said == inspector_lines
+    assert "! unit warnings in total (line 16)" in status_line
+
+
+@sync
+async def test_values_in_the_inspector_carry_their_unit_after_an_edit(tmp_path):
+    path = tmp_path / "gpu.scn"
+    write(path, GPU, 1)
+    async with opened(path) as (app, pilot):
+        await go_to(pilot, "gpu_spend", 2025)
+        await edit(pilot, "enter", "130B")
+        assert "130.0B USD input   file: 100.0B USD, +30.0B USD (+30.0%)" in inspector(app)

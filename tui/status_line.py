@@ -66,10 +66,10 @@ def status_text(session: Session, scenario: str, compare: bool, by_year: bool, p
     if disk:
         text.append(f"  ·  {disk}", "bold red" if session.disk.status == DELETED
                     else "bold yellow")
+    if news:  # before the timing: on a narrow line the news is what must show
+        text.append(f"  ·  {news}", "bold yellow" if news.startswith("unit warning:") else "green")
     if message:
         text.append(f"  ·  {message}", "green")
-    if news:
-        text.append(f"  ·  {news}", "bold yellow" if news.startswith("unit warning:") else "green")
     return text
 
 
