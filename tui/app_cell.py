@@ -10,6 +10,7 @@ by year.
 
 from __future__ import annotations
 
+from display.kinds import AMOUNT
 from dsl.periods import label_of
 from engine.address import Cell
 from engine.axis import TimeAxis
@@ -60,7 +61,7 @@ class CellFlow:
         row = series.get(parent) if self.compare and parent else None  # (not in members' charts)
         against = (parent, row[info.cell.period]) if row is not None else None
         self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds, units)
-        kind = kinds.get(info.name, "amount")
+        kind = kinds.get(info.name, AMOUNT)
         title = chart_title(key, info.group, kind, self.scenario)
         self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind,
                                          units.label(info.name))
@@ -71,8 +72,8 @@ class CellFlow:
             self.query_one(Tornado).show(None, kind, members=True)
             return
         if info.kind == "empty":  # nothing to be sensitive: say so, compute nothing
-            self.query_one(Inspector).show_sensitivities(None, "amount", empty=True)
-            self.query_one(Tornado).show(None, "amount", empty=True)
+            self.query_one(Inspector).show_sensitivities(None, AMOUNT, empty=True)
+            self.query_one(Tornado).show(None, AMOUNT, empty=True)
             return
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
 
@@ -103,7 +104,7 @@ class CellFlow:
         if self._sens_timer is not None:
             self._sens_timer.stop()
         name = split_key(info.key)[0]
-        kind = kinds.get(name, "amount")
+        kind = kinds.get(name, AMOUNT)
         self.query_one(Inspector).show_rollup(info, kind, units)
         group = len(self.session.model.combos(name)) if dims_of(self.session.model, name) \
             and info.key == name else 0
@@ -134,7 +135,7 @@ class CellFlow:
                 sens = sens_adapter.Sensitivities(  # said in words: never a silent blank
                     name, year, scenario, None, (), 0.10, None, "engine.sensitivity",
                     error=f"an internal error, {type(e).__name__}: {e}")
-            return s.state, sens, s.kinds().get(name, "amount"), \
+            return s.state, sens, s.kinds().get(name, AMOUNT), \
                 units_view(s.state).label(variable)
         self.compute("sens", work, lambda out: self._show_sensitivities(*out, (name, year),
                                                                          scenario))

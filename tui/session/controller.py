@@ -13,7 +13,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Mapping
-from display.kinds import kinds
+from display.kinds import PERCENT, kinds
 from dsl import ast as A
 from dsl.edit import one_line, split_comment
 from dsl.errors import Diagnostic, ScnError, render
@@ -127,7 +127,7 @@ class Session:
                 kinds = self.kinds(state)
                 flat = {v: result.series(v) for v in model.variables if not dims_of(model, v)}
                 state.views[key] = RowValues(model, Arrays(model, result), flat,
-                                             lambda v: kinds.get(v) != "percent")
+                                             lambda v: kinds.get(v) != PERCENT)
             else:
                 n = len(model.axis)
                 state.views[key] = result.raw.head(n).select(model.variables).to_dict(

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from display.kinds import AMOUNT, PERCENT
 from engine.axis import YEARS, TimeAxis
 from engine.model import Model
 from engine.rollup import YearColumn
@@ -123,7 +124,7 @@ class Sheet:
 
     def adds_up(self, name: str) -> bool:
         """Whether a group's members add up (an amount; a percentage does not)."""
-        return self.kinds.get(name, "amount") != "percent"
+        return self.kinds.get(name, AMOUNT) != PERCENT
 
 
 EMPTY = Sheet(TimeAxis(YEARS, 0, 0), (), {}, {})
@@ -174,7 +175,7 @@ def same_kinds(before: Mapping[str, str], old: Model, new: Model, changed) -> bo
     an amount and its definitions still do not read as a percentage given the other
     kinds: the least fixpoint of display.kinds is then the same. Anything else (an
     amount that became a percentage, a percentage edited) is computed whole."""
-    from display.kinds import AMOUNT, _named_as_ratio, is_percent
+    from display.kinds import _named_as_ratio, is_percent
 
     if old.variables != new.variables:
         return False

@@ -48,6 +48,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from display.kinds import AMOUNT
 from display.numbers import row_format
 from dsl.text import printable
 from tui.session.sheet import EMPTY, Row, Sheet, split_key
@@ -384,7 +385,7 @@ class Grid(GridCursor, ScrollView, can_focus=True):
             style = self._style("grid--section")
             return Strip([Segment(printable(row.section or "").ljust(width)[:width], style)])
         name, key = row.name, row.key
-        kind = sheet.kinds.get(name, "amount")
+        kind = sheet.kinds.get(name, AMOUNT)
         on_row = k == self.cursor_row
         old_kind = sheet.file_kinds.get(name, kind)
         label = self._label(row) if sub == 0 else "  change" if old_kind == kind else "  was"

@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from display.kinds import AMOUNT, PERCENT
 from display.numbers import format_value
 from dsl.text import printable
 from tui.sens_adapter import Sensitivities
@@ -75,7 +76,7 @@ class Inspector(VerticalScroll, can_focus=False):
         the model's (`tui.session.units`)."""
         self._links(True)
         self._units, self._unit = units, units.label(info.name)
-        kind = kinds.get(info.name, "amount")
+        kind = kinds.get(info.name, AMOUNT)
         old_kind = (file_kinds or {}).get(info.name, kind)
         when = axis.label(info.cell.period)
         title = Text.assemble((row_key(info.name, info.cell.members), "bold"), f"  {when}  ",
@@ -167,10 +168,10 @@ class Inspector(VerticalScroll, can_focus=False):
         if info.group:  # a group's header: what its number is
             text = Text(f"Σ {self._with_unit(format_value(info.value, kind)) or 'empty'}",
                         "bold") \
-                if kind != "percent" else Text("", "bold")
-            text.append(f" sum of {info.group} members" if kind != "percent" else
+                if kind != PERCENT else Text("", "bold")
+            text.append(f" sum of {info.group} members" if kind != PERCENT else
                         f"{info.group} members: a percentage does not add up", "dim")
-            if kind == "percent":
+            if kind == PERCENT:
                 return text
         label = {"input": " input", "formula": " formula", "empty": ""}[info.kind]
         text.append(label, "blue" if info.kind == "input" else "dim")
@@ -203,7 +204,7 @@ class Inspector(VerticalScroll, can_focus=False):
         except KeyError:
             row = ()
         value = row[link.period] if 0 <= link.period < len(row) else None
-        shown = units.with_unit(format_value(value, kinds.get(link.variable, "amount")),
+        shown = units.with_unit(format_value(value, kinds.get(link.variable, AMOUNT)),
                                 link.variable)
         if link.members:
             return Text.assemble(f"{link.variable}[{', '.join(link.members)}, ",

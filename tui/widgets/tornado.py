@@ -17,6 +17,7 @@ import math
 from rich.text import Text
 from textual.widget import Widget
 
+from display.kinds import AMOUNT
 from tui.sens_adapter import Sensitivities
 from tui.widgets.format import format_change, short_label
 
@@ -29,7 +30,7 @@ class Tornado(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sens: Sensitivities | None = None
-        self.kind = "amount"
+        self.kind = AMOUNT
         self.empty = False
         self.when: str | None = None
         self.unit = ""
