@@ -109,6 +109,8 @@ async def test_member_rows_and_the_roll_up_by_year_keep_the_unit_column(tmp_path
         await settle(pilot)
         text = inspector(app)
         assert "unit: count (declared)  ·  last: by year, its last period" in text
+        assert text.startswith("1.0k count  last of 4 quarters: 2025Q4")
+        assert "2025Q4 1.0k count" in text  # the periods it was made of, with their unit
 
 
 @sync

@@ -118,7 +118,9 @@ class Inspector(VerticalScroll, can_focus=False):
         value.append(f"  {info.how_text()}", "dim")
         self.query_one("#cell-value", Static).update(value)
         width = max(len(label) for label, _ in info.periods) + 1
-        cells = [f"{label:<{width}}{format_value(v, kind) or '·':>9}" for label, v in info.periods]
+        shown = [self._with_unit(format_value(v, kind)) or "·" for _, v in info.periods]
+        room = max(9, *map(len, shown))
+        cells = [f"{label:<{width}}{text:>{room}}" for (label, _), text in zip(info.periods, shown)]
         per_line = max(1, (self.content_region.width + 4) // (len(cells[0]) + 4))
         text = Text("\n".join("    ".join(cells[k:k + per_line])
                               for k in range(0, len(cells), per_line)))
