@@ -31,6 +31,12 @@ members when they add up (`Σ`, an amount), nothing for a percentage. A group of
 more than `OPEN_LIMIT` members opens closed. The rows in view (`rows`) are the
 sheet's with the open groups' members; the cursor and the messages name a row
 by its key (`capex`, `capex[goog]`).
+
+A file that annotates its units gets a unit column after the names, frozen
+with them (`sheet.units`: `USD`, `USD/PFLOPS`, `count`; blank for `%`, `x`,
+`1` and unknown, whose numbers say what they are); without annotations the
+layout is the one before units. After a name, `!` says a run warned about
+the variable and `≠` that it has a unit warning (the inspector lists them).
 """
 
 from __future__ import annotations
