@@ -368,7 +368,7 @@ def test_the_command_refuses_a_missing_file_and_an_unknown_scenario_before_any_s
 
 
 @sync
-async def test_unit_warnings_are_named_by_line_in_the_status_line_not_as_hidden_characters(
+async def test_unit_warnings_are_named_with_their_lines_in_the_status_line_not_as_hidden_characters(
         tmp_path):
     path = tmp_path / "m.scn"
     path.write_text("years 2024..2025\na: USD = 1\nb: PFLOPS = 2\nc = a + b\n",
@@ -377,15 +377,15 @@ async def test_unit_warnings_are_named_by_line_in_the_status_line_not_as_hidden_
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         status = str(app.query_one("#status").render())
-        assert "! unit warnings on line 4" in status and "hidden" not in status
+        assert "! unit warnings in c (line 4)" in status and "hidden" not in status
         assert row_text(app, "c").split()[0] == "c"  # the model runs: a warning never blocks
         await go_to(pilot, "a", 2024)
         await edit(pilot, "enter", "b * 2")  # an edit that brings a second warning
         assert not isinstance(app.screen, EditorScreen)
-        assert "! unit warnings on lines 2, 4" in str(app.query_one("#status").render())
+        assert "! unit warnings in a, c (lines 2, 4)" in str(app.query_one("#status").render())
         await go_to(pilot, "c", 2024)
         await edit(pilot, "enter", "a")  # and one that takes one away
-        assert "! unit warnings on line 2 " in str(app.query_one("#status").render()) + " "
+        assert "! unit warnings in a (line 2)" in str(app.query_one("#status").render())
 
 
 @sync

@@ -27,12 +27,13 @@ from textual.widgets import Footer, Header, Static, Tab, TabbedContent, TabPane,
 from textual.worker import get_current_worker
 
 from dsl.text import printable
-from engine.unit_check import unit_warnings
 from tui import sens_adapter
 from tui.app_cell import CellFlow
 from tui.app_file import FileFlow
-from tui.session import DELETED, EditRefused, Session, Sheet, State
+from tui.session import EditRefused, Session, Sheet, State
 from tui.session.sheet import split_key
+from tui.session.units import news, units_view
+from tui.status_line import status_text
 from tui.typeahead import TypeAhead
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, VariableCommands
@@ -41,14 +42,6 @@ from tui.widgets.help import HelpScreen
 from tui.widgets.inspector import Inspector
 from tui.widgets.series_chart import SeriesChart
 from tui.widgets.tornado import Tornado
-
-# What the status line says of each kind of run warning (their codes: dsl.errors.CODES),
-# in this order; the grid marks the variables' names.
-RUN_WARNINGS = {
-    "nonfinite": "non-finite values",
-    "distribution-params": "impossible distribution parameters",
-}
-
 
 class ScnApp(CellFlow, FileFlow, App[int]):
     """The grid, the inspector and the charts of one scenario file."""
@@ -239,56 +232,31 @@ class ScnApp(CellFlow, FileFlow, App[int]):
 
     # ------------------------------------------------------------ the grid
 
-    def refresh_view(self) -> None:
+    def refresh_view(self, unit_news: str | None = None) -> None:
         scenario, compare, by_year = self.scenario, self.compare, self.by_year
         self.compute("view", lambda s: (s.state, s.sheet(scenario, compare, by_year=by_year)),
-                     lambda out: self._show_sheet(*out, scenario))
+                     lambda out: self._show_sheet(*out, scenario, unit_news))
 
-    def _show_sheet(self, state: State, sheet: Sheet, scenario: str) -> None:
+    def _show_sheet(self, state: State, sheet: Sheet, scenario: str,
+                    unit_news: str | None = None) -> None:
         if self.session.state is not state or self.scenario != scenario:
             return  # stale: a newer view is on its way
         self.query_one(Grid).show(sheet)
-        self._status()
+        self._status(unit_news=unit_news)
         self._inspect_current()
 
-    def _status(self, message: str | None = None) -> None:
+    def _status(self, message: str | None = None, unit_news: str | None = None) -> None:
+        """The status line (`tui.status_line`); `unit_news`: what the last edit or reload did
+        to the unit warnings, also said in a notification."""
         session = self.session
-        s = session.model.scenarios[self.scenario]
-        text = Text.assemble(("scenario ", "dim"), (self.scenario, "bold"))
-        if s.title:
-            text.append(f" ({printable(s.title)})", "dim")
-        if self.compare and s.parent:
-            text.append(f"  ·  compare: changes against {s.parent}", "bold yellow")
-        if self.by_year:
-            text.append(f"  ·  by year (y: {session.model.axis.period_word}s)", "bold cyan")
+        self.query_one("#status", Static).update(status_text(
+            session, self.scenario, self.compare, self.by_year, self.path,
+            self.query_one(Grid).sheet.warned, message, unit_news))
         n = len(session.state.changes)
-        if n:
-            text.append(f"  ·  {n} unsaved edit{'s' if n != 1 else ''}", "bold yellow")
-        warned = self.query_one(Grid).sheet.warned
-        for code, what in RUN_WARNINGS.items():
-            names = sorted(v for v, codes in warned.items() if code in codes)
-            if names:
-                text.append(f"  ·  ! {what} in {', '.join(names)}", "red")
-        other = sorted(v for v, codes in warned.items() if codes - RUN_WARNINGS.keys())
-        if other:
-            text.append(f"  ·  ! warnings in {', '.join(other)}", "red")
-        # Unit warnings from the model as edited (computed once per model; an edit's model
-        # carries no warnings of its own), hidden characters from the text as loaded.
-        found = list(session.model.warnings) + (unit_warnings(session.model)
-                                                if session.model.annotations else [])
-        for code, what in (("hidden-character", "hidden characters"), ("unit", "unit warnings")):
-            at = sorted({w.span.line for w in found if w.code == code})
-            if at:  # a comment holds hidden characters, units disagree: `scn check` lists them
-                lines = ", ".join(map(str, at[:5])) + (", ..." if len(at) > 5 else "")
-                text.append(f"  ·  ! {what} on line{'s' if len(at) > 1 else ''} {lines}", "red")
-        disk = session.disk.summary(self.path)
-        if disk:
-            text.append(f"  ·  {disk}", "bold red" if session.disk.status == DELETED
-                        else "bold yellow")
-        if message:
-            text.append(f"  ·  {message}", "green")
-        self.query_one("#status", Static).update(text)
         self.sub_title = printable(self.path) + (f"  ·  {n} unsaved" if n else "")
+        if unit_news:
+            self.notify(unit_news, severity="warning" if unit_news.startswith("unit warning:")
+                        else "information", timeout=8, markup=False)
 
     # ------------------------------------------------------------ editing
 
@@ -340,7 +308,9 @@ class ScnApp(CellFlow, FileFlow, App[int]):
                 state = s.propose(target, text, generation)
             except EditRefused as e:
                 return e.lines
-            return state, s.sheet(scenario, compare, state, by_year)
+            # what the edit does to the unit warnings, said at once (it never blocks)
+            return state, s.sheet(scenario, compare, state, by_year), \
+                news(units_view(s.state), units_view(state))
         self.hold("edit")  # keys typed next act on the grid, or on the editor if refused
         self.compute("edit", work, lambda out: self._edited(out, scenario, started),
                      done=lambda: self.release("edit"))
@@ -350,7 +320,7 @@ class ScnApp(CellFlow, FileFlow, App[int]):
             if isinstance(self.screen, EditorScreen):
                 self.screen.show_error(out)
             return
-        state, sheet = out
+        state, sheet, unit_news = out
         if isinstance(self.screen, EditorScreen):
             self.pop_screen()
         if state is self.session.state:
@@ -363,14 +333,19 @@ class ScnApp(CellFlow, FileFlow, App[int]):
         self.query_one(Grid).show(sheet)
         self.last_edit_seconds = self.clock() - started
         self.edits_applied += 1
-        self._status(f"recalculated in {self.last_edit_seconds * 1000:.0f} ms")
+        self._status(f"recalculated in {self.last_edit_seconds * 1000:.0f} ms", unit_news)
         self._inspect_current()
 
     def action_step(self, which: str) -> None:
-        def then(moved: bool) -> None:
-            self.refresh_view() if moved else self.notify(f"nothing to {which}")
-        self.compute("edit", lambda s: s.undo() if which == "undo" else s.redo(), then,
-                     exclusive=False)  # it moves the session: its outcome must be shown
+        def work(s: Session):
+            before = units_view(s.state)
+            moved = s.undo() if which == "undo" else s.redo()
+            return moved, news(before, units_view(s.state)) if moved else None
+
+        def then(out) -> None:
+            moved, unit_news = out
+            self.refresh_view(unit_news) if moved else self.notify(f"nothing to {which}")
+        self.compute("edit", work, then, exclusive=False)  # it moves the session: shown
 
     # ------------------------------------------------------------ scenarios
 

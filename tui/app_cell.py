@@ -10,6 +10,7 @@ by year.
 
 from __future__ import annotations
 
+from display.kinds import AMOUNT
 from dsl.periods import label_of
 from engine.address import Cell
 from engine.axis import TimeAxis
@@ -19,6 +20,7 @@ from tui.session import Session
 from tui.session.members import chart_rows, chart_title, member_keys
 from tui.session.rollup import rolled_row, rollup_info
 from tui.session.sheet import dims_of, row_key, split_key
+from tui.session.units import units_view
 from tui.widgets.grid import Grid
 from tui.widgets.inspector import Inspector
 from tui.widgets.series_chart import SeriesChart
@@ -46,10 +48,10 @@ class CellFlow:
             series = chart_rows(s.values, s.model, key, scenario, s.kinds())
             at = Cell(name, s.model.axis.index(year), members)  # the grid's columns hold years
             return (s.state, s.cell(scenario, at), s.values(scenario), s.kinds(),
-                    s.kinds(s.root), series)
+                    s.kinds(s.root), series, units_view(s.state))
         self.compute("inspect", work, lambda out: self._show_cell(*out))
 
-    def _show_cell(self, state, info, values, kinds, file_kinds, series) -> None:
+    def _show_cell(self, state, info, values, kinds, file_kinds, series, units) -> None:
         axis = self.session.model.axis
         key = row_key(info.name, info.cell.members)
         if self.session.state is not state or self._cell != (
@@ -58,10 +60,11 @@ class CellFlow:
         parent = self.session.model.scenarios[self.scenario].parent
         row = series.get(parent) if self.compare and parent else None  # (not in members' charts)
         against = (parent, row[info.cell.period]) if row is not None else None
-        self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds)
-        kind = kinds.get(info.name, "amount")
+        self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds, units)
+        kind = kinds.get(info.name, AMOUNT)
         title = chart_title(key, info.group, kind, self.scenario)
-        self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind)
+        self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind,
+                                         units.label(info.name))
         if self._sens_timer is not None:
             self._sens_timer.stop()
         if info.group:  # a group's header (a sum of members): not yet, said in words
@@ -69,8 +72,8 @@ class CellFlow:
             self.query_one(Tornado).show(None, kind, members=True)
             return
         if info.kind == "empty":  # nothing to be sensitive: say so, compute nothing
-            self.query_one(Inspector).show_sensitivities(None, "amount", empty=True)
-            self.query_one(Tornado).show(None, "amount", empty=True)
+            self.query_one(Inspector).show_sensitivities(None, AMOUNT, empty=True)
+            self.query_one(Tornado).show(None, AMOUNT, empty=True)
             return
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
 
@@ -90,25 +93,27 @@ class CellFlow:
             series = {sc: rolled_row(v, how, axis, years)
                       for sc, v in chart_rows(s.values, s.model, key, scenario, kinds).items()}
             return s.state, found, kinds, series, TimeAxis.of_years(axis.first_year,
-                                                                   axis.last_year)
+                                                                   axis.last_year), \
+                units_view(s.state)
         self.compute("inspect", work, lambda out: self._show_rollup(*out, (key, year)))
 
-    def _show_rollup(self, state, info, kinds, series, years, cell) -> None:
+    def _show_rollup(self, state, info, kinds, series, years, units, cell) -> None:
         if self.session.state is not state or self._cell != cell \
                 or self.query_one(Grid).sheet.years is None:
             return
         if self._sens_timer is not None:
             self._sens_timer.stop()
         name = split_key(info.key)[0]
-        kind = kinds.get(name, "amount")
-        self.query_one(Inspector).show_rollup(info, kind)
+        kind = kinds.get(name, AMOUNT)
+        self.query_one(Inspector).show_rollup(info, kind, units)
         group = len(self.session.model.combos(name)) if dims_of(self.session.model, name) \
             and info.key == name else 0
         title = chart_title(info.key, group, kind, self.scenario) + f" by year ({info.how})"
         partial = [str(y.year) for y in year_columns(self.session.model.axis) if y.partial]
         if partial:  # a part of a year is drawn as a dip or a jump: say which years are
             title += f"; {', '.join(partial)} partial"
-        self.query_one(SeriesChart).show(title, years, series, self.scenario, kind)
+        self.query_one(SeriesChart).show(title, years, series, self.scenario, kind,
+                                         units.label(name))
         self.query_one(Tornado).show(None, kind, rolled=True)
 
     def _sensitivities(self) -> None:
@@ -130,16 +135,17 @@ class CellFlow:
                 sens = sens_adapter.Sensitivities(  # said in words: never a silent blank
                     name, year, scenario, None, (), 0.10, None, "engine.sensitivity",
                     error=f"an internal error, {type(e).__name__}: {e}")
-            return s.state, sens, s.kinds().get(name, "amount")
+            return s.state, sens, s.kinds().get(name, AMOUNT), \
+                units_view(s.state).label(variable)
         self.compute("sens", work, lambda out: self._show_sensitivities(*out, (name, year),
                                                                          scenario))
 
-    def _show_sensitivities(self, state, sens, kind, cell, scenario) -> None:
+    def _show_sensitivities(self, state, sens, kind, unit, cell, scenario) -> None:
         if self.session.state is not state or self._cell != cell or self.scenario != scenario:
             return
         self.query_one(Inspector).show_sensitivities(sens, kind)
         axis = self.session.model.axis
-        self.query_one(Tornado).show(sens, kind, when=label_of(axis.unit, cell[1]))
+        self.query_one(Tornado).show(sens, kind, when=label_of(axis.unit, cell[1]), unit=unit)
 
     def on_inspector_jump(self, message: Inspector.Jump) -> None:
         grid = self.query_one(Grid)

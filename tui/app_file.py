@@ -24,6 +24,7 @@ from dsl.errors import ScnError, render
 from files.reading import UsageError, read_text
 from tui.session import (BROKEN, CHANGED, DELETED, NOTICED, RELOADED, SAME, DiskChanged,
                          Session, Sheet, file_stamp)
+from tui.session.units import news, units_view
 from tui.widgets.dialogs import ChoiceScreen, PromptScreen
 from tui.widgets.load_errors import LoadErrorScreen
 
@@ -120,8 +121,12 @@ class FileFlow:
         scenario, compare, by_year = self.scenario, self.compare, self.by_year
 
         def work(s: Session):
+            before = units_view(s.state)
             what = s.watch()
-            return what, self._view(s, scenario, compare, by_year) if what == RELOADED else None
+            if what != RELOADED:
+                return what, None, None
+            return what, self._view(s, scenario, compare, by_year), \
+                news(before, units_view(s.state))  # a warning the new text brings is said
         self._disk_job("disk", work, asked=False)
 
     def _disk_job(self, group: str, work, asked: bool) -> None:
@@ -140,11 +145,13 @@ class FileFlow:
         compare = compare and s.model.scenarios[scenario].parent is not None
         return scenario, s.sheet(scenario, compare, by_year=by_year)
 
-    async def _disk_seen(self, what: str, view, asked: bool) -> None:
+    async def _disk_seen(self, what: str, view, unit_news: str | None, asked: bool) -> None:
         disk = self.session.disk
         if what == RELOADED:
             await self._show_model(*view)
             self.notify(f"reloaded {printable(self.path)}", markup=False)
+            if unit_news:
+                self._status(unit_news=unit_news)
             return
         if what != NOTICED and not asked:
             return  # nothing new: the status line keeps its message
@@ -185,9 +192,11 @@ class FileFlow:
         scenario, compare, by_year = self.scenario, self.compare, self.by_year
 
         def work(s: Session):
+            before = units_view(s.state)
             if s.reload_from_disk():
-                return RELOADED, self._view(s, scenario, compare, by_year)
-            return NOTICED, None
+                return RELOADED, self._view(s, scenario, compare, by_year), \
+                    news(before, units_view(s.state))
+            return NOTICED, None, None
         self._disk_job("reload", work, asked=True)
 
     # ------------------------------------------------------------ saving

@@ -13,7 +13,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Mapping
-from display.kinds import kinds
+from display.kinds import PERCENT, kinds
 from dsl import ast as A
 from dsl.edit import one_line, split_comment
 from dsl.errors import Diagnostic, ScnError, render
@@ -25,14 +25,14 @@ from engine.check import bitset
 from engine.graph import Graph
 from engine.model import SINGLE, Model
 from files.reading import read_text
-from files.writing import write_file
 from tui.session import cells
 from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, changed_rows,
                                  combo_index, covers_text)
 from tui.session.rollup import rolled_sheet
+from tui.session.units import units_view
 from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same, same_kinds
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
-                              loaded_elsewhere, read)
+                              loaded_elsewhere, read, write)
 from tui.session.edits import (ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target,
                                editor_note)
 
@@ -127,7 +127,7 @@ class Session:
                 kinds = self.kinds(state)
                 flat = {v: result.series(v) for v in model.variables if not dims_of(model, v)}
                 state.views[key] = RowValues(model, Arrays(model, result), flat,
-                                             lambda v: kinds.get(v) != "percent")
+                                             lambda v: kinds.get(v) != PERCENT)
             else:
                 n = len(model.axis)
                 state.views[key] = result.raw.head(n).select(model.variables).to_dict(
@@ -232,6 +232,7 @@ class Session:
             warned=self.warning_codes(scenario, state),
             file_kinds=self.kinds(self.root) if state.changes else self.kinds(state),
             combos=state.views["combos"],
+            units=units_view(state),
         )
         return rolled_sheet(sheet, model) if by_year else sheet
 
@@ -435,7 +436,7 @@ class Session:
         model = load_model(text, target)
         if self.is_own_file(target) and loaded_elsewhere(self.path, self.disk_text):
             raise DiskChanged(f"{self.path} changed on disk since it was loaded")
-        _write(target, text, self.path)
+        write(target, text, self.path)
         self.path = target
         self._reset(text, model, file_stamp(target))
         return target
@@ -487,12 +488,3 @@ class Session:
         self._reset(text, model, stamp)
         return True
 
-
-def _write(path: str, text: str, like: str) -> None:
-    """By the one writer (`files.writing`): atomic, through symbolic links, keeping the owner,
-    mode and hard links of the file written; a new file gets the permissions of `like`."""
-    try:
-        mode = os.stat(like).st_mode & 0o7777
-    except OSError:
-        mode = None
-    write_file(path, text, new_mode=mode)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from dsl.errors import ScnError, render
 from files.reading import UsageError, read_text
+from files.writing import write_file
 
 SAME, CHANGED, BROKEN, DELETED = "same", "changed", "broken", "deleted"
 Stamp = tuple[int, int] | None
@@ -79,3 +80,13 @@ def loaded_elsewhere(path: str, disk_text: str) -> bool:
         return read_text(path) != disk_text
     except ScnError:  # no longer UTF-8: someone else's bytes
         return True
+
+
+def write(path: str, text: str, like: str) -> None:
+    """By the one writer (`files.writing`): atomic, through symbolic links, keeping the owner,
+    mode and hard links of the file written; a new file gets the permissions of `like`."""
+    try:
+        mode = os.stat(like).st_mode & 0o7777
+    except OSError:
+        mode = None
+    write_file(path, text, new_mode=mode)

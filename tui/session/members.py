@@ -21,6 +21,7 @@ from typing import Callable, Iterator, Mapping
 
 import numpy as np
 
+from display.kinds import PERCENT
 from engine.check import bitset
 from tui.session.sheet import dims_of, row_key, same, split_key
 
@@ -257,7 +258,7 @@ def chart_rows(values_of, model, key: str, scenario: str, kinds,
     `limit` members in the scenario on screen."""
     name, members = split_key(key)
     if name in model.variables and dims_of(model, name) and not members \
-            and kinds.get(name) == "percent":
+            and kinds.get(name) == PERCENT:
         values = values_of(scenario)
         return {row_key(name, c): values[row_key(name, c)] for c in model.combos(name)[:limit]}
     series = {}
@@ -275,7 +276,7 @@ def chart_title(key: str, group: int, kind: str, scenario: str,
     `chart_rows` draws."""
     if not group:
         return key
-    if kind != "percent":
+    if kind != PERCENT:
         return f"{key}: sum of {group} members"
     return f"{key}: {'its' if group <= limit else 'the first'} {min(group, limit)} members, " \
         f"scenario {scenario}"

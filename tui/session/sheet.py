@@ -15,9 +15,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from display.kinds import AMOUNT, PERCENT
 from engine.axis import YEARS, TimeAxis
 from engine.model import Model
 from engine.rollup import YearColumn
+from tui.session.units import NO_UNITS, Units
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ class Sheet:
     # and values, inputs, changes and parent are per year; None: a column per period.
     years: tuple[YearColumn, ...] | None = None
     how: Mapping[str, str] = field(default_factory=dict)  # rolled up: each variable's aggregation
+    # Each variable's unit as the unit column writes it, and its unit warnings; the grid
+    # has a unit column when the file annotates a variable (`tui.session.units`).
+    units: Units = NO_UNITS
 
     # -- the columns: the axis' periods, or the calendar years they roll up to
     @property
@@ -119,7 +124,7 @@ class Sheet:
 
     def adds_up(self, name: str) -> bool:
         """Whether a group's members add up (an amount; a percentage does not)."""
-        return self.kinds.get(name, "amount") != "percent"
+        return self.kinds.get(name, AMOUNT) != PERCENT
 
 
 EMPTY = Sheet(TimeAxis(YEARS, 0, 0), (), {}, {})
@@ -170,7 +175,7 @@ def same_kinds(before: Mapping[str, str], old: Model, new: Model, changed) -> bo
     an amount and its definitions still do not read as a percentage given the other
     kinds: the least fixpoint of display.kinds is then the same. Anything else (an
     amount that became a percentage, a percentage edited) is computed whole."""
-    from display.kinds import AMOUNT, _named_as_ratio, is_percent
+    from display.kinds import _named_as_ratio, is_percent
 
     if old.variables != new.variables:
         return False

@@ -31,12 +31,18 @@ members when they add up (`Σ`, an amount), nothing for a percentage. A group of
 more than `OPEN_LIMIT` members opens closed. The rows in view (`rows`) are the
 sheet's with the open groups' members; the cursor and the messages name a row
 by its key (`capex`, `capex[goog]`).
+
+A file that annotates its units gets a unit column after the names, frozen
+with them (`sheet.units`: `USD`, `USD/PFLOPS`, `count`; blank for `%`, `x`,
+`1` and unknown, whose numbers say what they are); without annotations the
+layout is the one before units. After a name, `!` says a run warned about
+the variable and `≠` that it has a unit warning (the inspector lists them).
 """
 
 from __future__ import annotations
 
 import time
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 
 from rich.segment import Segment
 from rich.style import Style
@@ -48,25 +54,29 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from display.kinds import AMOUNT
 from display.numbers import row_format
 from dsl.text import printable
 from tui.session.sheet import EMPTY, Row, Sheet, split_key
 from tui.widgets.format import members_width
+from tui.widgets.grid_cursor import GridCursor
 from tui.widgets.grid_text import (MISSING, change_cell, changes_format, compare_cell, fit,
                                    range_text, value_style)
 
 CELL = 10  # a year column: 9 characters of number and a space
+UNIT_WIDTH = 16  # the widest unit column (a longer unit is cut with an ellipsis)
+RUN_MARK, UNIT_MARK = "!", "≠"  # after a name: a run warned about it; its units disagree
 OPEN_LIMIT = 64  # a group with more members opens only when asked (space)
 
 
-class Grid(ScrollView, can_focus=True):
+class Grid(GridCursor, ScrollView, can_focus=True):
     """Variables by years, a cell cursor, fixed header and variable column."""
 
     COMPONENT_CLASSES = {
         "grid--header", "grid--header-cursor", "grid--section", "grid--name",
         "grid--name-cursor", "grid--input", "grid--formula", "grid--nonfinite",
         "grid--cursor", "grid--changed", "grid--up", "grid--down", "grid--same",
-        "grid--warned", "grid--group", "grid--sum",
+        "grid--warned", "grid--group", "grid--sum", "grid--unit", "grid--unit-warned",
     }
 
     BINDINGS = [
@@ -120,6 +130,7 @@ class Grid(ScrollView, can_focus=True):
         self._lines: list[tuple[int, int]] = []  # (row, sub-line) per line below the header
         self._row_line: list[int] = []  # first line of each row
         self._name_width = 12
+        self._unit_width = 0  # the unit column's width (none: the file has no annotation)
         self.rows: list[Row] = []  # the sheet's rows with the open groups' members
         self._selectable: list[int] = []  # the rows the cursor stops at (not sections)
         self._index: dict[str, int] = {}  # row key -> index in rows
@@ -182,14 +193,30 @@ class Grid(ScrollView, can_focus=True):
             if row.name is not None and not compare and row.key in changes:
                 lines.append((k, 1))
         self._lines, self._row_line = lines, starts
-        names = [len(self._label(r)) for r in sheet.rows if r.name]
+        names = [len(self._label(r)) + len(self._marks(r)) for r in sheet.rows if r.name]
         names += [4 + (2 if r.section else 0) + members_width(sheet.combos.get(r.name, ()))
                   for r in sheet.rows if r.group and self.is_open(r.name)]
         sections = [len(r.section) for r in sheet.rows if r.name is None and r.section]
         self._name_width = min(max([12, *names, *(s - 4 for s in sections)]) + 2, 36)
+        units = sheet.units
+        self._unit_width = min(max([4, *(len(units.label(r.name)) for r in sheet.rows
+                                         if r.name)]) + 2, UNIT_WIDTH) if units.column else 0
         self._width = max([CELL, *(len(sheet.label(c)) + 2 for c in range(sheet.columns))]) \
             if sheet.years is not None else CELL
         self.virtual_size = Size(self.size.width, len(lines) + 1 + self._hidden())
+
+    @property
+    def left(self) -> int:
+        """Where the period columns start: after the name column and the unit column."""
+        return self._name_width + self._unit_width
+
+    def _marks(self, row: Row) -> str:
+        """The marks after a variable's name: ` !` a run warned about it (a non-finite
+        value...), ` ≠` it has a unit warning (the status line names both)."""
+        if row.name is None or row.members:
+            return ""
+        return ((f" {RUN_MARK}" if row.name in self.sheet.warned else "")
+                + (f" {UNIT_MARK}" if row.name in self.sheet.units.warnings else ""))
 
     def _label(self, row: Row) -> str:
         """The text of a row's name column (before the `!` of a warning)."""
@@ -286,52 +313,8 @@ class Grid(ScrollView, can_focus=True):
             name, year = self.cursor_cell
             self.post_message(self.CellHighlighted(name, year))
 
-    def _step_row(self, row: int, delta: int) -> int:
-        """The variable row `delta` variables away (section lines skipped), clamped."""
-        variables = self._selectable
-        if not variables:
-            return row
-        here = bisect_right(variables, row) - 1 if row not in variables else variables.index(row)
-        return variables[max(0, min(len(variables) - 1, here + delta))]
-
-    def action_move(self, rows: int, cols: int, years: bool = False) -> None:
-        if years and self.sheet.years is None:
-            cols *= self.sheet.axis.per_year  # the same month (quarter) a year away
-        col = max(0, min(self.sheet.columns - 1, self.cursor_col + cols))
-        self._set_cursor(self._step_row(self.cursor_row, rows), col)
-
-    def action_page(self, direction: int) -> None:
-        page = max(1, self.size.height - 2)
-        target = self._row_at_line(self._row_line[self.cursor_row] + direction * page) \
-            if self._row_line else self.cursor_row
-        row = self._step_row(target, 0)
-        if row == self.cursor_row:
-            row = self._step_row(row, direction)
-        self._set_cursor(row, self.cursor_col)
-
-    def action_home(self) -> None:
-        self._set_cursor(self.cursor_row, 0)
-
-    def action_end(self) -> None:
-        self._set_cursor(self.cursor_row, max(0, self.sheet.columns - 1))
-
-    def action_top(self) -> None:
-        self._set_cursor(self._step_row(0, 0), self.cursor_col)
-
-    def action_bottom(self) -> None:
-        self._set_cursor(self._step_row(len(self.rows) - 1, 0), self.cursor_col)
-
-    def action_edit(self, single_year: bool) -> None:
-        name, year = self.cursor_cell
-        if name is not None:
-            self.post_message(self.EditRequested(name, year, single_year))
-
-    def _row_at_line(self, line: int) -> int:
-        line = max(0, min(len(self._lines) - 1, line))
-        return self._lines[line][0]
-
     def _visible_cols(self) -> int:
-        return max(1, (self.scrollable_content_region.width - self._name_width) // self._width)
+        return max(1, (self.scrollable_content_region.width - self.left) // self._width)
 
     def _hidden(self) -> bool:
         """Whether some columns are out of view (the range line below the rows says which)."""
@@ -340,51 +323,6 @@ class Grid(ScrollView, can_focus=True):
     def _body_height(self) -> int:
         """The lines of rows in view: below the header, above the range line if shown."""
         return max(1, self.scrollable_content_region.height - 1 - self._hidden())
-
-    def _scroll_into_view(self) -> None:
-        if not self._row_line:
-            return
-        height = self._body_height()
-        first = self._row_line[self.cursor_row]
-        last = first + (1 if (first + 1 < len(self._lines)
-                              and self._lines[first + 1] == (self.cursor_row, 1)) else 0)
-        # Show the section line above the first variable of a section.
-        if self.cursor_row > 0 and self.rows[self.cursor_row - 1].name is None:
-            first -= 1
-        top = int(self.scroll_y)
-        if first < top:
-            top = first
-        elif last >= top + height:
-            top = last - height + 1
-        if top != int(self.scroll_y):
-            self.scroll_to(y=top, animate=False, force=True)
-        cols = self._visible_cols()
-        if self.cursor_col < self.first_col:
-            self.first_col = self.cursor_col
-        elif self.cursor_col >= self.first_col + cols:
-            self.first_col = self.cursor_col - cols + 1
-        self.first_col = max(0, min(self.first_col, max(0, self.sheet.columns - cols)))
-
-    def on_click(self, event: events.Click) -> None:
-        y = event.y
-        if y < 1 or not self._lines or y > self._body_height():
-            return
-        line = int(self.scroll_y) + y - 1
-        if line >= len(self._lines):
-            return
-        row = self._lines[line][0]
-        if self.rows[row].name is None:
-            return
-        col = self.cursor_col
-        if event.x >= self._name_width:
-            col = min(self.sheet.columns - 1,
-                      self.first_col + (event.x - self._name_width) // self._width)
-        self._set_cursor(row, col)
-        shown = self.rows[row]
-        if shown.group and event.x < (2 if shown.section else 0) + 2:  # on ▸/▾
-            self.toggle(shown.name)
-        elif event.chain == 2:
-            self.action_edit(False)
 
     # ------------------------------------------------------------ painting
 
@@ -422,12 +360,14 @@ class Grid(ScrollView, can_focus=True):
         after = sheet.columns > 0 and columns.stop < sheet.columns
         # ◀ / ▶: more periods that way (the left and right arrows get there).
         segments = [Segment(("◀" if before else " ").ljust(self._name_width), style)]
+        if self._unit_width:
+            segments.append(Segment("unit".ljust(self._unit_width), style))
         for k in columns:
             cursor = k == self.cursor_col
             text = sheet.label(k).rjust(self._width - 1) + " "
             segments.append(Segment(text, self._style("grid--header-cursor") if cursor else style))
         strip = Strip(segments).adjust_cell_length(width, style)
-        if after and width > self._name_width:
+        if after and width > self.left:
             strip = strip.crop(0, width - 1).adjust_cell_length(width - 1, style)
             strip = Strip([*strip, Segment("▶", style)])
         return strip
@@ -451,15 +391,11 @@ class Grid(ScrollView, can_focus=True):
             style = self._style("grid--section")
             return Strip([Segment(printable(row.section or "").ljust(width)[:width], style)])
         name, key = row.name, row.key
-        kind = sheet.kinds.get(name, "amount")
+        kind = sheet.kinds.get(name, AMOUNT)
         on_row = k == self.cursor_row
         old_kind = sheet.file_kinds.get(name, kind)
-        label = self._label(row)
-        if sub == 1:
-            label = "  change" if old_kind == kind else "  was"
-        elif name in sheet.warned and not row.members:
-            label += " !"
-        label = label[: self._name_width - 1].ljust(self._name_width)
+        label = self._label(row) if sub == 0 else "  change" if old_kind == kind else "  was"
+        marks = self._marks(row) if sub == 0 else ""
         name_style = self._style("grid--name-cursor" if on_row and sub == 0 else "grid--name")
         if sub == 1:
             name_style = self._style("grid--same")
@@ -467,7 +403,16 @@ class Grid(ScrollView, can_focus=True):
             name_style = name_style + self._style("grid--warned")
         if row.group and sub == 0:
             name_style = name_style + self._style("grid--group")
-        segments = [Segment(label, name_style)]
+        label = label[: self._name_width - 1 - len(marks)]  # the marks always show
+        run, unit_mark, _ = marks.partition(f" {UNIT_MARK}")
+        segments = [Segment(label + run, name_style)]
+        if unit_mark:
+            segments.append(Segment(unit_mark, name_style + self._style("grid--unit-warned")))
+        segments.append(Segment(" " * (self._name_width - len(label) - len(marks)), name_style))
+        if self._unit_width:
+            unit = sheet.units.label(name) if sub == 0 else ""
+            unit = unit if len(unit) < self._unit_width else unit[: self._unit_width - 2] + "…"
+            segments.append(Segment(unit.ljust(self._unit_width), self._style("grid--unit")))
         values = sheet.values.get(key, ())
         changes = sheet.changes.get(key)
         inputs = sheet.inputs.get(key, 0)

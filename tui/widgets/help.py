@@ -1,4 +1,4 @@
-"""`?`: the keys, from one table (docs/tui.md shows the same)."""
+"""`?`: the keys and the grid's marks, from one table each (docs/tui.md shows the same)."""
 
 from __future__ import annotations
 
@@ -32,19 +32,37 @@ KEYS = (
     ("q, ctrl+q", "quit (asks first when edits are unsaved or the file was deleted)"),
 )
 
+# What the marks in the grid's name column say (tui.widgets.grid).
+MARKS = (
+    ("!", "a run warned about the variable: a non-finite value, impossible distribution "
+          "parameters (the status line names them)"),
+    ("≠", "a unit warning in the variable's definitions (the inspector lists them, the status "
+          "line names them)"),
+    ("▾ / ▸", "a group (a variable with dims), open / closed; Σ: its numbers are the sum of "
+              "its members"),
+    ("change / was", "a line under an edited variable: each cell's change against the file / "
+                     "the file's values"),
+)
+
+
+def _table(rows) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for key, what in rows:
+        table.add_row(key, what)
+    return table
+
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "close", "close")]
 
     def compose(self) -> ComposeResult:
-        table = Table(show_header=False, box=None, padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
-        for key, what in KEYS:
-            table.add_row(key, what)
         with VerticalScroll(classes="dialog", id="help"):
             yield Static("Keys", classes="dialog-title")
-            yield Static(table)
+            yield Static(_table(KEYS))
+            yield Static("Marks after a name", classes="dialog-title")
+            yield Static(_table(MARKS))
             yield Static("Inputs are blue, formulas plain; a second line under a variable shows "
                          "each cell's change against the file until the edits are saved or undone.",
                          classes="dialog-message")

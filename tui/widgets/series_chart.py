@@ -4,7 +4,8 @@ The scenario on screen is drawn last and heavier, so it stays on top; each
 other scenario has its own colour and glyph, in the plot and in the legend;
 empty years are left out of each line, a lone value is a mark; the x axis
 always spans the model's years; the y axis is labelled the way the grid
-writes numbers (`345.0B`, `32.0%`).
+writes numbers, with the variable's unit where the file has one (`345.0B USD`,
+`32.0%`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ class SeriesChart(PlotextPlot):
             self.show(*self._shown)
 
     def show(self, name: str, axis: TimeAxis,
-             series: Mapping[str, Sequence[float | None]], current: str, kind: str) -> None:
-        self._shown = (name, axis, series, current, kind)
+             series: Mapping[str, Sequence[float | None]], current: str, kind: str,
+             unit: str = "") -> None:
+        """`unit`: the variable's as `tui.session.units` labels it ("" for none, `%`, `x`)."""
+        self._shown = (name, axis, series, current, kind, unit)
         # x: each period's absolute number (the year, on a yearly axis); its label from the axis
         xs_all = [axis.absolute(i) for i in range(len(axis))]
         plt = self.plt
@@ -71,7 +74,7 @@ class SeriesChart(PlotextPlot):
             # some, and which ones depended on rounding; low and high always show.
             rows = self.size.height - 4  # title, frame and the year labels
             ticks = _ticks(lo, hi, max(2, min(4, rows // 2)))
-            plt.yticks(ticks, [format_value(t, kind) for t in ticks])
+            plt.yticks(ticks, [f"{format_value(t, kind)} {unit}".rstrip() for t in ticks])
         self.refresh()
 
 

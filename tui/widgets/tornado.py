@@ -17,6 +17,7 @@ import math
 from rich.text import Text
 from textual.widget import Widget
 
+from display.kinds import AMOUNT
 from tui.sens_adapter import Sensitivities
 from tui.widgets.format import format_change, short_label
 
@@ -29,18 +30,21 @@ class Tornado(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.sens: Sensitivities | None = None
-        self.kind = "amount"
+        self.kind = AMOUNT
         self.empty = False
         self.when: str | None = None
+        self.unit = ""
 
     def show(self, sens: Sensitivities | None, kind: str, empty: bool = False,
-             members: bool = False, when: str | None = None, rolled: bool = False) -> None:
+             members: bool = False, when: str | None = None, rolled: bool = False,
+             unit: str = "") -> None:
         """`members`: a group's header, whose tornado is not computed yet; `when` the
         cell's period as the grid labels it (`2026`, `2026Q2`, `2026-07`); `rolled` a year
-        rolled up, which has none (each of its periods has its own)."""
+        rolled up, which has none (each of its periods has its own); `unit` the cell's
+        (`tui.session.units`: "" for a percentage, a multiple or no unit)."""
         self.sens, self.kind, self.empty, self.members = sens, kind, empty, members
         self.rolled = rolled
-        self.when = when
+        self.when, self.unit = when, unit
         self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -53,19 +57,23 @@ class Tornado(Widget):
             return Text("no tornado: the cell is empty" if self.empty
                         else "tornado: not available", "dim")
         # Drawn at paint time: the width is only known once the tab is on screen.
-        return render(self.sens, self.kind, max(40, self.content_region.width - 1), self.when)
+        return render(self.sens, self.kind, max(40, self.content_region.width - 1), self.when,
+                      self.unit)
 
 
 MEMBERS_NOT_YET = "not available for a group's sum yet (open the group: each member has its own)"
 
 
-def render(sens: Sensitivities, kind: str, width: int, when: str | None = None) -> Text:
+def render(sens: Sensitivities, kind: str, width: int, when: str | None = None,
+           unit: str = "") -> Text:
     """The chart as text, `width` columns wide; `when` the cell's period label (a
-    sub-annual `sens.year` is the period's absolute number, which reads as nothing)."""
+    sub-annual `sens.year` is the period's absolute number, which reads as nothing);
+    `unit` the cell's, in which its changes are written."""
     pct = f"{sens.pct:.0%}"
+    unit = f" ({unit})" if unit else ""
     out = Text.assemble((f"{sens.output} {when or sens.year}", "bold"),
-                        (f"  scenario {sens.scenario}: the change of the cell when each input "
-                         f"moves by -{pct} or +{pct}", "dim"), "\n")
+                        (f"  scenario {sens.scenario}: the change of the cell{unit} when each "
+                         f"input moves by -{pct} or +{pct}", "dim"), "\n")
     if sens.error is not None:
         out.append(f"tornado: not available ({sens.error})", "dim")
         return out
