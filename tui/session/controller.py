@@ -13,7 +13,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Mapping
-from display.kinds import PERCENT, kinds
+from display.kinds import PERCENT, Style, kinds
 from dsl import ast as A
 from dsl.edit import one_line, split_comment
 from dsl.errors import Diagnostic, ScnError, render
@@ -30,7 +30,7 @@ from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, chang
                                  combo_index, covers_text)
 from tui.session.rollup import rolled_sheet
 from tui.session.units import units_view
-from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same, same_kinds
+from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read, write)
 from tui.session.edits import (ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target,
@@ -154,15 +154,13 @@ class Session:
             state.views[key] = masks
         return state.views[key]
 
-    def kinds(self, state: State | None = None) -> dict[str, str]:
-        """How each variable reads: percent or amount (display.kinds)."""
+    def kinds(self, state: State | None = None) -> dict[str, Style]:
+        """How each variable's numbers show, by its unit (display.kinds): read from
+        the model's unit inference, which the unit column and warnings compute for
+        the same state anyway (engine.unit_check caches it per model)."""
         state = state or self.state
         if "kinds" not in state.views:
-            parent = state.parent
-            if parent is not None and "kinds" in parent.views and same_kinds(parent.views["kinds"], parent.model, state.model, state.changed):
-                state.views["kinds"] = parent.views["kinds"]
-            else:
-                state.views["kinds"] = kinds(state.model)
+            state.views["kinds"] = kinds(state.model)
         return state.views["kinds"]
 
     def warned(self, scenario: str, state: State | None = None) -> frozenset[str]:

@@ -165,25 +165,3 @@ def same(a: float | None, b: float | None) -> bool:
     if not (math.isfinite(a) and math.isfinite(b)):
         return False
     return abs(a - b) <= 1e-12 * max(abs(a), abs(b))
-
-
-def same_kinds(before: Mapping[str, str], old: Model, new: Model, changed) -> bool:
-    """Whether an edit of the variables `changed` (`old` -> `new`) leaves every display
-    kind as `before` says, without walking the whole model again (display.kinds walks
-    every definition: 0.2 s over 200 member maps of 1,000 entries). True when each
-    edited variable is named as a ratio (a percentage whatever its definitions), or was
-    an amount and its definitions still do not read as a percentage given the other
-    kinds: the least fixpoint of display.kinds is then the same. Anything else (an
-    amount that became a percentage, a percentage edited) is computed whole."""
-    from display.kinds import _named_as_ratio, is_percent
-
-    if old.variables != new.variables:
-        return False
-    for v in changed:
-        if _named_as_ratio(v):
-            continue
-        defs = new.info[v].definitions
-        if before.get(v) != AMOUNT or (defs and all(
-                is_percent(d.expr, lambda n: before.get(n, AMOUNT)) for d in defs)):
-            return False
-    return True
