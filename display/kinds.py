@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from display.styles import AMOUNT, MULTIPLE, PERCENT, PLAIN, Style, style_of  # noqa: F401
+from display.styles import AMOUNT, MULTIPLE, PERCENT, PLAIN, Style, style_of  # noqa: F401 (re-exported)
 
 # The tornado cannot scale an input that is 0 everywhere (10% of 0 is 0): it
 # moves it by a step instead, one percentage point for a percentage, else 1.
@@ -49,22 +49,3 @@ def aggregations_of(model, kind: Mapping[str, Style] | None = None) -> dict[str,
 
     kind = kinds(model) if kind is None else kind
     return aggregations(model.variables, kind, declared=declared_aggregations(model))
-
-
-# ---------------------------------------------------------------- for tui/session/sheet.py
-#
-# The terminal UI's `same_kinds` reused the kinds of the model before an edit when
-# the name guess or a walk of the edited definitions said nothing changed. Styles
-# now come from the unit inference, which an annotation or an operand anywhere
-# can change, so these two answer "may have changed" and the UI computes `kinds`
-# again (one cached inference per model). Delete both with `same_kinds`.
-
-
-def _named_as_ratio(name: str) -> bool:
-    """No name says how a variable shows any more."""
-    return False
-
-
-def is_percent(expr, kind_of) -> bool:
-    """Whether an edited definition may change the styles: always, see above."""
-    return True

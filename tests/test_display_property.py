@@ -42,11 +42,13 @@ def read_back(text: str, fmt: RowFormat, with_unit: bool) -> tuple[float | None,
     assert m, text
     if fmt.changes:
         assert text[0] in "+-", text  # a change is always signed
-    scale = SCALE.get(m["letter"], 1.0) * (10.0 ** int(m["exp"]) if m["exp"] else 1.0)
+    scale = SCALE.get(m["letter"], 1.0)
     if m["sign"] in ("%", "pp"):
         scale /= 100
-    dec = len(m["dec"])
-    return float(m["num"].replace(",", "")) * scale, 0.5 * 10.0 ** -dec * scale, dec
+    dec, exp = len(m["dec"]), int(m["exp"] or 0)
+    # read through the exponent in one float(): 4.94e-324 * 10.0 ** -324 would underflow to 0
+    return (float(f'{m["num"].replace(",", "")}e{exp}') * scale,
+            float(f"5e{exp - dec - 1}") * scale, dec)
 
 
 def assert_faithful(values, fmt: RowFormat, with_unit: bool = False) -> None:

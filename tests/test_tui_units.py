@@ -104,13 +104,13 @@ async def test_member_rows_and_the_roll_up_by_year_keep_the_unit_column(tmp_path
         assert grid_text(app).splitlines()[0].split()[:2] == ["unit", "2025"]
         assert row_text(app, "capex[meta]").split()[:3] == ["meta", "USD", "20.0B"]
         # customers: count last rolls up by its last quarter, and says so in the inspector
-        assert row_text(app, "customers").split()[:3] == ["customers", "count", "1.0k"]
+        assert row_text(app, "customers").split()[:3] == ["customers", "count", "1,000"]
         app.query_one(Grid).move_to("customers", 2025 * 4)  # 2025Q1, as a period's number
         await settle(pilot)
         text = inspector(app)
         assert "unit: count (declared)  ·  last: by year, its last period" in text
-        assert text.startswith("1.0k count  last of 4 quarters: 2025Q4")
-        assert "2025Q4 1.0k count" in text  # the periods it was made of, with their unit
+        assert text.startswith("1,000 count  last of 4 quarters: 2025Q4")
+        assert "2025Q4 1,000 count" in text  # the periods it was made of, with their unit
 
 
 @sync
