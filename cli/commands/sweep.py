@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 import numpy as np
 
@@ -117,13 +118,20 @@ def _title(model, s) -> str:
 
 
 def _labels(model, v, kind: str) -> list[str]:
-    """A vary's values as headings: formatted as its variable reads (8.0%), or as
-    typed when that format would make two of them look alike (8.25%, 8.3%)."""
+    """A vary's values as headings: formatted as its variable reads (8.0%, 1.5B), or as
+    typed when that format would round one of them (8.25% is not 8.2%)."""
     from display.numbers import row_format
+    from dsl.numbers import BadNumber, parse_number
 
     fmt = row_format(v.values, kind)
     shown = [fmt(x) for x in v.values]
-    return shown if len(set(shown)) == len(shown) else list(v.texts)
+    try:
+        same = all(math.isclose(parse_number(t.replace(",", "").lstrip("-")), abs(x),
+                                rel_tol=1e-12, abs_tol=1e-15)
+                   for t, x in zip(shown, v.values))
+    except BadNumber:
+        same = False
+    return shown if same else list(v.texts)
 
 
 def _blocks(model, s) -> list[tuple[str | None, list[list[str]]]]:
