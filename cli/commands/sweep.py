@@ -37,7 +37,7 @@ def register(sub) -> None:
     p.add_argument("cell", metavar="OUTPUT", help="the output: a cell such as "
                    "'value_per_share[2025]' or 'capex[orcl, 2026Q4]', or a variable (a column "
                    "per period, with one --vary)")
-    p.add_argument("--vary", action="append", required=True, metavar="NAME=VALUES",
+    p.add_argument("--vary", action="append", required=True, default=[], metavar="NAME=VALUES",
                    help="an input and its values: 'wacc=8%%..12%%/1%%' (a range with its step), "
                    "'wacc=8%%,9%%,11%%' (a list), 'capex_growth[orcl]=...' (one member); "
                    "repeatable, the first outermost")
