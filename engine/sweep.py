@@ -26,7 +26,7 @@ import numpy as np
 
 from dsl.errors import Diagnostic, ScnError, Subject
 from engine.address import Cell, combo_index, shape
-from engine.api import Overrides, evaluate, prepare
+from engine.api import Overrides, prepare, uses_of
 from engine.levers import is_input
 from engine.model import BASE, OVERRIDES, Model
 from engine.vary import SOURCE, Vary, check_size
@@ -58,26 +58,34 @@ class Sweep:
 
 
 def sweep(model: Model, output: Cell, varies: list[Vary], scenario: str = BASE,
-          overrides: Overrides | None = None) -> Sweep:
+          overrides: Overrides | None = None, output_text: str | None = None) -> Sweep:
     """The output cell (every period when `output.period` is None) at every
-    combination of the varies' values, on top of the scenario and overrides."""
+    combination of the varies' values, on top of the scenario and overrides.
+
+    `output_text` is the output as typed (source `OUTPUT`), for the error of a
+    cell with no value."""
+    from engine.plan import run_frames
+    from engine.tangent import restricted
+    from engine.trace import has_value
+
     check_size(varies)
     plan = prepare(model, scenario, overrides)
+    if output.period is not None:
+        has_value(model, plan.cover, output, "OUTPUT", output_text or output.label(model.axis))
     _check(model, plan, varies)
     warnings = _unread(model, plan, output, varies)
     n = len(model.axis)
     held = _held(model, varies)
     base = None
     if any(not whole for _, whole in held.values()):  # a member or period: the rest as they are
-        base = evaluate(model, scenario, overrides)
-    from engine.tangent import restricted
-
+        frames = run_frames(restricted(plan, set(held)))
+        base = {v: _column(model, frames, v, 1, n) for v in held}
     sub = restricted(plan, {output.variable})
     grid = tuple(len(v.values) for v in varies)
     total = int(np.prod(grid))
-    rows = max(1, max((int(np.prod(shape(model, v) or (1,))) for v in {output.variable,
-                                                                      *held}), default=1))
-    chunk = max(1, CHUNK_ROWS // (rows * n))
+    sigs = set(model.dims_of.values()) | {()} if model.dims else {()}
+    per_point = n * sum(model.space.size(sig) if sig else 1 for sig in sigs)  # frame rows
+    chunk = max(1, CHUNK_ROWS // per_point)
     row = combo_index(model, output.variable, output.members) if output.members else 0
     out = np.empty((total, n))
     for lo in range(0, total, chunk):
@@ -109,7 +117,7 @@ def _given(model, varies, held, base, index, n: int) -> dict[str, np.ndarray]:
         if base is None:
             a = np.empty((b, *dims, n))
         else:
-            a = np.repeat(base.values(var)[:1], b, axis=0)
+            a = np.repeat(base[var], b, axis=0)
         for v in mine:
             k = varies.index(v)
             value = np.asarray(v.values)[index[k]]
@@ -134,11 +142,15 @@ def _run(plan, y: str, row: int, batch: int, given, n: int) -> np.ndarray:
     """y's member row by period for each point of a batch: (batch, periods)."""
     from engine.plan import run_frames
 
-    model = plan.model
     frames = run_frames(plan, batch=batch, given=given)
-    sig = model.dims_of.get(y, ()) if model.dims else ()
-    col = frames[sig].get_column(y).to_numpy().astype(float)
-    return col.reshape(batch, -1, n)[:, row, :]
+    return _column(plan.model, frames, y, batch, n).reshape(batch, -1, n)[:, row, :]
+
+
+def _column(model: Model, frames, v: str, batch: int, n: int) -> np.ndarray:
+    """A variable's cells from a run's frames: (batch, *dim sizes, periods)."""
+    sig = model.dims_of.get(v, ()) if model.dims else ()
+    col = frames[sig].get_column(v).to_numpy().astype(float)
+    return col.reshape((batch, *shape(model, v), n))
 
 
 def _check(model: Model, plan, varies: list[Vary]) -> None:
@@ -147,7 +159,7 @@ def _check(model: Model, plan, varies: list[Vary]) -> None:
     for k, v in enumerate(varies):
         cover = plan.cover[v.variable]
         if not is_input(model, cover):
-            piece = next(p for p in cover.distinct() if not is_input_piece(model, p))
+            piece = next(p for p in cover.distinct() if uses_of(model, p))
             where = "--set" if piece.layer == OVERRIDES else f"line {piece.line}"
             errors.append(Diagnostic(
                 f"'{v.variable}' is computed ({where}), not an input: a sweep "
@@ -165,12 +177,6 @@ def _check(model: Model, plan, varies: list[Vary]) -> None:
                 break
     if errors:
         raise ScnError(errors)
-
-
-def is_input_piece(model: Model, piece) -> bool:
-    from engine.api import uses_of
-
-    return not uses_of(model, piece)
 
 
 def _overlap(a: Cell, b: Cell) -> bool:

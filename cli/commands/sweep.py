@@ -47,7 +47,7 @@ def register(sub) -> None:
 
 def run(args, texts) -> int:
     from engine.sweep import sweep
-    from engine.trace import has_value, one_cell, parse_cell
+    from engine.trace import one_cell, parse_cell
     from engine.vary import SOURCE, parse_vary
 
     model, scenario, overrides = common.load_scenario(args, texts)
@@ -60,12 +60,8 @@ def run(args, texts) -> int:
         cell = output.at(len(model.axis) - 1).label(model.axis)
         raise common.UsageError(f"with {len(varies)} --vary, name one period of the output: "
                                 f"'{cell}' (or --format csv, a column per period)")
-    if output.period is not None:
-        from engine.api import prepare
-
-        has_value(model, prepare(model, scenario, overrides).cover, output, "OUTPUT", args.cell)
     with common.without_cycle_collector():
-        s = sweep(model, output, varies, scenario, overrides)
+        s = sweep(model, output, varies, scenario, overrides, args.cell)
     texts.report(s.warnings)
     text = RENDERERS[args.format](model, s)
     if args.format in ("table", "md"):  # for people: no terminal escape from a name
