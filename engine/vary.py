@@ -144,7 +144,8 @@ def _number(text: str, start: int, end: int, line: int) -> tuple[Decimal, str]:
     try:
         value = Decimal(m.group(1).replace("_", "") + (m.group(2) or "")) * SUFFIXES[m.group(3)]
     except InvalidOperation:  # parse_number accepted it: cannot happen, said plainly if it does
-        raise _error(f"'{typed}' is out of range", line, col, stop, "use a smaller number") from None
+        raise _error(f"'{typed}' is out of range", line, col, stop,
+                     "use a smaller number") from None
     return sign * value, typed
 
 

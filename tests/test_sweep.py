@@ -319,7 +319,8 @@ def test_large_sweeps_run_in_chunks_with_the_same_result(monkeypatch):
 
     m = load_model(DIMS, "m.scn")
     cell = parse_cell(m, "optics_tam[2027]", "OUTPUT")
-    varies = [parse_vary(m, "capex_growth=0%..50%/5%", 1), parse_vary(m, "asic_share=0%..90%/10%", 2)]
+    varies = [parse_vary(m, "capex_growth=0%..50%/5%", 1),
+              parse_vary(m, "asic_share=0%..90%/10%", 2)]
     whole = sweep(m, cell, varies).values
     monkeypatch.setattr(sw, "CHUNK_ROWS", 7)  # a point or so per run
     np.testing.assert_array_equal(sweep(m, cell, varies).values, whole)
