@@ -1,6 +1,6 @@
 """`scn sweep`: the spreadsheet's data table, every point one row of one batched run.
 
-    scn sweep FILE 'value_per_share[2025]' --vary 'wacc=8%..12%/1%' --vary 'g=2%..4%/0.5%'
+    scn sweep FILE 'target_price[2026]' --vary 'wacc=8%..12%/1%' --vary 'g=2%..4%/0.5%'
     scn sweep FILE 'capex[orcl, 2027]' --vary 'capex_growth[orcl]=10%,20%,30%'
     scn sweep FILE ltv --vary 'gross_margin=70%..90%/5%'    # no period: a column per period
 
