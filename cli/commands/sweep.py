@@ -35,7 +35,7 @@ def register(sub) -> None:
     p = sub.add_parser("sweep", help="a data table: an output at every combination of inputs")
     p.add_argument("file")
     p.add_argument("cell", metavar="OUTPUT", help="the output: a cell such as "
-                   "'value_per_share[2025]' or 'capex[orcl, 2026Q4]', or a variable (a column "
+                   "'target_price[2026]' or 'capex[orcl, 2026Q4]', or a variable (a column "
                    "per period, with one --vary)")
     p.add_argument("--vary", action="append", required=True, default=[], metavar="NAME=VALUES",
                    help="an input and its values: 'wacc=8%%..12%%/1%%' (a range with its step), "
