@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_dims.py
 	$(BIN)/python bench/bench_periods.py
+	$(BIN)/python bench/bench_sweep.py
 
 check: $(STAMP)
 	$(BIN)/scn check scenarios/*.scn

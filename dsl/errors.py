@@ -67,6 +67,10 @@ CODES: dict[str, str] = {
     "bad-cell": "a cell or year named on the command line that does not read",
     "goal": "a goal that cannot be sought or reached",
     "too-deep-for-derivatives": "a definition too deep for exact derivatives",
+    "bad-vary": "a --vary of scn sweep that does not read (values, range, step), or sets a "
+                "cell twice, or makes too many points",
+    "not-an-input": "a computed variable where an input is expected (scn sweep --vary)",
+    "not-read": "a warning: a varied input the output does not read",
     # reading files (front ends)
     "not-utf8": "a file that is not UTF-8 text",
     "snapshot": "a snapshot file that does not read",

@@ -13,6 +13,12 @@ pct of the largest size it takes in any year (`5% * (t - 2024)`, read in
 caller gives for that variable (`zero_step`; the command line passes 1
 percentage point for a variable that reads as a percentage, and 1
 otherwise). The row says so (`shift`), and so does every front end.
+
+Decided (issue 14): a lever written as a distribution (`wacc = 8% to 12%`,
+`normal(...)`, `uniform`, `triangular`, `lognormal`, in every period it
+moves) is not scaled: it swings from its 5th to its 95th percentile
+(engine.quantiles, analytic), about its mean (what a plain run uses). The
+row carries the two values (`range`), and every front end says so.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from engine.api import Overrides, evaluate
 from engine.levers import Lever, levers
 from engine.axis import label_of
 from engine.model import BASE
+from engine.quantiles import lever_range
 from engine.plan import Plan, run
 from engine.tangent import (first_rows, helper_name, moved_cells, restricted, run_tangent,
                             tangent_plan)
@@ -52,6 +59,9 @@ class TornadoRow:
     output_value: float  # output[year] before any change
     shift: float | None = None  # the absolute step, for a lever that is 0 (else scaled)
     exact: bool = True  # False: not re-evaluated (exact_* are the estimates; engine.tornado_dims)
+    # a lever written as a distribution: its 5th and 95th percentiles in the output's
+    # period (or the lever's first), what it was swung to instead of -pct/+pct
+    range: tuple[float, float] | None = None
 
     @property
     def swing(self) -> float:
@@ -63,13 +73,17 @@ class TornadoRow:
 def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
             overrides: Overrides | None = None, pct: float = 0.10,
             zero_step: Mapping[str, float] | None = None,
-            top: int | None = None) -> list[TornadoRow]:
+            top: int | None = None, ranges_of_distributions: bool = True) -> list[TornadoRow]:
     """Every lever of `output[year]`, ranked by the exact change of the cell when
     it is scaled by 1 - pct and 1 + pct (shifted by its `zero_step` when it is 0).
 
     With dims, `output` may name a member cell (`capex[goog]`) and each member of
     an input is a lever; `top` (the rows a report shows) bounds how many of
-    thousands are re-evaluated (engine.tornado_dims)."""
+    thousands are re-evaluated (engine.tornado_dims).
+
+    A lever written as a distribution (`wacc = 8% to 12%`, `normal(...)`, ...) swings
+    across its own 5-95% range instead (engine.quantiles; its row's `range`),
+    unless `ranges_of_distributions` is False."""
     when = None if year is None else label_of(model.axis.unit, year)  # as the model names it
     if getattr(model, "dims", None):  # `capex[goog]` and the year
         y = cell(model, output, "OUTPUT", when)
@@ -82,7 +96,8 @@ def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
         from engine.trace import one_cell
 
         one_cell(model, y, "OUTPUT", output)
-        return member_tornado(model, y, year, scenario, overrides, pct, zero_step, top, output)
+        return member_tornado(model, y, year, scenario, overrides, pct, zero_step, top, output,
+                              ranges_of_distributions)
     result = evaluate(model, scenario, overrides)
     n = len(axis)
     i = axis.index(year)
@@ -93,22 +108,33 @@ def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
         return []
     plan = moved_cells(result.plan, _moved(found))
     base = {v: np.nan_to_num(first_rows(result.raw, v, n)) for v in {lv.var for lv in found}}
-    steps = [_zero_step(lv, base, pct, zero_step) for lv in found]
+    ranges = [lever_range(model, result.plan, lv.var, 0, lv.years) if ranges_of_distributions
+              else None for lv in found]
+    steps = [None if r is not None else _zero_step(lv, base, pct, zero_step)
+             for lv, r in zip(found, ranges)]
     with np.errstate(invalid="ignore"):  # inf - inf: a non-finite output stays NaN, quietly
-        exact = _perturbed(plan, y.name, found, base, pct, steps)[:, i] - y0
-    seeds = _seeds(found, base, n, steps)
+        exact = _perturbed(plan, y.name, found, base, pct, steps, ranges)[:, i] - y0
+    up = [None if r is None else r[1] - base[lv.var] for lv, r in zip(found, ranges)]
+    seeds = _seeds(found, base, n, steps, up)
     tangent = tangent_plan(plan, frozenset(seeds), frozenset([y.name]))
     dy = run_tangent(tangent, result.raw, seeds, [y.name])[y.name][:, i]
+    dy_down = dy
+    if any(r is not None for r in ranges):  # a distribution's range is not symmetric
+        down = [None if r is None else r[0] - base[lv.var] for lv, r in zip(found, ranges)]
+        dy_down = run_tangent(tangent, result.raw, _seeds(found, base, n, steps, down),
+                              [y.name])[y.name][:, i]
     rows = []
-    for b, (lv, step) in enumerate(zip(found, steps)):
+    for b, (lv, step, r) in enumerate(zip(found, steps, ranges)):
         at = i if i in lv.years else lv.years[0]
         move = dy[2 * b + 1] if step is not None else pct * dy[2 * b + 1]
+        low, high = (dy_down[2 * b + 1], dy[2 * b + 1]) if r is not None else (-move, move)
         rows.append(TornadoRow(
             input=lv.label, base_value=float(base[lv.var][at]),
             derivative=float(dy[2 * b]),
-            estimate_low=float(-move), estimate_high=float(move),
+            estimate_low=float(low), estimate_high=float(high),
             exact_low=float(exact[2 * b + 1]), exact_high=float(exact[2 * b + 2]),
-            output_value=float(y0), shift=step))
+            output_value=float(y0), shift=step,
+            range=None if r is None else (float(r[0][at]), float(r[1][at]))))
     # Ranked by swing to 9 significant digits: rounding noise must not reorder
     # inputs that move the output equally (a stable sort keeps file order).
     return sorted(rows, key=lambda r: -float(f"{r.swing:.9g}"))
@@ -139,32 +165,40 @@ def _source(lv: Lever) -> str:
     return lv.var if lv.whole else helper_name(lv.var)
 
 
-def _seeds(found: list[Lever], base, n: int, steps) -> dict[str, np.ndarray]:
+def _seeds(found: list[Lever], base, n: int, steps, moves) -> dict[str, np.ndarray]:
     """Rows 2b and 2b+1 seed lever b: shifted by 1 (derivative), and moved as
-    the tornado moves it, by its value (scaled) or by its step (shifted)."""
+    the tornado moves it, by its value (scaled), by its step (shifted), or by
+    `moves[b]` (by period: a distribution's percentile less its mean)."""
     k = len(found)
     seeds: dict[str, np.ndarray] = {}
     for b, (lv, step) in enumerate(zip(found, steps)):
         s = seeds.setdefault(_source(lv), np.zeros((2 * k, n)))
         idx = list(lv.years)
         s[2 * b, idx] = 1.0
-        s[2 * b + 1, idx] = base[lv.var][idx] if step is None else step
+        if moves[b] is not None:
+            s[2 * b + 1, idx] = moves[b][idx]
+        else:
+            s[2 * b + 1, idx] = base[lv.var][idx] if step is None else step
     return seeds
 
 
 def _perturbed(plan: Plan, output: str, found: list[Lever], base, pct: float,
-               steps) -> np.ndarray:
-    """output by year for the base (row 0) and each lever moved down and up:
-    one run of the part of the plan that output reads."""
+               steps, ranges) -> np.ndarray:
+    """output by year for the base (row 0) and each lever moved down and up
+    (to its 5th and 95th percentiles, for a distribution): one run of the part
+    of the plan that output reads."""
     k = len(found)
     n = len(plan.model.years)
     given: dict[str, np.ndarray] = {}
-    for b, (lv, step) in enumerate(zip(found, steps)):
+    for b, (lv, step, r) in enumerate(zip(found, steps, ranges)):
         a = given.get(_source(lv))
         if a is None:
             a = given[_source(lv)] = np.tile(base[lv.var], (2 * k + 1, 1))
         idx = list(lv.years)
-        if step is None:
+        if r is not None:
+            a[2 * b + 1, idx] = r[0][idx]
+            a[2 * b + 2, idx] = r[1][idx]
+        elif step is None:
             a[2 * b + 1, idx] *= 1 - pct
             a[2 * b + 2, idx] *= 1 + pct
         else:

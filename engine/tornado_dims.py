@@ -26,6 +26,7 @@ from engine.address import combo_index
 from engine.api import evaluate
 from engine.levers import Lever, member_levers
 from engine.plan import run
+from engine.quantiles import lever_range
 from engine.tangent import restricted
 from engine.tangent_dims import Seeds, run_tangent_dims, values_of
 from engine.trace import Cell, has_value
@@ -35,7 +36,7 @@ EXACT_ALL = 40  # up to this many levers, every one is re-evaluated
 
 
 def member_tornado(model, y: Cell, year: int, scenario: str, overrides, pct: float,
-                   zero_step, top: int | None, text: str):
+                   zero_step, top: int | None, text: str, ranges_of_distributions: bool = True):
     from engine.tornado import DEFAULT_ZERO_STEP, TornadoRow
 
     axis = model.axis
@@ -50,25 +51,39 @@ def member_tornado(model, y: Cell, year: int, scenario: str, overrides, pct: flo
         return []
     rows_of = {v: np.nan_to_num(values_of(result, v)) for v in {lv.var for lv in found}}
     base = [rows_of[lv.var][lv.combo] for lv in found]
-    steps = [_zero_step(lv, b, pct, zero_step, DEFAULT_ZERO_STEP) for lv, b in zip(found, base)]
-    dy = _derivatives(model, result, y.name, row, i, found, base, steps)
+    ranges = [lever_range(model, result.plan, lv.var, lv.combo, lv.years)
+              if ranges_of_distributions else None for lv in found]
+    steps = [None if r is not None else _zero_step(lv, b, pct, zero_step, DEFAULT_ZERO_STEP)
+             for lv, b, r in zip(found, base, ranges)]
+    up = [None if r is None else r[1] - b for b, r in zip(base, ranges)]
+    dy = _derivatives(model, result, y.name, row, i, found, base, steps, up)
     moves = [dy[2 * b + 1] if s is not None else pct * dy[2 * b + 1] for b, s in enumerate(steps)]
+    lows = [-m for m in moves]
+    if any(r is not None for r in ranges):  # a distribution's range is not symmetric
+        down = [None if r is None else r[0] - b for b, r in zip(base, ranges)]
+        dy_down = _derivatives(model, result, y.name, row, i, found, base, steps, down)
+        for b, r in enumerate(ranges):
+            if r is not None:
+                moves[b], lows[b] = dy[2 * b + 1], dy_down[2 * b + 1]
     exact_for = range(len(found))
     if len(found) > EXACT_ALL:
         want = max(2 * (top or 0), (top or 0) + 10, EXACT_ALL)
-        exact_for = sorted(sorted(range(len(found)), key=lambda b: -abs(moves[b]))[:want])
+        exact_for = sorted(sorted(range(len(found)),
+                                  key=lambda b: -max(abs(moves[b]), abs(lows[b])))[:want])
     exact = _exact(model, result, y.name, row, i, [found[b] for b in exact_for],
-                   [base[b] for b in exact_for], [steps[b] for b in exact_for], pct) - y0
+                   [base[b] for b in exact_for], [steps[b] for b in exact_for], pct,
+                   [ranges[b] for b in exact_for]) - y0
     by_lever = {b: (exact[2 * k + 1], exact[2 * k + 2]) for k, b in enumerate(exact_for)}
     out = []
-    for b, (lv, step) in enumerate(zip(found, steps)):
+    for b, (lv, step, r) in enumerate(zip(found, steps, ranges)):
         at = i if i in lv.years else lv.years[0]
-        lo, hi = by_lever.get(b, (-moves[b], moves[b]))
+        lo, hi = by_lever.get(b, (lows[b], moves[b]))
         out.append(TornadoRow(
             input=lv.label, base_value=float(base[b][at]), derivative=float(dy[2 * b]),
-            estimate_low=float(-moves[b]), estimate_high=float(moves[b]),
+            estimate_low=float(lows[b]), estimate_high=float(moves[b]),
             exact_low=float(lo), exact_high=float(hi), output_value=y0, shift=step,
-            exact=b in by_lever))
+            exact=b in by_lever,
+            range=None if r is None else (float(r[0][at]), float(r[1][at]))))
     # re-evaluated rows first, each group by its swing (9 significant digits, as engine.tornado)
     return sorted(out, key=lambda r: (not r.exact, -float(f"{r.swing:.9g}")))
 
@@ -92,9 +107,11 @@ def _cells(model, lv: Lever) -> np.ndarray:
     return held
 
 
-def _derivatives(model, result, y: str, row: int, i: int, found, base, steps) -> np.ndarray:
+def _derivatives(model, result, y: str, row: int, i: int, found, base, steps,
+                 given_moves) -> np.ndarray:
     """Rows 2b and 2b+1 for lever b: d y / d lever (shifted by 1), and the change of
-    y per the lever's move (its values when scaled, its step when shifted)."""
+    y per the lever's move (its values when scaled, its step when shifted, or
+    `given_moves[b]` by period: a distribution's percentile less its mean)."""
     out = np.zeros(2 * len(found))
     primal = {}
     memo: dict = {}  # the partials, evaluated once for every chunk
@@ -114,14 +131,18 @@ def _derivatives(model, result, y: str, row: int, i: int, found, base, steps) ->
             seed = values.setdefault(lv.var, np.zeros((2 * k, *cells.shape)))
             step = steps[lo + b]
             seed[2 * b][cells] = 1.0
-            seed[2 * b + 1][cells] = (np.broadcast_to(base[lo + b], cells.shape)[cells]
-                                      if step is None else step)
+            if given_moves[lo + b] is not None:
+                seed[2 * b + 1][cells] = np.broadcast_to(given_moves[lo + b], cells.shape)[cells]
+            else:
+                seed[2 * b + 1][cells] = (np.broadcast_to(base[lo + b], cells.shape)[cells]
+                                          if step is None else step)
         got, _ = run_tangent_dims(model, result.plan, value, Seeds(values, held), [y], memo)
         out[2 * lo: 2 * (lo + k)] = got[y][:, row, i]
     return out
 
 
-def _exact(model, result, y: str, row: int, i: int, found, base, steps, pct) -> np.ndarray:
+def _exact(model, result, y: str, row: int, i: int, found, base, steps, pct,
+           ranges) -> np.ndarray:
     """y[row, i] for the base (row 0) and each lever moved down and up: one batch run
     of what y reads, the moved input variables given their values; a starting value
     (a cell of a computed variable) is typed over, one run each way, so that the
@@ -131,15 +152,18 @@ def _exact(model, result, y: str, row: int, i: int, found, base, steps, pct) -> 
     typed: dict[int, tuple[float, float]] = {}
     for b, lv in enumerate(found):
         if not lv.whole:
-            typed[b] = tuple(_typed_over(model, result.plan, y, row, i, lv, base[b], move)
-                             for move in _moves(steps[b], pct))
+            typed[b] = tuple(_typed_over(model, result.plan, y, row, i, lv, moved)
+                             for moved in _moves(base[b], steps[b], pct, ranges[b]))
             continue
         a = given.get(lv.var)
         if a is None:
             a = given[lv.var] = np.repeat(np.nan_to_num(values_of(result, lv.var))[None],
                                           2 * k + 1, axis=0)
         idx = list(lv.years)
-        if steps[b] is None:
+        if ranges[b] is not None:
+            a[2 * b + 1, lv.combo, idx] = ranges[b][0][idx]
+            a[2 * b + 2, lv.combo, idx] = ranges[b][1][idx]
+        elif steps[b] is None:
             a[2 * b + 1, lv.combo, idx] *= 1 - pct
             a[2 * b + 2, lv.combo, idx] *= 1 + pct
         else:
@@ -151,15 +175,17 @@ def _exact(model, result, y: str, row: int, i: int, found, base, steps, pct) -> 
     return out
 
 
-def _moves(step, pct: float):
-    """The lever's values moved down and up: scaled, or shifted by its step."""
+def _moves(values: np.ndarray, step, pct: float, r) -> tuple[np.ndarray, np.ndarray]:
+    """The lever's values moved down and up, by period: to a distribution's 5th and
+    95th percentiles, scaled, or shifted by its step."""
+    if r is not None:
+        return r
     if step is None:
-        return (lambda v: v * (1 - pct), lambda v: v * (1 + pct))
-    return (lambda v: v - step, lambda v: v + step)
+        return values * (1 - pct), values * (1 + pct)
+    return values - step, values + step
 
 
-def _typed_over(model, plan, y: str, row: int, i: int, lv: Lever, values: np.ndarray,
-                move) -> float:
+def _typed_over(model, plan, y: str, row: int, i: int, lv: Lever, moved: np.ndarray) -> float:
     """y[row, i] with the lever's cells typed over by their moved values, as
     `--set 'capex[goog, 2024] = ...'` would (the plan recompiled around them)."""
     from dsl import ast as A
@@ -169,7 +195,7 @@ def _typed_over(model, plan, y: str, row: int, i: int, lv: Lever, values: np.nda
     cells = {}
     for j in lv.years:
         old = cover[lv.var].at(lv.combo, j)
-        v = float(move(values[j]))
+        v = float(moved[j])
         cells[(lv.combo, j)] = replace(old, expr=A.Number(v, repr(v)), start=j, end=j)
     cover[lv.var] = cover[lv.var].replaced(cells)
     moved = compile_plan(model, plan.scenario, cover, plan.graph, reuse=plan)

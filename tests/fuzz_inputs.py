@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from strategies import NAME_POOL, junk_text, models, mutate, mutation
 
-COMMANDS = ("run", "check", "sens", "explain", "goal", "snapshot", "diff", "textconv", "fmt",
-            "graph")
+COMMANDS = ("run", "check", "sens", "sweep", "explain", "goal", "snapshot", "diff", "textconv",
+            "fmt", "graph")
 
 
 @dataclass
@@ -232,6 +232,17 @@ def command_lines(draw, command: str) -> Case:
         maybe("--scenario", scenario)
         maybe("--set", sets)
         maybe("--format", lambda: draw(st.sampled_from(["table", "csv", "json", "md"])))
+    elif command == "sweep":
+        argv = ["sweep", "m.scn", _cell(draw, src, year=draw(st.integers(0, 3)) != 0)]
+        for _ in range(draw(st.integers(1, 3))):
+            values = draw(st.sampled_from([
+                "1%..5%/1%", "1,2,3", "5%..1%/-2%", "1..2/0", "1..2/-1", "1..1e9/1", "", "1,1",
+                "-1%,0,1e308", "1..2", "x", "1q", "0.1..0.3/0.1", DIGITS]))
+            opt.append(f"--vary={_cell(draw, src, year=draw(st.integers(0, 5)) == 0)}={values}")
+        maybe("--scenario", scenario)
+        maybe("--set", sets)
+        maybe("--format", lambda: draw(st.sampled_from(["table", "csv", "md"])))
+        maybe("--output", output)
     elif command == "explain":
         argv = ["explain", "m.scn", _cell(draw, src, year=draw(st.integers(0, 5)) != 0)]
         if draw(st.booleans()):

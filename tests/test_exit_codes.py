@@ -24,6 +24,7 @@ GOOD = {
     "sens": ["{m}", "optics_tam"],
     "explain": ["{m}", "optics_tam[2030]"],
     "goal": ["{m}", "optics_tam[2030] = 75B", "--vary", "asic_share"],
+    "sweep": ["{m}", "optics_tam[2030]", "--vary", "asic_optics_multiplier=3..4/0.5"],
     "snapshot": ["{m}"],
     "diff": ["{m}", "{m2}"],
     "textconv": ["{m}"],
@@ -59,11 +60,16 @@ BAD = {
     "focus": ["nosuch"],
     ("explain", "cell"): ["optics_tam", "nosuch[2030]", "optics_tam[abc]", "google_capex[2030]"],
     ("goal", "cell"): [],
+    ("sweep", "cell"): ["nosuch", "optics_tam[abc]", "optics_tam[2040]", "optics_tam[",
+                        "google_capex[2030]", "capex[2030]"],
+    ("sweep", "vary"): ["nosuch=1", "asic_share=abc", "asic_share=1..2/0", "asic_share=2..1/1",
+                        "asic_share", "optics_tam=1", "asic_share[abc]=1", "asic_share=1,1",
+                        "asic_share=1..2000000/1"],
     ("graph", "depth"): ["abc", "-1", "2"],  # 2 without --focus
 }
 
 POSITIONALS = {"run": ["file"], "check": ["files"], "sens": ["file", "cell"],
-               "explain": ["file", "cell"], "goal": ["file", "target"], "snapshot": ["file"],
+               "explain": ["file", "cell"], "goal": ["file", "target"], "sweep": ["file", "cell"], "snapshot": ["file"],
                "diff": ["files"], "textconv": ["file"], "fmt": ["files"], "graph": ["file"],
                "tui": ["file"]}
 

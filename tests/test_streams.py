@@ -51,6 +51,7 @@ STDOUT_COMMANDS = {
     "sens": ["sens", "{m}", "asic"],
     "explain": ["explain", "{m}", "asic[2026]"],
     "goal": ["goal", "{m}", "asic[2026] = 50B", "--vary", "share"],
+    "sweep": ["sweep", "{m}", "asic[2026]", "--vary", "share=10%,20%"],
     "snapshot": ["snapshot", "{m}"],
     "diff": ["diff", "{m}", "{m}"],
     "textconv": ["textconv", "{m}"],

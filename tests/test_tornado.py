@@ -87,8 +87,8 @@ def test_the_command_says_which_rows_moved_by_a_step(tmp_path):
                          "instead (price_ramp -0.03/+0.03, subsidy -1/+1, subsidy_rate -1pp/+1pp)")
     assert "year_index" not in r.stdout and "is_forecast" not in r.stdout
     csv = scn("sens", str(f), "total[2024]", "--format", "csv").stdout.splitlines()
-    assert csv[0].endswith(",exact_high,shift")
-    shifts = {line.split(",")[2]: line.split(",")[-1] for line in csv[1:]}
+    assert csv[0].endswith(",exact_high,shift,range_low,range_high")
+    shifts = {line.split(",")[2]: line.split(",")[-3] for line in csv[1:]}
     assert shifts.pop("auto_rev[2024]") == ""
     assert {k: float(v) for k, v in shifts.items()} == pytest.approx(
         {"price_ramp": 0.03, "subsidy": 1.0, "subsidy_rate": 0.01})

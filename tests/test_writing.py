@@ -32,6 +32,7 @@ WITH_OUTPUT = {
     "sens": ["optics_tam"],
     "explain": ["optics_tam[2030]"],
     "goal": ["optics_tam[2030] = 75B", "--vary", "asic_share"],
+    "sweep": ["optics_tam[2030]", "--vary", "asic_optics_multiplier=3,4"],
 }
 
 

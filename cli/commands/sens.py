@@ -150,12 +150,13 @@ def _tornado_csv(t: Tornado) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["output", "year", "input", "base_value", "derivative", "estimate_low",
-                "estimate_high", "exact_low", "exact_high", "shift"])
+                "estimate_high", "exact_low", "exact_high", "shift", "range_low", "range_high"])
     for r in rows:
         exact = (r.exact_low, r.exact_high) if r.exact else (None, None)  # not re-evaluated
+        ends = r.range if r.range is not None else (None, None)  # a distribution's 5-95%
         w.writerow([output, year, r.input, full_precision(r.base_value),
                     *(full_precision(v) for v in (r.derivative, r.estimate_low, r.estimate_high,
-                                                  *exact, r.shift))])
+                                                  *exact, r.shift, *ends))])
     return buf.getvalue()
 
 
@@ -168,7 +169,9 @@ def _tornado_json(t: Tornado) -> str:
                   "estimate_low": _js(r.estimate_low), "estimate_high": _js(r.estimate_high),
                   "exact_low": _js(r.exact_low) if r.exact else None,
                   "exact_high": _js(r.exact_high) if r.exact else None,
-                  "shift": r.shift} for r in rows],
+                  "shift": r.shift,
+                  "range": None if r.range is None else [_js(v) for v in r.range]}
+                 for r in rows],
     }
     if t.more:
         doc["more"] = t.more
@@ -208,17 +211,19 @@ def _tornado_for_people(t: Tornado, markdown: bool) -> str:
         return format_value(r.derivative, style, with_unit=True)
     head = ["input", "base", "d/d input", f"-{p} est", f"-{p} exact", f"+{p} est",
             f"+{p} exact"]
-    body = [[r.input + (" *" if r.shift is not None else ""),
+    body = [[r.input + (" *" if r.shift is not None else " ~" if r.range is not None else ""),
              base_format[r.input.split("[")[0]].text(r.base_value),
              derivative(r), *_changes(r, okind)] for r in rows]
     title = (f"Tornado: {t.cell} = {base_format[output].text(rows[0].output_value)}, "
-             f"scenario {scenario}; each input scaled by -{p} and +{p}")
+             f"scenario {scenario}; each input scaled by -{p} and +{p}"
+             + ("; ~ across its 5-95% range" if any(r.range for r in rows) else ""))
     if markdown:
         lines = [f"### {title}", "", md_row(head), md_rule("l" + "r" * (len(head) - 1))]
         lines += [md_row(r) for r in body]
         lines += _more(t, prefix="\n")
         return "\n".join(lines + _shift_notes(rows, p, base_kind, t.model.axis.period_word,
-                                              prefix="\n")) + "\n"
+                                              prefix="\n")
+                         + _range_notes(rows, p, base_kind, prefix="\n")) + "\n"
     scale = max((max(abs(r.exact_low), abs(r.exact_high)) for r in rows
                  if r.swing != float("inf")), default=0.0)
     grid = [head + [""]] + [b + [_bar(r, scale)] for b, r in zip(body, rows)]
@@ -227,6 +232,7 @@ def _tornado_for_people(t: Tornado, markdown: bool) -> str:
     lines += ["", f"bars: exact change of {t.cell}; '=' input -{p}, '#' input +{p}; "
                   "est = first order, from the exact derivative"]
     lines += _shift_notes(rows, p, base_kind, t.model.axis.period_word)
+    lines += _range_notes(rows, p, base_kind)
     if not math.isfinite(rows[0].output_value):
         lines.append(f"note: {t.cell} is not a finite number: its changes are not "
                      "meaningful (a division by zero?)")
@@ -271,6 +277,23 @@ def _shift_notes(rows, p: str, base_kind, word: str = "year", prefix: str = "") 
         return []
     return [f"{prefix}* 0 in every {word} the output reads, and {p} of 0 is 0: moved by a step "
             f"instead ({', '.join(moved)})"]
+
+
+def _range_notes(rows, p: str, kind_of, prefix: str = "") -> list[str]:
+    """The footnote of the rows marked '~': written as distributions, so swung across
+    their own 5-95% range (engine.quantiles), not by -p/+p."""
+    from display.numbers import row_format
+
+    swung = []
+    for r in rows:
+        if r.range is not None:
+            fmt = row_format(r.range, kind_of(r.input))  # the two ends, one format
+            swung.append(f"{r.input} {fmt(r.range[0])}..{fmt(r.range[1])}")
+    if not swung:
+        return []
+    return [f"{prefix}~ written as a distribution: swung across its own 5-95% range instead "
+            f"of -{p}/+{p} (the '-{p}' columns are its 5th percentile, '+{p}' its 95th): "
+            f"{', '.join(swung)}"]
 
 
 def _bar(r, scale: float) -> str:
