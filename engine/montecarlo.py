@@ -238,6 +238,12 @@ def chunk_size(model: Model, samples: int, budget: int = CHUNK_BYTES) -> int:
     return int(min(max(BLOCK, fit // BLOCK * BLOCK), max(samples, 1)))
 
 
+def keeps_all(model: Model, variables, samples: int, keep_bytes: int = KEEP_BYTES) -> bool:
+    """Whether every sample of these variables fits in `keep_bytes` (exact percentiles, --raw)."""
+    cells = sum(model.n_combos(v) for v in variables) * len(model.axis)
+    return samples * cells * 8 <= keep_bytes
+
+
 def simulate(model: Model, scenario: str = "base", overrides=None, *,
              samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED,
              percentiles: tuple[float, ...] = DEFAULT_PERCENTILES,
@@ -259,7 +265,7 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
     chunk = max(1, min(chunk, samples))
     if chunk < samples:
         chunk = max(BLOCK, chunk // BLOCK * BLOCK)
-    keep = samples if samples * cells * 8 <= keep_bytes else max(
+    keep = samples if keeps_all(model, names, samples, keep_bytes) else max(
         min(samples, BLOCK), int(keep_bytes // max(cells * 8, 1)))
     kept = {v: np.empty((keep,) + shapes[v]) for v in names}
     moments = {v: Moments(shapes[v], BLOCK) for v in names}

@@ -6,5 +6,5 @@ module, so a module imports heavy packages (sympy, textual) inside its run
 function only.
 """
 
-COMMANDS = ("run", "check", "sens", "explain", "goal", "snapshot", "diff", "textconv",
+COMMANDS = ("run", "mc", "check", "sens", "explain", "goal", "snapshot", "diff", "textconv",
             "fmt", "graph", "tui")
