@@ -234,8 +234,7 @@ RENDERERS = {"table": to_table, "csv": to_csv, "md": to_markdown, "json": to_jso
 
 
 def _target_label(model, t) -> str:
-    return f"{model.label(t.variable, t.members)}[{model.labels[t.period]}]" if t.members \
-        else f"{t.variable}[{model.labels[t.period]}]"
+    return model.label(t.variable, t.members + (model.labels[t.period],))
 
 
 def _driver_rows(model, sims, targets):

@@ -47,10 +47,15 @@ class Moments:
 
     def add(self, values: np.ndarray, offset: int) -> None:
         """Samples `offset ..` of the run (offset: a whole number of blocks, or 0)."""
-        for j in range(0, values.shape[0], self.block):
-            part = values[j:j + self.block]
-            m = part.mean(axis=0)
-            self._combine(part.shape[0], m, ((part - m) ** 2).sum(axis=0))
+        with np.errstate(all="ignore"):
+            for j in range(0, values.shape[0], self.block):
+                part = values[j:j + self.block]
+                # Shifted by the block's first sample: a cell that does not vary
+                # has exactly its value as mean (a plain run's, to the bit) and 0 spread.
+                first = part[0]
+                m = np.where(np.isfinite(first), first + (part - first).mean(axis=0),
+                             part.mean(axis=0))
+                self._combine(part.shape[0], m, ((part - m) ** 2).sum(axis=0))
 
     def _combine(self, nb: int, mb: np.ndarray, m2b: np.ndarray) -> None:
         na = self.count
@@ -58,9 +63,11 @@ class Moments:
         if na == 0:
             self.mean, self.m2 = mb, m2b
         else:
-            delta = mb - self.mean
-            self.mean = self.mean + delta * (nb / total)
-            self.m2 = self.m2 + m2b + delta ** 2 * (na * nb / total)
+            with np.errstate(all="ignore"):
+                delta = mb - self.mean
+                same = delta == 0  # inf - inf is NaN: an inf cell stays inf
+                self.mean = np.where(same, self.mean, self.mean + delta * (nb / total))
+                self.m2 = self.m2 + m2b + np.where(same, 0.0, delta ** 2 * (na * nb / total))
         self.count = total
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:

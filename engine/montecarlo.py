@@ -89,7 +89,7 @@ class Input:
 
     site: Site
     combo: int  # index among the variable's combinations
-    label: str  # `asic_share`, `capex_growth[orcl]`, `capex_growth 2027..2030`, `x #2`
+    label: str  # `asic_share`, `capex_growth[orcl]`, `capex_growth[orcl,2027..2030]`, `x #2`
 
     @property
     def line(self) -> int:
@@ -176,12 +176,12 @@ def inputs_of(model: Model, sites: list[Site]) -> tuple[Input, ...]:
     out = []
     for s in sites:
         p = s.piece
-        span = "" if (p.start == 0 and p.end == len(model.axis) - 1) else \
-            " " + model.axis.span_label(range(p.start, p.end + 1))
+        whole = p.start == 0 and p.end == len(model.axis) - 1
+        span = () if whole else (model.axis.span_label(range(p.start, p.end + 1)),)
         nth = f" #{s.ordinal + 1}" if s.of > 1 else ""
         combos = model.combos(s.variable)
         for c in s.combos:
-            out.append(Input(s, c, model.label(s.variable, combos[c]) + span + nth))
+            out.append(Input(s, c, model.label(s.variable, combos[c] + span) + nth))
     return tuple(out)
 
 
@@ -315,6 +315,9 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
         columns = [variates[i.site.column][:, i.site.combos.index(i.combo)] for i in inputs]
         for t in targets:
             drivers[t] = driver_table(inputs, columns, outputs[t])
+    # A distribution that describes none makes its cells n/a: its own warning says why.
+    wrong = {w.subject.variable for w in warnings if w.code == "distribution-params"}
+    warnings = [w for w in warnings if w.code != "nonfinite" or w.subject.variable not in wrong]
     order = {v: i for i, v in enumerate(model.variables)}
     warnings.sort(key=lambda w: order.get(w.subject.variable, 0))
     return Simulation(model, scenario, samples, seed, tuple(percentiles), names, stats, inputs,
