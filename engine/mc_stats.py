@@ -1,11 +1,10 @@
 """Statistics of Monte Carlo samples: moments in streaming form, percentiles, drivers.
 
-Moments are exact and independent of the chunk size: samples are taken in
-blocks of a fixed size at fixed positions (engine.montecarlo.BLOCK), each
-block's mean and sum of squared deviations computed by numpy, and blocks
-combined in order with the pairwise update of Chan, Golub and LeVeque
-(1979). A chunk is a whole number of blocks, so every chunk size adds the
-same blocks in the same order: the same bits.
+Moments are independent of the chunk size: samples are summed in blocks of
+a fixed size at fixed positions (engine.montecarlo.BLOCK), shifted by the
+first sample (`Moments`), and the blocks' sums added in order. A chunk is a
+whole number of blocks, so every chunk size adds the same blocks in the same
+order: the same bits.
 
 Percentiles are numpy's default ("linear", type 7 of Hyndman and Fan 1996)
 over the samples kept (all of them when they fit in memory).
@@ -37,52 +36,73 @@ import numpy as np
 
 
 class Moments:
-    """Count, mean and sum of squared deviations of samples added block by block."""
+    """Sums of samples added block by block, shifted by the run's first sample.
 
-    def __init__(self, shape: tuple[int, ...], block: int = 256):
+    Per cell, with K its first sample: S1 = sum(x - K) and S2 = sum((x - K)^2),
+    each block's sums computed by numpy and added in order; the mean is
+    K + S1 / n and the variance (S2 - S1^2 / n) / (n - 1). The shift keeps the
+    sums small where a cell hardly varies (the textbook cancellation), and a
+    cell that does not vary has exactly its value as mean (a plain run's, to
+    the bit) and 0 as spread.
+    """
+
+    def __init__(self, shape: tuple[int, ...], block: int = 512):
         self.block = block
         self.count = 0
-        self.mean = np.zeros(shape)
-        self.m2 = np.zeros(shape)
+        self.shift: np.ndarray | None = None
+        self.s1 = np.zeros(shape)
+        self.s2 = np.zeros(shape)
 
     def add(self, values: np.ndarray, offset: int) -> None:
         """Samples `offset ..` of the run (offset: a whole number of blocks, or 0)."""
         with np.errstate(all="ignore"):
+            if self.shift is None:
+                first = values[0]
+                self.shift = np.where(np.isfinite(first), first, 0.0)
             for j in range(0, values.shape[0], self.block):
-                part = values[j:j + self.block]
-                # Shifted by the block's first sample: a cell that does not vary
-                # has exactly its value as mean (a plain run's, to the bit) and 0 spread.
-                first = part[0]
-                m = np.where(np.isfinite(first), first + (part - first).mean(axis=0),
-                             part.mean(axis=0))
-                self._combine(part.shape[0], m, ((part - m) ** 2).sum(axis=0))
-
-    def _combine(self, nb: int, mb: np.ndarray, m2b: np.ndarray) -> None:
-        na = self.count
-        total = na + nb
-        if na == 0:
-            self.mean, self.m2 = mb, m2b
-        else:
-            with np.errstate(all="ignore"):
-                delta = mb - self.mean
-                same = delta == 0  # inf - inf is NaN: an inf cell stays inf
-                self.mean = np.where(same, self.mean, self.mean + delta * (nb / total))
-                self.m2 = self.m2 + m2b + np.where(same, 0.0, delta ** 2 * (na * nb / total))
-        self.count = total
+                d = values[j:j + self.block] - self.shift
+                flat = d.reshape(d.shape[0], -1)
+                self.s1 += flat.sum(axis=0).reshape(self.s1.shape)
+                self.s2 += np.einsum("ij,ij->j", flat, flat).reshape(self.s2.shape)
+                self.count += d.shape[0]
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """The mean and the sample standard deviation (n - 1; 0 for one sample)."""
+        n = self.count
         with np.errstate(all="ignore"):
-            sd = np.sqrt(self.m2 / (self.count - 1)) if self.count > 1 else self.m2 * 0.0
-        return self.mean, sd
+            mean = self.shift + self.s1 / n
+            if n < 2:
+                return mean, np.where(np.isfinite(mean), 0.0, np.nan)
+            var = np.maximum((self.s2 - self.s1 * self.s1 / n) / (n - 1), 0.0)
+            return mean, np.sqrt(var)
 
 
 def percentiles_of(samples: np.ndarray, percentiles) -> np.ndarray:
-    """(len(percentiles), *cells) from samples shaped (samples, *cells)."""
-    if not len(percentiles):
-        return np.empty((0,) + samples.shape[1:])
+    """(len(percentiles), *cells) from samples shaped (samples, *cells): numpy's
+    "linear" percentiles (the same numbers as np.percentile), from one in-place sort
+    of each cell's samples laid out contiguously, several times faster than
+    np.percentile's selection for five percentiles; NaN where a sample is NaN."""
+    m = samples.shape[0]
+    cells = samples.shape[1:]
+    if not len(percentiles) or m == 0:
+        return np.full((len(percentiles),) + cells, np.nan)
+    by_cell = np.ascontiguousarray(samples.reshape(m, -1).T)
+    by_cell.sort(axis=1)  # NaN sorts last
+    nan = np.isnan(by_cell[:, -1])
+    out = np.empty((len(percentiles), by_cell.shape[0]))
     with np.errstate(all="ignore"):
-        return np.percentile(samples, list(percentiles), axis=0)
+        for k, q in enumerate(percentiles):
+            h = (m - 1) * (float(q) / 100)
+            lo = int(math.floor(h))
+            hi = min(lo + 1, m - 1)
+            t = h - lo
+            a, b = by_cell[:, lo], by_cell[:, hi]
+            diff = b - a
+            # numpy's _lerp: from the nearer end, so t = 1 gives b exactly
+            out[k] = a + diff * t if t < 0.5 else b - diff * (1 - t)
+            out[k][a == b] = a[a == b]  # inf: inf - inf would make it NaN
+    out[:, nan] = np.nan
+    return out.reshape((len(percentiles),) + cells)
 
 
 # ---------------------------------------------------------------- drivers

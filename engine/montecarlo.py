@@ -40,7 +40,7 @@ import numpy as np
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
-from engine.distributions import SAMPLED_HINT, is_literal, kind, parameters
+from engine.distributions import SAMPLED_HINT, is_literal, kind, parameter_warnings, parameters
 from engine.functions import FUNCTIONS
 from engine.model import OVERRIDES, Model, Piece
 from engine.plan import Plan, compile_plan, run_frames
@@ -50,8 +50,8 @@ from engine.mc_stats import Drivers, Moments, driver_table, percentiles_of
 DEFAULT_SAMPLES = 10_000
 DEFAULT_SEED = 2024
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
-BLOCK = 256  # samples: chunks are whole blocks, so statistics do not depend on the chunk size
-CHUNK_BYTES = 256 << 20  # working memory of one chunk's frames
+BLOCK = 512  # samples: chunks are whole blocks, so statistics do not depend on the chunk size
+CHUNK_BYTES = 1 << 30  # working memory of one chunk's frames (larger chunks run faster)
 KEEP_BYTES = 1 << 30  # samples kept for exact percentiles (and --raw, drivers)
 FRAME_OVERHEAD = 3  # a chunk's frames, one level's frame and the copies read out of them
 
@@ -230,6 +230,58 @@ def sampling_plan(model: Model, scenario: str, overrides=None) -> tuple[Plan, li
 # ---------------------------------------------------------------- running
 
 
+def _parameter_draws(plan: Plan) -> list:
+    """The distributions whose parameters read variables, as the plain run checks them
+    (engine.api.run_warnings: with dims, those of variables without dims)."""
+    from engine.api import uses_of
+
+    model = plan.model
+    draws = list(model.cache.draws.items())
+    if model.has_dims:
+        draws = [(p, found) for p, found in draws if not model.dims_of[p.name]
+                 and not any(u.members or model.dims_of[u.name] for u in uses_of(model, p))]
+    return draws
+
+
+class _Nonfinite:
+    """The first period in which each variable shown is not a finite number in some
+    sample: the plain run's warning (engine.api.nonfinite_warnings), over every chunk."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.first: dict[str, tuple[int, int, float]] = {}  # v -> (period, combo, value)
+
+    def add(self, v: str, values: np.ndarray) -> None:
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(values) & self.plan.cover[v].defined[None]
+        if not bad.any():
+            return
+        by_period = bad.any(axis=0)  # (combos, periods)
+        i = int(np.flatnonzero(by_period.any(axis=0))[0])
+        if v in self.first and self.first[v][0] <= i:
+            return
+        c = int(np.flatnonzero(by_period[:, i])[0])
+        b = int(np.flatnonzero(bad[:, c, i])[0])
+        self.first[v] = (i, c, float(values[b, c, i]))
+
+    def warnings(self) -> list[Diagnostic]:
+        from dsl.errors import Subject
+
+        model = self.plan.model
+        out = []
+        for v, (i, c, value) in self.first.items():
+            what = "n/a (not a number)" if value != value else ("inf" if value > 0 else "-inf")
+            piece = self.plan.cover[v].at(c, i)
+            name = model.label(v, model.combos(v)[c])
+            out.append(Diagnostic(
+                f"{name} is {what} in {model.axis.label(i)} in some samples (definition on "
+                f"line {piece.line})", piece.span,
+                "look for a division by zero, ln or sqrt of a negative number, or an overflow",
+                severity="warning", source=OVERRIDES if piece.layer == OVERRIDES else model.source,
+                code="nonfinite", subject=Subject(variable=v, period=i)))
+        return out
+
+
 def chunk_size(model: Model, samples: int, budget: int = CHUNK_BYTES) -> int:
     """Samples per chunk: the frames of one sample are its cells (every variable's
     member combinations x periods) in float64, several copies over; whole BLOCKs."""
@@ -252,7 +304,7 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
              progress: Callable[[int, int], None] | None = None) -> Simulation:
     """`samples` draws of every distribution, evaluated in chunks; the statistics
     of `variables` (all by default) and the drivers of each target cell."""
-    from engine.api import Result, run_warnings
+    from engine.api import Result
     from engine.collector import paused_collector
 
     plan, sites = sampling_plan(model, scenario, overrides)
@@ -265,8 +317,8 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
     chunk = max(1, min(chunk, samples))
     if chunk < samples:
         chunk = max(BLOCK, chunk // BLOCK * BLOCK)
-    keep = samples if keeps_all(model, names, samples, keep_bytes) else max(
-        min(samples, BLOCK), int(keep_bytes // max(cells * 8, 1)))
+    keep = samples if keeps_all(model, names, samples, keep_bytes) else min(
+        samples, max(BLOCK, int(keep_bytes // max(cells * 8, 1))))
     kept = {v: np.empty((keep,) + shapes[v]) for v in names}
     moments = {v: Moments(shapes[v], BLOCK) for v in names}
     inputs = inputs_of(model, sites)
@@ -277,6 +329,8 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
     sampler = Sampler(model, sites, seed)
     warnings: list[Diagnostic] = []
     seen: set = set()
+    checked_draws = _parameter_draws(plan)
+    nonfinite = _Nonfinite(plan)
     done = 0
     while done < samples:
         count = min(chunk, samples - done)
@@ -284,7 +338,7 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
         with paused_collector(), np.errstate(all="ignore"):
             frames = run_frames(plan, batch=count, draws=draws)
         result = Result(plan, frames[()], [], frames if model.has_dims else None)
-        for w in run_warnings(plan, result, None, SAMPLED_HINT):
+        for w in parameter_warnings(plan, result.raw, checked_draws, None, SAMPLED_HINT):
             key = (w.code, w.subject.variable, w.span)
             if key not in seen:
                 seen.add(key)
@@ -292,6 +346,7 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
         for v in names:
             values = result.values(v).reshape((count,) + shapes[v])
             moments[v].add(values, done)
+            nonfinite.add(v, values)
             if done < keep:
                 take = min(count, keep - done)
                 kept[v][done:done + take] = values[:take]
@@ -315,6 +370,7 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
         columns = [variates[i.site.column][:, i.site.combos.index(i.combo)] for i in inputs]
         for t in targets:
             drivers[t] = driver_table(inputs, columns, outputs[t])
+    warnings += nonfinite.warnings()
     # A distribution that describes none makes its cells n/a: its own warning says why.
     wrong = {w.subject.variable for w in warnings if w.code == "distribution-params"}
     warnings = [w for w in warnings if w.code != "nonfinite" or w.subject.variable not in wrong]
