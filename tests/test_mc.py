@@ -419,3 +419,37 @@ def test_quarterly_labels(tmp_path):
     p.write_text("quarters 2025Q1..2025Q3\na = normal(1, 1)\n")
     r = scn("mc", str(p), "--samples", "10", "--format", "csv", "--percentiles", "50")
     assert r.stdout.splitlines()[0] == "variable,stat,2025Q1,2025Q2,2025Q3"
+
+
+def test_values_that_are_not_numbers_in_some_samples_warn_once():
+    text = "years 2024..2026\ng = normal(0.5, 1)\nx = ln(g)\nx[2024] = 1\n"
+    m, sim = _sample(text, samples=2000)
+    [w] = sim.warnings
+    assert w.message == "x is n/a (not a number) in 2025 in some samples (definition on line 3)"
+    assert (w.span.line, w.span.col) == (3, 1)
+    assert math.isnan(sim.stats["x"].mean[0, 1]) and sim.stats["x"].mean[0, 0] == 1
+
+
+def test_progress_bar_only_on_a_terminal_after_a_second(monkeypatch):
+    from cli.commands import mc as command
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    bar = command.Progress(2000)
+    bar.step(1000, 2000)
+    assert err.getvalue() == ""  # under a second: nothing
+    bar.start -= 5
+    bar.step(2000, 2000)
+    assert "[" + "#" * 30 + "] 2,000/2,000 samples" in err.getvalue()
+    bar.done()
+    assert err.getvalue().endswith("\r")
+    plain = io.StringIO()
+    monkeypatch.setattr("sys.stderr", plain)
+    quiet = command.Progress(10)
+    quiet.start -= 5
+    quiet.step(10, 10)
+    assert plain.getvalue() == ""
