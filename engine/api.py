@@ -311,8 +311,8 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     return _result(plan, frames, redone | warned)
 
 
-def run_warnings(plan: Plan, result: Result, only: set[str] | None = None,
-                 hint: str | None = None) -> list[Diagnostic]:
+def run_warnings(plan: Plan, result: Result, only: set[str] | None = None
+                 ) -> list[Diagnostic]:
     """What a run found: non-finite values, then distributions whose parameters
     (read from variables) describe no distribution."""
     # The checker's walk filled `draws`: (piece, distributions whose parameters
@@ -324,8 +324,7 @@ def run_warnings(plan: Plan, result: Result, only: set[str] | None = None,
                  and not any(u.members or model.dims_of[u.name] for u in uses_of(model, p))]
     found = (nonfinite_warnings(plan, result.raw, only) if not model.has_dims
              else member_nonfinite_warnings(plan, result, only))
-    wrong = (parameter_warnings(plan, result.raw, draws, only) if hint is None
-             else parameter_warnings(plan, result.raw, draws, only, hint))
+    wrong = parameter_warnings(plan, result.raw, draws, only)
     if not wrong:
         return found
     order = {v: i for i, v in enumerate(plan.model.variables)}
