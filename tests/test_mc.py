@@ -369,6 +369,9 @@ def test_drivers_csv_and_table(tmp_path):
                                              ["y[2026]", "3", "small", "3"]]
     t = scn("mc", str(p), "--samples", "2000", "--drivers", "y[2026]").stdout
     assert "drivers of y[2026]" in t and "share of variance" in t
+    # --vars naming other rows does not lose the target's own statistics
+    v = scn("mc", str(p), "--samples", "500", "--drivers", "y[2026]", "--vars", "big")
+    assert v.returncode == 0 and "drivers of y[2026]: mean" in v.stdout, v.stderr
 
 
 @pytest.mark.parametrize("args, message", [

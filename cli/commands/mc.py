@@ -143,8 +143,9 @@ def _run(args, texts, model, percentiles) -> int:
     overrides = common.overrides(model, texts, args.set)
     targets = tuple(dict.fromkeys(parse_target(model, t) for t in args.drivers))
     variables = tuple(dict.fromkeys(r.variable for r in rows))
-    if targets and args.vars is None:  # drivers alone: only the targets' statistics
-        variables = tuple(dict.fromkeys(t.variable for t in targets))
+    if targets:  # drivers: the targets' statistics (their mean heads each table)
+        variables = tuple(dict.fromkeys(
+            (() if args.vars is None else variables) + tuple(t.variable for t in targets)))
     if args.raw is not None and not montecarlo.keeps_all(model, variables, args.samples):
         raise UsageError(f"--raw: {args.samples:,} samples of these rows do not fit in memory "
                          "at once: pick fewer rows with --vars, or fewer --samples")
