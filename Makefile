@@ -33,7 +33,8 @@ test-fast: $(STAMP)
 
 # One run prints every figure beside its target: the engine (with the reference
 # evaluator's time as a ratio), sensitivities, the terminal UI's edit path, and
-# the growth of time and memory on hostile inputs of growing size.
+# the growth of time and memory on hostile inputs of growing size, and Monte Carlo
+# (batched samples beside a numpy loop over samples).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/bench_sens.py
@@ -42,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_dims.py
 	$(BIN)/python bench/bench_periods.py
 	$(BIN)/python bench/bench_sweep.py
+	$(BIN)/python bench/bench_mc.py
 
 check: $(STAMP)
 	$(BIN)/scn check scenarios/*.scn

@@ -67,8 +67,30 @@ def depth_for(n_vars: int) -> int:
     return max(20, min(50, 30 + round(10 * math.log10(max(n_vars, 1) / 1000))))
 
 
-def generate(n_vars: int, years: int = 30, seed: int = 0) -> str:
-    return generate_info(n_vars, years, seed).text
+def generate(n_vars: int, years: int = 30, seed: int = 0, distributions: bool = False) -> str:
+    text = generate_info(n_vars, years, seed).text
+    return with_distributions(text, seed) if distributions else text
+
+
+# An uncertain factor per input, as analysts write ranges: every kind of distribution,
+# each centred near 1 so that the model's values stay where they were.
+_FACTORS = ("normal(1, 5%)", "(90% to 110%)", "uniform(0.9, 1.1)", "triangular(0.85, 1, 1.1)",
+            "lognormal(0, 0.08)")
+_INPUT = re.compile(r"^(\w+) = ((?:interp|step)\(.*\)|[0-9][0-9.]*[%kMB]?)$")
+
+
+def with_distributions(text: str, seed: int = 0) -> str:
+    """A generated model whose inputs (plain numbers, interp and step; not year maps)
+    are multiplied by a distribution: the Monte Carlo benchmark's model. Drawn from
+    a random stream of its own, so the model without them is unchanged."""
+    rng = random.Random(seed + 1)
+    out = []
+    for line in text.split("\n"):
+        m = _INPUT.match(line)
+        if m:
+            line = f"{m.group(1)} = {m.group(2)} * {rng.choice(_FACTORS)}"
+        out.append(line)
+    return "\n".join(out)
 
 
 _YEAR = re.compile(r"(?<!\w)(?<![0-9]\.)(2[01][0-9][0-9])(?![\w%]|\.[0-9])")

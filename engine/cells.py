@@ -111,12 +111,35 @@ def _binary(b: Cells, node: A.Binary) -> Cell:
     return logic
 
 
+def _sampled(b: Cells, node: A.Call | A.Between) -> Cell | None:
+    """In a Monte Carlo plan, a distribution is a transform of its variate array."""
+    site = b.ctx.draws.get(id(node))
+    if site is None:
+        return None
+    from engine.sampling import cells_value
+
+    fs = [b.value(p) for p in site.parameters]
+    kind, column, guard = site.kind, site.column, site.guard
+
+    def draw(arrays, i):
+        return cells_value(kind, [f(arrays, i) for f in fs], arrays[column][..., i], guard)
+    return draw
+
+
 def _between(b: Cells, node: A.Between) -> Cell:
+    if b.ctx.draws is not None:
+        found = _sampled(b, node)
+        if found is not None:
+            return found
     lo, hi = b.value(node.low), b.value(node.high)
     return lambda arrays, i: (lo(arrays, i) + hi(arrays, i)) / 2
 
 
 def _call(b: Cells, node: A.Call) -> Cell:
+    if b.ctx.draws is not None:
+        found = _sampled(b, node)
+        if found is not None:
+            return found
     if b.ctx.reads is not None:
         key = b.ctx.reads.of_call(node)  # sum(x, DIM): reduced from x's array each period
         if key is not None:

@@ -158,7 +158,12 @@ def _number(v: float) -> str:
 # ---------------------------------------------------------------- at run time
 
 
-def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[Diagnostic]:
+PLAIN_HINT = "check what feeds the parameters; a plain run uses the mean all the same"
+SAMPLED_HINT = "check what feeds the parameters; a sampled run shows n/a in those samples"
+
+
+def parameter_warnings(plan, raw, draws, only: set[str] | None = None,
+                       hint: str = PLAIN_HINT) -> list[Diagnostic]:
     """One warning per distribution whose parameters read variables and, in some
     year a run computed, describe no distribution: at the first such year.
 
@@ -166,7 +171,8 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
     each with the `if` conditions around it) for the model's pieces (the
     checker collects them as it walks each expression). Only the years where
     the piece wins and its `if` branches are taken count: `if(sd >= 0,
-    normal(m, sd), m)` guards the distribution.
+    normal(m, sd), m)` guards the distribution. A Monte Carlo run passes its
+    sampled frame (a row per sample and period) and its own `hint`.
     """
     import polars as pl
 
@@ -215,7 +221,7 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None) -> list[D
         i = int(year_index[at])
         out.append(Diagnostic(
             f"{v} in {model.axis.label(i)}: {found.message} (definition on line {piece.line})", node.span,
-            "check what feeds the parameters; a plain run uses the mean all the same",
+            hint,
             severity="warning", source=OVERRIDES if piece.layer == OVERRIDES else model.source,
             code="distribution-params", subject=Subject(variable=v, period=i)))
     return out

@@ -99,6 +99,9 @@ class Context:
     axis: TimeAxis
     functions: Mapping[str, Function] = field(default_factory=lambda: FUNCTIONS)
     reads: Any = None  # engine.reads.Reads of the variable being built, with dims
+    # A Monte Carlo plan only (engine.montecarlo): id(distribution node) -> the
+    # Site whose helper column holds its standard variates; None in a plain run.
+    draws: Any = None
 
     def column(self, name: str, members: tuple[A.Member, ...] = ()) -> str:
         """The column (or array) that holds `name` as the variable being built reads it:

@@ -10,7 +10,7 @@ and `changed` recompute only what a change can reach.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -40,6 +40,10 @@ class Plan:
     # recurrences read, as array views (key -> read).
     cross: dict[str, tuple[CrossRead, ...]] = field(default_factory=dict)
     arrays: dict[str, CrossRead] = field(default_factory=dict)
+    # A Monte Carlo plan only (engine.montecarlo): per variable, the variate
+    # columns its distributions read, and each variate column's dims.
+    draw_reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    draw_dims: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def axis(self) -> TimeAxis:
@@ -52,11 +56,14 @@ class Plan:
 
 
 def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
-                 reuse: Plan | None = None) -> Plan:
+                 reuse: Plan | None = None, draws=None) -> Plan:
     """Build expressions and closures; reuse those of `reuse` whose pieces did not change.
 
     With `reuse`, `plan.changed` lists the variables whose winning
     definitions differ from `reuse`'s (what a recompute must start from).
+    With `draws` (a Monte Carlo plan, engine.montecarlo), a function of a
+    piece giving its distributions' sites (id(node) -> site, or None): each
+    distribution is compiled as a transform of its variate column.
     """
     base_ctx = Context(model.axis)
     plan = Plan(model, scenario, cover, graph)
@@ -76,16 +83,20 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
                     reads = Reads(model.space, model.member_of,
                                   None if block.cyclic else model.dims_of[v])
                     ctx = Context(model.axis, reads=reads)
+                ctx_of = None
+                if draws is not None:
+                    ctx_of = _draws_of(plan, v, cover[v], ctx, draws)
                 if block.cyclic:
                     for p in cover[v].distinct():
                         hit = old_fns.get(id(p.expr))
                         fn = hit[1] if hit is not None and hit[0] is p.expr else None
-                        plan.cell_fns[id(p)] = fn or cells.compile_cell(p.expr, ctx)
+                        plan.cell_fns[id(p)] = fn or cells.compile_cell(
+                            p.expr, ctx if ctx_of is None else ctx_of(p))
                 elif same and v in reuse.columns:
                     plan.columns[v] = reuse.columns[v]
                     plan.cross[v] = reuse.cross.get(v, ())
                 else:
-                    plan.columns[v] = polars_expr.column(v, cover[v], ctx)
+                    plan.columns[v] = polars_expr.column(v, cover[v], ctx, ctx_of)
                 if dimmed:
                     if block.cyclic:
                         plan.arrays.update(reads.needs)
@@ -93,6 +104,21 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
                         plan.cross[v] = tuple(reads.needs.values())
     plan.changed = changed if reuse is not None else None
     return plan
+
+
+def _draws_of(plan: Plan, v: str, cover, ctx: Context, draws):
+    """A context per piece of v that compiles its distributions as draws, or None
+    when v has none; records the variate columns v reads."""
+    by_piece = {id(p): draws(p) for p in cover.distinct()}
+    if not any(by_piece.values()):
+        return None
+    columns = []
+    for found in by_piece.values():
+        for site in (found or {}).values():
+            columns.append(site.column)
+            plan.draw_dims[site.column] = plan.model.dims_of_var(v)
+    plan.draw_reads[v] = tuple(columns)
+    return lambda p: replace(ctx, draws=by_piece[id(p)] or {})
 
 
 def _closures_by_expression(plan: Plan) -> dict[int, tuple]:
@@ -152,13 +178,19 @@ def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
 
 
 def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
-               previous: Frames | None = None, changed: set[str] | None = None) -> Frames:
+               previous: Frames | None = None, changed: set[str] | None = None,
+               draws: dict[str, np.ndarray] | None = None) -> Frames:
     """Evaluate into frames, one per set of dims: a row per (batch, member
     combination, period) and a column per variable with those dims.
 
     `given[v]`, shaped (batch, *dim sizes, periods), replaces v's own definitions.
     With `previous` (frames of this plan's shape) and `changed`, only the
     variables downstream of `changed` are computed; the rest are reused.
+
+    `draws` (a Monte Carlo plan's, engine.montecarlo): per variate column, its
+    standard variates shaped (batch, member combinations of its variable);
+    each becomes a column (the same draw in every period) only for the level
+    that reads it.
 
     Columns are kept as series by name, and each level is computed on a
     frame of just the columns it reads: adding columns to one growing frame
@@ -202,9 +234,14 @@ def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None =
         for sig, names in keys.items():
             if dims_of:
                 _fill_helpers(plan, cols, sig, names, batch, n)
+            if draws:
+                added = _fill_draws(plan, cols[sig], names, draws, n)
             _level(plan, cols[sig], names)
+            if draws:
+                for c in added:
+                    del cols[sig][c]
         if cyclic:
-            for v, s in _cyclic(plan, cols, cyclic, batch, given):
+            for v, s in _cyclic(plan, cols, cyclic, batch, given, draws):
                 cols[sig_of(v)][v] = s
     if todo is not None:
         out = {}
@@ -234,6 +271,19 @@ def _fill_helpers(plan: Plan, cols, sig: tuple[str, ...], names: list[str], batc
             cols[sig][read.key] = pl.Series(read.key, values, dtype=F64)
 
 
+def _fill_draws(plan: Plan, cols: dict[str, pl.Series], names: list[str],
+                draws: dict[str, np.ndarray], n: int) -> list[str]:
+    """The variate columns the variables `names` read: each sample's (and
+    member's) draw repeated over the periods. Made for one level and dropped
+    after it, so a chunk holds its draws once, compactly."""
+    added = []
+    for v in names:
+        for c in plan.draw_reads.get(v, ()):
+            cols[c] = pl.Series(c, np.repeat(draws[c].reshape(-1), n), dtype=F64)
+            added.append(c)
+    return added
+
+
 def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
     """The columns of one level (keys into plan.columns), on a frame of the
     helpers and the columns they read.
@@ -257,14 +307,14 @@ def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
 
 
 def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
-            given: dict) -> list[tuple[str, pl.Series]]:
+            given: dict, draws: dict | None = None) -> list[tuple[str, pl.Series]]:
     """Cells of recurrences, in the graph's order, each vectorized over the
     batch (and over members: arrays in the spread form of engine.dims)."""
     model = plan.model
     n = len(plan.axis)
     space = model.space
     dims_of = model.dims_of if model.dims else {}
-    arrays = _LazyArrays(cols, batch, n, plan)
+    arrays = _LazyArrays(cols, batch, n, plan, draws)
     winners: dict[str, list] = {}
     out = []
     for block in blocks:
@@ -340,14 +390,19 @@ class _LazyArrays(dict):
     """(batch, periods) arrays of columns, converted on first use (with dims:
     spread, and the selections recurrences read as views of them)."""
 
-    def __init__(self, cols, batch: int, n: int, plan: Plan):
+    def __init__(self, cols, batch: int, n: int, plan: Plan, draws: dict | None = None):
         super().__init__()
         self.cols, self.batch, self.n, self.plan = cols, batch, n, plan
+        self.draws = draws or {}
         self.shape = (batch, n)  # of a variable without dims (engine.tangent reads it)
 
     def __missing__(self, name: str) -> np.ndarray:
         model = self.plan.model
-        if not model.dims:
+        if name in self.draws:  # a variate: the same draw in every period (a view)
+            spread = model.space.spread(self.plan.draw_dims[name]) if model.dims else ()
+            z = self.draws[name].reshape((self.batch,) + spread + (1,))
+            arr = np.broadcast_to(z, (self.batch,) + spread + (self.n,))
+        elif not model.dims:
             arr = np.asarray(self.cols[()][name].to_numpy(), dtype=float)
             arr = arr.reshape(self.batch, self.n)
         elif name in self.plan.arrays:

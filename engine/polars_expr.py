@@ -33,8 +33,12 @@ _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operato
 CHAIN_LIMIT = 16  # definitions of one variable evaluated as when/then branches
 
 
-def column(name: str, cover: Cover, ctx: Context) -> pl.Expr:
-    """The column of one variable: each piece's expression in the periods it wins."""
+def column(name: str, cover: Cover, ctx: Context,
+           ctx_of: Callable[[Piece], Context] | None = None) -> pl.Expr:
+    """The column of one variable: each piece's expression in the periods it wins
+    (`ctx_of`: a context per piece, as a Monte Carlo plan's draws are)."""
+    if ctx_of is not None:
+        return piecewise(name, cover, lambda p: Polars(ctx_of(p)).value(p.expr), numbers=True)
     b = Polars(ctx)
     return piecewise(name, cover, lambda p: b.value(p.expr), numbers=True)
 
@@ -180,7 +184,30 @@ def _unary(b: Polars, node: A.Unary) -> pl.Expr:
     return nan_guard((x == 0).cast(F64), x)
 
 
+def _sampled(b: Polars, node: A.Call | A.Between) -> pl.Expr | None:
+    """In a Monte Carlo plan, a distribution is a transform of its variate column."""
+    site = b.ctx.draws.get(id(node))
+    if site is None:
+        return None
+    from engine.sampling import polars_value
+
+    return polars_value(site.kind, [b.value(p) for p in site.parameters], site.column,
+                        site.guard)
+
+
+def _between(b: Polars, node: A.Between) -> pl.Expr:
+    if b.ctx.draws is not None:
+        found = _sampled(b, node)
+        if found is not None:
+            return found
+    return (b.value(node.low) + b.value(node.high)) / 2
+
+
 def _call(b: Polars, node: A.Call) -> pl.Expr:
+    if b.ctx.draws is not None:
+        found = _sampled(b, node)
+        if found is not None:
+            return found
     if b.ctx.reads is not None:
         helper = b.ctx.reads.of_call(node)  # sum(x, DIM): a helper column (engine.reads)
         if helper is not None:
@@ -197,7 +224,7 @@ HANDLERS: dict[type, Callable[[Polars, A.Expr], pl.Expr]] = {
     A.YearRange: A.only_inside("polars", "sum, mean, min or max"),
     A.Unary: _unary,
     A.Binary: _binary,
-    A.Between: lambda b, n: (b.value(n.low) + b.value(n.high)) / 2,
+    A.Between: _between,
     A.Call: _call,
     A.YearMap: A.only_inside("polars", "a whole definition, interp or step"),
     A.MemberMap: A.resolved_away("polars"),

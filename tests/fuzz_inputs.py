@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from strategies import NAME_POOL, junk_text, models, mutate, mutation
 
-COMMANDS = ("run", "check", "sens", "sweep", "explain", "goal", "snapshot", "diff", "textconv",
-            "fmt", "graph")
+COMMANDS = ("run", "mc", "check", "sens", "sweep", "explain", "goal", "snapshot", "diff",
+            "textconv", "fmt", "graph")
 
 
 @dataclass
@@ -219,6 +219,23 @@ def command_lines(draw, command: str) -> Case:
                                                        max_size=3))))
         if fmt != "table" and draw(st.booleans()):
             opt.append("--long")
+    elif command == "mc":
+        fmt = draw(st.sampled_from(["table", "csv", "json", "md", "parquet"]))
+        argv = ["mc", "m.scn", f"--format={fmt}",
+                f"--samples={draw(st.sampled_from(['1', '7', '64', '0', 'abc']))}"]
+        if fmt == "parquet" or draw(st.booleans()):
+            opt.append(f"--output={output()}")
+        if draw(st.booleans()):
+            opt.append("--all-scenarios")
+        else:
+            maybe("--scenario", scenario)
+        maybe("--set", sets)
+        maybe("--seed", lambda: draw(st.sampled_from(["0", "1", "-1", "99999999999"])))
+        maybe("--percentiles", lambda: draw(st.sampled_from(["50", "5,95", "0,100", "x", ""])))
+        maybe("--vars", lambda: ",".join(draw(st.lists(st.sampled_from(src.names + [""]),
+                                                       max_size=3))))
+        maybe("--drivers", lambda: _cell(draw, src))
+        maybe("--raw", lambda: draw(st.sampled_from(["raw.parquet", "m.scn", "no/dir/r"])))
     elif command == "check":
         argv = ["check", "m.scn"] + (["m.scn"] if draw(st.booleans()) else [])
     elif command == "sens":

@@ -20,6 +20,7 @@ AI = ROOT / "scenarios" / "ai_capex.scn"
 # A good call of each command; {m} and {m2} are copies of the bundled model.
 GOOD = {
     "run": ["{m}"],
+    "mc": ["{m}", "--samples", "64"],
     "check": ["{m}"],
     "sens": ["{m}", "optics_tam"],
     "explain": ["{m}", "optics_tam[2030]"],
@@ -46,6 +47,11 @@ BAD = {
     "vars": ["nosuch", "capex,nosuch"],
     "format": ["nosuch"],
     "by": ["quarter", "Year", ""],
+    "samples": ["abc", "-1", "0", "10000001"],
+    "seed": ["abc", "-1", "1.5"],
+    "percentiles": ["abc", "101", "", "-5", "5,,x"],
+    "drivers": ["nosuch[2030]", "optics_tam", "optics_tam[2040]", "optics_tam[goog,2030]"],
+    "raw": ["{tmp}", "{tmp}/no-such-folder/out.parquet", "{m}"],
     "output": ["{tmp}", "{tmp}/no-such-folder/out.txt"],
     "wrt": ["nosuch", "asic_share[abc]", "asic_share[1999]"],
     "year": ["abc", "2040", "-1", ""],
@@ -68,8 +74,9 @@ BAD = {
     ("graph", "depth"): ["abc", "-1", "2"],  # 2 without --focus
 }
 
-POSITIONALS = {"run": ["file"], "check": ["files"], "sens": ["file", "cell"],
-               "explain": ["file", "cell"], "goal": ["file", "target"], "sweep": ["file", "cell"], "snapshot": ["file"],
+POSITIONALS = {"run": ["file"], "mc": ["file"], "check": ["files"], "sens": ["file", "cell"],
+               "explain": ["file", "cell"], "goal": ["file", "target"], "sweep": ["file", "cell"],
+               "snapshot": ["file"],
                "diff": ["files"], "textconv": ["file"], "fmt": ["files"], "graph": ["file"],
                "tui": ["file"]}
 

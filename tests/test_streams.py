@@ -47,6 +47,7 @@ def tiny(tmp_path):
 # Commands that write their result to stdout, each with its arguments.
 STDOUT_COMMANDS = {
     "run": ["run", "{m}"],
+    "mc": ["mc", "{m}", "--samples", "100"],
     "check": ["check", "{m}"],
     "sens": ["sens", "{m}", "asic"],
     "explain": ["explain", "{m}", "asic[2026]"],

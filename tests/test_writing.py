@@ -27,6 +27,7 @@ TIDY = "years 2024..2025\nx = 1\n"
 # Every command with -o, with the arguments it needs besides the input file.
 WITH_OUTPUT = {
     "run": [],
+    "mc": ["--samples", "20"],
     "snapshot": [],
     "graph": [],
     "sens": ["optics_tam"],

@@ -6,5 +6,5 @@ module, so a module imports heavy packages (sympy, textual) inside its run
 function only.
 """
 
-COMMANDS = ("run", "check", "sens", "sweep", "explain", "goal", "snapshot", "diff", "textconv",
-            "fmt", "graph", "tui")
+COMMANDS = ("run", "mc", "check", "sens", "sweep", "explain", "goal", "snapshot", "diff",
+            "textconv", "fmt", "graph", "tui")
