@@ -69,7 +69,7 @@ POSITIONALS = {"run": ["file"], "check": ["files"], "sens": ["file", "cell"],
 
 
 def _subparsers():
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    sub = next(a for a in build_parser(everything=True)._actions if a.dest == "command")
     return sub.choices
 
 

@@ -7,7 +7,7 @@ from files.reading import read_text
 
 
 def register(sub) -> None:
-    p = sub.add_parser("tui", help="explore and edit a scenario file in the terminal")
+    p = sub.add_parser("tui")
     p.add_argument("file")
     p.add_argument("--scenario", default="base", help="scenario to show first (default: base)")
     p.set_defaults(run=run)
