@@ -14,7 +14,11 @@ def register(sub) -> None:
 
 
 def run(args, texts) -> int:
+    import gc
+
     from tui.session.disk import file_stamp
+
+    gc.enable()  # cli.entry turns the cycle collector off for one-pass commands; the UI runs for hours
 
     stamp = file_stamp(args.file)  # before reading: a change made meanwhile is seen later
     text = read_text(args.file)  # a missing file is a usage error, before any screen
