@@ -295,11 +295,26 @@ class _ToAst(TimeRules, Transformer):
         return ("offset", -k if c[1] == "-" else k, _span(c[0], c[2]))
 
 
+_GRAMMAR_CACHE: list[str] = []  # a directory for lark's analysed grammar, when a front end gives one
+
+
+def use_grammar_cache(directory: str) -> None:
+    """Let lark keep its analysed grammar in `directory` (lark's `cache=`: it checks
+    the copy's digest of grammar and options, and rebuilds a stale or damaged one).
+    The front ends name the directory (files.parse_cache); the core picks no path."""
+    _GRAMMAR_CACHE[:] = [directory]
+
+
+def _cache_option(name: str) -> str | bool:
+    return f"{_GRAMMAR_CACHE[0]}/{name}.lark-cache" if _GRAMMAR_CACHE else False
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     return Lark(
         GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
         lexer="contextual", transformer=_ToAst(), maybe_placeholders=True,
+        cache=_cache_option("grammar"),
     )
 
 
@@ -307,7 +322,7 @@ def _parser() -> Lark:
 def _plain_parser() -> Lark:
     """The grammar without the transformer: matches error examples by parser state."""
     return Lark(GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
-                lexer="contextual", maybe_placeholders=True)
+                lexer="contextual", maybe_placeholders=True, cache=_cache_option("grammar-plain"))
 
 
 def parse_statement(text: str, line: int = 1) -> A.Statement:
