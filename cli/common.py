@@ -42,10 +42,12 @@ def load(path: str, texts: Texts):
     once, whatever the command: whoever runs it must see them.
     """
     from engine import load_model
+    from files import parse_cache
 
     text = read_text(path)
     texts.by_source[path] = text
-    model = load_model(text, path)
+    with parse_cache.kept(path, text):  # statements parsed by an earlier run: not again
+        model = load_model(text, path)
     texts.report(model.warnings)
     return model
 

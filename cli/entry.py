@@ -7,11 +7,21 @@ by SIGINT, status 130), so that a shell loop running scn stops as well.
 This module imports nothing heavy and installs the handler before
 importing the rest; once loaded, Ctrl+C raises KeyboardInterrupt as usual,
 so that a half-written temporary file is removed before scn ends.
+
+A command is one pass over a model built of many small objects with no
+reference cycles (engine/collector.py): Python's cycle collector stays off
+for the whole process (`scn tui`, which runs for hours, turns it back on),
+and once the command has ended and its output is flushed the process exits
+at once (`os._exit`) rather than free every object one by one, 0.4 to 0.7 s
+on a 10,000-variable model. Files are written and renamed by the command
+itself (files/writing.py), so nothing is left for the interpreter to do.
 """
 
+import gc
 import os
 import signal
 import sys
+import threading
 
 
 def _die_interrupted(*_) -> None:
@@ -45,6 +55,7 @@ def _keep_ignoring() -> None:
 
 
 def main() -> int:
+    gc.disable()
     from cli.main import INTERRUPTED
     from cli.main import main as run
 
@@ -59,4 +70,19 @@ def main() -> int:
         _die_interrupted()
     if code == INTERRUPTED:  # run() caught it and said so
         _end_by_sigint()
+    _exit_now(code)
     return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process with `code`, skipping the interpreter's teardown; a
+    thread still running (none should be) gets the usual exit, which waits for it."""
+    if threading.active_count() > 1:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass  # the command has reported its output's failure already (cli.streams)
+    os._exit(code)

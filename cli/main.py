@@ -15,9 +15,10 @@ Exit codes (the same for every command):
 - 130: interrupted (Ctrl+C); `scn` then ends by SIGINT, as a shell expects.
 
 No user mistake ends in a traceback. Each command lives in `cli/commands/`
-and imports only what it needs, so `scn run` starts fast (no sympy, no
-textual). The executable enters through `cli.entry`, which sets up signals
-before anything loads.
+and is imported only when it runs (`cli.commands.COMMANDS` names them with
+their help lines), and imports only what it needs, so `scn check` starts
+fast (no polars, no sympy, no textual). The executable enters through
+`cli.entry`, which sets up signals before anything loads.
 """
 
 from __future__ import annotations
@@ -61,12 +62,66 @@ class _Parser(argparse.ArgumentParser):
                 self.error(f"argument {action.option_strings[-1]}: '--' is not a value")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _CommandParser(_Parser):
+    """A command's parser, given its arguments by its module's `register` when
+    first used: to parse (argparse calls `parse_known_args` of the chosen
+    command's parser only) or to print its help or usage."""
+
+    command: str = ""
+    _registered = True
+
+    def _register(self) -> None:
+        if not self._registered:
+            self._registered = True
+            importlib.import_module(f"cli.commands.{self.command}").register(_Registrar(self))
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._register()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self):
+        self._register()
+        return super().format_usage()
+
+    def format_help(self):
+        self._register()
+        return super().format_help()
+
+
+class _Registrar:
+    """What a command module's `register(sub)` is given: `add_parser(name, ...)`
+    returns the command's parser, already made with its help line, and sets the
+    few settings argparse takes as arguments (usage, description, epilog)."""
+
+    SETTINGS = frozenset({"usage", "description", "epilog", "formatter_class"})
+
+    def __init__(self, parser: _CommandParser):
+        self.parser = parser
+
+    def add_parser(self, name: str, **settings) -> _CommandParser:
+        unknown = set(settings) - self.SETTINGS
+        if name != self.parser.command or unknown:  # a slip in a command module: say which
+            raise TypeError(f"cli.commands.{self.parser.command}: add_parser({name!r}, "
+                            f"{', '.join(sorted(unknown))}): the name and help line live in "
+                            "cli.commands.COMMANDS; only usage, description, epilog and "
+                            "formatter_class are set here")
+        for key, value in settings.items():
+            setattr(self.parser, key, value)
+        return self.parser
+
+
+def build_parser(everything: bool = False) -> argparse.ArgumentParser:
+    """The `scn` parser. A command's module is imported when its parser is first
+    used; `everything=True` registers every command at once (for tests that read
+    every command's options)."""
     p = _Parser(prog="scn", description="Declarative scenario models for analysts.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
     sub.required = True
-    for name in COMMANDS:
-        importlib.import_module(f"cli.commands.{name}").register(sub)
+    for name, line in COMMANDS.items():
+        parser = sub.add_parser(name, help=line)
+        parser.command, parser._registered = name, False
+        if everything:
+            parser._register()
     return p
 
 

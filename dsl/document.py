@@ -43,6 +43,7 @@ class StatementCache:
         self.limit = limit
         self._items: OrderedDict[tuple[str, int], A.Statement] = OrderedDict()
         self._lock = threading.Lock()
+        self.parsed = 0  # statements parsed and added (not seeded): a persistent copy is stale
 
     def statement(self, text: str, line: int) -> A.Statement:
         """The statement `text` whose first line is `line`; raises ScnError (not cached)."""
@@ -55,9 +56,27 @@ class StatementCache:
         node = parse_statement(text, line)
         with self._lock:
             self._items[key] = node
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
+            self.parsed += 1
+            self._evict()
         return node
+
+    def seed(self, entries: dict[tuple[str, int], A.Statement]) -> None:
+        """Statements parsed before (by another process: `files.parse_cache`), as if
+        parsed here; what is already cached stays."""
+        with self._lock:
+            for key, node in entries.items():
+                self._items.setdefault(key, node)
+            self._evict()
+
+    def of_text(self, text: str) -> dict[tuple[str, int], A.Statement]:
+        """The cached statements of file `text` (what a persistent copy keeps)."""
+        keys = [(raw.text, raw.line) for raw in split_statements(text)]
+        with self._lock:
+            return {k: self._items[k] for k in keys if k in self._items}
+
+    def _evict(self) -> None:
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
@@ -71,6 +90,11 @@ class StatementCache:
 
 
 _CACHE = StatementCache(200_000)
+
+
+def statement_cache() -> StatementCache:
+    """The cache `parse_document` parses through (shared by the whole process)."""
+    return _CACHE
 
 
 @overload

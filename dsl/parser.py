@@ -16,7 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
-from dsl.parse_common import SyntaxProblem, line_offset, span, tok_span, where
+from dsl.parse_common import TOKENS, SyntaxProblem, line_offset, span, tok_span, where
 from dsl.parse_time import TimeRules
 from dsl.numbers import BadNumber, parse_number, parse_offset
 from dsl.syntax_messages import DIM_SHAPE, one_line_block, describe_expected, describe_token, match_message, misplaced
@@ -120,15 +120,15 @@ class _ToAst(TimeRules, Transformer):
 
     # -- statements
     def model_stmt(self, c):
-        return A.ModelTitle(c[1][1:-1], _span(c[0], c[1]))
+        return A.ModelTitle(str(c[1])[1:-1], _span(c[0], c[1]))
 
     def section_stmt(self, c):
-        return A.Section(c[1][1:-1], _span(c[0], c[1]))
+        return A.Section(str(c[1])[1:-1], _span(c[0], c[1]))
 
     def scenario_open(self, c):
         _, name, _ext, parent, title, brace = c
         return A.ScenarioOpen(
-            _name(name), _name(parent) if parent else None, title[1:-1] if title else None,
+            _name(name), _name(parent) if parent else None, str(title)[1:-1] if title else None,
             _span(c[0], brace), _tok(name), _tok(parent) if parent else _tok(name),
         )
 
@@ -148,7 +148,7 @@ class _ToAst(TimeRules, Transformer):
                             members=members, annotation=annotation)
 
     def targets(self, c):
-        return [x for x in c if not isinstance(x, Token)]
+        return [x for x in c if not isinstance(x, TOKENS)]
 
     def member(self, c):
         return A.Member(_name(c[0]), _tok(c[0]))
@@ -173,7 +173,7 @@ class _ToAst(TimeRules, Transformer):
                          _tok(name), tuple(_tok(t) for t in members))
 
     def dim_members(self, c):
-        return [x for x in c if isinstance(x, Token) and x.type == "NAME"]
+        return [x for x in c if isinstance(x, TOKENS) and x.type == "NAME"]
 
     # -- expressions
     def number(self, c):
@@ -214,7 +214,7 @@ class _ToAst(TimeRules, Transformer):
         return A.Call(str(name), args, _span(name, rp), _tok(name))
 
     def args(self, c):
-        return [x for x in c if not isinstance(x, Token)]
+        return [x for x in c if not isinstance(x, TOKENS)]
 
     def year_map(self, c):
         entries = c[1] or []
@@ -279,7 +279,7 @@ class _ToAst(TimeRules, Transformer):
         return A.YearRange(str(name), value, span, members)
 
     def selectors(self, c):
-        return [x for x in c if not isinstance(x, Token)]
+        return [x for x in c if not isinstance(x, TOKENS)]
 
     def sel_member(self, c):
         return ("member", A.Member(_name(c[0]), _tok(c[0])), _tok(c[0]))
@@ -295,11 +295,44 @@ class _ToAst(TimeRules, Transformer):
         return ("offset", -k if c[1] == "-" else k, _span(c[0], c[2]))
 
 
+_GRAMMAR_CACHE: list[str] = []  # a directory for lark's analysed grammar, when a front end gives one
+
+
+def use_grammar_cache(directory: str) -> None:
+    """Let lark keep its analysed grammar in `directory` (lark's `cache=`: it checks
+    the copy's digest of grammar and options, and rebuilds a stale or damaged one).
+    The front ends name the directory (files.parse_cache); the core picks no path."""
+    _GRAMMAR_CACHE[:] = [directory]
+
+
+def _cache_option(name: str) -> str | bool:
+    return f"{_GRAMMAR_CACHE[0]}/{name}.lark-cache" if _GRAMMAR_CACHE else False
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     return Lark(
         GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
         lexer="contextual", transformer=_ToAst(), maybe_placeholders=True,
+        cache=_cache_option("grammar"),
+    )
+
+
+@lru_cache(maxsize=1)
+def _fast_parser() -> Lark | None:
+    """The same grammar and transformer on lark-cython's lexer and parser (about
+    1.6x faster), or None without it. Only for statements that parse: any error
+    there is parsed again by plain lark (`_parse_statement`), whose exceptions
+    the messages are written against (lark-cython's differ, and its end of
+    input can raise KeyError '$END')."""
+    try:
+        import lark_cython
+    except ImportError:  # pragma: no cover - a dependency; plain lark still works
+        return None
+    return Lark(
+        GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
+        lexer="contextual", transformer=_ToAst(), maybe_placeholders=True,
+        _plugins=lark_cython.plugins, cache=_cache_option("grammar-fast"),
     )
 
 
@@ -307,7 +340,7 @@ def _parser() -> Lark:
 def _plain_parser() -> Lark:
     """The grammar without the transformer: matches error examples by parser state."""
     return Lark(GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
-                lexer="contextual", maybe_placeholders=True)
+                lexer="contextual", maybe_placeholders=True, cache=_cache_option("grammar-plain"))
 
 
 def parse_statement(text: str, line: int = 1) -> A.Statement:
@@ -365,7 +398,7 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     if fast is not None:
         return fast
     try:
-        node = _parser().parse(text)
+        node = _parse(text)
     except _SyntaxProblem as e:
         head = _NAME_NUMBER.match(text)
         if head is not None and head[1] not in RESERVED and head[1] not in ("quarters", "months"):
@@ -377,6 +410,19 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     if len(text) > MAX_DEPTH and isinstance(node, A.Definition):
         _check_depth(node)
     return node
+
+
+def _parse(text: str) -> A.Statement:
+    """The fast parser for a statement that parses; plain lark for one that does
+    not (or should the fast one fail in any way): its errors, and its tree."""
+    fast = _fast_parser()
+    if fast is not None:
+        try:
+            return fast.parse(text)
+        except Exception:  # noqa: BLE001 - plain lark decides, and words the error
+            _where.member_maps = []
+            _where.selector_spans = {}
+    return _parser().parse(text)
 
 
 def _check_depth(d: A.Definition) -> None:

@@ -17,15 +17,30 @@ reads it through these names and helpers.
 
 from __future__ import annotations
 
-import polars as pl
+from engine.lazy import lazy
 
-F64 = pl.Float64
+pl = lazy("polars")  # the function table imports this module, `scn check` no polars
 BATCH, YEAR, YEAR_INDEX, YEAR_FLOAT, BATCH_BASE = "#batch", "#year", "#yi", "#yf", "#base"
 HELPERS = (BATCH, YEAR, YEAR_INDEX, YEAR_FLOAT, BATCH_BASE)
 CELL = "#cell"  # frames with dims only: (member combination, period) within the batch
 
-NAN = pl.lit(float("nan"), dtype=F64)
-EMPTY = pl.lit(None, dtype=F64)
+
+
+def __getattr__(name: str):
+    """F64, NAN and EMPTY: polars values, made (and polars imported) on first use."""
+    if name not in ("F64", "NAN", "EMPTY"):
+        raise AttributeError(f"module 'engine.frame' has no attribute {name!r}")
+    values = {"F64": pl.Float64}
+    values["NAN"] = pl.lit(float("nan"), dtype=pl.Float64)
+    values["EMPTY"] = pl.lit(None, dtype=pl.Float64)
+    globals().update(values)
+    return values[name]
+
+
+def polars_value(name: str):
+    """F64, NAN or EMPTY, for a module that must not import polars with itself
+    (`from engine.frame import F64` would)."""
+    return globals()[name] if name in globals() else __getattr__(name)
 
 
 def at(name: str, index: int) -> pl.Expr:
@@ -66,7 +81,7 @@ def nan_guard(value: pl.Expr, *operands: pl.Expr) -> pl.Expr:
     cond = operands[0].is_nan()
     for o in operands[1:]:
         cond = cond | o.is_nan()
-    return pl.when(cond).then(NAN).otherwise(value)
+    return pl.when(cond).then(polars_value("NAN")).otherwise(value)
 
 
 def no_negative_zero(x: pl.Expr) -> pl.Expr:

@@ -43,12 +43,14 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Callable, Mapping
 
 import numpy as np
-import polars as pl
 
 from dsl import ast as A
 from engine import time_functions as tf
 from engine.axis import TimeAxis
-from engine.frame import F64, NAN, every_row, exact_div, nan_guard, no_negative_zero
+from engine.frame import every_row, exact_div, nan_guard, no_negative_zero, polars_value
+from engine.lazy import lazy
+
+pl = lazy("polars")  # imported when a polars builder first runs: `scn check` builds none
 
 Build = Callable[[Any, tuple[A.Expr, ...]], Any]  # (back-end, argument nodes) -> value
 
@@ -246,6 +248,11 @@ def _unary(f):
 # ---------------------------------------------------------------- polars
 
 
+def _method(name: str) -> Callable:
+    """`pl.Expr.abs` and the like, without reading polars when the table is built."""
+    return lambda x: getattr(x, name)()
+
+
 def pl_least(*xs: pl.Expr) -> pl.Expr:
     return nan_guard(no_negative_zero(pl.min_horizontal(xs)), *xs)
 
@@ -260,17 +267,18 @@ def _pl_clamp(x: pl.Expr, lo: pl.Expr, hi: pl.Expr) -> pl.Expr:
 
 
 def _pl_if(c: pl.Expr, a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    return pl.when(c.is_nan()).then(NAN).when(c != 0).then(a).otherwise(b)
+    return pl.when(c.is_nan()).then(polars_value("NAN")).when(c != 0).then(a).otherwise(b)
 
 
 def pl_round(x: pl.Expr, digits: pl.Expr | None = None) -> pl.Expr:
     """round through np_round, the one decimal rounding (polars rounds half to even)."""
-    digits = pl.lit(0.0, dtype=F64) if digits is None else digits
+    f64 = pl.Float64
+    digits = pl.lit(0.0, dtype=f64) if digits is None else digits
     full = every_row()
     return pl.map_batches(
         [pl.when(full).then(x), pl.when(full).then(digits)],
-        lambda s: pl.Series(np_round(s[0].to_numpy(), s[1].to_numpy()), dtype=F64),
-        return_dtype=F64)
+        lambda s: pl.Series(np_round(s[0].to_numpy(), s[1].to_numpy()), dtype=f64),
+        return_dtype=f64)
 
 
 # ---------------------------------------------------------------- sympy
@@ -361,21 +369,21 @@ RUNNING_TOTALS = ("cumsum", "ytd")
 
 
 FUNCTIONS: dict[str, Function] = {f.name: f for f in [
-    _extreme("min", np_min, pl_least, "least", "Min", pl.min_horizontal),
-    _extreme("max", np_max, pl_greatest, "greatest", "Max", pl.max_horizontal),
+    _extreme("min", np_min, pl_least, "least", "Min", lambda xs: pl.min_horizontal(xs)),
+    _extreme("max", np_max, pl_greatest, "greatest", "Max", lambda xs: pl.max_horizontal(xs)),
     _total("sum", tf.polars_sum, tf.cells_sum, tf.sympy_sum),
     _total("mean", tf.polars_mean, tf.cells_mean, tf.sympy_mean),
-    _element("abs", 1, 1, "abs(x)", _unary(np.abs), pl.Expr.abs, keep, kept="absolute",
-             from_sympy=pl.Expr.abs, sympy_names=("Abs",)),
+    _element("abs", 1, 1, "abs(x)", _unary(np.abs), _method("abs"), keep, kept="absolute",
+             from_sympy=_method("abs"), sympy_names=("Abs",)),
     _flat("round", "round(x) or round(x, n)", np_round, pl_round, 1, 2),
-    _flat("floor", "floor(x)", _unary(np.floor), pl.Expr.floor),
-    _flat("ceil", "ceil(x)", _unary(np.ceil), pl.Expr.ceil),
-    _element("exp", 1, 1, "exp(x)", _unary(np.exp), pl.Expr.exp, each(lambda x: _sp().exp(x)),
-             from_sympy=pl.Expr.exp, sympy_names=("exp",)),
-    _element("ln", 1, 1, "ln(x)", _unary(np.log), pl.Expr.log, each(lambda x: _sp().log(x)),
-             from_sympy=pl.Expr.log, sympy_names=("log",)),
-    _element("log10", 1, 1, "log10(x)", _unary(np.log10), pl.Expr.log10, each(_sym_log10)),
-    _element("sqrt", 1, 1, "sqrt(x)", _unary(np.sqrt), pl.Expr.sqrt,
+    _flat("floor", "floor(x)", _unary(np.floor), _method("floor")),
+    _flat("ceil", "ceil(x)", _unary(np.ceil), _method("ceil")),
+    _element("exp", 1, 1, "exp(x)", _unary(np.exp), _method("exp"), each(lambda x: _sp().exp(x)),
+             from_sympy=_method("exp"), sympy_names=("exp",)),
+    _element("ln", 1, 1, "ln(x)", _unary(np.log), _method("log"), each(lambda x: _sp().log(x)),
+             from_sympy=_method("log"), sympy_names=("log",)),
+    _element("log10", 1, 1, "log10(x)", _unary(np.log10), _method("log10"), each(_sym_log10)),
+    _element("sqrt", 1, 1, "sqrt(x)", _unary(np.sqrt), _method("sqrt"),
              each(lambda x: _sp().sqrt(x))),
     _element("clamp", 3, 3, "clamp(x, lo, hi)", np_clamp, _pl_clamp, _sym_clamp),
     _element("if", 3, 3, "if(condition, then, else)", np_if, _pl_if, _sym_if),
@@ -404,7 +412,7 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
                   _mean_between),
     _distribution("triangular", "triangular(lo, mode, hi)", ("lo", "mode", "hi"),
                   lambda lo, mode, hi: (lo + mode + hi) / 3,
-                  lambda lo, mode, hi: exact_div(lo + mode + hi, pl.lit(3.0, dtype=F64)),
+                  lambda lo, mode, hi: exact_div(lo + mode + hi, pl.lit(3.0, dtype=pl.Float64)),
                   lambda lo, mode, hi: (lo + mode + hi) / 3),
     _distribution("lognormal", "lognormal(mu, sigma)", ("mu", "sigma"),
                   lambda mu, s: np.exp(mu + s ** 2 / 2),

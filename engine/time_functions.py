@@ -19,11 +19,13 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-import polars as pl
 
 from dsl import ast as A
 from engine.axis import TimeAxis
-from engine.frame import BATCH, F64, YEAR, YEAR_FLOAT, at, exact_div, running_total
+from engine.frame import BATCH, YEAR, YEAR_FLOAT, at, exact_div, running_total
+from engine.lazy import lazy
+
+pl = lazy("polars")  # imported when a polars builder first runs: `scn check` builds none
 
 
 def _range(axis: TimeAxis, r: A.YearRange) -> range:
@@ -68,7 +70,7 @@ def polars_sum(*items: pl.Expr) -> pl.Expr:
 
 
 def polars_mean(*items: pl.Expr) -> pl.Expr:
-    return exact_div(polars_sum(*items), pl.lit(float(len(items)), dtype=F64))
+    return exact_div(polars_sum(*items), pl.lit(float(len(items)), dtype=pl.Float64))
 
 
 def polars_cumsum(b, args) -> pl.Expr:
@@ -115,7 +117,7 @@ def polars_calendar(part: str) -> Callable:
             out = month0 // 3 + 1
         else:
             out = month0 + 1
-        return out.cast(F64)
+        return out.cast(pl.Float64)
     return build
 
 
@@ -141,7 +143,7 @@ def polars_interp(b, args) -> pl.Expr:
     chain = pl.when(y <= ks[0]).then(vs[0])
     for j in range(1, len(ks)):
         k0, k1, v0, v1 = ks[j - 1], ks[j], vs[j - 1], vs[j]
-        weight = exact_div(y - k0, pl.lit(k1 - k0, dtype=F64))
+        weight = exact_div(y - k0, pl.lit(k1 - k0, dtype=pl.Float64))
         chain = chain.when(y < k1).then(v0 + (v1 - v0) * weight)
         chain = chain.when(y == k1).then(v1)
     return chain.otherwise(vs[-1])

@@ -82,7 +82,7 @@ POSITIONALS = {"run": ["file"], "mc": ["file"], "check": ["files"], "sens": ["fi
 
 
 def _subparsers():
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    sub = next(a for a in build_parser(everything=True)._actions if a.dest == "command")
     return sub.choices
 
 

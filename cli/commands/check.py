@@ -20,7 +20,7 @@ from files.reading import UsageError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help="report every error in scenario files")
+    p = sub.add_parser("check")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when there is any warning (a unit mismatch, a hidden character)")

@@ -35,7 +35,7 @@ MD_LARGEST = 30  # rows of the "largest move of each variable" table
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "diff", help="what changed between two versions of a scenario file",
+        "diff",
         usage="scn diff [options] OLD NEW\n       scn diff [options] --rev REV FILE",
         description="Which assumptions changed and which outputs they moved. Exit 0: no "
                     "change, 1: a change, 2: an error.")

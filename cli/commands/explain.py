@@ -22,7 +22,7 @@ NESTING = 40
 
 
 def register(sub) -> None:
-    p = sub.add_parser("explain", help="a cell's definition, value and precedents (or dependents)")
+    p = sub.add_parser("explain")
     p.add_argument("file")
     p.add_argument("cell", metavar="CELL", help="a cell such as 'optics_tam[2027]'")
     p.add_argument("--depth", type=common.count, default=DEPTH,

@@ -18,7 +18,7 @@ from files.reading import UsageError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("fmt", help="rewrite scenario files in the canonical layout")
+    p = sub.add_parser("fmt")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 and list the files that would change")

@@ -16,7 +16,7 @@ from dsl.text import printable
 
 
 def register(sub) -> None:
-    p = sub.add_parser("goal", help="goal seek: solve an input for a target output value")
+    p = sub.add_parser("goal")
     p.add_argument("file")
     p.add_argument("target", metavar="TARGET", help="e.g. 'optics_tam[2030] = 120B'")
     p.add_argument("--vary", required=True, metavar="NAME",

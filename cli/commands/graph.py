@@ -23,7 +23,7 @@ from files.reading import UsageError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("graph", help="the dependency graph as Graphviz DOT or Mermaid")
+    p = sub.add_parser("graph")
     p.add_argument("file")
     p.add_argument("--scenario", default="base", help="whose definitions (default: base)")
     p.add_argument("--focus", metavar="NAME", help="only NAME, what it reads and what reads it")

@@ -31,7 +31,7 @@ MAX_SAMPLES = 10_000_000
 def register(sub) -> None:
     from engine.montecarlo import DEFAULT_SAMPLES, DEFAULT_SEED
 
-    p = sub.add_parser("mc", help="Monte Carlo: sample the distributions, show the spread")
+    p = sub.add_parser("mc")
     p.add_argument("file")
     p.add_argument("--samples", type=common.count, default=DEFAULT_SAMPLES, metavar="N",
                    help=f"how many samples (default: {DEFAULT_SAMPLES:,})")

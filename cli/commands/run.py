@@ -25,7 +25,7 @@ FORMATS = ("table", "csv", "json", "md", "parquet")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("run", help="evaluate a scenario file and print its values")
+    p = sub.add_parser("run")
     p.add_argument("file")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--scenario", default="base", help="scenario to run (default: base)")

@@ -34,7 +34,7 @@ FORMATS = ("table", "csv", "json", "md")  # of both reports: TORNADO and DERIVAT
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sens", help="sensitivities: a tornado, or exact derivatives with --wrt")
+    p = sub.add_parser("sens")
     p.add_argument("file")
     p.add_argument("cell", metavar="OUTPUT", help="the output: a variable, or a cell such as "
                    "'optics_tam[2030]'")

@@ -8,7 +8,7 @@ from cli.snapshot import add_scenario_options, chosen_scenarios
 
 
 def register(sub) -> None:
-    p = sub.add_parser("snapshot", help="write every output as TOML, to commit beside the file")
+    p = sub.add_parser("snapshot")
     p.add_argument("file")
     add_scenario_options(p)
     p.add_argument("--by", choices=BY_CHOICES, metavar="year",

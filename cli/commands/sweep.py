@@ -32,7 +32,7 @@ FORMATS = ("table", "csv", "md")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sweep", help="a data table: an output at every combination of inputs")
+    p = sub.add_parser("sweep")
     p.add_argument("file")
     p.add_argument("cell", metavar="OUTPUT", help="the output: a cell such as "
                    "'target_price[2026]' or 'capex[orcl, 2026Q4]', or a variable (a column "

@@ -36,7 +36,7 @@ WIDTH = 10  # fixed value columns: a wider value must not shift every other row
 
 
 def register(sub) -> None:
-    p = sub.add_parser("textconv", help="the file and its outputs as text, for git diff")
+    p = sub.add_parser("textconv")
     p.add_argument("file")
     add_scenario_options(p)
     p.set_defaults(run=run)

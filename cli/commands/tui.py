@@ -7,14 +7,18 @@ from files.reading import read_text
 
 
 def register(sub) -> None:
-    p = sub.add_parser("tui", help="explore and edit a scenario file in the terminal")
+    p = sub.add_parser("tui")
     p.add_argument("file")
     p.add_argument("--scenario", default="base", help="scenario to show first (default: base)")
     p.set_defaults(run=run)
 
 
 def run(args, texts) -> int:
+    import gc
+
     from tui.session.disk import file_stamp
+
+    gc.enable()  # cli.entry turns the cycle collector off for one-pass commands; the UI runs for hours
 
     stamp = file_stamp(args.file)  # before reading: a change made meanwhile is seen later
     text = read_text(args.file)  # a missing file is a usage error, before any screen

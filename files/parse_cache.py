@@ -1,0 +1,190 @@
+"""Parsed statements kept between runs, in the user's cache directory.
+
+Parsing is most of what `scn check` does on a large file (about 2 s of CPU
+for 10,000 variables), and between two runs a file rarely changes more than
+a few lines. After a command has parsed a file, its statements' syntax trees
+are kept in `$XDG_CACHE_HOME/scn/parse/` (`~/.cache/scn/parse/` without it),
+one file per scenario file, keyed inside by each statement's text and first
+line (`dsl.document.StatementCache`); the next run seeds the parser's cache
+with them and parses only what changed.
+
+A cache file is never trusted blindly: it names the parser version it was
+made by (a digest of every file of `dsl/` and the versions of Python and
+lark), and one made by another version is ignored; it is read by an
+unpickler that builds syntax-tree classes and nothing else; anything
+unreadable, truncated or of the wrong shape is ignored and the file parsed
+as if the cache were empty. Writing it is best-effort (the atomic writer:
+a reader sees the old copy or the new one): an unwritable directory just
+means no cache. `SCN_NO_CACHE=1` turns it off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import os
+import pickle
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+FORMAT = b"scn parse cache 1\n"
+KEEP = 64  # cache files kept (one per scenario file), the least recently written dropped
+_ALLOWED = ("dsl.ast", "dsl.periods")  # the only modules a cache file may name
+
+
+def cache_dir() -> Path | None:
+    """`$XDG_CACHE_HOME/scn` (or `~/.cache/scn`); None when turned off or there is no home."""
+    if os.environ.get("SCN_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):  # the XDG rule: a relative value is ignored
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "scn"
+
+
+_VERSION: str | None = None
+
+
+def parser_version() -> str:
+    """A digest of what decides a statement's syntax tree: every file of `dsl/`
+    (grammar and transformer), lark's version and Python's."""
+    global _VERSION
+    if _VERSION is None:
+        import lark
+
+        import dsl
+
+        h = hashlib.sha256(FORMAT + sys.version.encode() + lark.__version__.encode())
+        folder = Path(dsl.__file__).parent
+        for path in sorted(folder.iterdir()):
+            if path.suffix in (".py", ".lark"):
+                h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        _VERSION = h.hexdigest()
+    return _VERSION
+
+
+def _entry_path(directory: Path, source: str) -> Path:
+    key = hashlib.sha256(os.path.realpath(source).encode("utf-8", "surrogatepass")).hexdigest()
+    return directory / "parse" / f"{key[:40]}.pickle"
+
+
+class _TreesOnly(pickle.Unpickler):
+    """Builds the syntax tree's own classes and refuses every other global."""
+
+    def find_class(self, module: str, name: str):
+        if module in _ALLOWED:
+            obj = getattr(sys.modules.get(module) or __import__(module, fromlist=[name]),
+                          name, None)
+            if isinstance(obj, type) and dataclasses.is_dataclass(obj):
+                return obj
+        raise pickle.UnpicklingError(f"{module}.{name} is not a syntax-tree class")
+
+
+def read(source: str) -> dict | None:
+    """The statements kept for scenario file `source`, or None (no cache, another
+    parser version, or anything wrong with the file)."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        data = _entry_path(directory, source).read_bytes()
+    except (OSError, ValueError):
+        return None
+    return decode(data)
+
+
+def decode(data: bytes) -> dict | None:
+    from dsl import ast as A
+
+    head = FORMAT + parser_version().encode() + b"\n"
+    if not data.startswith(head):
+        return None
+    try:
+        entries = _TreesOnly(io.BytesIO(data[len(head):])).load()
+    except Exception:  # noqa: BLE001 - any damage at all: parse as if there were no cache
+        return None
+    if not isinstance(entries, dict):
+        return None
+    statements = (A.ModelTitle, A.YearsDecl, A.Section, A.ScenarioOpen, A.BlockClose,
+                  A.Definition, A.DimDecl)
+    for key, node in entries.items():
+        if not (type(key) is tuple and len(key) == 2 and type(key[0]) is str
+                and type(key[1]) is int and isinstance(node, statements)):
+            return None
+    return entries
+
+
+def encode(entries: dict) -> bytes:
+    head = FORMAT + parser_version().encode() + b"\n"
+    return head + pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def write(source: str, entries: dict) -> None:
+    """Keep `entries` for `source`; silently nothing when the cache cannot be written."""
+    from files.reading import UsageError
+    from files.writing import write_file
+
+    directory = cache_dir()
+    if directory is None or not entries:
+        return
+    path = _entry_path(directory, source)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_file(str(path), encode(entries), new_mode=0o600)
+        _prune(path.parent)
+    except (OSError, UsageError, pickle.PicklingError, RecursionError):
+        pass
+
+
+def _prune(folder: Path) -> None:
+    files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[KEEP:]:
+        old.unlink(missing_ok=True)
+
+
+def use_grammar_cache() -> None:
+    """lark's analysed grammar kept in the cache directory too (`dsl.parser`): 10 ms
+    to read instead of about 100 ms to build; lark checks its digest and rebuilds,
+    silently, a copy that is missing, stale or damaged."""
+    from dsl.parser import use_grammar_cache
+
+    directory = cache_dir()
+    if directory is None:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    use_grammar_cache(str(directory))
+
+
+@contextmanager
+def kept(source: str, text: str):
+    """Around loading `source` (whose text is `text`): the parser's cache seeded from
+    the kept copy before, and the copy renewed after when a statement was parsed
+    (a model with errors too: its statements that parsed are as good)."""
+    from dsl.document import statement_cache
+    from dsl.errors import ScnError
+
+    use_grammar_cache()
+    cache = statement_cache()
+    entries = read(source)
+    if entries:
+        cache.seed(entries)
+    before = cache.parsed
+    try:
+        yield
+    except ScnError:
+        _renew(source, text, cache, before)
+        raise
+    _renew(source, text, cache, before)
+
+
+def _renew(source: str, text: str, cache, before: int) -> None:
+    if cache.parsed != before:
+        write(source, cache.of_text(text))

@@ -1,0 +1,211 @@
+"""The parse cache kept between runs (files/parse_cache.py): the same syntax
+trees, spans included, with it and without; a damaged, stale or foreign cache
+file is ignored, an unwritable cache directory is no error; the cache lives
+under $XDG_CACHE_HOME."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dsl import document
+from dsl.document import parse_document
+from files import parse_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+SCN = Path(sys.executable).with_name("scn")
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.scn"))
+
+
+def shape(x):
+    """A node as nested tuples of everything it holds, spans included (== on nodes
+    leaves spans out)."""
+    if dataclasses.is_dataclass(x):
+        return (type(x).__name__,
+                *(shape(getattr(x, f.name)) for f in dataclasses.fields(x)))
+    if isinstance(x, tuple):
+        return tuple(shape(v) for v in x)
+    return (type(x).__name__, repr(x))
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    home = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    monkeypatch.delenv("SCN_NO_CACHE", raising=False)
+    document.statement_cache().clear()
+    yield home
+    document.statement_cache().clear()
+
+
+def _load_twice(path: Path):
+    """Parse the file cold (the cache written), then again from the cache only."""
+    text = path.read_text()
+    with parse_cache.kept(str(path), text):
+        cold = parse_document(text, str(path))
+    document.statement_cache().clear()
+    cache = document.statement_cache()
+    with parse_cache.kept(str(path), text):
+        before = cache.parsed
+        warm = parse_document(text, str(path))
+        parsed = cache.parsed - before
+    return cold, warm, parsed
+
+
+def _generated(tmp_path) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from bench.generate import generate
+
+    path = tmp_path / "gen.scn"
+    path.write_text(generate(300, 30, seed=3))
+    return path
+
+
+@pytest.mark.parametrize("name", [p.name for p in SCENARIOS] + ["generated"])
+def test_the_cache_gives_the_same_trees_spans_included(name, cache_home, tmp_path):
+    path = _generated(tmp_path) if name == "generated" else ROOT / "scenarios" / name
+    cold, warm, parsed = _load_twice(path)
+    assert parsed == 0  # every statement came from the cache file
+    assert shape(warm) == shape(cold)
+    assert warm == cold
+    assert list((cache_home / "scn" / "parse").glob("*.pickle"))
+
+
+def test_an_edit_parses_only_the_changed_statement(cache_home, tmp_path):
+    path = tmp_path / "m.scn"
+    path.write_text("years 2024..2026\na = 1\nb = a * 2\nc = b + a\n")
+    _load_twice(path)
+    edited = "years 2024..2026\na = 1\nb = a * 3\nc = b + a\n"
+    path.write_text(edited)
+    document.statement_cache().clear()
+    cache = document.statement_cache()
+    with parse_cache.kept(str(path), edited):
+        before = cache.parsed
+        doc = parse_document(edited, str(path))
+        assert cache.parsed - before == 1
+    document.statement_cache().clear()
+    assert shape(doc) == shape(parse_document(edited, str(path)))
+
+
+def _entry(cache_home) -> Path:
+    (entry,) = (cache_home / "scn" / "parse").glob("*.pickle")
+    return entry
+
+
+class _Boom:
+    def __reduce__(self):
+        return (os.system, ("echo owned",))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "stale version",
+                                    "foreign class", "wrong shape", "a directory"])
+def test_a_damaged_cache_file_is_ignored(damage, cache_home, tmp_path):
+    path = ROOT / "scenarios" / "ai_capex.scn"
+    cold, _, _ = _load_twice(path)
+    entry = _entry(cache_home)
+    data = entry.read_bytes()
+    head = parse_cache.FORMAT + parse_cache.parser_version().encode() + b"\n"
+    bad = {
+        "truncated": data[: len(data) // 2],
+        "garbage": head + b"\x80\x05not a pickle at all",
+        "empty": b"",
+        "stale version": parse_cache.FORMAT + b"0" * 64 + b"\n" + data[len(head):],
+        "foreign class": head + pickle.dumps({("x = 1", 1): _Boom()}),
+        "wrong shape": head + pickle.dumps([1, 2, 3]),
+    }
+    if damage == "a directory":
+        entry.unlink()
+        entry.mkdir()
+    else:
+        entry.write_bytes(bad[damage])
+        assert parse_cache.read(str(path)) is None
+    document.statement_cache().clear()
+    cache = document.statement_cache()
+    text = path.read_text()
+    with parse_cache.kept(str(path), text):
+        before = cache.parsed
+        again = parse_document(text, str(path))
+        assert cache.parsed > before  # parsed, not read from the damaged file
+    assert shape(again) == shape(cold)
+    if damage != "a directory":  # renewed: the next run reads it
+        assert parse_cache.read(str(path)) is not None
+
+
+def _scn(*args, env=None):
+    return subprocess.run([str(SCN), *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def test_whole_processes_warm_and_cold_print_the_same(tmp_path):
+    model = tmp_path / "m.scn"
+    model.write_text((ROOT / "scenarios" / "ai_capex.scn").read_text())
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    runs = [_scn("run", str(model), "--all-scenarios", "--format", "csv", env=env)
+            for _ in range(2)]
+    off = _scn("run", str(model), "--all-scenarios", "--format", "csv",
+               env={"SCN_NO_CACHE": "1", **env})
+    assert [r.returncode for r in runs + [off]] == [0, 0, 0]
+    assert runs[0].stdout == runs[1].stdout == off.stdout
+    assert runs[0].stderr == runs[1].stderr == off.stderr == ""
+    assert len(list((tmp_path / "xdg" / "scn" / "parse").glob("*.pickle"))) == 1
+    assert list((tmp_path / "xdg" / "scn").glob("grammar*.lark-cache"))  # lark's, per parser
+
+
+def test_errors_are_the_same_from_a_warm_cache(tmp_path):
+    model = tmp_path / "m.scn"
+    model.write_text("years 2024..2026\na = 1\nb = a +\nc = d * 2\n")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    first, second = (_scn("check", str(model), env=env) for _ in range(2))
+    off = _scn("check", str(model), env={"SCN_NO_CACHE": "1"})
+    assert first.returncode == second.returncode == off.returncode == 1
+    assert first.stderr == second.stderr == off.stderr
+    assert "b = a +" in first.stderr
+
+
+@pytest.mark.parametrize("where", ["a file", "read-only"])
+def test_an_unwritable_cache_directory_is_no_error(where, tmp_path):
+    if where == "a file":
+        home = tmp_path / "not-a-dir"
+        home.write_text("x")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes a read-only directory")
+        home = tmp_path / "ro"
+        home.mkdir()
+        home.chmod(0o500)
+    done = _scn("check", str(ROOT / "scenarios" / "ai_capex.scn"),
+                env={"XDG_CACHE_HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith(f"{ROOT / 'scenarios' / 'ai_capex.scn'}: ok")
+
+
+def test_a_damaged_grammar_cache_is_rebuilt_silently(tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    model = str(ROOT / "scenarios" / "saas_revenue.scn")
+    assert _scn("check", model, env=env).returncode == 0
+    grammars = list((tmp_path / "xdg" / "scn").glob("grammar*.lark-cache"))
+    assert grammars
+    for grammar in grammars:
+        grammar.write_bytes(grammar.read_bytes()[:100])
+    (parse,) = (tmp_path / "xdg" / "scn" / "parse").glob("*.pickle")
+    parse.unlink()  # so that the grammar is needed
+    done = _scn("check", model, env=env)
+    assert done.returncode == 0 and done.stderr == ""
+
+
+def test_the_cache_directory_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv("SCN_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert parse_cache.cache_dir() == tmp_path / "scn"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # ignored, as XDG says
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert parse_cache.cache_dir() == tmp_path / "home" / ".cache" / "scn"
+    monkeypatch.setenv("SCN_NO_CACHE", "1")
+    assert parse_cache.cache_dir() is None
