@@ -141,7 +141,7 @@ def test_explain_json_and_set(tmp_path, monkeypatch):
     text = run_cli(["explain", "scenarios/ai_capex.scn", "optics_tam[2030]", "--depth", "1",
                     "--set", "asic_share[2030] = 60%", "--format", "json"], tmp_path, monkeypatch)
     doc = json.loads(text)
-    assert doc["cell"] == "optics_tam[2030]" and doc["line"] == 167
+    assert doc["cell"] == "optics_tam[2030]" and doc["line"] == 177
     assert doc["doc"] == "AI optical-module market (TAM), USD."
     assert [p["cell"] for p in doc["precedents"]] == ["optics_tam_gpu[2030]", "optics_tam_asic[2030]"]
     text = run_cli(["explain", "scenarios/ai_capex.scn", "asic_share[goog, 2030]", "--set",

@@ -75,7 +75,8 @@ def test_json_tornado_and_formula():
     w = json.loads(r.stdout)["wrt"][0]
     assert w["formula"] == ("(optics_per_pflops_asic/asic_cost_per_pflops - "
                             "optics_per_pflops_gpu/gpu_cost_per_pflops)*sum(accel_spend, company)")
-    assert w["note"].startswith("recurrences stay names")
+    assert w["note"] == ("distributions are differentiated at their mean; recurrences stay names: "
+                         "gpu_cost_per_pflops, optics_per_pflops_gpu")
 
 
 @pytest.mark.parametrize("args, code, first", [
