@@ -30,6 +30,8 @@ for an input whose parameters change by year.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,50 +48,90 @@ class Moments:
     the bit) and 0 as spread.
     """
 
+    COLUMNS = 256  # cells summed at once: a block's differences stay in cache
+
     def __init__(self, shape: tuple[int, ...], block: int = 512):
         self.block = block
         self.count = 0
+        self.shape = shape
         self.shift: np.ndarray | None = None
         self.s1 = np.zeros(shape)
         self.s2 = np.zeros(shape)
+        self._work = np.empty((block, self.COLUMNS))
 
     def add(self, values: np.ndarray, offset: int) -> None:
-        """Samples `offset ..` of the run (offset: a whole number of blocks, or 0)."""
+        """Samples `offset ..` of the run (offset: a whole number of blocks, or 0).
+
+        A cell's sums add its samples one after the other whatever the cells
+        beside it (numpy sums a C-ordered matrix down axis 0 row by row), so the
+        cells go a few at a time, through one small buffer reused."""
+        rows = values.shape[0]
+        flat = values.reshape(rows, -1)
+        s1, s2 = self.s1.reshape(-1), self.s2.reshape(-1)
         with np.errstate(all="ignore"):
             if self.shift is None:
-                first = values[0]
+                first = flat[0]
                 self.shift = np.where(np.isfinite(first), first, 0.0)
-            for j in range(0, values.shape[0], self.block):
-                d = values[j:j + self.block] - self.shift
-                flat = d.reshape(d.shape[0], -1)
-                self.s1 += flat.sum(axis=0).reshape(self.s1.shape)
-                self.s2 += np.einsum("ij,ij->j", flat, flat).reshape(self.s2.shape)
-                self.count += d.shape[0]
+            for j in range(0, rows, self.block):
+                k = min(self.block, rows - j)
+                for a in range(0, flat.shape[1], self.COLUMNS):
+                    b = min(a + self.COLUMNS, flat.shape[1])
+                    d = self._work[:k, :b - a]
+                    np.subtract(flat[j:j + k, a:b], self.shift[a:b], out=d)
+                    s1[a:b] += d.sum(axis=0)
+                    s2[a:b] += np.einsum("ij,ij->j", d, d)
+                self.count += k
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """The mean and the sample standard deviation (n - 1; 0 for one sample)."""
         n = self.count
         with np.errstate(all="ignore"):
-            mean = self.shift + self.s1 / n
+            mean = self.shift.reshape(self.shape) + self.s1 / n
             if n < 2:
                 return mean, np.where(np.isfinite(mean), 0.0, np.nan)
             var = np.maximum((self.s2 - self.s1 * self.s1 / n) / (n - 1), 0.0)
             return mean, np.sqrt(var)
 
 
-def percentiles_of(samples: np.ndarray, percentiles) -> np.ndarray:
-    """(len(percentiles), *cells) from samples shaped (samples, *cells): numpy's
-    "linear" percentiles (the same numbers as np.percentile), from one in-place sort
+BLOCK_BYTES = 32 << 20  # cells sorted at once: a small copy, whatever the samples kept
+
+
+def percentiles_of(samples: np.ndarray, percentiles, block_bytes: int = BLOCK_BYTES,
+                   by_cell: bool = False) -> np.ndarray:
+    """(len(percentiles), *cells) from samples shaped (samples, *cells), or (*cells,
+    samples) with `by_cell` (each cell's samples contiguous, the cheap way): numpy's
+    "linear" percentiles (the same numbers as np.percentile), from an in-place sort
     of each cell's samples laid out contiguously, several times faster than
-    np.percentile's selection for five percentiles; NaN where a sample is NaN."""
-    m = samples.shape[0]
-    cells = samples.shape[1:]
+    np.percentile's selection for five percentiles; NaN where a sample is NaN.
+
+    Cells go in blocks of about `block_bytes`, so the copy sorted is small beside
+    the samples, and the blocks are sorted on every core (numpy's sort releases
+    the GIL); each cell's numbers do not depend on the block it is in."""
+    m = samples.shape[-1 if by_cell else 0]
+    cells = samples.shape[:-1] if by_cell else samples.shape[1:]
     if not len(percentiles) or m == 0:
         return np.full((len(percentiles),) + cells, np.nan)
-    by_cell = np.ascontiguousarray(samples.reshape(m, -1).T)
+    flat = samples.reshape(-1, m) if by_cell else samples.reshape(m, -1).T
+    width = flat.shape[0]
+    out = np.empty((len(percentiles), width))
+    step = max(1, block_bytes // (8 * m))
+    starts = range(0, width, step)
+    workers = min(len(starts), os.cpu_count() or 1, 8)
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda a: _block(flat, out, a, a + step, percentiles), starts))
+    else:
+        for a in starts:
+            _block(flat, out, a, a + step, percentiles)
+    return out.reshape((len(percentiles),) + cells)
+
+
+def _block(flat: np.ndarray, out: np.ndarray, start: int, stop: int, percentiles) -> None:
+    """The percentiles of the cells start:stop of flat (cells, samples), into out."""
+    m = flat.shape[1]
+    by_cell = np.array(flat[start:stop], order="C")  # a copy: the samples keep their order
     by_cell.sort(axis=1)  # NaN sorts last
     nan = np.isnan(by_cell[:, -1])
-    out = np.empty((len(percentiles), by_cell.shape[0]))
     with np.errstate(all="ignore"):
         for k, q in enumerate(percentiles):
             h = (m - 1) * (float(q) / 100)
@@ -99,10 +141,11 @@ def percentiles_of(samples: np.ndarray, percentiles) -> np.ndarray:
             a, b = by_cell[:, lo], by_cell[:, hi]
             diff = b - a
             # numpy's _lerp: from the nearer end, so t = 1 gives b exactly
-            out[k] = a + diff * t if t < 0.5 else b - diff * (1 - t)
-            out[k][a == b] = a[a == b]  # inf: inf - inf would make it NaN
-    out[:, nan] = np.nan
-    return out.reshape((len(percentiles),) + cells)
+            value = a + diff * t if t < 0.5 else b - diff * (1 - t)
+            same = a == b
+            value[same] = a[same]  # inf: inf - inf would make it NaN
+            value[nan] = np.nan
+            out[k, start:stop] = value
 
 
 # ---------------------------------------------------------------- drivers

@@ -282,6 +282,70 @@ class _Nonfinite:
         return out
 
 
+def stochastic_variables(plan: Plan, sites: list[Site]) -> set[str]:
+    """The variables some draw reaches: those with a distribution and everything
+    computed from them. Every other variable has the same value in every sample."""
+    return plan.graph.downstream({s.variable for s in sites}) if sites else set()
+
+
+class Layout:
+    """Where each variable's cells sit in a chunk's (samples, cells) matrix: the
+    variables some draw reaches first (`varying` cells, the ones kept for
+    percentiles), then the others; each variable's cells as (combination, period)."""
+
+    def __init__(self, names: tuple[str, ...], shapes: dict[str, tuple[int, int]],
+                 stochastic: set[str]):
+        self.shapes = shapes
+        self.varies = {v for v in names if v in stochastic}
+        order = [v for v in names if v in self.varies] + \
+            [v for v in names if v not in self.varies]
+        self.at: dict[str, tuple[int, int]] = {}
+        width = 0
+        for v in order:
+            size = shapes[v][0] * shapes[v][1]
+            self.at[v] = (width, width + size)
+            width += size
+            if v in self.varies:
+                self.varying = width
+        self.width = width
+        if not self.varies:
+            self.varying = 0
+        self.order = tuple(order)
+
+    def matrix(self, frames, sig_of: Callable[[str], tuple[str, ...]], count: int,
+               out: np.ndarray) -> np.ndarray:
+        """Every cell of every variable of one chunk's frames into out (count, width),
+        float64: each column read once, without a copy of its own."""
+        for v in self.order:
+            a, b = self.at[v]
+            out[:, a:b] = frames[sig_of(v)].get_column(v).to_numpy().reshape(count, b - a)
+        return out
+
+    def keep(self, frames, sig_of: Callable[[str], tuple[str, ...]], count: int, take: int,
+             out: np.ndarray) -> None:
+        """The first `take` samples of the varying cells into out (varying, take): each
+        column turned while it is in cache, rather than the whole matrix at the end."""
+        for v in self.order[:len(self.varies)]:
+            a, b = self.at[v]
+            column = frames[sig_of(v)].get_column(v).to_numpy().reshape(count, b - a)
+            out[a:b] = column[:take].T
+
+    def join(self, parts: dict[str, np.ndarray], dtype) -> np.ndarray:
+        out = np.empty(self.width, dtype)
+        for v, (a, b) in self.at.items():
+            out[a:b] = parts[v].reshape(-1)
+        return out
+
+    def part(self, values: np.ndarray, v: str) -> np.ndarray:
+        """A variable's cells of (..., width) values, shaped (..., combinations, periods)."""
+        a, b = self.at[v]
+        return values[..., a:b].reshape(values.shape[:-1] + self.shapes[v])
+
+    def touching(self, cells: np.ndarray) -> list[str]:
+        """The variables with a cell among `cells` (bool, width), in layout order."""
+        return [v for v in self.order if cells[self.at[v][0]:self.at[v][1]].any()]
+
+
 def chunk_size(model: Model, samples: int, budget: int = CHUNK_BYTES) -> int:
     """Samples per chunk: the frames of one sample are its cells (every variable's
     member combinations x periods) in float64, several copies over; whole BLOCKs."""
@@ -311,16 +375,21 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
     names = tuple(model.variables if variables is None else variables)
     n = len(model.axis)
     shapes = {v: (model.n_combos(v), n) for v in names}
-    cells = sum(a * b for a, b in shapes.values())
     if chunk is None:
         chunk = chunk_size(model, samples)
     chunk = max(1, min(chunk, samples))
     if chunk < samples:
         chunk = max(BLOCK, chunk // BLOCK * BLOCK)
-    keep = samples if keeps_all(model, names, samples, keep_bytes) else min(
-        samples, max(BLOCK, int(keep_bytes // max(cells * 8, 1))))
-    kept = {v: np.empty((keep,) + shapes[v]) for v in names}
-    moments = {v: Moments(shapes[v], BLOCK) for v in names}
+    layout = Layout(names, shapes, stochastic_variables(plan, sites))
+    keep = samples if samples * layout.varying * 8 <= keep_bytes else min(
+        samples, max(BLOCK, int(keep_bytes // (layout.varying * 8))))
+    # Kept samples by cell, (varying cells, samples): each cell's samples side by side,
+    # as the percentiles sort them.
+    kept = np.empty((layout.varying, keep))
+    buffer = np.empty((chunk, layout.width))
+    moments = Moments((layout.width,), BLOCK)
+    first = None  # the first sample of every cell: the whole story of a cell no draw reaches
+    defined = layout.join({v: plan.cover[v].defined for v in names}, bool)
     inputs = inputs_of(model, sites)
     want_drivers = bool(targets)
     variates = {s.column: np.empty((samples, len(s.combos))) for s in sites} \
@@ -343,13 +412,19 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
             if key not in seen:
                 seen.add(key)
                 warnings.append(w)
-        for v in names:
-            values = result.values(v).reshape((count,) + shapes[v])
-            moments[v].add(values, done)
-            nonfinite.add(v, values)
-            if done < keep:
-                take = min(count, keep - done)
-                kept[v][done:done + take] = values[:take]
+        # One (samples, cells) matrix per chunk: the moments of every cell at once.
+        matrix = layout.matrix(frames, model.dims_of_var, count, buffer[:count])
+        moments.add(matrix, done)
+        if first is None:
+            first = matrix[0].copy()
+        if done < keep:
+            take = min(count, keep - done)
+            layout.keep(frames, model.dims_of_var, count, take, kept[:, done:done + take])
+        # A value that is not a number makes its cell's sum one (and keeps it one).
+        bad = ~np.isfinite(moments.s1) & defined
+        if bad.any():
+            for v in layout.touching(bad):
+                nonfinite.add(v, layout.part(matrix, v))
         for t in targets:
             values = result.values(t.variable).reshape(count, -1, n)
             outputs[t][done:done + count] = values[:, model.combo_index(t.variable, t.members),
@@ -359,12 +434,20 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
         done += count
         if progress is not None:
             progress(done, samples)
+    mean, sd = moments.result()
+    pct = np.empty((len(percentiles), layout.width))
+    pct[:, :layout.varying] = percentiles_of(kept, percentiles, by_cell=True)
+    # A cell no draw reaches has one value in every sample: each percentile is it.
+    pct[:, layout.varying:] = first[layout.varying:]
     stats = {}
     for v in names:
-        mean, sd = moments[v].result()
-        pct = percentiles_of(kept[v], percentiles)
-        defined = plan.cover[v].defined.reshape(shapes[v])
-        stats[v] = Stats(mean, sd, pct, defined)
+        stats[v] = Stats(layout.part(mean, v), layout.part(sd, v), layout.part(pct, v),
+                         plan.cover[v].defined.reshape(shapes[v]))
+    all_kept = None
+    if keep == samples:
+        all_kept = {v: layout.part(kept.T, v) if v in layout.varies else
+                    np.broadcast_to(layout.part(first, v), (samples,) + shapes[v])
+                    for v in names}
     drivers = {}
     if want_drivers:
         columns = [variates[i.site.column][:, i.site.combos.index(i.combo)] for i in inputs]
@@ -377,4 +460,4 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
     order = {v: i for i, v in enumerate(model.variables)}
     warnings.sort(key=lambda w: order.get(w.subject.variable, 0))
     return Simulation(model, scenario, samples, seed, tuple(percentiles), names, stats, inputs,
-                      keep, kept if keep == samples else None, drivers, warnings, chunk)
+                      keep, all_kept, drivers, warnings, chunk)
