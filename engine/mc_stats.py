@@ -48,45 +48,46 @@ class Moments:
     the bit) and 0 as spread.
     """
 
-    COLUMNS = 256  # cells summed at once: a block's differences stay in cache
-
-    def __init__(self, shape: tuple[int, ...], block: int = 512):
+    def __init__(self, cells: int, block: int = 512, columns: int = 256):
         self.block = block
         self.count = 0
-        self.shape = shape
-        self.shift: np.ndarray | None = None
-        self.s1 = np.zeros(shape)
-        self.s2 = np.zeros(shape)
-        self._work = np.empty((block, self.COLUMNS))
+        self.shift = np.zeros(cells)
+        self.s1 = np.zeros(cells)
+        self.s2 = np.zeros(cells)
+        self._work = np.empty((block, columns))
 
-    def add(self, values: np.ndarray, offset: int) -> None:
-        """Samples `offset ..` of the run (offset: a whole number of blocks, or 0).
+    def add(self, values: np.ndarray, offset: int, start: int = 0) -> None:
+        """Samples `offset ..` of the run (offset: a whole number of blocks, or 0) of
+        the cells `start ..` (values: (samples, cells)). Every cell must be given the
+        same samples before `advance` counts them.
 
         A cell's sums add its samples one after the other whatever the cells
-        beside it (numpy sums a C-ordered matrix down axis 0 row by row), so the
-        cells go a few at a time, through one small buffer reused."""
-        rows = values.shape[0]
-        flat = values.reshape(rows, -1)
-        s1, s2 = self.s1.reshape(-1), self.s2.reshape(-1)
+        beside it (numpy sums a C-ordered matrix down axis 0 row by row), so cells
+        can go a few at a time, through one small buffer reused."""
+        rows, width = values.shape
+        stop = start + width
+        if width > self._work.shape[1]:
+            self._work = np.empty((self.block, width))
         with np.errstate(all="ignore"):
-            if self.shift is None:
-                first = flat[0]
-                self.shift = np.where(np.isfinite(first), first, 0.0)
+            if offset == 0:
+                first = values[0]
+                self.shift[start:stop] = np.where(np.isfinite(first), first, 0.0)
+            shift = self.shift[start:stop]
             for j in range(0, rows, self.block):
                 k = min(self.block, rows - j)
-                for a in range(0, flat.shape[1], self.COLUMNS):
-                    b = min(a + self.COLUMNS, flat.shape[1])
-                    d = self._work[:k, :b - a]
-                    np.subtract(flat[j:j + k, a:b], self.shift[a:b], out=d)
-                    s1[a:b] += d.sum(axis=0)
-                    s2[a:b] += np.einsum("ij,ij->j", d, d)
-                self.count += k
+                d = self._work[:k, :width]
+                np.subtract(values[j:j + k], shift, out=d)
+                self.s1[start:stop] += d.sum(axis=0)
+                self.s2[start:stop] += np.einsum("ij,ij->j", d, d)
+
+    def advance(self, rows: int) -> None:
+        self.count += rows
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """The mean and the sample standard deviation (n - 1; 0 for one sample)."""
         n = self.count
         with np.errstate(all="ignore"):
-            mean = self.shift.reshape(self.shape) + self.s1 / n
+            mean = self.shift + self.s1 / n
             if n < 2:
                 return mean, np.where(np.isfinite(mean), 0.0, np.nan)
             var = np.maximum((self.s2 - self.s1 * self.s1 / n) / (n - 1), 0.0)

@@ -53,6 +53,7 @@ DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 BLOCK = 512  # samples: chunks are whole blocks, so statistics do not depend on the chunk size
 CHUNK_BYTES = 1 << 30  # working memory of one chunk's frames (larger chunks run faster)
 KEEP_BYTES = 1 << 30  # samples kept for exact percentiles (and --raw, drivers)
+GROUP = 128  # cells whose moments are summed together (a block of them stays in cache)
 FRAME_OVERHEAD = 3  # a chunk's frames, one level's frame and the copies read out of them
 
 
@@ -311,24 +312,49 @@ class Layout:
         if not self.varies:
             self.varying = 0
         self.order = tuple(order)
+        # Neighbouring variables summed together, up to GROUP cells (varying apart).
+        self.groups: list[list[str]] = []
+        for v in order:
+            g = self.groups[-1] if self.groups else None
+            if g and (g[0] in self.varies) == (v in self.varies) and \
+                    self.at[v][1] - self.at[g[0]][0] <= GROUP:
+                g.append(v)
+            else:
+                self.groups.append([v])
+        self.varying_groups = sum(1 for g in self.groups if g[0] in self.varies)
+        self.group_width = max((self.at[g[-1]][1] - self.at[g[0]][0] for g in self.groups
+                                if len(g) > 1), default=0)
 
-    def matrix(self, frames, sig_of: Callable[[str], tuple[str, ...]], count: int,
-               out: np.ndarray) -> np.ndarray:
-        """Every cell of every variable of one chunk's frames into out (count, width),
-        float64: each column read once, without a copy of its own."""
-        for v in self.order:
-            a, b = self.at[v]
-            out[:, a:b] = frames[sig_of(v)].get_column(v).to_numpy().reshape(count, b - a)
-        return out
+    def columns(self, frames, sig_of: Callable[[str], tuple[str, ...]], count: int
+                ) -> dict[str, np.ndarray]:
+        """Each variable's column of one chunk's frames as (count, cells), without a copy."""
+        return {v: frames[sig_of(v)].get_column(v).to_numpy().reshape(count, b - a)
+                for v, (a, b) in self.at.items()}
 
-    def keep(self, frames, sig_of: Callable[[str], tuple[str, ...]], count: int, take: int,
-             out: np.ndarray) -> None:
+    def add_moments(self, columns: dict[str, np.ndarray], moments: Moments, offset: int,
+                    buffer: np.ndarray) -> None:
+        """The chunk's samples of the varying cells into the moments (the others have
+        one value: see simulate), a group of neighbouring variables at a time copied
+        side by side into a buffer that stays in cache: a few numpy calls per group
+        rather than per variable, and no chunk-sized copy."""
+        count = next(iter(columns.values())).shape[0] if columns else 0
+        for group in self.groups[:self.varying_groups]:
+            start, stop = self.at[group[0]][0], self.at[group[-1]][1]
+            if len(group) == 1:
+                moments.add(columns[group[0]], offset, start)
+                continue
+            block = buffer[:count, :stop - start]
+            for v in group:
+                a, b = self.at[v]
+                block[:, a - start:b - start] = columns[v]
+            moments.add(block, offset, start)
+
+    def keep(self, columns: dict[str, np.ndarray], take: int, out: np.ndarray) -> None:
         """The first `take` samples of the varying cells into out (varying, take): each
-        column turned while it is in cache, rather than the whole matrix at the end."""
+        column turned while it is in cache."""
         for v in self.order[:len(self.varies)]:
             a, b = self.at[v]
-            column = frames[sig_of(v)].get_column(v).to_numpy().reshape(count, b - a)
-            out[a:b] = column[:take].T
+            out[a:b] = columns[v][:take].T
 
     def join(self, parts: dict[str, np.ndarray], dtype) -> np.ndarray:
         out = np.empty(self.width, dtype)
@@ -386,9 +412,9 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
     # Kept samples by cell, (varying cells, samples): each cell's samples side by side,
     # as the percentiles sort them.
     kept = np.empty((layout.varying, keep))
-    buffer = np.empty((chunk, layout.width))
-    moments = Moments((layout.width,), BLOCK)
-    first = None  # the first sample of every cell: the whole story of a cell no draw reaches
+    buffer = np.empty((chunk, layout.group_width))
+    moments = Moments(layout.width, BLOCK)
+    first = np.empty(layout.width)  # the first sample: the whole story of a cell no draw reaches
     defined = layout.join({v: plan.cover[v].defined for v in names}, bool)
     inputs = inputs_of(model, sites)
     want_drivers = bool(targets)
@@ -412,19 +438,24 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
             if key not in seen:
                 seen.add(key)
                 warnings.append(w)
-        # One (samples, cells) matrix per chunk: the moments of every cell at once.
-        matrix = layout.matrix(frames, model.dims_of_var, count, buffer[:count])
-        moments.add(matrix, done)
-        if first is None:
-            first = matrix[0].copy()
+        columns = layout.columns(frames, model.dims_of_var, count)
+        layout.add_moments(columns, moments, done, buffer)
+        moments.advance(count)
+        if done == 0:
+            for v, (a, b) in layout.at.items():
+                first[a:b] = columns[v][0]
         if done < keep:
             take = min(count, keep - done)
-            layout.keep(frames, model.dims_of_var, count, take, kept[:, done:done + take])
-        # A value that is not a number makes its cell's sum one (and keeps it one).
-        bad = ~np.isfinite(moments.s1) & defined
+            layout.keep(columns, take, kept[:, done:done + take])
+        # A value that is not a number makes its cell's sum one (and keeps it one);
+        # a cell no draw reaches is its first sample in every sample.
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(np.concatenate([moments.s1[:layout.varying],
+                                               first[layout.varying:]])) & defined
         if bad.any():
             for v in layout.touching(bad):
-                nonfinite.add(v, layout.part(matrix, v))
+                nonfinite.add(v, columns[v].reshape((count,) + shapes[v]))
+        del columns
         for t in targets:
             values = result.values(t.variable).reshape(count, -1, n)
             outputs[t][done:done + count] = values[:, model.combo_index(t.variable, t.members),
@@ -435,10 +466,18 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
         if progress is not None:
             progress(done, samples)
     mean, sd = moments.result()
+    # A cell no draw reaches: the moments of its one value taken `samples` times,
+    # as the sums above would give them (x - x = 0 where x is a number; -0.0 + 0.0
+    # is 0.0), without summing them.
+    constant = first[layout.varying:]
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(constant)
+        mean[layout.varying:] = np.where(finite, constant + 0.0, constant)
+        sd[layout.varying:] = np.where(finite, 0.0, np.nan)
     pct = np.empty((len(percentiles), layout.width))
     pct[:, :layout.varying] = percentiles_of(kept, percentiles, by_cell=True)
     # A cell no draw reaches has one value in every sample: each percentile is it.
-    pct[:, layout.varying:] = first[layout.varying:]
+    pct[:, layout.varying:] = np.where(np.isnan(constant), np.nan, constant)
     stats = {}
     for v in names:
         stats[v] = Stats(layout.part(mean, v), layout.part(sd, v), layout.part(pct, v),
