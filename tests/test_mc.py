@@ -263,6 +263,8 @@ def test_percentiles_in_blocks_of_cells_are_numpys():
         assert np.array_equal(percentiles_of(by_cell, qs, block_bytes=block, by_cell=True),
                               expect, equal_nan=True)
         assert np.isnan(got[:, 1, 1]).all() and (got[:, 0, 0] == 4).all()
+        assert np.array_equal(percentiles_of(by_cell.copy(), qs, block_bytes=block, by_cell=True,
+                                             in_place=True), expect, equal_nan=True)
 
 
 def test_a_value_not_a_number_in_a_later_chunk_warns():
