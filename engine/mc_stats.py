@@ -30,6 +30,9 @@ for an input whose parameters change by year.
 from __future__ import annotations
 
 import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,25 +49,40 @@ class Moments:
     the bit) and 0 as spread.
     """
 
-    def __init__(self, shape: tuple[int, ...], block: int = 512):
+    def __init__(self, cells: int, block: int = 512, columns: int = 256):
         self.block = block
         self.count = 0
-        self.shift: np.ndarray | None = None
-        self.s1 = np.zeros(shape)
-        self.s2 = np.zeros(shape)
+        self.shift = np.zeros(cells)
+        self.s1 = np.zeros(cells)
+        self.s2 = np.zeros(cells)
+        self._work = np.empty((block, columns))
 
-    def add(self, values: np.ndarray, offset: int) -> None:
-        """Samples `offset ..` of the run (offset: a whole number of blocks, or 0)."""
+    def add(self, values: np.ndarray, offset: int, start: int = 0) -> None:
+        """Samples `offset ..` of the run (offset: a whole number of blocks, or 0) of
+        the cells `start ..` (values: (samples, cells)). Every cell must be given the
+        same samples before `advance` counts them.
+
+        A cell's sums add its samples one after the other whatever the cells
+        beside it (numpy sums a C-ordered matrix down axis 0 row by row), so cells
+        can go a few at a time, through one small buffer reused."""
+        rows, width = values.shape
+        stop = start + width
+        if width > self._work.shape[1]:
+            self._work = np.empty((self.block, width))
         with np.errstate(all="ignore"):
-            if self.shift is None:
+            if offset == 0:
                 first = values[0]
-                self.shift = np.where(np.isfinite(first), first, 0.0)
-            for j in range(0, values.shape[0], self.block):
-                d = values[j:j + self.block] - self.shift
-                flat = d.reshape(d.shape[0], -1)
-                self.s1 += flat.sum(axis=0).reshape(self.s1.shape)
-                self.s2 += np.einsum("ij,ij->j", flat, flat).reshape(self.s2.shape)
-                self.count += d.shape[0]
+                self.shift[start:stop] = np.where(np.isfinite(first), first, 0.0)
+            shift = self.shift[start:stop]
+            for j in range(0, rows, self.block):
+                k = min(self.block, rows - j)
+                d = self._work[:k, :width]
+                np.subtract(values[j:j + k], shift, out=d)
+                self.s1[start:stop] += d.sum(axis=0)
+                self.s2[start:stop] += np.einsum("ij,ij->j", d, d)
+
+    def advance(self, rows: int) -> None:
+        self.count += rows
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """The mean and the sample standard deviation (n - 1; 0 for one sample)."""
@@ -77,19 +95,61 @@ class Moments:
             return mean, np.sqrt(var)
 
 
-def percentiles_of(samples: np.ndarray, percentiles) -> np.ndarray:
-    """(len(percentiles), *cells) from samples shaped (samples, *cells): numpy's
-    "linear" percentiles (the same numbers as np.percentile), from one in-place sort
-    of each cell's samples laid out contiguously, several times faster than
-    np.percentile's selection for five percentiles; NaN where a sample is NaN."""
-    m = samples.shape[0]
-    cells = samples.shape[1:]
+BLOCK_BYTES = 4 << 20  # cells sorted at once: a copy that stays small and is reused
+
+
+def percentiles_of(samples: np.ndarray, percentiles, block_bytes: int = BLOCK_BYTES,
+                   by_cell: bool = False, in_place: bool = False) -> np.ndarray:
+    """(len(percentiles), *cells) from samples shaped (samples, *cells), or (*cells,
+    samples) with `by_cell` (each cell's samples contiguous, the cheap way): numpy's
+    "linear" percentiles (the same numbers as np.percentile), from a sort of each
+    cell's samples laid out contiguously, several times faster than np.percentile's
+    selection for five percentiles; NaN where a sample is NaN.
+
+    Cells go in blocks of about `block_bytes`, copied into one buffer per thread
+    (fresh memory costs a page fault per 4 KB, about as much as the sort) or,
+    with `in_place` and `by_cell`, sorted where they are (the samples lose their
+    order); the blocks are sorted on every core (numpy's sort releases the GIL).
+    Each cell's numbers do not depend on the block it is in."""
+    m = samples.shape[-1 if by_cell else 0]
+    cells = samples.shape[:-1] if by_cell else samples.shape[1:]
     if not len(percentiles) or m == 0:
         return np.full((len(percentiles),) + cells, np.nan)
-    by_cell = np.ascontiguousarray(samples.reshape(m, -1).T)
+    flat = samples.reshape(-1, m) if by_cell else samples.reshape(m, -1).T
+    width = flat.shape[0]
+    out = np.empty((len(percentiles), width))
+    step = max(1, block_bytes // (8 * m))
+    starts = range(0, width, step)
+    workers = min(len(starts), os.cpu_count() or 1, 8)
+    sort_in_place = in_place and by_cell
+    local = threading.local()
+
+    def one(start: int) -> None:
+        stop = min(start + step, width)
+        if sort_in_place:
+            block = flat[start:stop]
+        else:
+            buffer = getattr(local, "buffer", None)
+            if buffer is None:
+                buffer = local.buffer = np.empty((step, m))
+            block = buffer[:stop - start]
+            np.copyto(block, flat[start:stop])
+        _block(block, out, start, stop, percentiles)
+
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, starts))
+    else:
+        for start in starts:
+            one(start)
+    return out.reshape((len(percentiles),) + cells)
+
+
+def _block(by_cell: np.ndarray, out: np.ndarray, start: int, stop: int, percentiles) -> None:
+    """The percentiles of cells start:stop, whose samples are by_cell's rows (sorted here)."""
+    m = by_cell.shape[1]
     by_cell.sort(axis=1)  # NaN sorts last
     nan = np.isnan(by_cell[:, -1])
-    out = np.empty((len(percentiles), by_cell.shape[0]))
     with np.errstate(all="ignore"):
         for k, q in enumerate(percentiles):
             h = (m - 1) * (float(q) / 100)
@@ -99,10 +159,11 @@ def percentiles_of(samples: np.ndarray, percentiles) -> np.ndarray:
             a, b = by_cell[:, lo], by_cell[:, hi]
             diff = b - a
             # numpy's _lerp: from the nearer end, so t = 1 gives b exactly
-            out[k] = a + diff * t if t < 0.5 else b - diff * (1 - t)
-            out[k][a == b] = a[a == b]  # inf: inf - inf would make it NaN
-    out[:, nan] = np.nan
-    return out.reshape((len(percentiles),) + cells)
+            value = a + diff * t if t < 0.5 else b - diff * (1 - t)
+            same = a == b
+            value[same] = a[same]  # inf: inf - inf would make it NaN
+            value[nan] = np.nan
+            out[k, start:stop] = value
 
 
 # ---------------------------------------------------------------- drivers

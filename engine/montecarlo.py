@@ -45,6 +45,7 @@ from engine.functions import FUNCTIONS
 from engine.model import OVERRIDES, Model, Piece
 from engine.plan import Plan, compile_plan, run_frames
 from engine.sampling import NORMAL, VARIATE
+from engine.mc_layout import Layout, stochastic_variables
 from engine.mc_stats import Drivers, Moments, driver_table, percentiles_of
 
 DEFAULT_SAMPLES = 10_000
@@ -52,7 +53,7 @@ DEFAULT_SEED = 2024
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 BLOCK = 512  # samples: chunks are whole blocks, so statistics do not depend on the chunk size
 CHUNK_BYTES = 1 << 30  # working memory of one chunk's frames (larger chunks run faster)
-KEEP_BYTES = 1 << 30  # samples kept for exact percentiles (and --raw, drivers)
+KEEP_BYTES = 1 << 30  # samples of the cells a draw reaches, kept for exact percentiles and --raw
 FRAME_OVERHEAD = 3  # a chunk's frames, one level's frame and the copies read out of them
 
 
@@ -311,16 +312,21 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
     names = tuple(model.variables if variables is None else variables)
     n = len(model.axis)
     shapes = {v: (model.n_combos(v), n) for v in names}
-    cells = sum(a * b for a, b in shapes.values())
     if chunk is None:
         chunk = chunk_size(model, samples)
     chunk = max(1, min(chunk, samples))
     if chunk < samples:
         chunk = max(BLOCK, chunk // BLOCK * BLOCK)
-    keep = samples if keeps_all(model, names, samples, keep_bytes) else min(
-        samples, max(BLOCK, int(keep_bytes // max(cells * 8, 1))))
-    kept = {v: np.empty((keep,) + shapes[v]) for v in names}
-    moments = {v: Moments(shapes[v], BLOCK) for v in names}
+    layout = Layout(names, shapes, stochastic_variables(plan, sites))
+    keep = samples if samples * layout.varying * 8 <= keep_bytes else min(
+        samples, max(BLOCK, int(keep_bytes // (layout.varying * 8))))
+    # Kept samples by cell, (varying cells, samples): each cell's samples side by side,
+    # as the percentiles sort them.
+    kept = np.empty((layout.varying, keep))
+    buffer = np.empty((chunk, layout.group_width))
+    moments = Moments(layout.width, BLOCK)
+    first = np.empty(layout.width)  # the first sample: the whole story of a cell no draw reaches
+    defined = layout.join({v: plan.cover[v].defined for v in names}, bool)
     inputs = inputs_of(model, sites)
     want_drivers = bool(targets)
     variates = {s.column: np.empty((samples, len(s.combos))) for s in sites} \
@@ -343,13 +349,24 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
             if key not in seen:
                 seen.add(key)
                 warnings.append(w)
-        for v in names:
-            values = result.values(v).reshape((count,) + shapes[v])
-            moments[v].add(values, done)
-            nonfinite.add(v, values)
-            if done < keep:
-                take = min(count, keep - done)
-                kept[v][done:done + take] = values[:take]
+        columns = layout.columns(frames, model.dims_of_var, count)
+        layout.add_moments(columns, moments, done, buffer)
+        moments.advance(count)
+        if done == 0:
+            for v, (a, b) in layout.at.items():
+                first[a:b] = columns[v][0]
+        if done < keep:
+            take = min(count, keep - done)
+            layout.keep(columns, take, kept[:, done:done + take])
+        # A value that is not a number makes its cell's sum one (and keeps it one);
+        # a cell no draw reaches is its first sample in every sample.
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(np.concatenate([moments.s1[:layout.varying],
+                                               first[layout.varying:]])) & defined
+        if bad.any():
+            for v in layout.touching(bad):
+                nonfinite.add(v, columns[v].reshape((count,) + shapes[v]))
+        del columns
         for t in targets:
             values = result.values(t.variable).reshape(count, -1, n)
             outputs[t][done:done + count] = values[:, model.combo_index(t.variable, t.members),
@@ -359,12 +376,30 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
         done += count
         if progress is not None:
             progress(done, samples)
+    mean, sd = moments.result()
+    # A cell no draw reaches: the moments of its one value taken `samples` times,
+    # as the sums above would give them (x - x = 0 where x is a number; -0.0 + 0.0
+    # is 0.0), without summing them.
+    constant = first[layout.varying:]
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(constant)
+        mean[layout.varying:] = np.where(finite, constant + 0.0, constant)
+        sd[layout.varying:] = np.where(finite, 0.0, np.nan)
+    pct = np.empty((len(percentiles), layout.width))
+    # Sorted where they are when nobody reads them after (a subsample, not returned).
+    pct[:, :layout.varying] = percentiles_of(kept, percentiles, by_cell=True,
+                                             in_place=keep < samples)
+    # A cell no draw reaches has one value in every sample: each percentile is it.
+    pct[:, layout.varying:] = np.where(np.isnan(constant), np.nan, constant)
     stats = {}
     for v in names:
-        mean, sd = moments[v].result()
-        pct = percentiles_of(kept[v], percentiles)
-        defined = plan.cover[v].defined.reshape(shapes[v])
-        stats[v] = Stats(mean, sd, pct, defined)
+        stats[v] = Stats(layout.part(mean, v), layout.part(sd, v), layout.part(pct, v),
+                         plan.cover[v].defined.reshape(shapes[v]))
+    all_kept = None
+    if keep == samples:
+        all_kept = {v: layout.part(kept.T, v) if v in layout.varies else
+                    np.broadcast_to(layout.part(first, v), (samples,) + shapes[v])
+                    for v in names}
     drivers = {}
     if want_drivers:
         columns = [variates[i.site.column][:, i.site.combos.index(i.combo)] for i in inputs]
@@ -377,4 +412,4 @@ def simulate(model: Model, scenario: str = "base", overrides=None, *,
     order = {v: i for i, v in enumerate(model.variables)}
     warnings.sort(key=lambda w: order.get(w.subject.variable, 0))
     return Simulation(model, scenario, samples, seed, tuple(percentiles), names, stats, inputs,
-                      keep, kept if keep == samples else None, drivers, warnings, chunk)
+                      keep, all_kept, drivers, warnings, chunk)

@@ -218,6 +218,68 @@ def test_percentiles_beyond_memory_come_from_the_first_samples():
     assert np.array_equal(part.stats["a"].percentiles, expect)
 
 
+def test_only_cells_a_draw_reaches_count_against_the_memory_for_percentiles():
+    # a varies; b and c are the same in every sample: 2,000 samples of a's two
+    # cells fit in the budget, so every percentile is exact, the others' too
+    m = model("years 2024..2025\na = normal(0, 1)\nb = 5\nc = b * 2 + 0 * b\n")
+    sim = simulate(m, samples=2000, seed=5, keep_bytes=2000 * 2 * 8, chunk=512)
+    assert sim.percentile_samples == 2000 and sim.kept is not None
+    expect = np.percentile(sim.kept["a"], [5, 25, 50, 75, 95], axis=0)
+    assert np.array_equal(sim.stats["a"].percentiles, expect)
+    for v, value in (("b", 5.0), ("c", 10.0)):
+        st = sim.stats[v]
+        assert (st.mean == value).all() and (st.sd == 0).all() and (st.percentiles == value).all()
+        assert sim.kept[v].shape == (2000, 1, 2) and (sim.kept[v] == value).all()
+
+
+def test_constant_cells_that_are_not_numbers_stay_so_and_warn():
+    m = model("years 2024..2025\na = normal(0, 1)\nq = ln(0)\nr = sqrt(-1)\n")
+    sim = simulate(m, samples=1500, seed=5)
+    q, r = sim.stats["q"], sim.stats["r"]
+    assert (q.mean == -np.inf).all() and np.isnan(q.sd).all() and (q.percentiles == -np.inf).all()
+    assert np.isnan(r.mean).all() and np.isnan(r.sd).all() and np.isnan(r.percentiles).all()
+    assert [w.subject.variable for w in sim.warnings] == ["q", "r"]
+
+
+def test_percentiles_in_blocks_of_cells_are_numpys():
+    from engine.mc_stats import percentiles_of
+
+    rng = np.random.default_rng(3)
+    samples = rng.standard_normal((1001, 7, 3))
+    samples[:, 0, 0] = 4.0  # a constant
+    samples[5, 1, 1] = np.nan
+    samples[:, 2, 2] = np.inf
+    samples[::2, 3, 0] = -np.inf
+    qs = (0, 2.5, 5, 50, 95, 97.5, 100)
+    with np.errstate(invalid="ignore"):
+        expect = np.percentile(samples, qs, axis=0)
+    # numpy interpolates inf - inf to NaN between two infinities; scn keeps the infinity
+    expect[:, 2, 2] = np.inf
+    expect[:3, 3, 0] = -np.inf
+    for block in (8 * 1001, 8 * 1001 * 4, 1 << 20):  # one cell, four, all at once
+        got = percentiles_of(samples, qs, block_bytes=block)
+        assert np.array_equal(got, expect, equal_nan=True)
+        by_cell = np.ascontiguousarray(np.moveaxis(samples, 0, -1))
+        assert np.array_equal(percentiles_of(by_cell, qs, block_bytes=block, by_cell=True),
+                              expect, equal_nan=True)
+        assert np.isnan(got[:, 1, 1]).all() and (got[:, 0, 0] == 4).all()
+        assert np.array_equal(percentiles_of(by_cell.copy(), qs, block_bytes=block, by_cell=True,
+                                             in_place=True), expect, equal_nan=True)
+
+
+def test_a_value_not_a_number_in_a_later_chunk_warns():
+    # ln(normal(3, 1)) is n/a about once in 740 samples: with seed 8, first in the third
+    # chunk of 512 (sample 1,519)
+    text = "years 2024..2025\ng = normal(3, 1)\nx = ln(g)\n"
+    m = model(text)
+    sim = simulate(m, samples=3072, seed=8, chunk=512)
+    g = sim.kept["g"][:, 0, 0]
+    first_bad = int(np.flatnonzero(g < 0)[0])
+    assert first_bad >= 1024
+    [w] = sim.warnings
+    assert w.message == "x is n/a (not a number) in 2024 in some samples (definition on line 3)"
+
+
 # ---------------------------------------------------------------- parameters at run time
 
 VOL = "years 2024..2026\nvol = {2024: 10%, 2025: -5%, 2026: 10%}\nx = normal(100, vol)\n"
