@@ -67,8 +67,9 @@ class GridCursor:
             return
         height = self._body_height()
         first = self._row_line[self.cursor_row]
-        last = first + (1 if (first + 1 < len(self._lines)
-                              and self._lines[first + 1] == (self.cursor_row, 1)) else 0)
+        last = first  # the row's last sub-line: its change line, its p5 and p95 lines
+        while last + 1 < len(self._lines) and self._lines[last + 1][0] == self.cursor_row:
+            last += 1
         # Show the section line above the first variable of a section.
         if self.cursor_row > 0 and self.rows[self.cursor_row - 1].name is None:
             first -= 1
