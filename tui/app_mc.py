@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dsl.errors import ScnError
 from tui.session import Session, Sheet, State
-from tui.session.mc import SAMPLES, SEED, Band, McView, monte_carlo, with_percentiles
+from tui.session.mc import (SAMPLES, SEED, Band, McView, monte_carlo, sampled_model,
+                            with_percentiles)
 
 NO_DISTRIBUTIONS = ("Monte Carlo: this model has no distributions (normal, uniform, triangular, "
                     "lognormal, a to b): every value is certain, nothing spreads")
@@ -96,7 +97,7 @@ class McFlow:
             if s.state is not state:
                 return None  # the session moved on: the newer state is sampled instead
             try:
-                return monte_carlo(state.model, scenario, clock=self.clock)
+                return monte_carlo(sampled_model(s, state), scenario, clock=self.clock)
             except ScnError as e:  # a scenario that does not run: said, not raised
                 return "; ".join(d.message for d in e.diagnostics)
         self.compute("mc", work, lambda out: self._mc_done(out, state, scenario))

@@ -93,6 +93,21 @@ def monte_carlo(model: Model, scenario: str, samples: int = SAMPLES, seed: int =
     return McView(scenario, samples, seed, clock() - started, bool(sim.inputs), rows)
 
 
+def sampled_model(session, state) -> Model:
+    """The model to sample for a state: the file's as loaded; after edits, the edited
+    text loaded afresh. Each distribution draws from a stream named by its definition's
+    place among its variable's definitions (engine.montecarlo), and an edit's model
+    (engine.edit) may hold the edited definition elsewhere: loaded from the text, the
+    numbers are the ones `scn mc` prints for the file once saved."""
+    if not state.changes:
+        return state.model
+    if "mc-model" not in state.views:
+        from engine.api import load_model
+
+        state.views["mc-model"] = load_model(session.render_text(state), session.path)
+    return state.views["mc-model"]
+
+
 def with_percentiles(sheet: Sheet, view: McView) -> Sheet:
     """The grid's sheet showing medians: a row's values are its p50, a group's header
     is blank (its members have their own); `sheet.mc` holds the view (the p5/p95
