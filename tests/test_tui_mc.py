@@ -226,7 +226,7 @@ def guide_block() -> tuple[str, list[str]]:
     head = "```scn file=optics_tui.scn\n"
     start = text.index(head) + len(head)
     model = text[start:text.index("```", start)]
-    at = text.index("```\n", text.index("then `m`, on an 80x24 terminal", start)) + 4
+    at = text.index("```\n", text.index("then `m`, on an 80x40 terminal", start)) + 4
     return model, text[at:text.index("```", at)].splitlines()
 
 
@@ -235,10 +235,31 @@ async def test_the_guides_monte_carlo_screen_is_what_the_app_shows(tmp_path, mon
     model, shown = guide_block()
     monkeypatch.chdir(tmp_path)
     (tmp_path / "optics_tui.scn").write_text(model, encoding="utf-8")
-    async with opened("optics_tui.scn", size=(80, 24)) as (app, pilot):
+    async with opened("optics_tui.scn", size=(80, 40)) as (app, pilot):
         await pilot.press("m")
         await settle(pilot)
         screen = [s.text.rstrip() for s in app.screen._compositor.render_strips()]
     shown = [line.rstrip() for line in shown]
     assert len(shown) >= 8
     assert any(screen[i:i + len(shown)] == shown for i in range(len(screen))), "\n".join(screen)
+
+
+@sync
+async def test_the_cursor_rows_p95_line_scrolls_into_view_on_a_small_terminal(tmp_path,
+                                                                            monkeypatch):
+    # The p5/p95 lines bring a vertical scrollbar, which hides a column without a resize:
+    # the range line then takes a line of the grid, and the last line must still be
+    # reachable when the cursor is on the last row.
+    model, _ = guide_block()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "optics_tui.scn").write_text(model, encoding="utf-8")
+    async with opened("optics_tui.scn", size=(80, 24)) as (app, pilot):
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press(*["down"] * 6)
+        await settle(pilot)
+        assert app.query_one(Grid).cursor_cell == ("optics_tam", 2025)
+        shown = grid_text(app).splitlines()
+        p95 = lines(app, "optics_tam")[2]
+        assert p95.split()[0] == "p95"
+        assert p95.rstrip() in [line.rstrip() for line in shown]

@@ -32,6 +32,10 @@ more than `OPEN_LIMIT` members opens closed. The rows in view (`rows`) are the
 sheet's with the open groups' members; the cursor and the messages name a row
 by its key (`capex`, `capex[goog]`).
 
+Monte Carlo on (`m`, `sheet.mc`): the values are the medians of a sampled run,
+and a variable whose samples spread gets two more lines, `p5` and `p95`, drawn
+as a change line is (dim, blank where nothing spreads that period).
+
 A file that annotates its units gets a unit column after the names, frozen
 with them (`sheet.units`: `USD`, `USD/PFLOPS`, `count`; blank for `%`, `x`,
 `1` and unknown, whose numbers say what they are); without annotations the
