@@ -95,13 +95,13 @@ async def test_m_shows_medians_and_p5_p95_lines_equal_to_the_engines(tmp_path):
         assert status(app).rstrip().endswith(" ms")
         # the chart of the selected row draws the fan around the median
         await go_to(pilot, "optics_tam", 2030)
-        fan = app.query_one(SeriesChart)._shown[-1]
+        fan = app.query_one(SeriesChart).fan
         assert fan is band
         # off again: the grid as it was, nothing said of Monte Carlo
         await pilot.press("m")
         await settle(pilot)
         assert not app.mc_on
-        assert app.query_one(SeriesChart)._shown[-1] is None
+        assert app.query_one(SeriesChart).fan is None
         await go_to(pilot, "capex", 2025)
         assert grid_text(app) == before
         assert "Monte Carlo" not in status(app)

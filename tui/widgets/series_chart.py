@@ -26,10 +26,11 @@ class SeriesChart(PlotextPlot):
     """One line per scenario."""
 
     _shown: tuple | None = None
+    fan = None  # Monte Carlo on: the row's percentiles drawn (tui.session.mc.Band)
 
     def on_resize(self) -> None:
         if self._shown is not None:  # the labels are chosen for the size
-            self.show(*self._shown)
+            self.show(*self._shown, self.fan)
 
     def show(self, name: str, axis: TimeAxis,
              series: Mapping[str, Sequence[float | None]], current: str, kind: str,
@@ -37,7 +38,8 @@ class SeriesChart(PlotextPlot):
         """`unit`: the variable's as `tui.session.units` labels it ("" for none, `%`, `x`);
         `fan`: Monte Carlo on, the row's percentiles (`tui.session.mc.Band`), drawn
         instead of the scenarios' lines."""
-        self._shown = (name, axis, series, current, kind, unit, fan)
+        self._shown = (name, axis, series, current, kind, unit)
+        self.fan = fan
         # x: each period's absolute number (the year, on a yearly axis); its label from the axis
         xs_all = [axis.absolute(i) for i in range(len(axis))]
         plt = self.plt
