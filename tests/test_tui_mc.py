@@ -125,6 +125,10 @@ async def test_an_edit_while_on_samples_again_and_an_older_result_is_dropped(tmp
         assert list(app.mc_view.rows["optics_tam"].p95) != list(old_view.rows["optics_tam"].p95)
         fmt = row_format([*want["p5"], *want["p50"], *want["p95"]], "amount")
         assert lines(app, "optics_tam")[0].split()[1:] == [fmt(v) for v in want["p50"]]
+        # the change line is the plain run's change (+5.0pp: 25% to 30%), not median - file
+        row, change, p5, p95 = lines(app, "capex_growth")
+        assert change.split() == ["change"] + ["+5.0pp"] * 5
+        assert [p5.split()[0], p95.split()[0]] == ["p5", "p95"]
         # a result of the file's model arriving now is stale: dropped, the grid unchanged
         shown = grid_text(app)
         app._mc_done(old_view, old_state, "base")

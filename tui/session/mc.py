@@ -128,7 +128,7 @@ def with_percentiles(sheet: Sheet, view: McView) -> Sheet:
         band = view.rows.get(row.key)
         if band is not None:
             values[row.key] = list(band.p50)
-    return replace(sheet, values=_Medians(values, sheet.values), mc=view)
+    return replace(sheet, values=_Medians(values, sheet.values), mc=view, plain=sheet.values)
 
 
 class _Medians(dict):

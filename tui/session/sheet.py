@@ -80,6 +80,8 @@ class Sheet:
     # Monte Carlo on (`m`, `tui.session.mc.McView`): the values are medians, and a row
     # whose samples spread has p5 and p95 lines under it.
     mc: Any = None
+    # ... and the plain run's values then: an edit's change line is the plain run's change.
+    plain: Mapping[str, Sequence[float | None]] | None = None
 
     # -- the columns: the axis' periods, or the calendar years they roll up to
     @property

@@ -428,6 +428,8 @@ class Grid(GridCursor, ScrollView, can_focus=True):
             unit = unit if len(unit) < self._unit_width else unit[: self._unit_width - 2] + "…"
             segments.append(Segment(unit.ljust(self._unit_width), self._style("grid--unit")))
         values = sheet.values.get(key, ())
+        if sub == 1 and sheet.plain is not None:  # Monte Carlo on: the plain run's change
+            values = sheet.plain.get(key, ())
         changes = sheet.changes.get(key)
         inputs = sheet.inputs.get(key, 0)
         # one number of decimals across the row (values, or their changes)
