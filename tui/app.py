@@ -30,6 +30,7 @@ from dsl.text import printable
 from tui import sens_adapter
 from tui.app_cell import CellFlow
 from tui.app_file import FileFlow
+from tui.app_mc import McFlow
 from tui.session import EditRefused, Session, Sheet, State
 from tui.session.sheet import split_key
 from tui.session.units import news, units_view
@@ -43,7 +44,7 @@ from tui.widgets.inspector import Inspector
 from tui.widgets.series_chart import SeriesChart
 from tui.widgets.tornado import Tornado
 
-class ScnApp(CellFlow, FileFlow, App[int]):
+class ScnApp(CellFlow, FileFlow, McFlow, App[int]):
     """The grid, the inspector and the charts of one scenario file."""
 
     CSS_PATH = "app.tcss"
@@ -65,6 +66,7 @@ class ScnApp(CellFlow, FileFlow, App[int]):
         Binding("right_square_bracket", "scenario(1)", "scenario", key_display="]"),
         Binding("left_square_bracket", "scenario(-1)", "scenario", key_display="[", show=False),
         Binding("c", "compare", "compare"),
+        Binding("m", "monte_carlo", "monte carlo", show=False),
         Binding("slash", "find", "find", key_display="/"),
         Binding("ctrl+s", "save", "save"),
         Binding("ctrl+z", "step('undo')", "undo"),
@@ -85,6 +87,7 @@ class ScnApp(CellFlow, FileFlow, App[int]):
                  session: Session | None = None) -> None:
         super().__init__()
         self._init_file_flow()
+        self._init_mc_flow()
         self.typeahead = TypeAhead()
         self.typeahead.hold("load")  # keys typed before the first screen act on it
         self.path = path
@@ -210,7 +213,8 @@ class ScnApp(CellFlow, FileFlow, App[int]):
             grid = self.query_one(Grid)
             # Announced even when the cursor stays: the inspector and the chart then
             # explain the cell again, from the new model.
-            grid.show(sheet, announce=self.scenario == scenario)
+            grid.show(self.mc_sheet(sheet, session.state, scenario),
+                      announce=self.scenario == scenario)
             self._show_disk()
             self.ready = True
             self.refresh_bindings()  # check_action's answers change once a session is there
@@ -241,7 +245,7 @@ class ScnApp(CellFlow, FileFlow, App[int]):
                     unit_news: str | None = None) -> None:
         if self.session.state is not state or self.scenario != scenario:
             return  # stale: a newer view is on its way
-        self.query_one(Grid).show(sheet)
+        self.query_one(Grid).show(self.mc_sheet(sheet, state, scenario))
         self._status(unit_news=unit_news)
         self._inspect_current()
 
@@ -251,7 +255,7 @@ class ScnApp(CellFlow, FileFlow, App[int]):
         session = self.session
         self.query_one("#status", Static).update(status_text(
             session, self.scenario, self.compare, self.by_year, self.path,
-            self.query_one(Grid).sheet.warned, message, unit_news))
+            self.query_one(Grid).sheet.warned, message, unit_news, self.mc_status()))
         n = len(session.state.changes)
         self.sub_title = printable(self.path) + (f"  ·  {n} unsaved" if n else "")
         if unit_news:
@@ -330,7 +334,7 @@ class ScnApp(CellFlow, FileFlow, App[int]):
                         severity="warning")
             self.refresh_view()
             return
-        self.query_one(Grid).show(sheet)
+        self.query_one(Grid).show(self.mc_sheet(sheet, state, scenario))
         self.last_edit_seconds = self.clock() - started
         self.edits_applied += 1
         self._status(f"recalculated in {self.last_edit_seconds * 1000:.0f} ms", unit_news)
@@ -380,12 +384,16 @@ class ScnApp(CellFlow, FileFlow, App[int]):
         self.compare = not self.compare
 
     def watch_compare(self, value: bool) -> None:
+        if value:
+            self.mc_leave()
         self.refresh_view()
 
     def action_by_year(self, on: bool) -> None:
         self.by_year = on
 
     def watch_by_year(self, value: bool) -> None:
+        if value:
+            self.mc_leave()
         self.refresh_bindings()  # the footer says `y by year`, or `y periods`
         self.refresh_view()
 

@@ -63,8 +63,11 @@ class CellFlow:
         self.query_one(Inspector).show(info, kinds, values, axis, against, file_kinds, units)
         kind = kinds.get(info.name, AMOUNT)
         title = chart_title(key, info.group, kind, self.scenario)
+        fan = self.mc_band(key)
+        if fan is not None:  # Monte Carlo on: the fan of this scenario
+            title = f"{key}: {self.mc_view.samples:,} samples"
         self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind,
-                                         units.label(info.name))
+                                         units.label(info.name), fan)
         if self._sens_timer is not None:
             self._sens_timer.stop()
         if info.group:  # a group's header (a sum of members): not yet, said in words

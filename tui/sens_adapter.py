@@ -29,6 +29,9 @@ class Row:
     derivative: float | None  # d output / d input (None: not available)
     low: float  # change of the output with the input scaled by 1 - pct
     high: float  # ... by 1 + pct
+    # An input written as a distribution swings across its own 5-95% range instead
+    # (engine.tornado): its (p5, p95); `low` and `high` are the changes at those ends.
+    range: tuple[float, float] | None = None
 
     @property
     def swing(self) -> float:
@@ -65,8 +68,8 @@ def sensitivities(model: Model, output: str, year: int, scenario: str,
     except ScnError as e:
         return Sensitivities(output, year, scenario, None, (), pct, None, "engine.sensitivity",
                              error=_reason(e))
-    rows = tuple(Row(r.input, r.base_value, r.derivative, r.exact_low, r.exact_high)
-                 for r in found[:limit])
+    rows = tuple(Row(r.input, r.base_value, r.derivative, r.exact_low, r.exact_high,
+                     getattr(r, "range", None)) for r in found[:limit])
     value = found[0].output_value if found else _value(model, output, year, scenario)
     # A row may be a starting value such as `capex[2024]`: the formula must be
     # taken against that cell, not against the whole variable.

@@ -31,9 +31,10 @@ SHOWN = 5  # names or lines listed before `...`
 
 def status_text(session: Session, scenario: str, compare: bool, by_year: bool, path: str,
                 warned: Mapping[str, frozenset[str]], message: str | None = None,
-                news: str | None = None) -> Text:
+                news: str | None = None, mc: str | None = None) -> Text:
     """The status line; `warned`: the run warnings of the grid's sheet, by variable;
-    `news`: what the last edit or reload did to the unit warnings."""
+    `news`: what the last edit or reload did to the unit warnings; `mc`: what Monte
+    Carlo sampled (`tui.app_mc`)."""
     s = session.model.scenarios[scenario]
     text = Text.assemble(("scenario ", "dim"), (scenario, "bold"))
     if s.title:
@@ -42,6 +43,8 @@ def status_text(session: Session, scenario: str, compare: bool, by_year: bool, p
         text.append(f"  ·  compare: changes against {s.parent}", "bold yellow")
     if by_year:
         text.append(f"  ·  by year (y: {session.model.axis.period_word}s)", "bold cyan")
+    if mc:  # Monte Carlo on (`m`): early, so that an 80-column line shows it
+        text.append(f"  ·  {mc}", "bold magenta")
     n = len(session.state.changes)
     if n:
         text.append(f"  ·  {n} unsaved edit{'s' if n != 1 else ''}", "bold yellow")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from display.kinds import AMOUNT, PERCENT
 from engine.axis import YEARS, TimeAxis
@@ -77,6 +77,11 @@ class Sheet:
     # Each variable's unit as the unit column writes it, and its unit warnings; the grid
     # has a unit column when the file annotates a variable (`tui.session.units`).
     units: Units = NO_UNITS
+    # Monte Carlo on (`m`, `tui.session.mc.McView`): the values are medians, and a row
+    # whose samples spread has p5 and p95 lines under it.
+    mc: Any = None
+    # ... and the plain run's values then: an edit's change line is the plain run's change.
+    plain: Mapping[str, Sequence[float | None]] | None = None
 
     # -- the columns: the axis' periods, or the calendar years they roll up to
     @property

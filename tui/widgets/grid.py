@@ -32,6 +32,10 @@ more than `OPEN_LIMIT` members opens closed. The rows in view (`rows`) are the
 sheet's with the open groups' members; the cursor and the messages name a row
 by its key (`capex`, `capex[goog]`).
 
+Monte Carlo on (`m`, `sheet.mc`): the values are the medians of a sampled run,
+and a variable whose samples spread gets two more lines, `p5` and `p95`, drawn
+as a change line is (dim, blank where nothing spreads that period).
+
 A file that annotates its units gets a unit column after the names, frozen
 with them (`sheet.units`: `USD`, `USD/PFLOPS`, `count`; blank for `%`, `x`,
 `1` and unknown, whose numbers say what they are); without annotations the
@@ -57,7 +61,7 @@ from textual.strip import Strip
 from display.kinds import AMOUNT
 from display.numbers import row_format
 from dsl.text import printable
-from tui.session.sheet import EMPTY, Row, Sheet, split_key
+from tui.session.sheet import EMPTY, Row, Sheet, same, split_key
 from tui.widgets.format import members_width
 from tui.widgets.grid_cursor import GridCursor
 from tui.widgets.grid_text import (MISSING, change_cell, changes_format, compare_cell, fit,
@@ -67,6 +71,7 @@ CELL = 10  # a year column: 9 characters of number and a space
 UNIT_WIDTH = 16  # the widest unit column (a longer unit is cut with an ellipsis)
 RUN_MARK, UNIT_MARK = "!", "≠"  # after a name: a run warned about it; its units disagree
 OPEN_LIMIT = 64  # a group with more members opens only when asked (space)
+P5, P95 = 2, 3  # a row's sub-lines under Monte Carlo (0: its values, 1: its change)
 
 
 class Grid(GridCursor, ScrollView, can_focus=True):
@@ -192,6 +197,8 @@ class Grid(GridCursor, ScrollView, can_focus=True):
             lines.append((k, 0))
             if row.name is not None and not compare and row.key in changes:
                 lines.append((k, 1))
+            if row.name is not None and self._spreads(row.key):
+                lines.extend(((k, P5), (k, P95)))
         self._lines, self._row_line = lines, starts
         names = [len(self._label(r)) + len(self._marks(r)) for r in sheet.rows if r.name]
         names += [4 + (2 if r.section else 0) + members_width(sheet.combos.get(r.name, ()))
@@ -204,6 +211,11 @@ class Grid(GridCursor, ScrollView, can_focus=True):
         self._width = max([CELL, *(len(sheet.label(c)) + 2 for c in range(sheet.columns))]) \
             if sheet.years is not None else CELL
         self.virtual_size = Size(self.size.width, len(lines) + 1 + self._hidden())
+
+    def _spreads(self, key: str) -> bool:
+        """Monte Carlo on (`m`): whether a row's samples spread (its p5 and p95 lines)."""
+        band = self.sheet.mc.rows.get(key) if self.sheet.mc is not None else None
+        return band is not None and band.spreads
 
     @property
     def left(self) -> int:
@@ -296,7 +308,7 @@ class Grid(GridCursor, ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         k = self._index[key]
         start = self._row_line[k]
-        subs = [sub for row, sub in self._lines[start:start + 2] if row == k]
+        subs = [sub for row, sub in self._lines[start:start + 4] if row == k]
         return ["".join(s.text for s in self._row(k, sub, width)) for sub in subs]
 
     # ------------------------------------------------------------ moving
@@ -394,6 +406,8 @@ class Grid(GridCursor, ScrollView, can_focus=True):
         kind = sheet.kinds.get(name, AMOUNT)
         on_row = k == self.cursor_row
         old_kind = sheet.file_kinds.get(name, kind)
+        if sub >= P5:
+            return self._percentile_row(row, sub, width)
         label = self._label(row) if sub == 0 else "  change" if old_kind == kind else "  was"
         marks = self._marks(row) if sub == 0 else ""
         name_style = self._style("grid--name-cursor" if on_row and sub == 0 else "grid--name")
@@ -414,6 +428,8 @@ class Grid(GridCursor, ScrollView, can_focus=True):
             unit = unit if len(unit) < self._unit_width else unit[: self._unit_width - 2] + "…"
             segments.append(Segment(unit.ljust(self._unit_width), self._style("grid--unit")))
         values = sheet.values.get(key, ())
+        if sub == 1 and sheet.plain is not None:  # Monte Carlo on: the plain run's change
+            values = sheet.plain.get(key, ())
         changes = sheet.changes.get(key)
         inputs = sheet.inputs.get(key, 0)
         # one number of decimals across the row (values, or their changes)
@@ -422,6 +438,9 @@ class Grid(GridCursor, ScrollView, can_focus=True):
                                   if changes is not None else [], kind)
         elif sheet.parent is not None:
             fmt = changes_format(list(zip(sheet.parent.get(key, ()), values)), kind)
+        elif self._spreads(key):  # the median in the format of its p5 and p95 lines
+            band = sheet.mc.rows[key]
+            fmt = row_format([*band.p5, *band.p50, *band.p95], kind)
         else:
             fmt = row_format(values, kind)
         for c in self._columns():
@@ -443,3 +462,24 @@ class Grid(GridCursor, ScrollView, can_focus=True):
                 style = style + self._style("grid--cursor")
             segments.append(Segment(fit(text, self._width), style))
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _percentile_row(self, row: Row, sub: int, width: int) -> Strip:
+        """A `p5` or `p95` line under a row, Monte Carlo on: dim, as a change line, in the
+        format of the row's medians and both ends (one number of decimals for the three)."""
+        band = self.sheet.mc.rows[row.key]
+        kind = self.sheet.kinds.get(row.name, AMOUNT)
+        label = "  p5" if sub == P5 else "  p95"
+        if row.members:
+            label = "    " + label
+        dim = self._style("grid--same")
+        segments = [Segment(label.ljust(self._name_width)[: self._name_width], dim)]
+        if self._unit_width:
+            segments.append(Segment(" " * self._unit_width, dim))
+        values = band.p5 if sub == P5 else band.p95
+        fmt = row_format([*band.p5, *band.p50, *band.p95], kind)
+        for c in self._columns():
+            value = values[c] if c < len(values) else None
+            if c < len(band.p5) and same(band.p5[c], band.p95[c]):
+                value = None  # no spread that period (a fixed start): blank, as a change line
+            segments.append(Segment(fit(fmt(value), self._width), dim))
+        return Strip(segments).adjust_cell_length(width, self.rich_style)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from textual import events
+from textual.geometry import Size
 
 
 class GridCursor:
@@ -65,10 +66,17 @@ class GridCursor:
     def _scroll_into_view(self) -> None:
         if not self._row_line:
             return
+        # The range line comes and goes with the columns hidden, which a vertical scrollbar
+        # appearing (more lines: p5/p95, change lines) can change with no resize: the
+        # scrollable height must count it, or the last lines cannot be scrolled to.
+        want = len(self._lines) + 1 + self._hidden()
+        if self.virtual_size.height != want:
+            self.virtual_size = Size(self.virtual_size.width, want)
         height = self._body_height()
         first = self._row_line[self.cursor_row]
-        last = first + (1 if (first + 1 < len(self._lines)
-                              and self._lines[first + 1] == (self.cursor_row, 1)) else 0)
+        last = first  # the row's last sub-line: its change line, its p5 and p95 lines
+        while last + 1 < len(self._lines) and self._lines[last + 1][0] == self.cursor_row:
+            last += 1
         # Show the section line above the first variable of a section.
         if self.cursor_row > 0 and self.rows[self.cursor_row - 1].name is None:
             first -= 1

@@ -24,6 +24,7 @@ KEYS = (
     ("[ / ]", "previous / next scenario"),
     ("c", "compare: the scenario's values as changes against its parent"),
     ("t", "chart: the variable over the years / the tornado of the cell"),
+    ("m", "Monte Carlo: each row's median, p5 and p95 (2,000 samples, seed 2024); again: off"),
     ("/", "find a variable by fuzzy name (ctrl+p: the command palette)"),
     ("Tab", "to the inspector's links (Enter jumps to the cell)"),
     ("ctrl+down / ctrl+up", "scroll the inspector (a small terminal shows part of it)"),
@@ -42,6 +43,8 @@ MARKS = (
               "its members"),
     ("change / was", "a line under an edited variable: each cell's change against the file / "
                      "the file's values"),
+    ("p5 / p95", "Monte Carlo on (m): the lines under a variable whose samples spread, its 5th "
+                 "and 95th percentiles; the row shows the median"),
 )
 
 

@@ -26,16 +26,20 @@ class SeriesChart(PlotextPlot):
     """One line per scenario."""
 
     _shown: tuple | None = None
+    fan = None  # Monte Carlo on: the row's percentiles drawn (tui.session.mc.Band)
 
     def on_resize(self) -> None:
         if self._shown is not None:  # the labels are chosen for the size
-            self.show(*self._shown)
+            self.show(*self._shown, self.fan)
 
     def show(self, name: str, axis: TimeAxis,
              series: Mapping[str, Sequence[float | None]], current: str, kind: str,
-             unit: str = "") -> None:
-        """`unit`: the variable's as `tui.session.units` labels it ("" for none, `%`, `x`)."""
+             unit: str = "", fan=None) -> None:
+        """`unit`: the variable's as `tui.session.units` labels it ("" for none, `%`, `x`);
+        `fan`: Monte Carlo on, the row's percentiles (`tui.session.mc.Band`), drawn
+        instead of the scenarios' lines."""
         self._shown = (name, axis, series, current, kind, unit)
+        self.fan = fan
         # x: each period's absolute number (the year, on a yearly axis); its label from the axis
         xs_all = [axis.absolute(i) for i in range(len(axis))]
         plt = self.plt
@@ -44,6 +48,9 @@ class SeriesChart(PlotextPlot):
         plt.title(name)
         finite: list[float] = []
         order = [s for s in series if s != current] + ([current] if current in series else [])
+        if fan is not None:
+            order = []
+            finite.extend(_draw_fan(plt, xs_all, fan, current))
         for scenario in order:
             points = [(x, v) for x, v in zip(xs_all, series[scenario])
                       if v is not None and math.isfinite(v)]
@@ -83,3 +90,28 @@ def _ticks(lo: float, hi: float, count: int = 4) -> list[float]:
         return [lo]
     step = (hi - lo) / (count - 1)
     return [lo + k * step for k in range(count)]
+
+
+# The fan, outside in: its lines' labels, glyphs and colours (the median heaviest, on top).
+FAN = (("p5", "p5-p95", "·", "blue"), ("p95", None, "·", "blue"),
+       ("p25", "p25-p75", "•", "cyan"), ("p75", None, "•", "cyan"),
+       ("p50", "p50", "hd", "white"))
+
+
+def _draw_fan(plt, xs_all, band, current: str) -> list[float]:
+    """The p5-p95 and p25-p75 bands around the median, each edge a line (plotext fills
+    only down to the axis); the finite values drawn, for the y axis."""
+    drawn: list[float] = []
+    for field, label, marker, colour in FAN:
+        points = [(x, v) for x, v in zip(xs_all, getattr(band, field))
+                  if v is not None and math.isfinite(v)]
+        if not points:
+            continue
+        xs, ys = zip(*points)
+        drawn.extend(ys)
+        name = f"{current} {label}" if field == "p50" else label
+        if len(points) == 1:
+            plt.scatter(list(xs), list(ys), label=name, color=colour, marker=marker)
+        else:
+            plt.plot(list(xs), list(ys), label=name, color=colour, marker=marker)
+    return drawn

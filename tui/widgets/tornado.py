@@ -73,7 +73,9 @@ def render(sens: Sensitivities, kind: str, width: int, when: str | None = None,
     unit = f" ({unit})" if unit else ""
     out = Text.assemble((f"{sens.output} {when or sens.year}", "bold"),
                         (f"  scenario {sens.scenario}: the change of the cell{unit} when each "
-                         f"input moves by -{pct} or +{pct}", "dim"), "\n")
+                         f"input moves by -{pct} or +{pct}"
+                         + ("; ~ across its 5-95% range" if any(
+                             r.range is not None for r in sens.rows) else ""), "dim"), "\n")
     if sens.error is not None:
         out.append(f"tornado: not available ({sens.error})", "dim")
         return out
@@ -83,14 +85,18 @@ def render(sens: Sensitivities, kind: str, width: int, when: str | None = None,
     out.append_text(Text.assemble(("◀ the cell falls │ it rises ▶", "dim"), "   ",
                                   (GLYPH[DOWN] * 2, DOWN), f" input -{pct}   ",
                                   (GLYPH[UP] * 2, UP), f" input +{pct}\n"))
-    label_w = min(28, max(len(r.input) for r in sens.rows))
+    ranged = any(r.range is not None for r in sens.rows)
+    label_w = min(28, max(len(r.input) + 2 * (r.range is not None) for r in sens.rows))
     value_w = 8
     half = max(4, (width - label_w - 2 * value_w - 4) // 2)
     scale = max((r.swing for r in sens.rows if math.isfinite(r.swing)), default=0) or 1
     for r in sens.rows:
         (fall, fall_style), (rise, rise_style) = _sides(r.low, r.high)
         left, right = _bar(fall, scale, half), _bar(rise, scale, half)
-        out.append(short_label(r.input, label_w).ljust(label_w) + " ")
+        # `~`: written as a distribution, swung across its 5-95% range (as `scn sens` marks it)
+        label = short_label(r.input, label_w - 2) + " ~" if r.range is not None \
+            else short_label(r.input, label_w)
+        out.append(label.ljust(label_w) + " ")
         out.append((format_change(0, fall, kind) if fall else "").rjust(value_w) + " ", "dim")
         out.append(" " * (half - left))
         out.append(GLYPH[fall_style] * left, fall_style)
@@ -98,6 +104,9 @@ def render(sens: Sensitivities, kind: str, width: int, when: str | None = None,
         out.append(GLYPH[rise_style] * right, rise_style)
         out.append(" " * (half - right) + " ")
         out.append((format_change(0, rise, kind) if rise else "").ljust(value_w) + "\n", "dim")
+    if ranged:  # the footnote of the rows marked `~`
+        out.append(f"~ written as a distribution: swung across its own 5-95% range instead "
+                   f"of -{pct}/+{pct} (▒ its 5th percentile, █ its 95th)\n", "dim")
     if sens.formula:  # why the cell moves with the input just edited (or the top one)
         out.append(sens.formula, "italic")
     return out
