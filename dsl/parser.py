@@ -309,13 +309,16 @@ def _cache_option(name: str) -> str | bool:
     return f"{_GRAMMAR_CACHE[0]}/{name}.lark-cache" if _GRAMMAR_CACHE else False
 
 
+def _lark(cache: str, **options) -> Lark:
+    """The grammar as every parser here reads it: LALR, contextual lexer, one statement."""
+    return Lark(GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
+                lexer="contextual", maybe_placeholders=True, cache=_cache_option(cache),
+                **options)
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(
-        GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
-        lexer="contextual", transformer=_ToAst(), maybe_placeholders=True,
-        cache=_cache_option("grammar"),
-    )
+    return _lark("grammar", transformer=_ToAst())
 
 
 @lru_cache(maxsize=1)
@@ -329,18 +332,13 @@ def _fast_parser() -> Lark | None:
         import lark_cython
     except ImportError:  # pragma: no cover - a dependency; plain lark still works
         return None
-    return Lark(
-        GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
-        lexer="contextual", transformer=_ToAst(), maybe_placeholders=True,
-        _plugins=lark_cython.plugins, cache=_cache_option("grammar-fast"),
-    )
+    return _lark("grammar-fast", transformer=_ToAst(), _plugins=lark_cython.plugins)
 
 
 @lru_cache(maxsize=1)
 def _plain_parser() -> Lark:
     """The grammar without the transformer: matches error examples by parser state."""
-    return Lark(GRAMMAR.read_text(encoding="utf-8"), start="statement", parser="lalr",
-                lexer="contextual", maybe_placeholders=True, cache=_cache_option("grammar-plain"))
+    return _lark("grammar-plain")
 
 
 def parse_statement(text: str, line: int = 1) -> A.Statement:
