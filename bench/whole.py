@@ -32,9 +32,7 @@ of the wall time and of the CPU time.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import py_compile
 import shutil
 import subprocess
 import sys
@@ -44,8 +42,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from bench.generate import generate  # noqa: E402
 
 SCN = ROOT / ".venv" / "bin" / "scn"
 # The generated reference imported as a module: its bytecode read from __pycache__.
@@ -109,12 +105,10 @@ def time_reference(tmp: Path, model: Path, n_vars: int, scn_csv: Path, env: dict
     with its bytecode cached; and whether its CSV is the one scn wrote last."""
     name = f"reference_{n_vars}"
     program = tmp / f"{name}.py"
-    # generated in a process of its own: this one stays small (a child's peak
-    # memory, from wait4, counts what it inherits before exec)
+    # generated and compiled in processes of their own (see main)
     subprocess.run([sys.executable, str(ROOT / "bench" / "reference_gen.py"), str(model),
                     "-o", str(program)], check=True)
-    py_compile.compile(str(program), cfile=importlib.util.cache_from_source(str(program)),
-                       doraise=True)
+    subprocess.run([sys.executable, "-m", "py_compile", str(program)], check=True)  # __pycache__
     ref_csv = tmp / "reference.csv"
     script = timed([sys.executable, str(program), "-o", str(ref_csv)], env, reps)
     cached = timed([sys.executable, "-c", LAUNCHER, str(tmp), name, "-o", str(ref_csv)],
@@ -138,7 +132,11 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="scn-bench-"))
     try:
         model = tmp / "model.scn"
-        model.write_text(generate(args.vars, 30, seed=0), encoding="utf-8")
+        # Generated in a process of its own, as the reference is (time_reference):
+        # a child's peak memory from wait4 counts this process' peak, which the
+        # child inherits until it execs; this one must stay small.
+        subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(args.vars),
+                        "--seed", "0", "-o", str(model)], check=True)
         out = tmp / "out.csv"
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
         env.pop("SCN_NO_CACHE", None)
