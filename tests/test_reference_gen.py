@@ -27,7 +27,8 @@ SCN = Path(sys.executable).with_name("scn")
 # What plain Python computes otherwise than the engine: IEEE division by zero,
 # NaN through comparisons, `if`, min/max and and/or/not, -0 from min and max;
 # cycles of two variables through lags (one only backward, one reading the
-# other in the same year), a gap, t, growth, cumsum, range aggregates.
+# other in the same year), a gap, t, growth, cumsum, range aggregates; names
+# the program uses for its own (x0, a comprehension's loop variable; i, T, N).
 EDGES = """\
 model "Edge cases"
 years 2020..2027
@@ -65,6 +66,10 @@ s[2020..2022] = 1
 u[2020] = 0
 u[2021..] = growth(a)
 w = a / (b - 5)
+x0 = a * 2
+i = 3
+T = x0 + i
+N = x0[2021] * i + T + neg
 """
 
 
