@@ -9,9 +9,18 @@ percentile), instead of -pct/+pct.
 - `uniform(lo, hi)`: lo + p (hi - lo).
 - `triangular(lo, mode, hi)`: the inverse of its piecewise-quadratic CDF.
 
-Only a definition that IS a distribution counts (`x = 10% to 20%`, in
-parentheses or not); `x = 2 * normal(5, 1)` is an expression of one and is
-swung by -pct/+pct like any other input.
+A definition that is a distribution (`x = 10% to 20%`) swings across its
+analytic 5-95% range. A definition that holds distributions inside an
+expression of no variable (`interp({2025: 3.8, 2030: 2.6 to 5.0})`,
+`2 * normal(5, 1)`, `step({...}) * (90% to 110%)`) swings across the values it
+takes with every distribution in it at its 5th percentile, then at its 95th
+(the same standard variate a Monte Carlo sample would draw, engine.sampling):
+exactly its 5-95% range when it increases with its draws, as all of these do.
+
+A lever swings across its range when every period the output reads of it holds
+a distribution; its other periods (a year map's plain entries the output does
+not read) keep their value. A lever the output reads a plain number of is
+scaled by -pct/+pct like any other input.
 """
 
 from __future__ import annotations
@@ -67,16 +76,16 @@ def _distribution(expr: A.Expr) -> A.Call | A.Between | None:
 
 
 def cell_range(expr: A.Expr, ctx: Context, period: int) -> tuple[float, float] | None:
-    """The 5th and 95th percentiles of a definition that is a distribution, in one
-    period (its parameters may read `t`, never another variable: the tornado asks
-    only of inputs); None for any other definition, or parameters that describe no
-    distribution (the checker has said so)."""
+    """The 5th and 95th percentiles of a definition holding distributions, in one
+    period (it may read `t`, never another variable: the tornado asks only of
+    inputs; see the module docstring); None for a definition without one, or
+    parameters that describe no distribution (the checker has said so)."""
     from engine.cells import compile_cell
     from engine.distributions import kind, parameters, problem
 
     node = _distribution(expr)
     if node is None:
-        return None
+        return _through(expr, ctx, period)
     try:
         with np.errstate(all="ignore"):
             values = tuple(float(compile_cell(p, ctx)({}, period)) for p in parameters(node))
@@ -88,18 +97,60 @@ def cell_range(expr: A.Expr, ctx: Context, period: int) -> tuple[float, float] |
     return quantile(name, values, LOW), quantile(name, values, HIGH)
 
 
-def lever_range(model, plan, var: str, combo: int, periods) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per period (arrays over the axis, NaN elsewhere): the 5th and 95th percentiles
-    of the cells `periods` of var's row `combo`, when every one of them is defined
-    by a distribution; else None (the lever is scaled as any other)."""
-    n = len(model.axis)
+class _AtQuantile:
+    """A distribution read at one quantile of its standard variate: what engine.cells
+    asks of a Monte Carlo site (kind, parameters, the variate's column, guard)."""
+
+    def __init__(self, node: A.Call | A.Between, column: str):
+        from engine.distributions import kind, parameters
+
+        self.kind, self.parameters, self.column, self.guard = \
+            kind(node), parameters(node), column, True
+
+
+def _through(expr: A.Expr, ctx: Context, period: int) -> tuple[float, float] | None:
+    """An expression of distributions (and of no variable) with all of them at their
+    5th percentile, then at their 95th; None when it holds none or reads a variable."""
+    from engine.cells import compile_cell
+    from engine.sampling import NORMAL, VARIATE
+
+    nodes = [n for n in A.walk(expr) if _distribution(n) is n]
+    if not nodes:
+        return None
+    draws = {id(n): _AtQuantile(n, f"#q{k}") for k, n in enumerate(nodes)}
+    n_periods = len(ctx.axis)
+    try:
+        fn = compile_cell(expr, Context(ctx.axis, ctx.functions, draws=draws))
+        values = []
+        for p in (LOW, HIGH):
+            arrays = {s.column: np.full((1, n_periods),
+                                        NormalDist().inv_cdf(p) if VARIATE[s.kind] == NORMAL else p)
+                      for s in draws.values()}
+            with np.errstate(all="ignore"):
+                values.append(float(np.asarray(fn(arrays, period)).reshape(-1)[0]))
+    except (KeyError, TypeError, IndexError):  # reads a variable: not an input's definition
+        return None
+    if not all(math.isfinite(v) for v in values):  # parameters that describe none
+        return None
+    return values[0], values[1]
+
+
+def lever_range(model, plan, var: str, combo: int, periods, base: np.ndarray,
+                reads=None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per period (arrays over the axis): the 5th and 95th percentiles of the cells
+    `periods` of var's row `combo` that hold a distribution, `base` (the row's
+    values) in the others; None unless every cell the output reads (`reads`, by
+    default all of `periods`) holds one: the lever is then scaled as any other, as
+    a plain number the output reads is not uncertain but still moves it."""
     ctx = Context(model.axis)
-    lo, hi = np.full(n, np.nan), np.full(n, np.nan)
+    lo, hi = np.array(base, dtype=float), np.array(base, dtype=float)
     cover = plan.cover[var]
+    found = set()
     for j in periods:
         piece = cover.at(combo, j)
         r = None if piece is None else cell_range(piece.expr, ctx, j)
-        if r is None:
-            return None
-        lo[j], hi[j] = r
-    return lo, hi
+        if r is not None:
+            lo[j], hi[j] = r
+            found.add(j)
+    read = periods if reads is None else reads
+    return (lo, hi) if read and found.issuperset(read) else None

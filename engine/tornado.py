@@ -15,10 +15,11 @@ percentage point for a variable that reads as a percentage, and 1
 otherwise). The row says so (`shift`), and so does every front end.
 
 Decided (issue 14): a lever written as a distribution (`wacc = 8% to 12%`,
-`normal(...)`, `uniform`, `triangular`, `lognormal`, in every period it
-moves) is not scaled: it swings from its 5th to its 95th percentile
-(engine.quantiles, analytic), about its mean (what a plain run uses). The
-row carries the two values (`range`), and every front end says so.
+`normal(...)`, `uniform`, `triangular`, `lognormal`, or an expression of
+them and of no variable such as `interp({2025: 3.8, 2030: 2.6 to 5.0})`, in
+every period the output reads) is not scaled: it swings from its 5th to its
+95th percentile (engine.quantiles), about its mean (what a plain run uses).
+The row carries the two values (`range`), and every front end says so.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def tornado(model, output: str, year: int | None = None, scenario: str = BASE,
         return []
     plan = moved_cells(result.plan, _moved(found))
     base = {v: np.nan_to_num(first_rows(result.raw, v, n)) for v in {lv.var for lv in found}}
-    ranges = [lever_range(model, result.plan, lv.var, 0, lv.years) if ranges_of_distributions
+    ranges = [lever_range(model, result.plan, lv.var, 0, lv.years, base[lv.var],
+                          lv.reads) if ranges_of_distributions
               else None for lv in found]
     steps = [None if r is not None else _zero_step(lv, base, pct, zero_step)
              for lv, r in zip(found, ranges)]

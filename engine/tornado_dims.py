@@ -51,8 +51,8 @@ def member_tornado(model, y: Cell, year: int, scenario: str, overrides, pct: flo
         return []
     rows_of = {v: np.nan_to_num(values_of(result, v)) for v in {lv.var for lv in found}}
     base = [rows_of[lv.var][lv.combo] for lv in found]
-    ranges = [lever_range(model, result.plan, lv.var, lv.combo, lv.years)
-              if ranges_of_distributions else None for lv in found]
+    ranges = [lever_range(model, result.plan, lv.var, lv.combo, lv.years, b, lv.reads)
+              if ranges_of_distributions else None for lv, b in zip(found, base)]
     steps = [None if r is not None else _zero_step(lv, b, pct, zero_step, DEFAULT_ZERO_STEP)
              for lv, b, r in zip(found, base, ranges)]
     up = [None if r is None else r[1] - b for b, r in zip(base, ranges)]

@@ -38,7 +38,7 @@ Semantics (LANGUAGE.md plus the decisions written in the engine's brief):
   lo == hi) are invalid when written as literals (in any definition, used or
   not); when they read cells, each cell whose computation reaches such a
   distribution (through the taken branch of `if`) is recorded in
-  `draw_warnings`: (variable, line, col of the distribution) -> first year.
+  `draw_warnings`: (variable, the distribution's span) -> first year.
 
 Dimensions (LANGUAGE-2.md section 1; tests/reference_dims.py): a cell is
 (variable, members, year); the winner of a cell is the covering definition of
@@ -275,7 +275,7 @@ class _Model:
         self.memo: dict[tuple, F] = {}
         self._cell: tuple | None = None  # the cell being computed
         self._reached = True  # is the node being evaluated on the taken branch of every `if`?
-        self.draw_warnings: dict[tuple[str, int, int], int] = {}
+        self.draw_warnings: dict[tuple[str, int, int, int, int], int] = {}
         for d in file_defs + overrides_docs:
             self._check_literal_draws(d.expr)
         self._static_check()
@@ -562,7 +562,10 @@ class _Model:
             return
         if all(np.isfinite(v) for v in values) and _bad_draw(node, values):
             v, _, y = self._cell
-            key = (v, node.span.line, node.span.col)
+            # the whole span: `uniform(..) to 1` holds two distributions that start at
+            # the same place, each warned of for itself
+            sp = node.span
+            key = (v, sp.line, sp.col, sp.end_line, sp.end_col)
             self.draw_warnings[key] = min(y, self.draw_warnings.get(key, y))
 
     def eval(self, e: A.Expr, env, y: int) -> F:

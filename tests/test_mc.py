@@ -518,3 +518,19 @@ def test_progress_bar_only_on_a_terminal_after_a_second(monkeypatch):
     quiet.start -= 5
     quiet.step(10, 10)
     assert plain.getvalue() == ""
+
+
+def test_percentiles_from_a_subsample_say_so(tiny, monkeypatch, capsys):
+    """Beyond the memory kept for percentiles, `scn mc` says on stderr which samples its
+    percentiles come from, and that means and sds are from all of them."""
+    from cli.main import main
+    from engine import montecarlo
+
+    monkeypatch.setattr(montecarlo, "KEEP_BYTES", 8 * 3 * 600)  # 600 samples of b's 3 cells
+    assert main(["mc", str(tiny), "--samples", "2000", "--vars", "b", "--format", "csv"]) == 0
+    err = capsys.readouterr().err
+    assert "are from the first 600 of 2,000 samples, an independent subsample" in err
+    assert "means and sds are from all of them" in err
+    monkeypatch.setattr(montecarlo, "KEEP_BYTES", 1 << 30)
+    assert main(["mc", str(tiny), "--samples", "2000", "--vars", "b", "--format", "csv"]) == 0
+    assert "subsample" not in capsys.readouterr().err

@@ -108,18 +108,19 @@ def warned(result) -> set[tuple[str, int]]:
 DRAW_WARNING = re.compile(r"(\w+) in (\d+): .* needs .* \(definition on line \d+\)$")
 
 
-def draws_warned(result) -> set[tuple[str, int, int, int]]:
-    """(variable, year, line, col) of each warning about a distribution's parameters."""
+def draws_warned(result) -> set[tuple]:
+    """(variable, year, span) of each warning about a distribution's parameters."""
     out = set()
     for d in result.warnings:
         m = DRAW_WARNING.match(d.message)
         if m:
-            out.add((m.group(1), int(m.group(2)), d.span.line, d.span.col))
+            sp = d.span
+            out.add((m.group(1), int(m.group(2)), sp.line, sp.col, sp.end_line, sp.end_col))
     return out
 
 
-def reference_draws(draws: dict) -> set[tuple[str, int, int, int]]:
-    return {(v, year, line, col) for (v, line, col), year in draws.items()}
+def reference_draws(draws: dict) -> set[tuple]:
+    return {(v, year, *span) for (v, *span), year in draws.items()}
 
 
 def reference_or_invalid(text, scenario, overrides=(), draws=None):

@@ -68,9 +68,11 @@ def warned(result) -> set[tuple[str, str]]:
     return out
 
 
-def draws_warned(result) -> set[tuple[str, str, int, int]]:
-    return {(m.group(1), m.group(2), d.span.line, d.span.col) for d in result.warnings
-            if (m := DRAW_WARNING.match(d.message))}
+def draws_warned(result) -> set[tuple]:
+    """(variable, period, span) of each warning about a distribution's parameters (the
+    whole span: `uniform(..) to 1` holds two distributions that start at one place)."""
+    return {(m.group(1), m.group(2), d.span.line, d.span.col, d.span.end_line, d.span.end_col)
+            for d in result.warnings if (m := DRAW_WARNING.match(d.message))}
 
 
 def nonfinite_firsts(cells: dict, labels) -> set[tuple[str, str]]:
@@ -86,8 +88,8 @@ def nonfinite_firsts(cells: dict, labels) -> set[tuple[str, str]]:
     return out
 
 
-def reference_draws(draws: dict, cal: Calendar) -> set[tuple[str, str, int, int]]:
-    return {(v, cal.label(p), line, col) for (v, line, col), p in draws.items()}
+def reference_draws(draws: dict, cal: Calendar) -> set[tuple]:
+    return {(v, cal.label(p), *span) for (v, *span), p in draws.items()}
 
 
 def check(text: str, scenarios: list[str], overrides, data) -> None:

@@ -70,7 +70,12 @@ def test_json_tornado_and_formula():
     r = scn("sens", SEED, "optics_tam[2027]", "--pct", "5", "--format", "json")
     doc = json.loads(r.stdout)
     assert doc["year"] == 2027 and doc["pct"] == 0.05
-    assert doc["rows"][0]["input"] == "compute_cost_decline"
+    # The multiplier's interp runs from 3.8 to the 2030 range 2.6 to 5.0: in 2027 it
+    # swings 3.32..4.28, more than -5%/+5% moves anything else.
+    first, second = doc["rows"][0], doc["rows"][1]
+    assert first["input"] == "asic_optics_multiplier"
+    assert first["range"] == pytest.approx([3.32, 4.28], rel=1e-12)
+    assert second["input"] == "compute_cost_decline" and second["range"] is None
     r = scn("sens", SEED, "optics_tam", "--wrt", "asic_share", "--inline", "--format", "json")
     w = json.loads(r.stdout)["wrt"][0]
     assert w["formula"] == ("(optics_per_pflops_asic/asic_cost_per_pflops - "

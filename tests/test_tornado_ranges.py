@@ -147,3 +147,41 @@ def test_the_report_marks_and_names_the_ranges(tmp_path, capsys):
     assert lines[0].endswith(",shift,range_low,range_high")
     assert lines[2] == "y,2026,a,15.0,1.0,-5.0,5.0,-5.0,5.0,,10.0,20.0"
     assert lines[-1].endswith(",,,")  # f: scaled, no range
+
+
+NESTED = """\
+years 2025..2030
+mult = interp({2025: 3.8, 2030: 2.6 to 5.0})
+twice = 2 * normal(5, 1)
+share = {2025..2029: 40%, 2030: triangular(20%, 40%, 60%)}
+surprise = step({2025: 1, 2028: 2}) * (90% to 110%)
+y = mult + twice + share + surprise
+"""
+
+
+def test_distributions_inside_an_expression_swing_across_their_range():
+    """An input whose definition holds distributions in an expression of no variable
+    swings to the values it takes with every draw at its 5th, then 95th, percentile."""
+    m = load_model(NESTED, "n.scn")
+    rows = _rows(m, "y", 2030)
+    assert rows["mult"].range == pytest.approx((2.6, 5.0), rel=1e-12)
+    assert (rows["mult"].exact_low, rows["mult"].exact_high) == pytest.approx((-1.2, 1.2))
+    assert rows["twice"].range == pytest.approx((2 * (5 - Z), 2 * (5 + Z)), rel=1e-12)
+    assert rows["share"].range == pytest.approx(
+        (quantile("triangular", (0.2, 0.4, 0.6), 0.05),
+         quantile("triangular", (0.2, 0.4, 0.6), 0.95)), rel=1e-12)
+    assert rows["surprise"].range == pytest.approx((1.8, 2.2), rel=1e-12)
+    # Part way along the interp, the range is part way too: 3.8 -> 2.6..5.0 over 5 years.
+    mid = _rows(m, "y", 2027)["mult"]
+    assert mid.range == pytest.approx((3.8 - 0.4 * 1.2, 3.8 + 0.4 * 1.2), rel=1e-12)
+    assert (mid.exact_low, mid.exact_high) == pytest.approx((-0.48, 0.48), rel=1e-9)
+
+
+def test_a_plain_period_the_output_reads_is_scaled():
+    """share is a plain 40% in 2027: read there, it is scaled by -10%/+10%; the interp's
+    2025 value holds no uncertainty (3.8 whatever the draw): a range of one point."""
+    m = load_model(NESTED, "n.scn")
+    rows = _rows(m, "y", 2027)
+    assert rows["share"].range is None
+    assert (rows["share"].exact_low, rows["share"].exact_high) == pytest.approx((-0.04, 0.04))
+    assert _rows(m, "y", 2025)["mult"].range == pytest.approx((3.8, 3.8))

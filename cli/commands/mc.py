@@ -157,7 +157,7 @@ def _run(args, texts, model, percentiles) -> int:
         sims.append(montecarlo.simulate(
             model, name, overrides, samples=args.samples, seed=args.seed,
             percentiles=percentiles, variables=variables, targets=targets,
-            progress=progress.step))
+            keep_bytes=montecarlo.KEEP_BYTES, progress=progress.step))
     progress.done()
     warnings = []
     for sim in sims:
@@ -166,8 +166,11 @@ def _run(args, texts, model, percentiles) -> int:
     for sim in sims:
         if sim.percentile_samples < sim.samples:
             print(f"scn mc: the percentiles of scenario {sim.scenario} are from the first "
-                  f"{sim.percentile_samples:,} of {sim.samples:,} samples (all of them do not "
-                  "fit in memory; pick fewer rows with --vars for exact ones)", file=sys.stderr)
+                  f"{sim.percentile_samples:,} of {sim.samples:,} samples, an independent "
+                  f"subsample: every sample of these rows does not fit in the "
+                  f"{montecarlo.KEEP_BYTES / 2**30:g} GiB scn keeps for percentiles (means and "
+                  "sds are from all of them); pick fewer rows with --vars for exact percentiles",
+                  file=sys.stderr)
     if args.raw is not None:
         _write_parquet(mc_output.raw_frame(sims, rows), args.raw)
     if targets:
