@@ -99,8 +99,10 @@ def nan_guard(value: pl.Expr, *operands: pl.Expr) -> pl.Expr:
 def no_negative_zero(x: pl.Expr) -> pl.Expr:
     """-0 as 0: which zero min(0, -0) picks is otherwise up to the library.
 
-    (`x + 0.0` would do in IEEE arithmetic, but polars simplifies it away; and a
-    literal 0.0 here let polars fold `a + min(a, a)` into `a`, -0 for a = -0: the
-    zero is a column, `zero()`, which polars leaves alone.)
+    x + 0 is x for every x but -0 (IEEE: -0 + 0 is +0), NaN, inf and null
+    included. (A literal 0.0 would not do: polars simplifies `x + 0.0` away, and
+    folded `a + min(a, a)` into `a`, -0 for a = -0; the zero is a column,
+    `zero()`, which polars leaves alone. `when(x == 0).then(zero())` is the same
+    value, but writes x twice: min and max cost 1.6 times as much to plan.)
     """
-    return pl.when(x == 0).then(zero()).otherwise(x)
+    return x + zero()

@@ -57,10 +57,13 @@ def piecewise(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
     otherwise = EMPTY
     pieces = cover.runs(0)
     n = cover.n_periods
-    if numbers and len(pieces) > CHAIN_LIMIT:
+    if numbers and (len(pieces) > CHAIN_LIMIT
+                    or all(type(p.expr) is A.Number for p, _ in pieces)):
         # Many definitions (`x[2031] = 5` for each of 10,000 years): a chain
         # of when/then evaluates every branch over every row, quadratic. The
         # plain numbers become one lookup by year; the rest stay branches.
+        # A year map of numbers is one lookup too: polars plans a lookup in
+        # 3 us, a chain of three branches in 50.
         values: list[float | None] = [None] * n
         for piece, years in pieces:
             if type(piece.expr) is A.Number:
