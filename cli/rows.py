@@ -205,6 +205,9 @@ def table_of(result, rows: Sequence[Row], scenario: str) -> Table:
     n = len(model.axis)
     if not rows:
         return Table(scenario, np.empty((0, n)), np.empty((0, n), dtype=bool))
+    if not has_dims(model):  # a row per variable: one conversion of the frame
+        values, defined = result.block([r.variable for r in rows])
+        return Table(scenario, values, defined)
     blocks_v, blocks_d = [], []
     variables = np.array([r.variable for r in rows], dtype=object)
     starts = [0, *(np.flatnonzero(variables[1:] != variables[:-1]) + 1).tolist(), len(rows)]

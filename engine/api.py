@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -42,6 +42,8 @@ class Result:
     # With dims: one frame per set of dims (engine.plan.run_frames), what
     # recompute reuses; None for a model without dims ({(): raw}).
     frames_by_dims: Frames | None = None
+    _matrix: tuple[np.ndarray, dict[str, int]] | None = field(default=None, init=False,
+                                                              repr=False, compare=False)
 
     @property
     def model(self) -> Model:
@@ -95,6 +97,26 @@ class Result:
             batch = _free_name("batch", names | {year})
             return self.raw.select(pl.col(BATCH).alias(batch), *cols)
         return self.raw.select(cols)
+
+    def matrix(self) -> tuple[np.ndarray, dict[str, int]]:
+        """`raw` as one float64 array shaped (rows, columns), NaN where empty, and
+        each column's index in it: made once, for the warnings and the output
+        (taking 10,000 columns one by one, or selecting them by name, cost
+        30 ms and more; the whole frame converts in 3)."""
+        if self._matrix is None:
+            values = np.asarray(self.raw.to_numpy(), dtype=np.float64)
+            self._matrix = values, {c: j for j, c in enumerate(self.raw.columns)}
+        return self._matrix
+
+    def block(self, variables: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Batch 0 of variables without dims: their values and which cells are
+        defined, each shaped (variables, periods)."""
+        n = len(self.model.axis)
+        data, index = self.matrix()
+        values = data[:n, [index[v] for v in variables]].T
+        cover = self.plan.cover
+        defined = np.array([cover[v].grid[0] for v in variables], dtype=np.int32) >= 0
+        return values, defined.reshape(len(variables), n)
 
     def values(self, variable: str) -> np.ndarray:
         """Every cell of a variable: float64 shaped (batch, *dim sizes, periods),
@@ -221,7 +243,7 @@ def run_warnings(plan: Plan, result: Result, only: set[str] | None = None
     if model.has_dims:  # checked on the frame without dims; dims: issue 14 (Monte Carlo)
         draws = [(p, found) for p, found in draws if not model.dims_of[p.name]
                  and not any(u.members or model.dims_of[u.name] for u in uses_of(model, p))]
-    found = (nonfinite_warnings(plan, result.raw, only) if not model.has_dims
+    found = (nonfinite_warnings(plan, result.raw, only, result.matrix()) if not model.has_dims
              else member_nonfinite_warnings(plan, result, only))
     wrong = parameter_warnings(plan, result.raw, draws, only)
     if not wrong:
@@ -261,23 +283,29 @@ def member_nonfinite_warnings(plan: Plan, result: Result, only: set[str] | None 
     return out
 
 
-def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None
+def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None,
+                       matrix: tuple[np.ndarray, dict[str, int]] | None = None
                        ) -> list[Diagnostic]:
     """One warning per variable, at the first year it is not a finite number.
 
     Empty years read as NaN from polars: they are masked out using the plan's
-    cover, which knows which years have no definition.
+    cover, which knows which years have no definition. `matrix`: `raw` as
+    `Result.matrix` gives it, when made already.
     """
     model = plan.model
     names = [v for v in model.variables if only is None or v in only]
     if not names:
         return []
     n = len(model.axis)
-    values = raw.select(names).to_numpy()
+    if matrix is None:
+        values = raw.select(names).to_numpy()
+    else:
+        data, index = matrix
+        values = data[:, [index[v] for v in names]]
     bad = ~np.isfinite(values)
     batch = values.shape[0] // n
-    for j, v in enumerate(names):
-        defined = plan.cover[v].defined[0]
+    for j in np.flatnonzero(bad.any(axis=0)).tolist():  # empty cells are no finding
+        defined = plan.cover[names[j]].defined[0]
         if not defined.all():
             bad[:, j] &= np.tile(defined, batch)
     out = []

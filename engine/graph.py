@@ -108,6 +108,13 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
         for p in cover[v].distinct():
             names.update(u.name for u in uses_of(p))
         deps[v] = tuple(sorted(names, key=order.__getitem__))
+    if base is not None and all(deps[v] == base.deps[v] for v in changed) and not any(
+            b.cyclic and changed.intersection(b.variables) for level in base.levels
+            for b in level):
+        # A scenario that changes inputs but no edge and no recurrence (most do):
+        # the same components, levels and cell orders as base; its cycles were
+        # base's to report (as below, where a recurrence keeps base's cells).
+        return Graph(order, deps, base.levels, [])
     components = _tarjan(variables, deps)
     levels: list[list[Block]] = []
     level_of: dict[str, int] = {}

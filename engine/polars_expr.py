@@ -57,10 +57,13 @@ def piecewise(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
     otherwise = EMPTY
     pieces = cover.runs(0)
     n = cover.n_periods
-    if numbers and len(pieces) > CHAIN_LIMIT:
+    if numbers and (len(pieces) > CHAIN_LIMIT
+                    or all(type(p.expr) is A.Number for p, _ in pieces)):
         # Many definitions (`x[2031] = 5` for each of 10,000 years): a chain
         # of when/then evaluates every branch over every row, quadratic. The
         # plain numbers become one lookup by year; the rest stay branches.
+        # A year map of numbers is one lookup too: polars plans a lookup in
+        # 3 us, a chain of three branches in 50.
         values: list[float | None] = [None] * n
         for piece, years in pieces:
             if type(piece.expr) is A.Number:
@@ -107,12 +110,25 @@ def _by_cell(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
     return chain.otherwise(otherwise).alias(name)
 
 
+_CONDITIONS: dict[tuple, pl.Expr] = {}
+
+
 def years_condition(years: list[int]) -> pl.Expr:
-    if years[-1] - years[0] + 1 == len(years):
-        if len(years) == 1:
-            return pl.col(YEAR_INDEX) == years[0]
-        return pl.col(YEAR_INDEX).is_between(years[0], years[-1])
-    return pl.col(YEAR_INDEX).is_in(years)
+    """True in the periods `years` (built once for each run of periods: maps share them)."""
+    run = years[-1] - years[0] + 1 == len(years)
+    key = (years[0], years[-1]) if run else ("in", *years)
+    expr = _CONDITIONS.get(key)
+    if expr is None:
+        if len(_CONDITIONS) > 100_000:
+            _CONDITIONS.clear()
+        if run and len(years) == 1:
+            expr = pl.col(YEAR_INDEX) == years[0]
+        elif run:
+            expr = pl.col(YEAR_INDEX).is_between(years[0], years[-1])
+        else:
+            expr = pl.col(YEAR_INDEX).is_in(years)
+        _CONDITIONS[key] = expr
+    return expr
 
 
 def is_constant(node: A.Expr) -> bool:

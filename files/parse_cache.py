@@ -13,7 +13,11 @@ made by (a digest of every file of `dsl/` and the versions of Python and
 lark), and one made by another version is ignored; it is read by an
 unpickler that builds syntax-tree classes and nothing else; anything
 unreadable, truncated or of the wrong shape is ignored and the file parsed
-as if the cache were empty. Writing it is best-effort (the atomic writer:
+as if the cache were empty. Each node is kept as its class and field values,
+read back through the class' own constructor (the default pickling of a
+slots dataclass restores it through `__setstate__`, which looks its fields
+up again for every one of some 170,000 nodes: 0.33 s of reading 10,000
+variables' statements against 0.13 s). Writing it is best-effort (the atomic writer:
 a reader sees the old copy or the new one): an unwritable directory just
 means no cache. `SCN_NO_CACHE=1` turns it off.
 """
@@ -29,7 +33,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-FORMAT = b"scn parse cache 1\n"
+FORMAT = b"scn parse cache 2\n"
 KEEP = 64  # cache files kept (one per scenario file), the least recently written dropped
 _ALLOWED = ("dsl.ast", "dsl.periods")  # the only modules a cache file may name
 
@@ -119,9 +123,30 @@ def decode(data: bytes) -> dict | None:
     return entries
 
 
+class _ByConstructor(pickle.Pickler):
+    """Pickles each syntax-tree node as (its class, its field values): read back
+    by calling the class, which `_TreesOnly` allows as it allows the class."""
+
+    fields: dict[type, tuple[str, ...] | None] = {}  # None: pickled the usual way
+
+    def reducer_override(self, obj):
+        cls = type(obj)
+        if cls not in self.fields:
+            found = (dataclasses.fields(cls) if cls.__module__ in _ALLOWED
+                     and dataclasses.is_dataclass(cls) else ())
+            self.fields[cls] = (tuple(f.name for f in found)
+                                if found and all(f.init for f in found) else None)
+        names = self.fields[cls]
+        if names is None:
+            return NotImplemented
+        return cls, tuple([getattr(obj, n) for n in names])
+
+
 def encode(entries: dict) -> bytes:
-    head = FORMAT + parser_version().encode() + b"\n"
-    return head + pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+    out = io.BytesIO()
+    out.write(FORMAT + parser_version().encode() + b"\n")
+    _ByConstructor(out, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
+    return out.getvalue()
 
 
 def write(source: str, entries: dict) -> None:
