@@ -11,6 +11,7 @@ dims (a model of 1,000 members per variable ranks 1,000 names, never all
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Callable, Sequence
 
@@ -69,6 +70,7 @@ class FindScreen(ModalScreen[str | None]):
                  members: Callable[[str], Sequence[str]] | None = None) -> None:
         """`members(name)`: the member rows of a variable with dims ([] without)."""
         super().__init__()
+        self.filled_at = 0.0  # perf_counter() when the matches were last listed (benchmarks)
         self.names = list(names)
         self.blink = blink
         self.members = members
@@ -98,6 +100,7 @@ class FindScreen(ModalScreen[str | None]):
                          for n in matches])
         if matches:
             box.highlighted = 0
+        self.filled_at = time.perf_counter()
 
     def action_cursor(self, step: int) -> None:
         box = self.query_one(OptionList)
