@@ -173,11 +173,9 @@ def _infer(model: Model) -> dict[str, Unit | None]:
                     reach.add(w)
                     stack.append(w)
         free = [v for v in model.variables if v in reach]
-        for v in free:
-            env[v] = None
         before = cache.recall("units", "of")
         _infer_groups(model, env, free, {v: {w: None for w in reads[v] if w in reach}
-                                         for v in free})
+                                         for v in free}, (name, before))
         model.cache.keep("units", "changed",
                          {name} | {v for v in free if env[v] != before[v]})
         if cache.recall("units", "raw") is None:  # no warnings to start from: let it go
@@ -198,11 +196,23 @@ def _infer_all(model: Model) -> dict[str, Unit | None]:
         return env
 
 
-def _infer_groups(model: Model, env, free: list[str], reads) -> None:
-    """Infer `free` (their entries in `env` None) group by group, in dependency order."""
+def _infer_groups(model: Model, env, free: list[str], reads, edit=None) -> None:
+    """Infer `free` group by group, in dependency order, each from unknown.
+
+    `edit` = (the edited variable, the units before it): a group that neither
+    holds it nor reads a unit found to differ keeps its units (inferred again
+    from the same definitions and the same units read, they would be the same).
+    """
     defs = definitions(model)
     walker = Walker(env, frozenset(model.dims), None)
+    moved: set[str] = set()
     for group in _groups(free, reads):
+        if edit is not None:
+            name, before = edit
+            if name not in group and not any(w in moved for v in group for w in reads[v]):
+                continue  # `env` holds the units before
+        for v in group:
+            env[v] = None
         cyclic = len(group) > 1 or group[0] in reads[group[0]]
         for _ in range(MAX_ROUNDS if cyclic else 1):
             changed = False
@@ -212,6 +222,8 @@ def _infer_groups(model: Model, env, free: list[str], reads) -> None:
                     env[v], changed = unit, True
             if not changed:
                 break
+        if edit is not None:
+            moved.update(v for v in group if env[v] != before[v])
 
 
 def _agreed(walker: Walker, defs) -> Unit | None:
