@@ -73,6 +73,13 @@ def _app(path: str):
     return ScnApp(path, blink=False, sensitivities=no_sensitivities)  # the watcher on
 
 
+async def _settled(app, pilot) -> None:
+    """The app opened, every scenario computed (the background fill) and idle."""
+    await _until(pilot, lambda: app.ready)
+    await _until(pilot, lambda: app.filled, timeout=120.0)
+    await app.workers.wait_for_complete()
+
+
 async def _until(pilot, done, timeout: float = 30.0) -> None:
     end = time.perf_counter() + timeout
     while not done():
@@ -98,12 +105,12 @@ async def _edit(path: str, name: str, year: int | None, number: bool = False) ->
 
     app = _app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: app.ready)
-        await app.workers.wait_for_complete()
+        await _settled(app, pilot)
         grid = app.query_one(Grid)
         grid.move_to(name, year)
         await pilot.press("enter")
-        await _until(pilot, lambda: isinstance(app.screen, EditorScreen))
+        await _until(pilot, lambda: isinstance(app.screen, EditorScreen)
+                     and app.screen.query("#editor-input"))
         field = app.screen.query_one("#editor-input")
         field.value = f"{float(field.value) * 1.1:.6g}" if number else f"({field.value}) * 1.1"
         await pilot.pause()
@@ -120,8 +127,7 @@ async def _keys(path: str, key: str, presses: int) -> float:
 
     app = _app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: app.ready)
-        await app.workers.wait_for_complete()
+        await _settled(app, pilot)
         grid = app.query_one(Grid)
         for _ in range(len(grid._columns())):
             await pilot.press("right")
@@ -147,8 +153,7 @@ async def _arrows(path: str, presses: int) -> float:
 
     app = _app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: app.ready)
-        await app.workers.wait_for_complete()
+        await _settled(app, pilot)
         grid, inspector = app.query_one(Grid), app.query_one(Inspector)
         worst = 0.0
         for _ in range(presses):
@@ -166,10 +171,10 @@ async def _find(path: str, query: str) -> float:
 
     app = _app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: app.ready)
-        await app.workers.wait_for_complete()
+        await _settled(app, pilot)
         await pilot.press("slash")
-        await _until(pilot, lambda: isinstance(app.screen, FindScreen))
+        await _until(pilot, lambda: isinstance(app.screen, FindScreen)
+                     and app.screen.query("#find-input"))
         screen = app.screen
         worst = 0.0
         for key in query:

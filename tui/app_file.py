@@ -42,6 +42,7 @@ class FileFlow:
         self._disk_jobs = 0  # looks at the disk (or reloads) under way
         self._shown = False  # a first screen (grid or errors) is up
         self._keep_parsed = None  # keeps the statements the load parsed (`load_kept`)
+        self.filled = False  # every scenario computed once, after the first load
 
     # ------------------------------------------------------------ loading
 
@@ -91,7 +92,10 @@ class FileFlow:
 
     def _fill(self) -> None:
         """(worker) Every scenario in the background, one at a time: the chart overlays them;
-        then the statements parsed kept for the next run (`load_kept`)."""
+        then the statements parsed kept for the next run (`load_kept`). First of all
+        sympy, which the sensitivities need (imported meanwhile, it slowed the keys down)."""
+        import engine.sensitivity  # noqa: F401
+
         session = self.session
         for name in list(session.model.scenarios):
             with session.lock:
@@ -99,6 +103,7 @@ class FileFlow:
         keep, self._keep_parsed = self._keep_parsed, None
         if keep is not None:
             keep()
+        self.filled = True  # for tests and benchmarks
 
     def _unreadable(self, message: str, stamp) -> None:
         if not self._shown:  # gone before the first screen: as the command would say
