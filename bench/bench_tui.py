@@ -55,7 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate_info  # noqa: E402
+from bench.generate import dependents_counts, generate_info  # noqa: E402
 
 BUNDLED = ROOT / "scenarios" / "ai_capex.scn"
 SIZE = (200, 50)
@@ -222,20 +222,8 @@ def _monthly(n_vars: int) -> tuple[str, str]:
 
 def _typical_input(info, dependents: int = 300) -> tuple[str, int]:
     """The input whose dependents (what it reaches, itself excluded) are nearest `dependents`."""
-    readers: dict[str, list[str]] = {v: [] for v in info.variables}
-    for v in info.variables.values():
-        for d in v.deps:
-            readers[d].append(v.name)
-    counts = {}
-    for name, v in info.variables.items():
-        if v.is_input:
-            seen, stack = {name}, [name]
-            while stack:
-                for w in readers[stack.pop()]:
-                    if w not in seen:
-                        seen.add(w)
-                        stack.append(w)
-            counts[name] = len(seen) - 1
+    counts = dependents_counts(info.variables,
+                               [n for n, v in info.variables.items() if v.is_input])
     best = min(counts, key=lambda v: (abs(counts[v] - dependents), v))
     return best, counts[best]
 
