@@ -385,20 +385,7 @@ class _Gen:
         return out
 
     def downstream_counts(self) -> dict[str, int]:
-        rev: dict[str, list[str]] = {v: [] for v in self.vars}
-        for v in self.vars.values():
-            for d in v.deps:
-                rev[d].append(v.name)
-        out = {}
-        for name in self.inputs:
-            seen, stack = {name}, [name]
-            while stack:
-                for w in rev[stack.pop()]:
-                    if w not in seen:
-                        seen.add(w)
-                        stack.append(w)
-            out[name] = len(seen) - 1
-        return out
+        return dependents_counts(self.vars, self.inputs)
 
     def pick_inputs(self) -> tuple[str, int, str, int]:
         counts = self.downstream_counts()
@@ -408,6 +395,24 @@ class _Gen:
             under = [min(counts, key=counts.get)]
         small = max(under, key=lambda v: (counts[v], v))  # the busiest one under 100
         return small, counts[small], large, counts[large]
+
+
+def dependents_counts(variables: dict[str, Var], inputs) -> dict[str, int]:
+    """For each of `inputs`, how many variables depend on it (itself excluded)."""
+    rev: dict[str, list[str]] = {v: [] for v in variables}
+    for v in variables.values():
+        for d in v.deps:
+            rev[d].append(v.name)
+    out = {}
+    for name in inputs:
+        seen, stack = {name}, [name]
+        while stack:
+            for w in rev[stack.pop()]:
+                if w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        out[name] = len(seen) - 1
+    return out
 
 
 def downstream_small_input(text: str) -> tuple[str, int]:

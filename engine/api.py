@@ -42,6 +42,9 @@ class Result:
     # With dims: one frame per set of dims (engine.plan.run_frames), what
     # recompute reuses; None for a model without dims ({(): raw}).
     frames_by_dims: Frames | None = None
+    # Made by `recompute`: the variables computed again, every other column is the
+    # previous result's; None: all were computed.
+    redone: set[str] | None = None
     _matrix: tuple[np.ndarray, dict[str, int]] | None = field(default=None, init=False,
                                                               repr=False, compare=False)
 
@@ -225,11 +228,15 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     # warned before: its warning may be gone, or its definition on another line.
     warned = {w.subject.variable for w in previous.warnings} & set(plan.cover)
     if not changed:
-        return _result(plan, previous.frames, warned)
+        out = _result(plan, previous.frames, warned)
+        out.redone = set()
+        return out
     with paused_collector():
         frames = run_frames(plan, previous=previous.frames, changed=changed)
     redone = plan.graph.downstream(changed)
-    return _result(plan, frames, redone | warned)
+    out = _result(plan, frames, redone | warned)
+    out.redone = redone
+    return out
 
 
 def run_warnings(plan: Plan, result: Result, only: set[str] | None = None

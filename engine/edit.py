@@ -30,12 +30,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from engine.api import _collect, _in_scenario, checked, uses_of
 from engine.api import _structure_errors
 from engine.cache import ModelCache
-from engine.check import Checked, check_scenario
+from engine.check import Checked, check_cover, check_scenario, masks
+from engine import unit_check
 from engine.dims import infer, own_dims
 from engine.dims import reads as reads_of
 from engine.model import Model, Piece, cover, freeze, pieces_of
@@ -93,6 +96,7 @@ def replace_definition(model: Model, layer: str, name: str, old: A.Definition | 
     if errors:
         raise ScnError(errors)
     _recheck(model, edited, layer, name)
+    unit_check.edited(edited, model, name)  # units inferred again only where the edit reaches
     return edited
 
 
@@ -187,6 +191,14 @@ def _recheck(before: Model, model: Model, layer: str, name: str) -> None:
             model.cache.checked[s] = old
             continue
         cov = {**old.cover, **cover(model, s, variables=(name,))}
+        found = _same_graph(model, cov, old, name)
+        if found is not None:  # the edit changed what `name` computes, not what it reads
+            model.cache.checked[s] = Checked(cov, old.graph, [])
+            for e in found:
+                if (e.message, e.span) not in seen:
+                    seen.add((e.message, e.span))
+                    errors.append(_in_scenario(e, s))
+            continue
         graph, found = check_scenario(model, cov, lambda p: uses_of(model, p),
                                       (old.cover, old.graph))
         for e in found:
@@ -196,3 +208,38 @@ def _recheck(before: Model, model: Model, layer: str, name: str) -> None:
         model.cache.checked[s] = Checked(cov, graph, [])
     if errors:
         raise ScnError(errors)
+
+
+def _same_graph(model: Model, cov, old: Checked, name: str) -> list[Diagnostic] | None:
+    """The checks of `name` alone when the edit leaves the scenario's graph as it was,
+    else None (check the scenario again).
+
+    The graph is the same when `name` reads the same variables as before and sat
+    in no cycle (its cells then need no new order); what its readers read of it
+    is still there when it covers the same cells. Only `name`'s own reads are
+    left to check: a value typed into a large model's input costs no walk of
+    the other 10,000 variables (their graph, found again, would be this one).
+    """
+    new, before = cov[name], old.cover[name]
+    if not np.array_equal(new.defined, before.defined):
+        return None
+    reads = {u.name for p in new.distinct() for u in uses_of(model, p)}
+    if reads != set(old.graph.deps[name]) or name in reads or _in_cycle(old.graph, name):
+        return None
+    mine = {v: cov[v] for v in reads | {name}}
+    return check_cover(model, cov, lambda p: uses_of(model, p), masks(mine), only={name})
+
+
+_CYCLIC: dict[int, tuple] = {}  # id(graph) -> (graph, its variables in cycles): a few kept
+
+
+def _in_cycle(graph, name: str) -> bool:
+    """Whether `name` is in a cyclic block (found once per graph: edits keep the graph)."""
+    hit = _CYCLIC.get(id(graph))
+    if hit is None or hit[0] is not graph:
+        found = frozenset(v for level in graph.levels for b in level if b.cyclic
+                          for v in b.variables)
+        if len(_CYCLIC) >= 8:
+            _CYCLIC.pop(next(iter(_CYCLIC)))
+        hit = _CYCLIC[id(graph)] = (graph, found)
+    return name in hit[1]

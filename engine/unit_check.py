@@ -30,6 +30,14 @@ read one another is inferred from unknown until nothing changes (at most
 MAX_ROUNDS rounds, then what is still unknown stays so), so the whole pass
 is linear in the model's size. Warnings are then found in one walk of every
 definition of every layer, at the expression that disagrees.
+
+After an edit (`engine.edit`: one variable's definitions changed, the
+annotations the same) the edited model starts from its parent's inference
+(`edited`): only the variables the edit reaches through what they read are
+inferred again, and only the definitions that read a variable whose unit
+changed (and the edited ones) are walked for warnings. The outcome is the
+whole pass's, the same groups in the same order (a test compares them);
+what is skipped cannot differ (nothing it reads changed).
 """
 
 from __future__ import annotations
@@ -83,47 +91,139 @@ def unit_warnings(model: Model) -> list[Diagnostic]:
     return model.cache.once("units", "warnings", lambda: _warnings(model))
 
 
+def edited(model: Model, before: Model, name: str) -> None:
+    """Say that `model` is `before` with the definitions of `name` changed (and the same
+    annotations): its inference then starts from `before`'s (see the module docstring)."""
+    if model.annotations is before.annotations:
+        model.cache.keep("units", "from", (before.cache, name))
+
+
 # ---------------------------------------------------------------- inference
 
 
 def _units(model: Model) -> dict[str, Unit | None]:
-    return model.cache.once("units", "of", lambda: _infer_all(model))
+    return model.cache.once("units", "of", lambda: _infer(model))
 
 
 def definitions(model: Model) -> dict[str, list[tuple[A.Definition, str]]]:
     """Every variable's definitions in every layer (base first), each once, with its layer."""
+    return model.cache.once("units", "defs", lambda: _definitions(model))
+
+
+def _definitions(model: Model) -> dict[str, list[tuple[A.Definition, str]]]:
+    parent = _parent(model)
+    before = parent[0].recall("units", "defs") if parent is not None else None
+    if before is not None:
+        name, out = parent[1], dict(before)
+        mine = _definitions_of(model, name)
+        if mine:
+            out[name] = mine
+        else:
+            out.pop(name, None)
+        return out
     out: dict[str, list[tuple[A.Definition, str]]] = {}
     for layer in model.scenarios:
         for var, pieces in model.layers.get(layer, {}).items():
-            mine = out.setdefault(var, [])
-            ids = {id(d) for d, _ in mine}
-            for p in pieces:  # a map's pieces share their definition
-                if id(p.definition) not in ids:
-                    ids.add(id(p.definition))
-                    mine.append((p.definition, layer))
+            _add_definitions(out.setdefault(var, []), pieces, layer)
     return out
+
+
+def _definitions_of(model: Model, var: str) -> list[tuple[A.Definition, str]]:
+    mine: list[tuple[A.Definition, str]] = []
+    for layer in model.scenarios:
+        pieces = model.layers.get(layer, {}).get(var)
+        if pieces is not None:
+            _add_definitions(mine, pieces, layer)
+    return mine
+
+
+def _add_definitions(mine: list, pieces, layer: str) -> None:
+    ids = {id(d) for d, _ in mine}
+    for p in pieces:  # a map's pieces share their definition
+        if id(p.definition) not in ids:
+            ids.add(id(p.definition))
+            mine.append((p.definition, layer))
+
+
+def _parent(model: Model):
+    """(the parent's cache, the edited variable) when the parent's inference is known."""
+    found = model.cache.recall("units", "from")
+    if found is None or found[0].recall("units", "of") is None:
+        return None
+    return found
+
+
+def _infer(model: Model) -> dict[str, Unit | None]:
+    parent = _parent(model)
+    if parent is None or parent[0].recall("units", "reads") is None:
+        return _infer_all(model)
+    with paused_collector():
+        cache, name = parent
+        env: dict[str, Unit | None] = dict(cache.recall("units", "of"))
+        reads = _edges(model, cache, name)
+        readers = model.cache.recall("units", "readers")
+        # What the edit reaches among the unannotated variables: they are inferred
+        # again, in the whole pass' groups and order (found on them alone: nothing
+        # outside reads them, so no walk from outside ever entered them).
+        reach = set() if name in model.annotations else {name}
+        stack = list(reach)
+        while stack:
+            for w in readers.get(stack.pop(), ()):
+                if w not in reach and w not in model.annotations:
+                    reach.add(w)
+                    stack.append(w)
+        free = [v for v in model.variables if v in reach]
+        before = cache.recall("units", "of")
+        _infer_groups(model, env, free, {v: {w: None for w in reads[v] if w in reach}
+                                         for v in free}, (name, before))
+        model.cache.keep("units", "changed",
+                         {name} | {v for v in free if env[v] != before[v]})
+        if cache.recall("units", "raw") is None:  # no warnings to start from: let it go
+            model.cache.keep("units", "from", None)
+        return env
 
 
 def _infer_all(model: Model) -> dict[str, Unit | None]:
     with paused_collector():
         env: dict[str, Unit | None] = {v: of_annotation(n) for v, n in model.annotations.items()}
-        defs = definitions(model)
         free = [v for v in model.variables if v not in env]
         for v in free:
             env[v] = None
-        walker = Walker(env, frozenset(model.dims), None)
-        reads = _reads(model, set(free))
-        for group in _groups(free, reads):
-            cyclic = len(group) > 1 or group[0] in reads[group[0]]
-            for _ in range(MAX_ROUNDS if cyclic else 1):
-                changed = False
-                for v in group:
-                    unit = _agreed(walker, defs.get(v, ()))
-                    if unit != env[v]:
-                        env[v], changed = unit, True
-                if not changed:
-                    break
+        reads = _edges(model)
+        free_set = set(free)
+        _infer_groups(model, env, free, {v: {w: None for w in reads[v] if w in free_set}
+                                         for v in free})
         return env
+
+
+def _infer_groups(model: Model, env, free: list[str], reads, edit=None) -> None:
+    """Infer `free` group by group, in dependency order, each from unknown.
+
+    `edit` = (the edited variable, the units before it): a group that neither
+    holds it nor reads a unit found to differ keeps its units (inferred again
+    from the same definitions and the same units read, they would be the same).
+    """
+    defs = definitions(model)
+    walker = Walker(env, frozenset(model.dims), None)
+    moved: set[str] = set()
+    for group in _groups(free, reads):
+        if edit is not None:
+            name, before = edit
+            if name not in group and not any(w in moved for v in group for w in reads[v]):
+                continue  # `env` holds the units before
+        for v in group:
+            env[v] = None
+        cyclic = len(group) > 1 or group[0] in reads[group[0]]
+        for _ in range(MAX_ROUNDS if cyclic else 1):
+            changed = False
+            for v in group:
+                unit = _agreed(walker, defs.get(v, ()))
+                if unit != env[v]:
+                    env[v], changed = unit, True
+            if not changed:
+                break
+        if edit is not None:
+            moved.update(v for v in group if env[v] != before[v])
 
 
 def _agreed(walker: Walker, defs) -> Unit | None:
@@ -140,25 +240,51 @@ def _agreed(walker: Walker, defs) -> Unit | None:
     return found
 
 
-def _reads(model: Model, free: set[str]) -> dict[str, dict[str, None]]:
-    """The unannotated variables each unannotated one reads in any layer (the edges of
-    the inference), in a fixed order: from what the engine found each piece reads."""
-    out: dict[str, dict[str, None]] = {v: {} for v in free}
+def _edges(model: Model, parent=None, name: str | None = None) -> dict[str, dict[str, None]]:
+    """The variables each variable reads in any layer (the edges of the inference), in a
+    fixed order, and (kept in the cache) who reads each; with `parent` (a parent's cache),
+    the parent's with `name`'s edges found again."""
+    if parent is None:
+        reads: dict[str, dict[str, None]] = {v: {} for v in model.variables}
+        for layer in model.scenarios:
+            for var, pieces in model.layers.get(layer, {}).items():
+                if var in reads:
+                    _add_reads(model, reads[var], pieces)
+        readers: dict[str, set[str]] = {v: set() for v in model.variables}
+        for v, ws in reads.items():
+            for w in ws:
+                if w in readers:
+                    readers[w].add(v)
+    else:
+        reads = dict(parent.recall("units", "reads"))
+        readers = dict(parent.recall("units", "readers"))
+        old, new = reads[name], {}
+        for layer in model.scenarios:
+            pieces = model.layers.get(layer, {}).get(name)
+            if pieces is not None:
+                _add_reads(model, new, pieces)
+        reads[name] = new
+        for w in old.keys() - new.keys():
+            if w in readers:
+                readers[w] = readers[w] - {name}
+        for w in new.keys() - old.keys():
+            if w in readers:
+                readers[w] = readers[w] | {name}
+    model.cache.keep("units", "reads", reads)
+    model.cache.keep("units", "readers", readers)
+    return reads
+
+
+def _add_reads(model: Model, mine: dict[str, None], pieces) -> None:
+    """What `pieces` read, from what the engine found each piece reads, added to `mine`."""
     memo = model.cache.uses
-    for layer in model.scenarios:
-        for var, pieces in model.layers.get(layer, {}).items():
-            if var not in free:
-                continue
-            mine = out[var]
-            for p in pieces:
-                uses = memo.get(p)
-                names = ([u.name for u in uses] if uses is not None else
-                         [getattr(n, "name", None) for n in A.walk(p.expr)
-                          if type(n) in _REFERENCES])
-                for name in names:
-                    if name in free:
-                        mine[name] = None
-    return out
+    for p in pieces:
+        uses = memo.get(p)
+        names = ([u.name for u in uses] if uses is not None else
+                 [getattr(n, "name", None) for n in A.walk(p.expr)
+                  if type(n) in _REFERENCES])
+        for n in names:
+            mine[n] = None
 
 
 _REFERENCES = (A.Name, A.Shifted, A.AtYear, A.YearRange)
@@ -401,7 +527,21 @@ HANDLERS = {
 
 def _warnings(model: Model) -> list[Diagnostic]:
     with paused_collector():
-        return _warnings_of(model, _units(model))
+        env = _units(model)
+        parent = model.cache.recall("units", "from")
+        raw = parent[0].recall("units", "raw") if parent is not None else None
+        changed = model.cache.recall("units", "changed")
+        if raw is None or changed is None:
+            raw = _raw_warnings(model, env, definitions(model))
+        else:  # the definitions that read a unit that changed, and the edited ones
+            readers = model.cache.recall("units", "readers")
+            again = set(changed).union(*(readers.get(v, ()) for v in changed))
+            defs = definitions(model)
+            raw = {**raw, **_raw_warnings(model, env, {v: defs[v] for v in defs if v in again})}
+            raw = {v: raw[v] for v in defs}  # in the order of the definitions
+        model.cache.keep("units", "raw", raw)
+        model.cache.keep("units", "from", None)  # the parent is no longer needed
+        return _diagnostics(model, raw)
 
 
 def override_warnings(model: Model, overrides, source: str = "--set") -> list[Diagnostic]:
@@ -420,8 +560,24 @@ def override_warnings(model: Model, overrides, source: str = "--set") -> list[Di
 
 
 def _warnings_of(model: Model, env, defined=None, source: str | None = None) -> list[Diagnostic]:
-    found: list[tuple[str, A.Span, str, str, str]] = []
-    for var, defs in (defined if defined is not None else definitions(model)).items():
+    raw = _raw_warnings(model, env, defined if defined is not None else definitions(model))
+    return _diagnostics(model, raw, source)
+
+
+def _diagnostics(model: Model, raw: dict[str, list], source: str | None = None
+                 ) -> list[Diagnostic]:
+    out = [Diagnostic(m, s, h, severity="warning", source=source or model.source, code="unit",
+                      subject=Subject(variable=v, scenario=None if layer == "base" else layer))
+           for found in raw.values() for m, s, h, v, layer in found]
+    return sorted(set(out), key=Diagnostic.sort_key)
+
+
+def _raw_warnings(model: Model, env, defined) -> dict[str, list]:
+    """Per variable, what its definitions get wrong: (message, span, hint, var, layer)."""
+    out: dict[str, list] = {}
+    for var, defs in defined.items():
+        found: list[tuple[str, A.Span, str, str, str]] = []
+        out[var] = found
         note = model.annotations.get(var)
         declared = of_annotation(note) if note is not None else None
         first: tuple[A.Definition, Unit] | None = None
@@ -441,10 +597,7 @@ def _warnings_of(model: Model, env, defined=None, source: str | None = None) -> 
                                     f"annotate it once ({var}: {first[1]} = ...) and make every "
                                     "definition agree"))
             found.extend((m, s, h, var, layer) for m, s, h in raw)
-    out = [Diagnostic(m, s, h, severity="warning", source=source or model.source, code="unit",
-                      subject=Subject(variable=v, scenario=None if layer == "base" else layer))
-           for m, s, h, v, layer in found]
-    return sorted(set(out), key=Diagnostic.sort_key)
+    return out
 
 
 def _against(w: Walker, d: A.Definition, var: str, declared: Unit, raw: list) -> None:

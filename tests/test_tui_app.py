@@ -258,6 +258,21 @@ def test_fuzzy_find_prefers_the_tightest_name():
     assert rank("", names) == names
 
 
+def test_find_ranks_as_the_fuzzy_matcher_does_scoring_every_name():
+    """`rank` scores only the names holding the query's letters in order: the same
+    list as scoring every name with the matcher (case, spaces, regex characters)."""
+    from textual.fuzzy import Matcher
+
+    names = ["optics_tam_gpu", "Optics_TAM", "capex", "a b", "x.y", "a*b", "İx", "ß",
+             "capex_growth", "cap_ex", "ex_cap", "ppp"]
+    for query in ["o", "OPT", "tam", "a b", "x.", ".", "*", "i", "ss", "cx", "pp", "p p",
+                  "zz", "cap", "ae"]:
+        matcher = Matcher(query)
+        scored = sorted(((matcher.match(n), len(n), k, n) for k, n in enumerate(names)),
+                        key=lambda s: (-s[0], s[1], s[2]))
+        assert rank(query, names) == [s[3] for s in scored if s[0] > 0], query
+
+
 @sync
 async def test_quit_asks_when_edits_are_unsaved(scn_file):
     original = scn_file.read_text()

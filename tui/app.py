@@ -168,11 +168,13 @@ class ScnApp(CellFlow, FileFlow, McFlow, App[int]):
             self.post_message(key)
 
     def compute(self, group: str, work: Callable[[Session], Any], then: Callable[[Any], Any],
-                *, exclusive: bool = True, done: Callable[[], Any] | None = None) -> None:
+                *, exclusive: bool = True, done: Callable[[], Any] | None = None,
+                first: Callable[[], Any] | None = None) -> None:
         """`work(session)` in a thread worker holding the session's lock, then `then(result)`
         on the UI thread, unless a newer job of the same group replaced it (`exclusive`);
         then `done()` whatever happened. A job that changes the session must not be
-        exclusive: its outcome must always be shown."""
+        exclusive: its outcome must always be shown. `first()` runs in the worker before
+        it takes the lock (a slow import: neither the UI nor other jobs wait for it)."""
         session = self.session
         if session is None:
             if done is not None:
@@ -182,6 +184,8 @@ class ScnApp(CellFlow, FileFlow, McFlow, App[int]):
         def job() -> None:
             try:
                 try:
+                    if first is not None:
+                        first()
                     with session.lock:
                         out = work(session)
                 except Exception as e:  # a bug of ours: say so, keep the edits and the file safe

@@ -126,7 +126,6 @@ class CellFlow:
         if dims_of(self.session.model, variable) and not members:
             return  # a group's header: none yet
         (name, year), scenario = self._cell, self.scenario
-        import engine.sensitivity  # noqa: F401  (brings sympy: imported before taking the lock)
 
         def work(s: Session):
             edited = [t.name for t in s.state.changes]  # explain the last edit first
@@ -141,7 +140,8 @@ class CellFlow:
             return s.state, sens, s.kinds().get(name, AMOUNT), \
                 units_view(s.state).label(variable)
         self.compute("sens", work, lambda out: self._show_sensitivities(*out, (name, year),
-                                                                         scenario))
+                                                                         scenario),
+                     first=_import_sensitivity)
 
     def _show_sensitivities(self, state, sens, kind, unit, cell, scenario) -> None:
         if self.session.state is not state or self._cell != cell or self.scenario != scenario:
@@ -172,3 +172,9 @@ class CellFlow:
     def scenario_names(self) -> list[str]:
         return list(self.session.model.scenarios) if self.session else []
 
+
+
+def _import_sensitivity() -> None:
+    """sympy, imported by the first sensitivities' worker (about 1.5 s): on the UI
+    thread it froze the screen, under the session's lock it held up every other job."""
+    import engine.sensitivity  # noqa: F401

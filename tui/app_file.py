@@ -24,6 +24,7 @@ from dsl.errors import ScnError, render
 from files.reading import UsageError, read_text
 from tui.session import (BROKEN, CHANGED, DELETED, NOTICED, RELOADED, SAME, DiskChanged,
                          Session, Sheet, file_stamp)
+from tui.session.disk import load_kept
 from tui.session.units import news, units_view
 from tui.widgets.dialogs import ChoiceScreen, PromptScreen
 from tui.widgets.load_errors import LoadErrorScreen
@@ -40,6 +41,8 @@ class FileFlow:
         self._load_stamp: object = None  # the stamp of the text that did not load
         self._disk_jobs = 0  # looks at the disk (or reloads) under way
         self._shown = False  # a first screen (grid or errors) is up
+        self._keep_parsed = None  # keeps the statements the load parsed (`load_kept`)
+        self.filled = False  # every scenario computed once, after the first load
 
     # ------------------------------------------------------------ loading
 
@@ -55,7 +58,8 @@ class FileFlow:
         try:
             if session is None:
                 text = read_text(self.path)
-                session = Session(self.path, text, stamp=stamp)
+                model, self._keep_parsed = load_kept(self.path, text)
+                session = Session(self.path, text, model, stamp=stamp)
             scenario = self.wanted_scenario if self.wanted_scenario in session.model.scenarios \
                 else "base"
             with session.lock:
@@ -83,14 +87,23 @@ class FileFlow:
             self.notify(f"unknown scenario '{self.wanted_scenario}': showing base",
                         severity="warning", markup=False)
         self.release("load")
-        self.run_worker(self._fill, thread=True, group="fill")
+        # after the grid's first paint, which the fill would slow down (one GIL)
+        self.call_after_refresh(self.run_worker, self._fill, thread=True, group="fill")
 
     def _fill(self) -> None:
-        """(worker) Every scenario in the background, one at a time: the chart overlays them."""
+        """(worker) Every scenario in the background, one at a time: the chart overlays them;
+        then the statements parsed kept for the next run (`load_kept`). First of all
+        sympy, which the sensitivities need (imported meanwhile, it slowed the keys down)."""
+        import engine.sensitivity  # noqa: F401
+
         session = self.session
         for name in list(session.model.scenarios):
             with session.lock:
                 session.result(name)
+        keep, self._keep_parsed = self._keep_parsed, None
+        if keep is not None:
+            keep()
+        self.filled = True  # for tests and benchmarks
 
     def _unreadable(self, message: str, stamp) -> None:
         if not self._shown:  # gone before the first screen: as the command would say

@@ -37,10 +37,13 @@ def _checked_scenario(text: str, stamp, args):
     usage error); None when it does not load (the app shows why)."""
     from dsl.errors import ScnError
     from tui.session import Session
+    from tui.session.disk import load_kept
 
     try:
-        session = Session(args.file, text, stamp=stamp)
+        model, keep = load_kept(args.file, text)
     except ScnError:
         return None
+    keep()
+    session = Session(args.file, text, model, stamp=stamp)
     common.scenario_name(session.model, args.scenario)
     return session

@@ -14,11 +14,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 from display.kinds import PERCENT, Style, kinds
+from display.styles import style_of
 from dsl import ast as A
 from dsl.edit import one_line, split_comment
 from dsl.errors import Diagnostic, ScnError, render
 from dsl.text import split_lines
-from engine import edit
+from engine import edit, unit_check
 from engine.address import Cell
 from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
 from engine.check import bitset
@@ -30,7 +31,7 @@ from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, chang
                                  combo_index, covers_text)
 from tui.session.rollup import rolled_sheet
 from tui.session.units import units_view
-from tui.session.sheet import Sheet, dims_of, has_dims, row_key, rows, same
+from tui.session.sheet import Sheet, dims_of, has_dims, moved, row_key, rows
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read, write)
 from tui.session.edits import (ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target,
@@ -130,8 +131,17 @@ class Session:
                                              lambda v: kinds.get(v) != PERCENT)
             else:
                 n = len(model.axis)
-                state.views[key] = result.raw.head(n).select(model.variables).to_dict(
-                    as_series=False)
+                before = state.parent.views.get(key) if state.parent is not None else None
+                if before is not None and result.redone is not None \
+                        and state.parent.model.variables == model.variables:
+                    # recomputed from the parent's result: only its redone columns are new
+                    redone = [v for v in model.variables if v in result.redone]
+                    table = dict(before)
+                    if redone:
+                        table.update(result.raw.head(n).select(redone).to_dict(as_series=False))
+                else:
+                    table = result.raw.head(n).select(model.variables).to_dict(as_series=False)
+                state.views[key] = table
         return state.views[key]
 
     def inputs(self, scenario: str, state: State | None = None) -> dict[str, int]:
@@ -160,7 +170,18 @@ class Session:
         the same state anyway (engine.unit_check caches it per model)."""
         state = state or self.state
         if "kinds" not in state.views:
-            state.views["kinds"] = kinds(state.model)
+            parent = state.parent
+            if parent is not None and "kinds" in parent.views \
+                    and parent.model.variables == state.model.variables:
+                # an edit: the styles of the units it changed (unit_check keeps the others)
+                before, now = unit_check.units(parent.model), unit_check.units(state.model)
+                found = dict(parent.views["kinds"])
+                for v, u in now.items():
+                    if u is not before[v]:
+                        found[v] = style_of(u)
+                state.views["kinds"] = found
+            else:
+                state.views["kinds"] = kinds(state.model)
         return state.views["kinds"]
 
     def warned(self, scenario: str, state: State | None = None) -> frozenset[str]:
@@ -188,6 +209,7 @@ class Session:
         reach |= self.checked(scenario, self.root)[1].downstream(names)
         root = self.root.model
         out = RowChanges(state.model) if has_dims(state.model) else {}
+        flat = []
         for v in state.model.variables:
             if v in reach:
                 if dims_of(state.model, v) and dims_of(root, v):
@@ -195,9 +217,8 @@ class Session:
                     continue
                 if dims_of(root, v) or dims_of(state.model, v):
                     continue  # gained or lost its dims: no row to compare with
-                moved = {i: a for i, (a, b) in enumerate(zip(then[v], now[v])) if not same(a, b)}
-                if moved:
-                    (out.flat if isinstance(out, RowChanges) else out)[v] = moved
+                flat.append(v)
+        (out.flat if isinstance(out, RowChanges) else out).update(moved(then, now, flat, names))
         return out
 
     def sheet(self, scenario: str, compare: bool = False, state: State | None = None,

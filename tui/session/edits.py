@@ -23,14 +23,13 @@ from typing import Mapping
 
 from dsl import ast as A
 from dsl.edit import (Change, apply_changes, block_last_line, cell_head, cell_line,
-                      comment_change,
-                      indentation, insertion_after, line_comment, one_line, span_text,
-                      split_comment)
+                      comment_change, indentation, insertion_after, line_comment,
+                      line_starts, offset, one_line, split_comment)
 from dsl.errors import Diagnostic, ScnError
 from dsl.format import years_text
 from dsl.parser import parse_statement
 from dsl.periods import label_of
-from dsl.text import split_lines_keepends
+from dsl.text import split_lines, split_lines_keepends
 from engine.model import Model, Piece
 from engine.resolve import BASE
 
@@ -93,12 +92,25 @@ class FileEdits:
 
     def __init__(self, path: str, text: str, model: Model):
         self.path, self.text, self.model = path, text, model
+        self._split: tuple[list[int], list[str], list[str]] | None = None
         self.disk: dict[tuple, tuple[A.Definition, str]] = {}
         for layer, by_name in model.layers.items():
             for pieces in by_name.values():
                 for p in pieces:
                     d = p.definition
                     self.disk[(RHS, layer, d.span.line, d.span.col)] = (d, layer)
+
+    def _lines(self) -> tuple[list[int], list[str], list[str]]:
+        """The loaded text's line starts, lines with their ends and lines without, found
+        once: a large file's text is never split again for each edit or each cell."""
+        if self._split is None:
+            self._split = (line_starts(self.text), split_lines_keepends(self.text),
+                           split_lines(self.text))
+        return self._split
+
+    def _line(self, line: int) -> str:
+        """Line `line` of the loaded text, as the only line of a text (for `dsl.edit`)."""
+        return self._lines()[2][line - 1] + "\n"
 
     def target_of(self, piece: Piece, key: tuple, changes: Mapping[Target, str]) -> Target:
         """The edit of the definition (or year-map entry) a piece comes from."""
@@ -139,7 +151,9 @@ class FileEdits:
         """The edited part as the file has it (one line), "" for a new line."""
         if target.kind == NEW:
             return ""
-        return one_line(span_text(self.text, self._edited_expr(target).span))
+        s, starts = self._edited_expr(target).span, self._lines()[0]
+        return one_line(self.text[offset(starts, s.line, s.col):offset(starts, s.end_line,
+                                                                          s.end_col)])
 
     def _edited_expr(self, t: Target) -> A.Expr:
         disk, _ = self.disk[t.key]
@@ -173,7 +187,7 @@ class FileEdits:
             return self.new_line(t, changes[t]), t.line + 1
         disk, _ = self.disk[key]
         first, last = disk.span.line, disk.span.end_line
-        snippet = "".join(split_lines_keepends(self.text)[first - 1:last]).rstrip("\r\n")
+        snippet = "".join(self._lines()[1][first - 1:last]).rstrip("\r\n")
         edits, comments = [], {}
         for t in mine:
             s = self._edited_expr(t).span
@@ -228,7 +242,7 @@ class FileEdits:
         """The line a NEW edit inserts, indented like the definitions of its block."""
         indent = ""
         if t.layer != BASE:
-            indent = indentation(self.text, t.line)
+            indent = indentation(self._line(t.line), 1)
             if t.line == self.model.scenarios[t.layer].span.line:
                 indent += "  "  # an empty block: one level in from its header
         return cell_line(t.name, t.members, self.label(t), text, indent)
@@ -259,7 +273,7 @@ class FileEdits:
         """The end-of-line comment the file has where the edited text ends (None: none)."""
         if t.kind == NEW:
             return None
-        return line_comment(self.text, self._edited_expr(t).span.end_line)
+        return line_comment(self._line(self._edited_expr(t).span.end_line), 1)
 
     def comment(self, t: Target, changes: Mapping[Target, str]) -> str | None:
         """The comment of the edited line as it stands with the edits: the one typed last

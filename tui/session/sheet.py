@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 from display.kinds import AMOUNT, PERCENT
 from engine.axis import YEARS, TimeAxis
 from engine.model import Model
@@ -170,3 +172,33 @@ def same(a: float | None, b: float | None) -> bool:
     if not (math.isfinite(a) and math.isfinite(b)):
         return False
     return abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def moved(then: Mapping[str, Sequence], now: Mapping[str, Sequence], names: list[str],
+          edited: set[str]) -> dict[str, dict[int, float | None]]:
+    """The cells of `names` whose values differ (`same`): {variable: {index: then's value}}.
+
+    Compared as arrays, an empty cell (None) read as NaN: only a variable an
+    edit defines (`edited`) can have its empty cells elsewhere than before (it
+    is compared cell by cell); any other keeps its definitions' cells, so
+    NaN against NaN is None against None or NaN against NaN, both the same.
+    """
+    exact = [v for v in names if v in edited]
+    rows = [v for v in names if v not in edited]
+    out: dict[str, dict[int, float | None]] = {}
+    if rows:
+        a = np.array([then[v] for v in rows], dtype=float)
+        b = np.array([now[v] for v in rows], dtype=float)
+        with np.errstate(invalid="ignore", over="ignore"):
+            close = (a == b) | (np.isnan(a) & np.isnan(b)) | (
+                np.isfinite(a) & np.isfinite(b)
+                & (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b))))
+        for r in np.flatnonzero(~close.all(axis=1)).tolist():
+            row = then[rows[r]]
+            out[rows[r]] = {i: row[i] for i in np.flatnonzero(~close[r]).tolist()}
+    for v in exact:
+        found = {i: a for i, (a, b) in enumerate(zip(then[v], now[v])) if not same(a, b)}
+        if found:
+            out[v] = found
+    order = {v: k for k, v in enumerate(names)}
+    return dict(sorted(out.items(), key=lambda item: order[item[0]]))

@@ -11,6 +11,8 @@ dims (a model of 1,000 members per variable ranks 1,000 names, never all
 
 from __future__ import annotations
 
+import re
+import time
 from functools import partial
 from typing import Callable, Sequence
 
@@ -52,7 +54,12 @@ def rank(query: str, names: Sequence[str]) -> list[str]:
     if not query.strip():
         return list(names)
     matcher = Matcher(query)
-    scored = [(matcher.match(n), len(n), k, n) for k, n in enumerate(names)]
+    # The matcher scores a name above 0 exactly when the query's letters appear in it in
+    # order (case aside): that is looked for first, in C, and only those names are
+    # scored (scoring all 10,000 names of a large model took 0.1-0.2 s a key).
+    inside = re.compile(".*?".join(map(re.escape, query.lower())), re.DOTALL).search
+    scored = [(matcher.match(n), len(n), k, n) for k, n in enumerate(names)
+              if inside(n.lower())]
     return [s[3] for s in sorted(scored, key=lambda s: (-s[0], s[1], s[2])) if s[0] > 0]
 
 
@@ -69,6 +76,7 @@ class FindScreen(ModalScreen[str | None]):
                  members: Callable[[str], Sequence[str]] | None = None) -> None:
         """`members(name)`: the member rows of a variable with dims ([] without)."""
         super().__init__()
+        self.filled_at = 0.0  # perf_counter() when the matches were last listed (benchmarks)
         self.names = list(names)
         self.blink = blink
         self.members = members
@@ -98,6 +106,7 @@ class FindScreen(ModalScreen[str | None]):
                          for n in matches])
         if matches:
             box.highlighted = 0
+        self.filled_at = time.perf_counter()
 
     def action_cursor(self, step: int) -> None:
         box = self.query_one(OptionList)

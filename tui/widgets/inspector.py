@@ -19,6 +19,7 @@ position, message and hint (the grid marks the row `≠`).
 
 from __future__ import annotations
 
+import time
 from typing import Mapping, Sequence
 
 from rich.text import Text
@@ -65,6 +66,7 @@ class Inspector(VerticalScroll, can_focus=False):
 
     _units: Units = NO_UNITS
     _unit: str = ""  # the cell's unit label, for its sensitivities
+    shown_at = 0.0  # perf_counter() when a cell was last shown (benchmarks)
 
     def show(self, info: CellInfo, kinds: Mapping[str, str],
              values: Mapping[str, Sequence[float | None]], axis: TimeAxis,
@@ -96,6 +98,7 @@ class Inspector(VerticalScroll, can_focus=False):
                        for link in links] or [Option(Text("none", "dim"), disabled=True)]
             self.query_one(box, OptionList).set_options(options)
         self.query_one("#cell-sens", Static).update(Text("sensitivities: computing…", "dim"))
+        self.shown_at = time.perf_counter()
 
     def _links(self, shown: bool) -> None:
         """The lists of cells read and reading (none for a year rolled up)."""
