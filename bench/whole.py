@@ -99,16 +99,34 @@ def timed(argv: list[str], env: dict, reps: int, before=None) -> Timing:
     return t
 
 
+def build_reference(tmp: Path, model: Path, n_vars: int) -> Path:
+    """The generated reference program of a model, in `tmp` (not timed)."""
+    program = tmp / f"reference_{n_vars}.py"
+    # generated and compiled in processes of their own (see main)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "reference_gen.py"), str(model),
+                    "-o", str(program)], check=True)
+    subprocess.run([sys.executable, "-m", "py_compile", str(program)], check=True)  # __pycache__
+    return program
+
+
+def reference_seconds(model: Path, n_vars: int, reps: int) -> float:
+    """The best wall time of the reference's whole process as a script (what the ratios
+    of issue 15 divide by), for another benchmark to set its targets in the same run."""
+    tmp = Path(tempfile.mkdtemp(prefix="scn-ref-"))
+    try:
+        program = build_reference(tmp, model, n_vars)
+        return timed([sys.executable, str(program), "-o", str(tmp / "reference.csv")],
+                     dict(os.environ), reps).best
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def time_reference(tmp: Path, model: Path, n_vars: int, scn_csv: Path, env: dict, reps: int
                    ) -> tuple[Timing, Timing, str]:
     """The generated reference as a script (compiled on every run) and imported
     with its bytecode cached; and whether its CSV is the one scn wrote last."""
     name = f"reference_{n_vars}"
-    program = tmp / f"{name}.py"
-    # generated and compiled in processes of their own (see main)
-    subprocess.run([sys.executable, str(ROOT / "bench" / "reference_gen.py"), str(model),
-                    "-o", str(program)], check=True)
-    subprocess.run([sys.executable, "-m", "py_compile", str(program)], check=True)  # __pycache__
+    program = build_reference(tmp, model, n_vars)
     ref_csv = tmp / "reference.csv"
     script = timed([sys.executable, str(program), "-o", str(ref_csv)], env, reps)
     cached = timed([sys.executable, "-c", LAUNCHER, str(tmp), name, "-o", str(ref_csv)],
