@@ -483,3 +483,31 @@ async def test_at_80x24_the_inspector_scrolls_from_the_keyboard(scn_file):
         await pilot.press("ctrl+up", "ctrl+up", "ctrl+up")
         await pilot.pause(0.1)
         assert inspector.scroll_y == 0
+
+
+# ------------------------------------------------------------------ 7. collector pauses
+
+
+@sync
+async def test_a_large_model_is_left_out_of_the_collectors_passes(scn_file, monkeypatch):
+    """Once a large model is loaded and every scenario computed (and again after a
+    reload), the UI freezes what is alive (engine.collector.settle), so that a full
+    pass of Python's collector no longer walks the model at an arrow key; a small
+    model is left alone. gc.freeze is recorded here, not called (it would freeze the
+    test process)."""
+    import engine.collector as collector
+
+    frozen = []
+    monkeypatch.setattr(collector.gc, "freeze", lambda: frozen.append(1))
+    async with opened(scn_file) as (app, pilot):
+        await until(pilot, lambda: app.filled)
+        assert frozen == []  # fewer variables than collector.SETTLE_FROM
+    monkeypatch.setattr(collector, "SETTLE_FROM", 1)
+    async with opened(scn_file) as (app, pilot):
+        await until(pilot, lambda: app.filled)
+        assert frozen == [1]
+        scn_file.write_text(scn_file.read_text().replace("accel_share = 60%",
+                                                         "accel_share = 70%"))
+        touch(scn_file, 1)
+        await until(pilot, lambda: "70.0%" in row_text(app, "accel_share"))
+        assert frozen == [1, 1]

@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from dsl.errors import ScnError, render
+from engine.collector import settle
 from files.reading import UsageError, read_text
 from tui.session import (BROKEN, CHANGED, DELETED, NOTICED, RELOADED, SAME, DiskChanged,
                          Session, Sheet, file_stamp)
@@ -103,6 +104,7 @@ class FileFlow:
         keep, self._keep_parsed = self._keep_parsed, None
         if keep is not None:
             keep()
+        settle(session.model)  # the model and its results, out of the collector's passes
         self.filled = True  # for tests and benchmarks
 
     def _unreadable(self, message: str, stamp) -> None:
@@ -162,6 +164,7 @@ class FileFlow:
         disk = self.session.disk
         if what == RELOADED:
             await self._show_model(*view)
+            settle(self.session.model)  # the new model, out of the collector's passes
             self.notify(f"reloaded {printable(self.path)}", markup=False)
             if unit_news:
                 self._status(unit_news=unit_news)
