@@ -118,6 +118,7 @@ def test_generic_tables_memo_per_piece_and_once_per_key():
 # Module-level containers that may grow with what a process reads, each with its bound.
 BOUNDED = {("engine.polars_expr", "_LITERALS"),  # cleared at 100,000 literals
            ("dsl.document", "_CACHE"),  # an LRU of 200,000 statements
+           ("engine.cover", "_FILLED"),  # one row per (winner, length), cleared past 64
            ("engine.cover", "_ZEROS")}  # one grid per shape, cleared past 64 shapes
 
 
