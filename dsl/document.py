@@ -79,7 +79,7 @@ class StatementCache:
         text and the first line each tree was made for."""
         out = {}
         with self._lock:
-            for raw in split_statements(text):
+            for raw in _split(text):
                 at = self._items.get(raw.text)
                 if at is not None:
                     line = raw.line if raw.line in at else next(iter(at))
@@ -106,6 +106,21 @@ class StatementCache:
     def __contains__(self, key: tuple[str, int]) -> bool:
         """Whether the statement (text, first line) is kept (moved or not)."""
         return key[0] in self._items
+
+
+_LAST_SPLIT: tuple[str, list[RawStatement]] | None = None
+
+
+def _split(text: str) -> list[RawStatement]:
+    """The file's statements, split once for both parsing it and keeping its
+    statements (`StatementCache.of_text`, right after): the last file's kept."""
+    global _LAST_SPLIT
+    last = _LAST_SPLIT
+    if last is not None and (last[0] is text or last[0] == text):
+        return last[1]
+    raws = split_statements(text)
+    _LAST_SPLIT = (text, raws)
+    return raws
 
 
 _LINES_PER_TEXT = 64  # lines one text is kept at (`}` closes every scenario block)
@@ -139,7 +154,7 @@ def parse_document(text: str, source: str = "<text>", collect: bool = False
                                 if h.place == "code"]
     statements: list[tuple[RawStatement, A.Statement]] = []
     years_failed = False  # a malformed years line is its own error, not a missing one
-    for raw in split_statements(text):
+    for raw in _split(text):
         try:
             statements.append((raw, _CACHE.statement(raw.text, raw.line)))
         except ScnError as e:
