@@ -25,9 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
-import numpy as np
-
+from engine.lazy import lazy
 from files.reading import UsageError
+
+np = lazy("numpy")  # for the value tables: `scn check` reads only the row counts
 
 
 class Row(NamedTuple):

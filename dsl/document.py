@@ -23,14 +23,16 @@ from dsl.text import hidden_characters
 
 
 class StatementCache:
-    """Parsed statements by (text, first line), the least recently used evicted first.
+    """Parsed statements by their text, the least recently used evicted first.
 
     Re-reading a file after an edit (the UI, live reload, `scn diff` of two
-    versions) re-parses only the changed statements, and the unchanged ones
-    keep their AST objects, so comparing old and new definitions is mostly an
-    identity check (`engine.cover.Cover.__eq__`). Identity is only a shortcut:
-    every comparison falls back on equality, so an evicted statement parsed
-    again (a new object, equal to the old) changes no result.
+    versions) re-parses only the changed statements: one that only moved (a
+    line inserted above it) is the tree kept for its text with its spans
+    moved (`dsl.ast.shifted`), and one that stayed keeps its AST objects, so
+    comparing old and new definitions is mostly an identity check
+    (`engine.cover.Cover.__eq__`). Identity is only a shortcut: every
+    comparison falls back on equality, so an evicted statement parsed again
+    (a new object, equal to the old) changes no result.
 
     Bounded by entries: `limit` statements, about the text of 20 files of
     10,000 lines. A least-recently-used order keeps the statements of the
@@ -41,21 +43,24 @@ class StatementCache:
 
     def __init__(self, limit: int):
         self.limit = limit
-        self._items: OrderedDict[tuple[str, int], A.Statement] = OrderedDict()
+        # text -> {a first line: the tree made for it} (a text may stand at several lines)
+        self._items: OrderedDict[str, dict[int, A.Statement]] = OrderedDict()
         self._lock = threading.Lock()
-        self.parsed = 0  # statements parsed and added (not seeded): a persistent copy is stale
+        self.parsed = 0  # statements parsed or moved (not seeded): a persistent copy is stale
 
     def statement(self, text: str, line: int) -> A.Statement:
         """The statement `text` whose first line is `line`; raises ScnError (not cached)."""
-        key = (text, line)
         with self._lock:
-            node = self._items.get(key)
-            if node is not None:
-                self._items.move_to_end(key)
-                return node
-        node = parse_statement(text, line)
+            at = self._items.get(text)
+            if at is not None:
+                self._items.move_to_end(text)
+                node = at.get(line)
+                if node is not None:
+                    return node
+                was, node = next(iter(at.items()))
+        node = parse_statement(text, line) if at is None else A.shifted(node, line - was)
         with self._lock:
-            self._items[key] = node
+            self._keep(text, line, node)
             self.parsed += 1
             self._evict()
         return node
@@ -64,15 +69,28 @@ class StatementCache:
         """Statements parsed before (by another process: `files.parse_cache`), as if
         parsed here; what is already cached stays."""
         with self._lock:
-            for key, node in entries.items():
-                self._items.setdefault(key, node)
+            for (text, line), node in entries.items():
+                if line not in self._items.get(text, ()):
+                    self._keep(text, line, node)
             self._evict()
 
     def of_text(self, text: str) -> dict[tuple[str, int], A.Statement]:
-        """The cached statements of file `text` (what a persistent copy keeps)."""
-        keys = [(raw.text, raw.line) for raw in split_statements(text)]
+        """The cached statements of file `text` (what a persistent copy keeps), by
+        text and the first line each tree was made for."""
+        out = {}
         with self._lock:
-            return {k: self._items[k] for k in keys if k in self._items}
+            for raw in _split(text):
+                at = self._items.get(raw.text)
+                if at is not None:
+                    line = raw.line if raw.line in at else next(iter(at))
+                    out[(raw.text, line)] = at[line]
+        return out
+
+    def _keep(self, text: str, line: int, node: A.Statement) -> None:
+        at = self._items.setdefault(text, {})
+        if len(at) >= _LINES_PER_TEXT:
+            at.clear()
+        at[line] = node
 
     def _evict(self) -> None:
         while len(self._items) > self.limit:
@@ -86,9 +104,26 @@ class StatementCache:
         return len(self._items)
 
     def __contains__(self, key: tuple[str, int]) -> bool:
-        return key in self._items
+        """Whether the statement (text, first line) is kept (moved or not)."""
+        return key[0] in self._items
 
 
+_LAST_SPLIT: tuple[str, list[RawStatement]] | None = None
+
+
+def _split(text: str) -> list[RawStatement]:
+    """The file's statements, split once for both parsing it and keeping its
+    statements (`StatementCache.of_text`, right after): the last file's kept."""
+    global _LAST_SPLIT
+    last = _LAST_SPLIT
+    if last is not None and (last[0] is text or last[0] == text):
+        return last[1]
+    raws = split_statements(text)
+    _LAST_SPLIT = (text, raws)
+    return raws
+
+
+_LINES_PER_TEXT = 64  # lines one text is kept at (`}` closes every scenario block)
 _CACHE = StatementCache(200_000)
 
 
@@ -119,7 +154,7 @@ def parse_document(text: str, source: str = "<text>", collect: bool = False
                                 if h.place == "code"]
     statements: list[tuple[RawStatement, A.Statement]] = []
     years_failed = False  # a malformed years line is its own error, not a missing one
-    for raw in split_statements(text):
+    for raw in _split(text):
         try:
             statements.append((raw, _CACHE.statement(raw.text, raw.line)))
         except ScnError as e:

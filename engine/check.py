@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import NamedTuple
 
-import numpy as np
-
 from dsl.errors import Diagnostic, Subject
 from engine import member_checks
 from engine.graph import Cycle, Graph, build
 from engine.model import OVERRIDES, Covers, Model, Piece
-from engine.uses import AT, CAGR, CUMSUM, RANGE, SAME, SHIFT, TTM, YOY, YTD, Use
+from engine.uses import AT, CAGR, CUMSUM, GROWTH, RANGE, SAME, SHIFT, TTM, YOY, YTD, Use
 
 
 class Checked(NamedTuple):
@@ -28,14 +26,17 @@ class Checked(NamedTuple):
 
 
 def masks(cover: Covers) -> dict[str, int]:
-    """Per variable, a bit per year index that has a value."""
-    return {v: (1 << c.n_periods) - 1 if c.uniform is not None else bitset(c.defined[0])
+    """Per variable, a bit per year index that has a value: the periods as a
+    bitset, whose shifts are what a lag does to the periods a definition reads."""
+    return {v: (1 << c.n_periods) - 1 if c.uniform is not None else c.defined_bits(0)
             for v, c in cover.items()}
 
 
-def bitset(row: np.ndarray) -> int:
-    """An int with bit i set where row[i] (bool) is: the periods as a bitset,
-    whose shifts are what a lag does to the periods a definition reads."""
+def bitset(row) -> int:
+    """An int with bit i set where row[i] (a numpy bool array) is: the periods
+    as a bitset, for the terminal UI's masks over evaluated values."""
+    import numpy as np
+
     return int.from_bytes(np.packbits(row, bitorder="little").tobytes(), "little")
 
 
@@ -53,12 +54,12 @@ def check_cover(model: Model, cover: Covers, uses_of, defined: dict[str, int],
             uses = uses_of(piece)
             if not uses:
                 continue
-            mask = (1 << c.n_periods) - 1 if full else bitset(c.mask(k)[0])
+            mask = (1 << c.n_periods) - 1 if full else c.bits(k)
             cells = None
             for use in uses:
                 if dims_of and (dims_of[v] or dims_of[use.name] or use.members):
                     if cells is None:
-                        cells = c.mask(k)
+                        cells = c.wins(k)
                     found = member_checks.check_use(model, piece, cells, use, cover)
                 else:
                     found = _check_use(model, piece, mask, use, defined, n)
@@ -94,28 +95,17 @@ def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> l
                 f"{label(n - 1)} (in the definition on line {line})", use.span,
                 f"define the last {word}s explicitly: {piece.name}[{label(last)}..] = ...",
                 code="reach-outside", subject=Subject(variable=use.name))]
-        need = mask >> -k if k < 0 else mask << k
-    elif kind == SAME:
-        need = mask
-    elif kind == AT:
-        need = 1 << use.a
-    elif kind in (RANGE, CAGR):
-        need = (1 << use.a) | (1 << use.b) if kind == CAGR else ((1 << (use.b + 1)) - (1 << use.a))
-    elif kind == CUMSUM:
-        need = (1 << mask.bit_length()) - 1
     elif kind in (YOY, YTD, TTM):
         early = window_reach(model, piece, mask, use)
         if early:
             return early
-        need = window_need(mask, use)
-    else:  # GROWTH
-        if mask & 1:
-            return [Diagnostic(
-                f"growth({use.name}) has no previous {word} in {label(0)}, the first model "
-                f"{word} (in the definition on line {line})", use.span,
-                f"start the definition later: {piece.name}[{label(1)}..] = ...",
-                code="reach-outside", subject=Subject(variable=use.name, period=0))]
-        need = mask | (mask >> 1)
+    elif kind == GROWTH and mask & 1:
+        return [Diagnostic(
+            f"growth({use.name}) has no previous {word} in {label(0)}, the first model "
+            f"{word} (in the definition on line {line})", use.span,
+            f"start the definition later: {piece.name}[{label(1)}..] = ...",
+            code="reach-outside", subject=Subject(variable=use.name, period=0))]
+    need = reads(mask, use)
     missing = need & ~have
     if not missing:
         return []
@@ -124,6 +114,30 @@ def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> l
     return [Diagnostic(f"{use.name} has no value for {year}, used by line {line}", use.span,
                        f"give {use.name} a value in {year}, e.g. {use.name}[{year}] = ...",
                        code="no-value", subject=Subject(variable=use.name, period=i))]
+
+
+def reads(mask: int, use: Use) -> int:
+    """The periods of `use.name` that the periods `mask` of a definition read
+    through `use` (bitsets; a lag can reach outside the model's periods)."""
+    if not mask:
+        return 0
+    kind = use.kind
+    if kind == SHIFT:
+        k = use.a
+        return mask >> -k if k < 0 else mask << k
+    if kind == SAME:
+        return mask
+    if kind == AT:
+        return 1 << use.a
+    if kind == CAGR:
+        return (1 << use.a) | (1 << use.b)
+    if kind == RANGE:
+        return (1 << (use.b + 1)) - (1 << use.a)
+    if kind == CUMSUM:  # every period up to the last one read
+        return (1 << mask.bit_length()) - 1
+    if kind in (YOY, YTD, TTM):
+        return window_need(mask, use)
+    return mask | (mask >> 1)  # growth: this period and the one before
 
 
 def window_reach(model: Model, piece: Piece, mask: int, use: Use) -> list[Diagnostic]:
@@ -164,7 +178,7 @@ def window_need(mask: int, use: Use) -> int:
     while rest:
         low = rest & -rest
         i = low.bit_length() - 1
-        lo = min(use.cells(i))
+        lo = max(min(use.cells(i)), 0)
         need |= (low << 1) - (1 << lo)
         rest ^= low
     return need
@@ -176,8 +190,7 @@ def cycle_diagnostics(model: Model, graph: Graph, cover) -> list[Diagnostic]:
 
 def _some_piece(c, i: int) -> Piece:
     """A piece winning period i (of the first member that has one)."""
-    k = c.grid[:, i]
-    return c.pieces[int(k[np.argmax(k >= 0)])]
+    return next(p for p in (c.at(combo, i) for combo in range(c.n_combos)) if p is not None)
 
 
 def _cycle(model: Model, cycle: Cycle, cover) -> Diagnostic:

@@ -21,12 +21,13 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-import numpy as np
-
 from dsl import ast as A
 from dsl.errors import Diagnostic, Subject
 from engine.axis import TimeAxis
 from engine.functions import FUNCTIONS, Context
+from engine.lazy import lazy
+
+np = lazy("numpy")  # checking a file evaluates no parameter that is not a plain number
 
 Draw = A.Call | A.Between  # a distribution in an expression
 
@@ -112,12 +113,15 @@ def breaks_order(name: str, values: Sequence[np.ndarray]) -> np.ndarray:
 def check_literal(node: Draw, axis: TimeAxis) -> Diagnostic | None:
     """An error when every parameter is a literal and together they describe no distribution."""
     from dsl.format import expr_text
-    from engine.cells import compile_cell
 
     params = parameters(node)
-    ctx = Context(axis)
-    with np.errstate(all="ignore"):
-        values = [float(compile_cell(p, ctx)({}, 0)) for p in params]
+    values = [_plain(p) for p in params]
+    if None in values:  # an operator or a function: evaluated as a run would (numpy)
+        from engine.cells import compile_cell
+
+        ctx = Context(axis)
+        with np.errstate(all="ignore"):
+            values = [float(compile_cell(p, ctx)({}, 0)) for p in params]
     texts = [expr_text(p) for p in params]
     shown = [t if isinstance(_bare(p), A.Number) else f"{t} = {_number(v)}"
              for p, t, v in zip(params, texts, values)]
@@ -127,6 +131,18 @@ def check_literal(node: Draw, axis: TimeAxis) -> Diagnostic | None:
     span = node.span if found.argument is None else params[found.argument].span
     return Diagnostic(found.message, span, _hint(kind(node), values, texts),
                       code="distribution-params")
+
+
+def _plain(expr: A.Expr) -> float | None:
+    """The value of a number as written (`-1`, `(5%)`), or None for anything else."""
+    bare = _bare(expr)
+    if not isinstance(bare, A.Number):
+        return None
+    minus = 0
+    while expr is not bare:
+        minus ^= isinstance(expr, A.Unary)
+        expr = expr.expr if isinstance(expr, A.Paren) else expr.operand
+    return -float(bare.value) if minus else float(bare.value)
 
 
 def _bare(expr: A.Expr) -> A.Expr:

@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Callable, Mapping
 
-import numpy as np
 
 from dsl import ast as A
 from engine import time_functions as tf
@@ -51,6 +50,7 @@ from engine.frame import every_row, exact_div, nan_guard, no_negative_zero, pola
 from engine.lazy import lazy
 
 pl = lazy("polars")  # imported when a polars builder first runs: `scn check` builds none
+np = lazy("numpy")  # the same for numpy: checking evaluates nothing
 
 Build = Callable[[Any, tuple[A.Expr, ...]], Any]  # (back-end, argument nodes) -> value
 
@@ -238,10 +238,11 @@ def round_half_away(x: float, n: float) -> float:
         return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
 
 
-def _unary(f):
+def _unary(name: str):
+    """numpy's function `name` on one array (looked up when it first runs)."""
     def run(x):
         with np.errstate(all="ignore"):
-            return f(np.asarray(x, dtype=float))
+            return getattr(np, name)(np.asarray(x, dtype=float))
     return run
 
 
@@ -373,17 +374,17 @@ FUNCTIONS: dict[str, Function] = {f.name: f for f in [
     _extreme("max", np_max, pl_greatest, "greatest", "Max", lambda xs: pl.max_horizontal(xs)),
     _total("sum", tf.polars_sum, tf.cells_sum, tf.sympy_sum),
     _total("mean", tf.polars_mean, tf.cells_mean, tf.sympy_mean),
-    _element("abs", 1, 1, "abs(x)", _unary(np.abs), _method("abs"), keep, kept="absolute",
+    _element("abs", 1, 1, "abs(x)", _unary("abs"), _method("abs"), keep, kept="absolute",
              from_sympy=_method("abs"), sympy_names=("Abs",)),
     _flat("round", "round(x) or round(x, n)", np_round, pl_round, 1, 2),
-    _flat("floor", "floor(x)", _unary(np.floor), _method("floor")),
-    _flat("ceil", "ceil(x)", _unary(np.ceil), _method("ceil")),
-    _element("exp", 1, 1, "exp(x)", _unary(np.exp), _method("exp"), each(lambda x: _sp().exp(x)),
+    _flat("floor", "floor(x)", _unary("floor"), _method("floor")),
+    _flat("ceil", "ceil(x)", _unary("ceil"), _method("ceil")),
+    _element("exp", 1, 1, "exp(x)", _unary("exp"), _method("exp"), each(lambda x: _sp().exp(x)),
              from_sympy=_method("exp"), sympy_names=("exp",)),
-    _element("ln", 1, 1, "ln(x)", _unary(np.log), _method("log"), each(lambda x: _sp().log(x)),
+    _element("ln", 1, 1, "ln(x)", _unary("log"), _method("log"), each(lambda x: _sp().log(x)),
              from_sympy=_method("log"), sympy_names=("log",)),
-    _element("log10", 1, 1, "log10(x)", _unary(np.log10), _method("log10"), each(_sym_log10)),
-    _element("sqrt", 1, 1, "sqrt(x)", _unary(np.sqrt), _method("sqrt"),
+    _element("log10", 1, 1, "log10(x)", _unary("log10"), _method("log10"), each(_sym_log10)),
+    _element("sqrt", 1, 1, "sqrt(x)", _unary("sqrt"), _method("sqrt"),
              each(lambda x: _sp().sqrt(x))),
     _element("clamp", 3, 3, "clamp(x, lo, hi)", np_clamp, _pl_clamp, _sym_clamp),
     _element("if", 3, 3, "if(condition, then, else)", np_if, _pl_if, _sym_if),

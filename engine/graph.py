@@ -15,8 +15,6 @@ dependency order decide how each variable is computed:
 from __future__ import annotations
 
 import heapq
-
-import numpy as np
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -241,9 +239,10 @@ def _per_period(c) -> list[tuple[Piece, ...]]:
     """The pieces winning some member in each period (one or none without dims)."""
     if c.n_combos == 1:
         return [(p,) if p is not None else () for p in c.row(0)]
+    rows = list(dict(zip(map(id, c.rows), c.rows)).values())  # each distinct row, first seen first
     out = []
     for i in range(c.n_periods):
-        ks = [k for k in dict.fromkeys(c.grid[:, i].tolist()) if k >= 0]
+        ks = [k for k in dict.fromkeys(r[i] for r in rows) if k >= 0]
         out.append(tuple(c.pieces[k] for k in ks))
     return out
 
@@ -264,24 +263,24 @@ def _piece_order(comp, members, cover, uses_of, order, needed):
     of the cells it reads (found with `needed`, engine.member_checks)."""
     nodes = []
     for v in comp:
-        grid = cover[v].grid
         for k in range(len(cover[v].pieces)):
-            for i in np.flatnonzero((grid == k).any(axis=0)).tolist():
-                nodes.append((v, i, k))
+            anywhere = 0
+            for b in cover[v].wins(k):
+                anywhere |= b
+            nodes.extend((v, i, k) for i in _periods(anywhere))
     preds: dict[tuple, list[tuple]] = {}
     succs: dict[tuple, list[tuple]] = {c: [] for c in nodes}
     for v, i, k in nodes:
         c = cover[v]
-        mask = np.zeros(c.grid.shape, dtype=bool)
-        mask[:, i] = c.grid[:, i] == k
+        mask = [b & (1 << i) for b in c.wins(k)]
         ps = set()
         for u in uses_of(c.pieces[k]):
             if u.name not in members:
                 continue
-            need = needed(v, mask, u).reshape(cover[u.name].grid.shape)
-            combos, periods = np.nonzero(need)
-            ks = cover[u.name].grid[combos, periods]
-            ps.update((u.name, j, kk) for j, kk in zip(periods.tolist(), ks.tolist()) if kk >= 0)
+            rows = cover[u.name].rows
+            for combo, need in enumerate(needed(v, mask, u)):
+                row = rows[combo]
+                ps.update((u.name, j, row[j]) for j in _periods(need) if row[j] >= 0)
         preds[(v, i, k)] = sorted(ps, key=lambda c: (c[1], order[c[0]], c[2]))
         for p in preds[(v, i, k)]:
             succs[p].append((v, i, k))
@@ -310,25 +309,22 @@ def _member_cell_order(comp, members, cover, uses_of, order, needed):
     fallback of a fallback: one `needed` call per cell of the group."""
     nodes = []
     for v in comp:
-        grid = cover[v].grid
-        combos, periods = np.nonzero(grid >= 0)
-        for combo, i in zip(combos.tolist(), periods.tolist()):
-            nodes.append((v, i, int(grid[combo, i]), combo))
+        for combo, row in enumerate(cover[v].rows):
+            nodes.extend((v, i, k, combo) for i, k in enumerate(row) if k >= 0)
     preds: dict[tuple, list[tuple]] = {}
     succs: dict[tuple, list[tuple]] = {c: [] for c in nodes}
     for v, i, k, combo in nodes:
         c = cover[v]
-        mask = np.zeros(c.grid.shape, dtype=bool)
-        mask[combo, i] = True
+        mask = [0] * c.n_combos
+        mask[combo] = 1 << i
         ps = set()
         for u in uses_of(c.pieces[k]):
             if u.name not in members:
                 continue
-            grid = cover[u.name].grid
-            need = needed(v, mask, u).reshape(grid.shape)
-            cs, periods = np.nonzero(need & (grid >= 0))
-            ps.update((u.name, j, int(grid[cc, j]), cc)
-                      for cc, j in zip(cs.tolist(), periods.tolist()))
+            rows = cover[u.name].rows
+            for cc, need in enumerate(needed(v, mask, u)):
+                row = rows[cc]
+                ps.update((u.name, j, row[j], cc) for j in _periods(need) if row[j] >= 0)
         preds[(v, i, k, combo)] = sorted(ps, key=lambda c: (c[1], order[c[0]], c[3]))
         for p in preds[(v, i, k, combo)]:
             succs[p].append((v, i, k, combo))
@@ -349,6 +345,16 @@ def _member_cell_order(comp, members, cover, uses_of, order, needed):
     cycle = _find_cycle(left, preds, {v: order[v] for v in comp},
                         key=lambda c: (order[c[0]], c[1], c[3]))
     return tuple(done), cycle
+
+
+def _periods(bits: int) -> list[int]:
+    """The periods of a bitset, ascending."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
 
 
 def _find_cycle(left, preds, order, key=None) -> Cycle:

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import numpy as np
-
 from dsl.errors import Diagnostic, Subject
 from engine.axis import TimeAxis
-from engine.cover import EMPTY, region
+from engine.cover import combos_of, painted
 
 SHOWN = 5  # ambiguities reported per variable and layer
 
@@ -33,12 +31,12 @@ def ambiguities(pieces, axis: TimeAxis, dims: Mapping, sig: tuple[str, ...]
     if not pairs:
         return []
     shape = tuple(len(dims[d].members) for d in sig)
-    grid = _painted(pieces, shape, sig, len(axis))
+    rows = painted(pieces, len(axis), shape, sig)  # the winners as Cover.of_layer paints them
     out: list[Diagnostic] = []
     for a, b in pairs:
         for i in specs[a]:
             for j in specs[b]:
-                found = _check(pieces, i, j, grid, sig, dims, axis)
+                found = _check(pieces, i, j, rows, shape, sig, dims, axis)
                 if found is not None:
                     out.append(found)
                     if len(out) == SHOWN:
@@ -51,16 +49,7 @@ def _ties(a: tuple, b: tuple) -> bool:
     return a[0] >= b[0] and a[1] >= b[1]
 
 
-def _painted(pieces, shape, sig, n) -> np.ndarray:
-    """The winner per cell as `Cover.of_layer` paints it, as indices into `pieces`."""
-    grid = np.full((*shape, n), EMPTY, dtype=np.int32)
-    order = sorted(range(len(pieces)), key=lambda k: (pieces[k].rank + len(pieces[k].members), -k))
-    for k in order:
-        grid[region(pieces[k], sig)] = k
-    return grid
-
-
-def _check(pieces, i, j, grid, sig, dims, axis) -> Diagnostic | None:
+def _check(pieces, i, j, rows, shape, sig, dims, axis) -> Diagnostic | None:
     p, q = pieces[i], pieces[j]
     lo, hi = max(p.start, q.start), min(p.end, q.end)
     if lo > hi:
@@ -69,22 +58,15 @@ def _check(pieces, i, j, grid, sig, dims, axis) -> Diagnostic | None:
     if any(mp[d] != mq[d] for d in mp.keys() & mq.keys()):
         return None
     both = {**mq, **mp}
-    index = tuple(both.get(d, slice(None)) for d in sig) + (slice(lo, hi + 1),)
-    winners = grid[index]
-    bad = np.zeros(winners.shape, dtype=bool)
-    for k in np.unique(winners).tolist():
-        w = pieces[k]
-        if not (w.beats_or_ties(p) and w.beats_or_ties(q)):
-            bad |= winners == k
-    if not bad.any():
+    first = _first_ambiguous(pieces, p, q, rows, combos_of(tuple(both.items()), sig, shape), lo, hi)
+    if first is None:
         return None
-    at = np.unravel_index(int(np.argmax(bad)), bad.shape)  # the first ambiguous cell
+    combo, period = first
     members = []
-    free = iter(at[:-1])
-    for d in sig:
-        k = both[d] if d in both else next(free)
+    for d, size in reversed(tuple(zip(sig, shape))):
+        combo, k = divmod(combo, size)
         members.append(dims[d].members[k])
-    period = lo + int(at[-1])
+    members.reverse()
     cell = f"{p.name}[{', '.join(members + [axis.label(period)])}]"
     first, second = sorted((p, q), key=lambda x: (x.span.line, x.span.col))
     return Diagnostic(
@@ -92,3 +74,20 @@ def _check(pieces, i, j, grid, sig, dims, axis) -> Diagnostic | None:
         f"each more specific on a different axis", first.span,
         f"define the cell itself: {cell} = ...", related=(("the other definition", second.span),),
         code="ambiguous", subject=Subject(variable=p.name, period=period))
+
+
+def _first_ambiguous(pieces, p, q, rows, combos, lo: int, hi: int) -> tuple[int, int] | None:
+    """The first cell (combination, period) of `combos` x lo..hi whose winner is
+    not at least as specific as both p and q on every axis."""
+    settles: dict[int, bool] = {}
+    for c in combos:
+        row = rows[c]
+        for i in range(lo, hi + 1):
+            k = row[i]
+            ok = settles.get(k)
+            if ok is None:
+                w = pieces[k]
+                ok = settles[k] = w.beats_or_ties(p) and w.beats_or_ties(q)
+            if not ok:
+                return c, i
+    return None

@@ -60,8 +60,10 @@ def test_no_stale_hit_after_eviction():
     again = cache.statement("a = 1", 1)
     assert again == a and again is not a  # parsed again, equal: nothing hangs on identity
     assert again == parse_statement("a = 1", 1)
-    # the same text at another line is another statement (its spans differ)
-    assert cache.statement("a = 1", 5).span.line == 5
+    # the same text at another line: the kept tree moved there (its spans differ)
+    moved = cache.statement("a = 1", 5)
+    assert moved.span.line == 5 and moved == again
+    assert moved.span == parse_statement("a = 1", 5).span
 
 
 def test_errors_are_not_cached():
@@ -118,6 +120,7 @@ def test_generic_tables_memo_per_piece_and_once_per_key():
 # Module-level containers that may grow with what a process reads, each with its bound.
 BOUNDED = {("engine.polars_expr", "_LITERALS"),  # cleared at 100,000 literals
            ("dsl.document", "_CACHE"),  # an LRU of 200,000 statements
+           ("engine.cover", "_FILLED"),  # one row per (winner, length), cleared past 64
            ("engine.cover", "_ZEROS")}  # one grid per shape, cleared past 64 shapes
 
 

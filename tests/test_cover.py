@@ -152,7 +152,7 @@ def test_a_few_cells_replaced_and_the_pieces_renamed():
     assert got.row(0) == (p, p, p, new, p, p, p, p)
     assert c.row(0) == (p,) * N  # the original is untouched
     renamed = got.with_pieces([_piece(0, N - 1, SERIES, value=7), new])
-    assert renamed.grid is got.grid and renamed.row(0)[0].expr.value == 7
+    assert renamed.rows is got.rows and renamed.row(0)[0].expr.value == 7
 
 
 def test_grids_are_read_only():

@@ -93,6 +93,41 @@ def test_an_edit_parses_only_the_changed_statement(cache_home, tmp_path):
     assert shape(doc) == shape(parse_document(edited, str(path)))
 
 
+@pytest.mark.parametrize("name", [p.name for p in SCENARIOS])
+def test_lines_inserted_above_move_the_statements_below_without_parsing(name, cache_home,
+                                                                        tmp_path):
+    """Keyed by text: a statement that only moved is the kept tree with its spans
+    moved, the same (spans included) as parsing it where it now stands."""
+    text = (ROOT / "scenarios" / name).read_text()
+    path = tmp_path / name
+    path.write_text(text)
+    _load_twice(path)
+    lines = text.splitlines(keepends=True)
+    axis = ("years ", "quarters ", "months ")
+    at = next(i for i, line in enumerate(lines) if line.startswith(axis)) + 1
+    edited = "".join(lines[:at] + ["\n", "inserted = 1\n", "# a comment\n"] + lines[at:])
+    document.statement_cache().clear()
+    cache = document.statement_cache()
+    with parse_cache.kept(str(path), edited):
+        parsed = []
+        real = document.parse_statement
+        try:
+            document.parse_statement = lambda t, line: parsed.append(t) or real(t, line)
+            doc = parse_document(edited, str(path))
+        finally:
+            document.parse_statement = real
+    assert parsed == ["inserted = 1"]
+    document.statement_cache().clear()
+    fresh = parse_document(edited, str(path))
+    assert shape(doc) == shape(fresh)
+    # the copy kept is renewed with the moved trees: the next run moves nothing
+    document.statement_cache().clear()
+    with parse_cache.kept(str(path), edited):
+        before = cache.parsed
+        assert shape(parse_document(edited, str(path))) == shape(fresh)
+        assert cache.parsed == before
+
+
 def _entry(cache_home) -> Path:
     (entry,) = (cache_home / "scn" / "parse").glob("*.pickle")
     return entry
