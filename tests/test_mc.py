@@ -419,6 +419,18 @@ def test_raw_writes_every_sample_long(tiny, tmp_path):
     assert c["value"].null_count() == 100
 
 
+def test_raw_with_drivers_alone_writes_the_targets_samples(tiny, tmp_path):
+    """--drivers without --vars samples the targets only: --raw writes those (the fuzz
+    harness found a KeyError when it tried every variable)."""
+    out = tmp_path / "raw.parquet"
+    r = scn("mc", str(tiny), "--samples", "20", "--drivers", "b[2025]", "--raw", str(out),
+            "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    raw = pl.read_parquet(out)
+    assert raw["variable"].unique().to_list() == ["b"]
+    assert raw.height == 20 * 3
+
+
 def test_drivers_csv_and_table(tmp_path):
     p = tmp_path / "d.scn"
     p.write_text(DRIVEN.replace("    ", ""))

@@ -171,8 +171,9 @@ def _run(args, texts, model, percentiles) -> int:
                   f"{montecarlo.KEEP_BYTES / 2**30:g} GiB scn keeps for percentiles (means and "
                   "sds are from all of them); pick fewer rows with --vars for exact percentiles",
                   file=sys.stderr)
-    if args.raw is not None:
-        _write_parquet(mc_output.raw_frame(sims, rows), args.raw)
+    if args.raw is not None:  # the rows simulated (with --drivers alone: the targets')
+        _write_parquet(mc_output.raw_frame(sims, [r for r in rows if r.variable in variables]),
+                       args.raw)
     if targets:
         render = mc_output.DRIVER_RENDERERS[args.format]
         out = render(model, sims, targets, args.all_scenarios)
