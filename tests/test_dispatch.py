@@ -23,7 +23,7 @@ import pytest
 from dsl import ast as A
 from dsl import format as dsl_format
 from dsl.parser import parse_statement
-from engine import cells, compare, polars_expr, symbolic, unit_check, uses
+from engine import cells, compare, polars_expr, symbolic, unit_rules, uses
 from engine.axis import TimeAxis
 from engine.functions import FUNCTIONS, Context, Function, each, each_cell, keep
 from engine.plan import base_frame
@@ -38,7 +38,7 @@ TABLES = {
     "engine.symbolic": symbolic.HANDLERS,
     "engine.compare (meaning)": compare.HANDLERS,
     "engine.uses": uses.HANDLERS,
-    "engine.unit_check": unit_check.HANDLERS,
+    "engine.unit_rules": unit_rules.HANDLERS,
 }
 AXIS = TimeAxis.of_years(2024, 2027)
 
@@ -67,7 +67,7 @@ BACKENDS = {
     "sympy": lambda n: symbolic.Builder(Context(AXIS)).expr(n),
     "meaning": compare.meaning,
     "uses": lambda n: uses.UseCollector(set(), AXIS).collect(n),
-    "units": lambda n: unit_check.Walker({}, frozenset(), None).unit(n),
+    "units": lambda n: unit_rules.Walker({}, frozenset(), None).unit(n),
 }
 
 
