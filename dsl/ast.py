@@ -7,10 +7,8 @@ thing compare equal wherever they stand in the file (scn diff relies on it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
-from operator import attrgetter
 from typing import Union
 
-from dsl import periods
 from dsl.periods import YEARS, Period, as_period
 
 
@@ -389,32 +387,12 @@ HANDLERS = {
 }
 
 
-# ---------------------------------------------------------------- pickling
+# ---------------------------------------------------------------- moving
 
 
-def _lean_pickling(cls: type) -> None:
-    """A node's state as a tuple of its fields, set back through the slots' own
-    descriptors: the parse cache (files/parse_cache.py) pickles about 170,000
-    nodes for 10,000 variables, and dataclasses' generic __getstate__ and
-    __setstate__ look the fields up again for every node (about 3x slower)."""
-    names = tuple(f.name for f in fields(cls))
-    get = attrgetter(*names)
-    setters = tuple(cls.__dict__[n].__set__ for n in names)
-
-    def __getstate__(self):
-        return get(self) if len(names) > 1 else (get(self),)
-
-    def __setstate__(self, state):
-        for put, value in zip(setters, state):
-            put(self, value)
-
-    cls.__getstate__, cls.__setstate__ = __getstate__, __setstate__
-
-
-_NODES = frozenset(c for c in tuple(globals().values()) if isinstance(c, type)
-                   and c.__module__ == __name__ and is_dataclass(c) and c is not Span)
-for _cls in (*_NODES, Span, periods.Period):
-    _lean_pickling(_cls)
+_NODES = {c: tuple(f.name for f in fields(c)) for c in tuple(globals().values())
+          if isinstance(c, type) and c.__module__ == __name__ and is_dataclass(c)
+          and c is not Span}  # each node class and its fields, in order
 
 
 def shifted(node, lines: int):
@@ -428,10 +406,9 @@ def shifted(node, lines: int):
         return Span(node.line + lines, node.col, node.end_line + lines, node.end_col)
     if kind is tuple:
         return tuple([shifted(v, lines) for v in node])
-    if kind in _NODES:
-        out = kind.__new__(kind)
-        out.__setstate__([shifted(v, lines) for v in node.__getstate__()])
-        return out
+    names = _NODES.get(kind)
+    if names is not None:
+        return kind(*[shifted(getattr(node, n), lines) for n in names])
     return node  # a string, a number, a period, None: nothing to move
 
 
