@@ -64,7 +64,7 @@ class _Formats:
 
 def _from(report, c, fmt: _Formats) -> str:
     """Which changed assumptions moved this cell, and by how much when several did."""
-    from engine.compare import moved
+    from engine.value_diff import moved
 
     att = report.attribution
     if att is None or att.method == "none":

@@ -39,7 +39,7 @@ from dsl.numbers import MAX_PERIODS, MAX_YEAR, MIN_YEAR, is_plain_integer, short
 from dsl.periods import MONTHS, QUARTERS, BadLabel, read_month, read_quarter
 from dsl.text import split_lines
 from engine.axis import TimeAxis, label_of
-from engine.compare import Values
+from engine.value_diff import Values
 
 FLOAT_MAX = int(sys.float_info.max)
 FORMAT = 1  # bump when the layout changes; readers refuse formats they do not know

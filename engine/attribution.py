@@ -7,7 +7,7 @@ is the seam where a first-order sensitivity estimate can replace the
 re-evaluation: `attribute` takes the function that computes the effects.
 
 The changes come from `engine.compare.compare_documents`, the moved cells
-from `engine.compare.compare_values`.
+from `engine.value_diff.compare_values`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Callable, Mapping, Sequence
 
 from dsl import ast as A
 from engine.axis import TimeAxis
-from engine.compare import (Assumption, CellChange, DefinitionChange, Series, ValueDiff, Values,
-                            moved, values_of)
+from engine.compare import Assumption, DefinitionChange
+from engine.value_diff import CellChange, Series, ValueDiff, Values, moved, values_of
 from engine.resolve import BASE
 
 

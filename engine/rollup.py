@@ -108,11 +108,11 @@ def roll_up(values: np.ndarray, defined: np.ndarray | None, how: str,
 
 
 def values_by_year(values, how: Mapping[str, str]):
-    """`engine.compare.Values` of quarters or months rolled up to calendar years
+    """`engine.value_diff.Values` of quarters or months rolled up to calendar years
     (what `scn diff --by year` and `scn snapshot --by year` compare and write):
     each output row (`capex`, `capex[goog]`) by its variable's aggregation in
     `how` (sum when missing). Yearly values are returned as they are."""
-    from engine.compare import Values, split_row
+    from engine.value_diff import Values, split_row
 
     axis = values.axis
     if axis.unit == YEARS:

@@ -1,6 +1,6 @@
 """`scn diff`: assumptions compared as parsed, moved cells, attribution, and the command.
 
-The pure part (engine.compare) is tested on small models whose answers can
+The pure part (engine.compare, engine.value_diff) is tested on small models whose answers can
 be worked out by hand, plus a differential property: on random models with
 one number edited, applying that one change to OLD (what attribution does)
 gives exactly NEW's values. The command is tested through the real `scn`
@@ -25,7 +25,8 @@ from dsl.document import parse_document
 from engine import load_model
 from engine.attribution import apply_change, attribute, reevaluation
 from engine.axis import TimeAxis
-from engine.compare import Values, compare_documents, compare_values, values_of
+from engine.compare import compare_documents
+from engine.value_diff import Values, compare_values, values_of
 from strategies import models
 from test_cli import scn
 

@@ -18,8 +18,8 @@ from dsl.document import parse_document
 from dsl.format import document_text
 from engine.attribution import apply_change
 from engine.axis import TimeAxis
-from engine.compare import (CellChange, Values, assumptions, compare_documents, compare_values,
-                            split_row)
+from engine.compare import assumptions, compare_documents
+from engine.value_diff import CellChange, Values, compare_values, split_row
 from cli.snapshot import read_snapshot, snapshot_text
 from dims_helpers import DIMS, needs_dims_engine, stand_in
 from test_cli import scn

@@ -91,7 +91,7 @@ def test_matches_a_loop_over_months(start, size, data, how):
 
 
 def test_values_by_year_rolls_each_row_by_its_variable():
-    from engine.compare import Values
+    from engine.value_diff import Values
 
     axis = TimeAxis.of(QUARTERS, 2025 * 4 + 2, 2026 * 4 + 3)  # 2025Q3..2026Q4
     values = Values(axis, ("rev[us]", "margin", "late"), {"base": {

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dsl.errors import ScnError
 from engine.axis import TimeAxis
-from engine.compare import Values
+from engine.value_diff import Values
 from test_cli import scn
 from cli.snapshot import FORMAT, read_snapshot, scn_version, snapshot_text
 

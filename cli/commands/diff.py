@@ -67,7 +67,7 @@ class Side:
     kind: str  # "scn" or "snapshot"
     document: object = None  # dsl.ast.Document; None for a snapshot
     model: object = None  # engine Model, when the file loads
-    values: object = None  # engine.compare.Values, when it evaluates
+    values: object = None  # engine.value_diff.Values, when it evaluates
     unparsed: set[str] = field(default_factory=set)  # variables on lines that did not parse
     parse_failed: bool = False  # a statement did not parse, or the file's shape is wrong
     errors: list = field(default_factory=list)
@@ -94,7 +94,7 @@ def run(args, texts) -> int:
     # The same text twice: nothing can move, and nothing is evaluated.
     same = old.kind == new.kind == "scn" and old_file.text == new_file.text
     if not same:
-        from engine.compare import values_of
+        from engine.value_diff import values_of
 
         for side in (old, new):  # NEW is computed from OLD's results, where it differs
             if side.model is not None:
@@ -210,7 +210,7 @@ class Report:
     structure: tuple[str, ...] = ()  # header and scenario changes (titles, years, extends, ...)
     values_structure: bool = False  # of those, any that can move values (not a title)
     notes: list[str] = field(default_factory=list)  # what was not compared, and why
-    values: object = None  # engine.compare.ValueDiff
+    values: object = None  # engine.value_diff.ValueDiff
     attribution: object = None  # engine.attribution.Attribution
 
     @property
@@ -221,7 +221,8 @@ class Report:
 def _compare(old: Side, new: Side, scenarios: list[str], rtol: float, atol: float,
              same: bool = False, roll=None) -> Report:
     from engine.attribution import Attribution, attribute, reevaluation
-    from engine.compare import ValueDiff, compare_documents, compare_values
+    from engine.compare import compare_documents
+    from engine.value_diff import ValueDiff, compare_values
 
     report = Report(old, new, rtol, atol)
     if old.document is not None and new.document is not None:

@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 def run(args, texts) -> int:
     from cli.snapshot import snapshot_text
-    from engine.compare import values_of
+    from engine.value_diff import values_of
 
     model = common.load(args.file, texts)
     warnings: list = []

@@ -46,7 +46,7 @@ def run(args, texts) -> int:
     from dsl.errors import ScnError
     from dsl.text import printable
     from engine import load_model
-    from engine.compare import values_of
+    from engine.value_diff import values_of
     from files.reading import TooLarge, read_text
 
     out: list[str] = []
@@ -82,7 +82,7 @@ def outputs(model, values) -> list[str]:
     from cli.output import unit_column
     from display.kinds import kinds
     from display.numbers import format_row
-    from engine.compare import split_row
+    from engine.value_diff import split_row
 
     kind = kinds(model)
     labels = unit_column(model)
