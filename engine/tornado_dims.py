@@ -40,7 +40,6 @@ def member_tornado(model, y: Cell, year: int, scenario: str, overrides, pct: flo
     from engine.tornado import DEFAULT_ZERO_STEP, TornadoRow
 
     axis = model.axis
-    n = len(axis)
     i = axis.index(year)
     result = evaluate(model, scenario, overrides)
     has_value(model, result.plan.cover, Cell(y.name, year, y.members), "OUTPUT", text)
