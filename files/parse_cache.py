@@ -30,7 +30,9 @@ import io
 import os
 import pickle
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 
 FORMAT = b"scn parse cache 2\n"
@@ -125,21 +127,34 @@ def decode(data: bytes) -> dict | None:
 
 class _ByConstructor(pickle.Pickler):
     """Pickles each syntax-tree node as (its class, its field values): read back
-    by calling the class, which `_TreesOnly` allows as it allows the class."""
+    by calling the class, which `_TreesOnly` allows as it allows the class. The
+    values are read by one `attrgetter` per class, in C (a list of `getattr`s
+    took a third of encoding 170,000 nodes)."""
 
-    fields: dict[type, tuple[str, ...] | None] = {}  # None: pickled the usual way
+    values: dict[type, Callable[[object], tuple] | None] = {}  # None: pickled the usual way
 
     def reducer_override(self, obj):
         cls = type(obj)
-        if cls not in self.fields:
-            found = (dataclasses.fields(cls) if cls.__module__ in _ALLOWED
-                     and dataclasses.is_dataclass(cls) else ())
-            self.fields[cls] = (tuple(f.name for f in found)
-                                if found and all(f.init for f in found) else None)
-        names = self.fields[cls]
-        if names is None:
+        try:
+            values = self.values[cls]
+        except KeyError:
+            values = self.values[cls] = _values(cls)
+        if values is None:
             return NotImplemented
-        return cls, tuple([getattr(obj, n) for n in names])
+        return cls, values(obj)
+
+
+def _values(cls: type) -> Callable[[object], tuple] | None:
+    """A function giving the field values of a syntax-tree node of class `cls`, as a
+    tuple, or None for any other class."""
+    found = (dataclasses.fields(cls) if cls.__module__ in _ALLOWED
+             and dataclasses.is_dataclass(cls) else ())
+    if not found or not all(f.init for f in found):
+        return None
+    if len(found) == 1:  # attrgetter of one name gives the value, not a tuple
+        get = attrgetter(found[0].name)
+        return lambda obj: (get(obj),)
+    return attrgetter(*(f.name for f in found))
 
 
 def encode(entries: dict) -> bytes:
