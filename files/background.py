@@ -21,6 +21,7 @@ only the work given (pickling, file writes), reports nothing and ends with
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 _allowed = False
 _children: list[int] = []
@@ -50,6 +51,37 @@ def soon(work) -> None:
             os._exit(0)
     else:
         _children.append(pid)
+
+
+def beside(work: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
+    """Start `work()` in a child when `soon` would; None when not started (do it
+    here). Else a function that waits for the child and gives the bytes it
+    returned, or None if it failed: the caller then does without them."""
+    if not forks():
+        return None
+    read, write = os.pipe()
+    pid = _fork()
+    if pid is None:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as out:
+                out.write(work())
+        finally:
+            os._exit(0)
+    os.close(write)
+
+    def result() -> bytes | None:
+        try:
+            with os.fdopen(read, "rb") as got:
+                data = got.read()
+        finally:
+            os.waitpid(pid, 0)
+        return data or None
+    return result
 
 
 def wait() -> None:

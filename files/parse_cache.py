@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
 
+from files import background
+
 FORMAT = b"scn parse cache 2\n"
 KEEP = 64  # cache files kept (one per scenario file), the least recently written dropped
 _ALLOWED = ("dsl.ast", "dsl.periods")  # the only modules a cache file may name
@@ -217,7 +219,6 @@ def kept(source: str, text: str):
     after them; the load then finds every statement parsed (25 ms)."""
     from dsl.document import parse_document, statement_cache
     from dsl.errors import ScnError
-    from files import background
 
     use_grammar_cache()
     cache = statement_cache()
@@ -226,6 +227,7 @@ def kept(source: str, text: str):
         cache.seed(entries)
     before = cache.parsed
     if not entries and background.forks():
+        _parse_in_two(text, cache)
         parse_document(text, source, collect=True)
         before = _renew(source, text, cache, before)
     try:
@@ -236,12 +238,38 @@ def kept(source: str, text: str):
     _renew(source, text, cache, before)
 
 
+CHILD_SHARE = 0.43  # of the statements: it also encodes them, the parent decodes
+WARM = 200  # statements parsed before the fork: lark builds a state's lexer on first use
+TWO_FROM = 2000  # statements: below, a second process costs more than it saves
+
+
+def _parse_in_two(text: str, cache) -> None:
+    """A large file never seen parsed on two cores: its last statements by a
+    forked child, which sends their trees back encoded as in a cache file, the
+    rest here meanwhile; the child's trees then seed the cache as a kept copy's
+    would. Statements that do not parse are left for the load to parse and
+    report, here: the errors are the ones a single process gives."""
+    from dsl.document import parse_ahead, statements_of
+
+    raws = statements_of(text)
+    if len(raws) < TWO_FROM:
+        return
+    cut = len(raws) - int(len(raws) * CHILD_SHARE)
+    parse_ahead(raws[:WARM])
+    theirs = background.beside(lambda: encode(parse_ahead(raws[cut:])))
+    if theirs is None:
+        return
+    parse_ahead(raws[WARM:cut])
+    data = theirs()
+    entries = decode(data) if data is not None else None
+    if entries:
+        cache.seed(entries)
+
+
 def _renew(source: str, text: str, cache, before: int) -> int:
     """The copy renewed, beside the rest of the command (`files.background`: in a
     forked child of the `scn` executable, else now), when a statement was parsed
     since `before`; the count of statements parsed, to compare with next."""
-    from files import background
-
     if cache.parsed != before:
         background.soon(lambda: write(source, cache.of_text(text)))
     return cache.parsed
