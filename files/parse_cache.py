@@ -36,10 +36,11 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from files import background
 
-FORMAT = b"scn parse cache 2\n"
+FORMAT = b"scn parse cache 3\n"
 KEEP = 64  # cache files kept (one per scenario file), the least recently written dropped
 _ALLOWED = ("dsl.ast", "dsl.periods")  # the only modules a cache file may name
 
@@ -109,16 +110,23 @@ def read(source: str) -> dict | None:
 
 
 def decode(data: bytes) -> dict | None:
+    """The entries of a cache file: after its head, one or more pickled dicts (a
+    file parsed in two processes is written as the two parts: `_parse_in_two`)."""
     from dsl import ast as A
 
-    head = FORMAT + parser_version().encode() + b"\n"
+    head = _head()
     if not data.startswith(head):
         return None
+    stream = io.BytesIO(data)
+    stream.seek(len(head))
+    entries: dict = {}
     try:
-        entries = _TreesOnly(io.BytesIO(data[len(head):])).load()
+        while stream.tell() < len(data):
+            part = _TreesOnly(stream).load()
+            if not isinstance(part, dict):
+                return None
+            entries.update(part)
     except Exception:  # noqa: BLE001 - any damage at all: parse as if there were no cache
-        return None
-    if not isinstance(entries, dict):
         return None
     statements = (A.ModelTitle, A.YearsDecl, A.Section, A.ScenarioOpen, A.BlockClose,
                   A.Definition, A.DimDecl)
@@ -127,6 +135,10 @@ def decode(data: bytes) -> dict | None:
                 and type(key[1]) is int and isinstance(node, statements)):
             return None
     return entries
+
+
+def _head() -> bytes:
+    return FORMAT + parser_version().encode() + b"\n"
 
 
 class _ByConstructor(pickle.Pickler):
@@ -161,15 +173,27 @@ def _values(cls: type) -> Callable[[object], tuple] | None:
     return attrgetter(*(f.name for f in found))
 
 
-def encode(entries: dict) -> bytes:
+class Encoded(NamedTuple):
+    """Entries already encoded (a cache file's bytes), to be written as they are."""
+    keys: frozenset
+    data: bytes
+
+
+def encode(entries: dict, done: Encoded | None = None) -> bytes:
+    """A cache file of `entries`; those of `done` are not encoded again, its bytes are."""
     out = io.BytesIO()
-    out.write(FORMAT + parser_version().encode() + b"\n")
+    out.write(_head())
+    if done is not None:
+        entries = {k: v for k, v in entries.items() if k not in done.keys}
     _ByConstructor(out, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
+    if done is not None:
+        out.write(done.data[len(_head()):])
     return out.getvalue()
 
 
-def write(source: str, entries: dict) -> None:
-    """Keep `entries` for `source`; silently nothing when the cache cannot be written."""
+def write(source: str, entries: dict, done: Encoded | None = None) -> None:
+    """Keep `entries` for `source` (those of `done` as encoded already); silently
+    nothing when the cache cannot be written."""
     from files.reading import UsageError
     from files.writing import write_file
 
@@ -179,7 +203,7 @@ def write(source: str, entries: dict) -> None:
     path = _entry_path(directory, source)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_file(str(path), encode(entries), new_mode=0o600)
+        write_file(str(path), encode(entries, done), new_mode=0o600)
         _prune(path.parent)
     except (OSError, UsageError, pickle.PicklingError, RecursionError):
         pass
@@ -227,9 +251,9 @@ def kept(source: str, text: str):
         cache.seed(entries)
     before = cache.parsed
     if not entries and background.forks():
-        _parse_in_two(text, cache)
+        done = _parse_in_two(text, cache)
         parse_document(text, source, collect=True)
-        before = _renew(source, text, cache, before)
+        before = _renew(source, text, cache, before, done)
     try:
         yield
     except ScnError:
@@ -243,33 +267,36 @@ WARM = 200  # statements parsed before the fork: lark builds a state's lexer on 
 TWO_FROM = 2000  # statements: below, a second process costs more than it saves
 
 
-def _parse_in_two(text: str, cache) -> None:
+def _parse_in_two(text: str, cache) -> Encoded | None:
     """A large file never seen parsed on two cores: its last statements by a
     forked child, which sends their trees back encoded as in a cache file, the
     rest here meanwhile; the child's trees then seed the cache as a kept copy's
-    would. Statements that do not parse are left for the load to parse and
-    report, here: the errors are the ones a single process gives."""
+    would, and its bytes go into the cache file as they are (returned).
+    Statements that do not parse are left for the load to parse and report,
+    here: the errors are the ones a single process gives."""
     from dsl.document import parse_ahead, statements_of
 
     raws = statements_of(text)
     if len(raws) < TWO_FROM:
-        return
+        return None
     cut = len(raws) - int(len(raws) * CHILD_SHARE)
     parse_ahead(raws[:WARM])
     theirs = background.beside(lambda: encode(parse_ahead(raws[cut:])))
     if theirs is None:
-        return
+        return None
     parse_ahead(raws[WARM:cut])
     data = theirs()
     entries = decode(data) if data is not None else None
-    if entries:
-        cache.seed(entries)
+    if not entries:
+        return None
+    cache.seed(entries)
+    return Encoded(frozenset(entries), data)
 
 
-def _renew(source: str, text: str, cache, before: int) -> int:
+def _renew(source: str, text: str, cache, before: int, done: Encoded | None = None) -> int:
     """The copy renewed, beside the rest of the command (`files.background`: in a
     forked child of the `scn` executable, else now), when a statement was parsed
     since `before`; the count of statements parsed, to compare with next."""
     if cache.parsed != before:
-        background.soon(lambda: write(source, cache.of_text(text)))
+        background.soon(lambda: write(source, cache.of_text(text), done))
     return cache.parsed
