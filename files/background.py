@@ -1,21 +1,24 @@
-"""Work a command's result does not wait for, done beside it in a forked child.
+"""Work done beside a command in a forked child, on the machine's other core.
 
-Writing the parse cache of a file parsed anew (files/parse_cache.py) takes
-about 0.4 s for 10,000 variables, and nothing the command prints depends on
-it: the `scn` executable (cli/entry.py) lets such work run in a child
-process while the command goes on, on the machine's other core, and waits
-for every child before it exits. No child outlives the command nor is left
-a zombie, and the child's CPU time is counted in the command's (a parent's
-wait4 includes the children it waited for).
+Two kinds: work the command's result does not wait for (`soon`: writing the
+parse cache of a file parsed anew, about 0.3 s for 10,000 variables), and
+work whose result the command takes back later (`beside`: the second half
+of a large new file parsed while the first is parsed here, its syntax trees
+sent back as bytes; files/parse_cache.py). The `scn` executable
+(cli/entry.py) waits for every child before it exits: no child outlives the
+command nor is left a zombie, and the children's CPU time is counted in the
+command's (a parent's wait4 includes the children it waited for).
 
 Forking is only allowed once the executable says so (`allow`): a test or a
 library calling `cli.main.main` in its own process, and the terminal UI,
 get the work done at once, in the calling thread, as before. A fork is only
 made while the process runs a single thread (`/proc/self/task`; where that
 cannot be read, never): polars and numpy start thread pools, and a child
-forked beside them could inherit a lock one of them held. The child runs
-only the work given (pickling, file writes), reports nothing and ends with
-`os._exit`: no atexit handler, no stdio buffer of the parent's flushed twice.
+forked beside them could inherit a lock one of them held. The commands
+load their model before they import either. The child runs only the work
+given (parsing, pickling, file writes), reports nothing, and ends with
+`os._exit` whatever happens: no atexit handler, no stdio buffer of the
+parent's flushed twice; a failure there is the parent's to do without.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ def forks() -> bool:
 
 
 def soon(work) -> None:
-    """Run `work()` (which must raise nothing worth reporting) in a child when
-    allowed and safe, else now."""
+    """Run `work()` in a child when allowed and safe, else now (where what it
+    raises is the caller's: it must raise nothing worth reporting)."""
     pid = _fork() if forks() else None
     if pid is None:
         work()
@@ -79,7 +82,7 @@ def beside(work: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
             with os.fdopen(read, "rb") as got:
                 data = got.read()
         finally:
-            os.waitpid(pid, 0)
+            _reap(pid)
         return data or None
     return result
 
@@ -87,11 +90,14 @@ def beside(work: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
 def wait() -> None:
     """Wait for every child `soon` started."""
     while _children:
-        pid = _children.pop()
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+        _reap(_children.pop())
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped already (SIGCHLD ignored by whoever started scn)
+        pass
 
 
 def _fork() -> int | None:

@@ -1,6 +1,6 @@
 """Parsed statements kept between runs, in the user's cache directory.
 
-Parsing is most of what `scn check` does on a large file (about 2 s of CPU
+Parsing is most of what `scn check` does on a large file (about 0.7 s of CPU
 for 10,000 variables), and between two runs a file rarely changes more than
 a few lines. After a command has parsed a file, its statements' syntax trees
 are kept in `$XDG_CACHE_HOME/scn/parse/` (`~/.cache/scn/parse/` without it),
@@ -238,9 +238,10 @@ def kept(source: str, text: str):
     (a model with errors too: its statements that parsed are as good).
 
     A file never seen, when the copy is written by a child process
-    (`files.background`), is parsed here first and its copy renewed at once,
-    beside the checks (about 0.4 s of them at 10,000 variables) rather than
-    after them; the load then finds every statement parsed (25 ms)."""
+    (`files.background`), is parsed here first (on two cores if large:
+    `_parse_in_two`) and its copy renewed at once, beside the checks (about
+    0.4 s of them at 10,000 variables) rather than after them; the load then
+    finds every statement parsed (25 ms)."""
     from dsl.document import parse_document, statement_cache
     from dsl.errors import ScnError
 
