@@ -15,7 +15,9 @@ get the work done at once, in the calling thread, as before. A fork is only
 made while the process runs a single thread (`/proc/self/task`; where that
 cannot be read, never): polars and numpy start thread pools, and a child
 forked beside them could inherit a lock one of them held. The commands
-load their model before they import either. The child runs only the work
+load their model before they import either. Nor is one made while the
+machine has no core to spare (load average at or above the cores): the
+child would only take turns with its parent, at a cost. The child runs only the work
 given (parsing, pickling, file writes), reports nothing, and ends with
 `os._exit` whatever happens: no atexit handler, no stdio buffer of the
 parent's flushed twice; a failure there is the parent's to do without.
@@ -38,7 +40,7 @@ def allow() -> None:
 
 def forks() -> bool:
     """Whether `soon` would run its work in a child now."""
-    return _allowed and _single_thread()
+    return _allowed and _single_thread() and _core_to_spare()
 
 
 def soon(work) -> None:
@@ -105,6 +107,16 @@ def _fork() -> int | None:
         return os.fork()
     except OSError:  # no process to spare: do it here
         return None
+
+
+def _core_to_spare() -> bool:
+    """Whether the machine has had a core idle, on average over the last minute.
+    With none, a child only competes with the parent for a core and adds its
+    own cost (the fork, pages copied on write, the bytes it sends back)."""
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1)
+    except OSError:
+        return True
 
 
 def _single_thread() -> bool:

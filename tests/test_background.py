@@ -18,6 +18,8 @@ SCRIPT = """
 import os, sys, threading
 sys.path.insert(0, sys.argv[1])
 from files import background
+busy = sys.argv[2] == "busy"
+background._core_to_spare = lambda: not busy  # not the load: the suite's machine is often busy
 threaded = sys.argv[2] == "threaded"
 if threaded:
     stop = threading.Event()
@@ -25,7 +27,7 @@ if threaded:
 background.allow()
 read, write = os.pipe()
 background.soon(lambda: os.write(write, str(os.getpid()).encode()))
-if not threaded:
+if not (threaded or busy):
     background.soon(lambda: 1 / 0)  # a failure in the child stays there, unsaid
 os.close(write)
 worker = int(os.read(read, 100))
@@ -53,6 +55,10 @@ def test_a_single_threaded_executable_forks_and_waits_for_its_children():
 
 def test_a_process_with_threads_does_the_work_itself():
     assert _run("threaded") == "here no child left"
+
+
+def test_no_fork_while_the_machine_has_no_core_to_spare():
+    assert _run("busy") == "here no child left"
 
 
 def test_without_allow_the_work_is_done_at_once_in_the_caller(tmp_path):
