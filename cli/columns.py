@@ -22,9 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-import numpy as np
-
 from cli.rows import Row, Table
+from engine.lazy import lazy
+
+np = lazy("numpy")  # on first use: a command loads its model before (files/background.py)
 
 BY_CHOICES = ("year",)  # what --by takes (argparse choices)
 NOTE_ITEMS = 6  # rows named in one footnote line before "and N more"

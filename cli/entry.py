@@ -14,7 +14,9 @@ for the whole process (`scn tui`, which runs for hours, turns it back on),
 and once the command has ended and its output is flushed the process exits
 at once (`os._exit`) rather than free every object one by one, 0.4 to 0.7 s
 on a 10,000-variable model. Files are written and renamed by the command
-itself (files/writing.py), so nothing is left for the interpreter to do.
+itself (files/writing.py), so nothing is left for the interpreter to do;
+the parse cache may be written by a child process beside the command
+(files/background.py), which the process waits for before it exits.
 """
 
 import gc
@@ -58,6 +60,9 @@ def main() -> int:
     gc.disable()
     from cli.main import INTERRUPTED
     from cli.main import main as run
+    from files import background
+
+    background.allow()  # the parse cache written by a child, waited for below
 
     code = INTERRUPTED
     try:
@@ -70,6 +75,10 @@ def main() -> int:
         _die_interrupted()
     if code == INTERRUPTED:  # run() caught it and said so
         _end_by_sigint()
+    try:
+        background.wait()
+    except KeyboardInterrupt:
+        _die_interrupted()
     _exit_now(code)
     return code
 

@@ -123,6 +123,24 @@ def _split(text: str) -> list[RawStatement]:
     return raws
 
 
+def parse_ahead(raws: list[RawStatement]) -> dict[tuple[str, int], A.Statement]:
+    """Statements `raws` parsed into the cache ahead of `parse_document` (part of a
+    file, in another process: `files.parse_cache`), by text and first line; one
+    that does not parse is left out, for `parse_document` to report."""
+    out = {}
+    for raw in raws:
+        try:
+            out[(raw.text, raw.line)] = _CACHE.statement(raw.text, raw.line)
+        except ScnError:
+            pass
+    return out
+
+
+def statements_of(text: str) -> list[RawStatement]:
+    """The statements of file `text` as `parse_document` splits it."""
+    return _split(text)
+
+
 _LINES_PER_TEXT = 64  # lines one text is kept at (`}` closes every scenario block)
 _CACHE = StatementCache(200_000)
 

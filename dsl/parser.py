@@ -332,7 +332,11 @@ def _fast_parser() -> Lark | None:
         import lark_cython
     except ImportError:  # pragma: no cover - a dependency; plain lark still works
         return None
-    return _lark("grammar-fast", transformer=_ToAst(), _plugins=lark_cython.plugins)
+    from dsl.lean_tables import lighten
+
+    parser = _lark("grammar-fast", transformer=_ToAst(), _plugins=lark_cython.plugins)
+    lighten(parser)  # no Python call of lark's per reduction
+    return parser
 
 
 @lru_cache(maxsize=1)

@@ -44,12 +44,18 @@ class LineInfo:
 
 _SCENARIO_HEADER = re.compile(r"scenario\b")  # not `scenario1 = {...`
 _PLAIN = re.compile(r'[^"#()\[\]{}]*')
+_BRACKET = re.compile(r"[()\[\]{}]")
+_CLOSERS = tuple(_CLOSE)
 
 
 def scan_line(line: str, stack: list[str]) -> LineInfo:
     """Strip the comment (outside strings) and follow the brackets."""
     if _PLAIN.fullmatch(line):  # most lines: no bracket, string or comment
         return LineInfo(line, None, tuple(stack), False)
+    if '"' not in line and "#" not in line:  # brackets only: visit them, not every character
+        for ch in _BRACKET.findall(line):
+            _follow(ch, stack)
+        return LineInfo(line, None, tuple(stack), line.lstrip().startswith(_CLOSERS))
     in_string = False
     code_end = len(line)
     comment = None
@@ -62,15 +68,19 @@ def scan_line(line: str, stack: list[str]) -> LineInfo:
         elif ch == "#":
             code_end, comment = i, line[i:]
             break
-        elif ch in _OPEN:
-            stack.append(ch)
-        elif ch in _CLOSE:
-            if stack and _OPEN[stack[-1]] == ch:
-                stack.pop()
-            else:
-                stack.clear()  # unbalanced: the parser reports it
+        elif ch in _OPEN or ch in _CLOSE:
+            _follow(ch, stack)
     code = line[:code_end]
-    return LineInfo(code, comment, tuple(stack), code.lstrip().startswith(tuple(_CLOSE)))
+    return LineInfo(code, comment, tuple(stack), code.lstrip().startswith(_CLOSERS))
+
+
+def _follow(bracket: str, stack: list[str]) -> None:
+    if bracket in _OPEN:
+        stack.append(bracket)
+    elif stack and _OPEN[stack[-1]] == bracket:
+        stack.pop()
+    else:
+        stack.clear()  # unbalanced: the parser reports it
 
 
 def split_statements(text: str) -> list[RawStatement]:

@@ -244,3 +244,53 @@ def test_the_cache_directory_follows_xdg(monkeypatch, tmp_path):
     assert parse_cache.cache_dir() == tmp_path / "home" / ".cache" / "scn"
     monkeypatch.setenv("SCN_NO_CACHE", "1")
     assert parse_cache.cache_dir() is None
+
+
+# Run as a script of its own: only a process of one thread forks (files/background.py).
+IN_TWO = """
+import sys
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
+from test_parse_cache import shape
+from dsl.document import parse_document, statement_cache, statements_of
+from files import background, parse_cache
+path = sys.argv[2]
+text = open(path).read()
+one = parse_document(text, path, collect=True)
+kept_one = statement_cache().of_text(text)
+statement_cache().clear()
+background.allow()
+background._core_to_spare = lambda: True  # the suite's machine is often busy
+cache = statement_cache()
+before = cache.parsed
+with parse_cache.kept(path, text):
+    here = cache.parsed - before  # the statements this process parsed
+    two = parse_document(text, path, collect=True)
+background.wait()
+kept_two = parse_cache.read(path)  # written in two parts, read back whole
+print(shape(two[0]) == shape(one[0]), repr(two[1]) == repr(one[1]), len(one[1]),
+      0 < here < 0.7 * len(statements_of(text)),
+      [(k, shape(v)) for k, v in sorted(kept_two.items())]
+      == [(k, shape(v)) for k, v in sorted(kept_one.items())])
+"""
+
+
+def test_a_large_new_file_parsed_in_two_processes_gives_the_same_document(tmp_path):
+    """Its last statements parsed by a forked child (`parse_cache._parse_in_two`): the
+    same document, spans included, and the same errors, from both halves; the
+    cache file, written in two parts, holds the trees one process makes."""
+    sys.path.insert(0, str(ROOT))
+    from bench.generate import generate
+
+    from dsl.statements import split_statements
+
+    text = generate(2000, 30, seed=4)
+    assert len(split_statements(text)) >= parse_cache.TWO_FROM
+    lines = text.split("\n")
+    for at in (len(lines) // 10, len(lines) - 20):  # one in each half
+        lines.insert(at, "broken = (1 +")
+    path = tmp_path / "big.scn"
+    path.write_text("\n".join(lines))
+    done = subprocess.run([sys.executable, "-c", IN_TWO, str(ROOT), str(path)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert done.stdout.split() == ["True", "True", "2", "True", "True"], done.stderr

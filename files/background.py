@@ -1,0 +1,126 @@
+"""Work done beside a command in a forked child, on the machine's other core.
+
+Two kinds: work the command's result does not wait for (`soon`: writing the
+parse cache of a file parsed anew, about 0.3 s for 10,000 variables), and
+work whose result the command takes back later (`beside`: the second half
+of a large new file parsed while the first is parsed here, its syntax trees
+sent back as bytes; files/parse_cache.py). The `scn` executable
+(cli/entry.py) waits for every child before it exits: no child outlives the
+command nor is left a zombie, and the children's CPU time is counted in the
+command's (a parent's wait4 includes the children it waited for).
+
+Forking is only allowed once the executable says so (`allow`): a test or a
+library calling `cli.main.main` in its own process, and the terminal UI,
+get the work done at once, in the calling thread, as before. A fork is only
+made while the process runs a single thread (`/proc/self/task`; where that
+cannot be read, never): polars and numpy start thread pools, and a child
+forked beside them could inherit a lock one of them held. The commands
+load their model before they import either. Nor is one made while the
+machine has no core to spare (load average at or above the cores): the
+child would only take turns with its parent, at a cost. The child runs only the work
+given (parsing, pickling, file writes), reports nothing, and ends with
+`os._exit` whatever happens: no atexit handler, no stdio buffer of the
+parent's flushed twice; a failure there is the parent's to do without.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+_allowed = False
+_children: list[int] = []
+
+
+def allow() -> None:
+    """Let `soon` fork (the `scn` executable, which calls `wait` before it exits)."""
+    global _allowed
+    _allowed = hasattr(os, "fork")
+
+
+def forks() -> bool:
+    """Whether `soon` would run its work in a child now."""
+    return _allowed and _single_thread() and _core_to_spare()
+
+
+def soon(work) -> None:
+    """Run `work()` in a child when allowed and safe, else now (where what it
+    raises is the caller's: it must raise nothing worth reporting)."""
+    pid = _fork() if forks() else None
+    if pid is None:
+        work()
+    elif pid == 0:  # the child: the work, then out, whatever happens
+        try:
+            work()
+        finally:
+            os._exit(0)
+    else:
+        _children.append(pid)
+
+
+def beside(work: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
+    """Start `work()` in a child when `soon` would; None when not started (do it
+    here). Else a function that waits for the child and gives the bytes it
+    returned, or None if it failed: the caller then does without them."""
+    if not forks():
+        return None
+    read, write = os.pipe()
+    pid = _fork()
+    if pid is None:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as out:
+                out.write(work())
+        finally:
+            os._exit(0)
+    os.close(write)
+
+    def result() -> bytes | None:
+        try:
+            with os.fdopen(read, "rb") as got:
+                data = got.read()
+        finally:
+            _reap(pid)
+        return data or None
+    return result
+
+
+def wait() -> None:
+    """Wait for every child `soon` started."""
+    while _children:
+        _reap(_children.pop())
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped already (SIGCHLD ignored by whoever started scn)
+        pass
+
+
+def _fork() -> int | None:
+    try:
+        return os.fork()
+    except OSError:  # no process to spare: do it here
+        return None
+
+
+def _core_to_spare() -> bool:
+    """Whether the machine has had a core idle, on average over the last minute.
+    With none, a child only competes with the parent for a core and adds its
+    own cost (the fork, pages copied on write, the bytes it sends back)."""
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1)
+    except OSError:
+        return True
+
+
+def _single_thread() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
