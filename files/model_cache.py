@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import operator
 import os
 import pickle
 import sys
@@ -175,30 +176,42 @@ class _ModelPickler(pickle.Pickler):
     cache through the builders above. Of the model's cache only what loading
     derives at a cost is kept: covers, checks and draws."""
 
-    fields: dict[type, tuple[str, ...] | None] = {}  # None: pickled the usual way
-
-    def reducer_override(self, obj):
+    def __init__(self, *args, **kwargs):
         from engine.cache import ModelCache, PieceMemo
         from engine.cover import Cover
 
+        super().__init__(*args, **kwargs)
+        # class -> its reduction (None: pickled the usual way); some 200,000 objects
+        # go through here, so each class' way is found once
+        self.ways: dict[type, object] = {
+            MappingProxyType: lambda m: (_proxy, (dict(m),)),
+            Cover: lambda c: (_cover, (c.pieces, c.rows, c.n_periods)),
+            PieceMemo: lambda m: (_memo, (list(m.items()),)),
+            ModelCache: lambda c: (_cache, (c.draws, c.covers, c.checked)),
+        }
+
+    def reducer_override(self, obj):
         cls = type(obj)
-        if cls is MappingProxyType:
-            return _proxy, (dict(obj),)
-        if cls is Cover:
-            return _cover, (obj.pieces, obj.rows, obj.n_periods)
-        if cls is PieceMemo:
-            return _memo, (list(obj.items()),)
-        if cls is ModelCache:
-            return _cache, (obj.draws, obj.covers, obj.checked)
-        if cls not in self.fields:
-            found = (dataclasses.fields(cls) if cls.__module__ in _DATACLASSES
-                     and dataclasses.is_dataclass(cls) else ())
-            self.fields[cls] = (tuple(f.name for f in found)
-                                if found and all(f.init for f in found) else None)
-        names = self.fields[cls]
-        if names is None:
-            return NotImplemented
-        return cls, tuple([getattr(obj, n) for n in names])
+        way = self.ways.get(cls, _UNKNOWN)
+        if way is _UNKNOWN:
+            way = self.ways[cls] = _by_constructor(cls)
+        return NotImplemented if way is None else way(obj)
+
+
+_UNKNOWN = object()
+
+
+def _by_constructor(cls: type):
+    """(class, field values) for a dataclass of the model whose fields all go to its
+    constructor; None for anything else."""
+    found = (dataclasses.fields(cls) if cls.__module__ in _DATACLASSES
+             and dataclasses.is_dataclass(cls) else ())
+    if not found or not all(f.init for f in found):
+        return None
+    values = operator.attrgetter(*[f.name for f in found])
+    if len(found) == 1:
+        return lambda obj: (cls, (values(obj),))
+    return lambda obj: (cls, values(obj))
 
 
 def encode(source: str, text: str, model) -> bytes:
