@@ -73,7 +73,11 @@ def code_version() -> bytes:
     return _VERSION
 
 
-def _entry_path(directory: Path, source: str) -> Path:
+def _entry_path(source: str) -> Path | None:
+    """The file kept for scenario file `source` (None: the cache is off)."""
+    directory = _cache_dir()
+    if directory is None:
+        return None
     key = hashlib.sha256(os.path.realpath(source).encode("utf-8", "surrogatepass")).hexdigest()
     return directory / "model" / f"{key[:40]}.pickle"
 
@@ -91,14 +95,11 @@ def _header(source: str, text: str) -> bytes:
 
 def read(source: str, text: str):
     """The checked model kept for `text` read from `source`, or None."""
-    directory = _cache_dir()
-    if directory is None:
-        return None
+    path = _entry_path(source)
     try:
-        data = _entry_path(directory, source).read_bytes()
+        return None if path is None else decode(path.read_bytes(), source, text)
     except (OSError, ValueError):
         return None
-    return decode(data, source, text)
 
 
 class _ModelOnly(pickle.Unpickler):
@@ -227,10 +228,9 @@ def write(source: str, text: str, model) -> None:
     from files.reading import UsageError
     from files.writing import write_file
 
-    directory = _cache_dir()
-    if directory is None:
+    path = _entry_path(source)
+    if path is None:
         return
-    path = _entry_path(directory, source)
     try:
         data = encode(source, text, model)
         path.parent.mkdir(parents=True, exist_ok=True)

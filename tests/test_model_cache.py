@@ -18,6 +18,7 @@ import pytest
 from dsl import document
 from engine import evaluate, load_model, prepare
 from files import model_cache
+from test_parse_cache import cache_home  # noqa: F401 (the fixture: a cache directory of the test's own)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCN = Path(sys.executable).with_name("scn")
@@ -39,14 +40,6 @@ def shape(x, seen=None):
     if hasattr(x, "items"):
         return tuple((k, shape(v)) for k, v in x.items())
     return (type(x).__name__, repr(x))
-
-
-@pytest.fixture
-def cache_home(tmp_path, monkeypatch):
-    home = tmp_path / "cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    monkeypatch.delenv("SCN_NO_CACHE", raising=False)
-    return home
 
 
 def _kept(text: str, source: str):
