@@ -21,7 +21,8 @@ import polars as pl
 
 from dsl import ast as A
 from engine.frame import CELL, EMPTY, F64, YEAR_FLOAT, YEAR_INDEX, at, exact_div, nan_guard, zero
-from engine.functions import Backend, Context
+from engine.functions import FUNCTIONS, Backend, Context
+from engine.time_functions import _range as _periods
 from engine.cover import Cover
 from engine.model import Piece
 
@@ -39,7 +40,7 @@ def column(name: str, cover: Cover, ctx: Context,
     (`ctx_of`: a context per piece, as a Monte Carlo plan's draws are)."""
     if ctx_of is not None:
         return piecewise(name, cover, lambda p: Polars(ctx_of(p)).value(p.expr), numbers=True)
-    b = Polars(ctx)
+    b = PlanPolars(ctx)
     return piecewise(name, cover, lambda p: b.value(p.expr), numbers=True, ctx=ctx)
 
 
@@ -266,6 +267,56 @@ def _call(b: Polars, node: A.Call) -> pl.Expr:
     return b.ctx.functions[node.func].polars(b, node.args)
 
 
+# A range sum `sum(x[A..B])` of a plan's column: a helper column (its name says
+# what it sums) that engine.plan computes before the level that reads it.
+RANGE_SUM = "#>sum "
+
+
+def range_sum_column(name: str, first: int, last: int) -> str:
+    return f"{RANGE_SUM}{name} {first} {last}"
+
+
+def range_sum_of(column: str) -> tuple[str, int, int]:
+    """(variable, first period index, last) of a `range_sum_column`."""
+    name, first, last = column[len(RANGE_SUM):].split(" ")
+    return name, int(first), int(last)
+
+
+def range_sum(values: pl.Series, first: int, last: int, n: int) -> pl.Series:
+    """A range sum's helper column from its variable's column: per batch, its
+    cells `first..last` added left to right (IEEE additions, as polars adds
+    two columns: the same bits), repeated over the batch's rows; null where a
+    cell added is null (polars' null + x)."""
+    cells = values.to_numpy().reshape(-1, n)  # a null reads as NaN here
+    total = cells[:, first]
+    with np.errstate(all="ignore"):  # inf and NaN are values here, as in polars
+        for j in range(first + 1, last + 1):
+            total = total + cells[:, j]
+    out = pl.Series(np.repeat(total, n), dtype=F64)
+    if values.null_count():
+        empty = values.is_null().to_numpy().reshape(-1, n)[:, first:last + 1].any(axis=1)
+        out = out.scatter(np.flatnonzero(np.repeat(empty, n)), None)
+    return out
+
+
+def _plan_call(b: Polars, node: A.Call) -> pl.Expr:
+    """sum(x[A..B]) and mean(x[A..B]) of a variable without dims, in a plan: read
+    from a helper column (`range_sum`). As a chain of gathers and additions
+    polars planned each again on every run, at a cost growing with the square
+    of the chain's depth: 250 us for ten periods (371 of them at 10,000
+    variables), against a column read's few."""
+    if (node.func in ("sum", "mean") and len(node.args) == 1
+            and type(node.args[0]) is A.YearRange and b.ctx.reads is None
+            and b.ctx.draws is None and b.ctx.functions is FUNCTIONS):
+        r = node.args[0]
+        periods = _periods(b.ctx.axis, r)
+        total = pl.col(range_sum_column(r.name, periods[0], periods[-1]))
+        if node.func == "sum":
+            return total
+        return exact_div(total, pl.lit(float(len(periods)), dtype=F64))  # as polars_mean
+    return _call(b, node)
+
+
 HANDLERS: dict[type, Callable[[Polars, A.Expr], pl.Expr]] = {
     A.Number: lambda b, n: _literal(n.value),
     A.Name: lambda b, n: pl.col(b.ctx.column(n.name, n.members)),
@@ -282,3 +333,11 @@ HANDLERS: dict[type, Callable[[Polars, A.Expr], pl.Expr]] = {
     A.Paren: lambda b, n: b.value(n.expr),
 }
 Polars.handlers = HANDLERS
+
+
+class PlanPolars(Polars):
+    """The polars back-end of a plan's columns (engine.plan runs them): range sums
+    read helper columns the plan computes (`_plan_call`)."""
+
+    __slots__ = ()
+    handlers = {**HANDLERS, A.Call: _plan_call}
