@@ -21,7 +21,8 @@ import polars as pl
 
 from dsl import ast as A
 from engine.frame import CELL, EMPTY, F64, YEAR_FLOAT, YEAR_INDEX, at, exact_div, nan_guard, zero
-from engine.functions import FUNCTIONS, Backend, Context
+from engine import time_functions as tf
+from engine.functions import Backend, Context
 from engine.time_functions import _range as _periods
 from engine.cover import Cover
 from engine.model import Piece
@@ -82,16 +83,15 @@ def piecewise(name: str, cover: Cover, value: Callable[[Piece], pl.Expr],
     return chain.otherwise(otherwise).alias(name)
 
 
-_FOLDED = ("interp", "step")
-
-
 def _fixed(node: A.Expr, ctx: Context | None) -> bool:
     """A value that reads nothing but the period, known when the plan is compiled:
-    a plain number, or (given a context) interp or step of plain numbers."""
+    a plain number, or (given a context) interp or step of plain numbers (the
+    functions the registry builds with polars_interp or polars_step)."""
     if type(node) is A.Number:
         return True
-    return (ctx is not None and type(node) is A.Call and node.func in _FOLDED
-            and len(node.args) == 1 and type(node.args[0]) is A.YearMap
+    return (ctx is not None and type(node) is A.Call and len(node.args) == 1
+            and type(node.args[0]) is A.YearMap
+            and ctx.functions[node.func].polars in (tf.polars_interp, tf.polars_step)
             and all(type(e.value) is A.Number for e in node.args[0].entries))
 
 
@@ -305,16 +305,27 @@ def _plan_call(b: Polars, node: A.Call) -> pl.Expr:
     polars planned each again on every run, at a cost growing with the square
     of the chain's depth: 250 us for ten periods (371 of them at 10,000
     variables), against a column read's few."""
-    if (node.func in ("sum", "mean") and len(node.args) == 1
-            and type(node.args[0]) is A.YearRange and b.ctx.reads is None
-            and b.ctx.draws is None and b.ctx.functions is FUNCTIONS):
+    fold = _range_fold(b.ctx.functions[node.func]) if len(node.args) == 1 else None
+    if (fold is not None and type(node.args[0]) is A.YearRange and b.ctx.reads is None
+            and b.ctx.draws is None):
         r = node.args[0]
         periods = _periods(b.ctx.axis, r)
         total = pl.col(range_sum_column(r.name, periods[0], periods[-1]))
-        if node.func == "sum":
+        if fold is tf.polars_sum:
             return total
         return exact_div(total, pl.lit(float(len(periods)), dtype=F64))  # as polars_mean
     return _call(b, node)
+
+
+def _range_fold(function) -> Callable | None:
+    """polars_sum or polars_mean when the registry builds `function` as that fold
+    over a range (`time_functions.polars_range`), else None: the registry says
+    which function is a range total, never its name."""
+    build = function.polars
+    if getattr(build, "__code__", None) is not _RANGE_BUILD:
+        return None
+    fold = build.__closure__[_RANGE_BUILD.co_freevars.index("fold")].cell_contents
+    return fold if fold is tf.polars_sum or fold is tf.polars_mean else None
 
 
 HANDLERS: dict[type, Callable[[Polars, A.Expr], pl.Expr]] = {
@@ -341,3 +352,6 @@ class PlanPolars(Polars):
 
     __slots__ = ()
     handlers = {**HANDLERS, A.Call: _plan_call}
+
+
+_RANGE_BUILD = tf.polars_range(tf.polars_sum).__code__  # the code of every range aggregate's builder
