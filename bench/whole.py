@@ -10,9 +10,10 @@ best wall time of N runs, the CPU time (user + system) of that run and the
 peak memory of the largest run, from wait4:
 
 - `scn check FILE` and `scn run FILE --format csv -o OUT`, warm (the file
-  seen before: its statements in the parse cache, files/parse_cache.py) and
-  cold (a file never seen: the parse cache emptied before each run; lark's
-  grammar stays cached, as it does after any first run);
+  seen before: its statements in the parse cache, files/parse_cache.py, and
+  its checked model, files/model_cache.py) and cold (a file never seen: both
+  emptied before each run; lark's grammar stays cached, as it does after any
+  first run);
 - `scn run scenarios/ai_capex.scn` (the bundled scenario);
 - the reference: the plain-Python evaluator of the same model that
   bench/reference_gen.py generates (untimed) and `python reference_N.py -o
@@ -159,10 +160,11 @@ def main(argv=None) -> int:
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
         env.pop("SCN_NO_CACHE", None)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        parse_cache = tmp / "cache" / "scn" / "parse"
+        kept = [tmp / "cache" / "scn" / "parse", tmp / "cache" / "scn" / "model"]
 
-        def forget() -> None:
-            shutil.rmtree(parse_cache, ignore_errors=True)
+        def forget() -> None:  # the statements and the checked models kept (files/)
+            for folder in kept:
+                shutil.rmtree(folder, ignore_errors=True)
 
         check = [str(SCN), "check", str(model)]
         run = [str(SCN), "run", str(model), "--format", "csv", "-o", str(out)]

@@ -42,12 +42,19 @@ def load(path: str, texts: Texts):
     once, whatever the command: whoever runs it must see them.
     """
     from engine import load_model
-    from files import parse_cache
+    from files import model_cache, parse_cache
 
     text = read_text(path)
     texts.by_source[path] = text
-    with parse_cache.kept(path, text):  # statements parsed by an earlier run: not again
-        model = load_model(text, path)
+    model = model_cache.read(path, text)  # this very text checked by an earlier run
+    if model is None:
+        from dsl.document import statement_cache
+
+        before = statement_cache().parsed
+        with parse_cache.kept(path, text):  # statements parsed by an earlier run: not again
+            model = load_model(text, path)
+        if statement_cache().parsed == before:  # seen before unchanged: likely seen again
+            model_cache.write(path, text, model)
     texts.report(model.warnings)
     return model
 

@@ -21,11 +21,21 @@ from engine.distributions import parameter_warnings
 from engine.frame import BATCH, YEAR
 from engine.model import OVERRIDES, Model
 from engine.plan import Frames, Plan, compile_plan, run_frames
-from engine.overrides import Overrides, parse_overrides  # noqa: F401 (re-exported)
 from engine.resolve import BASE
 from engine.uses import collect_uses as _collect, uses_of  # noqa: F401 (re-exported)
 from engine.load import (_checked, _in_scenario, _sourced, _structure_errors,  # noqa: F401
                          checked, load_model)  # (re-exported)
+
+
+def __getattr__(name: str):
+    """`Overrides` and `parse_overrides` (engine.overrides), re-exported on first
+    use: they import the parser (lark), which a run without --set that reads
+    its checked model back (files.model_cache) never needs."""
+    if name in ("Overrides", "parse_overrides"):
+        from engine import overrides
+
+        return getattr(overrides, name)
+    raise AttributeError(f"module 'engine.api' has no attribute {name!r}")
 
 
 def _free_name(name: str, taken: set[str]) -> str:

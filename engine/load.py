@@ -8,19 +8,20 @@ names; `checked` (a scenario's cover, graph and findings) is shared by both.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError
 from dsl.hidden import text_warnings
-from dsl.parser import failed_definitions
-from dsl.document import parse_document
 from engine.check import Checked, check_scenario
 from engine.collector import paused_collector
 from engine.model import Covers, Model, cover, cover_over
-from engine.overrides import Overrides
 from engine.resolve import BASE, resolve
 from engine.unit_check import unit_warnings
 from engine.uses import collect_uses as _collect, uses_of
+
+if TYPE_CHECKING:
+    from engine.overrides import Overrides
 
 
 def load_model(text: str, source: str = "<text>") -> Model:
@@ -30,6 +31,11 @@ def load_model(text: str, source: str = "<text>") -> Model:
 
 
 def _load_model(text: str, source: str) -> Model:
+    # The parser (and lark) imported here: a run that reads its checked model
+    # back (files.model_cache) never parses.
+    from dsl.document import parse_document
+    from dsl.parser import failed_definitions
+
     doc, errors = parse_document(text, source, collect=True)
     warnings = text_warnings(text, source)
     # A definition that failed to parse would show up again as an unknown name,

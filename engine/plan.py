@@ -301,6 +301,10 @@ def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
             hit = plan.reads[k] = (e.meta.output_name(), tuple(e.meta.root_names()))
         needed.update(dict.fromkeys(hit[1]))
         names.append(hit[0])
+    for c in needed:
+        if c not in cols and c.startswith(polars_expr.RANGE_SUM):  # computed once per run
+            name, first, last = polars_expr.range_sum_of(c)
+            cols[c] = polars_expr.range_sum(cols[name], first, last, len(plan.axis)).alias(c)
     out = pl.DataFrame([cols[c] for c in needed]).with_columns([plan.columns[k] for k in keys])
     for name in names:
         cols[name] = out.get_column(name)
