@@ -35,14 +35,16 @@ def number(text: str) -> float:
     return float(t)
 
 
-def load(path: str, texts: Texts):
+def load(path: str, texts: Texts, more_to_do: bool = True):
     """Read and check a scenario file; its text is kept in `texts` for messages.
 
     Its warnings (hidden characters in comments and titles) go to stderr at
-    once, whatever the command: whoever runs it must see them.
+    once, whatever the command: whoever runs it must see them. `more_to_do`:
+    the command goes on after the load (evaluates), so a copy of the checked
+    model can be written beside it; `scn check` ends there and would wait for it.
     """
     from engine import load_model
-    from files import model_cache, parse_cache
+    from files import background, model_cache, parse_cache
 
     text = read_text(path)
     texts.by_source[path] = text
@@ -53,8 +55,12 @@ def load(path: str, texts: Texts):
         before = statement_cache().parsed
         with parse_cache.kept(path, text):  # statements parsed by an earlier run: not again
             model = load_model(text, path)
-        if statement_cache().parsed == before:  # seen before unchanged: likely seen again
-            model_cache.write(path, text, model)
+        # Kept for the next run of this very text: beside the command when a child
+        # can write it (files.background), else only for a file seen before
+        # unchanged, likely to be seen again (a new or edited file does not pay
+        # the 0.2-0.3 s of writing it in the command's own time).
+        if (more_to_do and background.forks()) or statement_cache().parsed == before:
+            background.soon(lambda: model_cache.write(path, text, model))
     texts.report(model.warnings)
     return model
 

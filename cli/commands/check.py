@@ -31,7 +31,7 @@ def run(args, texts) -> int:
     status = common.OK
     for path in args.files:
         try:
-            model = common.load(path, texts)
+            model = common.load(path, texts, more_to_do=False)
         except ScnError as e:
             texts.report(e.diagnostics)
             n = sum(d.severity == "error" for d in e.diagnostics)
