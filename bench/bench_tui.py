@@ -99,7 +99,9 @@ async def _open(path: str) -> float:
         await _until(pilot, lambda: app.ready)
         grid = app.query_one(Grid)
         await _until(pilot, lambda: grid.painted_at > start)
-        return grid.painted_at - start
+        seconds = grid.painted_at - start
+        await pilot.pause()  # let the app finish what it started before it is closed
+        return seconds
 
 
 async def _edit(path: str, name: str, year: int | None, number: bool = False) -> float:
