@@ -156,6 +156,17 @@ class Session:
             return self.result(scenario, state).series(key)
         return self.values(scenario, state)[key]
 
+    def explained_at_once(self, scenario: str) -> bool:
+        """Whether everything `cell(scenario, ...)` and a chart of the scenarios computed
+        read is made already: the scenario's result, values, kinds and units in the
+        current state and the file's, and its check. Then explaining a cell is lookups
+        and a walk of its links (0.1-0.3 ms at 10,000 variables), which the UI does on
+        its own thread, in the frame that moves the cursor."""
+        state, root = self.state, self.root
+        return scenario in state.results and scenario in state.model.cache.checked and all(
+            ("values", scenario) in s.views and "kinds" in s.views for s in (state, root)) \
+            and "units" in state.views
+
     def computed(self, state: State | None = None) -> list[str]:
         """The scenarios a state has evaluated (the UI computes the others in the
         background: a chart draws those computed)."""
