@@ -83,7 +83,8 @@ class CellFlow:
             title = f"{key}: {self.mc_view.samples:,} samples"
         elif partial:
             title += OTHERS_COMPUTING
-            self._compute_others(state)
+            # after the frame under way (an edit's grid), which this job would slow (one GIL)
+            self.call_after_refresh(self._compute_others, state)
         self._show_chart(title, axis, series, self.scenario, kind, units.label(info.name), fan)
         if self._sens_timer is not None:
             self._sens_timer.stop()
@@ -166,7 +167,8 @@ class CellFlow:
             title += f"; {', '.join(partial)} partial"
         if missing:
             title += OTHERS_COMPUTING
-            self._compute_others(state)
+            # after the frame under way (an edit's grid), which this job would slow (one GIL)
+            self.call_after_refresh(self._compute_others, state)
         self._show_chart(title, years, series, self.scenario, kind, units.label(name))
         self.query_one(Tornado).show(None, kind, rolled=True)
 

@@ -102,6 +102,9 @@ class FileFlow:
         then the statements parsed kept for the next run (`load_kept`). First of all
         sympy, which the sensitivities need (imported meanwhile, it slowed the keys down)."""
         import engine.sensitivity  # noqa: F401
+        from dsl.parser import parse_statement
+
+        parse_statement("warm = 1")  # lark's statement parser built now, not at the first edit
 
         session = self.session
         for name in list(session.model.scenarios):

@@ -203,11 +203,9 @@ class Session:
             if parent is not None and "kinds" in parent.views \
                     and parent.model.variables == state.model.variables:
                 # an edit: the styles of the units it changed (unit_check keeps the others)
-                before, now = unit_check.units(parent.model), unit_check.units(state.model)
                 found = dict(parent.views["kinds"])
-                for v, u in now.items():
-                    if u is not before[v]:
-                        found[v] = style_of(u)
+                for v, u in unit_check.moved_units(parent.model, state.model).items():
+                    found[v] = style_of(u)
                 state.views["kinds"] = found
             else:
                 state.views["kinds"] = kinds(state.model)
