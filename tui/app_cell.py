@@ -36,11 +36,12 @@ class CellFlow:
         self._inspect_current()
 
     def _inspect_current(self) -> None:
-        if self._cell is None:
+        grids = self.query(Grid)
+        if self._cell is None or not grids:  # (none while the app closes: a message late)
             return
         (key, year), scenario = self._cell, self.scenario
         name, members = split_key(key)
-        if self.query_one(Grid).sheet.years is not None:
+        if grids.first().sheet.years is not None:
             self._inspect_rollup(key, year, scenario)
             return
 
@@ -112,8 +113,9 @@ class CellFlow:
 
     def _draw_chart(self) -> None:
         shown, self._chart_next = self._chart_next, None
-        if shown is not None:
-            self.query_one(SeriesChart).show(*shown)
+        charts = self.query(SeriesChart)  # none while the app closes (a message late)
+        if shown is not None and charts:
+            charts.first().show(*shown)
 
     def _compute_others(self, state) -> None:
         """The scenarios a state has not computed (in the background, one job at a time),
