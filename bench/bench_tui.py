@@ -37,8 +37,9 @@ At 10,000 variables x 30 years (bench/generate.py, seed 0), issue 15's targets:
   edit (the input with the most dependents) within 0.2x of it; both printed
   as seconds, beside the target in seconds.
 - a typical edit (the input whose dependents are nearest 300), an arrow key
-  with the inspector following (`arrow_seconds`: from `down` to the grid
-  painted and the inspector showing the new cell) and find-as-you-type
+  with the inspector following (`_arrows`: from `down` to a grid line
+  rendered anew, `Grid.last_paint`, and the frame that painted the new
+  cell's facts, `Inspector.shown_at`) and find-as-you-type
   (`find_seconds`: from each key typed in the `/` box to its matches
   listed): under 50 ms each.
 
