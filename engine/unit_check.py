@@ -83,6 +83,14 @@ def units(model: Model) -> dict[str, Unit | None]:
     return {v: found.get(v) for v in model.variables}
 
 
+def moved_units(before: Model, model: Model) -> dict[str, Unit | None]:
+    """The variables whose unit in `model` is not the one in `before` (the incremental
+    pass after an edit keeps the same object for every unit it did not move), each with
+    its unit: without building both models' tables of 10,000 units to compare them."""
+    then, now = _units(before), _units(model)
+    return {v: now.get(v) for v in model.variables if now.get(v) is not then.get(v)}
+
+
 def unit_warnings(model: Model) -> list[Diagnostic]:
     """Every unit warning of the file, in file order (computed once per model)."""
     return model.cache.once("units", "warnings", lambda: _warnings(model))

@@ -25,6 +25,7 @@ from tui.widgets.dialogs import ChoiceScreen
 from tui.widgets.editor import EditorScreen
 from tui.widgets.find import FindScreen, rank
 from tui.widgets.grid import Grid
+from tui.widgets.series_chart import SeriesChart
 from tui.widgets.load_errors import LoadErrorScreen
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,6 +272,25 @@ def test_find_ranks_as_the_fuzzy_matcher_does_scoring_every_name():
         scored = sorted(((matcher.match(n), len(n), k, n) for k, n in enumerate(names)),
                         key=lambda s: (-s[0], s[1], s[2]))
         assert rank(query, names) == [s[3] for s in scored if s[0] > 0], query
+
+
+@sync
+async def test_after_an_edit_the_chart_draws_every_scenario_again(scn_file):
+    """The cell is explained as soon as the scenario on screen is recomputed; the other
+    scenarios follow in the background (the chart's title says so meanwhile), and then
+    the chart draws each of them with the edited model's values."""
+    from tui.app_cell import OTHERS_COMPUTING
+
+    async with opened(scn_file) as (app, pilot):
+        await go_to(pilot, "accel_share", 2027)
+        await edit(pilot, "enter", "65%")
+        await until(pilot, lambda: OTHERS_COMPUTING not in app.query_one(SeriesChart)._shown[0])
+        title, _, series, *_ = app.query_one(SeriesChart)._shown
+        model = app.session.model
+        assert title == "accel_share" and list(series) == list(model.scenarios)
+        for sc in model.scenarios:
+            assert series[sc] == evaluate(model, sc).series("accel_share")
+        assert series["base"][3] == pytest.approx(0.65)
 
 
 @sync

@@ -418,3 +418,24 @@ def test_an_edit_of_an_annotated_definition_keeps_its_annotation(tmp_path):
     assert s.model.annotations["capex"].text == "USD last"
     s.save()
     assert load_model(Path(s.path).read_text()).annotations["capex"].aggregation == "last"
+
+
+def test_a_row_read_from_a_result_is_the_row_of_its_table(ai):
+    """`Session.row` (what the chart reads of a scenario whose table is not made yet) gives
+    what `values(scenario)[key]` gives, before and after an edit; `computed` names the
+    scenarios evaluated in the state, the others only once asked for."""
+    assert ai.computed() == []
+    ai.result("bull")
+    assert ai.computed() == ["bull"]
+    for name in ai.model.variables:
+        assert ai.row("bull", name) == ai.values("bull")[name]
+    with pytest.raises(KeyError):
+        ai.row("bear", "no_such_row")
+    ai.apply(ai.editor("base", "accel_share", 2027, False).target, "65%")
+    assert ai.computed() == []  # the edited state: nothing evaluated yet
+    fresh = {sc: evaluate(ai.model, sc) for sc in ai.model.scenarios}
+    for sc in ai.model.scenarios:
+        rows = {name: ai.row(sc, name) for name in ai.model.variables}
+        assert rows == {name: fresh[sc].series(name) for name in ai.model.variables}
+        assert rows == {name: ai.values(sc)[name] for name in ai.model.variables}
+    assert ai.computed() == list(ai.model.scenarios)

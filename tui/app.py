@@ -6,7 +6,10 @@ flow up (a cell highlighted, an edit requested or confirmed, a jump). The UI
 thread never computes: every call into the session runs in a thread worker
 holding the session's lock (`compute`), and its result is applied on the UI
 thread only if the session has not moved on since (the stale-result guard).
-Loading, watching the file, saving and quitting live in `tui.app_file`; the
+One exception: the cell under the cursor is explained on the UI thread when
+no job holds the lock and everything its facts read is made already
+(`Session.explained_at_once`: lookups, a fraction of a millisecond), so
+that the inspector is painted in the same frame as the cursor. Loading, watching the file, saving and quitting live in `tui.app_file`; the
 cell under the cursor explained (inspector, chart, sensitivities) in `tui.app_cell`;
 keys typed while a step is under way are kept and replayed (`tui.typeahead`).
 """

@@ -36,22 +36,38 @@ class CellFlow:
         self._inspect_current()
 
     def _inspect_current(self) -> None:
-        if self._cell is None:
+        grids = self.query(Grid)
+        if self._cell is None or not grids:  # (none while the app closes: a message late)
             return
         (key, year), scenario = self._cell, self.scenario
         name, members = split_key(key)
-        if self.query_one(Grid).sheet.years is not None:
+        if grids.first().sheet.years is not None:
             self._inspect_rollup(key, year, scenario)
             return
 
         def work(s: Session):
-            series = chart_rows(s.values, s.model, key, scenario, s.kinds())
+            # The scenarios not computed yet (after an edit, at the open) are computed
+            # apart (`_compute_others`): the cell is explained at once, its chart has them
+            # when they are there.
+            ready = _ready(s, scenario)
+            series = chart_rows(s.row, s.model, key, scenario, s.kinds(), scenarios=ready)
             at = Cell(name, s.model.axis.index(year), members)  # the grid's columns hold years
             return (s.state, s.cell(scenario, at), s.values(scenario), s.kinds(),
-                    s.kinds(s.root), series, units_view(s.state))
+                    s.kinds(s.root), series, units_view(s.state),
+                    len(ready) < len(s.model.scenarios))
+        session = self.session
+        if session.lock.acquire(blocking=False):  # no job under way: at once, if all is made
+            try:
+                out = work(session) if session.explained_at_once(scenario) else None
+            finally:
+                session.lock.release()
+            if out is not None:
+                self._show_cell(*out)
+                return
         self.compute("inspect", work, lambda out: self._show_cell(*out))
 
-    def _show_cell(self, state, info, values, kinds, file_kinds, series, units) -> None:
+    def _show_cell(self, state, info, values, kinds, file_kinds, series, units,
+                   partial: bool = False) -> None:
         axis = self.session.model.axis
         key = row_key(info.name, info.cell.members)
         if self.session.state is not state or self._cell != (
@@ -66,8 +82,11 @@ class CellFlow:
         fan = self.mc_band(key)
         if fan is not None:  # Monte Carlo on: the fan of this scenario
             title = f"{key}: {self.mc_view.samples:,} samples"
-        self.query_one(SeriesChart).show(title, axis, series, self.scenario, kind,
-                                         units.label(info.name), fan)
+        elif partial:
+            title += OTHERS_COMPUTING
+            # after the frame under way (an edit's grid), which this job would slow (one GIL)
+            self.call_after_refresh(self._compute_others, state)
+        self._show_chart(title, axis, series, self.scenario, kind, units.label(info.name), fan)
         if self._sens_timer is not None:
             self._sens_timer.stop()
         if info.group:  # a group's header (a sum of members): not yet, said in words
@@ -79,6 +98,37 @@ class CellFlow:
             self.query_one(Tornado).show(None, AMOUNT, empty=True)
             return
         self._sens_timer = self.set_timer(max(self.sens_delay, 0.001), self._sensitivities)
+
+    _chart_next: tuple | None = None  # what the chart draws after the next frame
+
+    def _show_chart(self, *shown) -> None:
+        """The chart of the cell explained, drawn once the inspector's facts are painted
+        (`Inspector.Painted`): plotext took 6-15 ms of that frame at each arrow key at
+        10,000 variables. The last one asked for is drawn (a cursor that moved on draws
+        the cell it is on)."""
+        self._chart_next = shown
+
+    def on_inspector_painted(self, message: Inspector.Painted) -> None:
+        self._draw_chart()
+
+    def _draw_chart(self) -> None:
+        shown, self._chart_next = self._chart_next, None
+        charts = self.query(SeriesChart)  # none while the app closes (a message late)
+        if shown is not None and charts:
+            charts.first().show(*shown)
+
+    def _compute_others(self, state) -> None:
+        """The scenarios a state has not computed (in the background, one job at a time),
+        then the cell explained again, its chart with every scenario."""
+        def work(s: Session):
+            for sc in s.model.scenarios:
+                if s.state is state:
+                    s.result(sc, state)
+
+        def then(_) -> None:
+            if self.session.state is state:
+                self._inspect_current()
+        self.compute("others", work, then)
 
     def _inspect_rollup(self, key: str, year: int, scenario: str) -> None:
         """A year rolled up: how it was made, and the chart by year in every scenario."""
@@ -93,14 +143,16 @@ class CellFlow:
             info = s.model.info[name]
             found = rollup_info(key, scenario, row, rolled_row(row, how, axis, years), how,
                                 axis, column, info.section, info.doc)
+            ready = _ready(s, scenario)
             series = {sc: rolled_row(v, how, axis, years)
-                      for sc, v in chart_rows(s.values, s.model, key, scenario, kinds).items()}
+                      for sc, v in chart_rows(s.row, s.model, key, scenario, kinds,
+                                              scenarios=ready).items()}
             return s.state, found, kinds, series, TimeAxis.of_years(axis.first_year,
                                                                    axis.last_year), \
-                units_view(s.state)
+                units_view(s.state), len(ready) < len(s.model.scenarios)
         self.compute("inspect", work, lambda out: self._show_rollup(*out, (key, year)))
 
-    def _show_rollup(self, state, info, kinds, series, years, units, cell) -> None:
+    def _show_rollup(self, state, info, kinds, series, years, units, missing, cell) -> None:
         if self.session.state is not state or self._cell != cell \
                 or self.query_one(Grid).sheet.years is None:
             return
@@ -115,8 +167,11 @@ class CellFlow:
         partial = [str(y.year) for y in year_columns(self.session.model.axis) if y.partial]
         if partial:  # a part of a year is drawn as a dip or a jump: say which years are
             title += f"; {', '.join(partial)} partial"
-        self.query_one(SeriesChart).show(title, years, series, self.scenario, kind,
-                                         units.label(name))
+        if missing:
+            title += OTHERS_COMPUTING
+            # after the frame under way (an edit's grid), which this job would slow (one GIL)
+            self.call_after_refresh(self._compute_others, state)
+        self._show_chart(title, years, series, self.scenario, kind, units.label(name))
         self.query_one(Tornado).show(None, kind, rolled=True)
 
     def _sensitivities(self) -> None:
@@ -172,6 +227,15 @@ class CellFlow:
     def scenario_names(self) -> list[str]:
         return list(self.session.model.scenarios) if self.session else []
 
+
+
+OTHERS_COMPUTING = "  (other scenarios: computing…)"
+
+
+def _ready(s: Session, scenario: str) -> list[str]:
+    """The scenarios a chart draws now: the one on screen and those already computed."""
+    done = set(s.computed())
+    return [sc for sc in s.model.scenarios if sc == scenario or sc in done]
 
 
 def _import_sensitivity() -> None:

@@ -251,20 +251,21 @@ def member_keys(model, name: str) -> list[str]:
     return [row_key(name, combo) for combo in model.combos(name)]
 
 
-def chart_rows(values_of, model, key: str, scenario: str, kinds,
-               limit: int = CHART_MEMBERS) -> dict:
-    """What the chart draws for a row: its values in every scenario (`values_of(scenario)`
-    gives a scenario's rows); for a percentage's group (which does not add up), its first
-    `limit` members in the scenario on screen."""
+def chart_rows(row_of, model, key: str, scenario: str, kinds,
+               limit: int = CHART_MEMBERS, scenarios=None) -> dict:
+    """What the chart draws for a row: its values in every scenario (`row_of(scenario,
+    key)` gives a row's values, KeyError for none), or in `scenarios` (those computed);
+    for a percentage's group (which does not add up), its first `limit` members in the
+    scenario on screen."""
     name, members = split_key(key)
     if name in model.variables and dims_of(model, name) and not members \
             and kinds.get(name) == PERCENT:
-        values = values_of(scenario)
-        return {row_key(name, c): values[row_key(name, c)] for c in model.combos(name)[:limit]}
+        return {row_key(name, c): row_of(scenario, row_key(name, c))
+                for c in model.combos(name)[:limit]}
     series = {}
-    for sc in model.scenarios:
+    for sc in model.scenarios if scenarios is None else scenarios:
         try:
-            series[sc] = values_of(sc)[key]
+            series[sc] = row_of(sc, key)
         except KeyError:  # the row is not in that scenario's rows
             pass
     return series

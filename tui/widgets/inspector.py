@@ -42,6 +42,18 @@ from tui.session.units import NO_UNITS, Units
 from tui.widgets.format import format_change, format_relative, short_label
 
 
+class Fact(Static):
+    """A line of the inspector's facts, which notes when its content is rendered anew (the
+    frame that paints it follows at once): `Inspector.shown_at` waits for every fact."""
+
+    rendered = -1  # the inspector's `generation` when this content was last rendered
+
+    def render(self):
+        parent = self.parent
+        self.rendered = getattr(parent, "generation", 0)
+        return super().render()
+
+
 class Inspector(VerticalScroll, can_focus=False):
     """The selected cell, explained."""
 
@@ -53,10 +65,10 @@ class Inspector(VerticalScroll, can_focus=False):
             self.name, self.year = name, year
 
     def compose(self) -> ComposeResult:
-        yield Static(id="cell-title")
-        yield Static(id="cell-doc")
-        yield Static(id="cell-value")
-        yield Static(id="cell-definition")
+        yield Fact(id="cell-title")
+        yield Fact(id="cell-doc")
+        yield Fact(id="cell-value")
+        yield Fact(id="cell-definition")
         yield Static(id="cell-units")
         yield Label("reads", classes="links-label")
         yield OptionList(id="precedents", classes="links")
@@ -66,7 +78,11 @@ class Inspector(VerticalScroll, can_focus=False):
 
     _units: Units = NO_UNITS
     _unit: str = ""  # the cell's unit label, for its sensitivities
-    shown_at = 0.0  # perf_counter() when a cell was last shown (benchmarks)
+    shown_at = 0.0  # perf_counter() after the frame that painted a cell's facts (benchmarks)
+    generation = 0  # counts the cells shown (`Fact.rendered`)
+
+    class Painted(Message):
+        """The facts of the cell last shown are on screen (the chart is drawn after them)."""
 
     def show(self, info: CellInfo, kinds: Mapping[str, str],
              values: Mapping[str, Sequence[float | None]], axis: TimeAxis,
@@ -98,7 +114,23 @@ class Inspector(VerticalScroll, can_focus=False):
                        for link in links] or [Option(Text("none", "dim"), disabled=True)]
             self.query_one(box, OptionList).set_options(options)
         self.query_one("#cell-sens", Static).update(Text("sensitivities: computing…", "dim"))
+        self._shown()
+
+    def _shown(self) -> None:
+        """New facts on their way to the screen: say when every one of them is painted."""
+        self.generation += 1
+        self.call_after_refresh(self._painted, self.generation)
+
+    def _painted(self, generation: int, frames: int = 0) -> None:
+        if generation != self.generation:
+            return  # another cell since: its own call says when it is painted
+        waiting = [f for f in self.query(Fact) if f.rendered != generation
+                   and f.display and f.region.height]  # (an empty fact paints nothing)
+        if waiting and frames < 20:  # (never wait for ever: a fact scrolled out of view)
+            self.call_after_refresh(self._painted, generation, frames + 1)
+            return
         self.shown_at = time.perf_counter()
+        self.post_message(self.Painted())
 
     def _links(self, shown: bool) -> None:
         """The lists of cells read and reading (none for a year rolled up)."""
@@ -134,6 +166,7 @@ class Inspector(VerticalScroll, can_focus=False):
         self._unit_line(units, name)
         self.query_one("#cell-sens", Static).update(
             Text(f"sensitivities: none for a year rolled up (each {word} has its own: y)", "dim"))
+        self._shown()
 
     @staticmethod
     def _definition(info: CellInfo, when: str) -> Text:
