@@ -41,22 +41,32 @@ class _Rule:
 
 
 def lighten(parser: Lark) -> None:
-    """Make lark-cython's parser `parser` reduce without lark's Python calls."""
-    frontend = parser.parser
-    callbacks = frontend.parser_conf.callbacks  # the dict the loop reads, changed in place
-    light: dict = {}
-    for actions in frontend.parser._parse_table.states.values():
-        for terminal, (action, rule) in actions.items():
-            if action is Reduce:
-                if rule not in light:
-                    light[rule] = _Rule(rule.origin, rule.expansion)
-                actions[terminal] = (Reduce, light[rule])
-    kept = {}
-    for key, callback in callbacks.items():
-        if key in light:
-            if type(callback) is ExpandSingleChild and len(key.expansion) == 1:
-                callback = itemgetter(0)  # one child, returned as is
-            key = light[key]
-        kept[key] = callback
+    """Make lark-cython's parser `parser` reduce without lark's Python calls.
+
+    Everything is worked out before anything is changed: a lark whose
+    internals differ from these (pyproject allows any lark 1.x) leaves the
+    parser as lark built it, slower but the same."""
+    try:
+        frontend = parser.parser
+        callbacks = frontend.parser_conf.callbacks  # the dict the loop reads, changed in place
+        light: dict = {}
+        moves = []
+        for actions in frontend.parser._parse_table.states.values():
+            for terminal, (action, rule) in actions.items():
+                if action is Reduce:
+                    if rule not in light:
+                        light[rule] = _Rule(rule.origin, rule.expansion)
+                    moves.append((actions, terminal, light[rule]))
+        kept = {}
+        for key, callback in callbacks.items():
+            if key in light:
+                if type(callback) is ExpandSingleChild and len(key.expansion) == 1:
+                    callback = itemgetter(0)  # one child, returned as is
+                key = light[key]
+            kept[key] = callback
+    except (AttributeError, TypeError, ValueError):
+        return
+    for actions, terminal, rule in moves:
+        actions[terminal] = (Reduce, rule)
     callbacks.clear()
     callbacks.update(kept)

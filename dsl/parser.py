@@ -332,9 +332,11 @@ def _fast_parser() -> Lark | None:
         import lark_cython
     except ImportError:  # pragma: no cover - a dependency; plain lark still works
         return None
-    from dsl.lean_tables import lighten
-
     parser = _lark("grammar-fast", transformer=_ToAst(), _plugins=lark_cython.plugins)
+    try:
+        from dsl.lean_tables import lighten
+    except ImportError:  # pragma: no cover - another lark's internals: its tables as built
+        return parser
     lighten(parser)  # no Python call of lark's per reduction
     return parser
 

@@ -1,0 +1,61 @@
+"""dsl/lean_tables.py: the fast parser's lightened tables give the trees lark's own
+tables give, and a lark whose internals differ is left as lark built it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from dsl import parser as P
+from dsl.document import statements_of
+from dsl.lean_tables import lighten
+
+lark_cython = pytest.importorskip("lark_cython")
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.scn"))
+
+
+def _unlightened():
+    return P._lark("grammar-fast", transformer=P._ToAst(), _plugins=lark_cython.plugins)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_lightened_parser_builds_the_trees_of_lark_own_tables(path):
+    lean, plain = P._fast_parser(), _unlightened()
+    assert lean is not None
+    statements = [raw.text for raw in statements_of(path.read_text(encoding="utf-8"))]
+    assert len(statements) > 20
+    for text in statements:
+        try:
+            want = plain.parse(text)
+        except Exception:  # noqa: BLE001 - only statements that parse go through it
+            continue
+        assert lean.parse(text) == want, text
+
+
+def test_a_parser_of_another_shape_is_left_alone():
+    odd = SimpleNamespace(parser=SimpleNamespace(parser_conf=SimpleNamespace(callbacks={})))
+    lighten(odd)  # no _parse_table: nothing to do, nothing raised
+    assert odd.parser.parser_conf.callbacks == {}
+
+
+def test_nothing_changes_when_one_rule_reads_otherwise():
+    """Worked out before anything is changed: one odd rule leaves every table as it was."""
+    from lark.parsers.lalr_analysis import Reduce
+
+    parser = _unlightened()
+    states = parser.parser.parser._parse_table.states
+    callbacks = parser.parser.parser_conf.callbacks
+    before_states = {s: dict(a) for s, a in states.items()}
+    before_callbacks = dict(callbacks)
+    state, actions = next((s, a) for s, a in states.items()
+                          if any(act is Reduce for act, _ in a.values()))
+    terminal = next(t for t, (act, _) in actions.items() if act is Reduce)
+    actions[terminal] = (Reduce, SimpleNamespace(expansion=()))  # no origin
+    before_states[state][terminal] = actions[terminal]
+    lighten(parser)
+    assert {s: dict(a) for s, a in states.items()} == before_states
+    assert dict(callbacks) == before_callbacks
