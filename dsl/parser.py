@@ -12,17 +12,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
 from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
 from dsl.parse_common import TOKENS, SyntaxProblem, line_offset, span, tok_span, where
 from dsl.parse_time import TimeRules
 from dsl.numbers import BadNumber, parse_number, parse_offset
-from dsl.syntax_messages import DIM_SHAPE, one_line_block, describe_expected, describe_token, match_message, misplaced
+from dsl.syntax_messages import (NAME_NUMBER, not_an_axis, one_line_block, syntax_diagnostic,
+                                  two_names)
 from dsl.fast_maps import member_map
 from dsl.hidden import hidden_diagnostic
-from dsl.text import describe, hidden_characters
+from dsl.text import hidden_characters
 from dsl.units import read_annotation
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -73,13 +74,6 @@ def _misplaced_map(m: A.MemberMap, expr: A.Expr) -> _SyntaxProblem:
     return _SyntaxProblem("a member map must be the whole right-hand side", m.span,
                           "define it as a variable of its own (mix = {g400: 50%, g800: 50%}) "
                           "and use that name", code="misplaced")
-
-
-def _two_names(first: str, second, at: A.Span | None = None) -> _SyntaxProblem:
-    """`y b = 1`: two names where a definition has one (only `dim` may precede a name)."""
-    return _SyntaxProblem("a name has no spaces: expected '=' after the first name",
-                          at or _tok(second), f"write {first}_{second} = ... or {first} = ... "
-                          "(a dimension is declared as dim NAME = {a, b})")
 
 
 def _split_targets(targets: list) -> tuple[tuple[A.Member, ...], A.Years | None]:
@@ -156,7 +150,7 @@ class _ToAst(TimeRules, Transformer):
     def dim_stmt(self, c):
         keyword, name, _eq, lb, members, rb = c
         if keyword != "dim":
-            raise _two_names(keyword, name)
+            raise two_names(keyword, name)
         members = members or []
         if not members:
             raise _SyntaxProblem(f"dim '{name}' has no members", _span(lb, rb),
@@ -361,15 +355,10 @@ def parse_statement(text: str, line: int = 1) -> A.Statement:
         if name is None:
             raise
         raise ScnError([d if d.subject.variable is not None else
-                        _with_subject(d, Subject(variable=name)) for d in e.diagnostics]) from None
+                        replace(d, subject=Subject(variable=name)) for d in e.diagnostics]) from None
 
 
-_DIM_HEAD = re.compile(r"\s*dim\s+[A-Za-z_]")
-_TWO_NAMES = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)")
-# `y 5`, `quarters 2025Q1`: a name then a number, which only an axis line may start with
-_NAME_NUMBER = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([0-9][0-9A-Za-z_.%]*)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ANNOTATED_HEAD = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(\[[^\]\n]*\])?[ \t]*(:[^=\n#]*)?=(?!=)")
 
 
 def defined_name(text: str) -> str | None:
@@ -404,12 +393,12 @@ def _parse_statement(text: str, line: int) -> A.Statement:
     try:
         node = _parse(text)
     except _SyntaxProblem as e:
-        head = _NAME_NUMBER.match(text)
+        head = NAME_NUMBER.match(text)
         if head is not None and head[1] not in RESERVED and head[1] not in ("quarters", "months"):
-            raise ScnError([_not_an_axis(head, line)]) from None  # `y 5M`: no '='
+            raise ScnError([not_an_axis(head, line)]) from None  # `y 5M`: no '='
         raise ScnError([e.diagnostic]) from None
     except UnexpectedInput as e:
-        raise ScnError([_syntax_diagnostic(e, text, line)]) from None
+        raise ScnError([syntax_diagnostic(e, text, line, _plain_parser(), RESERVED)]) from None
     # Nesting cannot be deeper than the text is long: walk only long statements.
     if len(text) > MAX_DEPTH and isinstance(node, A.Definition):
         _check_depth(node)
@@ -440,71 +429,3 @@ def _check_depth(d: A.Definition) -> None:
                 "split it into intermediate variables", code="too-deep",
             )])
         stack.extend((ch, depth + 1) for ch in A.children(node))
-
-
-def _syntax_diagnostic(e: UnexpectedInput, text: str, line: int) -> Diagnostic:
-    if isinstance(e, UnexpectedCharacters):
-        ch = text.split("\n")[e.line - 1][e.column - 1]
-        at = e.line + line - 1
-        span = A.Span(at, e.column, at, e.column + 1)
-        if ch == '"':
-            what = "quoted text"
-        elif ch.isascii() and ch.isprintable():
-            what = f"'{ch}'"
-        else:  # a no-break space or a look-alike: name it, the terminal cannot show it
-            what = describe(ch)
-        return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed), code="syntax")
-    head = _NAME_NUMBER.match(text)
-    if head is not None and head[1] not in RESERVED:  # the axis rule read past the number
-        return _not_an_axis(head, line)
-    label = match_message(_plain_parser(), text)
-    if label is None:  # the examples are written `y = ...`: a subscript or a unit on the left
-        head = _ANNOTATED_HEAD.match(text)  # leaves the parser in other states, same mistakes
-        if head is not None and (head[1] or head[2]):
-            label = match_message(_plain_parser(), "y =" + text[head.end():])
-    if label == DIM_SHAPE and not _DIM_HEAD.match(text):
-        two = _TWO_NAMES.match(text)  # `y b = 1` fails where `dim x = 5` does
-        if two is not None:
-            at = A.Span(line, two.start(2) + 1, line, two.end(2) + 1)
-            return _two_names(two[1], two[2], at).diagnostic
-        label = None
-    if isinstance(e, UnexpectedToken) and e.token.type != "$END":
-        tok = e.token
-        if tok.type == "ANNOTATION":  # the fallback lexer's longest match: a ':' out of place
-            tok = Token.new_borrow_pos("COLON", ":", tok)
-            tok.end_line, tok.end_column = tok.line, tok.column + 1
-        span = _tok(tok)
-        label = misplaced(tok, text) or label
-        message = label[0] if label else f"unexpected {describe_token(tok)}"
-        hint = label[1] if label else describe_expected(e.expected)
-        return Diagnostic(message, span, hint, code="syntax")
-    # The statement ended too early: point just past its last character.
-    last_line = line + text.count("\n")
-    last = text.split("\n")[-1].rstrip()
-    code_end = len(last.split("#")[0].rstrip()) if "#" in last else len(last)
-    span = A.Span(last_line, code_end + 1, last_line, code_end + 2)
-    expected = e.expected if isinstance(e, UnexpectedEOF) else getattr(e, "expected", set())
-    message = label[0] if label else "unexpected end of line"
-    hint = label[1] if label else describe_expected(expected)
-    return Diagnostic(message, span, hint, code="syntax")
-
-
-def _not_an_axis(head: re.Match, line: int) -> Diagnostic:
-    """`y 5 = 3` is a definition missing its '=' (at the number); `quarters 2025Q1`
-    an axis line left unfinished."""
-    at = A.Span(line, head.start(2) + 1, line, head.end(2) + 1)
-    if head[1] in ("quarters", "months"):
-        example = "quarters 2025Q1..2027Q4" if head[1] == "quarters" else "months 2025-01..2027-12"
-        return Diagnostic(f"an axis line is written {example}", at,
-                          f"give the first and the last {head[1][:-1]}, joined by '..'",
-                          code="syntax")
-    return Diagnostic("a definition needs '=' and an expression", at,
-                      "write name = expression, e.g. capex = 230B", code="syntax")
-
-
-def _with_source(d: Diagnostic, source: str) -> Diagnostic:
-    return replace(d, source=source)
-
-
-def _with_subject(d: Diagnostic, subject: Subject) -> Diagnostic:
-    return replace(d, subject=subject)

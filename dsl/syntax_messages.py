@@ -1,6 +1,8 @@
-"""Syntax errors in words: terminal names as an analyst would say them, and a
+"""Syntax errors in words: terminal names as an analyst would say them, a
 table of malformed snippets with the message each deserves (fed to lark's
-`match_examples`; each snippet is also a test in tests/test_syntax_errors.py).
+`match_examples`; each snippet is also a test in tests/test_syntax_errors.py),
+and a statement lark could not parse turned into one diagnostic
+(`syntax_diagnostic`, which `dsl.parser` calls).
 """
 
 from __future__ import annotations
@@ -8,10 +10,12 @@ from __future__ import annotations
 import re
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsl import ast as A
 from dsl.errors import Diagnostic
+from dsl.parse_common import SyntaxProblem, tok_span
+from dsl.text import describe
 
 WORDS = {
     "NUMBER": "a number", "NAME": "a name", "STRING": 'a "quoted title"',
@@ -218,3 +222,84 @@ def one_line_block(text: str, line: int) -> Diagnostic | None:
                                                                          m.end(2) + 1),
         f"write the block over three lines: {header} / {body} / }}  (scn fmt keeps that layout)",
         code="syntax")
+
+
+# ---------------------------------------------------------------- a failed statement
+
+
+_DIM_HEAD = re.compile(r"\s*dim\s+[A-Za-z_]")
+_TWO_NAMES = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)")
+# `y 5`, `quarters 2025Q1`: a name then a number, which only an axis line may start with
+NAME_NUMBER = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]+([0-9][0-9A-Za-z_.%]*)")
+_ANNOTATED_HEAD = re.compile(r"[ \t]*[A-Za-z_]\w*[ \t]*(\[[^\]\n]*\])?[ \t]*(:[^=\n#]*)?=(?!=)")
+
+
+def two_names(first: str, second, at: A.Span | None = None) -> SyntaxProblem:
+    """`y b = 1`: two names where a definition has one (only `dim` may precede a name)."""
+    return SyntaxProblem("a name has no spaces: expected '=' after the first name",
+                          at or tok_span(second), f"write {first}_{second} = ... or {first} = ... "
+                          "(a dimension is declared as dim NAME = {a, b})")
+
+
+def syntax_diagnostic(e: UnexpectedInput, text: str, line: int, plain: Lark,
+                      reserved: frozenset[str]) -> Diagnostic:
+    """A statement lark could not parse, in words: what was unexpected where, and
+    what was expected (`plain`: lark's parser without the transformer, whose
+    states the examples are matched by; `reserved`: the language's keywords)."""
+    if isinstance(e, UnexpectedCharacters):
+        ch = text.split("\n")[e.line - 1][e.column - 1]
+        at = e.line + line - 1
+        span = A.Span(at, e.column, at, e.column + 1)
+        if ch == '"':
+            what = "quoted text"
+        elif ch.isascii() and ch.isprintable():
+            what = f"'{ch}'"
+        else:  # a no-break space or a look-alike: name it, the terminal cannot show it
+            what = describe(ch)
+        return Diagnostic(f"unexpected {what}", span, describe_expected(e.allowed), code="syntax")
+    head = NAME_NUMBER.match(text)
+    if head is not None and head[1] not in reserved:  # the axis rule read past the number
+        return not_an_axis(head, line)
+    label = match_message(plain, text)
+    if label is None:  # the examples are written `y = ...`: a subscript or a unit on the left
+        head = _ANNOTATED_HEAD.match(text)  # leaves the parser in other states, same mistakes
+        if head is not None and (head[1] or head[2]):
+            label = match_message(plain, "y =" + text[head.end():])
+    if label == DIM_SHAPE and not _DIM_HEAD.match(text):
+        two = _TWO_NAMES.match(text)  # `y b = 1` fails where `dim x = 5` does
+        if two is not None:
+            at = A.Span(line, two.start(2) + 1, line, two.end(2) + 1)
+            return two_names(two[1], two[2], at).diagnostic
+        label = None
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END":
+        tok = e.token
+        if tok.type == "ANNOTATION":  # the fallback lexer's longest match: a ':' out of place
+            tok = Token.new_borrow_pos("COLON", ":", tok)
+            tok.end_line, tok.end_column = tok.line, tok.column + 1
+        span = tok_span(tok)
+        label = misplaced(tok, text) or label
+        message = label[0] if label else f"unexpected {describe_token(tok)}"
+        hint = label[1] if label else describe_expected(e.expected)
+        return Diagnostic(message, span, hint, code="syntax")
+    # The statement ended too early: point just past its last character.
+    last_line = line + text.count("\n")
+    last = text.split("\n")[-1].rstrip()
+    code_end = len(last.split("#")[0].rstrip()) if "#" in last else len(last)
+    span = A.Span(last_line, code_end + 1, last_line, code_end + 2)
+    expected = e.expected if isinstance(e, UnexpectedEOF) else getattr(e, "expected", set())
+    message = label[0] if label else "unexpected end of line"
+    hint = label[1] if label else describe_expected(expected)
+    return Diagnostic(message, span, hint, code="syntax")
+
+
+def not_an_axis(head: re.Match, line: int) -> Diagnostic:
+    """`y 5 = 3` is a definition missing its '=' (at the number); `quarters 2025Q1`
+    an axis line left unfinished."""
+    at = A.Span(line, head.start(2) + 1, line, head.end(2) + 1)
+    if head[1] in ("quarters", "months"):
+        example = "quarters 2025Q1..2027Q4" if head[1] == "quarters" else "months 2025-01..2027-12"
+        return Diagnostic(f"an axis line is written {example}", at,
+                          f"give the first and the last {head[1][:-1]}, joined by '..'",
+                          code="syntax")
+    return Diagnostic("a definition needs '=' and an expression", at,
+                      "write name = expression, e.g. capex = 230B", code="syntax")
