@@ -7,6 +7,7 @@ drive it directly.
   what was computed about it), undo and redo, save, reload, watching the file.
   An edit's model and its re-check come from the engine (`engine.edit`), its
   results from `engine.api.recompute`.
+- `file_side`: the session's file: its text with the edits, save, watch, reload.
 - `disk`: what the file on disk holds against the text loaded (`Disk`).
 - `edits`: where an edit goes in the file (`Target`), what the editor shows
   (`EditorRequest`), the text saved.
@@ -14,8 +15,8 @@ drive it directly.
 - `sheet`: what the grid shows.
 """
 
-from tui.session.controller import (NOTHING, NOTICED, RELOADED, Session,  # noqa: F401
-                                    State)
+from tui.session.controller import Session, State  # noqa: F401
+from tui.session.file_side import NOTHING, NOTICED, RELOADED  # noqa: F401
 from tui.session.disk import (BROKEN, CHANGED, DELETED, SAME, Disk, DiskChanged,  # noqa: F401
                               file_stamp)
 from tui.session.edits import (ENTRY, NEW, RHS, EditorRequest, EditRefused,  # noqa: F401

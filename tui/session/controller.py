@@ -9,7 +9,6 @@ and *committed* only if the session has not moved on meanwhile.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -17,7 +16,7 @@ from display.kinds import PERCENT, Style, kinds
 from display.styles import style_of
 from dsl import ast as A
 from dsl.edit import one_line, split_comment
-from dsl.errors import Diagnostic, ScnError, render
+from dsl.errors import ScnError
 from dsl.text import split_lines
 from engine import edit, unit_check
 from engine.address import Cell
@@ -32,12 +31,11 @@ from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, chang
 from tui.session.rollup import rolled_sheet
 from tui.session.units import units_view
 from tui.session.sheet import Sheet, dims_of, has_dims, moved, row_key, rows
-from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
-                              loaded_elsewhere, read, write)
+from tui.session.disk import Disk, Stamp, file_stamp
+from tui.session.file_side import FileSide
 from tui.session.edits import (ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target,
                                editor_note)
 
-NOTHING, RELOADED, NOTICED = "nothing", "reloaded", "noticed"  # what `Session.watch` saw
 NOW = object()  # take the file's stamp now
 
 
@@ -54,7 +52,7 @@ class State:
     views: dict = field(default_factory=dict)  # values, input masks, kinds
 
 
-class Session:
+class Session(FileSide):
     """One scenario file open for exploring and editing."""
 
     def __init__(self, path: str, text: str, model: Model | None = None,
@@ -460,77 +458,3 @@ class Session:
         self.undo_stack.append(self.state)
         self.state = self.redo_stack.pop()
         return True
-
-    # ------------------------------------------------------------ the file
-
-    def render_text(self, state: State | None = None) -> str:
-        """The file's text with the edits applied; every other byte as loaded."""
-        return self.file.render((state or self.state).changes)
-
-    def save(self, path: str | None = None) -> str:
-        """Write the edits (atomically); returns the path written.
-
-        Raises ScnError when the edited text does not load (nothing is
-        written), DiskChanged when the file changed on disk since it was
-        loaded (saving elsewhere is always allowed; a deleted file is
-        written back), UsageError when the file cannot be read or written.
-        Saving starts a new undo history. Saved elsewhere, the session then
-        stands for the new file (save as): its path, its watcher, its disk.
-        """
-        text = self.render_text()
-        target = path or self.path
-        model = load_model(text, target)
-        if self.is_own_file(target) and loaded_elsewhere(self.path, self.disk_text):
-            raise DiskChanged(f"{self.path} changed on disk since it was loaded")
-        write(target, text, self.path)
-        self.path = target
-        self._reset(text, model, file_stamp(target))
-        return target
-
-    def is_own_file(self, path: str) -> bool:
-        return os.path.abspath(path) == os.path.abspath(self.path)
-
-    def render_error(self, diag: Diagnostic) -> str:
-        """A message about the edited text (from `save`), with its line and a caret."""
-        return render(diag, self.render_text())
-
-    def watch(self) -> str:
-        """Look at the file on disk (the UI's poll): NOTHING new, RELOADED, or NOTICED
-        (`disk` changed: deleted, changed while edits are unsaved, broken, restored).
-
-        Reloads by itself only when nothing is unsaved; on a text that does not
-        load, the last good model stays. Whoever calls it must show what it
-        returns: the stamp it records is not looked at again.
-        """
-        stamp = file_stamp(self.path)
-        if stamp == self.stamp:
-            return NOTHING
-        before, self.stamp = self.disk, stamp
-        text, self.disk = read(self.path, stamp)
-        if text is not None and text != self.disk_text:
-            if self.dirty:
-                self.disk = Disk(CHANGED)
-            elif self._load(text, stamp):
-                return RELOADED
-        return NOTICED if self.disk != before else NOTHING
-
-    def reload_from_disk(self) -> bool:
-        """Start over from the file's text (ctrl+r), dropping the edits; False, with `disk`
-        saying why, when it is gone or does not load (then everything stays)."""
-        stamp = file_stamp(self.path)
-        text, disk = read(self.path, stamp)
-        if text is None:
-            self.stamp, self.disk = stamp, disk
-            return False
-        return self._load(text, stamp)
-
-    def _load(self, text: str, stamp: Stamp) -> bool:
-        try:
-            model = self.root.model if text == self.disk_text else load_model(text, self.path)
-        except ScnError as e:
-            self.stamp = stamp
-            self.disk = Disk(BROKEN, tuple(render(d, text) for d in e.diagnostics))
-            return False
-        self._reset(text, model, stamp)
-        return True
-
