@@ -73,6 +73,9 @@ class Function:
     kept: str | None = None
     reads: Callable[[int, int, int], list[int]] | None = None
     parameters: tuple[str, ...] = ()  # a distribution's parameters, as messages name them
+    # sum and mean: the fold of a range's cells (time_functions.polars_sum or
+    # polars_mean), which a plan computes as a helper column (engine.polars_expr)
+    range_total: Callable[..., pl.Expr] | None = None
 
     @property
     def flat(self) -> bool:
@@ -337,7 +340,7 @@ def _extreme(name: str, np_fn, pl_fn, kept: str, sympy_name: str, plain) -> Func
 
 def _total(name: str, polars, cells, sympy) -> Function:
     return Function(name, 1, 1, f"{name}(x[A..B])", "aggregate", tf.polars_range(polars),
-                    tf.cells_range(cells), tf.sympy_range(sympy))
+                    tf.cells_range(cells), tf.sympy_range(sympy), range_total=polars)
 
 
 def _flat(name: str, signature: str, numpy, polars, lo: int = 1, hi: int = 1) -> Function:

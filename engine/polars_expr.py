@@ -305,7 +305,7 @@ def _plan_call(b: Polars, node: A.Call) -> pl.Expr:
     polars planned each again on every run, at a cost growing with the square
     of the chain's depth: 250 us for ten periods (371 of them at 10,000
     variables), against a column read's few."""
-    fold = _range_fold(b.ctx.functions[node.func]) if len(node.args) == 1 else None
+    fold = b.ctx.functions[node.func].range_total if len(node.args) == 1 else None
     if (fold is not None and type(node.args[0]) is A.YearRange and b.ctx.reads is None
             and b.ctx.draws is None):
         r = node.args[0]
@@ -315,17 +315,6 @@ def _plan_call(b: Polars, node: A.Call) -> pl.Expr:
             return total
         return exact_div(total, pl.lit(float(len(periods)), dtype=F64))  # as polars_mean
     return _call(b, node)
-
-
-def _range_fold(function) -> Callable | None:
-    """polars_sum or polars_mean when the registry builds `function` as that fold
-    over a range (`time_functions.polars_range`), else None: the registry says
-    which function is a range total, never its name."""
-    build = function.polars
-    if getattr(build, "__code__", None) is not _RANGE_BUILD:
-        return None
-    fold = build.__closure__[_RANGE_BUILD.co_freevars.index("fold")].cell_contents
-    return fold if fold is tf.polars_sum or fold is tf.polars_mean else None
 
 
 HANDLERS: dict[type, Callable[[Polars, A.Expr], pl.Expr]] = {
@@ -353,5 +342,3 @@ class PlanPolars(Polars):
     __slots__ = ()
     handlers = {**HANDLERS, A.Call: _plan_call}
 
-
-_RANGE_BUILD = tf.polars_range(tf.polars_sum).__code__  # the code of every range aggregate's builder
