@@ -61,15 +61,12 @@ def code_version() -> bytes:
     if _VERSION is None:
         from importlib.util import find_spec
 
-        h = hashlib.sha256(FORMAT + sys.version.encode())
+        from files.parse_cache import code_digest
+
         lark = find_spec("lark")
         files = [Path(lark.origin)] if lark is not None and lark.origin else []
-        for package in ("dsl", "engine"):
-            folder = Path(__file__).parent.parent / package
-            files += [p for p in sorted(folder.iterdir()) if p.suffix in (".py", ".lark")]
-        for path in files + [Path(__file__)]:
-            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        _VERSION = h.hexdigest().encode()
+        _VERSION = code_digest(FORMAT + sys.version.encode(), ["dsl", "engine"],
+                               files + [Path(__file__)]).encode()
     return _VERSION
 
 

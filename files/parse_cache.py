@@ -68,15 +68,22 @@ def parser_version() -> str:
     if _VERSION is None:
         import lark
 
-        import dsl
-
-        h = hashlib.sha256(FORMAT + sys.version.encode() + lark.__version__.encode())
-        folder = Path(dsl.__file__).parent
-        for path in sorted(folder.iterdir()):
-            if path.suffix in (".py", ".lark"):
-                h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        _VERSION = h.hexdigest()
+        _VERSION = code_digest(FORMAT + sys.version.encode() + lark.__version__.encode(),
+                               ["dsl"])
     return _VERSION
+
+
+def code_digest(head: bytes, packages: list[str], files: list[Path] = ()) -> str:
+    """sha256 of `head`, then of every source file (.py, .lark) of scn's `packages`
+    (`dsl`, `engine`) and of `files`, each by name and content: a cache made by
+    other code is told apart by it."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(head)
+    paths = [p for package in packages for p in sorted((root / package).iterdir())
+             if p.suffix in (".py", ".lark")]
+    for path in [*paths, *files]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def _entry_path(directory: Path, source: str) -> Path:
