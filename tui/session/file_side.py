@@ -10,15 +10,11 @@ reloaded by itself when nothing is unsaved, else what changed is noted in
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from dsl.errors import Diagnostic, ScnError, render
 from engine.api import load_model
 from tui.session.disk import (BROKEN, CHANGED, Disk, DiskChanged, Stamp, file_stamp,
                               loaded_elsewhere, read, write)
-
-if TYPE_CHECKING:
-    from tui.session.controller import State
 
 NOTHING, RELOADED, NOTICED = "nothing", "reloaded", "noticed"  # what `Session.watch` saw
 
@@ -26,8 +22,9 @@ NOTHING, RELOADED, NOTICED = "nothing", "reloaded", "noticed"  # what `Session.w
 class FileSide:
     """What a session does with its file (see `Session`)."""
 
-    def render_text(self, state: State | None = None) -> str:
-        """The file's text with the edits applied; every other byte as loaded."""
+    def render_text(self, state=None) -> str:
+        """The file's text with the edits of `state` (a `Session` state; the current
+        one by default) applied; every other byte as loaded."""
         return self.file.render((state or self.state).changes)
 
     def save(self, path: str | None = None) -> str:
