@@ -99,6 +99,20 @@ def read(source: str, text: str):
         return None
 
 
+def holds(source: str, text: str) -> bool:
+    """Whether the model kept for `source` was checked from `text` by this code (its
+    header alone read): a front end that keeps models as it goes writes none again."""
+    path = _entry_path(source)
+    if path is None:
+        return False
+    head = _header(source, text)
+    try:
+        with path.open("rb") as f:
+            return f.read(len(head)) == head
+    except (OSError, ValueError):
+        return False
+
+
 class _ModelOnly(pickle.Unpickler):
     """Builds the model's own classes and refuses every other global."""
 
