@@ -107,10 +107,10 @@ def load_kept(path: str, text: str):
     from engine.api import load_model
     from files import model_cache, parse_cache
 
+    parse_cache.use_grammar_cache()  # lark's tables read back, for what is parsed later too
     model = model_cache.read(path, text)
     if model is not None:
         return model, lambda: seed_statements(model, text)
-    parse_cache.use_grammar_cache()
     cache = statement_cache()
     entries = parse_cache.read(path)
     if entries:
