@@ -91,7 +91,10 @@ async def _open(path: str) -> float:
     """From starting the app to its first sheet painted (`Grid.painted_at`). Not to the
     app gone idle (`pilot.pause()`, which waits up to a second for the process to
     stop working): what the app computes after the grid is up (the cell's inspector,
-    the other scenarios) is not the open."""
+    the other scenarios) is not the open. The first open of a file checks its model
+    and keeps it (`files.model_cache`, once the grid is up); the next ones read it
+    back, as an analyst's next open of the same file does: the best of several
+    opens is such an open (SCN_NO_CACHE=1: no kept model, nor kept statements)."""
     from tui.widgets.grid import Grid
 
     app = _app(path)
