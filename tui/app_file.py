@@ -105,8 +105,8 @@ class FileFlow:
     def _fill(self) -> None:
         """(worker) Every scenario in the background, one at a time: the chart overlays them;
         then the statements parsed and the checked model kept for the next run
-        (`load_kept`, `keep_model`). First of all
-        sympy, which the sensitivities need (imported meanwhile, it slowed the keys down)."""
+        (`load_kept`, `keep_model`). First of all sympy, which the sensitivities need
+        (imported meanwhile, it slowed the keys down)."""
         import engine.sensitivity  # noqa: F401
         from dsl.parser import parse_statement
 
