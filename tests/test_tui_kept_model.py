@@ -129,6 +129,8 @@ async def test_the_app_keeps_the_files_model_and_opens_from_it(tmp_path, monkeyp
         await edit_in_app(pilot, "enter", "65%")  # unsaved: the kept model is the file's
         first = grid_text(app)
 
+    written = model_cache._entry_path(str(path)).stat().st_mtime_ns
+
     def no_load(*args, **kwargs):
         raise AssertionError("loaded anew: the kept model was not used")
     monkeypatch.setattr("engine.api.load_model", no_load)
@@ -144,6 +146,7 @@ async def test_the_app_keeps_the_files_model_and_opens_from_it(tmp_path, monkeyp
         path.write_text(original.replace("accel_share = 60%", "accel_share = 70%"))
         touch(path, 1)
         await until(pilot, lambda: "70.0%" in row_text(app, "accel_share"))
+    assert model_cache._entry_path(str(path)).stat().st_mtime_ns == written  # not again
     model = model_cache.read(str(path), original)
     assert model is not None  # the file as it was loaded, without the edit
     assert evaluate(model).series("accel_share")[3] == pytest.approx(0.60)
