@@ -72,3 +72,17 @@ def test_nothing_changes_when_one_rule_reads_otherwise():
     lighten(parser)
     assert {s: dict(a) for s, a in states.items()} == before_states
     assert dict(callbacks) == before_callbacks
+
+
+def test_a_reduction_finds_its_goto_by_identity():
+    """The name a reduction looks its next state up by is the table's own key
+    object, a plain str: lark's Token names would
+    call Token.__eq__ in Python on every reduction."""
+    from lark.parsers.lalr_analysis import Reduce
+
+    states = P._fast_parser().parser.parser._parse_table.states
+    keys = {id(k) for actions in states.values() for k in actions}
+    names = [rule.origin.name for actions in states.values()
+             for act, rule in actions.values() if act is Reduce]
+    assert names
+    assert all(type(n) is str and id(n) in keys for n in names)
