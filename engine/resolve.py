@@ -179,6 +179,8 @@ def overlaps(pieces: list[Piece], axis: TimeAxis) -> list[Diagnostic]:
     the work is a sweep over the pieces sorted by first year, and the pairs
     are listed only until the limit.
     """
+    if len(pieces) < 2:  # most variables: one definition, no pair
+        return []
     out: list[Diagnostic] = []
     by_rank: dict[tuple, list[Piece]] = {}
     for p in pieces:  # only pieces pinned to the same members can overlap
