@@ -228,7 +228,9 @@ def check_scenario(model: Model, cover, uses_of, base=None) -> tuple[Graph, list
     reuse = only = None
     if base is not None:
         base_cover, base_graph = base
-        changed = {v for v in model.variables if cover[v] != base_cover[v]}
+        # most covers are base's own objects (identity first: Cover.__eq__ is Python)
+        changed = {v for v in model.variables
+                   if cover[v] is not base_cover[v] and cover[v] != base_cover[v]}
         rev = base_graph.dependents()
         only = set(changed).union(*(rev[v] for v in changed)) if changed else set()
         reuse = (base_graph, changed)
