@@ -200,8 +200,8 @@ def _cell_order(comp, members, cover, uses_of, order):
     if _only_backward(comp, members, cover, uses_of):
         # Every cell reads the group only in earlier years (x = x[t-1] * ...):
         # year by year is an order, and no cell can reach itself.
-        cells = [(v, i) for i in range(n) for v in sorted(comp, key=order.__getitem__)
-                 if rows[v][i]]
+        ordered = sorted(comp, key=order.__getitem__)  # once, not once per period
+        cells = [(v, i) for i in range(n) for v in ordered if rows[v][i]]
         return tuple(cells), None
     # A cell is a (variable, period), all its members together (they are
     # computed as one vector): it reads what any piece winning there reads.
