@@ -66,6 +66,20 @@ class StatementCache:
             self._evict()
         return node
 
+    def kept(self, raws: list[RawStatement]) -> list[A.Statement | None]:
+        """The trees kept for `raws` at their very lines (None where there is none),
+        under one lock: a file read again after a parse finds most of them."""
+        out: list[A.Statement | None] = []
+        with self._lock:
+            items, to_end = self._items, self._items.move_to_end
+            for raw in raws:
+                at = items.get(raw.text)
+                node = None if at is None else at.get(raw.line)
+                if node is not None:
+                    to_end(raw.text)
+                out.append(node)
+        return out
+
     def seed(self, entries: dict[tuple[str, int], A.Statement]) -> None:
         """Statements parsed before (by another process: `files.parse_cache`), as if
         parsed here; what is already cached stays."""
@@ -202,9 +216,11 @@ def _parse_document(text: str, source: str) -> tuple[A.Document, list[Diagnostic
                                 if h.place == "code"]
     statements: list[tuple[RawStatement, A.Statement]] = []
     years_failed = False  # a malformed years line is its own error, not a missing one
-    for raw in _split(text):
+    raws = _split(text)
+    for raw, node in zip(raws, _CACHE.kept(raws)):
         try:
-            statements.append((raw, _CACHE.statement(raw.text, raw.line)))
+            statements.append((raw, node if node is not None
+                               else _CACHE.statement(raw.text, raw.line)))
         except ScnError as e:
             errors.extend(e.diagnostics)
             years_failed = years_failed or _YEARS_LINE.match(raw.text) is not None
@@ -224,7 +240,12 @@ def _structure(statements, errors: list[Diagnostic], years_failed: bool = False)
     open_block: A.ScenarioOpen | None = None
     dims: dict[str, A.DimDecl] = {}
     for raw, node in statements:
-        if isinstance(node, A.ModelTitle):
+        if type(node) is A.Definition:  # most statements
+            if raw.doc is not None:
+                node = _with_doc(node, raw.doc)
+            placed.append(A.Placed(node, section,
+                                   open_block.name if open_block is not None else A.BASE))
+        elif isinstance(node, A.ModelTitle):
             if title is not None:
                 errors.append(Diagnostic("'model' is given twice", node.span,
                                          "a file has at most one model title", code="structure"))
