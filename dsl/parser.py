@@ -342,10 +342,11 @@ def _fast_parser() -> Lark | None:
         return None
     parser = _lark("grammar-fast", transformer=_ToAst(), _plugins=lark_cython.plugins)
     try:
-        from dsl.lean_tables import lighten
+        from dsl.lean_tables import direct, lighten
     except ImportError:  # pragma: no cover - another lark's internals: its tables as built
         return parser
     lighten(parser)  # no Python call of lark's per reduction
+    direct(parser)  # nor per statement, before the parse loop
     return parser
 
 

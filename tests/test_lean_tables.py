@@ -86,3 +86,20 @@ def test_a_reduction_finds_its_goto_by_identity():
              for act, rule in actions.values() if act is Reduce]
     assert names
     assert all(type(n) is str and id(n) in keys for n in names)
+
+
+def test_the_fast_parser_parses_without_lark_front_end_and_the_same():
+    """`direct`: the parse loop called at once, with the trees of lark's own parse."""
+    from lark import Lark
+
+    from dsl.lean_tables import direct
+
+    fast = P._fast_parser()
+    assert "parse" in vars(fast)  # the loop's own, set on the instance
+    P._where.offset, P._where.member_maps, P._where.selector_spans = 0, [], {}
+    text = "x[2025..]: USD = sum(y[2020..2024]) + z[t-1] * 2.5% - if(a > 1, b, -c)"
+    assert fast.parse(text) == Lark.parse(fast, text)
+    assert isinstance(fast.parse(text), P.A.Definition)
+    odd = SimpleNamespace(parser=SimpleNamespace())
+    direct(odd)  # no front end of lark's shape: left alone
+    assert not hasattr(odd, "parse")
