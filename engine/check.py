@@ -90,6 +90,8 @@ def _lowest(mask: int) -> int:
 
 
 def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> list[Diagnostic]:
+    if use.kind == SAME and not mask & ~defined[use.name]:  # most uses, read where defined
+        return []
     label = model.axis.label  # of any index, also outside the axis (where a lag reaches)
     word = model.axis.period_word  # "year", "quarter", "month"
     line = piece.line
