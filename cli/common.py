@@ -43,7 +43,6 @@ def load(path: str, texts: Texts, more_to_do: bool = True):
     the command goes on after the load (evaluates), so a copy of the checked
     model can be written beside it; `scn check` ends there and would wait for it.
     """
-    from engine import load_model
     from files import background, model_cache, parse_cache
 
     text = read_text(path)
@@ -53,7 +52,11 @@ def load(path: str, texts: Texts, more_to_do: bool = True):
         from dsl.document import statement_cache
 
         before = statement_cache().parsed
-        with parse_cache.kept(path, text):  # statements parsed by an earlier run: not again
+        # Statements parsed by an earlier run are not parsed again; the checks are
+        # imported while a child parses, when one does (files.parse_cache).
+        with parse_cache.kept(path, text, meanwhile=_import_checks):
+            from engine import load_model
+
             model = load_model(text, path)
         # Kept for the next run of this very text: beside the command when a child
         # can write it (files.background), else only for a file seen before
@@ -63,6 +66,10 @@ def load(path: str, texts: Texts, more_to_do: bool = True):
             background.soon(lambda: model_cache.write(path, text, model))
     texts.report(model.warnings)
     return model
+
+
+def _import_checks() -> None:
+    import engine.load  # noqa: F401
 
 
 def without_cycle_collector():

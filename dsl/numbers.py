@@ -34,10 +34,26 @@ class BadNumber(ValueError):
         self.hint = hint
 
 
+_KNOWN: dict[str, float] = {}  # literals with a suffix or an exponent, computed before
+_KNOWN_LIMIT = 20_000
+
+
 def parse_number(text: str) -> float:
     """The value of a literal, computed exactly and rounded once (`0.1%` is 0.001)."""
     if len(text) < 20 and _PLAIN_DECIMAL.fullmatch(text):
         return float(text)  # digits and a point: float() rounds once too, and 5x quicker
+    # The exact way (Decimal) is 4x slower; a file writes the same few literals many
+    # times (`7.5%`, `12B`): the 10,000-variable file's 7,140 suffixed numbers are 1,961 texts.
+    value = _KNOWN.get(text)
+    if value is None:
+        value = _exact(text)
+        if len(_KNOWN) >= _KNOWN_LIMIT:
+            _KNOWN.clear()
+        _KNOWN[text] = value
+    return value
+
+
+def _exact(text: str) -> float:
     m = _NUMBER.fullmatch(text)
     if m is None:  # the grammar's regex only hands us numbers
         raise BadNumber(f"'{text}' is not a number", 0, "write a number such as 12, 1.5 or 30%")

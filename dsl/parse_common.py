@@ -17,32 +17,46 @@ try:  # lark-cython's tokens (dsl.parser's fast path) are not lark's, nor str
 except ImportError:  # pragma: no cover - lark-cython is a dependency; plain lark still works
     TOKENS = (Token,)
 
-# Lark counts lines from the statement's own first line; the transformer adds
-# the statement's line in its file. Per thread, as the UI parses in a worker.
-where = threading.local()
+
+class _Where(threading.local):
+    """Lark counts lines from the statement's own first line; the transformer adds
+    the statement's line in its file (`offset`). Per thread, as the UI parses in
+    a worker; 0 in a thread that parsed nothing yet."""
+
+    offset = 0
+
+
+where = _Where()
+_Span = A.Span
 
 
 def line_offset() -> int:
-    return getattr(where, "offset", 0)
+    return where.offset
 
 
 def span(first, last) -> A.Span:
     """From the start of `first` to the end of `last` (tokens, nodes or spans)."""
     if isinstance(first, TOKENS):
-        o = line_offset()
-        line, col = first.line + o, first.column
+        line, col = first.line + where.offset, first.column
     else:
-        a = first if isinstance(first, A.Span) else first.span
+        a = first if type(first) is _Span else first.span
         line, col = a.line, a.col
     if isinstance(last, TOKENS):
-        return A.Span(line, col, last.end_line + line_offset(), last.end_column)
-    b = last if isinstance(last, A.Span) else last.span
-    return A.Span(line, col, b.end_line, b.end_col)
+        return _Span(line, col, last.end_line + where.offset, last.end_column)
+    b = last if type(last) is _Span else last.span
+    return _Span(line, col, b.end_line, b.end_col)
+
+
+def node_span(first, last) -> A.Span:
+    """From the start of node `first` to the end of node `last` (the transformer's
+    commonest span: an operator's, between its operands)."""
+    a, b = first.span, last.span
+    return _Span(a.line, a.col, b.end_line, b.end_col)
 
 
 def tok_span(t: Token) -> A.Span:
-    o = line_offset()
-    return A.Span(t.line + o, t.column, t.end_line + o, t.end_column)
+    o = where.offset
+    return _Span(t.line + o, t.column, t.end_line + o, t.end_column)
 
 
 class SyntaxProblem(Exception):

@@ -88,9 +88,17 @@ def split_statements(text: str) -> list[RawStatement]:
     out: list[RawStatement] = []
     doc: list[str] = []
     i = 0
+    plain = _PLAIN.fullmatch
     while i < len(lines):
+        line = lines[i]
+        if plain(line):  # most lines: no bracket, string or comment (scan_line's first case)
+            if line.strip():  # a statement of its own line: nothing left open
+                out.append(RawStatement(line, i + 1, i + 1, "\n".join(doc) if doc else None))
+            doc = []
+            i += 1
+            continue
         stack: list[str] = []
-        info = scan_line(lines[i], stack)
+        info = scan_line(line, stack)
         code = info.code.strip()
         if not code:
             comment = (info.comment or "").strip()

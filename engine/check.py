@@ -28,8 +28,24 @@ class Checked(NamedTuple):
 def masks(cover: Covers) -> dict[str, int]:
     """Per variable, a bit per year index that has a value: the periods as a
     bitset, whose shifts are what a lag does to the periods a definition reads."""
-    return {v: (1 << c.n_periods) - 1 if c.uniform is not None else c.defined_bits(0)
-            for v, c in cover.items()}
+    return {v: _mask(c) for v, c in cover.items()}
+
+
+def _mask(c) -> int:
+    return (1 << c.n_periods) - 1 if c.uniform is not None else c.defined_bits(0)
+
+
+class _LazyMasks(dict):
+    """`masks(cover)` made as they are read: checking a few variables (a scenario's
+    changes and their readers) reads the masks of a few."""
+
+    def __init__(self, cover: Covers):
+        super().__init__()
+        self.cover = cover
+
+    def __missing__(self, v: str) -> int:
+        out = self[v] = _mask(self.cover[v])
+        return out
 
 
 def bitset(row) -> int:
@@ -74,6 +90,8 @@ def _lowest(mask: int) -> int:
 
 
 def _check_use(model: Model, piece: Piece, mask: int, use: Use, defined, n) -> list[Diagnostic]:
+    if use.kind == SAME and not mask & ~defined[use.name]:  # most uses, read where defined
+        return []
     label = model.axis.label  # of any index, also outside the axis (where a lag reaches)
     word = model.axis.period_word  # "year", "quarter", "month"
     line = piece.line
@@ -224,11 +242,15 @@ def check_scenario(model: Model, cover, uses_of, base=None) -> tuple[Graph, list
     """Check one scenario. With `base` = (base cover, base graph), only what
     differs from base is checked again: the variables whose cover changed and
     those that read them (the others' findings were reported for base)."""
-    defined = masks(cover)
     reuse = only = None
-    if base is not None:
+    if base is None:
+        defined = masks(cover)
+    else:
+        defined = _LazyMasks(cover)
         base_cover, base_graph = base
-        changed = {v for v in model.variables if cover[v] != base_cover[v]}
+        # most covers are base's own objects (identity first: Cover.__eq__ is Python)
+        changed = {v for v in model.variables
+                   if cover[v] is not base_cover[v] and cover[v] != base_cover[v]}
         rev = base_graph.dependents()
         only = set(changed).union(*(rev[v] for v in changed)) if changed else set()
         reuse = (base_graph, changed)

@@ -85,6 +85,8 @@ def declared_late(doc: A.Document, dims: Mapping[str, Dim],
                   member_of: Mapping[str, tuple[str, int]]) -> list[Diagnostic]:
     """A dim is declared before the first definition that uses it (its members
     or its name): one error per dim, at its first use above the declaration."""
+    if not dims:  # nothing to name (a model without dims: 0.03 s of walks at 10,000 variables)
+        return []
     out: list[Diagnostic] = []
     first: dict[str, A.Span] = {}
     for placed in doc.definitions:

@@ -102,10 +102,14 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
         if base is not None and v not in changed:
             deps[v] = base.deps[v]
             continue
-        names: set[str] = set()
-        for p in cover[v].distinct():
-            names.update(u.name for u in uses_of(p))
-        deps[v] = tuple(sorted(names, key=order.__getitem__))
+        pieces = cover[v].distinct()
+        if len(pieces) == 1:  # most variables
+            names = {u.name for u in uses_of(pieces[0])}
+        else:
+            names = set()
+            for p in pieces:
+                names.update(u.name for u in uses_of(p))
+        deps[v] = tuple(sorted(names, key=order.__getitem__)) if len(names) > 1 else tuple(names)
     if base is not None and all(deps[v] == base.deps[v] for v in changed) and not any(
             b.cyclic and changed.intersection(b.variables) for level in base.levels
             for b in level):
@@ -118,6 +122,14 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
     level_of: dict[str, int] = {}
     cycles: list[Cycle] = []
     for comp in components:
+        if len(comp) == 1 and comp[0] not in deps[comp[0]]:  # a column: most variables
+            v = comp[0]
+            level = 1 + max([level_of[d] for d in deps[v]]) if deps[v] else 0
+            level_of[v] = level
+            while len(levels) <= level:
+                levels.append([])
+            levels[level].append(Block((v,), False, ()))
+            continue
         members = set(comp)
         cyclic = len(comp) > 1 or comp[0] in deps[comp[0]]
         outside = [level_of[d] for v in comp for d in deps[v] if d not in members]
@@ -200,8 +212,8 @@ def _cell_order(comp, members, cover, uses_of, order):
     if _only_backward(comp, members, cover, uses_of):
         # Every cell reads the group only in earlier years (x = x[t-1] * ...):
         # year by year is an order, and no cell can reach itself.
-        cells = [(v, i) for i in range(n) for v in sorted(comp, key=order.__getitem__)
-                 if rows[v][i]]
+        ordered = sorted(comp, key=order.__getitem__)  # once, not once per period
+        cells = [(v, i) for i in range(n) for v in ordered if rows[v][i]]
         return tuple(cells), None
     # A cell is a (variable, period), all its members together (they are
     # computed as one vector): it reads what any piece winning there reads.

@@ -206,7 +206,7 @@ def pieces_of(d: A.Definition, layer: str, axis: TimeAxis, errors: list[Diagnost
     for those years)."""
     out: list[Piece] = []
     member_of = member_of or {}
-    pinned = _pinned(d.members, d.name, member_of, errors)
+    pinned = _pinned(d.members, d.name, member_of, errors) if d.members else ()
     if pinned is None:
         return out
     if isinstance(d.expr, A.YearMap) and d.years is None:

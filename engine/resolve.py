@@ -48,9 +48,10 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
                     variables, dims, member_of)
     for layer in layers.values():
         for var, pieces in layer.items():
-            errors.extend(overlaps(pieces, axis))
-            if dims_of[var] and len(pieces) > 1:
-                errors.extend(ambiguities(pieces, axis, dims, dims_of[var]))
+            if len(pieces) > 1:  # one piece overlaps nothing (most variables)
+                errors.extend(overlaps(pieces, axis))
+                if dims_of[var]:
+                    errors.extend(ambiguities(pieces, axis, dims, dims_of[var]))
 
     info = {
         name: VariableInfo(name, sections[name], _doc(defs), tuple(defs))
@@ -179,6 +180,8 @@ def overlaps(pieces: list[Piece], axis: TimeAxis) -> list[Diagnostic]:
     the work is a sweep over the pieces sorted by first year, and the pairs
     are listed only until the limit.
     """
+    if len(pieces) < 2:  # most variables: one definition, no pair
+        return []
     out: list[Diagnostic] = []
     by_rank: dict[tuple, list[Piece]] = {}
     for p in pieces:  # only pieces pinned to the same members can overlap

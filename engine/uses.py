@@ -185,6 +185,9 @@ class UseCollector:
         return tuple(sorted(out.items(), key=lambda dk: has.index(dk[0])))
 
     def _name(self, node: A.Name, top: bool) -> None:
+        if not node.members and node.name in self.variables:  # most references
+            self.uses.append(Use(node.name, SAME, 0, 0, node.span))
+            return
         if self._known(node.name, node.span):
             sel = self._selection(node.name, node.members)
             if sel is not None:
@@ -226,6 +229,10 @@ class UseCollector:
         pass  # a number, t: reads nothing
 
     def _operands(self, node: A.Unary | A.Binary | A.Paren, top: bool) -> None:
+        if type(node) is A.Binary:  # the commonest node with operands
+            self._visit(node.left)
+            self._visit(node.right)
+            return
         for child in A.children(node):
             self._visit(child)
 
@@ -469,6 +476,8 @@ def uses_of(model, piece) -> tuple[Use, ...]:
 
 def collect_uses(model, piece) -> tuple[tuple[Use, ...], list[Diagnostic]]:
     """What a piece reads, and the errors found reading it (uncached)."""
+    if type(piece.expr) is A.Number:  # an input: reads nothing (a quarter of the pieces)
+        return (), []
     collector = model.cache.collector
     if collector is None:
         collector = model.cache.collector = UseCollector(

@@ -239,10 +239,12 @@ def use_grammar_cache() -> None:
 
 
 @contextmanager
-def kept(source: str, text: str):
+def kept(source: str, text: str, meanwhile: Callable[[], object] = lambda: None):
     """Around loading `source` (whose text is `text`): the parser's cache seeded from
     the kept copy before, and the copy renewed after when a statement was parsed
     (a model with errors too: its statements that parsed are as good).
+    `meanwhile`: work of the caller's done here before the load (importing the
+    checks), while a child parses when one does.
 
     A file never seen, when the copy is written by a child process
     (`files.background`), is parsed here first (on two cores if large:
@@ -259,9 +261,11 @@ def kept(source: str, text: str):
         cache.seed(entries)
     before = cache.parsed
     if not entries and background.forks():
-        done = _parse_in_two(text, cache)
+        done = _parse_in_two(text, cache, meanwhile)
         parse_document(text, source, collect=True)
         before = _renew(source, text, cache, before, done)
+    else:
+        meanwhile()
     try:
         yield
     except ScnError:
@@ -270,26 +274,31 @@ def kept(source: str, text: str):
     _renew(source, text, cache, before)
 
 
-CHILD_SHARE = 0.43  # of the statements: it also encodes them, the parent decodes
+CHILD_SHARE = 0.45  # of the statements: it also encodes them, the parent decodes and
+# does the caller's work meanwhile
 WARM = 200  # statements parsed before the fork: lark builds a state's lexer on first use
 TWO_FROM = 2000  # statements: below, a second process costs more than it saves
 
 
-def _parse_in_two(text: str, cache) -> Encoded | None:
+def _parse_in_two(text: str, cache, meanwhile: Callable[[], object] = lambda: None
+                  ) -> Encoded | None:
     """A large file never seen parsed on two cores: its last statements by a
     forked child, which sends their trees back encoded as in a cache file, the
     rest here meanwhile; the child's trees then seed the cache as a kept copy's
     would, and its bytes go into the cache file as they are (returned).
     Statements that do not parse are left for the load to parse and report,
-    here: the errors are the ones a single process gives."""
+    here: the errors are the ones a single process gives. `meanwhile` is done
+    here once, while the child parses when one does."""
     from dsl.document import parse_ahead, statements_of
 
     raws = statements_of(text)
     if len(raws) < TWO_FROM:
+        meanwhile()
         return None
     cut = len(raws) - int(len(raws) * CHILD_SHARE)
     parse_ahead(raws[:WARM])
     theirs = background.beside(lambda: encode(parse_ahead(raws[cut:])))
+    meanwhile()
     if theirs is None:
         return None
     parse_ahead(raws[WARM:cut])

@@ -153,3 +153,17 @@ def test_no_module_level_table_grows_with_the_models_a_process_reads():
         read(k)
     grown = {key for key, n in sizes().items() if n > before.get(key, 0)} - BOUNDED
     assert grown == set()
+
+
+def test_a_text_read_again_unchanged_gives_the_same_document_until_the_cache_changes():
+    text = TEXT + "d = c +\n"  # an error too: reported again each time
+    doc, errors = document.parse_document(text, "m.scn", collect=True)
+    errors.append("not a diagnostic")  # the caller's list: not the one kept
+    again, errors_again = document.parse_document(text, "m.scn", collect=True)
+    assert again is doc and errors_again == errors[:-1] and len(errors_again) == 1
+    other, _ = document.parse_document(text, "other.scn", collect=True)
+    assert other is not doc and other == doc
+    document.statement_cache().clear()  # statements parsed anew: a new document
+    fresh, _ = document.parse_document(text, "other.scn", collect=True)
+    assert fresh == doc and fresh is not doc
+    assert fresh.definitions[0].definition is not doc.definitions[0].definition

@@ -72,3 +72,34 @@ def test_nothing_changes_when_one_rule_reads_otherwise():
     lighten(parser)
     assert {s: dict(a) for s, a in states.items()} == before_states
     assert dict(callbacks) == before_callbacks
+
+
+def test_a_reduction_finds_its_goto_by_identity():
+    """The name a reduction looks its next state up by is the table's own key
+    object, a plain str: lark's Token names would
+    call Token.__eq__ in Python on every reduction."""
+    from lark.parsers.lalr_analysis import Reduce
+
+    states = P._fast_parser().parser.parser._parse_table.states
+    keys = {id(k) for actions in states.values() for k in actions}
+    names = [rule.origin.name for actions in states.values()
+             for act, rule in actions.values() if act is Reduce]
+    assert names
+    assert all(type(n) is str and id(n) in keys for n in names)
+
+
+def test_the_fast_parser_parses_without_lark_front_end_and_the_same():
+    """`direct`: the parse loop called at once, with the trees of lark's own parse."""
+    from lark import Lark
+
+    from dsl.lean_tables import direct
+
+    fast = P._fast_parser()
+    assert "parse" in vars(fast)  # the loop's own, set on the instance
+    P._where.offset, P._where.member_maps, P._where.selector_spans = 0, [], {}
+    text = "x[2025..]: USD = sum(y[2020..2024]) + z[t-1] * 2.5% - if(a > 1, b, -c)"
+    assert fast.parse(text) == Lark.parse(fast, text)
+    assert isinstance(fast.parse(text), P.A.Definition)
+    odd = SimpleNamespace(parser=SimpleNamespace())
+    direct(odd)  # no front end of lark's shape: left alone
+    assert not hasattr(odd, "parse")
