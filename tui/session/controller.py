@@ -248,7 +248,7 @@ class Session(FileSide):
             return None
         names = {t.name for t in state.changes}
         again = result.redone | names
-        order = self._order(state)
+        order = self.order(state)
         out = {v: d for v, d in before.items() if v not in again}
         redo = [v for v in model.variables if v in again] if len(again) > 64 else \
             sorted(again & order.keys(), key=order.__getitem__)
@@ -258,7 +258,7 @@ class Session(FileSide):
                          (matrix_rows(root, redo), matrix_rows(result, redo))))
         return dict(sorted(out.items(), key=lambda item: order[item[0]]))
 
-    def _order(self, state: State) -> dict[str, int]:
+    def order(self, state: State) -> dict[str, int]:
         """Each variable's place in the file (shared by the states of one set of variables)."""
         if "order" not in state.views:
             parent = state.parent

@@ -84,6 +84,9 @@ class Sheet:
     mc: Any = None
     # ... and the plain run's values then: an edit's change line is the plain run's change.
     plain: Mapping[str, Sequence[float | None]] | None = None
+    # An edit painted visible first (`tui.session.first`): the rows it reaches that are
+    # not computed yet. Their values are the old ones: the grid never shows them.
+    pending: frozenset[str] = frozenset()
 
     # -- the columns: the axis' periods, or the calendar years they roll up to
     @property

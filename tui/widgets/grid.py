@@ -77,6 +77,7 @@ class Grid(GridCursor, GridLines, ScrollView, can_focus=True):
         "grid--name-cursor", "grid--input", "grid--formula", "grid--nonfinite",
         "grid--cursor", "grid--changed", "grid--up", "grid--down", "grid--same",
         "grid--warned", "grid--group", "grid--sum", "grid--unit", "grid--unit-warned",
+        "grid--pending",
     }
 
     BINDINGS = [
@@ -123,6 +124,7 @@ class Grid(GridCursor, GridLines, ScrollView, can_focus=True):
         self.placeholder = ""  # said while there is no sheet yet ("loading …")
         self.painted_at = 0.0  # perf_counter() when a new sheet was first painted (benchmarks)
         self._unpainted = False
+        self.pending_painted_at = 0.0  # ... a sheet with rows pending (tui.session.first)
         self.last_paint = 0.0  # perf_counter() of the last paint: a key's effect on screen
         self._rendered = False  # a line was rendered in this paint (not only cached ones)
         self.first_col = 0  # the first column in view
@@ -330,6 +332,15 @@ class Grid(GridCursor, GridLines, ScrollView, can_focus=True):
             col = self.cursor_col if col is None else col
             self._set_cursor(k, col)
 
+    def keys_in_view(self) -> list[str]:
+        """The keys of the rows on screen (`capex`, `capex[goog]`), the cursor's among them."""
+        top = int(self.scroll_y)
+        rows = {self._lines[k][0] for k in range(top, min(top + self._body_height(),
+                                                           len(self._lines)))}
+        rows.add(self.cursor_row)
+        return [self.rows[k].key for k in sorted(rows)
+                if k < len(self.rows) and self.rows[k].name is not None]
+
     def lines_of(self, key: str) -> list[str]:
         """The text the grid paints for a row (its value line, and its change line),
         with the columns now in view."""
@@ -391,6 +402,8 @@ class Grid(GridCursor, GridLines, ScrollView, can_focus=True):
         if self._unpainted:
             self._unpainted = False
             self.painted_at = time.perf_counter()
+            if self.sheet.pending:  # an edit's rows on screen, the others pending
+                self.pending_painted_at = self.painted_at
         return lines
 
     def render_line(self, y: int) -> Strip:
