@@ -66,11 +66,23 @@ async def shown_first(pilot, timeout: float = 15.0) -> None:
     await pilot.pause(0.05)
 
 
-async def confirm(pilot, text: str) -> None:
-    """Enter on the cell under the cursor, type `text`, Enter: the edit is under way."""
+async def confirm(pilot, text: str, ahead: tuple[str, ...] = ()) -> None:
+    """Enter on the cell under the cursor, type `text`, Enter (the edit is under way), and
+    the keys `ahead` at once."""
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(pilot.app.screen, EditorScreen))
-    await pilot.press(*text, "enter")
+    await pilot.press(*text, "enter", *ahead)
+
+
+@contextlib.asynccontextmanager
+async def first_painted(path, monkeypatch, ahead: tuple[str, ...] = ()):
+    """The app on `path` with an edit of `a` (to 5000) painted first, the rest held at the
+    gate, and the keys `ahead` typed right after Enter: yields (app, pilot, gate)."""
+    async with opened(path, size=SMALL) as (app, pilot):
+        with gated(monkeypatch) as gate:
+            await confirm(pilot, "5000", ahead)
+            await shown_first(pilot)
+            yield app, pilot, gate
 
 
 def status(app) -> str:
@@ -104,24 +116,21 @@ def test_an_edit_with_few_dependents_is_computed_whole(chain):
 
 @sync
 async def test_pending_rows_show_as_pending_while_scrolled_to_then_exact(chain, monkeypatch):
-    async with opened(chain, size=SMALL) as (app, pilot):
+    async with first_painted(chain, monkeypatch) as (app, pilot, gate):
         grid = app.query_one(Grid)
-        with gated(monkeypatch) as gate:
-            await confirm(pilot, "5000")
-            await shown_first(pilot)
-            assert "recalculating" in status(app) and "dependents…" in status(app)
-            assert "5.0k" in row_text(app, "b002")
-            assert not isinstance(app.screen, EditorScreen)
-            assert app.query_one("#bottom").has_class("-pending")  # the inspector: dimmed
-            # scrolled to the last rows while the rest computes: pending, never the old values
-            await pilot.press("ctrl+end")
-            await pilot.pause(0.1)
-            assert grid.cursor_cell[0] == "b080"
-            screen = grid_text(app)
-            last = next(line for line in screen.splitlines() if line.startswith("b080"))
-            assert PENDING in last and "1.1k" not in last
-            assert app.edits_applied == 0 and grid.sheet.pending
-            gate.set()
+        assert "recalculating" in status(app) and "dependents…" in status(app)
+        assert "5.0k" in row_text(app, "b002")
+        assert not isinstance(app.screen, EditorScreen)
+        assert app.query_one("#bottom").has_class("-pending")  # the inspector: dimmed
+        # scrolled to the last rows while the rest computes: pending, never the old values
+        await pilot.press("ctrl+end")
+        await pilot.pause(0.1)
+        assert grid.cursor_cell[0] == "b080"
+        screen = grid_text(app)
+        last = next(line for line in screen.splitlines() if line.startswith("b080"))
+        assert PENDING in last and "1.1k" not in last
+        assert app.edits_applied == 0 and grid.sheet.pending
+        gate.set()
         await until(pilot, lambda: app.edits_applied == 1)
         assert not grid.sheet.pending and PENDING not in row_text(app, "b080")
         assert "5.1k" in row_text(app, "b080")
@@ -132,16 +141,26 @@ async def test_pending_rows_show_as_pending_while_scrolled_to_then_exact(chain, 
 
 
 @sync
-async def test_undo_right_after_the_first_paint_undoes_the_whole_edit(chain, monkeypatch):
-    async with opened(chain, size=SMALL) as (app, pilot):
+async def test_moves_typed_ahead_of_the_first_paint_act_on_it(chain, monkeypatch):
+    async with first_painted(chain, monkeypatch, ahead=("ctrl+end", "up")) as (app, pilot,
+                                                                                 gate):
         grid = app.query_one(Grid)
-        with gated(monkeypatch) as gate:
-            await confirm(pilot, "5000")
-            await shown_first(pilot)
-            await pilot.press("ctrl+z")  # waits for the whole edit, then undoes it
-            await pilot.pause(0.1)
-            assert app.session.state.changes == {}  # not committed yet: the edit is computing
-            gate.set()
+        await pilot.pause(0.1)
+        assert grid.cursor_cell[0] == "b079" and grid.sheet.pending  # moved meanwhile
+        assert PENDING in row_text(app, "b079")
+        gate.set()
+        await until(pilot, lambda: app.edits_applied == 1)
+        assert grid.cursor_cell[0] == "b079" and "5.1k" in row_text(app, "b079")
+
+
+@sync
+async def test_undo_right_after_the_first_paint_undoes_the_whole_edit(chain, monkeypatch):
+    async with first_painted(chain, monkeypatch) as (app, pilot, gate):
+        grid = app.query_one(Grid)
+        await pilot.press("ctrl+z")  # waits for the whole edit, then undoes it
+        await pilot.pause(0.1)
+        assert app.session.state.changes == {}  # not committed yet: the edit is computing
+        gate.set()
         await until(pilot, lambda: app.edits_applied == 1 and not grid.sheet.pending)
         await until(pilot, lambda: not app.session.state.changes)
         assert app.session.values("base")["b080"] == [1080.0] * 3
@@ -152,14 +171,11 @@ async def test_undo_right_after_the_first_paint_undoes_the_whole_edit(chain, mon
 
 @sync
 async def test_save_right_after_the_first_paint_writes_the_whole_edit(chain, monkeypatch):
-    async with opened(chain, size=SMALL) as (app, pilot):
-        with gated(monkeypatch) as gate:
-            await confirm(pilot, "5000")
-            await shown_first(pilot)
-            await pilot.press("ctrl+s")  # waits for the whole edit, then saves it
-            await pilot.pause(0.1)
-            assert "a = 1000" in chain.read_text()
-            gate.set()
+    async with first_painted(chain, monkeypatch) as (app, pilot, gate):
+        await pilot.press("ctrl+s")  # waits for the whole edit, then saves it
+        await pilot.pause(0.1)
+        assert "a = 1000" in chain.read_text()
+        gate.set()
         await until(pilot, lambda: "a = 5000" in chain.read_text())
         await until(pilot, lambda: not app.session.state.changes)
         assert chain.read_text().splitlines()[1:4] == ["a = 5000", "b001 = a + 1",
@@ -169,14 +185,11 @@ async def test_save_right_after_the_first_paint_writes_the_whole_edit(chain, mon
 
 @sync
 async def test_quit_during_the_recompute_asks_about_the_edit(chain, monkeypatch):
-    async with opened(chain, size=SMALL) as (app, pilot):
-        with gated(monkeypatch) as gate:
-            await confirm(pilot, "5000")
-            await shown_first(pilot)
-            await pilot.press("q")  # the edit is not committed yet: asked once it is
-            await pilot.pause(0.1)
-            assert app.is_running and not isinstance(app.screen, ChoiceScreen)
-            gate.set()
+    async with first_painted(chain, monkeypatch) as (app, pilot, gate):
+        await pilot.press("q")  # the edit is not committed yet: asked once it is
+        await pilot.pause(0.1)
+        assert app.is_running and not isinstance(app.screen, ChoiceScreen)
+        gate.set()
         await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         assert app.screen.message == "1 edit is not saved." and app.session.dirty
 

@@ -341,7 +341,13 @@ class ScnApp(CellFlow, FileFlow, McFlow, App[int]):
                 return e.lines
             if state is s.state:
                 return state, None, None  # typed what was there: nothing to do
-            first = first_sheet(s, scenario, state, shown) if shown is not None else None
+            first = None
+            try:
+                if shown is not None:
+                    first = first_sheet(s, scenario, state, shown)
+            except Exception as e:  # a bug of ours: said, and the edit computed whole
+                self.call_from_thread(self.notify, f"internal error (first rows): {e!r}",
+                                      severity="error", timeout=15)
             if first is not None:
                 painted = threading.Event()
                 self.call_from_thread(self._show_first, first, scenario, editor, painted,
@@ -418,7 +424,9 @@ class ScnApp(CellFlow, FileFlow, McFlow, App[int]):
         self.edit_shown_at = time.perf_counter()
         self.query_one(Grid).show(self.mc_sheet(sheet, state, scenario))
         self._status(f"recalculated in {self.last_edit_seconds * 1000:.0f} ms", unit_news)
-        self._inspect_current()
+        # the cell explained again once the grid is painted (on this thread, 5-10 ms
+        # when everything it reads is made, which held the grid's frame back)
+        self.call_after_refresh(self._inspect_current)
 
     def action_step(self, which: str) -> None:
         def work(s: Session):
