@@ -226,11 +226,18 @@ def moved(then: Mapping[str, Sequence], now: Mapping[str, Sequence], names: list
                 np.isfinite(a) & np.isfinite(b)
                 & (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b))))
         differ = ~close
-        whole = differ.all(axis=1).tolist()  # an edit upstream moves a row's every cell
-        for r in np.flatnonzero(differ.any(axis=1)).tolist():
-            row = then[rows[r]]
-            out[rows[r]] = dict(enumerate(row)) if whole[r] else \
-                {i: row[i] for i in np.flatnonzero(differ[r]).tolist()}
+        whole = differ.all(axis=1)  # an edit upstream moves a row's every cell, or some
+        for r in np.flatnonzero(whole).tolist():
+            out[rows[r]] = dict(enumerate(then[rows[r]]))
+        some = np.flatnonzero(differ.any(axis=1) & ~whole)
+        part = differ[some]
+        cells = np.nonzero(part)[1].tolist()  # each row's cells, the rows one after another
+        ends = np.cumsum(part.sum(axis=1)).tolist()
+        start = 0
+        for r, end in zip(some.tolist(), ends):
+            row, at = then[rows[r]], cells[start:end]
+            out[rows[r]] = dict(zip(at, map(row.__getitem__, at)))
+            start = end
     for v in exact:
         found = {i: a for i, (a, b) in enumerate(zip(then[v], now[v])) if not same(a, b)}
         if found:
