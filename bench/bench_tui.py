@@ -34,8 +34,10 @@ At 10,000 variables x 30 years (bench/generate.py, seed 0), issue 15's targets:
 - open: within 2x of the plain-Python reference evaluator's whole process
   (bench/reference_gen.py's program of the same model run as a script,
   timed in this run by bench.whole.reference_seconds); the busiest input's
-  edit (the input with the most dependents) within 0.2x of it; both printed
-  as seconds, beside the target in seconds.
+  edit (the input with the most dependents) within 0.2x of it, to the rows on
+  screen painted (visible first, `tui.session.first`: the others pending), and
+  beside it, as context, to every row recomputed and painted (against the
+  reference itself); all printed as seconds, beside the target in seconds.
 - a typical edit (the input whose dependents are nearest 300), an arrow key
   with the inspector following (`_arrows`: from `down` to a grid line
   rendered anew, `Grid.last_paint`, and the frame that painted the new
