@@ -179,13 +179,16 @@ def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
 
 def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
                previous: Frames | None = None, changed: set[str] | None = None,
-               draws: dict[str, np.ndarray] | None = None) -> Frames:
+               draws: dict[str, np.ndarray] | None = None, only: set[str] | None = None
+               ) -> Frames:
     """Evaluate into frames, one per set of dims: a row per (batch, member
     combination, period) and a column per variable with those dims.
 
     `given[v]`, shaped (batch, *dim sizes, periods), replaces v's own definitions.
     With `previous` (frames of this plan's shape) and `changed`, only the
-    variables downstream of `changed` are computed; the rest are reused.
+    variables downstream of `changed` are computed; the rest are reused;
+    with `only`, just those (some of them, with every one of them they
+    read: engine.partial).
 
     `draws` (a Monte Carlo plan's, engine.montecarlo): per variate column, its
     standard variates shaped (batch, member combinations of its variable);
@@ -205,7 +208,7 @@ def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None =
     todo: set[str] | None = None
     cols: dict[tuple[str, ...], dict[str, pl.Series]] = {}
     if previous is not None and changed is not None:
-        todo = plan.graph.downstream(set(changed))
+        todo = set(only) if only is not None else plan.graph.downstream(set(changed))
         for sig in sigs:
             cols[sig] = dict(zip(previous[sig].columns, previous[sig].get_columns()))
         batch = previous[()].height // n

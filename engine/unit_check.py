@@ -88,6 +88,11 @@ def moved_units(before: Model, model: Model) -> dict[str, Unit | None]:
     pass after an edit keeps the same object for every unit it did not move), each with
     its unit: without building both models' tables of 10,000 units to compare them."""
     then, now = _units(before), _units(model)
+    found = model.cache.recall("units", "moved")
+    if found is not None and found[0] is before.cache:  # inferred from `before`'s:
+        moved = found[1]  # only these can differ
+        return {v: now.get(v) for v in model.variables
+                if v in moved and now.get(v) is not then.get(v)}
     return {v: now.get(v) for v in model.variables if now.get(v) is not then.get(v)}
 
 
@@ -167,6 +172,18 @@ def _infer(model: Model) -> dict[str, Unit | None]:
         env: dict[str, Unit | None] = dict(cache.recall("units", "of"))
         reads = _edges(model, cache, name)
         readers = model.cache.recall("units", "readers")
+        before = cache.recall("units", "of")
+        if name not in model.annotations and not reads[name].keys() - {name}:
+            # The edited variable reads no other variable (an input, or one that reads
+            # only itself): it is a group alone, the first of the reach. When its unit
+            # stays, every group after it would keep its units: inferring it is all.
+            _infer_groups(model, env, [name], {name: reads[name]}, (name, before))
+            if env[name] == before[name]:
+                model.cache.keep("units", "changed", {name})
+                model.cache.keep("units", "moved", (cache, {name}))
+                if cache.recall("units", "raw") is None:
+                    model.cache.keep("units", "from", None)
+                return env
         # What the edit reaches among the unannotated variables: they are inferred
         # again, in the whole pass' groups and order (found on them alone: nothing
         # outside reads them, so no walk from outside ever entered them).
@@ -178,11 +195,11 @@ def _infer(model: Model) -> dict[str, Unit | None]:
                     reach.add(w)
                     stack.append(w)
         free = [v for v in model.variables if v in reach]
-        before = cache.recall("units", "of")
         _infer_groups(model, env, free, {v: {w: None for w in reads[v] if w in reach}
                                          for v in free}, (name, before))
-        model.cache.keep("units", "changed",
-                         {name} | {v for v in free if env[v] != before[v]})
+        changed = {name} | {v for v in free if env[v] != before[v]}
+        model.cache.keep("units", "changed", changed)
+        model.cache.keep("units", "moved", (cache, changed))
         if cache.recall("units", "raw") is None:  # no warnings to start from: let it go
             model.cache.keep("units", "from", None)
         return env

@@ -17,6 +17,7 @@ keys typed while a step is under way are kept and replayed (`tui.typeahead`).
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any, Callable
 
@@ -35,6 +36,7 @@ from tui.app_cell import CellFlow
 from tui.app_file import FileFlow
 from tui.app_mc import McFlow
 from tui.session import EditRefused, Session, Sheet, State
+from tui.session.first import first_sheet
 from tui.session.sheet import split_key
 from tui.session.units import news, units_view
 from tui.status_line import status_text
@@ -46,6 +48,14 @@ from tui.widgets.help import HelpScreen
 from tui.widgets.inspector import Inspector
 from tui.widgets.series_chart import SeriesChart
 from tui.widgets.tornado import Tornado
+
+FIRST_PAINT_WAIT = 0.25  # seconds an edit's first sheet is given to be painted
+# The keys that act while an edit's other rows compute: the grid's moves, the inspector's
+# scrolling (they read no result); every other key waits for the edit, in order.
+MOVES = frozenset({"up", "down", "left", "right", "pageup", "pagedown", "home", "end",
+                   "ctrl+left", "ctrl+right", "less_than_sign", "greater_than_sign",
+                   "ctrl+home", "ctrl+end", "ctrl+up", "ctrl+down"})
+
 
 class ScnApp(CellFlow, FileFlow, McFlow, App[int]):
     """The grid, the inspector and the charts of one scenario file."""
@@ -105,6 +115,10 @@ class ScnApp(CellFlow, FileFlow, McFlow, App[int]):
         self.ready = False  # the first grid is on screen
         self.edits_applied = 0  # for tests and benchmarks
         self.last_edit_seconds = 0.0
+        self.first_shown_at = 0.0  # perf_counter(): an edit's rows on screen first (benchmarks)
+        self.edit_shown_at = 0.0  # ... and its whole result, handed to the grid
+        self._editing = 0  # edits confirmed, not yet committed
+        self._quit_asked = False  # ... and a quit asked meanwhile
         self._cell: tuple[str, int] | None = None
         self._sens_timer = None
         self._show_lock = asyncio.Lock()  # one new model on screen at a time (tabs are async)
@@ -313,39 +327,106 @@ class ScnApp(CellFlow, FileFlow, McFlow, App[int]):
         started, scenario, compare, by_year = self.clock(), self.scenario, self.compare, \
             self.by_year
         target, text, generation = message.target, message.text, message.generation
+        editor = self.screen
+        # An edit that reaches many rows paints the rows on screen first (plain values:
+        # not compared, rolled up or sampled), then the whole result (tui.session.first).
+        shown = self.query_one(Grid).keys_in_view() \
+            if not (compare or by_year or self.mc_on) else None
+        released = []
 
         def work(s: Session):
             try:
                 state = s.propose(target, text, generation)
             except EditRefused as e:
                 return e.lines
+            if state is s.state:
+                return state, None, None  # typed what was there: nothing to do
+            first = None
+            try:
+                if shown is not None:
+                    first = first_sheet(s, scenario, state, shown)
+            except Exception as e:  # a bug of ours: said, and the edit computed whole
+                self.call_from_thread(self.notify, f"internal error (first rows): {e!r}",
+                                      severity="error", timeout=15)
+            if first is not None:
+                painted = threading.Event()
+                self.call_from_thread(self._show_first, first, scenario, editor, painted,
+                                      released)
+                painted.wait(FIRST_PAINT_WAIT)  # the UI paints it before the rest computes
+            sheet = s.sheet(scenario, compare, state, by_year)
             # what the edit does to the unit warnings, said at once (it never blocks)
-            return state, s.sheet(scenario, compare, state, by_year), \
-                news(units_view(s.state), units_view(state))
-        self.hold("edit")  # keys typed next act on the grid, or on the editor if refused
-        self.compute("edit", work, lambda out: self._edited(out, scenario, started),
-                     done=lambda: self.release("edit"))
+            unit_news = news(units_view(s.state), units_view(state))
+            # Committed here, under the lock: whatever waits for it (undo, save, the
+            # inspector, typed while the rest computed) sees the edit.
+            s.commit(state)
+            return state, sheet, unit_news
 
-    def _edited(self, out, scenario: str, started: float) -> None:
+        def done() -> None:
+            self._editing -= 1
+            if not released:
+                self.release("edit")
+            self.release("recompute")
+            if self.is_running:
+                self.query_one("#bottom").remove_class("-pending")
+            if self._quit_asked and not self._editing:
+                self._quit_asked = False
+                self.action_quit_app()
+        self._editing += 1
+        self.hold("edit")  # keys typed next act on the grid, or on the editor if refused
+        # not exclusive: it commits, and what it committed must be shown
+        self.compute("edit", work, lambda out: self._edited(out, (scenario, compare, by_year),
+                                                            started, editor),
+                     exclusive=False, done=done)
+
+    def _show_first(self, sheet: Sheet, scenario: str, editor, painted: threading.Event,
+                    released: list) -> None:
+        """An edit's rows on screen computed, the others pending (`Sheet.pending`): painted,
+        and the keyboard given back (the grid scrolls; what reads the session waits for
+        the whole result)."""
+        if editor is self.screen:
+            self.pop_screen()  # the edit is accepted
+        if scenario == self.scenario:
+            self.query_one(Grid).show(sheet)
+            self.first_shown_at = time.perf_counter()
+            self._status(f"recalculating {len(sheet.pending):,} dependents…")
+            # the inspector and the chart explain the cell as it was: dimmed until the
+            # whole result is there (they are computed again then)
+            self.query_one("#bottom").add_class("-pending")
+        self.call_after_refresh(painted.set)
+        released.append(True)
+        self.typeahead.hold("recompute", passing=MOVES)  # the grid moves; the rest waits
+        self.release("edit")
+
+    def action_quit_app(self) -> None:
+        """`q`, ctrl+q: asked once the edit under way is committed (it is not yet unsaved)."""
+        if self._editing:
+            self._quit_asked = True
+            return
+        super().action_quit_app()
+
+    def _edited(self, out, view: tuple[str, bool, bool], started: float, editor) -> None:
         if isinstance(out, list):  # refused: the editor shows why and stays open
-            if isinstance(self.screen, EditorScreen):
+            if editor is self.screen:
                 self.screen.show_error(out)
             return
         state, sheet, unit_news = out
-        if isinstance(self.screen, EditorScreen):
+        if editor is self.screen:
             self.pop_screen()
-        if state is self.session.state:
+        if sheet is None:
             return  # typed what was there: nothing to do
-        if not self.session.commit(state) or scenario != self.scenario:
-            self.notify("the model changed while the edit was computed: try again",
-                        severity="warning")
-            self.refresh_view()
-            return
-        self.query_one(Grid).show(self.mc_sheet(sheet, state, scenario))
         self.last_edit_seconds = self.clock() - started
         self.edits_applied += 1
+        scenario = view[0]
+        if state is not self.session.state or view != (self.scenario, self.compare,
+                                                         self.by_year):
+            self.refresh_view(unit_news)  # moved on since (undone, another view): show it
+            return
+        self.edit_shown_at = time.perf_counter()
+        self.query_one(Grid).show(self.mc_sheet(sheet, state, scenario))
         self._status(f"recalculated in {self.last_edit_seconds * 1000:.0f} ms", unit_news)
-        self._inspect_current()
+        # the cell explained again once the grid is painted (on this thread, 5-10 ms
+        # when everything it reads is made, which held the grid's frame back)
+        self.call_after_refresh(self._inspect_current)
 
     def action_step(self, which: str) -> None:
         def work(s: Session):

@@ -15,6 +15,10 @@ would already be on their way to the old screen. That key itself goes on
 (its binding must run); every other key, read or coming back unhandled from
 a widget, is kept. Quitting keys are never held, and a step that has not
 answered after `STALE` seconds (a bug of ours) gives the keyboard back.
+
+A hold may let some keys pass (`passing`): while an edit's other rows are
+computed, the grid's moves act at once and every other key waits for the
+edit, in order (after the first key kept, the moves wait too).
 """
 
 from __future__ import annotations
@@ -34,10 +38,13 @@ class TypeAhead:
         self.holds: dict[str, float] = {}  # reason -> when it started
         self.keys: list[tuple[str, str | None]] = []
         self.starters: list[events.Key] = []  # the keys that started a hold go on
+        self.passing: dict[str, frozenset[str]] = {}  # reason -> the keys it lets pass
         self.clock = clock
 
-    def hold(self, reason: str, starter: events.Key | None = None) -> None:
+    def hold(self, reason: str, starter: events.Key | None = None,
+             passing: frozenset[str] = frozenset()) -> None:
         self.holds.setdefault(reason, self.clock())
+        self.passing[reason] = passing
         if starter is not None:
             self.starters.append(starter)
 
@@ -52,13 +59,24 @@ class TypeAhead:
             return False
         if any(event is s for s in self.starters):
             return False
+        if not self.keys and all(event.key in self.passing.get(r, ()) for r in self.holds):
+            return False
         self.keys.append((event.key, event.character))
         return True
 
     def release(self, reason: str) -> list[events.Key]:
-        """End a hold; the keys to replay once none is left."""
+        """End a hold; the keys to replay once none is left (or those the holds left let
+        pass, the first kept)."""
         self.holds.pop(reason, None)
-        if self.holds:
-            return []
+        self.passing.pop(reason, None)
+        if self.holds:  # the first keys kept, as long as the holds left let them pass
+            n = 0
+            while n < len(self.keys) and all(self.keys[n][0] in self.passing.get(r, ())
+                                             for r in self.holds):
+                n += 1
+            out = [events.Key(key, character) for key, character in self.keys[:n]]
+            del self.keys[:n]
+            self.starters.extend(out)  # replayed: they go on
+            return out
         keys, self.keys, self.starters = self.keys, [], []
         return [events.Key(key, character) for key, character in keys]

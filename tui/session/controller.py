@@ -30,7 +30,8 @@ from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, chang
                                  combo_index, covers_text)
 from tui.session.rollup import rolled_sheet
 from tui.session.units import units_view
-from tui.session.sheet import Sheet, dims_of, has_dims, moved, row_key, rows
+from tui.session.sheet import (Sheet, dims_of, has_dims, matrix_rows, moved, row_key,
+                               row_lists, rows)
 from tui.session.disk import Disk, Stamp, file_stamp
 from tui.session.file_side import FileSide
 from tui.session.edits import (ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target,
@@ -136,7 +137,7 @@ class Session(FileSide):
                     redone = [v for v in model.variables if v in result.redone]
                     table = dict(before)
                     if redone:
-                        table.update(result.raw.head(n).select(redone).to_dict(as_series=False))
+                        table.update(row_lists(result, redone))
                 else:
                     table = result.raw.head(n).select(model.variables).to_dict(as_series=False)
                 state.views[key] = table
@@ -227,6 +228,48 @@ class Session(FileSide):
         state = state or self.state
         if not state.changes:
             return {}
+        key = ("changes", scenario)
+        if key not in state.views:
+            state.views[key] = self._changed_after(scenario, state) \
+                or self._changed_cells(scenario, state)
+        return state.views[key]
+
+    def _changed_after(self, scenario: str, state: State) -> dict[str, dict] | None:
+        """`changed_cells` from the parent state's: only the rows the edit computed again
+        (`Result.redone`) can have moved since (every other row is the parent's, and so
+        its changes are); None when it cannot tell (dims, a whole evaluation)."""
+        parent, model = state.parent, state.model
+        before = parent.views.get(("changes", scenario)) if parent is not None else None
+        if before is None and parent is not None and not parent.changes:
+            before = {}
+        result = self.result(scenario, state)
+        if before is None or result.redone is None or has_dims(model) \
+                or parent.model.variables != model.variables:
+            return None
+        names = {t.name for t in state.changes}
+        again = result.redone | names
+        order = self.order(state)
+        out = {v: d for v, d in before.items() if v not in again}
+        redo = [v for v in model.variables if v in again] if len(again) > 64 else \
+            sorted(again & order.keys(), key=order.__getitem__)
+        root = self.result(scenario, self.root)
+        then = self.values(scenario, self.root)
+        out.update(moved(then, self.values(scenario, state), redo, names,
+                         (matrix_rows(root, redo), matrix_rows(result, redo))))
+        return dict(sorted(out.items(), key=lambda item: order[item[0]]))
+
+    def order(self, state: State) -> dict[str, int]:
+        """Each variable's place in the file (shared by the states of one set of variables)."""
+        if "order" not in state.views:
+            parent = state.parent
+            if parent is not None and "order" in parent.views \
+                    and parent.model.variables == state.model.variables:
+                state.views["order"] = parent.views["order"]
+            else:
+                state.views["order"] = {v: k for k, v in enumerate(state.model.variables)}
+        return state.views["order"]
+
+    def _changed_cells(self, scenario: str, state: State) -> dict[str, dict]:
         now, then = self.values(scenario, state), self.values(scenario, self.root)
         names = {t.name for t in state.changes}
         # What the edits reach now, and what they reached in the file (edges may have gone).

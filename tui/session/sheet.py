@@ -84,6 +84,9 @@ class Sheet:
     mc: Any = None
     # ... and the plain run's values then: an edit's change line is the plain run's change.
     plain: Mapping[str, Sequence[float | None]] | None = None
+    # An edit painted visible first (`tui.session.first`): the rows it reaches that are
+    # not computed yet. Their values are the old ones: the grid never shows them.
+    pending: frozenset[str] = frozenset()
 
     # -- the columns: the axis' periods, or the calendar years they roll up to
     @property
@@ -174,28 +177,67 @@ def same(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= 1e-12 * max(abs(a), abs(b))
 
 
+def matrix_rows(result, names: list[str]) -> np.ndarray:
+    """Batch 0 of the variables `names` of a result without dims, a row each, NaN where
+    empty: read from the result's matrix (made once, for its warnings), not converted
+    column by column."""
+    data, index = result.matrix()
+    return data[: len(result.model.axis), [index[v] for v in names]].T
+
+
+def row_lists(result, names: list[str]) -> dict[str, list[float | None]]:
+    """The values of `names` as the grid keeps them: floats, NaN for n/a, None for an
+    empty cell (a null in the frame). Made from the result's matrix; only a row with a
+    NaN is read from its column again, to tell a null from a NaN."""
+    block = matrix_rows(result, names)
+    out = dict(zip(names, block.tolist()))
+    nan = np.isnan(block)
+    for r in np.flatnonzero(nan.any(axis=1)).tolist():
+        column = result.raw.get_column(names[r])
+        row = out[names[r]]
+        for i in np.flatnonzero(nan[r]).tolist():
+            row[i] = column[i]
+    return out
+
+
 def moved(then: Mapping[str, Sequence], now: Mapping[str, Sequence], names: list[str],
-          edited: set[str]) -> dict[str, dict[int, float | None]]:
+          edited: set[str], arrays: tuple[np.ndarray, np.ndarray] | None = None
+          ) -> dict[str, dict[int, float | None]]:
     """The cells of `names` whose values differ (`same`): {variable: {index: then's value}}.
 
     Compared as arrays, an empty cell (None) read as NaN: only a variable an
     edit defines (`edited`) can have its empty cells elsewhere than before (it
     is compared cell by cell); any other keeps its definitions' cells, so
     NaN against NaN is None against None or NaN against NaN, both the same.
+    `arrays`: then's and now's rows of `names` as arrays already (`matrix_rows`).
     """
     exact = [v for v in names if v in edited]
     rows = [v for v in names if v not in edited]
     out: dict[str, dict[int, float | None]] = {}
     if rows:
-        a = np.array([then[v] for v in rows], dtype=float)
-        b = np.array([now[v] for v in rows], dtype=float)
+        if arrays is not None:
+            keep = [k for k, v in enumerate(names) if v not in edited]
+            a, b = arrays[0][keep], arrays[1][keep]
+        else:
+            a = np.array([then[v] for v in rows], dtype=float)
+            b = np.array([now[v] for v in rows], dtype=float)
         with np.errstate(invalid="ignore", over="ignore"):
             close = (a == b) | (np.isnan(a) & np.isnan(b)) | (
                 np.isfinite(a) & np.isfinite(b)
                 & (np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b))))
-        for r in np.flatnonzero(~close.all(axis=1)).tolist():
-            row = then[rows[r]]
-            out[rows[r]] = {i: row[i] for i in np.flatnonzero(~close[r]).tolist()}
+        differ = ~close
+        whole = differ.all(axis=1)  # an edit upstream moves a row's every cell, or some
+        for r in np.flatnonzero(whole).tolist():
+            out[rows[r]] = dict(enumerate(then[rows[r]]))
+        some = np.flatnonzero(differ.any(axis=1) & ~whole)
+        part = differ[some]
+        cells = np.nonzero(part)[1].tolist()  # each row's cells, the rows one after another
+        ends = np.cumsum(part.sum(axis=1)).tolist()
+        start = 0
+        for r, end in zip(some.tolist(), ends):
+            row, at = then[rows[r]], cells[start:end]
+            out[rows[r]] = dict(zip(at, map(row.__getitem__, at)))
+            start = end
     for v in exact:
         found = {i: a for i, (a, b) in enumerate(zip(then[v], now[v])) if not same(a, b)}
         if found:

@@ -20,6 +20,7 @@ from tui.widgets.grid_text import (MISSING, change_cell, changes_format, compare
 
 RUN_MARK, UNIT_MARK = "!", "≠"  # after a name: a run warned about it; its units disagree
 P5, P95 = 2, 3  # a row's sub-lines under Monte Carlo (0: its values, 1: its change)
+PENDING = "…"  # a cell an edit reaches, being recomputed (`Sheet.pending`)
 
 
 class GridLines:
@@ -57,6 +58,8 @@ class GridLines:
             unit = sheet.units.label(name) if sub == 0 else ""
             unit = unit if len(unit) < self._unit_width else unit[: self._unit_width - 2] + "…"
             segments.append(Segment(unit.ljust(self._unit_width), self._style("grid--unit")))
+        if key in sheet.pending:  # being recomputed: its old values are not shown
+            return self._pending_row(segments, width, on_row and sub == 0)
         values = sheet.values.get(key, ())
         if sub == 1 and sheet.plain is not None:  # Monte Carlo on: the plain run's change
             values = sheet.plain.get(key, ())
@@ -92,6 +95,15 @@ class GridLines:
                 style = style + self._style("grid--cursor")
             segments.append(Segment(fit(text, self._width), style))
         return Strip(segments).adjust_cell_length(width, base)
+
+    def _pending_row(self, segments: list[Segment], width: int, cursor: bool) -> Strip:
+        """A row an edit reaches, not recomputed yet: a pending mark in every cell."""
+        style = self._style("grid--pending")
+        mark = fit(PENDING, self._width)
+        for c in self._columns():
+            on = cursor and c == self.cursor_col
+            segments.append(Segment(mark, style + self._style("grid--cursor") if on else style))
+        return Strip(segments).adjust_cell_length(width, self.rich_style)
 
     def _percentile_row(self, row: Row, sub: int, width: int) -> Strip:
         """A `p5` or `p95` line under a row, Monte Carlo on: dim, as a change line, in the
