@@ -332,11 +332,10 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
     name (engine.plan.Ran), to read just those of `only`.
     """
     model = plan.model
-    if only is None:
-        names = list(model.variables)
-    else:  # in file order, without a walk of every variable
-        order = plan.graph.order
-        names = sorted((v for v in only if v in order), key=order.__getitem__)
+    order = plan.graph.order
+    # `only`: its variables in any order (the warnings are put in file order), without a
+    # walk of every variable
+    names = list(model.variables) if only is None else [v for v in only if v in order]
     if not names:
         return []
     n = len(model.axis)
@@ -366,4 +365,6 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
             f"{v} is {what} in {model.axis.label(i)} (definition on line {piece.line})", piece.span,
             "look for a division by zero, ln or sqrt of a negative number, or an overflow",
             severity="warning", source=source, code="nonfinite", subject=Subject(variable=v, period=i)))
+    if only is not None:
+        out.sort(key=lambda w: order[w.subject.variable])
     return out
