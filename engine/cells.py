@@ -202,5 +202,52 @@ def _scalar_at_year(b: Cells, node: A.AtYear) -> Cell:
     return lambda arrays, i: arrays[name][0, j]
 
 
+def _operand(node: A.Expr, ctx: Context):
+    """A number ("c", value) or a read of a variable in a period relative to the
+    cell's ("r", name, offset), which `_scalar_binary` inlines; else None."""
+    while type(node) is A.Paren:
+        node = node.expr
+    if type(node) is A.Number:
+        return "c", np.float64(node.value)
+    if type(node) is A.Name:
+        return "r", ctx.column(node.name, node.members), 0
+    if type(node) is A.Shifted:
+        return "r", ctx.column(node.name, node.members), node.offset
+    return None
+
+
+def _scalar_binary(b: Cells, node: A.Binary) -> Cell:
+    """Arithmetic with its number and variable operands read in the closure
+    itself: `x[t-1] * (1 + g)` is two closures, not five (a call costs more
+    than the addition it makes)."""
+    if node.op not in _ARITH:
+        return _binary(b, node)
+    f = _ARITH[node.op]
+    left, right = _operand(node.left, b.ctx), _operand(node.right, b.ctx)
+    kinds = (left and left[0], right and right[0])
+    if kinds == ("r", "r"):
+        (_, na, ka), (_, nb, kb) = left, right
+        return lambda arrays, i: f(arrays[na][0, i + ka], arrays[nb][0, i + kb])
+    if kinds == ("r", "c"):
+        (_, na, ka), (_, cb) = left, right
+        return lambda arrays, i: f(arrays[na][0, i + ka], cb)
+    if kinds == ("c", "r"):
+        (_, ca), (_, nb, kb) = left, right
+        return lambda arrays, i: f(ca, arrays[nb][0, i + kb])
+    if kinds[0] == "r" and kinds[1] is None:
+        (_, na, ka), fb = left, b.value(node.right)
+        return lambda arrays, i: f(arrays[na][0, i + ka], fb(arrays, i))
+    if kinds[0] is None and kinds[1] == "r":
+        fa, (_, nb, kb) = b.value(node.left), right
+        return lambda arrays, i: f(fa(arrays, i), arrays[nb][0, i + kb])
+    if kinds[0] == "c" and kinds[1] is None:
+        (_, ca), fb = left, b.value(node.right)
+        return lambda arrays, i: f(ca, fb(arrays, i))
+    if kinds[0] is None and kinds[1] == "c":
+        fa, (_, cb) = b.value(node.left), right
+        return lambda arrays, i: f(fa(arrays, i), cb)
+    return _binary(b, node)
+
+
 ScalarCells.handlers = {**HANDLERS, A.Name: _scalar_name, A.Shifted: _scalar_shifted,
-                        A.AtYear: _scalar_at_year}
+                        A.AtYear: _scalar_at_year, A.Binary: _scalar_binary}

@@ -20,7 +20,7 @@ import polars as pl
 from engine import cells, polars_expr
 from engine.axis import TimeAxis
 from engine.frame import (BATCH, BATCH_BASE, CELL, F64, HELPERS, YEAR, YEAR_FLOAT, YEAR_INDEX,
-                          frame_of)
+                          f64_series, frame_of)
 from engine.functions import Context
 from engine.graph import Block, Graph
 from engine.model import Covers, Model
@@ -54,6 +54,8 @@ class Plan:
     # id(expression) -> (it, its closure for one batch without dims: cells.compile_scalar_cell),
     # made when first run; shared by the plans of one axis (an edit's and the one before it).
     scalar_fns: dict[int, tuple] = field(default_factory=dict, repr=False)
+    # variable -> (its cover, its closure per period): shared as scalar_fns is
+    scalar_rows: dict[str, tuple] = field(default_factory=dict, repr=False)
     # The graph's levels and each variable's (level, block) in them (`_index`).
     index: tuple[list, dict[str, tuple[int, int]]] | None = field(default=None, repr=False)
 
@@ -80,7 +82,7 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
     """
     plan = Plan(model, scenario, cover, graph, plain_cells=draws is None and not model.dims)
     if reuse is not None and reuse.model.axis == model.axis:
-        plan.scalar_fns = reuse.scalar_fns
+        plan.scalar_fns, plan.scalar_rows = reuse.scalar_fns, reuse.scalar_rows
     if reuse is not None and draws is None and graph.levels is reuse.graph.levels:
         plan.changed = _compile_changed(plan, reuse)
         return plan
@@ -479,9 +481,9 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
         for v in block.variables:
             if v in given:
                 continue
-            s = pl.Series(v, arrays[v].reshape(-1), dtype=F64)
-            defined = plan.cover[v].defined
-            if not defined.all():
+            s = f64_series(v, arrays[v])
+            if not plan.cover[v].full:
+                defined = plan.cover[v].defined
                 empty = np.flatnonzero(~defined.reshape(-1))
                 size = defined.size
                 rows = (np.arange(batch)[:, None] * size + empty[None, :]).reshape(-1)
@@ -494,23 +496,15 @@ def _scalar_cells(plan: Plan, block: Block, arrays, given: dict) -> None:
     """The cells of a block of one batch without dims, with the closures that
     read numpy scalars (engine.cells): 5 times less a cell than one-element
     arrays, for the recurrences of 10,000 variables (a tenth of them) 0.16 s."""
-    fns = plan.scalar_fns
-    ctx = None
     rows = {}
     for v in block.variables:
         if v in given:
             continue
-        row = []
-        for p in plan.cover[v].row(0):
-            hit = None if p is None else fns.get(id(p.expr))
-            if hit is None or hit[0] is not p.expr:
-                if p is None:
-                    row.append(None)
-                    continue
-                ctx = ctx or Context(plan.axis)
-                hit = fns[id(p.expr)] = (p.expr, cells.compile_scalar_cell(p.expr, ctx))
-            row.append(hit[1])
-        rows[v] = (arrays[v], row)
+        cover = plan.cover[v]
+        hit = plan.scalar_rows.get(v)
+        if hit is None or hit[0] is not cover:
+            hit = plan.scalar_rows[v] = (cover, _scalar_row(plan, cover))
+        rows[v] = (arrays[v], hit[1])
     f64 = np.float64
     for v, i in block.cells:
         hit = rows.get(v)
@@ -522,6 +516,23 @@ def _scalar_cells(plan: Plan, block: Block, arrays, given: dict) -> None:
             a[0, i] = value
         else:  # a function's one-element array (or a Python float)
             a[..., i] = value
+
+
+def _scalar_row(plan: Plan, cover) -> list:
+    """Per period, the scalar closure of the piece that wins it (None where none does)."""
+    fns = plan.scalar_fns
+    ctx = None
+    row = []
+    for p in cover.row(0):
+        hit = None if p is None else fns.get(id(p.expr))
+        if hit is None or hit[0] is not p.expr:
+            if p is None:
+                row.append(None)
+                continue
+            ctx = ctx or Context(plan.axis)
+            hit = fns[id(p.expr)] = (p.expr, cells.compile_scalar_cell(p.expr, ctx))
+        row.append(hit[1])
+    return row
 
 
 def _winners(c) -> list[list]:
