@@ -11,7 +11,7 @@ and `changed` recompute only what a change can reach.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from itertools import compress
+from itertools import chain, compress
 from operator import is_not
 
 import numpy as np
@@ -310,14 +310,15 @@ def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None =
         if todo is None or v in todo:
             cols[sig_of(v)][v] = pl.Series(v, np.asarray(a, dtype=float).reshape(-1), dtype=F64)
     for level in _levels(plan, todo):
-        keys: dict[tuple[str, ...], list[str]] = {}
-        cyclic: list[Block] = []
-        for block in level:
-            if block.cyclic:
-                cyclic.append(block)
-            elif block.variables[0] not in given:
-                v = block.variables[0]
-                keys.setdefault(sig_of(v), []).append(v)
+        cyclic = [block for block in level if block.cyclic]
+        names = [block.variables[0] for block in level if not block.cyclic]
+        if given:
+            names = [v for v in names if v not in given]
+        keys: dict[tuple[str, ...], list[str]] = {(): names} if names else {}
+        if dims_of and names:
+            keys = {}
+            for v in names:
+                keys.setdefault(dims_of[v], []).append(v)
         for sig, names in keys.items():
             if dims_of:
                 _fill_helpers(plan, cols, sig, names, batch, n)
@@ -400,15 +401,17 @@ def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
     fewer calls but not the same bits (a column made by an earlier step of
     the query can stay a broadcast constant, which polars divides by as a
     multiplication by its reciprocal)."""
-    needed = dict.fromkeys(HELPERS + ((CELL,) if CELL in cols else ()))
-    names: list[str] = []
+    reads = plan.reads
+    hits = []
     for k in keys:
-        hit = plan.reads.get(k)
+        hit = reads.get(k)
         if hit is None:
             e = plan.columns[k]
-            hit = plan.reads[k] = (e.meta.output_name(), tuple(e.meta.root_names()))
-        needed.update(dict.fromkeys(hit[1]))
-        names.append(hit[0])
+            hit = reads[k] = (e.meta.output_name(), tuple(e.meta.root_names()))
+        hits.append(hit)
+    names = [hit[0] for hit in hits]
+    needed = dict.fromkeys(chain(HELPERS, (CELL,) if CELL in cols else (),
+                                 *[hit[1] for hit in hits]))
     for c in needed:
         if c not in cols and c.startswith(polars_expr.RANGE_SUM):  # computed once per run
             name, first, last = polars_expr.range_sum_of(c)
