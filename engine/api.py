@@ -175,7 +175,10 @@ class Result:
     def series(self, variable: str, members: tuple[str, ...] = ()) -> list[float | None]:
         """One member combination's values in batch 0 (None where empty)."""
         n = len(self.model.axis)
-        return self._column(variable).slice(self._row(variable, members, 0), n).to_list()
+        column = self._column(variable)
+        if not members and len(column) == n and not self.model.dims_of_var(variable):
+            return column.to_list()  # the whole column: 2.5 us, where slicing it took 4.5
+        return column.slice(self._row(variable, members, 0), n).to_list()
 
     def rows(self, variables=None, batch: int = 0
              ) -> list[tuple[str, tuple[str, ...], list[float | None]]]:
