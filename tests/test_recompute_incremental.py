@@ -24,6 +24,7 @@ from engine import evaluate, load_model
 from engine.api import recompute
 from engine.edit import replace_definition
 from strategies import models
+from strategies_dims import dim_models
 from test_property_eval import edits
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -63,6 +64,18 @@ def _old_definition(model, layer: str, name: str, line: int):
 @settings(max_examples=80, **SETTINGS)
 @given(gm=models(risky=True), data=st.data())
 def test_recompute_after_edits_in_place_equals_a_full_evaluation(gm, data):
+    _edit_chain(gm, data)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, **SETTINGS)
+@given(gm=dim_models(risky=False), data=st.data())
+def test_recompute_after_edits_in_place_with_dims_equals_a_full_evaluation(gm, data):
+    """The same with dims: a frame per set of dims, helpers read across them."""
+    _edit_chain(gm, data)
+
+
+def _edit_chain(gm, data) -> None:
     text = gm.text.replace("\r\n", "\n")
     try:
         model = load_model(text)
