@@ -18,9 +18,9 @@ from dsl import ast as A
 from dsl.errors import Diagnostic, ScnError, Subject
 from engine.collector import paused_collector
 from engine.distributions import parameter_warnings
-from engine.frame import BATCH, YEAR
+from engine.frame import BATCH, YEAR, frame_of
 from engine.model import OVERRIDES, Model
-from engine.plan import Frames, Plan, compile_plan, run_frames
+from engine.plan import Columns, Frames, Plan, Ran, compile_plan, run_frames
 from engine.resolve import BASE
 from engine.uses import collect_uses as _collect, uses_of  # noqa: F401 (re-exported)
 from engine.load import (_checked, _in_scenario, _sourced, _structure_errors,  # noqa: F401
@@ -55,6 +55,9 @@ class Result:
     # Made by `recompute`: the variables computed again, every other column is the
     # previous result's; None: all were computed.
     redone: set[str] | None = None
+    # Every frame's columns by name (engine.plan.Ran): what a recompute from
+    # this result starts from. None: taken from the frames when needed.
+    columns: Columns | None = field(default=None, repr=False, compare=False)
     _matrix: tuple[np.ndarray, dict[str, int]] | None = field(default=None, init=False,
                                                               repr=False, compare=False)
 
@@ -64,14 +67,20 @@ class Result:
 
     @property
     def frames(self) -> Frames:
-        return self.frames_by_dims if self.frames_by_dims is not None else {(): self.raw}
+        out = Ran(self.frames_by_dims if self.frames_by_dims is not None else {(): self.raw})
+        out.columns = self.columns
+        return out
 
     @property
     def batch(self) -> int:
         return self.raw.height // len(self.model.axis)
 
     def _column(self, variable: str) -> pl.Series:
-        return self.frames[self.model.dims_of_var(variable)].get_column(variable)
+        sig = self.model.dims_of_var(variable)
+        if self.columns is not None:
+            return self.columns[sig][variable]
+        return (self.frames_by_dims[sig] if self.frames_by_dims is not None
+                else self.raw).get_column(variable)
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -166,7 +175,10 @@ class Result:
     def series(self, variable: str, members: tuple[str, ...] = ()) -> list[float | None]:
         """One member combination's values in batch 0 (None where empty)."""
         n = len(self.model.axis)
-        return self._column(variable).slice(self._row(variable, members, 0), n).to_list()
+        column = self._column(variable)
+        if not members and len(column) == n and not self.model.dims_of_var(variable):
+            return column.to_list()  # the whole column: 2.5 us, where slicing it took 4.5
+        return column.slice(self._row(variable, members, 0), n).to_list()
 
     def rows(self, variables=None, batch: int = 0
              ) -> list[tuple[str, tuple[str, ...], list[float | None]]]:
@@ -212,7 +224,8 @@ def evaluate(model: Model, scenario: str = BASE, overrides: Overrides | None = N
 
 
 def _result(plan: Plan, frames: Frames, only: set[str] | None) -> Result:
-    out = Result(plan, frames[()], [], frames if plan.model.has_dims else None)
+    out = Result(plan, frames[()], [], dict(frames) if plan.model.has_dims else None,
+                 columns=getattr(frames, "columns", None))
     out.warnings = run_warnings(plan, out, only)
     return out
 
@@ -227,26 +240,33 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
     """
     old = previous.plan
     scenario = scenario or old.scenario
-    if (model.axis != old.model.axis or set(model.variables) != set(old.cover)
-            or model.dims != old.model.dims or model.dims_of != old.model.dims_of):
-        batch = previous.raw.height // len(old.model.axis)  # the batch of `previous`
+    before = old.model
+    if (model.axis != before.axis or model.dims != before.dims
+            or not _same(model.variables, before.variables)
+            or not _same(model.dims_of, before.dims_of)):
+        batch = previous.raw.height // len(before.axis)  # the batch of `previous`
         return evaluate(model, scenario, overrides, batch=batch)
     plan = prepare(model, scenario, overrides, reuse=old)
     changed = plan.changed if plan.changed is not None else {
         v for v in plan.cover if plan.cover[v] != old.cover[v]}
     # What an edit can reach is checked again, and so is every variable that
     # warned before: its warning may be gone, or its definition on another line.
-    warned = {w.subject.variable for w in previous.warnings} & set(plan.cover)
+    warned = {w.subject.variable for w in previous.warnings if w.subject.variable in plan.cover}
     if not changed:
         out = _result(plan, previous.frames, warned)
         out.redone = set()
         return out
     with paused_collector():
         frames = run_frames(plan, previous=previous.frames, changed=changed)
-    redone = plan.graph.downstream(changed)
+    redone = frames.redone
     out = _result(plan, frames, redone | warned)
     out.redone = redone
     return out
+
+
+def _same(a, b) -> bool:
+    """Equal, the same object first (an edit's model keeps its variables and dims)."""
+    return a is b or a == b
 
 
 def run_warnings(plan: Plan, result: Result, only: set[str] | None = None
@@ -260,8 +280,12 @@ def run_warnings(plan: Plan, result: Result, only: set[str] | None = None
     if model.has_dims:  # checked on the frame without dims; dims: issue 14 (Monte Carlo)
         draws = [(p, found) for p, found in draws if not model.dims_of[p.name]
                  and not any(u.members or model.dims_of[u.name] for u in uses_of(model, p))]
-    found = (nonfinite_warnings(plan, result.raw, only, result.matrix()) if not model.has_dims
-             else member_nonfinite_warnings(plan, result, only))
+    if model.has_dims:
+        found = member_nonfinite_warnings(plan, result, only)
+    elif only is None or result.columns is None:
+        found = nonfinite_warnings(plan, result.raw, only, result.matrix())
+    else:  # the columns computed again only: no matrix of every column
+        found = nonfinite_warnings(plan, result.raw, only, columns=result.columns[()])
     wrong = parameter_warnings(plan, result.raw, draws, only)
     if not wrong:
         return found
@@ -301,24 +325,30 @@ def member_nonfinite_warnings(plan: Plan, result: Result, only: set[str] | None 
 
 
 def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = None,
-                       matrix: tuple[np.ndarray, dict[str, int]] | None = None
-                       ) -> list[Diagnostic]:
+                       matrix: tuple[np.ndarray, dict[str, int]] | None = None,
+                       columns: dict[str, pl.Series] | None = None) -> list[Diagnostic]:
     """One warning per variable, at the first year it is not a finite number.
 
     Empty years read as NaN from polars: they are masked out using the plan's
     cover, which knows which years have no definition. `matrix`: `raw` as
-    `Result.matrix` gives it, when made already.
+    `Result.matrix` gives it, when made already; `columns`: raw's columns by
+    name (engine.plan.Ran), to read just those of `only`.
     """
     model = plan.model
-    names = [v for v in model.variables if only is None or v in only]
+    order = plan.graph.order
+    # `only`: its variables in any order (the warnings are put in file order), without a
+    # walk of every variable
+    names = list(model.variables) if only is None else [v for v in only if v in order]
     if not names:
         return []
     n = len(model.axis)
-    if matrix is None:
-        values = raw.select(names).to_numpy()
-    else:
+    if matrix is not None:
         data, index = matrix
         values = data[:, [index[v] for v in names]]
+    elif columns is not None:
+        values = frame_of([columns[v] for v in names]).to_numpy()
+    else:
+        values = raw.select(names).to_numpy()
     bad = ~np.isfinite(values)
     batch = values.shape[0] // n
     for j in np.flatnonzero(bad.any(axis=0)).tolist():  # empty cells are no finding
@@ -338,4 +368,6 @@ def nonfinite_warnings(plan: Plan, raw: pl.DataFrame, only: set[str] | None = No
             f"{v} is {what} in {model.axis.label(i)} (definition on line {piece.line})", piece.span,
             "look for a division by zero, ln or sqrt of a negative number, or an overflow",
             severity="warning", source=source, code="nonfinite", subject=Subject(variable=v, period=i)))
+    if only is not None:
+        out.sort(key=lambda w: order[w.subject.variable])
     return out

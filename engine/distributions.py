@@ -198,7 +198,7 @@ def parameter_warnings(plan, raw, draws, only: set[str] | None = None,
 
     model = plan.model
     ctx = Context(model.axis)
-    order = {v: i for i, v in enumerate(model.variables)}
+    order = plan.graph.order  # file order
     todo = []
     for piece, found in sorted(draws, key=lambda d: (order[d[0].name], d[0].span.line)):
         v = piece.name

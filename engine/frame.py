@@ -43,6 +43,30 @@ def polars_value(name: str):
     return globals()[name] if name in globals() else __getattr__(name)
 
 
+def frame_of(columns: list) -> pl.DataFrame:
+    """A frame of series (of one length, with distinct names), made without
+    `pl.DataFrame`'s checks of each one in Python: 0.7 ms for 10,000 columns,
+    against 6 ms."""
+    try:
+        from polars._plr import PyDataFrame
+    except ImportError:  # another polars: the public way
+        return pl.DataFrame(columns)
+    return pl.DataFrame._from_pydf(PyDataFrame([s._s for s in columns]))
+
+
+def f64_series(name: str, values) -> pl.Series:
+    """`pl.Series(name, values, dtype=Float64)` of float values, made without the
+    checks in Python: 1 us against 6, for the 746 recurrences an edit may redo."""
+    import numpy as np
+
+    values = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+    try:
+        from polars._plr import PySeries
+    except ImportError:  # another polars: the public way
+        return pl.Series(name, values, dtype=pl.Float64)
+    return pl.Series._from_pyseries(PySeries.new_f64(name, values, False))
+
+
 # Expressions built once and shared (polars expressions are immutable): compiling
 # a plan of 10,000 variables built some 20,000 literals, most of them these.
 _SHARED: dict = {}

@@ -11,13 +11,16 @@ and `changed` recompute only what a change can reach.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from itertools import chain, compress
+from operator import is_not
 
 import numpy as np
 import polars as pl
 
 from engine import cells, polars_expr
 from engine.axis import TimeAxis
-from engine.frame import BATCH, BATCH_BASE, CELL, F64, HELPERS, YEAR, YEAR_FLOAT, YEAR_INDEX
+from engine.frame import (BATCH, BATCH_BASE, CELL, F64, HELPERS, YEAR, YEAR_FLOAT, YEAR_INDEX,
+                          f64_series, frame_of)
 from engine.functions import Context
 from engine.graph import Block, Graph
 from engine.model import Covers, Model
@@ -44,6 +47,17 @@ class Plan:
     # columns its distributions read, and each variate column's dims.
     draw_reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
     draw_dims: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Whether `cell_fns` are each piece's expression compiled in a plain context (no
+    # dims, no draws: a plan of compile_plan's), which a one-batch run may then
+    # compile for numpy scalars instead (engine.cells); not the tangent's.
+    plain_cells: bool = False
+    # id(expression) -> (it, its closure for one batch without dims: cells.compile_scalar_cell),
+    # made when first run; shared by the plans of one axis (an edit's and the one before it).
+    scalar_fns: dict[int, tuple] = field(default_factory=dict, repr=False)
+    # variable -> (its cover, its closure per period): shared as scalar_fns is
+    scalar_rows: dict[str, tuple] = field(default_factory=dict, repr=False)
+    # The graph's levels and each variable's (level, block) in them (`_index`).
+    index: tuple[list, dict[str, tuple[int, int]]] | None = field(default=None, repr=False)
 
     @property
     def axis(self) -> TimeAxis:
@@ -59,51 +73,110 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
                  reuse: Plan | None = None, draws=None) -> Plan:
     """Build expressions and closures; reuse those of `reuse` whose pieces did not change.
 
-    With `reuse`, `plan.changed` lists the variables whose winning
-    definitions differ from `reuse`'s (what a recompute must start from).
-    With `draws` (a Monte Carlo plan, engine.montecarlo), a function of a
+    With `reuse` (a plan of the same model but for some definitions: its
+    axis, variables and dims), `plan.changed` lists the variables whose
+    winning definitions differ from `reuse`'s (what a recompute must start
+    from). With `draws` (a Monte Carlo plan, engine.montecarlo), a function of a
     piece giving its distributions' sites (id(node) -> site, or None): each
     distribution is compiled as a transform of its variate column.
     """
+    plan = Plan(model, scenario, cover, graph, plain_cells=draws is None and not model.dims)
+    if reuse is not None and reuse.model.axis == model.axis:
+        plan.scalar_fns, plan.scalar_rows = reuse.scalar_fns, reuse.scalar_rows
+    if reuse is not None and draws is None and graph.levels is reuse.graph.levels:
+        plan.changed = _compile_changed(plan, reuse)
+        return plan
     base_ctx = Context(model.axis)
-    plan = Plan(model, scenario, cover, graph)
-    dimmed = bool(model.dims)
     old_fns = _closures_by_expression(reuse) if reuse is not None else {}
     if reuse is not None:  # reused closures read the selections their first plan found
         plan.arrays.update(reuse.arrays)
     changed: set[str] = set()
-    for level in graph.levels:
-        for block in level:
+    index: dict[str, tuple[int, int]] = {}
+    for n, level in enumerate(graph.levels):
+        for k, block in enumerate(level):
             for v in block.variables:
+                index[v] = (n, k)
                 same = reuse is not None and v in reuse.cover and reuse.cover[v] == cover[v]
                 if not same:
                     changed.add(v)
-                ctx = base_ctx
-                if dimmed:  # reads across dims go through helpers (engine.reads)
-                    reads = Reads(model.space, model.member_of,
-                                  None if block.cyclic else model.dims_of[v])
-                    ctx = Context(model.axis, reads=reads)
-                ctx_of = None
-                if draws is not None:
-                    ctx_of = _draws_of(plan, v, cover[v], ctx, draws)
-                if block.cyclic:
-                    for p in cover[v].distinct():
-                        hit = old_fns.get(id(p.expr))
-                        fn = hit[1] if hit is not None and hit[0] is p.expr else None
-                        plan.cell_fns[id(p)] = fn or cells.compile_cell(
-                            p.expr, ctx if ctx_of is None else ctx_of(p))
-                elif same and v in reuse.columns:
-                    plan.columns[v] = reuse.columns[v]
-                    plan.cross[v] = reuse.cross.get(v, ())
-                else:
-                    plan.columns[v] = polars_expr.column(v, cover[v], ctx, ctx_of)
-                if dimmed:
-                    if block.cyclic:
-                        plan.arrays.update(reads.needs)
-                    elif v not in plan.cross:
-                        plan.cross[v] = tuple(reads.needs.values())
+                _compile(plan, v, block, base_ctx, reuse if same else None, old_fns, draws)
+    plan.index = (graph.levels, index)
     plan.changed = changed if reuse is not None else None
     return plan
+
+
+def _compile(plan: Plan, v: str, block: Block, ctx: Context, same: Plan | None,
+             old_fns: dict[int, tuple], draws=None) -> None:
+    """v's column or closures (its column taken from `same`, a plan where v's
+    pieces are the same, when it has one)."""
+    model, cover = plan.model, plan.cover
+    dimmed = bool(model.dims)
+    if dimmed:  # reads across dims go through helpers (engine.reads)
+        reads = Reads(model.space, model.member_of, None if block.cyclic else model.dims_of[v])
+        ctx = Context(model.axis, reads=reads)
+    ctx_of = None
+    if draws is not None:
+        ctx_of = _draws_of(plan, v, cover[v], ctx, draws)
+    if block.cyclic:
+        for p in cover[v].distinct():
+            hit = old_fns.get(id(p.expr))
+            fn = hit[1] if hit is not None and hit[0] is p.expr else None
+            plan.cell_fns[id(p)] = fn or cells.compile_cell(
+                p.expr, ctx if ctx_of is None else ctx_of(p))
+        if dimmed:
+            plan.arrays.update(reads.needs)
+    elif same is not None and v in same.columns:
+        plan.columns[v] = same.columns[v]
+        plan.cross[v] = same.cross.get(v, ())
+    else:
+        plan.columns[v] = polars_expr.column(v, cover[v], ctx, ctx_of)
+        if dimmed:
+            plan.cross[v] = tuple(reads.needs.values())
+
+
+def _compile_changed(plan: Plan, reuse: Plan) -> set[str]:
+    """Fill `plan` from `reuse`, a plan on the same graph, compiling only the
+    variables whose cover is another object; the variables that changed.
+
+    An edit's covers are the old ones but for the edited variable (engine.edit),
+    so this costs what the edit changed, not a walk of every variable: a
+    recompute of one input of 10,000 variables compiled them all in 25 ms."""
+    cover, old_cover = plan.cover, reuse.cover
+    if list(cover) == list(old_cover):  # compared in C: the usual case, an edit
+        differ = list(compress(cover, map(is_not, cover.values(), old_cover.values())))
+    else:
+        differ = [v for v, c in cover.items() if old_cover.get(v) is not c]
+    plan.columns, plan.cell_fns = dict(reuse.columns), dict(reuse.cell_fns)
+    plan.cross, plan.arrays = dict(reuse.cross), dict(reuse.arrays)
+    plan.reads = dict(reuse.reads)
+    levels, index = plan.index = _index(reuse)
+    base_ctx = Context(plan.model.axis)
+    changed: set[str] = set()
+    for v in differ:
+        old = old_cover.get(v)
+        if old is None or old != cover[v]:
+            changed.add(v)
+        n, k = index[v]
+        block = levels[n][k]
+        old_fns = {}
+        if block.cyclic and old is not None:  # v's old closures, by expression
+            for p in old.distinct():
+                fn = plan.cell_fns.pop(id(p), None)
+                if fn is not None:
+                    old_fns[id(p.expr)] = (p.expr, fn)
+        plan.reads.pop(v, None)
+        _compile(plan, v, block, base_ctx, reuse if v not in changed else None, old_fns)
+    return changed
+
+
+def _index(plan: Plan) -> tuple[list[list[Block]], dict[str, tuple[int, int]]]:
+    """The plan's levels and each variable's (level, block) in them, found
+    once per graph (a plan made otherwise, `engine.tangent`'s, finds it here)."""
+    levels = plan.graph.levels
+    if plan.index is None or plan.index[0] is not levels:
+        plan.index = (levels, {v: (n, k) for n, level in enumerate(levels)
+                               for k, block in enumerate(level) for v in block.variables})
+    return plan.index
 
 
 def _draws_of(plan: Plan, v: str, cover, ctx: Context, draws):
@@ -167,6 +240,17 @@ def base_frame(axis: TimeAxis, batch: int, n_combos: int = 1) -> pl.DataFrame:
 
 
 Frames = dict[tuple[str, ...], pl.DataFrame]  # one frame per set of dims (engine.reads)
+# A run's columns by name, per set of dims: each frame's, helper columns included.
+Columns = dict[tuple[str, ...], dict[str, pl.Series]]
+
+
+class Ran(dict):
+    """What `run_frames` returns: the frames (a `Frames`), and in `columns`
+    their columns by name, which a recompute from them starts from (taking
+    10,000 columns out of a frame again cost 10 ms)."""
+
+    columns: Columns | None = None
+    redone: set[str] | None = None  # with `previous`: the variables computed again
 
 
 def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
@@ -180,15 +264,16 @@ def run(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
 def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None = None,
                previous: Frames | None = None, changed: set[str] | None = None,
                draws: dict[str, np.ndarray] | None = None, only: set[str] | None = None
-               ) -> Frames:
+               ) -> Ran:
     """Evaluate into frames, one per set of dims: a row per (batch, member
     combination, period) and a column per variable with those dims.
 
     `given[v]`, shaped (batch, *dim sizes, periods), replaces v's own definitions.
-    With `previous` (frames of this plan's shape) and `changed`, only the
-    variables downstream of `changed` are computed; the rest are reused;
-    with `only`, just those (some of them, with every one of them they
-    read: engine.partial).
+    With `previous` (frames of this plan's shape; a `Ran`'s are read by name
+    from its `columns`) and `changed`, only the variables downstream of
+    `changed` are computed, and only the levels holding them run; the rest
+    are reused; with `only`, just those (some of them, with every one of
+    them they read: engine.partial).
 
     `draws` (a Monte Carlo plan's, engine.montecarlo): per variate column, its
     standard variates shaped (batch, member combinations of its variable);
@@ -206,16 +291,19 @@ def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None =
     dims_of = model.dims_of if model.dims else None
     sigs = sorted({()} | set(dims_of.values()), key=lambda s: (len(s), s)) if dims_of else [()]
     todo: set[str] | None = None
-    cols: dict[tuple[str, ...], dict[str, pl.Series]] = {}
+    cols: Columns = {}
     if previous is not None and changed is not None:
         todo = set(only) if only is not None else plan.graph.downstream(set(changed))
+        known = getattr(previous, "columns", None)
         for sig in sigs:
-            cols[sig] = dict(zip(previous[sig].columns, previous[sig].get_columns()))
-        batch = previous[()].height // n
+            cols[sig] = (dict(known[sig]) if known is not None else
+                         dict(zip(previous[sig].columns, previous[sig].get_columns())))
+        batch = len(cols[()][BATCH]) // n
     else:
         for sig in sigs:
             start = base_frame(plan.axis, batch, model.space.size(sig) if sig else 1)
             cols[sig] = dict(zip(start.columns, start.get_columns()))
+    kept = {sig: len(cols[sig]) for sig in sigs}
 
     def sig_of(v: str) -> tuple[str, ...]:
         return dims_of[v] if dims_of else ()
@@ -223,17 +311,16 @@ def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None =
     for v, a in given.items():
         if todo is None or v in todo:
             cols[sig_of(v)][v] = pl.Series(v, np.asarray(a, dtype=float).reshape(-1), dtype=F64)
-    for level in plan.graph.levels:
-        keys: dict[tuple[str, ...], list[str]] = {}
-        cyclic: list[Block] = []
-        for block in level:
-            if todo is not None and not todo.intersection(block.variables):
-                continue
-            if block.cyclic:
-                cyclic.append(block)
-            elif block.variables[0] not in given:
-                v = block.variables[0]
-                keys.setdefault(sig_of(v), []).append(v)
+    for level in _levels(plan, todo):
+        cyclic = [block for block in level if block.cyclic]
+        names = [block.variables[0] for block in level if not block.cyclic]
+        if given:
+            names = [v for v in names if v not in given]
+        keys: dict[tuple[str, ...], list[str]] = {(): names} if names else {}
+        if dims_of and names:
+            keys = {}
+            for v in names:
+                keys.setdefault(dims_of[v], []).append(v)
         for sig, names in keys.items():
             if dims_of:
                 _fill_helpers(plan, cols, sig, names, batch, n)
@@ -246,15 +333,36 @@ def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None =
         if cyclic:
             for v, s in _cyclic(plan, cols, cyclic, batch, given, draws):
                 cols[sig_of(v)][v] = s
-    if todo is not None:
-        out = {}
-        for sig in sigs:
-            frame = previous[sig]
-            redo = [cols[sig][c] for c in frame.columns if c in todo]
-            out[sig] = frame.with_columns(redo) if redo else frame
-        return out
-    return {sig: pl.DataFrame([s for c, s in cols[sig].items() if not c.startswith("#>")])
-            for sig in sigs}
+    out = Ran()
+    for sig in sigs:
+        own = cols[sig]
+        if todo is None:
+            own = {c: s for c, s in own.items() if not c.startswith("#>")}
+        else:  # the previous frame's columns, in place; the helpers read across dims after
+            for _ in range(len(own) - kept[sig]):
+                own.popitem()
+        cols[sig] = own
+        out[sig] = frame_of(list(own.values()))
+    out.columns, out.redone = cols, todo
+    return out
+
+
+def _levels(plan: Plan, todo: set[str] | None) -> list[list[Block]]:
+    """The levels to run, each with the blocks to compute in it: every block,
+    or those holding a variable of `todo` (found through the plan's index:
+    no walk of the levels of 10,000 variables for an edit that reaches 300)."""
+    if todo is None:
+        return plan.graph.levels
+    levels, index = _index(plan)
+    picked: dict[int, set[int]] = {}
+    for v in todo:
+        n, k = index[v]
+        at = picked.get(n)
+        if at is None:
+            picked[n] = {k}
+        else:
+            at.add(k)
+    return [[levels[n][k] for k in sorted(picked[n])] for n in sorted(picked)]
 
 
 def _fill_helpers(plan: Plan, cols, sig: tuple[str, ...], names: list[str], batch: int,
@@ -295,22 +403,30 @@ def _level(plan: Plan, cols: dict[str, pl.Series], keys: list[str]) -> None:
     fewer calls but not the same bits (a column made by an earlier step of
     the query can stay a broadcast constant, which polars divides by as a
     multiplication by its reciprocal)."""
-    needed = dict.fromkeys(HELPERS + ((CELL,) if CELL in cols else ()))
-    names: list[str] = []
+    reads = plan.reads
+    hits = []
     for k in keys:
-        hit = plan.reads.get(k)
+        hit = reads.get(k)
         if hit is None:
             e = plan.columns[k]
-            hit = plan.reads[k] = (e.meta.output_name(), tuple(e.meta.root_names()))
-        needed.update(dict.fromkeys(hit[1]))
-        names.append(hit[0])
+            hit = reads[k] = (e.meta.output_name(), tuple(e.meta.root_names()))
+        hits.append(hit)
+    names = [hit[0] for hit in hits]
+    needed = dict.fromkeys(chain(HELPERS, (CELL,) if CELL in cols else (),
+                                 *[hit[1] for hit in hits]))
     for c in needed:
         if c not in cols and c.startswith(polars_expr.RANGE_SUM):  # computed once per run
             name, first, last = polars_expr.range_sum_of(c)
             cols[c] = polars_expr.range_sum(cols[name], first, last, len(plan.axis)).alias(c)
-    out = pl.DataFrame([cols[c] for c in needed]).with_columns([plan.columns[k] for k in keys])
-    for name in names:
-        cols[name] = out.get_column(name)
+    inputs = [cols[c] for c in needed]
+    # In sequence: on frames of 30 rows, polars' threads cost more than they gain.
+    out = frame_of(inputs).with_columns_seq([plan.columns[k] for k in keys])
+    if out.width == len(inputs) + len(names):  # the new columns, after the inputs
+        for j, name in enumerate(names, len(inputs)):
+            cols[name] = out.to_series(j)
+    else:
+        for name in names:
+            cols[name] = out.get_column(name)
 
 
 def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
@@ -323,6 +439,7 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
     dims_of = model.dims_of if model.dims else {}
     arrays = _LazyArrays(cols, batch, n, plan, draws)
     winners: dict[str, list] = {}
+    scalar = plan.plain_cells and batch == 1 and not dims_of and not draws
     out = []
     for block in blocks:
         for v in block.variables:
@@ -332,7 +449,9 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
             else:
                 arrays[v] = np.full(shape, np.nan)
         with np.errstate(all="ignore"):
-            for cell in block.cells:
+            if scalar:
+                _scalar_cells(plan, block, arrays, given)
+            for cell in () if scalar else block.cells:
                 v, i = cell[0], cell[1]
                 if v in given:
                     continue
@@ -367,15 +486,58 @@ def _cyclic(plan: Plan, cols, blocks: list[Block], batch: int,
         for v in block.variables:
             if v in given:
                 continue
-            s = pl.Series(v, arrays[v].reshape(-1), dtype=F64)
-            defined = plan.cover[v].defined
-            if not defined.all():
+            s = f64_series(v, arrays[v])
+            if not plan.cover[v].full:
+                defined = plan.cover[v].defined
                 empty = np.flatnonzero(~defined.reshape(-1))
                 size = defined.size
                 rows = (np.arange(batch)[:, None] * size + empty[None, :]).reshape(-1)
                 s = s.scatter(rows, None)
             out.append((v, s))
     return out
+
+
+def _scalar_cells(plan: Plan, block: Block, arrays, given: dict) -> None:
+    """The cells of a block of one batch without dims, with the closures that
+    read numpy scalars (engine.cells): 5 times less a cell than one-element
+    arrays, for the recurrences of 10,000 variables (a tenth of them) 0.16 s."""
+    rows = {}
+    for v in block.variables:
+        if v in given:
+            continue
+        cover = plan.cover[v]
+        hit = plan.scalar_rows.get(v)
+        if hit is None or hit[0] is not cover:
+            hit = plan.scalar_rows[v] = (cover, _scalar_row(plan, cover))
+        rows[v] = (arrays[v], hit[1])
+    f64 = np.float64
+    for v, i in block.cells:
+        hit = rows.get(v)
+        if hit is None:
+            continue
+        a, row = hit
+        value = row[i](arrays, i)
+        if type(value) is f64:
+            a[0, i] = value
+        else:  # a function's one-element array (or a Python float)
+            a[..., i] = value
+
+
+def _scalar_row(plan: Plan, cover) -> list:
+    """Per period, the scalar closure of the piece that wins it (None where none does)."""
+    fns = plan.scalar_fns
+    ctx = None
+    row = []
+    for p in cover.row(0):
+        hit = None if p is None else fns.get(id(p.expr))
+        if hit is None or hit[0] is not p.expr:
+            if p is None:
+                row.append(None)
+                continue
+            ctx = ctx or Context(plan.axis)
+            hit = fns[id(p.expr)] = (p.expr, cells.compile_scalar_cell(p.expr, ctx))
+        row.append(hit[1])
+    return row
 
 
 def _winners(c) -> list[list]:

@@ -146,12 +146,12 @@ def test_a_chain_of_variables_computes_each_level_on_a_narrow_frame(monkeypatch)
     text = "years 2020..2022\nv0 = 1\n" + "".join(f"v{i} = v{i - 1} * 1.5 - {i} / 7\n"
                                                   for i in range(1, n))
     widths = []
-    real = pl.DataFrame.with_columns
+    real = pl.DataFrame.with_columns_seq  # what engine.plan._level computes a level with
 
     def counted(self, *a, **k):
         widths.append(self.width)
         return real(self, *a, **k)
-    monkeypatch.setattr(pl.DataFrame, "with_columns", counted)
+    monkeypatch.setattr(pl.DataFrame, "with_columns_seq", counted)
     m = load_model(text, "t.scn")
     result = evaluate(m)
     monkeypatch.undo()
