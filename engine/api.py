@@ -130,6 +130,20 @@ class Result:
             self._matrix = values, {c: j for j, c in enumerate(self.raw.columns)}
         return self._matrix
 
+    def rows_of(self, variables: list[str]) -> np.ndarray:
+        """Batch 0 of variables without dims, a row each, NaN where empty: from the
+        matrix when it is made, else from just their columns when they are a few
+        (an edit's 300 redone rows: under a millisecond, against 5 ms to make the
+        matrix of 10,000 columns for them)."""
+        n = len(self.model.axis)
+        if self._matrix is None and self.columns is not None \
+                and 4 * len(variables) < self.raw.width:
+            own = self.columns[()]
+            return np.asarray(frame_of([own[v] for v in variables]).to_numpy(),
+                              dtype=np.float64)[:n].T
+        data, index = self.matrix()
+        return data[:n, [index[v] for v in variables]].T
+
     def block(self, variables: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Batch 0 of variables without dims: their values and which cells are
         defined, each shaped (variables, periods)."""

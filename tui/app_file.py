@@ -116,6 +116,11 @@ class FileFlow:
         for name in list(session.model.scenarios):
             with session.lock:
                 session.result(name)
+                # what an edit's first recompute walks, made now, not in the edit's time
+                # (who reads each variable: 6 ms at 10,000 variables)
+                session.checked(name)[1].dependents()
+        with session.lock:
+            session.order(session.root)
         keep, self._keep_parsed = self._keep_parsed, None
         if keep is not None:
             keep()

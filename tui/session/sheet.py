@@ -179,10 +179,9 @@ def same(a: float | None, b: float | None) -> bool:
 
 def matrix_rows(result, names: list[str]) -> np.ndarray:
     """Batch 0 of the variables `names` of a result without dims, a row each, NaN where
-    empty: read from the result's matrix (made once, for its warnings), not converted
-    column by column."""
-    data, index = result.matrix()
-    return data[: len(result.model.axis), [index[v] for v in names]].T
+    empty (`Result.rows_of`: its matrix, or just these columns), not converted column
+    by column."""
+    return result.rows_of(names)
 
 
 def row_lists(result, names: list[str]) -> dict[str, list[float | None]]:
