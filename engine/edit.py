@@ -230,16 +230,6 @@ def _same_graph(model: Model, cov, old: Checked, name: str) -> list[Diagnostic] 
     return check_cover(model, cov, lambda p: uses_of(model, p), masks(mine), only={name})
 
 
-_CYCLIC: dict[int, tuple] = {}  # id(graph) -> (graph, its variables in cycles): a few kept
-
-
 def _in_cycle(graph, name: str) -> bool:
     """Whether `name` is in a cyclic block (found once per graph: edits keep the graph)."""
-    hit = _CYCLIC.get(id(graph))
-    if hit is None or hit[0] is not graph:
-        found = frozenset(v for level in graph.levels for b in level if b.cyclic
-                          for v in b.variables)
-        if len(_CYCLIC) >= 8:
-            _CYCLIC.pop(next(iter(_CYCLIC)))
-        hit = _CYCLIC[id(graph)] = (graph, found)
-    return name in hit[1]
+    return name in graph.cyclic_variables()

@@ -51,6 +51,7 @@ class Graph:
     levels: list[list[Block]]
     cycles: list[Cycle]
     _dependents: dict[str, list[str]] | None = field(default=None, repr=False)
+    _cyclic: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def dependents(self) -> dict[str, list[str]]:
         """variable -> the variables that read it (computed once per graph)."""
@@ -61,6 +62,13 @@ class Graph:
                     out[d].append(v)
             self._dependents = out
         return self._dependents
+
+    def cyclic_variables(self) -> frozenset[str]:
+        """The variables in a recurrence's block (computed once per graph)."""
+        if self._cyclic is None:
+            self._cyclic = frozenset(v for level in self.levels for b in level if b.cyclic
+                                     for v in b.variables)
+        return self._cyclic
 
     def downstream(self, changed: set[str]) -> set[str]:
         """Every variable whose value can change when `changed` change (them included)."""
