@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
@@ -131,6 +132,13 @@ def test_an_input_edited_in_place_recomputes_from_its_plan_and_columns():
     assert again.frame.write_csv() == full.frame.write_csv()
     assert [w.message for w in again.warnings] == [w.message for w in full.warnings] == [
         "c is inf in 2020 (definition on line 5)"]
+    # an edit's few redone rows are read from their own columns (no matrix of every column)
+    assert again._matrix is None
+    rows = again.rows_of(["b", "c"])
+    assert again._matrix is None
+    data, index = full.matrix()
+    np.testing.assert_array_equal(rows, data[:5, [index["b"], index["c"]]].T)
+    assert rows.shape == (2, 5) and np.isinf(rows[1]).all()
     back = recompute(again, model)  # and back: the warning goes
     assert back.warnings == [] and back.frame.write_csv() == first.frame.write_csv()
     assert re.search(r"\bb\b", back.frame.write_csv().split("\n")[0])
