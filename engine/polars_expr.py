@@ -295,12 +295,13 @@ def range_sum(values: pl.Series, first: int, last: int, n: int) -> pl.Series:
     two columns: the same bits), repeated over the batch's rows; null where a
     cell added is null (polars' null + x)."""
     cells = values.to_numpy().reshape(-1, n)  # a null reads as NaN here
-    one = cells.shape[0] == 1  # one batch: numpy scalars, a tenth of one-element arrays' cost
-    total = cells[0, first] if one else cells[:, first]
+    # Arrays even for one batch: numpy's scalar addition can keep another NaN's
+    # payload than polars' and the arrays' (tests/test_plan_forms keeps the bits).
+    total = cells[:, first]
     with np.errstate(all="ignore"):  # inf and NaN are values here, as in polars
         for j in range(first + 1, last + 1):
-            total = total + (cells[0, j] if one else cells[:, j])
-    out = f64_series("", np.full(n, total) if one else np.repeat(total, n))
+            total = total + cells[:, j]
+    out = f64_series("", np.repeat(total, n))
     if values.null_count():
         empty = values.is_null().to_numpy().reshape(-1, n)[:, first:last + 1].any(axis=1)
         out = out.scatter(np.flatnonzero(np.repeat(empty, n)), None)
