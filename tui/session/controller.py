@@ -26,13 +26,12 @@ from engine.graph import Graph
 from engine.model import SINGLE, Model
 from files.reading import read_text
 from tui.session import cells
-from tui.session.members import (Arrays, InputBits, RowChanges, RowValues, changed_rows,
-                                 combo_index, covers_text)
+from tui.session.members import Arrays, InputBits, RowValues, combo_index, covers_text
 from tui.session.rollup import rolled_sheet
 from tui.session.units import units_view
-from tui.session.sheet import (Sheet, dims_of, has_dims, matrix_rows, moved, row_key,
-                               row_lists, rows)
+from tui.session.sheet import Sheet, dims_of, has_dims, row_key, row_lists, rows
 from tui.session.disk import Disk, Stamp, file_stamp
+from tui.session.changes import CellChanges
 from tui.session.file_side import FileSide
 from tui.session.edits import (ENTRY, NEW, EditorRequest, EditRefused, FileEdits, Target,
                                editor_note)
@@ -53,7 +52,7 @@ class State:
     views: dict = field(default_factory=dict)  # values, input masks, kinds
 
 
-class Session(FileSide):
+class Session(CellChanges, FileSide):
     """One scenario file open for exploring and editing."""
 
     def __init__(self, path: str, text: str, model: Model | None = None,
@@ -222,72 +221,6 @@ class Session(FileSide):
         for w in self.result(scenario, state).warnings:
             found.setdefault(w.subject.variable, set()).add(w.code)
         return {v: frozenset(codes) for v, codes in found.items()}
-
-    def changed_cells(self, scenario: str, state: State | None = None) -> dict[str, dict]:
-        """Cells whose value differs from the file's: {variable: {year index: file value}}."""
-        state = state or self.state
-        if not state.changes:
-            return {}
-        key = ("changes", scenario)
-        if key not in state.views:
-            state.views[key] = self._changed_after(scenario, state) \
-                or self._changed_cells(scenario, state)
-        return state.views[key]
-
-    def _changed_after(self, scenario: str, state: State) -> dict[str, dict] | None:
-        """`changed_cells` from the parent state's: only the rows the edit computed again
-        (`Result.redone`) can have moved since (every other row is the parent's, and so
-        its changes are); None when it cannot tell (dims, a whole evaluation)."""
-        parent, model = state.parent, state.model
-        before = parent.views.get(("changes", scenario)) if parent is not None else None
-        if before is None and parent is not None and not parent.changes:
-            before = {}
-        result = self.result(scenario, state)
-        if before is None or result.redone is None or has_dims(model) \
-                or parent.model.variables != model.variables:
-            return None
-        names = {t.name for t in state.changes}
-        again = result.redone | names
-        order = self.order(state)
-        out = {v: d for v, d in before.items() if v not in again}
-        redo = [v for v in model.variables if v in again] if len(again) > 64 else \
-            sorted(again & order.keys(), key=order.__getitem__)
-        root = self.result(scenario, self.root)
-        then = self.values(scenario, self.root)
-        out.update(moved(then, self.values(scenario, state), redo, names,
-                         (matrix_rows(root, redo), matrix_rows(result, redo))))
-        return dict(sorted(out.items(), key=lambda item: order[item[0]]))
-
-    def order(self, state: State) -> dict[str, int]:
-        """Each variable's place in the file (shared by the states of one set of variables)."""
-        if "order" not in state.views:
-            parent = state.parent
-            if parent is not None and "order" in parent.views \
-                    and parent.model.variables == state.model.variables:
-                state.views["order"] = parent.views["order"]
-            else:
-                state.views["order"] = {v: k for k, v in enumerate(state.model.variables)}
-        return state.views["order"]
-
-    def _changed_cells(self, scenario: str, state: State) -> dict[str, dict]:
-        now, then = self.values(scenario, state), self.values(scenario, self.root)
-        names = {t.name for t in state.changes}
-        # What the edits reach now, and what they reached in the file (edges may have gone).
-        reach = self.checked(scenario, state)[1].downstream(names)
-        reach |= self.checked(scenario, self.root)[1].downstream(names)
-        root = self.root.model
-        out = RowChanges(state.model) if has_dims(state.model) else {}
-        flat = []
-        for v in state.model.variables:
-            if v in reach:
-                if dims_of(state.model, v) and dims_of(root, v):
-                    changed_rows(state.model, v, now, then, out)
-                    continue
-                if dims_of(root, v) or dims_of(state.model, v):
-                    continue  # gained or lost its dims: no row to compare with
-                flat.append(v)
-        (out.flat if isinstance(out, RowChanges) else out).update(moved(then, now, flat, names))
-        return out
 
     def sheet(self, scenario: str, compare: bool = False, state: State | None = None,
               by_year: bool = False) -> Sheet:
