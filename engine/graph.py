@@ -70,14 +70,18 @@ class Graph:
                                      for v in b.variables)
         return self._cyclic
 
-    def downstream(self, changed: set[str]) -> set[str]:
-        """Every variable whose value can change when `changed` change (them included)."""
+    def downstream(self, changed: set[str], limit: int | None = None) -> set[str]:
+        """Every variable whose value can change when `changed` change (them included);
+        with `limit`, the walk stops once it has found more than `limit` (asking whether
+        an edit reaches many costs no walk of all it reaches)."""
         rev = self.dependents()
         seen, stack = set(changed), list(changed)
         while stack:
             for w in rev.get(stack.pop(), ()):
                 if w not in seen:
                     seen.add(w)
+                    if limit is not None and len(seen) > limit:
+                        return seen
                     stack.append(w)
         return seen
 
