@@ -244,6 +244,14 @@ def _result(plan: Plan, frames: Frames, only: set[str] | None) -> Result:
     return out
 
 
+def changed_since(plan: Plan, old: Plan) -> set[str]:
+    """The variables whose winning definitions differ between `old` and `plan`, a plan
+    compiled from it (`prepare(reuse=old)` found them, or they are compared here)."""
+    if plan.changed is not None:
+        return plan.changed
+    return {v for v in plan.cover if plan.cover[v] != old.cover[v]}
+
+
 def recompute(previous: Result, model: Model, scenario: str | None = None,
               overrides: Overrides | None = None) -> Result:
     """Evaluate `model` reusing every column of `previous` that no change can reach.
@@ -261,8 +269,7 @@ def recompute(previous: Result, model: Model, scenario: str | None = None,
         batch = previous.raw.height // len(before.axis)  # the batch of `previous`
         return evaluate(model, scenario, overrides, batch=batch)
     plan = prepare(model, scenario, overrides, reuse=old)
-    changed = plan.changed if plan.changed is not None else {
-        v for v in plan.cover if plan.cover[v] != old.cover[v]}
+    changed = changed_since(plan, old)
     # What an edit can reach is checked again, and so is every variable that
     # warned before: its warning may be gone, or its definition on another line.
     warned = {w.subject.variable for w in previous.warnings if w.subject.variable in plan.cover}

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from engine.api import Result, prepare
+from engine.api import Result, changed_since, prepare
 from engine.collector import paused_collector
 from engine.model import Model
 from engine.plan import run_frames
@@ -46,8 +46,7 @@ def recompute_some(previous: Result, model: Model, wanted: Iterable[str],
             or set(model.variables) != set(old.cover) or previous.batch != 1):
         return None
     plan = prepare(model, scenario, reuse=old)
-    changed = plan.changed if plan.changed is not None else {
-        v for v in plan.cover if plan.cover[v] != old.cover[v]}
+    changed = changed_since(plan, old)
     reach = plan.graph.downstream(changed)
     need = plan.graph.upstream(reach.intersection(wanted)) & reach
     if not need:
