@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 _allowed = False
 _children: list[int] = []
+_untaken: dict[int, int] = {}  # `beside` children whose result is not taken yet: pid -> read end
 
 
 def allow() -> None:
@@ -78,8 +79,11 @@ def beside(work: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
         finally:
             os._exit(0)
     os.close(write)
+    _untaken[pid] = read
 
     def result() -> bytes | None:
+        if _untaken.pop(pid, None) is None:
+            return None  # given up by `wait`
         try:
             with os.fdopen(read, "rb") as got:
                 data = got.read()
@@ -90,9 +94,14 @@ def beside(work: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
 
 
 def wait() -> None:
-    """Wait for every child `soon` started."""
+    """Wait for every child `soon` started, and for every child of `beside` whose
+    result was not taken (its pipe closed first: a child still writing ends)."""
     while _children:
         _reap(_children.pop())
+    while _untaken:
+        pid, read = _untaken.popitem()
+        os.close(read)
+        _reap(pid)
 
 
 def _reap(pid: int) -> None:
@@ -104,9 +113,14 @@ def _reap(pid: int) -> None:
 
 def _fork() -> int | None:
     try:
-        return os.fork()
+        pid = os.fork()
     except OSError:  # no process to spare: do it here
         return None
+    if pid == 0:  # another child's pipe is not this one's to hold open
+        for read in _untaken.values():
+            os.close(read)
+        _untaken.clear()
+    return pid
 
 
 def _core_to_spare() -> bool:

@@ -5,7 +5,7 @@ checked again to give the same model: on 10,000 variables about 0.7 s of CPU
 of a warm `scn run`, where reading the checked model back takes about 0.2 s.
 After a run whose statements all came from the parse cache (the file was
 seen before, so it is likely to be seen again), the checked model is kept in
-`$XDG_CACHE_HOME/scn/model/` (`files.parse_cache.cache_dir`), one file per
+`$XDG_CACHE_HOME/scn/model/` (`files.cache_paths.cache_dir`), one file per
 scenario file: the model with its warnings, every scenario's cover, graph
 and checks, and the distributions each definition draws. What else a model
 derives (what each definition reads, compiled plans) is made again on first
@@ -28,11 +28,12 @@ import dataclasses
 import hashlib
 import io
 import operator
-import os
 import pickle
 import sys
 from pathlib import Path
 from types import MappingProxyType
+
+from files.cache_paths import cache_dir, entry_path
 
 FORMAT = b"scn model cache 1\n"
 KEEP = 16  # model files kept (one per scenario file, a few MB each), the least recently written dropped
@@ -41,12 +42,6 @@ _DATACLASSES = ("dsl.ast", "dsl.periods", "dsl.errors", "engine.axis", "engine.d
                 "engine.graph", "engine.model")
 # Other classes and builders it may call, by module.
 _OTHERS = {"engine.check": ("Checked",), "files.model_cache": ("_proxy", "_memo", "_cache", "_cover")}
-
-
-def _cache_dir() -> Path | None:
-    from files.parse_cache import cache_dir
-
-    return cache_dir()
 
 
 _VERSION: bytes | None = None
@@ -72,11 +67,8 @@ def code_version() -> bytes:
 
 def _entry_path(source: str) -> Path | None:
     """The file kept for scenario file `source` (None: the cache is off)."""
-    directory = _cache_dir()
-    if directory is None:
-        return None
-    key = hashlib.sha256(os.path.realpath(source).encode("utf-8", "surrogatepass")).hexdigest()
-    return directory / "model" / f"{key[:40]}.pickle"
+    directory = cache_dir()
+    return None if directory is None else entry_path(directory, "model", source)
 
 
 def _header(source: str, text: str) -> bytes:

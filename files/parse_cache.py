@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import os
 import pickle
 import sys
 from collections.abc import Callable
@@ -38,24 +37,12 @@ from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from files import background
+from files import ahead, background
+from files.cache_paths import cache_dir, entry_path
 
 FORMAT = b"scn parse cache 3\n"
 KEEP = 64  # cache files kept (one per scenario file), the least recently written dropped
 _ALLOWED = ("dsl.ast", "dsl.periods")  # the only modules a cache file may name
-
-
-def cache_dir() -> Path | None:
-    """`$XDG_CACHE_HOME/scn` (or `~/.cache/scn`); None when turned off or there is no home."""
-    if os.environ.get("SCN_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or ""
-    if not os.path.isabs(base):  # the XDG rule: a relative value is ignored
-        home = os.path.expanduser("~")
-        if not os.path.isabs(home):
-            return None
-        base = os.path.join(home, ".cache")
-    return Path(base) / "scn"
 
 
 _VERSION: str | None = None
@@ -87,8 +74,7 @@ def code_digest(head: bytes, packages: list[str], files: list[Path] = ()) -> str
 
 
 def _entry_path(directory: Path, source: str) -> Path:
-    key = hashlib.sha256(os.path.realpath(source).encode("utf-8", "surrogatepass")).hexdigest()
-    return directory / "parse" / f"{key[:40]}.pickle"
+    return entry_path(directory, "parse", source)
 
 
 class _TreesOnly(pickle.Unpickler):
@@ -260,8 +246,9 @@ def kept(source: str, text: str, meanwhile: Callable[[], object] = lambda: None)
     if entries:
         cache.seed(entries)
     before = cache.parsed
-    if not entries and background.forks():
-        done = _parse_in_two(text, cache, meanwhile)
+    early = ahead.take(source)  # a child started at the executable's entry
+    if not entries and (early is not None or background.forks()):
+        done = _parse_in_two(text, cache, meanwhile, early)
         parse_document(text, source, collect=True)
         before = _renew(source, text, cache, before, done)
     else:
@@ -276,37 +263,53 @@ def kept(source: str, text: str, meanwhile: Callable[[], object] = lambda: None)
 
 CHILD_SHARE = 0.45  # of the statements: it also encodes them, the parent decodes and
 # does the caller's work meanwhile
+EARLY_SHARE = 0.45  # of the statements, to a child started at the executable's entry
 WARM = 200  # statements parsed before the fork: lark builds a state's lexer on first use
 TWO_FROM = 2000  # statements: below, a second process costs more than it saves
 
 
-def _parse_in_two(text: str, cache, meanwhile: Callable[[], object] = lambda: None
-                  ) -> Encoded | None:
+def cut(n: int, early: bool = False) -> int:
+    """Where a file of `n` statements is cut: the child parses those from here on.
+    `early`: for a child started at the executable's entry (files.ahead), which
+    computes it too, from its own reading of the file."""
+    return n - int(n * (EARLY_SHARE if early else CHILD_SHARE))
+
+
+def _parse_in_two(text: str, cache, meanwhile: Callable[[], object] = lambda: None,
+                  early: Callable[[], bytes | None] | None = None) -> Encoded | None:
     """A large file never seen parsed on two cores: its last statements by a
     forked child, which sends their trees back encoded as in a cache file, the
     rest here meanwhile; the child's trees then seed the cache as a kept copy's
     would, and its bytes go into the cache file as they are (returned).
     Statements that do not parse are left for the load to parse and report,
     here: the errors are the ones a single process gives. `meanwhile` is done
-    here once, while the child parses when one does."""
+    here once, while the child parses when one does. `early`: the result of a
+    child started at the executable's entry (files.ahead), taken instead of
+    forking one now."""
     from dsl.document import parse_ahead, statements_of
 
     raws = statements_of(text)
     if len(raws) < TWO_FROM:
         meanwhile()
         return None
-    cut = len(raws) - int(len(raws) * CHILD_SHARE)
-    parse_ahead(raws[:WARM])
-    theirs = background.beside(lambda: encode(parse_ahead(raws[cut:])))
+    if early is not None:
+        at, theirs = cut(len(raws), early=True), early
+    else:
+        at = cut(len(raws))
+        parse_ahead(raws[:WARM])
+        theirs = background.beside(lambda: encode(parse_ahead(raws[at:])))
     meanwhile()
     if theirs is None:
         return None
-    parse_ahead(raws[WARM:cut])
+    parse_ahead(raws[:at] if early is not None else raws[WARM:at])
     data = theirs()
     entries = decode(data) if data is not None else None
     if not entries:
         return None
     cache.seed(entries)
+    if early is not None and not entries.keys() <= {(r.text, r.line) for r in raws[at:]}:
+        return None  # the file changed after the child read it: its trees are right
+        # (by text and line), its bytes no copy of this file
     return Encoded(frozenset(entries), data)
 
 
