@@ -88,12 +88,19 @@ def split_statements(text: str) -> list[RawStatement]:
     out: list[RawStatement] = []
     doc: list[str] = []
     i = 0
-    plain = _PLAIN.fullmatch
+    plain, brackets = _PLAIN.fullmatch, _BRACKET.findall
     while i < len(lines):
         line = lines[i]
         if plain(line):  # most lines: no bracket, string or comment (scan_line's first case)
             if line.strip():  # a statement of its own line: nothing left open
                 out.append(RawStatement(line, i + 1, i + 1, "\n".join(doc) if doc else None))
+            doc = []
+            i += 1
+            continue
+        if '"' not in line and "#" not in line and _nested("".join(brackets(line))):
+            # The next most: brackets closed on the line itself (`x = {2024: 1, 2025..: 2}`),
+            # no string or comment: a statement of its own line, as below.
+            out.append(RawStatement(line, i + 1, i + 1, "\n".join(doc) or None))
             doc = []
             i += 1
             continue
@@ -123,6 +130,17 @@ def split_statements(text: str) -> list[RawStatement]:
         doc = []
         i += 1
     return out
+
+
+def _nested(brackets: str) -> bool:
+    """Whether a line's brackets (just them, in order) each close the last one open,
+    and close all: nothing is left open and no bracket is unbalanced."""
+    while brackets:
+        shorter = brackets.replace("()", "").replace("[]", "").replace("{}", "")
+        if len(shorter) == len(brackets):
+            return False
+        brackets = shorter
+    return True
 
 
 def _starts_new_statement(line: str, stack: list[str]) -> bool:

@@ -175,45 +175,57 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
 
 
 def _tarjan(variables, deps) -> list[list[str]]:
-    """Strongly connected components, each after every component it reads."""
+    """Strongly connected components, each after every component it reads.
+
+    Iterative: a variable's position in the file's deepest chain of reads is
+    no limit. Each frame holds its variable and an iterator over what it reads,
+    so that a frame resumes where it stopped (a pushed index per edge cost a
+    tuple and a loop turn per edge); a variable its own component (most) is
+    popped without a loop."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
     stack: list[str] = []
     out: list[list[str]] = []
-    counter = 0
     for root in variables:
         if root in index:
             continue
-        work = [(root, 0)]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(deps[root]))]
         while work:
-            v, i = work.pop()
-            if i == 0:
-                index[v] = low[v] = counter
-                counter += 1
-                stack.append(v)
-                on_stack.add(v)
-            ds = deps[v]
-            if i < len(ds):
-                work.append((v, i + 1))
-                w = ds[i]
+            v, reads = work[-1]
+            for w in reads:
                 if w not in index:
-                    work.append((w, 0))
-                elif w in on_stack:
-                    low[v] = min(low[v], index[w])
-                continue
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                out.append(comp)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[v])
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(deps[w])))
+                    break
+                if w in on_stack and index[w] < low[v]:
+                    low[v] = index[w]
+            else:  # every read done
+                work.pop()
+                lowest = low[v]
+                if lowest == index[v]:
+                    if stack[-1] == v:
+                        stack.pop()
+                        on_stack.discard(v)
+                        out.append([v])
+                    else:
+                        comp = []
+                        while True:
+                            w = stack.pop()
+                            on_stack.discard(w)
+                            comp.append(w)
+                            if w == v:
+                                break
+                        out.append(comp)
+                if work:
+                    parent = work[-1][0]
+                    if lowest < low[parent]:
+                        low[parent] = lowest
     return out
 
 

@@ -17,7 +17,6 @@ from engine.check import Checked, check_scenario
 from engine.collector import paused_collector
 from engine.model import Covers, Model, cover, cover_over
 from engine.resolve import BASE, resolve
-from engine.unit_check import unit_warnings
 from engine.uses import collect_uses as _collect, uses_of
 
 if TYPE_CHECKING:
@@ -56,6 +55,8 @@ def _load_model(text: str, source: str) -> Model:
     if errors:  # with the warnings: an error elsewhere must not hide a hidden character
         raise ScnError([_sourced(d, source) for d in errors] + warnings)
     if model.annotations:  # without one, no two known units can differ (engine.unit_check)
+        from engine.unit_check import unit_warnings  # imported only then
+
         model = replace(model, warnings=tuple(sorted(
             warnings + unit_warnings(model), key=Diagnostic.sort_key)))
     return model
