@@ -77,6 +77,8 @@ def check_cover(model: Model, cover: Covers, uses_of, defined: dict[str, int],
                     if cells is None:
                         cells = c.wins(k)
                     found = member_checks.check_use(model, piece, cells, use, cover)
+                elif use.kind == SAME and not mask & ~defined[use.name]:
+                    continue  # most uses, read where defined (_check_use's first case)
                 else:
                     found = _check_use(model, piece, mask, use, defined, n)
                 if found and piece.layer == OVERRIDES:

@@ -231,6 +231,12 @@ def _tarjan(variables, deps) -> list[list[str]]:
 
 def _cell_order(comp, members, cover, uses_of, order):
     """Topological order of the cells of a cyclic group, or the cycle that prevents one."""
+    if len(comp) == 1 and cover[comp[0]].n_combos == 1 \
+            and _only_backward(comp, members, cover, uses_of):
+        # The commonest group, one variable of no dims read a period back (x = x[t-1] *
+        # ...): its periods in order (as below, without a row of pieces per period).
+        v = comp[0]
+        return tuple((v, i) for i, k in enumerate(cover[v].rows[0]) if k >= 0), None
     n = next(iter(cover.values())).n_periods if cover else 0
     rows = {v: _per_period(cover[v]) for v in comp}
     if _only_backward(comp, members, cover, uses_of):

@@ -204,6 +204,10 @@ def pieces_of(d: A.Definition, layer: str, axis: TimeAxis, errors: list[Diagnost
     """A definition as pieces: a year map or member map whole definition gives
     one per entry (a member map under a year selector: one per member, each
     for those years)."""
+    if not d.members and d.years is None and not isinstance(d.expr, (A.YearMap, A.MemberMap)):
+        # The commonest definition, `x = expr`: one piece over the whole axis (as below).
+        span = axis.clip(None, None)
+        return [] if span is None else [Piece(d.name, d.expr, *span, SERIES, layer, d, d.span)]
     out: list[Piece] = []
     member_of = member_of or {}
     pinned = _pinned(d.members, d.name, member_of, errors) if d.members else ()
