@@ -15,46 +15,29 @@ import pytest
 
 from files import ahead, background, parse_cache
 from files.cache_paths import cache_dir, entry_path
+from test_parse_cache import IN_ONE_THEN, THEN_IN_TWO
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Run as a script of its own: only a process of one thread forks (files/background.py).
-# argv: ROOT, the file, what the child reads ("same" or the path of another text).
-SCRIPT = """
-import os, sys
-sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
-from test_parse_cache import shape
-from dsl.document import parse_document, statement_cache, statements_of
-from files import ahead, background, parse_cache, reading
-path, child_reads = sys.argv[2], sys.argv[3]
-text = open(path).read()
-one = parse_document(text, path, collect=True)
-kept_one = statement_cache().of_text(text)
-statement_cache().clear()
-background.allow()
-background._core_to_spare = lambda: True  # the suite's machine is often busy
-read_text = reading.read_text
-if child_reads != "same":  # the file as the child finds it (forked with this in place)
-    reading.read_text = lambda _: open(child_reads).read()
-ahead.start(["check", path])
-reading.read_text = read_text
-started = path in ahead._started
-cache = statement_cache()
-before = cache.parsed
-with parse_cache.kept(path, text):
-    here = cache.parsed - before  # the statements this process parsed
-    two = parse_document(text, path, collect=True)
-background.wait()
-kept_two = parse_cache.read(path)
+# Whether a child is left unreaped once the script waited for them (background.wait).
+LEFT = """
 try:
     os.waitpid(-1, os.WNOHANG)
     left = "a-child-left"
 except ChildProcessError:
     left = "no-child-left"
-print(started, shape(two[0]) == shape(one[0]), repr(two[1]) == repr(one[1]), len(one[1]),
-      round(here / len(statements_of(text)), 1),
-      [(k, shape(v)) for k, v in sorted(kept_two.items())]
-      == [(k, shape(v)) for k, v in sorted(kept_one.items())], left)
+"""
+
+# argv: ROOT, the file, what the child reads ("same" or the path of another text).
+SCRIPT = IN_ONE_THEN + """
+read_text = reading.read_text
+if sys.argv[3] != "same":  # the file as the child finds it (forked with this in place)
+    reading.read_text = lambda _: open(sys.argv[3]).read()
+ahead.start(["check", path])
+reading.read_text = read_text
+started = path in ahead._started
+""" + THEN_IN_TWO + LEFT + """
+print(started, left)
 """
 
 
@@ -83,9 +66,9 @@ def test_the_childs_trees_are_used_and_give_a_single_process_document(tmp_path):
     path, _ = _big(tmp_path)
     share = 1 - parse_cache.EARLY_SHARE
     out = _run(SCRIPT, path, "same", home=tmp_path / "xdg")
-    assert out[:4] == ["True", "True", "True", "2"]
-    assert abs(float(out[4]) - share) <= 0.1  # the rest was the child's
-    assert out[5:] == ["True", "no-child-left"]  # its bytes, kept as they are: the same file
+    assert out[:3] == ["True", "True", "2"]
+    assert abs(float(out[3]) - share) <= 0.1  # the rest was the child's
+    assert out[4:] == ["True", "True", "no-child-left"]  # its bytes kept as they are
 
 
 @pytest.mark.parametrize("change", ["a statement of the child's share", "lines inserted above"])
@@ -100,12 +83,13 @@ def test_a_file_changed_between_the_two_reads_is_read_right(change, tmp_path):
         lines[at] = lines[at] + " + 1"
     path.write_text("\n".join(lines))  # what the command reads
     out = _run(SCRIPT, path, before, home=tmp_path / "xdg")
-    assert out[:4] == ["True", "True", "True", "2"]
+    assert out[:3] == ["True", "True", "2"]
     if change == "lines inserted above":  # every line moved: the child's trees all missed
-        assert out[4] == "1.0"
+        assert out[3] == "1.0"
     else:  # the child's other trees used
-        assert float(out[4]) < 0.7
-    assert out[5:] == ["True", "no-child-left"]  # the cache file holds this text's trees only
+        assert float(out[3]) < 0.7
+    # The cache file holds this text's trees only; the child was started and reaped.
+    assert out[4:] == ["True", "True", "no-child-left"]
 
 
 UNTAKEN = """
@@ -117,11 +101,7 @@ background._core_to_spare = lambda: True
 ahead.start(["run", sys.argv[2], "--format", "csv"])
 started = sys.argv[2] in ahead._started
 background.wait()  # the child may still be writing more than a pipe holds
-try:
-    os.waitpid(-1, os.WNOHANG)
-    left = "a-child-left"
-except ChildProcessError:
-    left = "no-child-left"
+""" + LEFT + """
 print(started, left)
 """
 
