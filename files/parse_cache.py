@@ -264,14 +264,15 @@ def kept(source: str, text: str, meanwhile: Callable[[], object] = lambda: None)
 CHILD_SHARE = 0.45  # of the statements: it also encodes them, the parent decodes and
 # does the caller's work meanwhile
 # Of the statements, to a child started at the executable's entry (files.ahead), so
-# that neither process waits for the other. Measured on 10,000 variables (11,745
-# statements; CPU ms of each process): a statement takes 47 us to parse, 14 us to
-# encode (the child), 10.5 us to decode (the parent); the child forks 25 ms in and
-# spends 95 ms on its imports, reading and splitting, the parent 150 ms on the
-# command's imports and the same. Both done at once: 25 + 95 + s*N*(47 + 14) =
-# 150 + (1 - s)*N*47 + s*N*10.5, s = 0.51; runs at 0.45 and 0.5 left the child
-# idle 54 ms and the parent waiting 17 ms.
-EARLY_SHARE = 0.49
+# that neither process waits for the other. The whole `scn check` of a new file of
+# 10,000 variables (11,745 statements), timed in both processes (quiet machine): the
+# child spends 100 ms on its imports, reading and splitting, then 49 us a statement
+# parsing and 16 us encoding; the parent reaches its parse 165 ms after the fork
+# (the command's imports, reading, splitting, the checks' imports), parses at 50 us a
+# statement and decodes the child's at 12 us. At 0.49 the parent waited 14-32 ms for
+# the child; at 0.45 the child was done 37-46 ms before the parent; at 0.47, within
+# 16 ms of each other either way.
+EARLY_SHARE = 0.47
 WARM = 200  # statements parsed before the fork: lark builds a state's lexer on first use
 TWO_FROM = 2000  # statements: below, a second process costs more than it saves
 
