@@ -139,7 +139,8 @@ class _Boom:
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "stale version",
-                                    "foreign class", "wrong shape", "a directory"])
+                                    "foreign class", "wrong shape", "a directory",
+                                    "a builder of no tree class", "no builder"])
 def test_a_damaged_cache_file_is_ignored(damage, cache_home, tmp_path):
     path = ROOT / "scenarios" / "ai_capex.scn"
     cold, _, _ = _load_twice(path)
@@ -153,6 +154,11 @@ def test_a_damaged_cache_file_is_ignored(damage, cache_home, tmp_path):
         "stale version": parse_cache.FORMAT + b"0" * 64 + b"\n" + data[len(head):],
         "foreign class": head + pickle.dumps({("x = 1", 1): _Boom()}),
         "wrong shape": head + pickle.dumps([1, 2, 3]),
+        # What a tree node is pickled as, `_New.<class>(values)`, named after a class
+        # outside the syntax tree, or after the lookup itself.
+        "a builder of no tree class": head + b"cfiles.parse_cache\n_New.Diagnostic\n"
+                                             b"(S'x'\ntR.",
+        "no builder": head + b"cfiles.parse_cache\n_New.of\n(S'Span'\ntR.",
     }
     if damage == "a directory":
         entry.unlink()
