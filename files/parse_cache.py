@@ -333,13 +333,13 @@ CHILD_SHARE = 0.45  # of the statements: it also encodes them, the parent decode
 # Of the statements, to a child started at the executable's entry (files.ahead), so
 # that neither process waits for the other. The whole `scn check` of a new file of
 # 10,000 variables (11,745 statements), timed in both processes (quiet machine): the
-# child spends 100 ms on its imports, reading and splitting, then 49 us a statement
-# parsing and 16 us encoding; the parent reaches its parse 165 ms after the fork
-# (the command's imports, reading, splitting, the checks' imports), parses at 50 us a
-# statement and decodes the child's at 12 us. At 0.49 the parent waited 14-32 ms for
-# the child; at 0.45 the child was done 37-46 ms before the parent; at 0.47, within
-# 16 ms of each other either way.
-EARLY_SHARE = 0.47
+# child spends 80 ms on its imports, reading and splitting, then 49 us a statement
+# parsing and 12 us encoding; the parent reaches its parse 85 ms after the fork (the
+# command's imports, reading, splitting) and imports the checks (45 ms) before it
+# parses at 50 us a statement. Three runs each, the parent waiting for the child's
+# trees: 0.49, 14-32 ms; 0.47, 5-55 ms; 0.46, 0-7 ms (and at 0.45 the child is the
+# one done first, 2-18 ms).
+EARLY_SHARE = 0.46
 WARM = 200  # statements parsed before the fork: lark builds a state's lexer on first use
 TWO_FROM = 2000  # statements: below, a second process costs more than it saves
 
