@@ -26,6 +26,7 @@ parent's flushed twice; a failure there is the parent's to do without.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 
 _allowed = False
@@ -94,14 +95,20 @@ def beside(work: Callable[[], bytes]) -> Callable[[], bytes | None] | None:
 
 
 def wait() -> None:
-    """Wait for every child `soon` started, and for every child of `beside` whose
-    result was not taken (its pipe closed first: a child still writing ends)."""
+    """Wait for every child `soon` started; end every child of `beside` whose result
+    was not taken (nobody wants it: a command that failed before it, `--help`),
+    rather than wait for its work."""
     while _children:
         _reap(_children.pop())
     while _untaken:
         pid, read = _untaken.popitem()
         os.close(read)
-        _reap(pid)
+        try:
+            if os.waitpid(pid, os.WNOHANG) == (0, 0):  # still running, still ours to end
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        except (ChildProcessError, ProcessLookupError):  # reaped already (SIGCHLD ignored)
+            pass
 
 
 def _reap(pid: int) -> None:

@@ -15,18 +15,10 @@ import pytest
 
 from files import ahead, background, parse_cache
 from files.cache_paths import cache_dir, entry_path
+from test_background import LEFT
 from test_parse_cache import IN_ONE_THEN, THEN_IN_TWO
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Whether a child is left unreaped once the script waited for them (background.wait).
-LEFT = """
-try:
-    os.waitpid(-1, os.WNOHANG)
-    left = "a-child-left"
-except ChildProcessError:
-    left = "no-child-left"
-"""
 
 # argv: ROOT, the file, what the child reads ("same" or the path of another text).
 SCRIPT = IN_ONE_THEN + """

@@ -13,6 +13,16 @@ from files import background
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The end of a script that waited for its children (background.wait): whether one is
+# left unreaped, in `left`.
+LEFT = """
+try:
+    os.waitpid(-1, os.WNOHANG)
+    left = "a-child-left"
+except ChildProcessError:
+    left = "no-child-left"
+"""
+
 # Run as a script of its own: the suite's process has threads (and must not fork).
 SCRIPT = """
 import os, sys, threading
@@ -32,11 +42,7 @@ if not (threaded or busy):
 os.close(write)
 worker = int(os.read(read, 100))
 background.wait()
-try:
-    os.waitpid(-1, os.WNOHANG)
-    left = "a child left"
-except ChildProcessError:
-    left = "no child left"
+""" + LEFT + """
 print("child" if worker != os.getpid() else "here", left)
 if threaded:
     stop.set()
@@ -50,15 +56,15 @@ def _run(mode: str) -> str:
 
 
 def test_a_single_threaded_executable_forks_and_waits_for_its_children():
-    assert _run("single") == "child no child left"
+    assert _run("single") == "child no-child-left"
 
 
 def test_a_process_with_threads_does_the_work_itself():
-    assert _run("threaded") == "here no child left"
+    assert _run("threaded") == "here no-child-left"
 
 
 def test_no_fork_while_the_machine_has_no_core_to_spare():
-    assert _run("busy") == "here no child left"
+    assert _run("busy") == "here no-child-left"
 
 
 def test_without_allow_the_work_is_done_at_once_in_the_caller(tmp_path):
@@ -67,3 +73,24 @@ def test_without_allow_the_work_is_done_at_once_in_the_caller(tmp_path):
     seen = []
     background.soon(lambda: seen.append(os.getpid()))
     assert seen == [os.getpid()]
+
+
+# A child of `beside` whose result nobody takes (a command that failed first) is
+# ended by `wait`, not waited for: its work here would sleep for ten minutes.
+UNTAKEN = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from files import background
+background._core_to_spare = lambda: True
+background.allow()
+result = background.beside(lambda: time.sleep(600) or b"never")
+background.wait()
+""" + LEFT + """
+print("started" if result is not None else "not started", left)
+"""
+
+
+def test_a_child_whose_result_nobody_takes_is_ended_and_reaped():
+    done = subprocess.run([sys.executable, "-c", UNTAKEN, str(ROOT)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.strip() + done.stderr == "started no-child-left"
