@@ -16,7 +16,9 @@ at once (`os._exit`) rather than free every object one by one, 0.4 to 0.7 s
 on a 10,000-variable model. Files are written and renamed by the command
 itself (files/writing.py), so nothing is left for the interpreter to do;
 the parse cache may be written by a child process beside the command
-(files/background.py), which the process waits for before it exits.
+(files/background.py), which the process waits for before it exits. A
+command that loads a large file never seen has the file's last statements
+parsed by a child started here before the imports (files/ahead.py).
 """
 
 import gc
