@@ -317,3 +317,38 @@ def _renew(source: str, text: str, cache, before: int, done: Encoded | None = No
     if cache.parsed != before:
         background.soon(lambda: write(source, cache.of_text(text), done))
     return cache.parsed
+
+
+SPAWN_SHARE = 0.5  # of the statements, to a new process (`parse_spawned`): it takes about
+# 0.1 s to start, the caller's own share is slowed by its other threads (the UI's)
+
+
+def text_digest(text: str) -> str:
+    """What tells that a file holds the very text another process read."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def parse_spawned(source: str, text: str, cache) -> Encoded | None:
+    """`_parse_in_two` for a process that must not fork (the terminal UI, which runs
+    threads): a large file never seen, its last statements parsed by a new process
+    (`files.parse_child`, started by `background.spawned`) while the rest is parsed
+    here; their trees seed the cache as a kept copy's would; the bytes they came in
+    are returned, for the cache file. None (nothing seeded) for a small file, when
+    no process could be started, or when it gave nothing (the file changed since
+    `text` was read): the load then parses what is left, as it would have."""
+    from dsl.document import parse_ahead, statements_of
+
+    raws = statements_of(text)
+    if len(raws) < TWO_FROM:
+        return None
+    cut = len(raws) - int(len(raws) * SPAWN_SHARE)
+    theirs = background.spawned("files.parse_child", [source, str(cut), text_digest(text)])
+    if theirs is None:
+        return None
+    parse_ahead(raws[:cut])
+    data = theirs()
+    entries = decode(data) if data is not None else None
+    if not entries:
+        return None
+    cache.seed(entries)
+    return Encoded(frozenset(entries), data)
