@@ -82,7 +82,12 @@ class FileFlow:
                 # (the inspector) waits for the whole result, as after an edit painted first.
                 with session.lock:
                     if not (self._shown or self.compare or self.by_year or self.mc_on):
-                        first = open_sheet(session, scenario, self.size.height)
+                        try:
+                            first = open_sheet(session, scenario, self.size.height)
+                        except Exception as e:  # a bug of ours: said, and the sheet made whole
+                            self.call_from_thread(self.notify,
+                                                  f"internal error (first rows): {e!r}",
+                                                  severity="error", timeout=15)
                     if first is not None:  # the rows on screen first, then every row
                         settle(session.model)
                         self.call_from_thread(self._loaded, session, scenario, first)
@@ -108,7 +113,7 @@ class FileFlow:
             self.pop_screen()
         self.session = session
         await self._show_model(scenario, sheet)
-        self._loading = False
+        self._loading = bool(sheet.pending)  # the load goes on: no look at the disk meanwhile
         self._shown = True
         if first and self.wanted_scenario not in session.model.scenarios:
             self.notify(f"unknown scenario '{self.wanted_scenario}': showing base",
@@ -134,6 +139,7 @@ class FileFlow:
         else:  # moved on meanwhile (cannot, but never show a sheet of another view)
             self.refresh_view()
         self.query_one("#bottom").remove_class("-pending")
+        self._loading = False
         self.release("opening")
         self.call_after_refresh(self.run_worker, self._fill, thread=True, group="fill")
 
@@ -176,6 +182,10 @@ class FileFlow:
         self._show_load_errors([message], stamp)
 
     def _show_load_errors(self, lines: list[str], stamp) -> None:
+        if self.session is not None and self._loading:  # failed after its first rows shown:
+            self.session = None  # the next text of the file is loaded anew (`check_disk`)
+            self.query_one("#bottom").remove_class("-pending")
+            self.release("opening")
         self._load_stamp = stamp
         self._loading = False
         self._shown = True
