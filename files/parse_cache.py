@@ -346,7 +346,12 @@ def parse_spawned(source: str, text: str, cache) -> Encoded | None:
     if theirs is None:
         return None
     parse_ahead(raws[:cut])
-    data = theirs()
+    return _seed_from(cache, theirs())
+
+
+def _seed_from(cache, data: bytes | None) -> Encoded | None:
+    """The cache seeded with another process' trees (`data`, encoded as a cache file);
+    those bytes, to be written as they are; None when there are none."""
     entries = decode(data) if data is not None else None
     if not entries:
         return None
