@@ -32,6 +32,7 @@ import io
 import os
 import pickle
 import sys
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from operator import attrgetter
@@ -321,6 +322,7 @@ def _renew(source: str, text: str, cache, before: int, done: Encoded | None = No
 
 SPAWN_SHARE = 0.5  # of the statements, to a new process (`parse_spawned`): it takes about
 # 0.1 s to start, the caller's own share is slowed by its other threads (the UI's)
+SPAWN_PATIENCE = 5.0  # seconds it may take beyond twice the caller's share
 
 
 def text_digest(text: str) -> str:
@@ -345,8 +347,11 @@ def parse_spawned(source: str, text: str, cache) -> Encoded | None:
     theirs = background.spawned("files.parse_child", [source, str(cut), text_digest(text)])
     if theirs is None:
         return None
+    started = time.perf_counter()
     parse_ahead(raws[:cut])
-    return _seed_from(cache, theirs())
+    # It does as much as this thread did, plus its start: one that takes far longer
+    # is stuck, and the load parses its share instead.
+    return _seed_from(cache, theirs(SPAWN_PATIENCE + 2 * (time.perf_counter() - started)))
 
 
 def _seed_from(cache, data: bytes | None) -> Encoded | None:

@@ -10,6 +10,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,26 @@ def test_the_parse_child_says_nothing_of_a_file_it_cannot_read(tmp_path):
     done = subprocess.run([sys.executable, "-m", "files.parse_child", str(tmp_path / "gone"),
                            "0", "x"], capture_output=True, cwd=ROOT, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
+
+
+def test_a_stuck_parse_child_is_killed_and_its_share_parsed_by_the_load(cache_home, tmp_path,
+                                                                        monkeypatch):
+    """A child that takes far longer than the caller's share (stopped, a machine
+    swapping) is killed; nothing of it is seeded, and the load parses the rest."""
+    from engine.load import load_model
+
+    monkeypatch.setattr(background, "_core_to_spare", lambda: True)
+    monkeypatch.setattr(parse_cache, "SPAWN_PATIENCE", 0.0)
+    real = background.spawned
+
+    def stuck(module, args):  # a process that ends in 10 minutes, unless killed
+        return real("timeit", ["-n", "1", "-r", "1", "import time; time.sleep(600)"])
+    monkeypatch.setattr(background, "spawned", stuck)
+    path, text = _large(tmp_path)
+    cache = document.statement_cache()
+    started = time.perf_counter()
+    assert parse_cache.parse_spawned(str(path), text, cache) is None
+    assert time.perf_counter() - started < 60
+    raws = document.statements_of(text)
+    assert len(cache) == len(raws) - int(len(raws) / 2)  # the first half, parsed here
+    assert load_model(text, str(path)).variables  # the load parses the rest
