@@ -323,9 +323,10 @@ def test_a_large_new_file_parsed_with_a_spawned_process_gives_the_same_trees(cac
     before = cache.parsed
     done = parse_cache.parse_spawned(str(path), text, cache)
     raws = document.statements_of(text)
-    assert done is not None and cache.parsed - before == len(raws) - int(len(raws) / 2)
+    share = int(len(raws) * parse_cache.SPAWN_SHARE)
+    assert done is not None and cache.parsed - before == len(raws) - share
     theirs = parse_cache.decode(done.data)
-    assert set(theirs) == done.keys and len(theirs) == int(len(raws) / 2)
+    assert set(theirs) == done.keys and len(theirs) == share
     ours = {}
     document.statement_cache().clear()
     for raw in raws:
@@ -364,7 +365,8 @@ def test_a_file_changed_since_it_was_read_gives_nothing_from_the_spawned_process
     path.write_text(text.replace("= ", "=  ", 1))  # another text on disk now
     cache = document.statement_cache()
     assert parse_cache.parse_spawned(str(path), text, cache) is None
-    assert len(cache) == len(document.statements_of(text)) - int(len(document.statements_of(text)) / 2)
+    raws = document.statements_of(text)
+    assert len(cache) == len(raws) - int(len(raws) * parse_cache.SPAWN_SHARE)  # its share
 
 
 def test_no_process_is_spawned_for_a_small_file_or_without_a_core_to_spare(cache_home,
@@ -406,5 +408,5 @@ def test_a_stuck_parse_child_is_killed_and_its_share_parsed_by_the_load(cache_ho
     assert parse_cache.parse_spawned(str(path), text, cache) is None
     assert time.perf_counter() - started < 60
     raws = document.statements_of(text)
-    assert len(cache) == len(raws) - int(len(raws) / 2)  # the first half, parsed here
+    assert len(cache) == len(raws) - int(len(raws) * parse_cache.SPAWN_SHARE)  # its share, parsed here
     assert load_model(text, str(path)).variables  # the load parses the rest
