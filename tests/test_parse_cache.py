@@ -408,5 +408,5 @@ def test_a_stuck_parse_child_is_killed_and_its_share_parsed_by_the_load(cache_ho
     assert parse_cache.parse_spawned(str(path), text, cache) is None
     assert time.perf_counter() - started < 60
     raws = document.statements_of(text)
-    assert len(cache) == len(raws) - int(len(raws) * parse_cache.SPAWN_SHARE)  # its share, parsed here
+    assert len(cache) == len(raws) - int(len(raws) * parse_cache.SPAWN_SHARE)  # parsed here
     assert load_model(text, str(path)).variables  # the load parses the rest
