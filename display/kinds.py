@@ -34,6 +34,14 @@ def kinds(model) -> dict[str, Style]:
     return {v: style_of(u) for v, u in units(model).items()}
 
 
+def kinds_of_some(model, names) -> dict[str, Style]:
+    """The display style of `names` and of every variable they read (`kinds` for a
+    few rows: `engine.unit_check.units_of_some`)."""
+    from engine.unit_check import units_of_some
+
+    return {v: style_of(u) for v, u in units_of_some(model, names).items()}
+
+
 def zero_steps(kind: Mapping[str, Style]) -> dict[str, float]:
     """The tornado's step for each variable that is 0 everywhere (`engine.tornado`'s
     `zero_step`): one percentage point when it reads as a percentage, else 1."""

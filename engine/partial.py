@@ -1,8 +1,12 @@
-"""Some of an edit's dependents first: those a few wanted variables need, before the rest.
+"""Some variables first: those a few wanted ones need, before the rest.
 
     first = recompute_some(previous, edited_model, {"revenue", "margin"})
     first.values["revenue"]       # exact: what `recompute` will find
     first.pending                 # dependents not computed yet: their columns are stale
+
+    first = evaluate_some(model, "base", {"revenue", "margin"})   # a model just opened
+    first.values["revenue"]       # exact: what `evaluate` will find
+    first.pending                 # every other variable: not computed at all
 
 A front end that shows 40 rows of a 10,000-variable model can paint the rows
 it shows as soon as they are known, and finish the edit after. The wanted
@@ -18,10 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from engine.api import Result, changed_since, prepare
+from engine.api import Result, changed_since, checked, prepare
 from engine.collector import paused_collector
 from engine.model import Model
-from engine.plan import run_frames
+from engine.plan import compile_plan, run_frames
 
 
 @dataclass(frozen=True)
@@ -56,3 +60,26 @@ def recompute_some(previous: Result, model: Model, wanted: Iterable[str],
     names = [v for v in model.variables if v in need]
     values = frames[()].head(len(model.axis)).select(names).to_dict(as_series=False)
     return Partial(values, frozenset(need), frozenset(reach))
+
+
+def evaluate_some(model: Model, scenario: str, wanted: Iterable[str]) -> Partial | None:
+    """`model`'s values of the `wanted` variables and of every variable they read, and
+    nothing else: a model just opened shows the rows on screen before the rest is
+    computed. The plan compiled for them is not kept (`evaluate` compiles its own).
+    None when the model has dims (its rows are groups: `evaluate` it whole) or the
+    scenario does not check (`evaluate` raises the errors)."""
+    if model.has_dims:
+        return None
+    cov, graph, errors = checked(model, scenario)
+    if errors:
+        return None
+    need = graph.upstream({v for v in wanted if v in cov})
+    reach = frozenset(model.variables)
+    if not need:
+        return Partial({}, frozenset(), reach)
+    with paused_collector():
+        plan = compile_plan(model, scenario, cov, graph, only=need)
+        frames = run_frames(plan, only=need)
+    names = [v for v in model.variables if v in need]
+    values = frames[()].head(len(model.axis)).select(names).to_dict(as_series=False)
+    return Partial(values, frozenset(need), reach)

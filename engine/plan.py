@@ -72,7 +72,7 @@ class Plan:
 
 
 def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
-                 reuse: Plan | None = None, draws=None) -> Plan:
+                 reuse: Plan | None = None, draws=None, only: set[str] | None = None) -> Plan:
     """Build expressions and closures; reuse those of `reuse` whose pieces did not change.
 
     With `reuse` (a plan of the same model but for some definitions: its
@@ -80,7 +80,10 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
     winning definitions differ from `reuse`'s (what a recompute must start
     from). With `draws` (a Monte Carlo plan, engine.montecarlo), a function of a
     piece giving its distributions' sites (id(node) -> site, or None): each
-    distribution is compiled as a transform of its variate column.
+    distribution is compiled as a transform of its variate column. With
+    `only` (every variable they read among them: an upstream set), just those
+    are compiled, for `run_frames(only=...)` (engine.partial); such a plan is
+    for that one run, never kept.
     """
     plan = Plan(model, scenario, cover, graph, plain_cells=draws is None and not model.dims)
     if reuse is not None and reuse.model.axis == model.axis:
@@ -98,6 +101,8 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
         for k, block in enumerate(level):
             for v in block.variables:
                 index[v] = (n, k)
+                if only is not None and v not in only:
+                    continue
                 same = reuse is not None and v in reuse.cover and reuse.cover[v] == cover[v]
                 if not same:
                     changed.add(v)
@@ -302,6 +307,7 @@ def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None =
                          dict(zip(previous[sig].columns, previous[sig].get_columns())))
         batch = len(cols[()][BATCH]) // n
     else:
+        todo = set(only) if only is not None else None
         for sig in sigs:
             start = base_frame(plan.axis, batch, model.space.size(sig) if sig else 1)
             cols[sig] = dict(zip(start.columns, start.get_columns()))
@@ -338,7 +344,7 @@ def run_frames(plan: Plan, batch: int = 1, given: dict[str, np.ndarray] | None =
     out = Ran()
     for sig in sigs:
         own = cols[sig]
-        if todo is None:
+        if todo is None or previous is None:
             own = {c: s for c, s in own.items() if not c.startswith("#>")}
         else:  # the previous frame's columns, in place; the helpers read across dims after
             for _ in range(len(own) - kept[sig]):

@@ -83,6 +83,47 @@ def units(model: Model) -> dict[str, Unit | None]:
     return {v: found.get(v) for v in model.variables}
 
 
+def units_of_some(model: Model, names) -> dict[str, Unit | None]:
+    """The units of `names` and of every variable they read, inferred on those alone
+    (none of them reads outside: the same groups, in the same order, as the whole
+    pass, hence the same units); nothing is kept. A model just opened shows its
+    first rows before the whole inference (0.1-0.2 s at 10,000 variables) is done."""
+    found = model.cache.recall("units", "of")
+    if found is not None:
+        return {v: found.get(v) for v in _upstream(model, names)[0]}
+    with paused_collector():
+        closure, reads = _upstream(model, names)
+        env: dict[str, Unit | None] = {v: of_annotation(model.annotations[v])
+                                       for v in closure if v in model.annotations}
+        free = [v for v in model.variables if v in closure and v not in env]
+        for v in free:
+            env[v] = None
+        _infer_groups(model, env, free, {v: {w: None for w in reads[v] if w in env
+                                             and w not in model.annotations}
+                                         for v in free},
+                      defs={v: _definitions_of(model, v) for v in free})
+        return env
+
+
+def _upstream(model: Model, names) -> tuple[set[str], dict[str, dict[str, None]]]:
+    """`names` (the model's variables among them) and every variable they read, in any
+    layer, and what each of those reads."""
+    reads: dict[str, dict[str, None]] = {}
+    stack = [v for v in names if v in model.info]
+    while stack:
+        v = stack.pop()
+        if v in reads:
+            continue
+        mine: dict[str, None] = {}
+        for layer in model.scenarios:
+            pieces = model.layers.get(layer, {}).get(v)
+            if pieces is not None:
+                _add_reads(model, mine, pieces)
+        reads[v] = mine
+        stack.extend(w for w in mine if w in model.info and w not in reads)
+    return set(reads), reads
+
+
 def moved_units(before: Model, model: Model) -> dict[str, Unit | None]:
     """The variables whose unit in `model` is not the one in `before` (the incremental
     pass after an edit keeps the same object for every unit it did not move), each with
@@ -218,14 +259,14 @@ def _infer_all(model: Model) -> dict[str, Unit | None]:
         return env
 
 
-def _infer_groups(model: Model, env, free: list[str], reads, edit=None) -> None:
+def _infer_groups(model: Model, env, free: list[str], reads, edit=None, defs=None) -> None:
     """Infer `free` group by group, in dependency order, each from unknown.
 
     `edit` = (the edited variable, the units before it): a group that neither
     holds it nor reads a unit found to differ keeps its units (inferred again
     from the same definitions and the same units read, they would be the same).
     """
-    defs = definitions(model)
+    defs = definitions(model) if defs is None else defs
     walker = Walker(env, frozenset(model.dims), None)
     moved: set[str] = set()
     for group in _groups(free, reads):

@@ -145,3 +145,39 @@ def _single_thread() -> bool:
         return len(os.listdir("/proc/self/task")) == 1
     except OSError:
         return False
+
+
+def spawned(module: str, args: list[str]) -> Callable[[float], bytes | None] | None:
+    """Start `python -m module *args` (this interpreter, this project importable) on the
+    machine's other core: for a process that must not fork (the terminal UI runs
+    threads) and has work to share all the same. None when not started (no core to
+    spare, no process to be had): do the work here. Else a function that waits for
+    the process at most `timeout` seconds and gives what it wrote to its standard
+    output, or None if it failed, wrote nothing or took longer (then it is killed):
+    the caller does without. The process reads nothing from the caller (its
+    arguments say what to do) and is always waited for."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not _core_to_spare():
+        return None
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        process = subprocess.Popen([sys.executable, "-m", module, *args], env=env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+    except OSError:
+        return None
+
+    def result(timeout: float) -> bytes | None:
+        try:
+            out, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:  # stuck (a machine swapping, a stopped process)
+            process.kill()
+            process.communicate()
+            return None
+        return out if process.returncode == 0 and out else None
+    return result

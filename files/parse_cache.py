@@ -31,6 +31,7 @@ import hashlib
 import io
 import pickle
 import sys
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from operator import attrgetter
@@ -378,15 +379,12 @@ def _parse_in_two(text: str, cache, meanwhile: Callable[[], object] = lambda: No
     if theirs is None:
         return None
     parse_ahead(raws[:at] if early is not None else raws[WARM:at])
-    data = theirs()
-    entries = decode(data) if data is not None else None
-    if not entries:
-        return None
-    cache.seed(entries)
-    if early is not None and not entries.keys() <= {(r.text, r.line) for r in raws[at:]}:
+    done = _seed_from(cache, theirs())
+    if done is not None and early is not None \
+            and not done.keys <= {(r.text, r.line) for r in raws[at:]}:
         return None  # the file changed after the child read it: its trees are right
         # (by text and line), its bytes no copy of this file
-    return Encoded(frozenset(entries), data)
+    return done
 
 
 def _renew(source: str, text: str, cache, before: int, done: Encoded | None = None) -> int:
@@ -396,3 +394,49 @@ def _renew(source: str, text: str, cache, before: int, done: Encoded | None = No
     if cache.parsed != before:
         background.soon(lambda: write(source, cache.of_text(text), done))
     return cache.parsed
+
+
+SPAWN_SHARE = 0.42  # of the statements, to a new process (`parse_spawned`). It takes
+# 0.11 s to start, then parses and encodes; the caller's share is slowed by its other
+# threads (the UI's start). At 0.5 the UI's load waited 130-150 ms for it (10,000
+# variables, quiet machine): 0.42 moves about that much work to the caller.
+SPAWN_PATIENCE = 5.0  # seconds it may take beyond twice the caller's share
+
+
+def text_digest(text: str) -> str:
+    """What tells that a file holds the very text another process read."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def parse_spawned(source: str, text: str, cache) -> Encoded | None:
+    """`_parse_in_two` for a process that must not fork (the terminal UI, which runs
+    threads): a large file never seen, its last statements parsed by a new process
+    (`files.parse_child`, started by `background.spawned`) while the rest is parsed
+    here; their trees seed the cache as a kept copy's would; the bytes they came in
+    are returned, for the cache file. None (nothing seeded) for a small file, when
+    no process could be started, or when it gave nothing (the file changed since
+    `text` was read): the load then parses what is left, as it would have."""
+    from dsl.document import parse_ahead, statements_of
+
+    raws = statements_of(text)
+    if len(raws) < TWO_FROM:
+        return None
+    cut = len(raws) - int(len(raws) * SPAWN_SHARE)
+    theirs = background.spawned("files.parse_child", [source, str(cut), text_digest(text)])
+    if theirs is None:
+        return None
+    started = time.perf_counter()
+    parse_ahead(raws[:cut])
+    # It does as much as this thread did, plus its start: one that takes far longer
+    # is stuck, and the load parses its share instead.
+    return _seed_from(cache, theirs(SPAWN_PATIENCE + 2 * (time.perf_counter() - started)))
+
+
+def _seed_from(cache, data: bytes | None) -> Encoded | None:
+    """The cache seeded with another process' trees (`data`, encoded as a cache file);
+    those bytes, to be written as they are; None when there are none."""
+    entries = decode(data) if data is not None else None
+    if not entries:
+        return None
+    cache.seed(entries)
+    return Encoded(frozenset(entries), data)

@@ -10,13 +10,14 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from dsl import document
 from dsl.document import parse_document
-from files import parse_cache
+from files import background, parse_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 SCN = Path(sys.executable).with_name("scn")
@@ -308,3 +309,118 @@ def test_a_large_new_file_parsed_in_two_processes_gives_the_same_document(tmp_pa
     out = done.stdout.split()
     assert out[:3] + out[4:] == ["True", "True", "2", "True"], done.stderr
     assert 0 < float(out[3]) < 0.7  # the rest parsed by the child
+
+
+def _large(tmp_path, broken: bool = False) -> tuple[Path, str]:
+    sys.path.insert(0, str(ROOT))
+    from bench.generate import generate
+
+    lines = generate(2000, 30, seed=5).split("\n")
+    if broken:
+        for at in (len(lines) // 10, len(lines) - 20):  # one in each half
+            lines.insert(at, "broken = (1 +")
+    path = tmp_path / "big.scn"
+    path.write_text("\n".join(lines))
+    return path, path.read_text()
+
+
+def test_a_large_new_file_parsed_with_a_spawned_process_gives_the_same_trees(cache_home,
+                                                                            tmp_path,
+                                                                            monkeypatch):
+    """From a process that must not fork (the UI's, with threads: this suite's), the
+    last half of a large new file is parsed by `python -m files.parse_child`
+    (`parse_cache.parse_spawned`): the cache is seeded with the trees this process
+    makes, spans included; what was parsed here is the first half only."""
+    monkeypatch.setattr(background, "_core_to_spare", lambda: True)
+    path, text = _large(tmp_path)
+    cache = document.statement_cache()
+    before = cache.parsed
+    done = parse_cache.parse_spawned(str(path), text, cache)
+    raws = document.statements_of(text)
+    share = int(len(raws) * parse_cache.SPAWN_SHARE)
+    assert done is not None and cache.parsed - before == len(raws) - share
+    theirs = parse_cache.decode(done.data)
+    assert set(theirs) == done.keys and len(theirs) == share
+    ours = {}
+    document.statement_cache().clear()
+    for raw in raws:
+        ours[(raw.text, raw.line)] = document.statement_cache().statement(raw.text, raw.line)
+    assert [(k, shape(v)) for k, v in sorted(theirs.items())] == \
+        [(k, shape(ours[k])) for k in sorted(theirs)]
+
+
+def test_a_spawned_parse_keeps_errors_for_the_load_and_the_cache_in_two_parts(cache_home,
+                                                                             tmp_path,
+                                                                             monkeypatch):
+    """The UI's load of a large new file (`tui.session.disk.load_kept`) with a statement
+    that does not parse in each half: the load's errors are one process' errors; the
+    cache file written after holds every statement that parsed, read back the same."""
+    from dsl.errors import ScnError
+    from engine.load import load_model
+    from tui.session.disk import load_kept
+
+    monkeypatch.setattr(background, "_core_to_spare", lambda: True)
+    path, text = _large(tmp_path, broken=True)
+    with pytest.raises(ScnError) as spawned:
+        load_kept(str(path), text)
+    document.statement_cache().clear()
+    with pytest.raises(ScnError) as alone:
+        load_model(text, str(path))
+    assert [repr(d) for d in spawned.value.diagnostics] == \
+        [repr(d) for d in alone.value.diagnostics]
+    kept = parse_cache.read(str(path))  # written by load_kept on its error
+    assert kept is not None and len(kept) == len(document.statements_of(text)) - 2
+
+
+def test_a_file_changed_since_it_was_read_gives_nothing_from_the_spawned_process(
+        cache_home, tmp_path, monkeypatch):
+    monkeypatch.setattr(background, "_core_to_spare", lambda: True)
+    path, text = _large(tmp_path)
+    path.write_text(text.replace("= ", "=  ", 1))  # another text on disk now
+    cache = document.statement_cache()
+    assert parse_cache.parse_spawned(str(path), text, cache) is None
+    raws = document.statements_of(text)
+    assert len(cache) == len(raws) - int(len(raws) * parse_cache.SPAWN_SHARE)  # its share
+
+
+def test_no_process_is_spawned_for_a_small_file_or_without_a_core_to_spare(cache_home,
+                                                                          tmp_path,
+                                                                          monkeypatch):
+    path, text = _large(tmp_path)
+    monkeypatch.setattr(background, "_core_to_spare", lambda: False)
+    assert parse_cache.parse_spawned(str(path), text, document.statement_cache()) is None
+    monkeypatch.setattr(background, "_core_to_spare", lambda: True)
+    small = tmp_path / "small.scn"
+    small.write_text("years 2025..2026\na = 1\n")
+    assert parse_cache.parse_spawned(str(small), small.read_text(),
+                                     document.statement_cache()) is None
+    assert len(document.statement_cache()) == 0  # nothing parsed: the load parses it
+
+
+def test_the_parse_child_says_nothing_of_a_file_it_cannot_read(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "files.parse_child", str(tmp_path / "gone"),
+                           "0", "x"], capture_output=True, cwd=ROOT, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
+
+
+def test_a_stuck_parse_child_is_killed_and_its_share_parsed_by_the_load(cache_home, tmp_path,
+                                                                        monkeypatch):
+    """A child that takes far longer than the caller's share (stopped, a machine
+    swapping) is killed; nothing of it is seeded, and the load parses the rest."""
+    from engine.load import load_model
+
+    monkeypatch.setattr(background, "_core_to_spare", lambda: True)
+    monkeypatch.setattr(parse_cache, "SPAWN_PATIENCE", 0.0)
+    real = background.spawned
+
+    def stuck(module, args):  # a process that ends in 10 minutes, unless killed
+        return real("timeit", ["-n", "1", "-r", "1", "import time; time.sleep(600)"])
+    monkeypatch.setattr(background, "spawned", stuck)
+    path, text = _large(tmp_path)
+    cache = document.statement_cache()
+    started = time.perf_counter()
+    assert parse_cache.parse_spawned(str(path), text, cache) is None
+    assert time.perf_counter() - started < 60
+    raws = document.statements_of(text)
+    assert len(cache) == len(raws) - int(len(raws) * parse_cache.SPAWN_SHARE)  # parsed here
+    assert load_model(text, str(path)).variables  # the load parses the rest

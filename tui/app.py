@@ -106,6 +106,7 @@ class ScnApp(EditFlow, CellFlow, FileFlow, McFlow, App[int]):
         self.last_edit_seconds = 0.0
         self.first_shown_at = 0.0  # perf_counter(): an edit's rows on screen first (benchmarks)
         self.edit_shown_at = 0.0  # ... and its whole result, handed to the grid
+        self.open_whole_at = 0.0  # ... a large model opened: every row, after those on screen
         self._editing = 0  # edits confirmed, not yet committed
         self._quit_asked = False  # ... and a quit asked meanwhile
         self._cell: tuple[str, int] | None = None

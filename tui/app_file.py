@@ -15,6 +15,7 @@ the file was deleted.
 from __future__ import annotations
 
 import os
+import time
 
 from dsl.text import printable
 from rich.text import Text
@@ -22,12 +23,15 @@ from textual.widgets import Static
 
 from dsl.errors import ScnError, render
 from engine.collector import paused_collector, settle
+from tui.app_edit import MOVES
 from files.reading import UsageError, read_text
 from tui.session import (BROKEN, CHANGED, DELETED, NOTICED, RELOADED, SAME, DiskChanged,
                          Session, Sheet, file_stamp)
 from tui.session.disk import keep_model, load_kept
+from tui.session.first import open_sheet
 from tui.session.units import news, units_view
 from tui.widgets.dialogs import ChoiceScreen, PromptScreen
+from tui.widgets.grid import Grid
 from tui.widgets.load_errors import LoadErrorScreen
 
 
@@ -57,6 +61,7 @@ class FileFlow:
         session, self._opened = self._opened, None
         stamp = session.stamp if session is not None else file_stamp(self.path)
         text = None
+        first = None
         try:
             # The collector paused until the first sheet is made, then what is alive
             # frozen (`settle`): a full pass walks the model at every allocation burst
@@ -73,7 +78,19 @@ class FileFlow:
                 self._to_keep = (session.path, session.disk_text, session.root.model)
                 scenario = self.wanted_scenario if self.wanted_scenario in session.model.scenarios \
                     else "base"
+                # Held until the whole first sheet is made: what explains a cell meanwhile
+                # (the inspector) waits for the whole result, as after an edit painted first.
                 with session.lock:
+                    if not (self._shown or self.compare or self.by_year or self.mc_on):
+                        try:
+                            first = open_sheet(session, scenario, self.size.height)
+                        except Exception as e:  # a bug of ours: said, and the sheet made whole
+                            self.call_from_thread(self.notify,
+                                                  f"internal error (first rows): {e!r}",
+                                                  severity="error", timeout=15)
+                    if first is not None:  # the rows on screen first, then every row
+                        settle(session.model)
+                        self.call_from_thread(self._loaded, session, scenario, first)
                     sheet = session.sheet(scenario)
                 settle(session.model)
         except UsageError as e:
@@ -85,7 +102,10 @@ class FileFlow:
             self.call_from_thread(self._show_load_errors, [f"internal error: {e!r}"], stamp)
             raise
         else:
-            self.call_from_thread(self._loaded, session, scenario, sheet)
+            if first is None:
+                self.call_from_thread(self._loaded, session, scenario, sheet)
+            else:
+                self.call_from_thread(self._loaded_whole, session, scenario, sheet)
 
     async def _loaded(self, session: Session, scenario: str, sheet: Sheet) -> None:
         first = not self._shown
@@ -93,13 +113,34 @@ class FileFlow:
             self.pop_screen()
         self.session = session
         await self._show_model(scenario, sheet)
-        self._loading = False
+        self._loading = bool(sheet.pending)  # the load goes on: no look at the disk meanwhile
         self._shown = True
         if first and self.wanted_scenario not in session.model.scenarios:
             self.notify(f"unknown scenario '{self.wanted_scenario}': showing base",
                         severity="warning", markup=False)
+        if sheet.pending:  # the rows on screen first (`open_sheet`): the grid moves meanwhile
+            self._status(f"computing {len(sheet.pending):,} more rows…")
+            self.query_one("#bottom").add_class("-pending")
+            self.typeahead.hold("opening", passing=MOVES)
+            self.release("load")
+            return
         self.release("load")
         # after the grid's first paint, which the fill would slow down (one GIL)
+        self.call_after_refresh(self.run_worker, self._fill, thread=True, group="fill")
+
+    def _loaded_whole(self, session: Session, scenario: str, sheet: Sheet) -> None:
+        """The whole first sheet, after its rows on screen (`_loaded` showed them)."""
+        self.open_whole_at = time.perf_counter()
+        if self.session is session and self.scenario == scenario and not (
+                self.compare or self.by_year or self.mc_on):
+            self.query_one(Grid).show(sheet)
+            self._status()
+            self.call_after_refresh(self._inspect_current)
+        else:  # moved on meanwhile (cannot, but never show a sheet of another view)
+            self.refresh_view()
+        self.query_one("#bottom").remove_class("-pending")
+        self._loading = False
+        self.release("opening")
         self.call_after_refresh(self.run_worker, self._fill, thread=True, group="fill")
 
     def _fill(self) -> None:
@@ -141,6 +182,10 @@ class FileFlow:
         self._show_load_errors([message], stamp)
 
     def _show_load_errors(self, lines: list[str], stamp) -> None:
+        if self.session is not None and self._loading:  # failed after its first rows shown:
+            self.session = None  # the next text of the file is loaded anew (`check_disk`)
+            self.query_one("#bottom").remove_class("-pending")
+            self.release("opening")
         self._load_stamp = stamp
         self._loading = False
         self._shown = True

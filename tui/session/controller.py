@@ -21,7 +21,6 @@ from dsl.text import split_lines
 from engine import edit, unit_check
 from engine.address import Cell
 from engine.api import Result, checked, evaluate, load_model, recompute, uses_of
-from engine.check import bitset
 from engine.graph import Graph
 from engine.model import SINGLE, Model
 from files.reading import read_text
@@ -29,7 +28,7 @@ from tui.session import cells
 from tui.session.members import Arrays, InputBits, RowValues, combo_index, covers_text
 from tui.session.rollup import rolled_sheet
 from tui.session.units import units_view
-from tui.session.sheet import Sheet, dims_of, has_dims, row_key, row_lists, rows
+from tui.session.sheet import Sheet, dims_of, has_dims, input_bits, row_key, row_lists, rows
 from tui.session.disk import Disk, Stamp, file_stamp
 from tui.session.changes import CellChanges
 from tui.session.file_side import FileSide
@@ -183,9 +182,7 @@ class Session(CellChanges, FileSide):
             masks = dict(before) if before is not None else {}
             for v, c in cov.items():
                 if (before is None or v in state.changed) and not dims_of(state.model, v):
-                    # the pieces' cells are disjoint: the sum of their bitsets is their union
-                    masks[v] = sum(bitset(c.mask(k)[0]) for k, p in enumerate(c.pieces)
-                                   if not uses_of(state.model, p))
+                    masks[v] = input_bits(state.model, c)
             if has_dims(state.model):  # member rows' masks are made when painted
                 masks = InputBits(state.model, cov, masks, uses_of)
             state.views[key] = masks
@@ -222,13 +219,10 @@ class Session(CellChanges, FileSide):
             found.setdefault(w.subject.variable, set()).add(w.code)
         return {v: frozenset(codes) for v, codes in found.items()}
 
-    def sheet(self, scenario: str, compare: bool = False, state: State | None = None,
-              by_year: bool = False) -> Sheet:
-        """What the grid shows; with `compare`, the parent scenario's values alongside;
-        `by_year`, a quarterly or monthly model rolled up by calendar year."""
+    def rows(self, state: State | None = None) -> tuple:
+        """The grid's rows (`tui.session.sheet.rows`); `state.views["combos"]` with them."""
         state = state or self.state
         model = state.model
-        parent = model.scenarios[scenario].parent
         if "rows" not in state.views:
             before = state.parent
             if before is not None and "rows" in before.views and (
@@ -241,9 +235,18 @@ class Session(CellChanges, FileSide):
                 state.views["rows"] = rows(model)
                 state.views["combos"] = {v: model.combos(v) for v in model.variables
                                          if dims_of(model, v)}
+        return state.views["rows"]
+
+    def sheet(self, scenario: str, compare: bool = False, state: State | None = None,
+              by_year: bool = False) -> Sheet:
+        """What the grid shows; with `compare`, the parent scenario's values alongside;
+        `by_year`, a quarterly or monthly model rolled up by calendar year."""
+        state = state or self.state
+        model = state.model
+        parent = model.scenarios[scenario].parent
         sheet = Sheet(
             axis=model.axis,
-            rows=state.views["rows"],
+            rows=self.rows(state),
             kinds=self.kinds(state),
             values=self.values(scenario, state),
             inputs=self.inputs(scenario, state),

@@ -19,7 +19,9 @@ import numpy as np
 
 from display.kinds import AMOUNT, PERCENT
 from engine.axis import YEARS, TimeAxis
+from engine.check import bitset
 from engine.model import Model
+from engine.uses import uses_of
 from engine.rollup import YearColumn
 from tui.session.units import NO_UNITS, Units
 
@@ -138,6 +140,14 @@ class Sheet:
 
 
 EMPTY = Sheet(TimeAxis(YEARS, 0, 0), (), {}, {})
+
+
+def input_bits(model: Model, cover) -> int:
+    """A bit per period where a variable without dims (its `cover`) is an input: its
+    definition there reads no other variable."""
+    # the pieces' cells are disjoint: the sum of their bitsets is their union
+    return sum(bitset(cover.mask(k)[0]) for k, p in enumerate(cover.pieces)
+               if not uses_of(model, p))
 
 
 def rows(model: Model) -> tuple[Row, ...]:
