@@ -62,18 +62,23 @@ def recompute_some(previous: Result, model: Model, wanted: Iterable[str],
     return Partial(values, frozenset(need), frozenset(reach))
 
 
-def evaluate_some(model: Model, scenario: str, wanted: Iterable[str]) -> Partial | None:
+def evaluate_some(model: Model, scenario: str, wanted: Iterable[str],
+                  limit: int | None = None) -> Partial | None:
     """`model`'s values of the `wanted` variables and of every variable they read, and
     nothing else: a model just opened shows the rows on screen before the rest is
     computed. The plan compiled for them is not kept (`evaluate` compiles its own).
-    None when the model has dims (its rows are groups: `evaluate` it whole) or the
-    scenario does not check (`evaluate` raises the errors)."""
+    None when the model has dims (its rows are groups: `evaluate` it whole), the
+    scenario does not check (`evaluate` raises the errors), or they read more than
+    `limit` variables (a summary on top that reads everything: computing it first
+    would cost about the whole evaluation, twice)."""
     if model.has_dims:
         return None
     cov, graph, errors = checked(model, scenario)
     if errors:
         return None
     need = graph.upstream({v for v in wanted if v in cov})
+    if limit is not None and len(need) > limit:
+        return None
     reach = frozenset(model.variables)
     if not need:
         return Partial({}, frozenset(), reach)

@@ -81,6 +81,18 @@ def test_another_scenario_opens_first_with_its_own_values(chain):
     assert sheet.values["b002"] == [2101.0] * 3 == s.sheet("high").values["b002"]
 
 
+def test_rows_on_screen_that_read_most_of_the_model_open_whole(tmp_path, monkeypatch):
+    """A summary on top that reads everything: computing it first would cost the whole
+    evaluation twice."""
+    monkeypatch.setattr(first, "OPEN_AT", 10)
+    path = tmp_path / "summary_first.scn"
+    path.write_text(TEXT.replace('section "Inputs"', 'section "Summary"\ntotal = share * 2\n'
+                                 'section "Inputs"'))
+    s = Session.open(str(path))
+    assert first.open_sheet(s, "base", 3) is None  # total reads 83 of 84 variables
+    assert s.sheet("base").values["total"] == [2 * (1129 / 2129)] * 3  # b080 = 1050 + 79
+
+
 def test_a_model_under_the_threshold_or_computed_opens_whole(chain, monkeypatch):
     s = Session.open(str(chain))
     s.sheet("base")

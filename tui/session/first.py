@@ -81,15 +81,17 @@ def first_sheet(session, scenario: str, state, shown: Iterable[str]) -> Sheet | 
 def open_sheet(session, scenario: str, lines: int) -> Sheet | None:
     """The first sheet of a model just opened: the rows among the first `lines` exact
     (the screen's), every other variable pending; None when the model has fewer
-    than OPEN_AT variables, has dims, or its scenario is computed already (the
-    sheet is then made whole at once)."""
+    than OPEN_AT variables, has dims, its scenario is computed already, or the
+    rows on screen read more than half of it (the sheet is then made whole
+    at once)."""
     state = session.state
     model = state.model
     if has_dims(model) or len(model.variables) < OPEN_AT or scenario in state.results:
         return None
     rows = session.rows(state)
-    first = evaluate_some(model, scenario, [r.key for r in rows[:lines] if r.name is not None])
-    if first is None:
+    first = evaluate_some(model, scenario, [r.key for r in rows[:lines] if r.name is not None],
+                          limit=len(model.variables) // 2)
+    if first is None:  # or the rows on screen read most of the model: computed whole
         return None
     # kinds and input bits of the rows computed only: the rest wait for the whole sheet
     kinds = kinds_of_some(model, first.computed)
