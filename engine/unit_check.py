@@ -353,44 +353,11 @@ def _add_reads(model: Model, mine: dict[str, None], pieces) -> None:
 
 
 def _groups(nodes: list[str], edges: dict[str, dict[str, None]]) -> list[list[str]]:
-    """Strongly connected groups, each after every group it reads (Tarjan, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    for root in nodes:
-        if root in index:
-            continue
-        work = [(root, iter(edges[root]))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            v, it = work[-1]
-            for w in it:
-                if w not in index:
-                    index[w] = low[w] = len(index)
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(edges[w])))
-                    break
-                if w in on_stack:
-                    low[v] = min(low[v], index[w])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
-                if low[v] == index[v]:
-                    group = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        group.append(w)
-                        if w == v:
-                            break
-                    out.append(group[::-1])
-    return out
+    """Strongly connected groups, each after every group it reads: the graph's Tarjan
+    (`engine.graph`), each group from its root on."""
+    from engine.graph import _tarjan
+
+    return [group if len(group) == 1 else group[::-1] for group in _tarjan(nodes, edges)]
 
 
 # ---------------------------------------------------------------- warnings
