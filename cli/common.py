@@ -43,7 +43,7 @@ def load(path: str, texts: Texts, more_to_do: bool = True):
     the command goes on after the load (evaluates), so a copy of the checked
     model can be written beside it; `scn check` ends there and would wait for it.
     """
-    from files import background, model_cache, parse_cache
+    from files import ahead, background, model_cache, parse_cache
 
     text = read_text(path)
     texts.by_source[path] = text
@@ -54,7 +54,8 @@ def load(path: str, texts: Texts, more_to_do: bool = True):
         before = statement_cache().parsed
         # Statements parsed by an earlier run are not parsed again; the checks are
         # imported while a child parses, when one does (files.parse_cache).
-        with parse_cache.kept(path, text, meanwhile=_import_checks):
+        # a child started at the executable's entry parses the file's last statements
+        with parse_cache.kept(path, text, meanwhile=_import_checks, early=ahead.take(path)):
             from engine import load_model
 
             model = load_model(text, path)

@@ -10,7 +10,8 @@ large, `files.background` may fork, and neither the parse cache nor the model
 cache holds the file, a child forked at once reads the file, splits it,
 parses its last statements (`parse_cache.EARLY_SHARE` of them) and sends
 their trees back encoded, as the later child does; the command, once at the
-parse (`parse_cache.kept`), `take`s them instead of forking then.
+parse (`cli.common.load`), `take`s them and hands them to `parse_cache.kept`
+instead of forking then.
 
 Both processes read the file and cut it at the same statement (the same text
 splits into the same statements). A file changed between the two reads

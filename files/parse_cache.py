@@ -38,7 +38,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from files import ahead, background
+from files import background
 from files.cache_paths import cache_dir, entry_path
 
 FORMAT = b"scn parse cache 4\n"
@@ -293,12 +293,14 @@ def use_grammar_cache() -> None:
 
 
 @contextmanager
-def kept(source: str, text: str, meanwhile: Callable[[], object] = lambda: None):
+def kept(source: str, text: str, meanwhile: Callable[[], object] = lambda: None,
+         early: Callable[[], bytes | None] | None = None):
     """Around loading `source` (whose text is `text`): the parser's cache seeded from
     the kept copy before, and the copy renewed after when a statement was parsed
     (a model with errors too: its statements that parsed are as good).
     `meanwhile`: work of the caller's done here before the load (importing the
-    checks), while a child parses when one does.
+    checks), while a child parses when one does. `early`: a child started at the
+    executable's entry for this file (`files.ahead.take`), taken instead of forking.
 
     A file never seen, when the copy is written by a child process
     (`files.background`), is parsed here first (on two cores if large:
@@ -314,7 +316,6 @@ def kept(source: str, text: str, meanwhile: Callable[[], object] = lambda: None)
     if entries:
         cache.seed(entries)
     before = cache.parsed
-    early = ahead.take(source)  # a child started at the executable's entry
     if not entries and (early is not None or background.forks()):
         done = _parse_in_two(text, cache, meanwhile, early)
         parse_document(text, source, collect=True)

@@ -275,7 +275,7 @@ background._core_to_spare = lambda: True  # the suite's machine is often busy
 THEN_IN_TWO = """
 cache = statement_cache()
 before = cache.parsed
-with parse_cache.kept(path, text):
+with parse_cache.kept(path, text, early=ahead.take(path)):  # as cli.common.load does
     here = cache.parsed - before  # the statements this process parsed
     two = parse_document(text, path, collect=True)
 background.wait()
