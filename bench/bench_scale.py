@@ -103,15 +103,18 @@ class Case:
     second: Callable[[str], str] | None = None  # a second file, from the first's text
 
 
+# Years up to 9999 (the language's last year): 10,000 years was an error, timed as a run.
+YEARS = (1_000, 2_000, 4_000, 8_000)
+
 CASES = [
     Case("duplicates", "n lines `x = i`, scn check", duplicates,
          lambda p, n: ["check", p], (2_500, 5_000, 10_000, 20_000)),
     Case("single-years", "n single-year definitions of x, years 1..n, scn check",
-         single_years, lambda p, n: ["check", p], (1_250, 2_500, 5_000, 10_000), "years"),
+         single_years, lambda p, n: ["check", p], YEARS, "years"),
     Case("years-check", "years 1..n, a small model, scn check", many_years,
-         lambda p, n: ["check", p], (1_250, 2_500, 5_000, 10_000), "years"),
+         lambda p, n: ["check", p], YEARS, "years"),
     Case("years-run", "years 1..n, a small model, scn run", many_years,
-         lambda p, n: ["run", p], (1_250, 2_500, 5_000, 10_000), "years"),
+         lambda p, n: ["run", p], YEARS, "years"),
     Case("scenario-chain", "n scenarios each extending the last, scn check", scenario_chain,
          lambda p, n: ["check", p], (1_000, 2_000, 4_000, 8_000), "scenarios"),
     Case("variable-chain", "a dependency chain of n variables, scn run", variable_chain,
