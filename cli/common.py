@@ -52,9 +52,9 @@ def load(path: str, texts: Texts, more_to_do: bool = True):
         from dsl.document import statement_cache
 
         before = statement_cache().parsed
-        # Statements parsed by an earlier run are not parsed again; the checks are
-        # imported while a child parses, when one does (files.parse_cache).
-        # a child started at the executable's entry parses the file's last statements
+        # Statements parsed by an earlier run are not parsed again; a large new file's
+        # last statements are parsed by a child (started at the executable's entry:
+        # `early`), and the checks imported meanwhile (files.parse_cache).
         with parse_cache.kept(path, text, meanwhile=_import_checks, early=ahead.take(path)):
             from engine import load_model
 

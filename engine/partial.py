@@ -57,9 +57,7 @@ def recompute_some(previous: Result, model: Model, wanted: Iterable[str],
         return Partial({}, frozenset(), frozenset(reach))
     with paused_collector():
         frames = run_frames(plan, previous=previous.frames, changed=changed, only=need)
-    names = [v for v in model.variables if v in need]
-    values = frames[()].head(len(model.axis)).select(names).to_dict(as_series=False)
-    return Partial(values, frozenset(need), frozenset(reach))
+    return Partial(_values(model, frames, need), frozenset(need), frozenset(reach))
 
 
 def evaluate_some(model: Model, scenario: str, wanted: Iterable[str],
@@ -85,6 +83,10 @@ def evaluate_some(model: Model, scenario: str, wanted: Iterable[str],
     with paused_collector():
         plan = compile_plan(model, scenario, cov, graph, only=need)
         frames = run_frames(plan, only=need)
+    return Partial(_values(model, frames, need), frozenset(need), reach)
+
+
+def _values(model: Model, frames, need: set[str]) -> dict[str, list]:
+    """The values of the variables `need` (batch 0), in the model's order."""
     names = [v for v in model.variables if v in need]
-    values = frames[()].head(len(model.axis)).select(names).to_dict(as_series=False)
-    return Partial(values, frozenset(need), reach)
+    return frames[()].head(len(model.axis)).select(names).to_dict(as_series=False)

@@ -90,4 +90,5 @@ def _last_share(path: str) -> bytes:
     raws = statements_of(read_text(path))
     if len(raws) < parse_cache.TWO_FROM:
         return b""
-    return parse_cache.encode(parse_ahead(raws[parse_cache.cut(len(raws), early=True):]))
+    at = parse_cache.cut(len(raws), parse_cache.EARLY_SHARE)
+    return parse_cache.encode(parse_ahead(raws[at:]))

@@ -346,11 +346,12 @@ WARM = 200  # statements parsed before the fork: lark builds a state's lexer on 
 TWO_FROM = 2000  # statements: below, a second process costs more than it saves
 
 
-def cut(n: int, early: bool = False) -> int:
-    """Where a file of `n` statements is cut: the child parses those from here on.
-    `early`: for a child started at the executable's entry (files.ahead), which
-    computes it too, from its own reading of the file."""
-    return n - int(n * (EARLY_SHARE if early else CHILD_SHARE))
+def cut(n: int, share: float) -> int:
+    """Where a file of `n` statements is cut for another process to parse `share` of
+    them: it parses those from here on (CHILD_SHARE, EARLY_SHARE, SPAWN_SHARE; a
+    child started at the executable's entry, files.ahead, computes it too, from
+    its own reading of the file)."""
+    return n - int(n * share)
 
 
 def _parse_in_two(text: str, cache, meanwhile: Callable[[], object] = lambda: None,
@@ -371,9 +372,9 @@ def _parse_in_two(text: str, cache, meanwhile: Callable[[], object] = lambda: No
         meanwhile()
         return None
     if early is not None:
-        at, theirs = cut(len(raws), early=True), early
+        at, theirs = cut(len(raws), EARLY_SHARE), early
     else:
-        at = cut(len(raws))
+        at = cut(len(raws), CHILD_SHARE)
         parse_ahead(raws[:WARM])
         theirs = background.beside(lambda: encode(parse_ahead(raws[at:])))
     meanwhile()
@@ -422,12 +423,12 @@ def parse_spawned(source: str, text: str, cache) -> Encoded | None:
     raws = statements_of(text)
     if len(raws) < TWO_FROM:
         return None
-    cut = len(raws) - int(len(raws) * SPAWN_SHARE)
-    theirs = background.spawned("files.parse_child", [source, str(cut), text_digest(text)])
+    at = cut(len(raws), SPAWN_SHARE)
+    theirs = background.spawned("files.parse_child", [source, str(at), text_digest(text)])
     if theirs is None:
         return None
     started = time.perf_counter()
-    parse_ahead(raws[:cut])
+    parse_ahead(raws[:at])
     # It does as much as this thread did, plus its start: one that takes far longer
     # is stuck, and the load parses its share instead.
     return _seed_from(cache, theirs(SPAWN_PATIENCE + 2 * (time.perf_counter() - started)))

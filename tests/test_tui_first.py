@@ -41,14 +41,15 @@ def chain(tmp_path, monkeypatch):
 
 
 @contextlib.contextmanager
-def gated(monkeypatch):
-    """The whole recompute of an edit waits until the gate is opened (`.set()`)."""
-    gate, real = threading.Event(), controller.recompute
+def gated(monkeypatch, step: str = "recompute"):
+    """The session's `step` (the whole recompute of an edit; `evaluate`: the whole
+    evaluation of a model opened) waits until the gate is opened (`.set()`)."""
+    gate, real = threading.Event(), getattr(controller, step)
 
     def held(*args, **kwargs):
         assert gate.wait(20), "the test never opened the gate"
         return real(*args, **kwargs)
-    monkeypatch.setattr(controller, "recompute", held)
+    monkeypatch.setattr(controller, step, held)
     try:
         yield gate
     finally:

@@ -10,18 +10,16 @@ that the tests look at the screen between the two paints.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
-import threading
 
 import pytest
 
-import tui.session.controller as controller
 import tui.session.first as first
 from engine import load_model
 from engine.partial import evaluate_some
 from engine.unit_check import units, units_of_some
 from tests.test_tui_app import make_app, row_text, sync, until
+from tests.test_tui_first import gated, status
 from tui.session import Session
 from tui.widgets.find import FindScreen
 from tui.widgets.grid import Grid
@@ -125,28 +123,9 @@ def test_the_units_of_a_few_variables_are_the_whole_inference_s(path):
         assert units_of_some(fresh, [v])[v] == whole[v], v
 
 
-@contextlib.contextmanager
-def gated(monkeypatch):
-    """The whole evaluation of the opened model waits until the gate is opened."""
-    gate, real = threading.Event(), controller.evaluate
-
-    def held(*args, **kwargs):
-        assert gate.wait(20), "the test never opened the gate"
-        return real(*args, **kwargs)
-    monkeypatch.setattr(controller, "evaluate", held)
-    try:
-        yield gate
-    finally:
-        gate.set()
-
-
-def status(app) -> str:
-    return str(app.query_one("#status").render())
-
-
 @sync
 async def test_the_rows_on_screen_show_first_then_every_row(chain, monkeypatch):
-    with gated(monkeypatch) as gate:
+    with gated(monkeypatch, "evaluate") as gate:
         app = make_app(chain)
         async with app.run_test(size=SMALL) as pilot:
             grid = app.query_one(Grid)

@@ -63,9 +63,7 @@ def first_sheet(session, scenario: str, state, shown: Iterable[str]) -> Sheet | 
     changes = {v: d for v, d in before.changes.items() if v not in first.computed}
     changes.update(moved(then, values, exact, names))
     warned = {v: c for v, c in before.warned.items() if v not in first.reach}
-    for v in exact:
-        if any(x is not None and not math.isfinite(x) for x in values[v]):
-            warned[v] = frozenset({"nonfinite"})
+    warned.update(_nonfinite(values, exact))
     return replace(
         before,
         kinds=session.kinds(state),
@@ -97,17 +95,22 @@ def open_sheet(session, scenario: str, lines: int) -> Sheet | None:
     kinds = kinds_of_some(model, first.computed)
     cover = session.checked(scenario, state)[0]
     exact = [v for v in model.variables if v in first.computed]
-    warned = {v: frozenset({"nonfinite"}) for v in exact
-              if any(x is not None and not math.isfinite(x) for x in first.values[v])}
     return Sheet(
         axis=model.axis,
         rows=rows,
         kinds=kinds,
         values=first.values,
         inputs={v: input_bits(model, cover[v]) for v in exact},
-        warned=warned,
+        warned=_nonfinite(first.values, exact),
         file_kinds=kinds,
         combos=state.views["combos"],
         units=units_view(state),
         pending=first.pending,
     )
+
+
+def _nonfinite(values, names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The rows among `names` computed first that hold a non-finite value, with the run
+    warning the whole result will give them (its other warnings come with it)."""
+    return {v: frozenset({"nonfinite"}) for v in names
+            if any(x is not None and not math.isfinite(x) for x in values[v])}
