@@ -240,15 +240,16 @@ def _forget() -> None:
     """As if the file had never been opened: no kept model or statements on disk
     (files/), none in this process' statement cache (dsl/document); lark's grammar
     cache stays, as bench/whole.py's cold runs keep it."""
+    import os
     import shutil
 
     from dsl import document
-    from files.parse_cache import cache_dir
+    from files.cache_paths import cache_home
 
-    folder = cache_dir()
+    folder = cache_home()
     if folder is not None:
         for kept in ("parse", "model"):
-            shutil.rmtree(folder / kept, ignore_errors=True)
+            shutil.rmtree(os.path.join(folder, kept), ignore_errors=True)
     document._CACHE.clear()
 
 

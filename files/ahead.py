@@ -29,7 +29,7 @@ import stat
 from collections.abc import Callable
 
 from files import background
-from files.cache_paths import cache_dir, entry_path
+from files.cache_paths import cache_home, entry_file
 
 # The commands whose argument after the command's name is a scenario file they load
 # (cli/commands/; `scn tui` never forks).
@@ -70,11 +70,11 @@ def _large(path: str) -> bool:
 
 def _seen(path: str) -> bool:
     """Whether a cache file may hold `path` (whether it does is the command's to read)."""
-    directory = cache_dir()
+    directory = cache_home()
     if directory is None:
         return False
     try:
-        return any(entry_path(directory, kind, path).exists() for kind in ("parse", "model"))
+        return any(os.path.exists(entry_file(directory, kind, path)) for kind in ("parse", "model"))
     except (OSError, ValueError):
         return True
 

@@ -98,8 +98,7 @@ def wait() -> None:
     """Wait for every child `soon` started; end every child of `beside` whose result
     was not taken (nobody wants it: a command that failed before it, `--help`),
     rather than wait for its work."""
-    while _children:
-        _reap(_children.pop())
+    settle()
     while _untaken:
         pid, read = _untaken.popitem()
         os.close(read)
@@ -109,6 +108,13 @@ def wait() -> None:
                 os.waitpid(pid, 0)
         except (ChildProcessError, ProcessLookupError):  # reaped already (SIGCHLD ignored)
             pass
+
+
+def settle() -> None:
+    """Wait for every child `soon` started so far: what one writes is then written
+    before what the caller does next (another copy of the same file)."""
+    while _children:
+        _reap(_children.pop())
 
 
 def _reap(pid: int) -> None:

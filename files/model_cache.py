@@ -5,7 +5,7 @@ checked again to give the same model: on 10,000 variables about 0.7 s of CPU
 of a warm `scn run`, where reading the checked model back takes about 0.2 s.
 After a run whose statements all came from the parse cache (the file was
 seen before, so it is likely to be seen again), the checked model is kept in
-`$XDG_CACHE_HOME/scn/model/` (`files.cache_paths.cache_dir`), one file per
+`$XDG_CACHE_HOME/scn/model/` (`files.cache_paths.cache_home`), one file per
 scenario file: the model with its warnings, every scenario's cover, graph
 and checks, and the distributions each definition draws. What else a model
 derives (what each definition reads, compiled plans) is made again on first
@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 from types import MappingProxyType
 
-from files.cache_paths import cache_dir, entry_path
+from files.cache_paths import cache_home, entry_file
 
 FORMAT = b"scn model cache 1\n"
 KEEP = 16  # model files kept (one per scenario file, a few MB each), the least recently written dropped
@@ -67,8 +67,8 @@ def code_version() -> bytes:
 
 def _entry_path(source: str) -> Path | None:
     """The file kept for scenario file `source` (None: the cache is off)."""
-    directory = cache_dir()
-    return None if directory is None else entry_path(directory, "model", source)
+    directory = cache_home()
+    return None if directory is None else Path(entry_file(directory, "model", source))
 
 
 def _header(source: str, text: str) -> bytes:
@@ -183,6 +183,7 @@ class _ModelPickler(pickle.Pickler):
     def __init__(self, *args, **kwargs):
         from engine.cache import ModelCache, PieceMemo
         from engine.cover import Cover
+        from engine.graph import Graph
 
         super().__init__(*args, **kwargs)
         # class -> its reduction (None: pickled the usual way); some 200,000 objects
@@ -192,6 +193,8 @@ class _ModelPickler(pickle.Pickler):
             Cover: lambda c: (_cover, (c.pieces, c.rows, c.n_periods)),
             PieceMemo: lambda m: (_memo, (list(m.items()),)),
             ModelCache: lambda c: (_cache, (c.draws, c.covers, c.checked)),
+            # its levels made if not yet (engine/graph.py), its own caches left out
+            Graph: lambda g: (Graph, (g.order, g.deps, g.levels, g.cycles)),
         }
 
     def reducer_override(self, obj):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
 import pickle
 import sys
 import time
@@ -39,9 +40,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from files import background
-from files.cache_paths import cache_dir, entry_path
+from files.cache_paths import cache_home, entry_file
 
-FORMAT = b"scn parse cache 4\n"
+FORMAT = b"scn parse cache 5\n"
 KEEP = 64  # cache files kept (one per scenario file), the least recently written dropped
 _ALLOWED = ("dsl.ast", "dsl.periods")  # the only modules a cache file may name
 
@@ -74,8 +75,8 @@ def code_digest(head: bytes, packages: list[str], files: list[Path] = ()) -> str
     return h.hexdigest()
 
 
-def _entry_path(directory: Path, source: str) -> Path:
-    return entry_path(directory, "parse", source)
+def _entry_path(directory: str, source: str) -> Path:
+    return Path(entry_file(directory, "parse", source))
 
 
 class _TreesOnly(pickle.Unpickler):
@@ -128,17 +129,29 @@ class _New:
 
 def _builder(tree: type) -> Callable | None:
     """The builder of class `tree`; None when a field is not set by its constructor
-    or not a slot (such a class is pickled the usual way)."""
+    or not a slot (such a class is pickled the usual way). A field that holds a
+    `Span` (`_spanned`) is given as its four numbers, and its Span made here."""
     fields = dataclasses.fields(tree)
     slots = [tree.__dict__.get(f.name) for f in fields]
     if not fields or not all(f.init for f in fields) \
             or not all(type(s).__name__ == "member_descriptor" for s in slots):
         return None
-    args = ", ".join(f"v{i}" for i in range(len(fields)))
-    sets = "".join(f"    set{i}(node, v{i})\n" for i in range(len(fields)))
-    scope = {"new": object.__new__, "tree": tree,
+    args: list[str] = []
+    sets = ""
+    for i, f in enumerate(fields):
+        if _spanned(tree, f):
+            four = [f"v{i}_{k}" for k in range(4)]
+            args += four
+            sets += f"    s = new(Span)\n{_SPAN_SETS.format(*four)}    set{i}(node, s)\n"
+        else:
+            args.append(f"v{i}")
+            sets += f"    set{i}(node, v{i})\n"
+    from dsl.ast import Span
+
+    scope = {"new": object.__new__, "tree": tree, "Span": Span,
+             **{f"span_{k}": Span.__dict__[k].__set__ for k in _SPAN_PARTS},
              **{f"set{i}": slot.__set__ for i, slot in enumerate(slots)}}
-    exec(f"def make({args}):\n    node = new(tree)\n{sets}    return node\n", scope)
+    exec(f"def make({', '.join(args)}):\n    node = new(tree)\n{sets}    return node\n", scope)
     make = scope["make"]
     make.__module__ = __name__
     make.__name__ = tree.__name__
@@ -146,10 +159,24 @@ def _builder(tree: type) -> Callable | None:
     return make
 
 
+# A node's Span, pickled as a node of its own, was half of the nodes kept (42,000
+# of 83,000 in 5,700 statements) and of the time to encode them: a Span field is
+# kept as its four numbers, read in C by the node's `attrgetter` ("span.line", ...)
+# and made back inside the node's builder (encoding a child's 5,400 statements
+# 76-88 -> N ms, decoding them 42-49 -> N ms).
+_SPAN_PARTS = ("line", "col", "end_line", "end_col")
+_SPAN_SETS = "".join(f"    span_{k}(s, {{{i}}})\n" for i, k in enumerate(_SPAN_PARTS))
+
+
+def _spanned(tree: type, f: dataclasses.Field) -> bool:
+    """Whether field `f` of syntax-tree class `tree` always holds a `Span` (so declared)."""
+    return f.type in ("Span", "A.Span") and tree.__name__ != "Span"
+
+
 def read(source: str) -> dict | None:
     """The statements kept for scenario file `source`, or None (no cache, another
     parser version, or anything wrong with the file)."""
-    directory = cache_dir()
+    directory = cache_home()
     if directory is None:
         return None
     try:
@@ -223,15 +250,18 @@ def _how(cls: type) -> tuple[Callable, Callable[[object], tuple]] | None:
 
 def _values(cls: type) -> Callable[[object], tuple] | None:
     """A function giving the field values of a syntax-tree node of class `cls`, as a
-    tuple, or None for any other class."""
+    tuple (a Span field's four numbers in its place: `_builder`), or None for any
+    other class."""
     found = (dataclasses.fields(cls) if cls.__module__ in _ALLOWED
              and dataclasses.is_dataclass(cls) else ())
     if not found or not all(f.init for f in found):
         return None
-    if len(found) == 1:  # attrgetter of one name gives the value, not a tuple
-        get = attrgetter(found[0].name)
+    names = [n for f in found for n in ([f"{f.name}.{k}" for k in _SPAN_PARTS]
+                                        if _spanned(cls, f) else [f.name])]
+    if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
+        get = attrgetter(names[0])
         return lambda obj: (get(obj),)
-    return attrgetter(*(f.name for f in found))
+    return attrgetter(*names)
 
 
 class Encoded(NamedTuple):
@@ -258,7 +288,7 @@ def write(source: str, entries: dict, done: Encoded | None = None) -> None:
     from files.reading import UsageError
     from files.writing import write_file
 
-    directory = cache_dir()
+    directory = cache_home()
     if directory is None or not entries:
         return
     path = _entry_path(directory, source)
@@ -282,14 +312,14 @@ def use_grammar_cache() -> None:
     silently, a copy that is missing, stale or damaged."""
     from dsl.parser import use_grammar_cache
 
-    directory = cache_dir()
+    directory = cache_home()
     if directory is None:
         return
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        os.makedirs(directory, exist_ok=True)
     except OSError:
         return
-    use_grammar_cache(str(directory))
+    use_grammar_cache(directory)
 
 
 @contextmanager
@@ -317,9 +347,9 @@ def kept(source: str, text: str, meanwhile: Callable[[], object] = lambda: None,
         cache.seed(entries)
     before = cache.parsed
     if not entries and (early is not None or background.forks()):
-        done = _parse_in_two(text, cache, meanwhile, early)
+        done, written = _parse_in_two(source, text, cache, meanwhile, early)
         parse_document(text, source, collect=True)
-        before = _renew(source, text, cache, before, done)
+        before = _renew(source, text, cache, before if written is None else written, done)
     else:
         meanwhile()
     try:
@@ -335,13 +365,12 @@ CHILD_SHARE = 0.45  # of the statements: it also encodes them, the parent decode
 # Of the statements, to a child started at the executable's entry (files.ahead), so
 # that neither process waits for the other. The whole `scn check` of a new file of
 # 10,000 variables (11,745 statements), timed in both processes (quiet machine): the
-# child spends 80 ms on its imports, reading and splitting, then 49 us a statement
-# parsing and 12 us encoding; the parent reaches its parse 85 ms after the fork (the
-# command's imports, reading, splitting) and imports the checks (45 ms) before it
-# parses at 50 us a statement. Three runs each, the parent waiting for the child's
-# trees: 0.49, 14-32 ms; 0.47, 5-55 ms; 0.46, 0-7 ms (and at 0.45 the child is the
-# one done first, 2-18 ms).
-EARLY_SHARE = 0.46
+# child spends 50 ms on its imports, reading and splitting, then 42 us a statement
+# parsing and 8 us encoding; the parent reaches its parse 75 ms after the fork (the
+# command's imports, reading, splitting, the checks' imports) and parses at 42 us a
+# statement, then decodes the child's at 8 us. Alternated cold checks, 12 runs each,
+# median (min): 0.47, 715 (659) ms; 0.49, 702 (665) ms; 0.46 left the parent waiting.
+EARLY_SHARE = 0.48
 WARM = 200  # statements parsed before the fork: lark builds a state's lexer on first use
 TWO_FROM = 2000  # statements: below, a second process costs more than it saves
 
@@ -354,23 +383,35 @@ def cut(n: int, share: float) -> int:
     return n - int(n * share)
 
 
-def _parse_in_two(text: str, cache, meanwhile: Callable[[], object] = lambda: None,
-                  early: Callable[[], bytes | None] | None = None) -> Encoded | None:
+def _parse_in_two(source: str, text: str, cache, meanwhile: Callable[[], object] = lambda: None,
+                  early: Callable[[], bytes | None] | None = None
+                  ) -> tuple[Encoded | None, int | None]:
     """A large file never seen parsed on two cores: its last statements by a
     forked child, which sends their trees back encoded as in a cache file, the
     rest here meanwhile; the child's trees then seed the cache as a kept copy's
-    would, and its bytes go into the cache file as they are (returned).
-    Statements that do not parse are left for the load to parse and report,
-    here: the errors are the ones a single process gives. `meanwhile` is done
-    here once, while the child parses when one does. `early`: the result of a
-    child started at the executable's entry (files.ahead), taken instead of
-    forking one now."""
+    would. Statements that do not parse are left for the load to parse and
+    report, here: the errors are the ones a single process gives. `meanwhile`
+    is done here once, while the child parses when one does. `early`: the
+    result of a child started at the executable's entry (files.ahead), taken
+    instead of forking one now.
+
+    The copy of the file is written as soon as the child's bytes are here, by
+    a child forked before they are decoded (`_write_two`). Returned: the
+    child's trees as their bytes (for a later copy), or None; and the count of
+    statements parsed when the copy was written (None: it was not).
+
+    Why before: a child forked shares the command's memory until either
+    writes to it, and every object the command then touches (a count of its
+    references) costs a copy of its page. Forked after the decoding (as it
+    was), the checks' first walk over the syntax trees copied 7,000 pages
+    (28 MB, 10,000 variables): about 25 ms of the command's. The trees decoded
+    after the fork are the command's own memory."""
     from dsl.document import parse_ahead, statements_of
 
     raws = statements_of(text)
     if len(raws) < TWO_FROM:
         meanwhile()
-        return None
+        return None, None
     if early is not None:
         at, theirs = cut(len(raws), EARLY_SHARE), early
     else:
@@ -379,14 +420,30 @@ def _parse_in_two(text: str, cache, meanwhile: Callable[[], object] = lambda: No
         theirs = background.beside(lambda: encode(parse_ahead(raws[at:])))
     meanwhile()
     if theirs is None:
-        return None
+        return None, None
     parse_ahead(raws[:at] if early is not None else raws[WARM:at])
-    done = _seed_from(cache, theirs())
+    data = theirs()
+    if not data:
+        return None, None
+    written = cache.parsed
+    background.soon(lambda: _write_two(source, text, cache, data, raws[at:]))
+    done = _seed_from(cache, data)
     if done is not None and early is not None \
             and not done.keys <= {(r.text, r.line) for r in raws[at:]}:
-        return None  # the file changed after the child read it: its trees are right
-        # (by text and line), its bytes no copy of this file
-    return done
+        return None, written  # the file changed after the child read it: its trees are
+        # right (by text and line), its bytes no copy of this file
+    return done, written
+
+
+def _write_two(source: str, text: str, cache, data: bytes, theirs: list) -> None:
+    """The copy of file `text` parsed in two: what `cache` holds of it (parsed
+    here) and the other process' `data` (its statements `theirs`) as they are;
+    nothing when they are not of this very text (the file changed between the
+    two reads)."""
+    entries = decode(data)
+    if entries and entries.keys() <= {(r.text, r.line) for r in theirs}:
+        write(source, cache.of_text(text), Encoded(frozenset(entries), data))
+    # else the command parses their statements again, and writes the copy then
 
 
 def _renew(source: str, text: str, cache, before: int, done: Encoded | None = None) -> int:
@@ -394,6 +451,7 @@ def _renew(source: str, text: str, cache, before: int, done: Encoded | None = No
     forked child of the `scn` executable, else now), when a statement was parsed
     since `before`; the count of statements parsed, to compare with next."""
     if cache.parsed != before:
+        background.settle()  # a copy written earlier (`_write_two`) lands first
         background.soon(lambda: write(source, cache.of_text(text), done))
     return cache.parsed
 

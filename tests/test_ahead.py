@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from files import ahead, background, parse_cache
-from files.cache_paths import cache_dir, entry_path
+from files.cache_paths import cache_home, entry_file
 from test_background import LEFT
 from test_parse_cache import IN_ONE_THEN, THEN_IN_TWO
 
@@ -125,7 +125,7 @@ def test_no_child_where_it_cannot_pay(allowed, tmp_path, monkeypatch):
         ahead.start(argv)
     assert allowed == []
     for kind in ("parse", "model"):  # a file seen before
-        entry = entry_path(cache_dir(), kind, str(path))
+        entry = Path(entry_file(cache_home(), kind, str(path)))
         entry.parent.mkdir(parents=True, exist_ok=True)
         entry.write_bytes(b"")
         ahead.start(["check", str(path)])

@@ -245,12 +245,12 @@ def test_a_damaged_grammar_cache_is_rebuilt_silently(tmp_path):
 def test_the_cache_directory_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.delenv("SCN_NO_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert parse_cache.cache_dir() == tmp_path / "scn"
+    assert parse_cache.cache_home() == str(tmp_path / "scn")
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # ignored, as XDG says
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert parse_cache.cache_dir() == tmp_path / "home" / ".cache" / "scn"
+    assert parse_cache.cache_home() == str(tmp_path / "home" / ".cache" / "scn")
     monkeypatch.setenv("SCN_NO_CACHE", "1")
-    assert parse_cache.cache_dir() is None
+    assert parse_cache.cache_home() is None
 
 
 # The start of a script run as a process of its own (only a process of one thread
