@@ -48,10 +48,31 @@ class Cycle:
 class Graph:
     order: dict[str, int]  # file order
     deps: dict[str, tuple[str, ...]]  # variable -> the variables it reads
-    levels: list[list[Block]]
+    # The levels (`levels`), or the function that makes them when first read:
+    # `scn check` reads only the cycles, and a scenario that changes no edge
+    # shares its base's levels.
+    made: list[list[Block]] | Callable[[], list[list[Block]]]
     cycles: list[Cycle]
     _dependents: dict[str, list[str]] | None = field(default=None, repr=False)
     _cyclic: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    # the cyclic blocks by their variables (`recurrences`), when known before the levels
+    _recurrences: dict[frozenset[str], Block] | None = field(default=None, repr=False,
+                                                             compare=False)
+
+    @property
+    def levels(self) -> list[list[Block]]:
+        """Blocks by level: each block after every block it reads."""
+        made = self.made
+        if callable(made):
+            made = self.made = made()
+        return made
+
+    def recurrences(self) -> dict[frozenset[str], Block]:
+        """The cyclic blocks (recurrences, cycles), by the set of their variables."""
+        if self._recurrences is None:
+            self._recurrences = {frozenset(b.variables): b for level in self.levels
+                                 for b in level if b.cyclic}
+        return self._recurrences
 
     def dependents(self) -> dict[str, list[str]]:
         """variable -> the variables that read it (computed once per graph)."""
@@ -66,8 +87,7 @@ class Graph:
     def cyclic_variables(self) -> frozenset[str]:
         """The variables in a recurrence's block (computed once per graph)."""
         if self._cyclic is None:
-            self._cyclic = frozenset(v for level in self.levels for b in level if b.cyclic
-                                     for v in b.variables)
+            self._cyclic = frozenset(v for vs in self.recurrences() for v in vs)
         return self._cyclic
 
     def downstream(self, changed: set[str], limit: int | None = None) -> set[str]:
@@ -107,9 +127,7 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
     order = {v: i for i, v in enumerate(variables)}
     deps: dict[str, tuple[str, ...]] = {}
     base, changed = reuse if reuse else (None, set())
-    known_blocks = {}
-    if base is not None:
-        known_blocks = {frozenset(b.variables): b for level in base.levels for b in level if b.cyclic}
+    known_blocks = base.recurrences() if base is not None else {}
     for v in variables:
         if base is not None and v not in changed:
             deps[v] = base.deps[v]
@@ -123,31 +141,22 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
                 names.update(u.name for u in uses_of(p))
         deps[v] = tuple(sorted(names, key=order.__getitem__)) if len(names) > 1 else tuple(names)
     if base is not None and all(deps[v] == base.deps[v] for v in changed) and not any(
-            b.cyclic and changed.intersection(b.variables) for level in base.levels
-            for b in level):
+            changed.intersection(vs) for vs in known_blocks):
         # A scenario that changes inputs but no edge and no recurrence (most do):
         # the same components, levels and cell orders as base; its cycles were
         # base's to report (as below, where a recurrence keeps base's cells).
-        return Graph(order, deps, base.levels, [])
+        return Graph(order, deps, lambda: base.levels, [], _recurrences=known_blocks)
     components = _tarjan(variables, deps)
-    levels: list[list[Block]] = []
-    level_of: dict[str, int] = {}
+    # The cyclic blocks now, for their cycles; the levels when first read (below).
+    blocks: dict[frozenset[str], Block] = {}
     cycles: list[Cycle] = []
     for comp in components:
         if len(comp) == 1 and comp[0] not in deps[comp[0]]:  # a column: most variables
-            v = comp[0]
-            level = 1 + max([level_of[d] for d in deps[v]]) if deps[v] else 0
-            level_of[v] = level
-            while len(levels) <= level:
-                levels.append([])
-            levels[level].append(Block((v,), False, ()))
             continue
-        members = set(comp)
+        members = frozenset(comp)
         cyclic = len(comp) > 1 or comp[0] in deps[comp[0]]
-        outside = [level_of[d] for v in comp for d in deps[v] if d not in members]
-        level = 1 + max(outside) if outside else 0
         cells: tuple[tuple[str, int], ...] = ()
-        known = known_blocks.get(frozenset(comp)) if not members & changed else None
+        known = known_blocks.get(members) if not members & changed else None
         if known is not None:
             cells = known.cells
         elif cyclic:
@@ -165,13 +174,36 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
                 cells, cycle = _member_cell_order(comp, members, cover, uses_of, order, needed)
             if cycle is not None:
                 cycles.append(cycle)
+        blocks[members] = Block(tuple(sorted(comp, key=order.__getitem__)), cyclic, cells)
+    return Graph(order, deps, lambda: _levels(components, deps, blocks), cycles,
+                 _recurrences=blocks)
+
+
+def _levels(components: list[list[str]], deps: dict[str, tuple[str, ...]],
+            blocks: dict[frozenset[str], Block]) -> list[list[Block]]:
+    """Blocks by level, from the components in dependency order (`_tarjan`): a
+    column one level above the highest it reads; a cyclic block (`blocks`) one
+    above the highest of what its variables read outside it."""
+    levels: list[list[Block]] = []
+    level_of: dict[str, int] = {}
+    for comp in components:
+        if len(comp) == 1 and comp[0] not in deps[comp[0]]:  # a column: most variables
+            v = comp[0]
+            level = 1 + max([level_of[d] for d in deps[v]]) if deps[v] else 0
+            level_of[v] = level
+            while len(levels) <= level:
+                levels.append([])
+            levels[level].append(Block((v,), False, ()))
+            continue
+        members = frozenset(comp)
+        outside = [level_of[d] for v in comp for d in deps[v] if d not in members]
+        level = 1 + max(outside) if outside else 0
         for v in comp:
             level_of[v] = level
         while len(levels) <= level:
             levels.append([])
-        comp_sorted = tuple(sorted(comp, key=order.__getitem__))
-        levels[level].append(Block(comp_sorted, cyclic, cells))
-    return Graph(order, deps, levels, cycles)
+        levels[level].append(blocks[members])
+    return levels
 
 
 def _tarjan(variables, deps) -> list[list[str]]:
