@@ -27,7 +27,8 @@ class _Where(threading.local):
 
 
 where = _Where()
-_Span = A.Span
+_SpanType = A.Span
+_Span = A.maker(A.Span)  # the commonest node: made without its constructor
 
 
 def line_offset() -> int:
@@ -39,11 +40,11 @@ def span(first, last) -> A.Span:
     if isinstance(first, TOKENS):
         line, col = first.line + where.offset, first.column
     else:
-        a = first if type(first) is _Span else first.span
+        a = first if type(first) is _SpanType else first.span
         line, col = a.line, a.col
     if isinstance(last, TOKENS):
         return _Span(line, col, last.end_line + where.offset, last.end_column)
-    b = last if type(last) is _Span else last.span
+    b = last if type(last) is _SpanType else last.span
     return _Span(line, col, b.end_line, b.end_col)
 
 

@@ -32,7 +32,9 @@ MAX_DEPTH = 200  # deeper expressions are refused: every pass stays within Pytho
 
 _where = where  # tests set the line offset of a statement parsed directly
 _offset, _span, _tok, _SyntaxProblem = line_offset, span, tok_span, SyntaxProblem
-_Span, _Name, _Number, _Binary, _Definition = A.Span, A.Name, A.Number, A.Binary, A.Definition
+# The commonest nodes, made without their constructors (dsl.ast.maker)
+_Span, _Name, _Number, _Binary, _Definition = map(
+    A.maker, (A.Span, A.Name, A.Number, A.Binary, A.Definition))
 
 
 def _number(tok: Token) -> float:

@@ -12,7 +12,7 @@ from dsl.errors import Diagnostic, Subject
 from engine.axis import YEARS, TimeAxis
 from engine.dims import declare, declared_late, infer
 from engine.specificity import ambiguities
-from engine.model import (BASE, OVERRIDES, Model, Piece, Scenario, VariableInfo, freeze,
+from engine.model import (BASE, OVERRIDES, Model, Piece, Scenario, freeze, new_info,
                           pieces_of)
 from engine.uses import suggest
 
@@ -54,7 +54,8 @@ def resolve(doc: A.Document, source: str, errors: list[Diagnostic]) -> Model:
                     errors.extend(ambiguities(pieces, axis, dims, dims_of[var]))
 
     info = {
-        name: VariableInfo(name, sections[name], _doc(defs), tuple(defs))
+        name: new_info(name, sections[name], defs[0].doc if len(defs) == 1 else _doc(defs),
+                       tuple(defs))
         for name, defs in variables.items()
     }
     annotations = _annotations(doc, layers, errors)

@@ -49,6 +49,12 @@ class Use:
         return FUNCTIONS[k].reads(i, self.a, self.b)  # CUMSUM, GROWTH, CAGR...: as the registry says
 
 
+
+
+# Made without its constructor (`dsl.ast.maker`): 1.2 -> 0.45 us a Use, 20,000 of
+# them in a 10,000-variable file's checks.
+_use = A.maker(Use)
+
 def suggest(name: str, known, loose: bool = False) -> str | None:
     """A "did you mean" hint for a name that is not in `known`, or None.
 
@@ -186,18 +192,18 @@ class UseCollector:
 
     def _name(self, node: A.Name, top: bool) -> None:
         if not node.members and node.name in self.variables:  # most references
-            self.uses.append(Use(node.name, SAME, 0, 0, node.span))
+            self.uses.append(_use(node.name, SAME, 0, 0, node.span))
             return
         if self._known(node.name, node.span):
             sel = self._selection(node.name, node.members)
             if sel is not None:
-                self.uses.append(Use(node.name, SAME, span=node.span, members=sel))
+                self.uses.append(_use(node.name, SAME, 0, 0, node.span, sel))
 
     def _shifted(self, node: A.Shifted, top: bool) -> None:
         if self._known(node.name, node.span):
             sel = self._selection(node.name, node.members)
             if sel is not None:
-                self.uses.append(Use(node.name, SHIFT, node.offset, span=node.span, members=sel))
+                self.uses.append(_use(node.name, SHIFT, node.offset, 0, node.span, sel))
 
     def _at_year(self, node: A.AtYear, top: bool) -> None:
         if node.period.is_year and not self.axis.yearly:
@@ -208,7 +214,7 @@ class UseCollector:
         if self._known(node.name, node.span) and i is not None:
             sel = self._selection(node.name, node.members)
             if sel is not None:
-                self.uses.append(Use(node.name, AT, i, span=node.span, members=sel))
+                self.uses.append(_use(node.name, AT, i, 0, node.span, sel))
 
     def _year_range(self, node: A.YearRange, top: bool) -> None:
         self._err("misplaced", "a year range is only valid inside sum, mean, min or max",

@@ -87,3 +87,23 @@ def test_a_dependency_through_an_absolute_year_is_not_a_cycle():
     from engine import evaluate
 
     assert evaluate(m).series("x")[:2] == [100, pytest.approx(110)]
+
+
+def test_a_piece_made_without_its_constructor_is_the_constructors_field_by_field():
+    """`engine.model._new_piece` (`dsl.ast.maker`) gives the fields in the class'
+    order, with its defaults: a piece with its values swapped would show here."""
+    from dataclasses import fields
+
+    from dsl.ast import Span
+    from dsl.parser import parse_statement
+    from engine.model import Piece, _new_piece
+
+    d = parse_statement("capex[goog, 2025..2027] = 2 * base", 4)
+    values = ("capex", d.expr, 1, 3, 2, "bull", d, Span(4, 1, 4, 35), (("company", 0),),
+              ("goog",))
+    made, built = _new_piece(*values), Piece(*values)
+    assert [f.name for f in fields(Piece)] == list(Piece.__slots__)
+    assert [getattr(made, f.name) for f in fields(Piece)] == list(values)
+    assert made == built and hash(made) == hash(built)
+    assert [getattr(_new_piece(*values[:8]), f) for f in ("members", "member_names")] \
+        == [getattr(Piece(*values[:8]), f) for f in ("members", "member_names")] == [(), ()]

@@ -12,3 +12,20 @@ def test_the_collector_reads_through_every_kind_of_node():
     assert errors == []
     assert [(u.name, u.kind, u.a, u.b) for u in uses] == [
         ("a", SAME, 0, 0), ("b", SHIFT, -1, 0), ("c", AT, 2, 0), ("d", RANGE, 1, 6)]
+
+
+def test_a_use_made_without_its_constructor_is_the_constructors_field_by_field():
+    """`engine.uses._use` (`dsl.ast.maker`) gives the fields in the class' order,
+    with its defaults: a use read into the wrong field would show here."""
+    from dataclasses import fields
+
+    from dsl.ast import Span
+    from engine.uses import Use, _use
+
+    span = Span(3, 4, 3, 9)
+    values = ("capex", SHIFT, -1, 2, span, (("company", 1),), "company")
+    made, built = _use(*values), Use(*values)
+    assert [f.name for f in fields(Use)] == list(Use.__slots__)
+    assert [getattr(made, f.name) for f in fields(Use)] == list(values)
+    assert made == built and hash(made) == hash(built)
+    assert _use("x", SAME, 0, 0, span) == Use("x", SAME, span=span)
