@@ -7,6 +7,7 @@ expected; `dsl.document.parse_document` parses a whole file with it.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +49,7 @@ def _number(tok: Token) -> float:
 
 
 RESERVED = frozenset("model years section scenario extends t if and or not to".split())
+_intern = sys.intern
 
 
 def _name(tok: Token) -> str:
@@ -55,7 +57,7 @@ def _name(tok: Token) -> str:
     if tok in RESERVED:
         raise _SyntaxProblem(f"'{tok}' is a reserved word, not a name", _tok(tok),
                              "reserved: " + " ".join(sorted(RESERVED)), code="reserved-word")
-    return str(tok)
+    return _intern(str(tok))
 
 
 def _member_maps() -> list[A.MemberMap]:
