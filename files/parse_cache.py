@@ -368,9 +368,11 @@ CHILD_SHARE = 0.45  # of the statements: it also encodes them, the parent decode
 # child spends 50 ms on its imports, reading and splitting, then 42 us a statement
 # parsing and 8 us encoding; the parent reaches its parse 75 ms after the fork (the
 # command's imports, reading, splitting, the checks' imports) and parses at 42 us a
-# statement, then decodes the child's at 8 us. Alternated cold checks, 12 runs each,
-# median (min): 0.47, 715 (659) ms; 0.49, 702 (665) ms; 0.46 left the parent waiting.
-EARLY_SHARE = 0.48
+# statement, then decodes the child's at 7 us. Alternated cold checks, 12 runs each,
+# median (min), two rounds: 0.47, 715 (659) and 721 (686) ms; 0.49, 702 (665) and 743
+# (693); 0.45, 737 (685): the differences are within the machine's noise; at 0.48 the
+# parent waited 36-45 ms for the child in three timed runs.
+EARLY_SHARE = 0.47
 WARM = 200  # statements parsed before the fork: lark builds a state's lexer on first use
 TWO_FROM = 2000  # statements: below, a second process costs more than it saves
 
