@@ -19,7 +19,7 @@ from dsl import ast as A
 from dsl.numbers import MAX_PERIODS, BadNumber, parse_year
 from dsl.parse_common import SyntaxProblem, span, tok_span
 from dsl.periods import (MONTHS, QUARTERS, SINGULAR, YEARS, BadLabel, Period, looks_like_quarter,
-                         months_of, read_month, read_quarter)
+                         months_of, read_month, read_quarter, year)
 
 PERIOD_HINT = "a period is a year (2025), a quarter (2025Q3) or a month (2025-07)"
 AXIS_EXAMPLE = {YEARS: "years 2024..2030", QUARTERS: "quarters 2025Q1..2027Q4",
@@ -35,7 +35,7 @@ class Point(NamedTuple):
 
 def _year_period(tok: Token) -> Period:
     try:
-        return Period(YEARS, parse_year(str(tok)))
+        return year(parse_year(str(tok)))
     except BadNumber as e:
         hint = PERIOD_HINT if str(tok)[:1].isdigit() else e.hint
         raise SyntaxProblem(str(e), tok_span(tok), hint, code="bad-number") from None
@@ -94,7 +94,7 @@ class TimeRules:
         tok = c[0]
         text = str(tok)
         if len(text) == 4 and text.isdigit() and text.isascii():  # a year: most points
-            return Point(Period(YEARS, int(text)), tok_span(tok))
+            return Point(year(int(text)), tok_span(tok))
         if looks_like_quarter(text):
             try:
                 return Point(read_quarter(text), tok_span(tok))

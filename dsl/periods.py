@@ -56,12 +56,23 @@ class Period:
 
 
 def year(y: int) -> Period:
-    return Period(YEARS, y)
+    """The year `y` as a period; one object per year of the language's (0 to 9999),
+    shared: a file names the same few years thousands of times, and a tree sent
+    to another process (files.parse_cache) carries each shared object once."""
+    p = _YEARS.get(y)
+    if p is None:
+        p = Period(YEARS, y)
+        if type(y) is int and 0 <= y <= 9999:
+            _YEARS[y] = p
+    return p
+
+
+_YEARS: dict[int, Period] = {}
 
 
 def as_period(p: Period | int | None) -> Period | None:
     """An int stands for a year (what version 1's nodes held)."""
-    return Period(YEARS, p) if isinstance(p, int) else p
+    return year(p) if isinstance(p, int) else p
 
 
 def label_of(unit: str, absolute: int) -> str:
