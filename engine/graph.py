@@ -67,6 +67,17 @@ class Graph:
             made = self.made = made()
         return made
 
+    def share_levels(self, other: Graph) -> bool:
+        """Take `other`'s levels, the same list, when this graph's are not made yet
+        and both have the same edges and recurrences (so the same levels): a plan
+        on this graph then reuses a plan on `other` column by column
+        (`engine.plan.compile_plan`), as after an edit of a value. Whether taken."""
+        if not callable(self.made) or self.deps != other.deps \
+                or self.recurrences() != other.recurrences():
+            return False
+        self.made = other.levels
+        return True
+
     def recurrences(self) -> dict[frozenset[str], Block]:
         """The cyclic blocks (recurrences, cycles), by the set of their variables."""
         if self._recurrences is None:

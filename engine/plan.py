@@ -88,7 +88,8 @@ def compile_plan(model: Model, scenario: str, cover: Covers, graph: Graph,
     plan = Plan(model, scenario, cover, graph, plain_cells=draws is None and not model.dims)
     if reuse is not None and reuse.model.axis == model.axis:
         plan.scalar_fns, plan.scalar_rows = reuse.scalar_fns, reuse.scalar_rows
-    if reuse is not None and draws is None and graph.levels is reuse.graph.levels:
+    if reuse is not None and draws is None and (graph.share_levels(reuse.graph)
+                                                or graph.levels is reuse.graph.levels):
         plan.changed = _compile_changed(plan, reuse)
         return plan
     base_ctx = Context(model.axis)

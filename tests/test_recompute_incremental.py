@@ -142,3 +142,21 @@ def test_an_input_edited_in_place_recomputes_from_its_plan_and_columns():
     back = recompute(again, model)  # and back: the warning goes
     assert back.warnings == [] and back.frame.write_csv() == first.frame.write_csv()
     assert re.search(r"\bb\b", back.frame.write_csv().split("\n")[0])
+
+
+def test_a_file_reloaded_after_an_edit_of_a_value_reuses_the_levels_of_the_plan_before():
+    """A model loaded anew (`scn run` of the edited file, the UI's reload after an
+    outside edit) has a graph of its own, its levels not made yet: with the same
+    edges and recurrences as the plan before, it takes that plan's levels
+    (`Graph.share_levels`), so the recompute compiles from it column by column;
+    with an edge changed, it makes its own."""
+    text = "years 2020..2024\na = 1\nb = b[t-1] * (1 + a / 10) + 1\nb[2020] = 1\nc = a + d\nd = 5\n"
+    first = evaluate(load_model(text))
+    for edit, shares in (("d = 6", True), ("d = a", False)):
+        reloaded = load_model(text.replace("d = 5", edit))
+        again = recompute(first, reloaded)
+        assert (again.plan.graph.levels is first.plan.graph.levels) is shares, edit
+        full = evaluate(load_model(text.replace("d = 5", edit)))
+        assert again.frame.write_csv() == full.frame.write_csv(), edit
+        if not shares:  # d now reads a: one level higher than an input
+            assert again.plan.graph.deps["d"] == ("a",)
