@@ -156,7 +156,8 @@ def build(variables: tuple[str, ...], cover: Covers, uses_of: UsesOf,
         # A scenario that changes inputs but no edge and no recurrence (most do):
         # the same components, levels and cell orders as base; its cycles were
         # base's to report (as below, where a recurrence keeps base's cells).
-        return Graph(order, deps, lambda: base.levels, [], _recurrences=known_blocks)
+        levels = base.made if not callable(base.made) else (lambda: base.levels)
+        return Graph(order, deps, levels, [], _recurrences=known_blocks)
     components = _tarjan(variables, deps)
     # The cyclic blocks now, for their cycles; the levels when first read (below).
     blocks: dict[frozenset[str], Block] = {}
