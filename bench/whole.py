@@ -1,6 +1,6 @@
 """Whole `scn` processes at scale, beside the plain-Python reference (`make bench`).
 
-    python bench/whole.py                 # 10,000 variables x 30 years, best of 3
+    python bench/whole.py                 # 10,000 variables x 30 years, best of 5
     python bench/whole.py --vars 1000 --reps 5
 
 What a user waits for is the whole process: start-up, imports, parsing,
@@ -23,11 +23,17 @@ peak memory of the largest run, from wait4:
   With --interpreter-reference, also tests/reference.py's cell-by-cell
   interpreter of the text (slow: about 15 s at 10,000 variables).
 
-The cache lives in a temporary XDG_CACHE_HOME, so the figures do not depend
-on the user's cache; scn's own modules run from their cached bytecode, as
+The caches live in two temporary XDG_CACHE_HOME folders, the warm runs'
+and the cold runs', so the figures do not depend on the user's cache; scn's own modules run from their cached bytecode, as
 in any installation (PYTHONDONTWRITEBYTECODE is dropped for the runs).
 Targets are issue 15's; the ratios are scn / reference (the script run),
 of the wall time and of the CPU time.
+
+The commands run in turns, a round of each at a time (`interleaved`), not
+all the runs of one and then the next: on a shared two-core host the load
+of the neighbours comes and goes over seconds, and a command measured in a
+quiet minute divided by a reference measured in a busy one (or the other
+way round) says more of the minute than of the command.
 """
 
 from __future__ import annotations
@@ -80,24 +86,38 @@ class Timing:
         return self.cpu[self.wall.index(self.best)]
 
 
+def _once(argv: list[str], env: dict, t: Timing) -> None:
+    """One whole process, added to `t` (wall, CPU, peak memory from wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(argv[:3])} ... failed (exit {code}): "
+                         f"{proc.stderr.read().decode(errors='replace')[-500:]}")
+    proc.stderr.close()
+    t.add(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
 def timed(argv: list[str], env: dict, reps: int, before=None) -> Timing:
-    """Best of `reps` whole processes (wall, CPU, peak memory from wait4)."""
-    t = Timing()
+    """Best of `reps` whole processes; `before()` runs before each (untimed)."""
+    return interleaved([(argv, env, before)], reps)[0]
+
+
+def interleaved(jobs: list[tuple[list[str], dict, object]], reps: int) -> list[Timing]:
+    """`reps` rounds, each running every job once, in order: (argv, env, before or
+    None). A figure and its reference measured in turns see the same machine: on a
+    shared host the load comes and goes over seconds, and measured one after the
+    other, a command and the reference it is divided by can see different machines."""
+    out = [Timing() for _ in jobs]
     for _ in range(reps):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        if code != 0:
-            raise SystemExit(f"{' '.join(argv[:3])} ... failed (exit {code}): "
-                             f"{proc.stderr.read().decode(errors='replace')[-500:]}")
-        proc.stderr.close()
-        t.add(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
-    return t
+        for (argv, env, before), t in zip(jobs, out):
+            if before is not None:
+                before()
+            _once(argv, env, t)
+    return out
 
 
 def build_reference(tmp: Path, model: Path, n_vars: int) -> Path:
@@ -122,25 +142,10 @@ def reference_seconds(model: Path, n_vars: int, reps: int) -> float:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def time_reference(tmp: Path, model: Path, n_vars: int, scn_csv: Path, env: dict, reps: int
-                   ) -> tuple[Timing, Timing, str]:
-    """The generated reference as a script (compiled on every run) and imported
-    with its bytecode cached; and whether its CSV is the one scn wrote last."""
-    name = f"reference_{n_vars}"
-    program = build_reference(tmp, model, n_vars)
-    ref_csv = tmp / "reference.csv"
-    script = timed([sys.executable, str(program), "-o", str(ref_csv)], env, reps)
-    cached = timed([sys.executable, "-c", LAUNCHER, str(tmp), name, "-o", str(ref_csv)],
-                   env, reps)
-    same = "identical to scn's" if ref_csv.read_bytes() == scn_csv.read_bytes() else \
-        "DIFFERS from scn's"
-    return script, cached, same
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--vars", type=int, default=10_000)
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--no-reference", action="store_true", help="skip the reference")
     ap.add_argument("--interpreter-reference", action="store_true",
                     help="also time tests/reference.py's cell-by-cell interpreter (slow)")
@@ -151,16 +156,20 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="scn-bench-"))
     try:
         model = tmp / "model.scn"
-        # Generated in a process of its own, as the reference is (time_reference):
+        # Generated in a process of its own, as the reference is (build_reference):
         # a child's peak memory from wait4 counts this process' peak, which the
         # child inherits until it execs; this one must stay small.
         subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(args.vars),
                         "--seed", "0", "-o", str(model)], check=True)
         out = tmp / "out.csv"
+        # Two cache folders: the cold runs' (its kept statements and models emptied
+        # before each run; lark's grammar stays, as after any first run) and the warm
+        # runs' (never emptied: a file's checked model is kept from its second run on).
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
         env.pop("SCN_NO_CACHE", None)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        kept = [tmp / "cache" / "scn" / "parse", tmp / "cache" / "scn" / "model"]
+        cold = {**env, "XDG_CACHE_HOME": str(tmp / "cold")}
+        kept = [tmp / "cold" / "scn" / "parse", tmp / "cold" / "scn" / "model"]
 
         def forget() -> None:  # the statements and the checked models kept (files/)
             for folder in kept:
@@ -168,20 +177,32 @@ def main(argv=None) -> int:
 
         check = [str(SCN), "check", str(model)]
         run = [str(SCN), "run", str(model), "--format", "csv", "-o", str(out)]
-        rows: list[tuple[str, Timing, float | None, str]] = []
-        timed(check, env, 1)  # the grammar and the file's statements cached
-        rows.append(("scn check, warm", timed(check, env, args.reps), None, "check"))
-        rows.append(("scn check, cold", timed(check, env, args.reps, forget), None, "check"))
-        timed(run, env, 1)
-        rows.append(("scn run --format csv, warm", timed(run, env, args.reps), 1.5, "run"))
-        rows.append(("scn run --format csv, cold", timed(run, env, args.reps, forget), 2.5,
-                     "run"))
         bundled = [str(SCN), "run", str(ROOT / "scenarios" / "ai_capex.scn")]
-        small = timed(bundled, env, args.reps)
+        timed(run, cold, 1)  # the grammar cached
+        timed(check, env, 2)  # the file seen twice: its model kept
+        timed(run, env, 1)  # the CSV the reference is compared to
+        jobs = [(check, cold, forget), (check, env, None), (run, cold, forget),
+                (run, env, None), (bundled, env, None)]
+        ref_csv = tmp / "reference.csv"
+        if not args.no_reference:
+            name = f"reference_{args.vars}"
+            program = build_reference(tmp, model, args.vars)
+            jobs += [([sys.executable, str(program), "-o", str(ref_csv)], env, None),
+                     ([sys.executable, "-c", LAUNCHER, str(tmp), name, "-o", str(ref_csv)],
+                      env, None)]
+        # In turns, the reference beside scn in every round.
+        timings = interleaved(jobs, args.reps)
+        check_cold, check_warm, run_cold, run_warm, small = timings[:5]
+        rows = [("scn check, warm", check_warm, None, "check"),
+                ("scn check, cold", check_cold, None, "check"),
+                ("scn run --format csv, warm", run_warm, 1.5, "run"),
+                ("scn run --format csv, cold", run_cold, 2.5, "run")]
         ref = cached = interpreter = None
         same = ""
         if not args.no_reference:
-            ref, cached, same = time_reference(tmp, model, args.vars, out, env, args.reps)
+            ref, cached = timings[5:]
+            same = "identical to scn's" if ref_csv.read_bytes() == out.read_bytes() else \
+                "DIFFERS from scn's"
         if args.interpreter_reference:
             interpreter = timed([sys.executable, "-c", INTERPRETER, str(model),
                                  str(ROOT / "tests")], env, 1 if args.vars > 2000 else args.reps)
@@ -189,7 +210,7 @@ def main(argv=None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"whole processes: {args.vars:,} variables x 30 years (bench/generate.py, seed 0), "
-          f"best of {args.reps}; {os.cpu_count()} cpus, load average "
+          f"best of {args.reps}, in turns; {os.cpu_count()} cpus, load average "
           f"{os.getloadavg()[0]:.1f}")
     print(f"  {'':<30} {'wall':>8} {'cpu':>8} {'peak':>9}  {'/ ref wall, cpu':<15} target")
     for label, t, target, kind in rows:
