@@ -22,6 +22,7 @@ from engine import evaluate, load_model
 from engine.address import Cell
 from tui.session import (BROKEN, CHANGED, DELETED, ENTRY, NEW, NOTHING, NOTICED, RELOADED, RHS,
                          SAME, Disk, DiskChanged, EditRefused, Session, same)
+from tui.session.controller import State
 
 ROOT = Path(__file__).resolve().parent.parent
 AI = ROOT / "tests" / "models" / "ai_capex_v1.scn"
@@ -208,6 +209,38 @@ def test_changed_cells_are_those_that_differ_from_the_file(ai):
     assert "optics_tam" in changed and "capex" not in changed
     assert changed["asic_optics_multiplier"][0] == 3.8
     assert set(changed["optics_tam"]) == set(range(7))
+
+
+def _from_scratch(session: Session, scenario: str) -> tuple:
+    """(values, input masks, changed cells) of the current state made anew, not from its
+    parent state's views (`State` without a parent nor views: every view whole)."""
+    state = session.state
+    alone = State(state.changes, state.model, state.definitions)
+    alone.views["order"] = {v: k for k, v in enumerate(state.model.variables)}
+    values = session.values(scenario, alone)
+    return (values, session.inputs(scenario, alone), session._changed_cells(scenario, alone))
+
+
+def test_an_edits_views_are_those_made_from_scratch(ai):
+    """Values, input marks and changed cells are made from the parent state's (only what
+    the edit recomputed or changed): after an input made a formula, a formula made an
+    input, a second edit of the same cell and an undo, each equals the view made whole."""
+    edits = [("asic_share", 2027, "accel_share * 0.5"),  # an input becomes a formula
+             ("asic_spend", 2027, "12"),  # a formula becomes an input
+             ("asic_optics_multiplier", 2027, "4"),
+             ("asic_optics_multiplier", 2027, "4.2")]
+    for name, year, text in edits:
+        ai.apply(ai.editor("base", name, year, False).target, text)
+        for scenario in ai.model.scenarios:
+            values, inputs, changed = _from_scratch(ai, scenario)
+            assert ai.inputs(scenario) == inputs, (name, scenario)
+            assert ai.changed_cells(scenario) == changed, (name, scenario)
+            got = ai.values(scenario)
+            assert got.keys() == values.keys()
+            assert all(all(map(exactly, got[v], values[v])) for v in values), (name, scenario)
+    assert ai.undo()
+    values, inputs, changed = _from_scratch(ai, "base")
+    assert ai.inputs("base") == inputs and ai.changed_cells("base") == changed
 
 
 def test_the_inspector_knows_the_cell(ai):

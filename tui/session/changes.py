@@ -43,8 +43,7 @@ class CellChanges:
         again = result.redone | names
         order = self.order(state)
         out = {v: d for v, d in before.items() if v not in again}
-        redo = [v for v in model.variables if v in again] if len(again) > 64 else \
-            sorted(again & order.keys(), key=order.__getitem__)
+        redo = sorted(again & order.keys(), key=order.__getitem__)
         root = self.result(scenario, self.root)
         then = self.values(scenario, self.root)
         out.update(moved(then, self.values(scenario, state), redo, names,
@@ -53,13 +52,17 @@ class CellChanges:
 
     def order(self, state) -> dict[str, int]:
         """Each variable's place in the file (shared by the states of one set of variables)."""
+        # Made on the oldest state up the chain with the same variables, and shared
+        # down it: the file's state makes it once, not each first edit from it.
+        chain = []
+        while "order" not in state.views and state.parent is not None \
+                and state.parent.model.variables == state.model.variables:
+            chain.append(state)
+            state = state.parent
         if "order" not in state.views:
-            parent = state.parent
-            if parent is not None and "order" in parent.views \
-                    and parent.model.variables == state.model.variables:
-                state.views["order"] = parent.views["order"]
-            else:
-                state.views["order"] = {v: k for k, v in enumerate(state.model.variables)}
+            state.views["order"] = {v: k for k, v in enumerate(state.model.variables)}
+        for s in chain:
+            s.views["order"] = state.views["order"]
         return state.views["order"]
 
     def _changed_cells(self, scenario: str, state) -> dict[str, dict]:
