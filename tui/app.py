@@ -35,6 +35,7 @@ from tui.app_cell import CellFlow
 from tui.app_edit import EditFlow
 from tui.app_file import FileFlow
 from tui.app_mc import McFlow
+from tui.idle_collector import IdleCollector
 from tui.session import Session, Sheet, State
 from tui.status_line import status_text
 from tui.typeahead import TypeAhead
@@ -112,6 +113,7 @@ class ScnApp(EditFlow, CellFlow, FileFlow, McFlow, App[int]):
         self._cell: tuple[str, int] | None = None
         self._sens_timer = None
         self._show_lock = asyncio.Lock()  # one new model on screen at a time (tabs are async)
+        self.collector = IdleCollector(self)  # the cycle collector, run when idle
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
@@ -129,6 +131,7 @@ class ScnApp(EditFlow, CellFlow, FileFlow, McFlow, App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.collector.start()
         self.sub_title = printable(self.path)
         grid = self.query_one(Grid)
         grid.focus()
@@ -141,7 +144,13 @@ class ScnApp(EditFlow, CellFlow, FileFlow, McFlow, App[int]):
         if self.poll:
             self.set_interval(self.poll, self.check_disk)
 
+    def on_unmount(self) -> None:
+        self.collector.stop()
+
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
+                              events.MouseScrollUp)):
+            self.collector.key_read()
         if isinstance(event, events.Key):
             for reason in self.typeahead.stale():  # never leave the keyboard dead
                 self.log.warning(f"typeahead: {reason} held for too long, released")
