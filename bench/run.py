@@ -13,6 +13,11 @@ text outside the timed region and times `recompute(previous, edited_model)`.
 The reference is tests/reference.py's `reference_eval(text)`: a pure-Python,
 cell-by-cell evaluator that shares only the parser with the engine; it takes
 text, so its time includes parsing and its own checks.
+
+Each run is timed with Python's cycle collector off, after a full pass: as
+the product runs (the commands turn it off, cli/entry.py; the terminal UI
+collects only when idle, tui/idle_collector.py). With it on, a pass of
+2-6 ms fell inside some runs and not others.
 """
 
 from __future__ import annotations
@@ -51,9 +56,13 @@ def best(fn, n: int, setup=None) -> float:
     for _ in range(n):
         arg = setup() if setup else None
         gc.collect()
-        t0 = time.perf_counter()
-        fn(arg) if setup else fn()
-        times.append(time.perf_counter() - t0)
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            fn(arg) if setup else fn()
+            times.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
     return min(times)
 
 
