@@ -33,13 +33,14 @@ test-fast: $(STAMP)
 
 # One run prints every figure beside its target: the engine (with the reference
 # evaluator's time as a ratio), whole scn check and scn run processes at 10,000
-# variables beside the reference's whole process, sensitivities, the terminal
+# variables beside the reference's whole process (and at 1,000, under 0.8 s), sensitivities, the terminal
 # UI's edit path, the growth of time and memory on hostile inputs of growing size,
 # sweeps (one batched run beside 25 runs) and Monte Carlo (batched samples beside
 # a numpy loop over samples).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/whole.py
+	$(BIN)/python bench/whole.py --vars 1000 --under 0.8
 	$(BIN)/python bench/bench_sens.py
 	$(BIN)/python bench/bench_tui.py
 	$(BIN)/python bench/bench_scale.py
