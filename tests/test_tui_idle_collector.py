@@ -51,6 +51,7 @@ async def test_the_collector_is_off_while_the_app_runs_and_as_found_after(scn_fi
 @sync
 async def test_cycles_are_collected_when_idle_and_not_just_after_a_key(scn_file, monkeypatch):
     monkeypatch.setattr(idle_collector, "TICK", 0.05)
+    monkeypatch.setattr(idle_collector, "MIN_NEW", 0)
     monkeypatch.setattr(idle_collector, "QUIET", 60.0)  # a key read is recent for a minute
     monkeypatch.setattr(idle_collector, "MAX_WAIT", 60.0)
     async with opened(scn_file) as (app, pilot):
@@ -67,9 +68,25 @@ async def test_cycles_are_collected_when_idle_and_not_just_after_a_key(scn_file,
 @sync
 async def test_a_long_busy_spell_still_collects(scn_file, monkeypatch):
     monkeypatch.setattr(idle_collector, "TICK", 0.05)
+    monkeypatch.setattr(idle_collector, "MIN_NEW", 0)
     monkeypatch.setattr(idle_collector, "QUIET", 60.0)
     monkeypatch.setattr(idle_collector, "MAX_WAIT", 0.3)  # busy longer than this: collected
     async with opened(scn_file) as (app, pilot):
         await pilot.press("down")
         cycle = garbage_cycle()
         assert await wait_for(pilot, lambda: cycle() is None)
+
+
+@sync
+async def test_an_app_left_alone_collects_nothing(scn_file, monkeypatch):
+    """No pass while fewer containers than Python's first threshold were made since the
+    last: an idle app does no work every second."""
+    monkeypatch.setattr(idle_collector, "TICK", 0.05)
+    monkeypatch.setattr(idle_collector, "QUIET", 0.0)
+    monkeypatch.setattr(idle_collector, "MIN_NEW", 10**9)
+    async with opened(scn_file) as (app, pilot):
+        before = app.collector.collections
+        await pilot.pause(0.5)
+        assert app.collector.collections == before
+        monkeypatch.setattr(idle_collector, "MIN_NEW", 0)
+        assert await wait_for(pilot, lambda: app.collector.collections > before)

@@ -10,8 +10,10 @@ tail of the typical edit (300 dependents, 39-64 ms to the repainted grid,
 36-48 ms with the collector off).
 
 So the app turns the collector off while it runs (`start`, at mount) and
-collects on a timer (`TICK`): the young generations when no worker runs and
-no key came in the last `QUIET` seconds, every generation each `FULL_EVERY`
+collects on a timer (`TICK`): the young generations when no worker runs, no
+key came in the last `QUIET` seconds and at least `MIN_NEW` containers were
+made since the last pass (as many as Python's own first pass waits for: an
+app left alone does nothing), every generation each `FULL_EVERY`
 collections, and the young ones anyway after `MAX_WAIT` seconds without a
 quiet tick (a Monte Carlo run of minutes). Memory is still freed by
 reference counting as it goes; only reference cycles (Textual's widgets and
@@ -28,6 +30,7 @@ TICK = 1.0  # seconds between looks
 QUIET = 0.5  # seconds without a key before collecting
 FULL_EVERY = 30  # collections: every generation each 30th (about every 30 s idle)
 MAX_WAIT = 10.0  # seconds: collect the young generations anyway after this long
+MIN_NEW = 700  # containers made since the last pass (Python's first threshold)
 
 
 class IdleCollector:
@@ -63,7 +66,7 @@ class IdleCollector:
         if self._was_enabled is None:
             return
         now = time.monotonic()
-        if self.busy() and now - self._last < MAX_WAIT:
+        if gc.get_count()[0] < MIN_NEW or (self.busy() and now - self._last < MAX_WAIT):
             return
         self.collections += 1
         gc.collect(2 if self.collections % FULL_EVERY == 0 else 1)
