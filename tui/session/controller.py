@@ -179,11 +179,16 @@ class Session(CellChanges, FileSide):
             before = state.parent.views.get(key) if state.parent is not None else None
             if isinstance(before, InputBits):
                 before = before.flat
-            masks = dict(before) if before is not None else {}
             # an edit's: only what it changed (not a walk of 10,000 covers)
-            for v in (cov if before is None else sorted(state.changed & cov.keys())):
-                if not dims_of(state.model, v):
-                    masks[v] = input_bits(state.model, cov[v])
+            new = {v: input_bits(state.model, cov[v])
+                   for v in (cov if before is None else sorted(state.changed & cov.keys()))
+                   if not dims_of(state.model, v)}
+            if before is not None and all(before.get(v) == bits for v, bits in new.items()):
+                masks = before  # the same inputs (an input given another value): shared,
+                # not a copy of 10,000 masks kept by every state of the undo chain
+            else:
+                masks = dict(before) if before is not None else {}
+                masks.update(new)
             if has_dims(state.model):  # member rows' masks are made when painted
                 masks = InputBits(state.model, cov, masks, uses_of)
             state.views[key] = masks
