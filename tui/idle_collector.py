@@ -26,9 +26,11 @@ from __future__ import annotations
 import gc
 import time
 
+from textual.worker import WorkerState
+
 TICK = 1.0  # seconds between looks
 QUIET = 0.5  # seconds without a key before collecting
-FULL_EVERY = 30  # collections: every generation each 30th (about every 30 s idle)
+FULL_EVERY = 30  # collections: every generation each 30th (they come only after work)
 MAX_WAIT = 10.0  # seconds: collect the young generations anyway after this long
 MIN_NEW = 700  # containers made since the last pass (Python's first threshold)
 
@@ -57,8 +59,6 @@ class IdleCollector:
 
     def busy(self) -> bool:
         """A worker running (an edit, a load, sensitivities) or a key just read."""
-        from textual.worker import WorkerState
-
         return time.monotonic() - self.last_key < QUIET or any(
             w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.app.workers)
 
