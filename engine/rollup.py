@@ -99,9 +99,12 @@ def roll_up(values: np.ndarray, defined: np.ndarray | None, how: str,
             picked = np.take_along_axis(v, last[..., None], axis=-1)[..., 0]
             out[..., j] = np.where(count > 0, picked, np.nan)
             continue
-        total = np.where(d, v, 0.0).sum(axis=-1)
+        # inf + -inf is NaN and a sum may overflow to inf: what the year then shows (n/a),
+        # not a numpy RuntimeWarning printed under the table (the run already warned)
+        with np.errstate(invalid="ignore", over="ignore"):
+            total = np.where(d, v, 0.0).sum(axis=-1)
         if how == MEAN:
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 total = total / np.where(count > 0, count, 1)
         out[..., j] = np.where(count > 0, total, np.nan)
     return out

@@ -137,6 +137,29 @@ def test_by_takes_only_year(capsys):
     assert "--by: invalid choice: 'quarter' (choose from 'year')" in capsys.readouterr().err
 
 
+def test_a_year_of_infinities_rolls_up_to_na_without_a_numpy_warning(tmp_path, capsys):
+    """inf + -inf and sums past the largest float: the year is NaN or inf, as its
+    quarters are in a run by quarter (a table shows n/a); the run warns of the
+    non-finite cells in its own words, and no numpy RuntimeWarning is printed."""
+    import warnings
+
+    path = tmp_path / "inf.scn"
+    path.write_text("quarters 2024Q1..2025Q4\n"
+                    "a = {2024Q1: 1e308, 2024Q2: -1e308, 2024Q3..: 1}\n"
+                    "b = a * 10\n"
+                    "c = {2024Q1..: 1e308}\n"
+                    "m: % = {2024Q1: 1e308, 2024Q2: 1e308, 2024Q3..: 0.5}\n")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert main(["run", str(path), "--by", "year", "--format", "csv"]) == 0
+    assert [str(w.message) for w in seen] == []
+    out = capsys.readouterr()
+    rows = {r[0]: r[-2:] for r in csv.reader(io.StringIO(out.out))}  # after the unit column
+    assert rows["a"] == ["2.0", "4.0"] and rows["b"] == ["nan", "40.0"]  # inf + -inf
+    assert rows["c"] == ["inf", "inf"] and rows["m"] == ["inf", "0.5"]  # sums past 1e308
+    assert "b is inf in 2024Q1" in out.err
+
+
 # ---------------------------------------------------------------- property
 
 
