@@ -110,7 +110,7 @@ class RowFormat:
         sign = "+" if self.changes else ""
         percent = self.kind.kind == "percent"
         if self.scientific:
-            return _scientific(v * 100 if percent else v, self.decimals, sign) + self.suffix
+            return _scientific(v, self.decimals, sign, 2 if percent else 0) + self.suffix
         if self.suffix or self.whole:  # percent, multiple, a count: separators, no k M B T
             text = _fixed(v, self.decimals, sign + ",", 2 if percent else 0)
             return _unsigned_zero(text, self.changes) + self.suffix
@@ -169,7 +169,14 @@ def format_change_value(delta: float | None, kind: Style | str = PLAIN) -> str:
     return RowFormat((delta,), kind, changes=True)(delta)
 
 
-def _scientific(v: float, decimals: int, sign: str = "") -> str:
-    """1.0e15, -2.5e300, 1.00e-5: no '+' and no leading zero in the exponent."""
-    mantissa, exponent = f"{v:{sign}.{decimals}e}".split("e")
+def _scientific(v: float, decimals: int, sign: str = "", shift: int = 0) -> str:
+    """`v` times 10**shift as 1.0e15, -2.5e300, 1.00e-5: no '+' and no leading zero in
+    the exponent. A product past the largest float (a percentage of 1e308: 1.0e310%)
+    is written from the decimal number, not as the float's inf."""
+    scaled = v * 10 ** shift
+    if math.isinf(scaled):
+        text = f"{Decimal(repr(v)).scaleb(shift):{sign}.{decimals}e}"
+    else:
+        text = f"{scaled:{sign}.{decimals}e}"
+    mantissa, exponent = text.split("e")
     return f"{mantissa}e{int(exponent)}"

@@ -27,6 +27,9 @@ from test_cli import scn
     ([-0.0, 1.5], AMOUNT, ["0.00", "1.50"]),  # never -0
     ([None, 0.3, math.nan, math.inf], AMOUNT, ["", "0.300", "n/a", "inf"]),
     ([0.3, 0.35], PERCENT, ["30.0%", "35.0%"]),
+    # a percentage past the largest float once shown in percent: the number, not inf
+    ([1e308, -1.7e308, 0.5], PERCENT, ["1.0e310%", "-1.7e310%", "5.0e1%"]),
+    ([1e308, 1e300], AMOUNT, ["1.0e308", "1.0e300"]),
 ])
 def test_a_row_has_one_number_of_decimals(values, kind, shown):
     assert format_row(values, kind) == shown
@@ -134,3 +137,13 @@ def test_names_say_nothing_of_how_a_variable_shows():
     m = load_model("years 2024..2025\ngoog_exit_run_rate = 5.68T\nwallet_share = 5B\n"
                    "capex_margin = 0.2\nshare_of_x = 0.3\n", "k.scn")
     assert set(kinds(m).values()) == {PLAIN}
+
+
+def test_a_table_of_huge_percentages_prints_and_exits_0(tmp_path):
+    """`scn run` once raised a ValueError writing 1e308 as a percentage (its float
+    times 100 is inf, which has no exponent to split)."""
+    path = tmp_path / "huge.scn"
+    path.write_text("years 2024..2025\nm: % = {2024: 1e308, 2025: 0.5}\n")
+    r = scn("run", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "1.0e310%" in r.stdout and "Traceback" not in r.stderr
