@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 from bench.generate_dims import generate_dims  # noqa: E402
 from dsl import document as dsl_document  # noqa: E402
 from engine import load_model, prepare, recompute, evaluate  # noqa: E402
+from engine.collector import paused_collector  # noqa: E402
 from engine.plan import run_frames  # noqa: E402
 
 TARGET_RUN = 3.0  # s: whole scn run process
@@ -105,13 +106,12 @@ def main(argv=None) -> int:
     engine_t, numpy_t, ratios = [], [], []
     for _ in range(args.runs):
         gc.collect()
-        gc.disable()  # as the product runs (bench/run.py says why)
-        t0 = time.perf_counter()
-        run_frames(plan)
-        t1 = time.perf_counter()
-        model.evaluate()
-        t2 = time.perf_counter()
-        gc.enable()
+        with paused_collector():  # as the product runs (bench/run.py says why)
+            t0 = time.perf_counter()
+            run_frames(plan)
+            t1 = time.perf_counter()
+            model.evaluate()
+            t2 = time.perf_counter()
         engine_t.append(t1 - t0)
         numpy_t.append(t2 - t1)
         ratios.append((t1 - t0) / (t2 - t1))
@@ -128,11 +128,10 @@ def main(argv=None) -> int:
     times = []
     for _ in range(args.runs):
         gc.collect()
-        gc.disable()
-        t0 = time.perf_counter()
-        again = recompute(before, m2)
-        times.append(time.perf_counter() - t0)
-        gc.enable()
+        with paused_collector():
+            t0 = time.perf_counter()
+            again = recompute(before, m2)
+            times.append(time.perf_counter() - t0)
     redone = again.plan.changed or set()
     reach = len(again.plan.graph.downstream(set(redone))) if redone else 0
     print(f"  recompute after one member's edit    {spread(times)}   "

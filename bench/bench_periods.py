@@ -36,12 +36,7 @@ TARGET_BY_YEAR = 1.10  # scn run --by year / scn run
 
 
 def best(fn, reps: int) -> float:
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return in_turns([fn], reps)[0]
 
 
 def in_turns(fns, reps: int) -> list[float]:

@@ -38,6 +38,7 @@ from bench.generate import edit_input, generate_info  # noqa: E402
 from dsl import document as dsl_document  # noqa: E402
 from dsl.document import parse_document  # noqa: E402
 from engine import evaluate, load_model, prepare, recompute  # noqa: E402
+from engine.collector import paused_collector  # noqa: E402
 
 YEARS = 30
 TARGET_PCE = 2.0  # s: 10,000 variables parse + check + evaluate
@@ -56,13 +57,10 @@ def best(fn, n: int, setup=None) -> float:
     for _ in range(n):
         arg = setup() if setup else None
         gc.collect()
-        gc.disable()
-        try:
+        with paused_collector():
             t0 = time.perf_counter()
             fn(arg) if setup else fn()
             times.append(time.perf_counter() - t0)
-        finally:
-            gc.enable()
     return min(times)
 
 

@@ -24,8 +24,9 @@ peak memory of the largest run, from wait4:
   interpreter of the text (slow: about 15 s at 10,000 variables).
 
 The caches live in two temporary XDG_CACHE_HOME folders, the warm runs'
-and the cold runs', so the figures do not depend on the user's cache; scn's own modules run from their cached bytecode, as
-in any installation (PYTHONDONTWRITEBYTECODE is dropped for the runs).
+and the cold runs', so the figures do not depend on the user's cache; scn's
+own modules run from their cached bytecode, as in any installation
+(PYTHONDONTWRITEBYTECODE is dropped for the runs).
 Targets are issue 15's; the ratios are scn / reference (the script run),
 of the wall time and of the CPU time.
 

@@ -422,7 +422,9 @@ def maker(cls: type) -> Callable[..., object]:
     0.3 us; the parser makes about 15 nodes a statement, 170,000 for a
     10,000-variable file). The same fields in the same order, with the same
     defaults; tests/test_ast_maker.py checks that both make equal nodes, spans
-    included. The function's text is made here from the class' own field names."""
+    included. The function's text holds only names made here (`v0`, `set0`, `d0`:
+positions, not field names); the defaults and setters reach it through its
+scope, never as text, and nothing read from a file or typed by a user does."""
     if "__post_init__" in cls.__dict__ or not cls.__dict__.get("__slots__"):
         raise TypeError(f"{cls.__name__}: a node made through its constructor only")
     found = fields(cls)

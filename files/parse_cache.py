@@ -130,7 +130,11 @@ class _New:
 def _builder(tree: type) -> Callable | None:
     """The builder of class `tree`; None when a field is not set by its constructor
     or not a slot (such a class is pickled the usual way). A field that holds a
-    `Span` (`_spanned`) is given as its four numbers, and its Span made here."""
+    `Span` (`_spanned`) is given as its four numbers, and its Span made here.
+    The function's text holds only names made here from positions and
+    `_SPAN_PARTS` (the class, looked up by name among the syntax-tree modules,
+    and its setters reach it through its scope): nothing of the cache file's
+    bytes, as `dsl.ast.maker`."""
     fields = dataclasses.fields(tree)
     slots = [tree.__dict__.get(f.name) for f in fields]
     if not fields or not all(f.init for f in fields) \
